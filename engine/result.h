@@ -1,0 +1,103 @@
+/* result.h: what one evaluation returns.
+ *
+ * The caller provides the storage (one rg_result, no heap). Ops are rows of
+ * the per-device roofline: one row per distinct op and pass, with the number
+ * of times it runs in the step (`count`) and per-run FLOPs/bytes/time, so
+ * totals are sum(count * value). */
+#ifndef RG_RESULT_H
+#define RG_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assumptions.h"
+
+#define RG_MAX_OPS     160
+#define RG_OP_NAME_MAX 40
+
+typedef enum rg_bound {
+    RG_BOUND_COMPUTE = 0,
+    RG_BOUND_MEMORY = 1,
+    RG_BOUND_COMM = 2,
+    RG_BOUND_LATENCY = 3
+} rg_bound;
+
+typedef enum rg_pass {
+    RG_PASS_FWD = 0,
+    RG_PASS_BWD = 1,
+    RG_PASS_RECOMPUTE = 2,
+    RG_PASS_OPTIMIZER = 3
+} rg_pass;
+
+/* Collective kinds in the time breakdown. */
+#define RG_COMM_LIST(X)                                                                                      \
+    X(RG_COMM_ALL_REDUCE, "all_reduce")                                                                      \
+    X(RG_COMM_ALL_GATHER, "all_gather")                                                                      \
+    X(RG_COMM_REDUCE_SCATTER, "reduce_scatter")                                                              \
+    X(RG_COMM_ALL_TO_ALL, "all_to_all")                                                                      \
+    X(RG_COMM_SEND_RECV, "send_recv")
+
+typedef enum rg_comm_kind {
+#define RG_X_(id, name) id,
+    RG_COMM_LIST(RG_X_)
+#undef RG_X_
+        RG_COMM_COUNT
+} rg_comm_kind;
+
+typedef struct rg_op {
+    char name[RG_OP_NAME_MAX]; /* "attn.qkv_proj", "ffn.up_gate", "lm_head" ... */
+    rg_pass pass;
+    int fmt;          /* format id of the operands that dominate its bytes */
+    int math;         /* rg_math class; -1 for vector ops */
+    double count;     /* runs per step on one device */
+    double flops;     /* per run */
+    double bytes;     /* per run, memory traffic */
+    double intensity; /* flops / bytes */
+    double compute_s; /* per run, at the assumed efficiency */
+    double memory_s;  /* per run */
+    double time_s;    /* per run: max(compute_s, memory_s) (+ overheads) */
+    rg_bound bound;
+} rg_op;
+
+typedef struct rg_memory {
+    double weights_bytes;
+    double grads_bytes;
+    double optimizer_bytes;
+    double activations_bytes;
+    double kv_cache_bytes;
+    double other_bytes;      /* workspace, fragmentation reserve */
+    double per_device_bytes; /* sum of the above on the busiest device */
+    double capacity_bytes;
+    bool fits;
+    double shortfall_bytes; /* > 0 when it does not fit */
+} rg_memory;
+
+typedef struct rg_breakdown {
+    double compute_s;                     /* compute-bound op time */
+    double memory_s;                      /* memory-bound op time */
+    double comm_s[RG_COMM_COUNT];         /* total time of each collective kind */
+    double comm_exposed_s[RG_COMM_COUNT]; /* the part not hidden under compute */
+    double bubble_s;                      /* pipeline bubble */
+    double other_s;                       /* fixed overheads (optimizer step, launch) */
+} rg_breakdown;
+
+typedef struct rg_result {
+    double time_s;   /* one step (train: iteration; prefill: batch; decode: one token) */
+    double flops;    /* model FLOPs of the step, all devices */
+    double hw_flops; /* hardware FLOPs incl. recompute, all devices */
+    double bytes;    /* memory traffic, all devices */
+    double mfu;      /* flops / (time * chips * peak of the math class) */
+    double tokens_per_s;
+    double params;
+    double active_params;
+    int64_t chips;
+    double latency_per_token_s; /* decode */
+    double tokens_per_s_per_chip;
+    rg_memory memory;
+    rg_breakdown breakdown;
+    int n_ops;
+    rg_op ops[RG_MAX_OPS];
+    uint8_t used[RG_A_COUNT]; /* 1 for every assumption this result rests on */
+} rg_result;
+
+#endif

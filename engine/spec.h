@@ -1,0 +1,125 @@
+/* spec.h: the typed design point the engine evaluates.
+ *
+ * Everything here is plain data, already validated for types by the caller's
+ * codec (JSON lives only at the boundary). rg_spec_validate() checks ranges
+ * and cross-field consistency and names the offending field. Units are SI:
+ * bytes, seconds, FLOP/s, bytes/s. Counts are int64_t. */
+#ifndef RG_SPEC_H
+#define RG_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assumptions.h"
+#include "formats.h"
+#include "status.h"
+
+#define RG_NAME_MAX 64
+
+/* One accelerator. A math class the chip lacks has matrix_flops == 0
+ * ("absent", reported as such, never used as a zero rate). */
+typedef struct rg_hardware {
+    char name[RG_NAME_MAX];
+    double matrix_flops[RG_MATH_COUNT]; /* peak dense FLOP/s per math class */
+    double vector_flops;                /* peak non-matrix FLOP/s (fp32 SIMT/VPU) */
+    double mem_bytes;                   /* device memory capacity, bytes */
+    double mem_bw;                      /* device memory bandwidth, bytes/s */
+    double sram_bytes;                  /* on-chip SRAM (L2 + shared/L1 or VMEM), bytes */
+} rg_hardware;
+
+typedef enum rg_norm { RG_NORM_RMS = 0, RG_NORM_LAYER = 1 } rg_norm;
+
+typedef struct rg_moe {
+    int64_t experts;        /* routed experts; 0 = dense model */
+    int64_t top_k;          /* routed experts per token */
+    int64_t shared_experts; /* always-on experts (DeepSeek) */
+    int64_t expert_ffn_dim; /* FFN width of one expert (default: ffn_dim) */
+    int64_t dense_layers;   /* leading layers with a dense FFN (DeepSeek: 3) */
+} rg_moe;
+
+typedef struct rg_mla {
+    bool enabled;
+    int64_t q_lora_rank;  /* 0 = queries not compressed */
+    int64_t kv_lora_rank; /* latent width cached per token */
+    int64_t qk_nope_head_dim;
+    int64_t qk_rope_head_dim; /* decoupled rope key, shared by heads, cached */
+    int64_t v_head_dim;
+} rg_mla;
+
+typedef struct rg_model {
+    char name[RG_NAME_MAX];
+    int64_t layers;
+    int64_t d_model;
+    int64_t heads;
+    int64_t kv_heads; /* = heads for MHA, 1 for MQA */
+    int64_t head_dim; /* default d_model / heads */
+    int64_t ffn_dim;  /* dense FFN width */
+    bool ffn_gated;   /* SwiGLU-style: three matrices */
+    int64_t vocab;
+    bool tied_embeddings;
+    bool bias;             /* linear layers carry biases (GPT-3) */
+    rg_norm norm;          /* rmsnorm (weight only) or layernorm (weight + bias) */
+    int64_t max_positions; /* learned position embedding rows; 0 = rotary */
+    rg_moe moe;
+    rg_mla mla;
+} rg_model;
+
+/* Two-level interconnect: a scale-up domain (NVLink/NVSwitch, ICI) of
+ * `domain_chips` chips, and a scale-out network between domains. Bandwidths
+ * are per chip, per direction. */
+typedef struct rg_system {
+    char name[RG_NAME_MAX];
+    int64_t domain_chips;
+    double scaleup_bw;       /* bytes/s per chip per direction */
+    double scaleup_latency;  /* s per hop/message */
+    double scaleout_bw;      /* bytes/s per chip per direction */
+    double scaleout_latency; /* s per message */
+} rg_system;
+
+typedef enum rg_phase { RG_PHASE_TRAIN = 0, RG_PHASE_PREFILL = 1, RG_PHASE_DECODE = 2 } rg_phase;
+
+typedef enum rg_recompute {
+    RG_RECOMPUTE_NONE = 0,
+    RG_RECOMPUTE_SELECTIVE = 1, /* attention core only (Korthikanti et al. 2022) */
+    RG_RECOMPUTE_FULL = 2       /* whole layer, keep layer inputs */
+} rg_recompute;
+
+typedef struct rg_parallel {
+    int64_t tp, pp, dp, ep, cp;
+    int64_t microbatch;     /* sequences per micro-batch (training) */
+    int64_t interleave;     /* virtual pipeline stages per device (1 = plain 1F1B) */
+    bool sequence_parallel; /* Megatron SP: norms/dropout sharded over TP */
+    rg_recompute recompute;
+    int zero; /* ZeRO stage 0..3 (3 = FSDP) */
+} rg_parallel;
+
+/* Format ids (rg_format_find) per tensor class. */
+typedef struct rg_numerics {
+    int weights;
+    int activations;
+    int kv_cache;
+    int math;      /* picks the matrix-unit peak */
+    int grads;     /* gradient storage and reduction */
+    int master;    /* master weights kept by the optimizer */
+    int optimizer; /* optimizer moments (Adam m and v) */
+} rg_numerics;
+
+typedef struct rg_spec {
+    rg_model model;
+    rg_hardware hw;
+    rg_system system;
+    bool has_system;
+    rg_phase phase;
+    int64_t batch;   /* sequences (training: global batch) */
+    int64_t seq_len; /* tokens per sequence; decode: context held in the KV cache */
+    int64_t chips;   /* total chips; 0 = product of parallel degrees */
+    rg_numerics numerics;
+    rg_parallel par;
+    rg_assumptions assumptions;
+} rg_spec;
+
+/* Check ranges and consistency. Returns 0 or a negative status with `err`
+ * naming the field. Does not allocate. */
+int rg_spec_validate(const rg_spec *spec, rg_err *err);
+
+#endif

@@ -1,0 +1,30 @@
+/* cli.h: the `ridge` subcommands. Each returns the process exit status:
+ * 0 success, 2 bad input (message on stderr names the field), 1 other
+ * failure. */
+#ifndef RG_CLI_H
+#define RG_CLI_H
+
+typedef int (*cli_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    cli_fn fn;
+    const char *usage;
+    const char *summary;
+} cli_command;
+
+/* Read a whole file ("-" = stdin) into a NUL-terminated buffer the caller
+ * frees. Returns NULL (errno set) on failure. */
+char *cli_read_file(const char *path, size_t *len);
+
+int cmd_evaluate(int argc, char **argv);
+int cmd_presets(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_formats(int argc, char **argv);
+int cmd_qdq(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+int cmd_bench_numerics(int argc, char **argv);
+
+#endif

@@ -1,0 +1,96 @@
+/* main.c: `ridge`, the command-line front end. A table of subcommands; each
+ * lives in its own cmd_*.c file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "codec.h"
+
+static const cli_command commands[] = {
+    {"evaluate", cmd_evaluate, "evaluate SPEC.json|-", "evaluate one design point, print JSON"},
+    {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
+    {"search", cmd_search, "search SPEC.json|- [--top N] [--threads T]",
+     "search parallel strategies for a model on a system"},
+    {"validate", cmd_validate, "validate [--data DIR] [--json]",
+     "compare predictions with measured training iteration times"},
+    {"bench", cmd_bench, "bench [--seconds S] [SPEC.json]",
+     "measure design points evaluated per second per core"},
+    {"formats", cmd_formats, "formats", "list number formats and their parameters"},
+    {"qdq", cmd_qdq, "qdq --format F [options] < in.f32 > out.f32",
+     "quantize-dequantize raw float32 from stdin to stdout"},
+    {"quantize", cmd_quantize, "quantize --format F [options] (--input FILE | --dist D --n N --seed S)",
+     "emulate a format on data and print quality metrics"},
+    {"bench-numerics", cmd_bench_numerics, "bench-numerics [--n N]",
+     "measure quantization kernel throughput against memcpy"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "ridge %s (%s): design-space exploration for ML silicon\n\nusage: ridge COMMAND [ARGS]\n\n",
+            codec_engine_version(), codec_git_commit());
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-16s %s\n      ridge %s\n", commands[i].name, commands[i].summary, commands[i].usage);
+}
+
+char *cli_read_file(const char *path, size_t *len) {
+    FILE *f = NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int saved = 0;
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 131072;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                saved = ENOMEM;
+                free(buf);
+                buf = NULL;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                saved = EIO;
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+    }
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = n;
+    }
+out:
+    if (f && f != stdin)
+        fclose(f);
+    if (saved)
+        errno = saved;
+    return buf;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("ridge %s %s\n", codec_engine_version(), codec_git_commit());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ridge: unknown command '%s' (try 'ridge help')\n", argv[1]);
+    return 2;
+}
