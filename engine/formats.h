@@ -71,6 +71,10 @@ typedef struct rg_format {
     double bits_per_element; /* storage incl. amortised scale overhead */
     rg_math math;            /* matrix-unit rate class a chip runs it at */
     const char *description;
+    /* Default overflow policy of a plain conversion: false = saturate to the
+     * largest finite value (OCP FP8/MX convention), true = IEEE 754 overflow
+     * to Inf (how hardware converts fp32 to bf16/fp16). Callers may override. */
+    bool ieee_overflow;
 } rg_format;
 
 /* Id of a named format, or RG_EUNKNOWN (< 0). */
@@ -80,5 +84,22 @@ const rg_format *rg_format_get(int id);
 int rg_format_count(void);
 /* Bytes one element occupies in memory, scale overhead included. */
 double rg_format_bytes(int id);
+
+/* Resolve a format name into caller storage: a table name ("mxfp4"), or a
+ * user-defined minifloat "eXmY" (X = 1..8 exponent bits, Y = 0..23 mantissa
+ * bits, bias 2^(X-1)-1) with an optional suffix for its special values:
+ * "eXmY" IEEE-like (Inf and NaNs in the top binade), "eXmYfn" OCP E4M3-like
+ * (no Inf, only S.1..1.1..1 is NaN), "eXmYfinite" (no Inf, no NaN, like FP6).
+ * A resolved user format has the name "user", no scaling and math class by
+ * width. Returns the table id (>= 0), RG_FORMAT_USER for a user format, or
+ * RG_EUNKNOWN / RG_ERANGE with `err` naming `field`. `err` may be NULL. */
+#define RG_FORMAT_USER 1000000
+struct rg_err;
+int rg_format_parse(const char *name, rg_format *out, const char *field, struct rg_err *err);
+
+/* Build a user minifloat from its fields (as rg_format_parse does for "eXmY").
+ * bias < 0 means the default 2^(ebits-1)-1. Returns 0 or RG_ERANGE. */
+int rg_format_minifloat(int ebits, int mbits, int bias, rg_nan_mode nan, rg_format *out, const char *field,
+                        struct rg_err *err);
 
 #endif
