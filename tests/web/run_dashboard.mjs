@@ -1,0 +1,212 @@
+// run_dashboard.mjs: drives the Ridge dashboard in a real (Debian) Chromium
+// through playwright-core, against a running ridged.
+//
+// usage: node run_dashboard.mjs BASE_URL ARTIFACT_DIR [TOKEN]
+// Walks the dashboard's main paths — evaluate a point, sweep, results and
+// Pareto, numerics, compare, record a decision and find it in history — and
+// fails on any console error, page error or failed check. Screenshots at
+// 1280x800 and 420x800 go to ARTIFACT_DIR.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const [base, artifacts, token] = process.argv.slice(2);
+if (!base || !artifacts) {
+  console.error('usage: node run_dashboard.mjs BASE_URL ARTIFACT_DIR [TOKEN]');
+  process.exit(2);
+}
+fs.mkdirSync(artifacts, { recursive: true });
+const T = 30000;
+const problems = [];
+let step = '';
+const t0 = Date.now();
+
+function log(msg) { console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`); }
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  log(`ok: ${what}`);
+}
+
+const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ridge-chromium-'));
+const ctx = await chromium.launchPersistentContext(userDir, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 800 },
+  acceptDownloads: true,
+});
+const page = ctx.pages()[0] || await ctx.newPage();
+page.setDefaultTimeout(T);
+page.on('console', (m) => {
+  if (m.type() === 'error') problems.push(`console error during "${step}": ${m.text()}`);
+});
+page.on('pageerror', (e) => problems.push(`page error during "${step}": ${e.message}`));
+const writes = [];
+page.on('request', (r) => {
+  if (r.url().includes('/api/v1/') && r.method() !== 'GET') writes.push({ url: r.url(), auth: r.headers().authorization || '' });
+});
+
+const shot = async (name) => {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
+  log(`screenshot ${name}.png`);
+};
+const count = (sel) => page.locator(sel).count();
+const text = (sel) => page.locator(sel).first().innerText();
+
+let failed = null;
+try {
+  step = 'load';
+  await page.goto(base, { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="1"]');
+  check((await page.title()).includes('Ridge'), `page title names Ridge ("${await page.title()}")`);
+
+  if (token) {
+    step = 'token';
+    await page.fill('#api-token', token);
+    await page.click('#token-form button[type=submit]');
+    check(await page.evaluate(() => localStorage.getItem('ridge.token')) === token, 'API token stored in localStorage');
+  }
+
+  step = 'evaluate';
+  await page.waitForSelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+  await page.waitForFunction(() => document.querySelectorAll('#roofline svg circle.op-point').length > 0);
+  const stepTime = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+  check(/\d/.test(stepTime), `step time shown (${stepTime})`);
+  const mfu = await text('#point-result .kpi[data-kpi="kpi-mfu"] .kpi-value');
+  check(/\d.*%/.test(mfu), `MFU shown (${mfu})`);
+  check(/\d/.test(await text('#point-result .kpi[data-kpi="kpi-tokens"] .kpi-value')), 'tokens/s shown');
+  check(/of/.test(await text('#point-result .kpi[data-kpi="kpi-mem"] .kpi-value')), 'memory against capacity shown');
+  const nPts = await count('#roofline svg circle.op-point');
+  check(nPts > 0, `roofline has ${nPts} op points`);
+  check(await count('#roofline svg line.ceiling.memory') === 1 && await count('#roofline svg line.ceiling.compute') >= 1,
+    'roofline draws memory and compute ceilings');
+  check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
+  check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
+  await shot('point-1280');
+
+  // Changing a field through the form re-evaluates at once.
+  step = 'edit field';
+  const batchId = await page.locator('label', { hasText: 'Batch (sequences)' }).getAttribute('for');
+  const before = stepTime;
+  await page.click('button:has-text("Pin A")');
+  await page.fill(`#${batchId}`, '64');
+  await page.locator(`#${batchId}`).dispatchEvent('change');
+  await page.waitForFunction((b) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== b, before);
+  check(JSON.parse(await page.inputValue('#spec-json')).batch === 64, 'JSON editor follows the form');
+  await page.click('button:has-text("Pin B")');
+
+  step = 'compare';
+  await page.click('a[data-view="compare"]');
+  await page.waitForSelector('#compare-body table.compare');
+  check(await count('#compare-body tr.changed') >= 1, 'compare highlights differing inputs');
+
+  step = 'sweep';
+  await page.click('a[data-view="point"]');
+  await page.click('button:has-text("Sweep from here")');
+  await page.waitForSelector('#sweep-name');
+  await page.fill('#sweep-name', 'web test sweep');
+  await page.fill('#sweep-tags', 'webtest, batch');
+  const valuesInput = page.locator('.axis input').nth(1);
+  await valuesInput.fill('8, 16, 32, 64, 128');
+  await page.click('#sweep-add-axis');
+  const tpValues = page.locator('.axis').nth(1).locator('input').nth(1);
+  await tpValues.fill('1, 2, 4, 8');
+  check((await text('#sweep-count')).startsWith('20 points'), `points counted before submit (${await text('#sweep-count')})`);
+  await shot('sweep-form-1280');
+  await page.click('#sweep-submit');
+  await page.waitForFunction(() => document.querySelector('#sweep-pct')?.textContent === '100 %', null, { timeout: 60000 });
+  check(await page.locator('#sweep-progress').evaluate((p) => p.value === 1), 'sweep progress reached 100 %');
+  await page.waitForFunction(() => /succeeded|done|completed/.test(document.querySelector('#sweep-status')?.textContent || ''));
+  await shot('sweep-done-1280');
+
+  step = 'results';
+  await page.click('#sweep-open');
+  await page.waitForFunction(() => document.querySelectorAll('#res-table tbody tr').length > 0);
+  check(await count('#res-table tbody tr') > 0, `results table has ${await count('#res-table tbody tr')} rows`);
+  await page.waitForFunction(() => document.querySelectorAll('#res-scatter svg circle').length > 0);
+  check(await count('#res-scatter svg circle') === 20, 'scatter shows all 20 points');
+  check(await count('#res-scatter svg .pareto-line') === 1 && await count('#res-scatter svg circle.on-front') >= 1, 'Pareto front drawn');
+  // sort by a column
+  const firstBefore = await text('#res-table tbody tr:first-child');
+  await page.locator('#res-table thead button.sort', { hasText: /^time_s/ }).first().click();
+  await page.waitForFunction((b) => document.querySelector('#res-table tbody tr:first-child')?.innerText !== b
+    || document.querySelector('#res-table th[aria-sort="descending"], #res-table th[aria-sort="ascending"]'), firstBefore);
+  check(await count('#res-table th[aria-sort="ascending"], #res-table th[aria-sort="descending"]') === 1, 'results sortable');
+  await page.click('#res-table tbody tr:first-child');
+  await page.waitForFunction(() => document.querySelectorAll('#res-detail svg.chart').length >= 2);
+  check(true, 'time and memory breakdown of the chosen point drawn');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#res-csv')]);
+  const csvPath = path.join(artifacts, 'results.csv');
+  await download.saveAs(csvPath);
+  const csv = fs.readFileSync(csvPath, 'utf8').trim().split('\n');
+  check(csv.length === 21, `CSV download has a header and 20 rows (${csv.length} lines)`);
+  await shot('results-1280');
+
+  step = 'decision';
+  await page.click('#res-decide');
+  await page.waitForSelector('#decision-form');
+  check((await text('#dec-evidence')).includes('sweep'), 'decision evidence links the sweep');
+  const title = `Batch choice ${Date.now()}`;
+  await page.fill('#dec-title', title);
+  await page.fill('#dec-question', 'Which batch size should the next run use?');
+  await page.fill('#dec-decision', 'Use batch 64 with tp 8.');
+  await page.fill('#dec-rationale', 'Highest MFU on the Pareto front that still fits in memory.');
+  await page.selectOption('#dec-confidence', 'high');
+  await page.click('#dec-submit');
+  await page.waitForFunction((t) => document.querySelector('#hist-decisions')?.innerText.includes(t), title);
+  check(true, 'recorded decision listed in history');
+  await page.fill('#hist-q', title.split(' ').pop());
+  await page.click('#hist-search');
+  await page.waitForFunction((t) => document.querySelector('#hist-decisions')?.innerText.includes(t), title);
+  await page.locator('#hist-decisions button.link', { hasText: title }).click();
+  await page.waitForSelector('#hist-detail .decision-detail a.evidence');
+  check(true, 'decision found by text search, evidence linked');
+  await page.fill('#hist-q', '');
+  await page.fill('#hist-tag', 'webtest');
+  await page.click('#hist-search');
+  await page.waitForFunction(() => document.querySelectorAll('#hist-sweeps tbody tr').length >= 1);
+  check(true, 'sweep found by tag');
+  await shot('history-1280');
+
+  step = 'numerics';
+  await page.click('a[data-view="numerics"]');
+  await page.click('#num-run');
+  await page.waitForFunction(() => document.querySelectorAll('#num-chart svg circle').length >= 3);
+  check(await count('#num-table tbody tr') >= 3, 'SQNR against bits per element for several formats');
+  await shot('numerics-1280');
+
+  step = 'labels';
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden')
+    .filter((el) => !(el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) && !el.getAttribute('aria-label') && !el.closest('label'))
+    .map((el) => el.outerHTML.slice(0, 80)));
+  check(unlabelled.length === 0, `every control is labelled${unlabelled.length ? `: ${unlabelled.join(' | ')}` : ''}`);
+
+  if (token) {
+    const bad = writes.filter((w) => w.auth !== `Bearer ${token}`);
+    check(writes.length > 0 && bad.length === 0, `all ${writes.length} writes carried the bearer token`);
+  }
+
+  step = 'narrow';
+  await page.setViewportSize({ width: 420, height: 800 });
+  for (const [view, sel] of [['point', '#roofline svg'], ['results', '#res-table'], ['history', '#decision-form']]) {
+    await page.click(`a[data-view="${view}"]`);
+    await page.waitForSelector(sel, { state: 'attached' });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `${view} view fits 420 px without horizontal scrolling (overflow ${overflow}px)`);
+    await shot(`${view}-420`);
+  }
+} catch (e) {
+  failed = e;
+  try { await shot('failure'); } catch { /* the page may be gone */ }
+}
+await ctx.close();
+fs.rmSync(userDir, { recursive: true, force: true });
+if (failed) console.error(`FAILED during "${step}": ${failed.message}`);
+for (const p of problems) console.error(p);
+if (failed || problems.length) process.exit(1);
+log('dashboard test passed');

@@ -1,0 +1,85 @@
+// api.js: the one module that talks to ridged. Every view goes through it, so
+// the base path, the bearer token and the error shape live in one place.
+//
+// Errors from ridged are application/problem+json ({title, detail, field,
+// hint, status}); they are thrown as ApiError so views can show the field.
+
+const BASE = '/api/v1';
+const TOKEN_KEY = 'ridge.token';
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const msg = (body && (body.detail || body.message || body.title)) || `HTTP ${status}`;
+    super(msg);
+    this.status = status;
+    this.body = body || {};
+    this.field = this.body.field || null;
+    this.hint = this.body.hint || null;
+  }
+}
+
+export function getToken() {
+  try { return localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+}
+
+export function setToken(token) {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch { /* storage disabled: the token lives only for this page */ }
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+// One request. Writes (anything but GET) carry the bearer token when set.
+async function request(method, path, { body, params, accept } = {}) {
+  const headers = { Accept: accept || 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = getToken();
+  if (token && method !== 'GET') headers.Authorization = `Bearer ${token}`;
+  let resp;
+  try {
+    resp = await fetch(BASE + path + query(params), {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, { title: 'network error', detail: `cannot reach ridged: ${e.message}` });
+  }
+  if (accept === 'text/csv' && resp.ok) return resp.text();
+  const text = await resp.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = { detail: text.slice(0, 300) }; }
+  }
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return data;
+}
+
+export const api = {
+  health: () => request('GET', '/health'),
+  presets: () => request('GET', '/presets'),
+  evaluate: (spec, store = false) => request('POST', '/evaluate', { body: store ? { ...spec, store: true } : spec }),
+  run: (id) => request('GET', `/runs/${encodeURIComponent(id)}`),
+
+  createSweep: (body) => request('POST', '/sweeps', { body }),
+  listSweeps: (params) => request('GET', '/sweeps', { params }),
+  getSweep: (id) => request('GET', `/sweeps/${encodeURIComponent(id)}`),
+  cancelSweep: (id) => request('POST', `/sweeps/${encodeURIComponent(id)}/cancel`, { body: {} }),
+  sweepResults: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/results`, { params }),
+  sweepResultsCsv: (id, params) =>
+    request('GET', `/sweeps/${encodeURIComponent(id)}/results`, { params, accept: 'text/csv' }),
+  pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
+
+  createDecision: (body) => request('POST', '/decisions', { body }),
+  listDecisions: (params) => request('GET', '/decisions', { params }),
+  getDecision: (id) => request('GET', `/decisions/${encodeURIComponent(id)}`),
+
+  quantize: (body) => request('POST', '/numerics/quantize', { body }),
+};

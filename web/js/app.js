@@ -1,0 +1,77 @@
+// app.js: start-up and routing. Loads the presets, mounts each view once,
+// and shows one view per URL hash (#point, #sweeps, #results/ID, #numerics,
+// #compare, #history) so every screen can be linked to.
+
+import { api, getToken, setToken } from './api.js';
+import { $, errorText } from './util.js';
+import { state, on, emit } from './state.js';
+import { mountPoint } from './views/point.js';
+import { mountSweeps } from './views/sweeps.js';
+import { mountResults } from './views/results.js';
+import { mountNumerics } from './views/numerics.js';
+import { mountCompare } from './views/compare.js';
+import { mountHistory } from './views/history.js';
+
+const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'compare', 'history'];
+
+function route() {
+  const [name, ...rest] = (location.hash.slice(1) || 'point').split('/');
+  const view = VIEWS.includes(name) ? name : 'point';
+  const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
+  for (const v of VIEWS) {
+    const sec = $(`#view-${v}`);
+    sec.hidden = v !== view;
+    const tab = $(`a[data-view="${v}"]`);
+    tab.setAttribute('aria-selected', String(v === view));
+    if (v === view) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
+  }
+  emit(`view:${view}`, arg);
+}
+
+function tokenForm() {
+  const input = $('#api-token');
+  const stateEl = $('#token-state');
+  const show = () => { stateEl.textContent = getToken() ? 'saved' : 'none'; };
+  input.value = getToken();
+  $('#token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    setToken(input.value.trim());
+    show();
+  });
+  show();
+}
+
+async function health() {
+  const el = $('#health');
+  try {
+    const hh = await api.health();
+    el.textContent = `ridged ${hh.engine_version || hh.version || ''} · ${hh.status || 'ok'}`.replace(/\s+·/, ' ·');
+    el.className = 'health ok';
+  } catch (e) {
+    el.textContent = `ridged unreachable: ${errorText(e)}`;
+    el.className = 'health bad';
+  }
+}
+
+async function start() {
+  tokenForm();
+  health();
+  try {
+    state.presets = await api.presets();
+  } catch (e) {
+    state.presets = { hardware: [], models: [], systems: [] };
+    $('#health').textContent = `presets unavailable: ${errorText(e)}`;
+  }
+  const point = mountPoint($('#view-point'));
+  mountSweeps($('#view-sweeps'));
+  mountResults($('#view-results'));
+  mountNumerics($('#view-numerics'));
+  mountCompare($('#view-compare'));
+  mountHistory($('#view-history'));
+  on('load-spec', (spec) => point.setSpec(spec));
+  window.addEventListener('hashchange', route);
+  route();
+  document.body.dataset.ready = '1';
+}
+
+start();

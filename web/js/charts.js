@@ -1,0 +1,263 @@
+// charts.js: the dashboard's charts, drawn as SVG by hand (no library): a
+// log-log roofline, a scatter with its Pareto front, stacked horizontal bars
+// for time and memory breakdowns. Each function returns an <svg> element
+// scaled by its viewBox, so it fits any width.
+
+import { fmtNum, fmtSI } from './util.js';
+
+const NS = 'http://www.w3.org/2000/svg';
+
+export const BOUND_COLORS = {
+  compute: '#2563eb', memory: '#ea580c', comm: '#7c3aed', latency: '#64748b',
+};
+
+function s(tag, attrs, ...kids) {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) el.setAttribute(k, v);
+  for (const k of kids) if (k !== null && k !== undefined) el.append(typeof k === 'string' ? document.createTextNode(k) : k);
+  return el;
+}
+
+function extent(values, log) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v) || (log && v <= 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return log ? [1, 10] : [0, 1];
+  if (log) {
+    lo = 10 ** Math.floor(Math.log10(lo));
+    hi = 10 ** Math.ceil(Math.log10(hi));
+    if (lo === hi) hi = lo * 10;
+  } else {
+    const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.1 || 1;
+    lo -= pad; hi += pad;
+  }
+  return [lo, hi];
+}
+
+function scale([d0, d1], [r0, r1], log) {
+  if (log) {
+    const a = Math.log10(d0), b = Math.log10(d1);
+    return (v) => r0 + ((Math.log10(v) - a) / (b - a)) * (r1 - r0);
+  }
+  return (v) => r0 + ((v - d0) / (d1 - d0)) * (r1 - r0);
+}
+
+function ticks([d0, d1], log, n = 5) {
+  if (log) {
+    const out = [];
+    const a = Math.round(Math.log10(d0)), b = Math.round(Math.log10(d1));
+    const step = Math.max(1, Math.ceil((b - a) / 8));
+    for (let e = a; e <= b; e += step) out.push(10 ** e);
+    return out;
+  }
+  const raw = (d1 - d0) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((m) => m >= raw) || raw;
+  const out = [];
+  for (let v = Math.ceil(d0 / step) * step; v <= d1 + 1e-12 * Math.abs(d1); v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+// A framed plot area with axes, ticks, grid and labels.
+function frame({ width = 640, height = 360, xDomain, yDomain, xLog, yLog, xLabel, yLabel, title, xFmt, yFmt }) {
+  const m = { l: 64, r: 16, t: title ? 28 : 12, b: 44 };
+  const svg = s('svg', {
+    viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img',
+    'aria-label': title || `${yLabel} against ${xLabel}`, preserveAspectRatio: 'xMidYMid meet',
+  });
+  const x = scale(xDomain, [m.l, width - m.r], xLog);
+  const y = scale(yDomain, [height - m.b, m.t], yLog);
+  const grid = s('g', { class: 'grid' });
+  const fx = xFmt || ((v) => fmtSI(v));
+  const fy = yFmt || ((v) => fmtSI(v));
+  for (const t of ticks(xDomain, xLog)) {
+    const px = x(t);
+    grid.append(s('line', { x1: px, x2: px, y1: m.t, y2: height - m.b }));
+    grid.append(s('text', { x: px, y: height - m.b + 14, 'text-anchor': 'middle', class: 'tick' }, fx(t)));
+  }
+  for (const t of ticks(yDomain, yLog)) {
+    const py = y(t);
+    grid.append(s('line', { x1: m.l, x2: width - m.r, y1: py, y2: py }));
+    grid.append(s('text', { x: m.l - 6, y: py + 4, 'text-anchor': 'end', class: 'tick' }, fy(t)));
+  }
+  svg.append(grid);
+  svg.append(s('rect', { x: m.l, y: m.t, width: width - m.l - m.r, height: height - m.t - m.b, class: 'plot-frame' }));
+  svg.append(s('text', { x: (m.l + width - m.r) / 2, y: height - 8, 'text-anchor': 'middle', class: 'axis-label' }, xLabel));
+  svg.append(s('text', {
+    x: 14, y: (m.t + height - m.b) / 2, 'text-anchor': 'middle', class: 'axis-label',
+    transform: `rotate(-90 14 ${(m.t + height - m.b) / 2})`,
+  }, yLabel));
+  if (title) svg.append(s('text', { x: m.l, y: 18, class: 'chart-title' }, title));
+  const clipId = `clip-${Math.random().toString(36).slice(2)}`;
+  svg.append(s('defs', {}, s('clipPath', { id: clipId },
+    s('rect', { x: m.l, y: m.t, width: width - m.l - m.r, height: height - m.t - m.b }))));
+  const plot = s('g', { 'clip-path': `url(#${clipId})` });
+  svg.append(plot);
+  return { svg, plot, x, y, m, width, height };
+}
+
+// Roofline: ops [{name, pass, intensity, flops, bytes, time_s, compute_s,
+// memory_s, bound}]. Achieved FLOP/s = flops / time_s per run. The ceilings
+// come from the result itself: bandwidth = bytes / memory_s and compute rate
+// = flops / compute_s of each op (the engine's peaks at the assumed
+// efficiency), unless `peaks` {compute: [{label, flops}], mem_bw} is given.
+export function roofline(ops, { peaks, onSelect } = {}) {
+  const pts = ops.filter((o) => o.flops > 0 && o.bytes > 0 && o.time_s > 0).map((o) => ({
+    op: o, x: o.intensity || o.flops / o.bytes, y: o.flops / o.time_s,
+  }));
+  let bw = peaks && peaks.mem_bw;
+  let computes = peaks && peaks.compute;
+  if (!bw) bw = Math.max(0, ...ops.filter((o) => o.memory_s > 0).map((o) => o.bytes / o.memory_s));
+  if (!computes) {
+    const rates = new Map();
+    for (const o of ops) {
+      if (!(o.compute_s > 0 && o.flops > 0)) continue;
+      const r = Number((o.flops / o.compute_s).toPrecision(4));
+      const key = r;
+      if (!rates.has(key)) rates.set(key, { label: o.format ? `${o.format} compute` : 'compute', flops: r, n: 0 });
+      rates.get(key).n++;
+    }
+    computes = [...rates.values()].sort((a, b) => b.flops - a.flops).slice(0, 3);
+  }
+  const topCompute = Math.max(1, ...computes.map((c) => c.flops));
+  const xs = pts.map((p) => p.x);
+  if (bw > 0) xs.push(topCompute / bw);
+  const xDomain = extent(xs.length ? [Math.min(...xs) / 2, Math.max(...xs) * 2] : [], true);
+  const ys = pts.map((p) => p.y).concat(computes.map((c) => c.flops));
+  if (bw > 0) ys.push(bw * xDomain[0]);
+  const yDomain = extent(ys, true);
+  const f = frame({
+    xDomain, yDomain, xLog: true, yLog: true,
+    xLabel: 'arithmetic intensity (FLOP/byte)', yLabel: 'achieved FLOP/s', title: 'Roofline (per device)',
+    xFmt: (v) => fmtNum(v, 2), yFmt: (v) => fmtSI(v),
+  });
+  const ceil = s('g', { class: 'ceilings' });
+  for (const c of computes) {
+    const knee = bw > 0 ? c.flops / bw : xDomain[0];
+    const x0 = Math.max(knee, xDomain[0]);
+    ceil.append(s('line', { x1: f.x(x0), x2: f.x(xDomain[1]), y1: f.y(c.flops), y2: f.y(c.flops), class: 'ceiling compute' }));
+    ceil.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) - 4, 'text-anchor': 'end', class: 'ceiling-label' },
+      `${c.label} ${fmtSI(c.flops, 'FLOP/s')}`));
+  }
+  if (bw > 0) {
+    const x1 = Math.min(topCompute / bw, xDomain[1]);
+    ceil.append(s('line', { x1: f.x(xDomain[0]), y1: f.y(bw * xDomain[0]), x2: f.x(x1), y2: f.y(bw * x1), class: 'ceiling memory' }));
+    const lx = xDomain[0] * 1.3;
+    ceil.append(s('text', { x: f.x(lx) + 4, y: f.y(bw * lx) - 6, class: 'ceiling-label' }, `memory ${fmtSI(bw, 'B/s')}`));
+  }
+  f.plot.append(ceil);
+  const dots = s('g', { class: 'points' });
+  for (const p of pts) {
+    const c = s('circle', {
+      cx: f.x(p.x), cy: f.y(p.y), r: 5, fill: BOUND_COLORS[p.op.bound] || '#334155',
+      class: 'op-point', 'data-op': p.op.name, tabindex: 0,
+    }, s('title', {}, `${p.op.name} (${p.op.pass || ''}) — ${p.op.bound}-bound\n` +
+      `intensity ${fmtNum(p.x)} FLOP/B, ${fmtSI(p.y, 'FLOP/s')}, ×${p.op.count}`));
+    if (onSelect) c.addEventListener('click', () => onSelect(p.op));
+    dots.append(c);
+  }
+  f.plot.append(dots);
+  f.svg.append(legend(f, Object.entries(BOUND_COLORS).filter(([k]) => pts.some((p) => p.op.bound === k))));
+  return f.svg;
+}
+
+function legend(f, entries) {
+  const g = s('g', { class: 'legend' });
+  let x = f.m.l + 8;
+  const y = f.m.t + 12;
+  for (const [name, color] of entries) {
+    g.append(s('circle', { cx: x, cy: y - 4, r: 5, fill: color }));
+    g.append(s('text', { x: x + 9, y }, name));
+    x += 18 + name.length * 7;
+  }
+  return g;
+}
+
+// Pareto front of points for minimise/maximise senses on x and y.
+export function paretoFront(points, xMin = true, yMin = false) {
+  const sx = xMin ? 1 : -1, sy = yMin ? 1 : -1;
+  const sorted = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
+    .slice().sort((a, b) => sx * (a.x - b.x) || sy * (a.y - b.y));
+  const front = [];
+  let best = Infinity;
+  for (const p of sorted) {
+    if (sy * p.y < best) { front.push(p); best = sy * p.y; }
+  }
+  return front;
+}
+
+// Scatter of points [{x, y, label, key}], with an optional front drawn as a
+// step line. Axes go log when the data span more than two decades.
+export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, title, labels } = {}) {
+  const good = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const spans = (vals) => {
+    const pos = vals.filter((v) => v > 0);
+    return pos.length === vals.length && pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 100;
+  };
+  const xLog = spans(good.map((p) => p.x));
+  const yLog = spans(good.map((p) => p.y));
+  const f = frame({
+    xDomain: extent(good.map((p) => p.x), xLog), yDomain: extent(good.map((p) => p.y), yLog),
+    xLog, yLog, xLabel, yLabel, title, xFmt: (v) => fmtSI(v), yFmt: (v) => fmtSI(v),
+  });
+  if (front && front.length) {
+    const fp = front.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).slice().sort((a, b) => a.x - b.x);
+    f.plot.append(s('polyline', {
+      points: fp.map((p) => `${f.x(p.x)},${f.y(p.y)}`).join(' '), class: 'pareto-line',
+    }));
+  }
+  const frontKeys = new Set((front || []).map((p) => p.key));
+  const g = s('g', { class: 'points' });
+  for (const p of good) {
+    const onFront = frontKeys.has(p.key);
+    const c = s('circle', {
+      cx: f.x(p.x), cy: f.y(p.y), r: onFront ? 5 : 3.5, tabindex: 0,
+      class: `pt${onFront ? ' on-front' : ''}${p.key === selectedKey ? ' selected' : ''}`,
+      'data-key': p.key,
+    }, s('title', {}, `${p.label || p.key}\n${xLabel}: ${fmtNum(p.x, 4)}\n${yLabel}: ${fmtNum(p.y, 4)}`));
+    if (onSelect) {
+      c.addEventListener('click', () => onSelect(p));
+      c.addEventListener('keydown', (e) => { if (e.key === 'Enter') onSelect(p); });
+    }
+    g.append(c);
+    if (labels && p.label) g.append(s('text', { x: f.x(p.x) + 6, y: f.y(p.y) - 6, class: 'pt-label' }, p.label));
+  }
+  f.plot.append(g);
+  return f.svg;
+}
+
+// Horizontal stacked bar: segments [{label, value, color}], with an optional
+// capacity marker (memory against device capacity).
+export function stackedBar(segments, { title, fmt, capacity, capacityLabel } = {}) {
+  const width = 640, height = 96 + Math.ceil(segments.length / 3) * 18;
+  const m = { l: 12, r: 12, t: 24 };
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart bar', role: 'img', 'aria-label': title || 'breakdown' });
+  const total = segments.reduce((a, x) => a + Math.max(0, x.value), 0);
+  const span = Math.max(total, capacity || 0) || 1;
+  const w = width - m.l - m.r;
+  if (title) svg.append(s('text', { x: m.l, y: 16, class: 'chart-title' }, title));
+  let x = m.l;
+  for (const seg of segments) {
+    const sw = (Math.max(0, seg.value) / span) * w;
+    if (sw > 0) {
+      svg.append(s('rect', { x, y: m.t, width: sw, height: 28, fill: seg.color, class: 'seg' },
+        s('title', {}, `${seg.label}: ${fmt ? fmt(seg.value) : fmtNum(seg.value)}`)));
+    }
+    x += sw;
+  }
+  if (capacity) {
+    const cx = m.l + (capacity / span) * w;
+    svg.append(s('line', { x1: cx, x2: cx, y1: m.t - 6, y2: m.t + 34, class: 'capacity' }));
+    svg.append(s('text', { x: Math.min(cx, width - m.r), y: m.t + 46, 'text-anchor': cx > width / 2 ? 'end' : 'start', class: 'capacity-label' },
+      `${capacityLabel || 'capacity'} ${fmt ? fmt(capacity) : fmtNum(capacity)}`));
+  }
+  segments.forEach((seg, i) => {
+    const lx = m.l + (i % 3) * (w / 3), ly = m.t + 66 + Math.floor(i / 3) * 18;
+    svg.append(s('rect', { x: lx, y: ly - 10, width: 10, height: 10, fill: seg.color }));
+    svg.append(s('text', { x: lx + 14, y: ly, class: 'legend-text' }, `${seg.label} ${fmt ? fmt(seg.value) : fmtNum(seg.value)}`));
+  });
+  return svg;
+}

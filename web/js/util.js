@@ -1,0 +1,164 @@
+// util.js: DOM building, number formatting and dotted-path helpers shared by
+// the views. No state lives here.
+
+// h('div', {class: 'x', onclick: fn}, child, ...): a small element builder.
+// Strings become text nodes (never HTML), so server text cannot inject markup.
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'value' && 'value' in el) el.value = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  appendAll(el, children);
+  return el;
+}
+
+function appendAll(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  appendAll(el, children);
+  return el;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+// Preset data may write a number as {value, unit, source}.
+export function num(v) {
+  if (v && typeof v === 'object' && 'value' in v) return Number(v.value);
+  return typeof v === 'number' ? v : Number(v);
+}
+
+const SI = [[1e18, 'E'], [1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+
+export function fmtNum(v, digits = 3) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  v = Number(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(digits - 1).replace('e+', 'e');
+  return Number(v.toPrecision(digits)).toString();
+}
+
+export function fmtSI(v, unit = '', digits = 3) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  v = Number(v);
+  const a = Math.abs(v);
+  for (const [f, p] of SI) if (a >= f) return `${Number((v / f).toPrecision(digits))} ${p}${unit}`;
+  return `${fmtNum(v, digits)} ${unit}`.trim();
+}
+
+export function fmtBytes(v) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let x = Number(v), i = 0;
+  while (Math.abs(x) >= 1024 && i < units.length - 1) { x /= 1024; i++; }
+  return `${Number(x.toPrecision(3))} ${units[i]}`;
+}
+
+export function fmtTime(s) {
+  if (s === null || s === undefined || Number.isNaN(Number(s))) return '—';
+  s = Number(s);
+  const a = Math.abs(s);
+  if (a === 0) return '0 s';
+  if (a >= 1) return `${Number(s.toPrecision(4))} s`;
+  if (a >= 1e-3) return `${Number((s * 1e3).toPrecision(4))} ms`;
+  if (a >= 1e-6) return `${Number((s * 1e6).toPrecision(4))} µs`;
+  return `${Number((s * 1e9).toPrecision(4))} ns`;
+}
+
+export function fmtPct(v) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  return `${(Number(v) * 100).toFixed(1)} %`;
+}
+
+// Pick a formatter from a result field's name.
+export function fmtField(name, v) {
+  if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
+  if (/(^|\.|_)mfu$/.test(name) || /efficiency$/.test(name)) return fmtPct(v);
+  if (/_bytes$|(^|\.)bytes$/.test(name)) return fmtBytes(v);
+  if (/_s$/.test(name)) return fmtTime(v);
+  if (/flops$/.test(name)) return fmtSI(v, 'FLOP');
+  if (/params$/.test(name)) return fmtSI(v);
+  if (/tokens_per_s/.test(name)) return fmtSI(v, 'tok/s');
+  return fmtNum(v, 4);
+}
+
+export function getPath(obj, path) {
+  let cur = obj;
+  for (const k of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+export function setPath(obj, path, value) {
+  const keys = path.split('.');
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (cur[k] === null || typeof cur[k] !== 'object') cur[k] = {};
+    cur = cur[k];
+  }
+  cur[keys[keys.length - 1]] = value;
+  return obj;
+}
+
+// {a: {b: 1}, c: [..]} -> {'a.b': 1, c: [..]}; arrays stay leaves.
+export function flatten(obj, prefix = '', out = {}) {
+  for (const [k, v] of Object.entries(obj || {})) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+export function debounce(fn, ms) {
+  let t = null;
+  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+// Parse a comma-separated list into numbers where every item is numeric,
+// booleans where every item is true/false, strings otherwise.
+export function parseList(text) {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s.length);
+  if (items.length && items.every((s) => s !== '' && !Number.isNaN(Number(s)))) return items.map(Number);
+  if (items.length && items.every((s) => s === 'true' || s === 'false')) return items.map((s) => s === 'true');
+  return items;
+}
+
+let uid = 0;
+export const nextId = (p) => `${p}-${++uid}`;
+
+// Status line in a view: kind is 'info', 'ok' or 'error'.
+export function notice(el, kind, text) {
+  clear(el, text ? h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text) : null);
+}
+
+export function errorText(e) {
+  if (!e) return '';
+  let t = e.message || String(e);
+  if (e.field) t += ` (field: ${e.field})`;
+  if (e.hint) t += ` — ${e.hint}`;
+  return t;
+}
+
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

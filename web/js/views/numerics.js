@@ -1,0 +1,76 @@
+// numerics.js: choose number formats, quantize the same synthetic tensor
+// with each (POST /numerics/quantize) and plot quality (SQNR, dB) against
+// storage bits per element — the other half of the codesign trade-off.
+
+import { api } from '../api.js';
+import { h, clear, notice, errorText, fmtNum, nextId } from '../util.js';
+import { formats } from '../state.js';
+import { scatter } from '../charts.js';
+
+const DEFAULT_PICK = ['bf16', 'fp8_e4m3', 'mxfp8_e4m3', 'mxfp6_e2m3', 'mxfp4', 'nvfp4', 'int4_g128'];
+
+export function sqnrOf(r) {
+  const m = r.metrics || r.quality || r;
+  return Number(m.sqnr_db ?? m.sqnr ?? NaN);
+}
+
+export function mountNumerics(root) {
+  const list = h('div', { class: 'format-list', role: 'group', 'aria-label': 'Formats' });
+  const dist = h('select', { id: 'num-dist' }, ['normal', 'uniform', 'laplace', 'student_t'].map((d) => h('option', { value: d }, d)));
+  const n = h('input', { id: 'num-n', type: 'number', min: 32, step: 32, value: 65536 });
+  const seed = h('input', { id: 'num-seed', type: 'number', min: 0, step: 1, value: 1 });
+  const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
+  const chart = h('figure', { class: 'card', id: 'num-chart' });
+  const table = h('div', { class: 'table-wrap', id: 'num-table' });
+
+  function renderList() {
+    clear(list, formats().filter((f) => f.name !== 'e8m0').map((f) => {
+      const id = nextId('fmt');
+      return h('div', { class: 'check' }, h('input', { id, type: 'checkbox', value: f.name, checked: DEFAULT_PICK.includes(f.name) }),
+        h('label', { for: id, title: f.description || '' }, f.name));
+    }));
+  }
+
+  async function run(e) {
+    e?.preventDefault();
+    const picked = [...list.querySelectorAll('input:checked')].map((i) => i.value);
+    if (!picked.length) { notice(msg, 'error', 'Choose at least one format.'); return; }
+    notice(msg, 'info', `Quantizing ${Number(n.value).toLocaleString('en')} ${dist.value} values with ${picked.length} formats…`);
+    const known = new Map(formats().map((f) => [f.name, f]));
+    const rows = [];
+    const errors = [];
+    await Promise.all(picked.map(async (format) => {
+      try {
+        const r = await api.quantize({ format, dist: dist.value, n: Number(n.value), seed: Number(seed.value) });
+        rows.push({ format, sqnr: sqnrOf(r), bits: Number(r.bits_per_element ?? known.get(format)?.bits_per_element ?? NaN), raw: r });
+      } catch (err) { errors.push(`${format}: ${errorText(err)}`); }
+    }));
+    rows.sort((a, b) => b.bits - a.bits || b.sqnr - a.sqnr);
+    if (errors.length) notice(msg, 'error', errors.join('; '));
+    else notice(msg, '', '');
+    const finite = rows.filter((r) => Number.isFinite(r.sqnr) && Number.isFinite(r.bits));
+    clear(chart, finite.length ? scatter(finite.map((r) => ({ key: r.format, label: r.format, x: r.bits, y: r.sqnr })),
+      { xLabel: 'bits per element (incl. scales)', yLabel: 'SQNR (dB)', labels: true, title: `Quality against storage (${dist.value}, n = ${n.value})` })
+      : h('p', { class: 'muted' }, 'No results.'));
+    const extra = [...new Set(rows.flatMap((r) => Object.keys(r.raw.metrics || r.raw).filter((k) => typeof (r.raw.metrics || r.raw)[k] === 'number')))]
+      .filter((k) => !['sqnr_db', 'sqnr', 'bits_per_element', 'n', 'seed'].includes(k)).slice(0, 5);
+    clear(table, h('table', { class: 'data', 'aria-label': 'Quantization quality' },
+      h('thead', {}, h('tr', {}, ['format', 'bits/element', 'SQNR (dB)', ...extra].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, r.format), h('td', { class: 'num' }, fmtNum(r.bits, 4)),
+        h('td', { class: 'num' }, fmtNum(r.sqnr, 4)), extra.map((k) => h('td', { class: 'num' }, fmtNum((r.raw.metrics || r.raw)[k], 4))))))));
+  }
+
+  clear(root, h('div', { class: 'numerics-layout' },
+    h('form', { class: 'card', 'aria-label': 'Quantization experiment', onsubmit: run },
+      h('h2', {}, 'Numerics'),
+      h('p', { class: 'muted' }, 'Quantize one synthetic tensor with each format (bit-exact emulation) and compare quality with storage cost.'),
+      h('fieldset', {}, h('legend', {}, 'Formats'), list),
+      h('div', { class: 'fields' },
+        h('div', { class: 'field' }, h('label', { for: 'num-dist' }, 'Distribution'), dist),
+        h('div', { class: 'field' }, h('label', { for: 'num-n' }, 'Elements'), n),
+        h('div', { class: 'field' }, h('label', { for: 'num-seed' }, 'Seed'), seed)),
+      h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'num-run' }, 'Quantize')), msg),
+    h('div', {}, chart, h('div', { class: 'card' }, table))));
+  renderList();
+  return { renderList, run };
+}

@@ -1,0 +1,193 @@
+// point.js: one design point. A form over the spec's common fields and a
+// JSON editor of the whole spec, kept in step; every change re-evaluates
+// (POST /evaluate) and shows the result at once.
+
+import { api } from '../api.js';
+import { h, clear, getPath, setPath, debounce, notice, errorText, nextId } from '../util.js';
+import { state, emit, formats, presetNames } from '../state.js';
+import { renderResult } from './resultview.js';
+
+const NUM = 'int';
+// [path, label, kind, options]; kind: preset kind, 'select', 'int', 'bool', 'format'.
+export const FIELDS = [
+  ['model', 'Model', 'preset:models'],
+  ['hardware', 'Hardware', 'preset:hardware'],
+  ['system', 'System', 'preset:systems'],
+  ['phase', 'Phase', 'select', ['train', 'prefill', 'decode']],
+  ['batch', 'Batch (sequences)', NUM],
+  ['seq_len', 'Sequence length', NUM],
+  ['chips', 'Chips', NUM],
+  ['numerics.weights', 'Weights format', 'format'],
+  ['numerics.activations', 'Activations format', 'format'],
+  ['numerics.kv_cache', 'KV-cache format', 'format'],
+  ['numerics.math', 'Math format', 'format'],
+  ['parallelism.tp', 'Tensor parallel (tp)', NUM],
+  ['parallelism.pp', 'Pipeline parallel (pp)', NUM],
+  ['parallelism.dp', 'Data parallel (dp)', NUM],
+  ['parallelism.ep', 'Expert parallel (ep)', NUM],
+  ['parallelism.cp', 'Context parallel (cp)', NUM],
+  ['parallelism.microbatch', 'Micro-batch', NUM],
+  ['parallelism.interleave', 'Interleave', NUM],
+  ['parallelism.recompute', 'Recompute', 'select', ['none', 'selective', 'full']],
+  ['parallelism.zero', 'ZeRO stage', 'select', [0, 1, 2, 3]],
+  ['parallelism.sequence_parallel', 'Sequence parallel', 'bool'],
+];
+
+export function defaultSpec() {
+  const pick = (kind, prefer) => {
+    const names = presetNames(kind);
+    return names.find((n) => prefer.test(n)) || names[0];
+  };
+  const spec = {
+    model: pick('models', /llama.*8b/i), hardware: pick('hardware', /h100/i), phase: 'train',
+    batch: 32, seq_len: 4096,
+    numerics: { weights: 'bf16', activations: 'bf16', kv_cache: 'bf16', math: 'bf16' },
+    parallelism: { tp: 8, pp: 1, dp: 1 },
+  };
+  const system = pick('systems', /h100|dgx/i);
+  if (system) spec.system = system;
+  for (const k of Object.keys(spec)) if (spec[k] === undefined) delete spec[k];
+  return spec;
+}
+
+export function mountPoint(root) {
+  const ids = {};
+  const form = h('form', { class: 'spec-form', 'aria-label': 'Design point', onsubmit: (e) => { e.preventDefault(); evaluate(false); } });
+  const fieldsBox = h('div', { class: 'fields' });
+  const json = h('textarea', { id: 'spec-json', class: 'mono', spellcheck: 'false', rows: 18, 'aria-describedby': 'spec-json-msg' });
+  const jsonMsg = h('div', { id: 'spec-json-msg', class: 'muted small' });
+  const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
+  const out = h('div', { class: 'result', id: 'point-result' }, h('p', { class: 'muted' }, 'Evaluating…'));
+  let seq = 0;
+
+  function control(path, label, kind, options) {
+    const id = ids[path] = nextId('f');
+    let input;
+    if (kind.startsWith('preset:') || kind === 'select' || kind === 'format') {
+      let opts;
+      if (kind === 'format') opts = formats().map((f) => f.name);
+      else if (kind === 'select') opts = options;
+      else opts = presetNames(kind.slice(7));
+      input = h('select', { id, name: path },
+        h('option', { value: '' }, kind === 'preset:systems' ? '(none)' : '(default)'),
+        opts.map((o) => h('option', { value: String(o) }, String(o))),
+        h('option', { value: '__custom', disabled: true }, '(custom object — edit JSON)'));
+    } else if (kind === 'bool') {
+      input = h('input', { id, name: path, type: 'checkbox' });
+    } else {
+      input = h('input', { id, name: path, type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'default' });
+    }
+    input.addEventListener('change', () => fromForm(path, kind, input));
+    if (input.type === 'number') input.addEventListener('input', debounce(() => fromForm(path, kind, input), 400));
+    return h('div', { class: `field${kind === 'bool' ? ' check' : ''}` }, h('label', { for: id }, label), input);
+  }
+
+  function fromForm(path, kind, input) {
+    let v;
+    if (kind === 'bool') v = input.checked;
+    else if (input.value === '') v = undefined;
+    else if (kind === NUM || (kind === 'select' && typeof FIELDS.find((f) => f[0] === path)[3][0] === 'number')) v = Number(input.value);
+    else v = input.value;
+    if (v === undefined) deletePath(state.spec, path);
+    else setPath(state.spec, path, v);
+    toJson();
+    schedule();
+  }
+
+  function deletePath(obj, path) {
+    const keys = path.split('.');
+    const parent = keys.length > 1 ? getPath(obj, keys.slice(0, -1).join('.')) : obj;
+    if (parent && typeof parent === 'object') delete parent[keys[keys.length - 1]];
+  }
+
+  function toForm() {
+    for (const [path, , kind] of FIELDS) {
+      const el = form.querySelector(`#${ids[path]}`);
+      const v = getPath(state.spec, path);
+      if (kind === 'bool') el.checked = !!v;
+      else if (v !== null && typeof v === 'object') el.value = '__custom';
+      else if (v === undefined) el.value = '';
+      else {
+        if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === String(v))) {
+          el.insertBefore(h('option', { value: String(v) }, String(v)), el.lastChild);
+        }
+        el.value = String(v);
+      }
+    }
+  }
+
+  function toJson() {
+    json.value = JSON.stringify(state.spec, null, 2);
+    jsonMsg.textContent = '';
+  }
+
+  json.addEventListener('input', debounce(() => {
+    try {
+      const v = JSON.parse(json.value);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('the spec must be a JSON object');
+      state.spec = v;
+      jsonMsg.textContent = 'JSON ok';
+      jsonMsg.className = 'muted small';
+      toForm();
+      schedule();
+    } catch (e) {
+      jsonMsg.textContent = `JSON error: ${e.message}`;
+      jsonMsg.className = 'small error-text';
+    }
+  }, 400));
+
+  const schedule = debounce(() => evaluate(false), 250);
+
+  async function evaluate(store) {
+    const mine = ++seq;
+    notice(msg, 'info', store ? 'Storing run…' : '');
+    try {
+      const r = await api.evaluate(state.spec, store);
+      if (mine !== seq) return;
+      state.result = r;
+      renderResult(out, r);
+      if (store) notice(msg, 'ok', `Stored run ${r.run_id || r.id || ''}`.trim());
+      else notice(msg, '', '');
+      emit('evaluated', r);
+    } catch (e) {
+      if (mine !== seq) return;
+      notice(msg, 'error', errorText(e));
+      highlightField(e.field);
+    }
+  }
+
+  function highlightField(field) {
+    form.querySelectorAll('.invalid').forEach((x) => x.classList.remove('invalid'));
+    if (!field) return;
+    const f = FIELDS.find(([p]) => field === p || field.startsWith(`${p}.`));
+    if (f) form.querySelector(`#${ids[f[0]]}`)?.classList.add('invalid');
+  }
+
+  function pin(slot) {
+    if (!state.result) return;
+    state.compare[slot] = { label: `design point (${state.result.spec_sha256?.slice(0, 8) || 'unsaved'})`, spec: structuredClone(state.spec), result: state.result };
+    emit('compare-changed');
+    notice(msg, 'ok', `Pinned as ${slot.toUpperCase()} for Compare.`);
+  }
+
+  for (const [path, label, kind, options] of FIELDS) fieldsBox.append(control(path, label, kind, options));
+  form.append(
+    h('h2', {}, 'Design point'),
+    fieldsBox,
+    h('div', { class: 'buttons' },
+      h('button', { type: 'submit', id: 'btn-evaluate' }, 'Evaluate'),
+      h('button', { type: 'button', id: 'btn-store', onclick: () => evaluate(true) }, 'Store run'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => pin('a') }, 'Pin A'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { emit('sweep-base', structuredClone(state.spec)); location.hash = '#sweeps'; } }, 'Sweep from here'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { state.spec = defaultSpec(); toJson(); toForm(); schedule(); } }, 'Reset')),
+    msg,
+    h('div', { class: 'json-editor' }, h('label', { for: 'spec-json' }, 'Spec (JSON, any field)'), json, jsonMsg));
+
+  clear(root, h('div', { class: 'point-layout' }, h('aside', { class: 'card inputs' }, form), out));
+  state.spec = state.spec || defaultSpec();
+  toJson();
+  toForm();
+  evaluate(false);
+  return { evaluate, setSpec: (spec) => { state.spec = spec; toJson(); toForm(); schedule(); } };
+}

@@ -1,0 +1,245 @@
+// results.js: the results of one sweep — a sortable, filterable, paged
+// table (GET /sweeps/{id}/results), a scatter of any two result fields with
+// the Pareto front (GET /sweeps/{id}/pareto), the time and memory breakdown
+// of a chosen point, CSV download, and a shortcut to record a decision.
+
+import { api } from '../api.js';
+import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download } from '../util.js';
+import { state, emit, on } from '../state.js';
+import { scatter, paretoFront } from '../charts.js';
+import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance } from './resultview.js';
+
+const PAGE = 25;
+const SCATTER_MAX = 2000;
+// Fields where bigger is better; everything else (time, bytes, cost) is minimised.
+const MAXIMISE = /mfu|tokens_per_s|sqnr|throughput|fits/;
+
+export const sense = (field) => (MAXIMISE.test(field) ? 'max' : 'min');
+
+function rowsOf(resp) {
+  if (Array.isArray(resp)) return resp;
+  return resp.items || resp.results || resp.rows || resp.points || [];
+}
+function nextToken(resp) {
+  return resp && (resp.next_page_token || resp.next_cursor || resp.page_token_next || resp.next || null);
+}
+
+// A row flattened to dotted keys; axis values stay under their spec paths.
+function flatRow(row, i) {
+  const f = flatten(row);
+  f.__key = String(row.index ?? row.point_index ?? row.idx ?? row.id ?? i);
+  return f;
+}
+
+export function mountResults(root) {
+  let sweep = null;
+  let tokens = [null];
+  let pageNo = 0;
+  let order = { col: null, dir: 'asc' };
+  let columns = [];
+  let selectedKey = null;
+  const sweepSel = h('select', { id: 'res-sweep' });
+  const filterIn = h('input', { id: 'res-filter', type: 'search', placeholder: 'e.g. mfu > 0.4' });
+  const info = h('div', { class: 'card sweep-info', id: 'res-info' });
+  const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
+  const tableBox = h('div', { class: 'table-wrap', id: 'res-table' });
+  const pager = h('div', { class: 'pager' });
+  const xSel = h('select', { id: 'res-x' });
+  const ySel = h('select', { id: 'res-y' });
+  const scatterBox = h('figure', { class: 'scatter-box', id: 'res-scatter' });
+  const detail = h('div', { class: 'card', id: 'res-detail' }, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
+  let rowsByKey = new Map();
+
+  async function loadSweepList(selectId) {
+    try {
+      const r = await api.listSweeps({ limit: 50 });
+      const items = r.items || r.sweeps || [];
+      clear(sweepSel, h('option', { value: '' }, '(choose a sweep)'),
+        items.map((s) => h('option', { value: s.id }, `${s.name || s.id} — ${s.status}`)));
+      const want = selectId || state.sweepId;
+      if (want && ![...sweepSel.options].some((o) => o.value === want)) sweepSel.append(h('option', { value: want }, want));
+      if (want) sweepSel.value = want;
+    } catch (e) {
+      notice(msg, 'error', errorText(e));
+    }
+  }
+
+  async function open(id) {
+    if (!id) return;
+    state.sweepId = id;
+    tokens = [null]; pageNo = 0; selectedKey = null;
+    try {
+      sweep = await api.getSweep(id);
+    } catch (e) { notice(msg, 'error', errorText(e)); return; }
+    const prov = sweep.provenance || {};
+    clear(info, h('h2', {}, sweep.name || 'Sweep', ' ', h('span', { class: 'mono small' }, sweep.id)),
+      h('p', {}, h('span', { class: `status st-${sweep.status}` }, sweep.status), ` · ${sweep.points_done ?? '?'} / ${sweep.points_total ?? '?'} points`,
+        sweep.tags?.length ? ` · tags: ${sweep.tags.join(', ')}` : '', sweep.author ? ` · by ${sweep.author}` : ''),
+      sweep.notes ? h('p', { class: 'muted' }, sweep.notes) : null,
+      h('details', {}, h('summary', {}, 'Provenance'), provenance({}, flatten(prov)),
+        h('pre', { class: 'mono base-json' }, JSON.stringify({ base: sweep.base, axes: sweep.axes }, null, 2))),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', id: 'res-csv', onclick: csv }, 'Download CSV'),
+        h('button', { type: 'button', id: 'res-decide', onclick: () => { emit('decide', { sweep }); location.hash = '#history'; } }, 'Record a decision')));
+    await loadPage();
+    await loadScatter();
+  }
+
+  function params() {
+    const p = { limit: PAGE, page_token: tokens[pageNo] || undefined };
+    if (order.col) p.order_by = `${order.col}${order.dir === 'desc' ? ' desc' : ''}`;
+    if (filterIn.value.trim()) p.filter = filterIn.value.trim();
+    return p;
+  }
+
+  async function loadPage() {
+    notice(msg, 'info', 'Loading results…');
+    let resp;
+    try { resp = await api.sweepResults(sweep.id, params()); } catch (e) { notice(msg, 'error', errorText(e)); return; }
+    notice(msg, '', '');
+    const rows = rowsOf(resp).map((r, i) => ({ raw: r, flat: flatRow(r, pageNo * PAGE + i) }));
+    rows.forEach((r) => rowsByKey.set(r.flat.__key, r));
+    const keys = new Set();
+    rows.forEach((r) => Object.entries(r.flat).forEach(([k, v]) => { if (k !== '__key' && !Array.isArray(v)) keys.add(k); }));
+    if (!columns.length || rows.length) columns = [...keys];
+    fillAxes();
+    tokens[pageNo + 1] = nextToken(resp);
+    renderTable(rows, resp);
+  }
+
+  function renderTable(rows, resp) {
+    const total = resp && (resp.total ?? resp.count ?? null);
+    clear(tableBox, rows.length ? h('table', { class: 'data results', 'aria-label': 'Sweep results' },
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', 'aria-sort': order.col === c ? (order.dir === 'asc' ? 'ascending' : 'descending') : 'none' },
+        h('button', { type: 'button', class: 'sort', onclick: () => sortBy(c) }, c, order.col === c ? (order.dir === 'asc' ? ' ▲' : ' ▼') : ''))))),
+      h('tbody', {}, rows.map((r) => h('tr', {
+        tabindex: 0, class: r.flat.__key === selectedKey ? 'selected' : '', 'data-key': r.flat.__key,
+        onclick: () => choose(r.flat.__key), onkeydown: (e) => { if (e.key === 'Enter') choose(r.flat.__key); },
+      }, columns.map((c) => h('td', { class: typeof r.flat[c] === 'number' ? 'num' : '' }, fmtField(c, r.flat[c])))))))
+      : h('p', { class: 'muted' }, 'No results (yet).'));
+    clear(pager,
+      h('button', { type: 'button', class: 'secondary small', disabled: pageNo === 0, onclick: () => { pageNo--; loadPage(); } }, '← Prev'),
+      h('span', {}, `Page ${pageNo + 1}${total !== null && total !== undefined ? ` of ${Math.max(1, Math.ceil(total / PAGE))} (${total} rows)` : ''}`),
+      h('button', { type: 'button', class: 'secondary small', disabled: !tokens[pageNo + 1], onclick: () => { pageNo++; loadPage(); } }, 'Next →'));
+  }
+
+  function sortBy(c) {
+    if (order.col === c) order.dir = order.dir === 'asc' ? 'desc' : 'asc';
+    else order = { col: c, dir: sense(c) === 'max' ? 'desc' : 'asc' };
+    tokens = [null]; pageNo = 0;
+    loadPage();
+  }
+
+  function numericColumns() {
+    const sample = [...rowsByKey.values()].slice(0, 50);
+    return columns.filter((c) => sample.some((r) => typeof r.flat[c] === 'number'));
+  }
+
+  function fillAxes() {
+    const cols = numericColumns();
+    for (const [sel, prefer] of [[xSel, /(^|\.)time_s$/], [ySel, /(^|\.)mfu$/]]) {
+      const cur = sel.value;
+      clear(sel, cols.map((c) => h('option', { value: c }, c)));
+      sel.value = cols.includes(cur) ? cur : (cols.find((c) => prefer.test(c)) || cols[0] || '');
+    }
+  }
+
+  async function loadScatter() {
+    const x = xSel.value, y = ySel.value;
+    if (!x || !y) { clear(scatterBox, h('p', { class: 'muted' }, 'No numeric fields to plot yet.')); return; }
+    const all = [];
+    let token = null;
+    try {
+      do {
+        const p = { limit: 500, page_token: token || undefined };
+        if (filterIn.value.trim()) p.filter = filterIn.value.trim();
+        const resp = await api.sweepResults(sweep.id, p);
+        rowsOf(resp).forEach((r, i) => all.push({ raw: r, flat: flatRow(r, all.length + i) }));
+        token = nextToken(resp);
+      } while (token && all.length < SCATTER_MAX);
+    } catch (e) { notice(msg, 'error', errorText(e)); return; }
+    all.forEach((r) => rowsByKey.set(r.flat.__key, r));
+    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r) }));
+    let front = null;
+    try {
+      const pr = await api.pareto(sweep.id, { x, y, x_sense: sense(x), y_sense: sense(y) });
+      const fr = rowsOf(pr).length ? rowsOf(pr) : (pr.front || []);
+      front = fr.map((r, i) => { const f = flatRow(r, i); return { key: f.__key, x: Number(f[x] ?? f.x), y: Number(f[y] ?? f.y) }; });
+    } catch { /* fall back to the front computed here */ }
+    if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
+    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} against ${x} (${pts.length} points, Pareto front in red)` }));
+  }
+
+  function pointLabel(r) {
+    const axes = (sweep && sweep.axes) || [];
+    const parts = axes.map((a) => `${a.path}=${r.flat[a.path] ?? r.flat[`point.${a.path}`] ?? r.flat[`params.${a.path}`] ?? '?'}`);
+    return parts.join(', ') || `point ${r.flat.__key}`;
+  }
+
+  // The spec of a point: the base with each axis value applied.
+  function pointSpec(r) {
+    const spec = structuredClone(sweep.base || (sweep.provenance && sweep.provenance.base) || {});
+    if (r.raw.spec && typeof r.raw.spec === 'object') return r.raw.spec;
+    for (const a of sweep.axes || []) {
+      const v = r.flat[a.path] ?? r.flat[`point.${a.path}`] ?? r.flat[`params.${a.path}`] ?? getPath(r.raw.point || {}, a.path);
+      if (v !== undefined) setPath(spec, a.path, v);
+    }
+    return spec;
+  }
+
+  async function choose(key) {
+    selectedKey = key;
+    tableBox.querySelectorAll('tr.selected').forEach((t) => t.classList.remove('selected'));
+    tableBox.querySelector(`tr[data-key="${CSS.escape(key)}"]`)?.classList.add('selected');
+    scatterBox.querySelectorAll('circle.selected').forEach((c) => c.classList.remove('selected'));
+    scatterBox.querySelector(`circle[data-key="${CSS.escape(key)}"]`)?.classList.add('selected');
+    const r = rowsByKey.get(key);
+    if (!r) return;
+    clear(detail, h('p', { class: 'muted' }, 'Evaluating the chosen point…'));
+    const spec = pointSpec(r);
+    let full = r.raw.result && r.raw.result.breakdown ? r.raw.result : (r.raw.breakdown ? r.raw : null);
+    if (!full) {
+      try { full = await api.evaluate(spec); } catch (e) { clear(detail, h('p', { class: 'error-text' }, errorText(e))); return; }
+    }
+    const label = `${sweep.name || sweep.id}: ${pointLabel(r)}`;
+    const pin = (slot) => { state.compare[slot] = { label, spec, result: full }; emit('compare-changed'); };
+    clear(detail, h('h3', {}, 'Point ', h('span', { class: 'mono' }, pointLabel(r))), kpis(full),
+      h('div', { class: 'grid2' }, h('div', {}, timeBreakdown(full, 'Time breakdown (compute / memory / communication / bubble)')), h('div', {}, memoryBreakdown(full))),
+      h('div', { class: 'buttons' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => pin('a') }, 'Pin A'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => { emit('load-spec', spec); location.hash = '#point'; } }, 'Open as design point')),
+      h('details', {}, h('summary', {}, 'Assumptions and provenance'), assumptionsTable(full.assumptions), provenance(full)));
+  }
+
+  async function csv() {
+    try {
+      const p = {};
+      if (order.col) p.order_by = params().order_by;
+      if (filterIn.value.trim()) p.filter = filterIn.value.trim();
+      const text = await api.sweepResultsCsv(sweep.id, p);
+      download(`ridge-sweep-${sweep.id}.csv`, text, 'text/csv');
+      notice(msg, 'ok', `Downloaded ${text.split('\n').filter(Boolean).length - 1} rows as CSV.`);
+    } catch (e) { notice(msg, 'error', errorText(e)); }
+  }
+
+  sweepSel.addEventListener('change', () => { if (sweepSel.value) location.hash = `#results/${encodeURIComponent(sweepSel.value)}`; });
+  filterIn.addEventListener('change', () => { tokens = [null]; pageNo = 0; loadPage(); loadScatter(); });
+  xSel.addEventListener('change', loadScatter);
+  ySel.addEventListener('change', loadScatter);
+
+  clear(root,
+    h('div', { class: 'toolbar card' },
+      h('div', { class: 'field' }, h('label', { for: 'res-sweep' }, 'Sweep'), sweepSel),
+      h('div', { class: 'field grow' }, h('label', { for: 'res-filter' }, 'Filter'), filterIn)),
+    msg, info,
+    h('div', { class: 'grid2 results-grid' },
+      h('div', { class: 'card' }, h('h3', {}, 'Results'), tableBox, pager),
+      h('div', { class: 'card' }, h('h3', {}, 'Scatter and Pareto front'),
+        h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: 'res-x' }, 'x'), xSel),
+          h('div', { class: 'field' }, h('label', { for: 'res-y' }, 'y'), ySel)), scatterBox)),
+    detail);
+
+  on('view:results', async (arg) => { await loadSweepList(arg); if (arg && (!sweep || sweep.id !== arg)) open(arg); else if (arg) open(arg); });
+  return { open };
+}

@@ -1,0 +1,146 @@
+// resultview.js: how one evaluation result is shown — headline numbers,
+// memory against capacity, time and memory breakdowns, the roofline, the
+// per-op table, the assumptions it rests on and its provenance. Used by the
+// design-point view and for a chosen sweep point.
+
+import { h, clear, fmtTime, fmtPct, fmtSI, fmtBytes, fmtNum } from '../util.js';
+import { roofline, stackedBar, BOUND_COLORS } from '../charts.js';
+
+const TIME_COLORS = {
+  compute: BOUND_COLORS.compute, memory: BOUND_COLORS.memory, comm: BOUND_COLORS.comm,
+  bubble: '#94a3b8', other: '#cbd5e1',
+};
+const MEM_PARTS = [
+  ['weights_bytes', 'weights', '#2563eb'], ['grads_bytes', 'grads', '#0891b2'],
+  ['optimizer_bytes', 'optimizer', '#7c3aed'], ['activations_bytes', 'activations', '#ea580c'],
+  ['kv_cache_bytes', 'KV cache', '#16a34a'], ['other_bytes', 'other', '#94a3b8'],
+];
+
+export function commExposed(b) {
+  let total = 0, exposed = 0;
+  for (const v of Object.values((b && b.comm) || {})) {
+    total += Number(v.total_s) || 0;
+    exposed += Number(v.exposed_s ?? v.total_s) || 0;
+  }
+  return { total, exposed };
+}
+
+export function kpis(r) {
+  const mem = r.memory || {};
+  const fits = mem.fits;
+  return h('div', { class: 'kpis' },
+    kpi('Step time', fmtTime(r.time_s), 'kpi-time'),
+    kpi('MFU', fmtPct(r.mfu), 'kpi-mfu'),
+    kpi('Tokens/s', fmtSI(r.tokens_per_s), 'kpi-tokens'),
+    kpi('Memory / device', `${fmtBytes(mem.per_device_bytes)} of ${fmtBytes(mem.capacity_bytes)}`, 'kpi-mem',
+      h('span', { class: `badge ${fits === false ? 'bad' : 'good'}` }, fits === false ? 'does not fit' : 'fits')),
+    kpi('Params', `${fmtSI(r.params)}${r.active_params && r.active_params !== r.params ? ` (${fmtSI(r.active_params)} active)` : ''}`, 'kpi-params'),
+    kpi('Model FLOPs', fmtSI(r.flops, 'FLOP'), 'kpi-flops'),
+  );
+}
+
+function kpi(label, value, id, extra) {
+  return h('div', { class: 'kpi', 'data-kpi': id }, h('div', { class: 'kpi-label' }, label),
+    h('div', { class: 'kpi-value' }, value), extra || null);
+}
+
+export function timeBreakdown(r, title = 'Step time breakdown') {
+  const b = r.breakdown || {};
+  const c = commExposed(b);
+  return stackedBar([
+    { label: 'compute', value: Number(b.compute_s) || 0, color: TIME_COLORS.compute },
+    { label: 'memory', value: Number(b.memory_s) || 0, color: TIME_COLORS.memory },
+    { label: 'comm (exposed)', value: c.exposed, color: TIME_COLORS.comm },
+    { label: 'bubble', value: Number(b.bubble_s) || 0, color: TIME_COLORS.bubble },
+    { label: 'other', value: Number(b.other_s) || 0, color: TIME_COLORS.other },
+  ], { title, fmt: fmtTime });
+}
+
+export function memoryBreakdown(r, title = 'Memory per device against capacity') {
+  const m = r.memory || {};
+  return stackedBar(MEM_PARTS.filter(([k]) => k in m).map(([k, label, color]) => ({ label, value: Number(m[k]) || 0, color })),
+    { title, fmt: fmtBytes, capacity: Number(m.capacity_bytes) || undefined, capacityLabel: 'capacity' });
+}
+
+function commTable(b) {
+  const rows = Object.entries((b && b.comm) || {}).filter(([, v]) => v && (v.total_s > 0 || v.exposed_s > 0));
+  if (!rows.length) return null;
+  return h('table', { class: 'data compact', 'aria-label': 'Communication by collective' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'collective'), h('th', { scope: 'col', class: 'num' }, 'total'),
+      h('th', { scope: 'col', class: 'num' }, 'exposed'))),
+    h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, fmtTime(v.total_s)),
+      h('td', { class: 'num' }, fmtTime(v.exposed_s))))));
+}
+
+const OP_COLS = [
+  ['name', 'op', (o) => o.name], ['pass', 'pass', (o) => o.pass], ['format', 'format', (o) => o.format],
+  ['count', 'count', (o) => fmtNum(o.count, 4), true], ['flops', 'FLOPs/run', (o) => fmtSI(o.flops), true],
+  ['bytes', 'bytes/run', (o) => fmtBytes(o.bytes), true], ['intensity', 'FLOP/B', (o) => fmtNum(o.intensity), true],
+  ['compute_s', 'compute', (o) => fmtTime(o.compute_s), true], ['memory_s', 'memory', (o) => fmtTime(o.memory_s), true],
+  ['total_s', 'time × count', (o) => fmtTime(o.total_s), true], ['share', 'share', (o) => fmtPct(o.share), true],
+  ['bound', 'bound', (o) => h('span', { class: `bound bound-${o.bound}` }, o.bound)],
+];
+
+// Per-op table, sortable by clicking a column header.
+export function opsTable(ops) {
+  const total = ops.reduce((a, o) => a + (o.count || 0) * (o.time_s || 0), 0) || 1;
+  const rows = ops.map((o) => ({ ...o, total_s: (o.count || 0) * (o.time_s || 0), share: ((o.count || 0) * (o.time_s || 0)) / total }));
+  let key = 'total_s', dir = -1;
+  const wrap = h('div', { class: 'table-wrap' });
+  const render = () => {
+    rows.sort((a, b) => {
+      const x = a[key], y = b[key];
+      if (typeof x === 'number' && typeof y === 'number') return dir * (x - y);
+      return dir * String(x ?? '').localeCompare(String(y ?? ''));
+    });
+    clear(wrap, h('table', { class: 'data ops', 'aria-label': 'Per-op roofline table' },
+      h('thead', {}, h('tr', {}, OP_COLS.map(([k, label, , numeric]) => h('th', {
+        scope: 'col', class: numeric ? 'num' : '', 'aria-sort': k === key ? (dir > 0 ? 'ascending' : 'descending') : 'none',
+      }, h('button', {
+        class: 'sort', type: 'button', 'aria-label': `sort by ${label}`,
+        onclick: () => { if (key === k) dir = -dir; else { key = k; dir = numeric ? -1 : 1; } render(); },
+      }, label, k === key ? (dir > 0 ? ' ▲' : ' ▼') : ''))))),
+      h('tbody', {}, rows.map((o) => h('tr', { 'data-op': o.name },
+        OP_COLS.map(([, , fmt, numeric]) => h('td', { class: numeric ? 'num' : '' }, fmt(o))))))));
+  };
+  render();
+  return wrap;
+}
+
+export function confidenceBadge(c) {
+  if (c === undefined || c === null) return h('span', { class: 'badge' }, '—');
+  const t = typeof c === 'number' ? (c >= 0.8 ? 'high' : c >= 0.5 ? 'medium' : 'low') : String(c).toLowerCase();
+  return h('span', { class: `badge conf-${t}` }, typeof c === 'number' ? `${t} (${c})` : String(c));
+}
+
+export function assumptionsTable(list, highlight) {
+  if (!Array.isArray(list) || !list.length) return h('p', { class: 'muted' }, 'No assumptions listed.');
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'aria-label': 'Assumptions' },
+    h('thead', {}, h('tr', {}, ['assumption', 'value', 'unit', 'confidence', 'source'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, list.map((a) => h('tr', { class: (highlight && highlight.has(a.name)) || a.overridden ? 'changed' : '' },
+      h('td', {}, a.name, a.overridden ? h('span', { class: 'badge warn' }, 'overridden') : null),
+      h('td', { class: 'num' }, fmtNum(a.value, 4)), h('td', {}, a.unit || ''),
+      h('td', {}, confidenceBadge(a.confidence)), h('td', { class: 'source' }, a.source || '—'))))));
+}
+
+export function provenance(r, extra = {}) {
+  const items = [
+    ['spec sha256', r.spec_sha256], ['engine', r.engine_version], ['run id', r.run_id || r.id],
+    ...Object.entries(extra),
+  ].filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return h('dl', { class: 'provenance' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, String(v))]));
+}
+
+// The whole result, as used by the design-point view.
+export function renderResult(el, r) {
+  const ops = Array.isArray(r.ops) ? r.ops : [];
+  clear(el,
+    kpis(r),
+    h('div', { class: 'grid2' },
+      h('figure', { class: 'card', id: 'roofline' }, roofline(ops),
+        h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s; ceilings at the assumed efficiencies.')),
+      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r))),
+    h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
+    h('details', { class: 'card', open: true }, h('summary', {}, 'Assumptions and provenance'),
+      assumptionsTable(r.assumptions), provenance(r)));
+}
