@@ -62,11 +62,18 @@ async function request(method, path, { body, params, accept } = {}) {
   return data;
 }
 
+function unwrapRun(data) {
+  if (!data || typeof data !== 'object' || !data.result) return data;
+  return { ...data.result, run_id: data.id, provenance: data.provenance || {}, author: data.author, created_at: data.created_at };
+}
+
 export const api = {
   health: () => request('GET', '/health'),
   presets: () => request('GET', '/presets'),
-  evaluate: (spec, store = false) => request('POST', '/evaluate', { body: store ? { ...spec, store: true } : spec }),
-  run: (id) => request('GET', `/runs/${encodeURIComponent(id)}`),
+  // ridged answers {id (stored runs only), result, provenance}; views get
+  // the result with run_id and provenance attached.
+  evaluate: async (spec, store = false) => unwrapRun(await request('POST', '/evaluate', { body: store ? { ...spec, store: true } : spec })),
+  run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
 
   createSweep: (body) => request('POST', '/sweeps', { body }),
   listSweeps: (params) => request('GET', '/sweeps', { params }),

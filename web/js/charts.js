@@ -62,8 +62,8 @@ function ticks([d0, d1], log, n = 5) {
 }
 
 // A framed plot area with axes, ticks, grid and labels.
-function frame({ width = 640, height = 360, xDomain, yDomain, xLog, yLog, xLabel, yLabel, title, xFmt, yFmt }) {
-  const m = { l: 64, r: 16, t: title ? 28 : 12, b: 44 };
+function frame({ width = 560, height = 360, xDomain, yDomain, xLog, yLog, xLabel, yLabel, title, xFmt, yFmt }) {
+  const m = { l: 64, r: 16, t: title ? 42 : 12, b: 44 };
   const svg = s('svg', {
     viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img',
     'aria-label': title || `${yLabel} against ${xLabel}`, preserveAspectRatio: 'xMidYMid meet',
@@ -100,33 +100,32 @@ function frame({ width = 640, height = 360, xDomain, yDomain, xLog, yLog, xLabel
 }
 
 // Roofline: ops [{name, pass, intensity, flops, bytes, time_s, compute_s,
-// memory_s, bound}]. Achieved FLOP/s = flops / time_s per run. The ceilings
-// come from the result itself: bandwidth = bytes / memory_s and compute rate
-// = flops / compute_s of each op (the engine's peaks at the assumed
-// efficiency), unless `peaks` {compute: [{label, flops}], mem_bw} is given.
+// memory_s, bound}]. Achieved FLOP/s = flops / time_s per run. Solid
+// ceilings are the chip's peaks (`peaks` {compute: [{label, flops}],
+// mem_bw}, from the result's peak_flops and ridge_point); dashed ones are
+// what the ops can attain at the assumed efficiencies, read back from the
+// result itself (bandwidth = bytes / memory_s, rate = flops / compute_s).
 export function roofline(ops, { peaks, onSelect } = {}) {
   const pts = ops.filter((o) => o.flops > 0 && o.bytes > 0 && o.time_s > 0).map((o) => ({
     op: o, x: o.intensity || o.flops / o.bytes, y: o.flops / o.time_s,
   }));
-  let bw = peaks && peaks.mem_bw;
-  let computes = peaks && peaks.compute;
-  if (!bw) bw = Math.max(0, ...ops.filter((o) => o.memory_s > 0).map((o) => o.bytes / o.memory_s));
-  if (!computes) {
-    const rates = new Map();
-    for (const o of ops) {
-      if (!(o.compute_s > 0 && o.flops > 0)) continue;
-      const r = Number((o.flops / o.compute_s).toPrecision(4));
-      const key = r;
-      if (!rates.has(key)) rates.set(key, { label: o.format ? `${o.format} compute` : 'compute', flops: r, n: 0 });
-      rates.get(key).n++;
-    }
-    computes = [...rates.values()].sort((a, b) => b.flops - a.flops).slice(0, 3);
+  const effBw = Math.max(0, ...ops.filter((o) => o.memory_s > 0 && o.bytes > 0).map((o) => o.bytes / o.memory_s));
+  const rates = new Map();
+  for (const o of ops) {
+    if (!(o.compute_s > 0 && o.flops > 0)) continue;
+    const r = Number((o.flops / o.compute_s).toPrecision(3));
+    if (!rates.has(r)) rates.set(r, { label: o.math === 'vector' ? 'vector' : `${o.math || o.format || 'matrix'}`, flops: r });
   }
-  const topCompute = Math.max(1, ...computes.map((c) => c.flops));
+  const effCompute = [...rates.values()].sort((a, b) => b.flops - a.flops).slice(0, 3);
+  const solid = peaks && peaks.mem_bw > 0 && peaks.compute && peaks.compute.length
+    ? peaks : { mem_bw: effBw, compute: effCompute };
+  const dashed = solid === peaks ? { mem_bw: effBw, compute: effCompute } : null;
+  const topCompute = Math.max(1, ...solid.compute.map((c) => c.flops));
+  const bw = solid.mem_bw;
   const xs = pts.map((p) => p.x);
   if (bw > 0) xs.push(topCompute / bw);
   const xDomain = extent(xs.length ? [Math.min(...xs) / 2, Math.max(...xs) * 2] : [], true);
-  const ys = pts.map((p) => p.y).concat(computes.map((c) => c.flops));
+  const ys = pts.map((p) => p.y).concat(solid.compute.map((c) => c.flops));
   if (bw > 0) ys.push(bw * xDomain[0]);
   const yDomain = extent(ys, true);
   const f = frame({
@@ -134,44 +133,58 @@ export function roofline(ops, { peaks, onSelect } = {}) {
     xLabel: 'arithmetic intensity (FLOP/byte)', yLabel: 'achieved FLOP/s', title: 'Roofline (per device)',
     xFmt: (v) => fmtNum(v, 2), yFmt: (v) => fmtSI(v),
   });
-  const ceil = s('g', { class: 'ceilings' });
-  for (const c of computes) {
-    const knee = bw > 0 ? c.flops / bw : xDomain[0];
-    const x0 = Math.max(knee, xDomain[0]);
-    ceil.append(s('line', { x1: f.x(x0), x2: f.x(xDomain[1]), y1: f.y(c.flops), y2: f.y(c.flops), class: 'ceiling compute' }));
-    ceil.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) - 4, 'text-anchor': 'end', class: 'ceiling-label' },
-      `${c.label} ${fmtSI(c.flops, 'FLOP/s')}`));
-  }
-  if (bw > 0) {
-    const x1 = Math.min(topCompute / bw, xDomain[1]);
-    ceil.append(s('line', { x1: f.x(xDomain[0]), y1: f.y(bw * xDomain[0]), x2: f.x(x1), y2: f.y(bw * x1), class: 'ceiling memory' }));
-    const lx = xDomain[0] * 1.3;
-    ceil.append(s('text', { x: f.x(lx) + 4, y: f.y(bw * lx) - 6, class: 'ceiling-label' }, `memory ${fmtSI(bw, 'B/s')}`));
-  }
-  f.plot.append(ceil);
+  const drawRoof = (roof, cls, labelled) => {
+    const g = s('g', { class: `ceilings ${cls}` });
+    const top = Math.max(1, ...roof.compute.map((c) => c.flops));
+    for (const c of roof.compute) {
+      const knee = roof.mem_bw > 0 ? c.flops / roof.mem_bw : xDomain[0];
+      const x0 = Math.max(knee, xDomain[0]);
+      g.append(s('line', { x1: f.x(x0), x2: f.x(xDomain[1]), y1: f.y(c.flops), y2: f.y(c.flops), class: `ceiling compute ${cls}` }));
+      if (labelled) {
+        g.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) + 15, 'text-anchor': 'end', class: 'ceiling-label' },
+          `${c.label} ${fmtSI(c.flops, 'FLOP/s')}`));
+      }
+    }
+    if (roof.mem_bw > 0) {
+      const x1 = Math.min(top / roof.mem_bw, xDomain[1]);
+      g.append(s('line', { x1: f.x(xDomain[0]), y1: f.y(roof.mem_bw * xDomain[0]), x2: f.x(x1), y2: f.y(roof.mem_bw * x1), class: `ceiling memory ${cls}` }));
+      if (labelled) {
+        const lx = xDomain[0] * 1.5;
+        g.append(s('text', { x: f.x(lx) + 4, y: f.y(roof.mem_bw * lx) - 8, class: 'ceiling-label' }, `memory ${fmtSI(roof.mem_bw, 'B/s')}`));
+      }
+    }
+    f.plot.append(g);
+  };
+  if (dashed) drawRoof(dashed, 'attainable', false);
+  drawRoof(solid, 'peak', true);
   const dots = s('g', { class: 'points' });
   for (const p of pts) {
     const c = s('circle', {
       cx: f.x(p.x), cy: f.y(p.y), r: 5, fill: BOUND_COLORS[p.op.bound] || '#334155',
       class: 'op-point', 'data-op': p.op.name, tabindex: 0,
     }, s('title', {}, `${p.op.name} (${p.op.pass || ''}) — ${p.op.bound}-bound\n` +
-      `intensity ${fmtNum(p.x)} FLOP/B, ${fmtSI(p.y, 'FLOP/s')}, ×${p.op.count}`));
+      `intensity ${fmtNum(p.x)} FLOP/B, ${fmtSI(p.y, 'FLOP/s')}, ×${fmtNum(p.op.count, 4)}`));
     if (onSelect) c.addEventListener('click', () => onSelect(p.op));
     dots.append(c);
   }
   f.plot.append(dots);
-  f.svg.append(legend(f, Object.entries(BOUND_COLORS).filter(([k]) => pts.some((p) => p.op.bound === k))));
+  const entries = Object.entries(BOUND_COLORS).filter(([k]) => pts.some((p) => p.op.bound === k));
+  f.svg.append(legend(f, entries, dashed ? 'dashed: attainable at assumed efficiency' : null));
   return f.svg;
 }
 
-function legend(f, entries) {
+function legend(f, entries, note) {
   const g = s('g', { class: 'legend' });
   let x = f.m.l + 8;
-  const y = f.m.t + 12;
+  const y = f.m.t - 8;
   for (const [name, color] of entries) {
     g.append(s('circle', { cx: x, cy: y - 4, r: 5, fill: color }));
     g.append(s('text', { x: x + 9, y }, name));
-    x += 18 + name.length * 7;
+    x += 20 + name.length * 8;
+  }
+  if (note) {
+    g.append(s('line', { x1: x, x2: x + 18, y1: y - 4, y2: y - 4, class: 'ceiling memory attainable' }));
+    g.append(s('text', { x: x + 22, y }, note));
   }
   return g;
 }
@@ -231,8 +244,9 @@ export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, 
 
 // Horizontal stacked bar: segments [{label, value, color}], with an optional
 // capacity marker (memory against device capacity).
-export function stackedBar(segments, { title, fmt, capacity, capacityLabel } = {}) {
-  const width = 640, height = 96 + Math.ceil(segments.length / 3) * 18;
+export function stackedBar(segments, { title, fmt, capacity, capacityLabel, width = 440 } = {}) {
+  const cols = width >= 600 ? 3 : 2;
+  const height = 96 + Math.ceil(segments.length / cols) * 18;
   const m = { l: 12, r: 12, t: 24 };
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart bar', role: 'img', 'aria-label': title || 'breakdown' });
   const total = segments.reduce((a, x) => a + Math.max(0, x.value), 0);
@@ -255,7 +269,7 @@ export function stackedBar(segments, { title, fmt, capacity, capacityLabel } = {
       `${capacityLabel || 'capacity'} ${fmt ? fmt(capacity) : fmtNum(capacity)}`));
   }
   segments.forEach((seg, i) => {
-    const lx = m.l + (i % 3) * (w / 3), ly = m.t + 66 + Math.floor(i / 3) * 18;
+    const lx = m.l + (i % cols) * (w / cols), ly = m.t + 66 + Math.floor(i / cols) * 18;
     svg.append(s('rect', { x: lx, y: ly - 10, width: 10, height: 10, fill: seg.color }));
     svg.append(s('text', { x: lx + 14, y: ly, class: 'legend-text' }, `${seg.label} ${fmt ? fmt(seg.value) : fmtNum(seg.value)}`));
   });

@@ -34,13 +34,14 @@ export function mountCompare(root) {
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
   const runA = h('input', { id: 'cmp-run-a', type: 'text', placeholder: 'stored run id' });
   const runB = h('input', { id: 'cmp-run-b', type: 'text', placeholder: 'stored run id' });
+  const onlyDiff = h('input', { id: 'cmp-only-diff', type: 'checkbox', onchange: () => render() });
 
   async function loadRun(slot, input) {
     const id = input.value.trim();
     if (!id) return;
     try {
       const r = await api.run(id);
-      state.compare[slot] = { label: `run ${id}`, spec: r.spec || r.input || {}, result: r.result || r };
+      state.compare[slot] = { label: `run ${id}`, spec: (r.provenance && r.provenance.spec) || {}, result: r };
       render();
     } catch (e) { notice(msg, 'error', errorText(e)); }
   }
@@ -52,19 +53,22 @@ export function mountCompare(root) {
         `A: ${a ? a.label : 'empty'} · B: ${b ? b.label : 'empty'}`));
       return;
     }
-    const fa = flatten(a.spec), fb = flatten(b.spec);
-    const inKeys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
+    // Compare the canonical specs (presets expanded) when ridged returned them.
+    const fa = flatten((a.result.provenance && a.result.provenance.spec) || a.spec);
+    const fb = flatten((b.result.provenance && b.result.provenance.spec) || b.spec);
+    const allKeys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
+    const inKeys = onlyDiff.checked ? allKeys.filter((k) => !same(fa[k], fb[k])) : allKeys;
     const ra = flatten(a.result), rb = flatten(b.result);
     const am = new Map((a.result.assumptions || []).map((x) => [x.name, x]));
     const bm = new Map((b.result.assumptions || []).map((x) => [x.name, x]));
     const aKeys = [...new Set([...am.keys(), ...bm.keys()])].sort();
-    const nDiff = inKeys.filter((k) => !same(fa[k], fb[k])).length;
+    const nDiff = allKeys.filter((k) => !same(fa[k], fb[k])).length;
     clear(body,
       h('div', { class: 'grid2' },
         h('div', { class: 'card' }, h('h3', {}, 'A: ', a.label), h('p', { class: 'mono small' }, `spec ${a.result.spec_sha256 || '—'} · engine ${a.result.engine_version || '—'}`), timeBreakdown(a.result, 'A: time breakdown'), memoryBreakdown(a.result, 'A: memory')),
         h('div', { class: 'card' }, h('h3', {}, 'B: ', b.label), h('p', { class: 'mono small' }, `spec ${b.result.spec_sha256 || '—'} · engine ${b.result.engine_version || '—'}`), timeBreakdown(b.result, 'B: time breakdown'), memoryBreakdown(b.result, 'B: memory'))),
       h('div', { class: 'grid2' },
-        h('div', { class: 'card table-wrap' }, diffTable(`Inputs (${nDiff} differ)`, inKeys, (k) => fa[k], (k) => fb[k])),
+        h('div', { class: 'card table-wrap' }, diffTable(`Inputs (${nDiff} of ${allKeys.length} differ)`, inKeys, (k) => fa[k], (k) => fb[k])),
         h('div', { class: 'card table-wrap' }, diffTable('Outputs', OUTPUTS.filter((k) => k in ra || k in rb), (k) => ra[k], (k) => rb[k], { ratio: true }))),
       h('div', { class: 'card table-wrap' }, h('table', { class: 'data compare', 'aria-label': 'Assumptions compared' },
         h('caption', {}, 'Assumptions'),
@@ -85,7 +89,8 @@ export function mountCompare(root) {
     h('button', { type: 'button', class: 'secondary small', onclick: () => loadRun('a', runA) }, 'Load A'),
     h('div', { class: 'field' }, h('label', { for: 'cmp-run-b' }, 'Run B'), runB),
     h('button', { type: 'button', class: 'secondary small', onclick: () => loadRun('b', runB) }, 'Load B'),
-    h('button', { type: 'button', class: 'secondary small', onclick: () => { const { a, b } = state.compare; state.compare = { a: b, b: a }; render(); } }, 'Swap')),
+    h('button', { type: 'button', class: 'secondary small', onclick: () => { const { a, b } = state.compare; state.compare = { a: b, b: a }; render(); } }, 'Swap'),
+    h('div', { class: 'check' }, onlyDiff, h('label', { for: 'cmp-only-diff' }, 'only differing inputs'))),
   msg, body);
   on('compare-changed', render);
   on('view:compare', render);

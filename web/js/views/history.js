@@ -7,7 +7,7 @@ import { h, clear, notice, errorText } from '../util.js';
 import { state, on } from '../state.js';
 import { confidenceBadge } from './resultview.js';
 
-const DECISION_STATUS = ['proposed', 'accepted', 'rejected', 'superseded'];
+const DECISION_STATUS = ['proposed', 'accepted', 'superseded'];
 const CONFIDENCE = ['high', 'medium', 'low'];
 
 const itemsOf = (r) => (Array.isArray(r) ? r : r.items || r.decisions || r.sweeps || []);
@@ -35,7 +35,7 @@ export function mountHistory(root) {
   const evidenceBox = h('div', { class: 'evidence-list', id: 'dec-evidence' });
   const f = {
     title: h('input', { id: 'dec-title', type: 'text', required: true }),
-    question: h('textarea', { id: 'dec-question', rows: 2 }),
+    question: h('textarea', { id: 'dec-question', rows: 2, required: true }),
     decision: h('textarea', { id: 'dec-decision', rows: 2, required: true }),
     rationale: h('textarea', { id: 'dec-rationale', rows: 3 }),
     status: h('select', { id: 'dec-status' }, DECISION_STATUS.map((s) => h('option', { value: s }, s))),
@@ -122,7 +122,7 @@ export function mountHistory(root) {
       evidence: evidence.map((x) => ({ kind: x.kind, id: x.id })),
       supersedes: f.supersedes.value.trim() || undefined,
     };
-    if (!body.title || !body.decision) { notice(dmsg, 'error', 'A decision needs a title and the decision itself.'); return; }
+    if (!body.title || !body.question || !body.decision) { notice(dmsg, 'error', 'A decision needs a title, the question and the decision itself.'); return; }
     try {
       const r = await api.createDecision(body);
       notice(dmsg, 'ok', `Decision recorded (${r.id}).`);

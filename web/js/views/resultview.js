@@ -124,11 +124,21 @@ export function assumptionsTable(list, highlight) {
 }
 
 export function provenance(r, extra = {}) {
+  const p = r.provenance || {};
   const items = [
-    ['spec sha256', r.spec_sha256], ['engine', r.engine_version], ['run id', r.run_id || r.id],
+    ['spec sha256', r.spec_sha256 || p.spec_sha256], ['engine', r.engine_version || p.engine_version],
+    ['git commit', r.git_commit || p.git_commit], ['run id', r.run_id], ['author', p.author || r.author],
+    ['evaluated at', p.finished_at || p.created_at || r.created_at], ['replica', p.replica],
     ...Object.entries(extra),
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   return h('dl', { class: 'provenance' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, String(v))]));
+}
+
+// The chip's peaks for the roofline: the math class's peak and the memory
+// bandwidth implied by the ridge point (peak / bandwidth).
+export function peaksOf(r) {
+  if (!(r.peak_flops > 0 && r.ridge_point > 0)) return null;
+  return { compute: [{ label: `${r.math || 'matrix'} peak`, flops: r.peak_flops }], mem_bw: r.peak_flops / r.ridge_point };
 }
 
 // The whole result, as used by the design-point view.
@@ -136,9 +146,9 @@ export function renderResult(el, r) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
   clear(el,
     kpis(r),
-    h('div', { class: 'grid2' },
-      h('figure', { class: 'card', id: 'roofline' }, roofline(ops),
-        h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s; ceilings at the assumed efficiencies.')),
+    h('div', { class: 'grid2 wide-left' },
+      h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r) }),
+        h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
       h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('details', { class: 'card', open: true }, h('summary', {}, 'Assumptions and provenance'),
