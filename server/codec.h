@@ -26,6 +26,16 @@
  * Returns 0 or a negative status with `err` filled. Does not take `json`. */
 int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err);
 
+/* As codec_spec_parse, but without rg_spec_validate: for a strategy search,
+ * whose parallel degrees are chosen later (each candidate is validated when
+ * it is evaluated). Field types, ranges and model consistency are checked. */
+int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err);
+
+/* Parse JSON text of `len` bytes (text[len] must be NUL): trailing garbage
+ * and embedded NULs are refused; a syntax error names line and column. The
+ * caller deletes the result; NULL with `err` set (RG_EPARSE) on failure. */
+cJSON *codec_json_parse(const char *text, size_t len, rg_err *err);
+
 /* Parse from text (NUL-terminated, trailing garbage rejected). */
 int codec_spec_parse_text(const char *text, size_t len, rg_spec *out, rg_err *err);
 
@@ -45,11 +55,39 @@ void codec_spec_write_canonical(jw *w, const rg_spec *spec);
 void codec_assumptions_write(jw *w, const rg_spec *spec, const uint8_t *used);
 
 /* Set a dotted path ("batch", "model.d_model", "numerics.weights",
- * "parallelism.tp", "hardware" ...) in a JSON spec to a copy of `value`,
- * creating intermediate objects; a preset name at an object path is replaced
- * by its expanded object first when a sub-field is set. Returns 0 or
- * RG_EINVAL with `err` naming the path. Used by sweeps. */
+ * "parallelism.tp", "hardware", "assumptions.matmul_efficiency" ...) in a JSON
+ * spec to a copy of `value`, creating intermediate objects; a preset name at
+ * an object path becomes {"preset": name} first when a sub-field is set (it
+ * resolves to the same expanded section). Returns 0 or RG_EINVAL with `err`
+ * naming the path (also for paths that name no field). Used by sweeps. */
 int codec_spec_set_path(cJSON *spec, const char *path, const cJSON *value, rg_err *err);
+
+/* Derived checks + rg_spec_validate on a typed spec (what codec_spec_parse
+ * runs last). Call after changing a spec with the axis setters below. */
+int codec_spec_check(rg_spec *spec, rg_err *err);
+
+/* SHA-256 of the canonical text, 64 lowercase hex digits + NUL. Returns 0 or
+ * RG_ENOMEM. */
+int codec_spec_sha256(const rg_spec *spec, char hex[65]);
+
+/* Typed fast path for sweeps: compile a path once, then set values directly
+ * on a parsed rg_spec (no JSON per point). Numeric axes: every integer/number/
+ * boolean field and "assumptions.<name>"; string axes: formats
+ * ("numerics.weights"), enums ("phase", "parallelism.recompute") and preset
+ * sections ("hardware", "model", "system": the value is a preset name).
+ * Setters range-check the one field; run codec_spec_check afterwards for the
+ * cross-field rules. Unlike codec_spec_set_path + parse, a derived field
+ * (head_dim, kv_heads, expert_ffn_dim left to default) is derived by the
+ * engine at evaluation time, so both paths evaluate the same. */
+typedef struct codec_axis {
+    char path[128];
+    int row;        /* field-table row, or -1 */
+    int assumption; /* assumption id, or -1 */
+    bool numeric;
+} codec_axis;
+int codec_axis_compile(const char *path, codec_axis *ax, rg_err *err);
+int codec_axis_set(const codec_axis *ax, rg_spec *spec, double value, rg_err *err);
+int codec_axis_set_str(const codec_axis *ax, rg_spec *spec, const char *value, rg_err *err);
 
 /* Presets: kind is "hardware", "models" or "systems". The returned cJSON is
  * a new object the caller deletes; NULL with RG_ENOTFOUND if unknown. */
@@ -57,7 +95,15 @@ cJSON *codec_preset_get(const char *kind, const char *name, rg_err *err);
 /* Write {"hardware":[{name, description, ...}], "models":[...], "systems":[...]}. */
 void codec_presets_write(jw *w);
 
-/* Write an error as a JSON object {code, status, field, message}. */
+/* Write any cJSON value through the lossless writer (numbers via jw_num). */
+void codec_json_write(jw *w, const cJSON *v);
+
+/* The memory and breakdown objects of a result, alone (search output). */
+void codec_memory_write(jw *w, const rg_memory *m);
+void codec_breakdown_write(jw *w, const rg_breakdown *b);
+
+/* Write an error as a JSON object {code, status, field, message, title}:
+ * code is the symbolic status ("RG_ERANGE"), status the HTTP status. */
 void codec_error_write(jw *w, const rg_err *err);
 
 /* Engine version string and the git commit of this build. */

@@ -1,23 +1,455 @@
-/* cmd_evaluate.c: placeholder until the subcommands land. */
+/* cmd_evaluate.c: `ridge evaluate`, `ridge presets`, `ridge bench` and
+ * `ridge search`.
+ *
+ * Each reads a JSON spec (a file or "-" for stdin), turns it into a typed
+ * rg_spec through the codec and prints JSON on stdout. Bad input gets one
+ * line on stderr naming the field ("ridge: model.d_model: must be >= 1
+ * (got -5)") and exit status 2; failures of the machine (memory, I/O on
+ * output) exit 1. */
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli.h"
+#include "codec.h"
+#include "evaluate.h"
+#include "search.h"
+
+/* Print an error in the CLI's one-line form and return the exit status. */
+static int fail(const rg_err *e) {
+    if (e->field[0])
+        fprintf(stderr, "ridge: %s: %s\n", e->field, e->msg[0] ? e->msg : rg_strerror(e->code));
+    else
+        fprintf(stderr, "ridge: %s\n", e->msg[0] ? e->msg : rg_strerror(e->code));
+    return e->code == RG_ENOMEM || e->code == RG_EINTERNAL || e->code == RG_EIO ? 1 : 2;
+}
+
+/* Write the writer's buffer + newline to stdout; frees it. */
+static int emit(jw *w) {
+    size_t len = 0;
+    char *text = jw_take(w, &len);
+    int rc = 0;
+    if (!text) {
+        fprintf(stderr, "ridge: out of memory\n");
+        return 1;
+    }
+    if (fwrite(text, 1, len, stdout) != len || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+        fprintf(stderr, "ridge: cannot write output: %s\n", strerror(errno));
+        rc = 1;
+    }
+    free(text);
+    return rc;
+}
+
+/* Read and parse a JSON file ("-" = stdin). NULL with a message printed and
+ * *status set on failure; the caller deletes the result. */
+static cJSON *load_json(const char *path, int *status) {
+    size_t len = 0;
+    rg_err e = {0};
+    char *text = cli_read_file(path, &len);
+    if (!text) {
+        fprintf(stderr, "ridge: %s: cannot read: %s\n", path, strerror(errno));
+        *status = 2;
+        return NULL;
+    }
+    cJSON *json = codec_json_parse(text, len, &e);
+    free(text);
+    if (!json) {
+        fprintf(stderr, "ridge: %s: %s\n", path, e.msg);
+        *status = 2;
+    }
+    return json;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- evaluate ---------------------------------------------------------- */
+
 int cmd_evaluate(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    const char *path = NULL;
+    cJSON *json = NULL;
+    rg_result *res = NULL;
+    rg_spec spec;
+    rg_err e = {0};
+    jw w;
+    int status = 0;
+    jw_init(&w);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("usage: ridge evaluate SPEC.json|-\n");
+            return 0;
+        }
+        if (path) {
+            fprintf(stderr, "ridge evaluate: one spec only (got '%s')\n", argv[i]);
+            return 2;
+        }
+        path = argv[i];
+    }
+    if (!path) {
+        fprintf(stderr, "usage: ridge evaluate SPEC.json|-\n");
+        return 2;
+    }
+    json = load_json(path, &status);
+    if (!json)
+        goto out;
+    if (codec_spec_parse(json, &spec, &e) != 0) {
+        status = fail(&e);
+        goto out;
+    }
+    res = malloc(sizeof *res);
+    if (!res) {
+        fprintf(stderr, "ridge: out of memory\n");
+        status = 1;
+        goto out;
+    }
+    if (rg_evaluate(&spec, res, &e) != 0) {
+        status = fail(&e);
+        goto out;
+    }
+    codec_result_write(&w, &spec, res);
+    status = emit(&w);
+out:
+    jw_free(&w);
+    free(res);
+    cJSON_Delete(json);
+    return status;
 }
+
+/* ---- presets ----------------------------------------------------------- */
+
 int cmd_presets(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    jw w;
+    rg_err e = {0};
+    jw_init(&w);
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage: ridge presets [KIND NAME]   (KIND: hardware, models, systems)\n");
+        return 0;
+    }
+    if (argc == 3) {
+        cJSON *p = codec_preset_get(argv[1], argv[2], &e);
+        if (!p)
+            return fail(&e);
+        codec_json_write(&w, p);
+        cJSON_Delete(p);
+        return emit(&w);
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: ridge presets [KIND NAME]\n");
+        return 2;
+    }
+    if (codec_spec_parse_text("{}", 2, &(rg_spec){0}, &e) != 0 && e.code == RG_EINTERNAL)
+        return fail(&e);
+    codec_presets_write(&w);
+    return emit(&w);
 }
+
+/* ---- bench ------------------------------------------------------------- */
+
+/* Built-in benchmark points: one device, and a sharded training step. */
+static const char *const bench_single =
+    "{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":32,\"seq_len\":4096}";
+static const char *const bench_sharded =
+    "{\"model\":\"gpt3-175b\",\"hardware\":\"a100-sxm-80gb\",\"system\":\"dgx-a100\",\"phase\":\"train\","
+    "\"batch\":1536,\"seq_len\":2048,\"chips\":1024,\"parallelism\":{\"tp\":8,\"pp\":8,\"dp\":16,"
+    "\"microbatch\":1,\"interleave\":3,\"sequence_parallel\":true,\"recompute\":\"selective\",\"zero\":1}}";
+
+typedef enum { BENCH_EVAL = 0, BENCH_EVAL_NO_OPS, BENCH_PARSE, BENCH_FULL } bench_kind;
+static const char *const bench_names[] = {"evaluate", "evaluate_no_ops", "parse", "parse_evaluate_write"};
+
+/* Run one measurement for about `seconds`; returns calls per second, or a
+ * negative status. */
+static double bench_run(bench_kind kind, const char *text, const rg_spec *spec, rg_result *res,
+                        double seconds, int64_t *calls, double *elapsed, rg_err *e) {
+    int64_t n = 0, batch = 64;
+    double t0 = now_s(), t = t0;
+    size_t len = strlen(text);
+    volatile double sink = 0;
+    while (t - t0 < seconds) {
+        for (int64_t i = 0; i < batch; i++) {
+            rg_spec s;
+            int rc = 0;
+            switch (kind) {
+            case BENCH_EVAL:
+                rc = rg_evaluate(spec, res, e);
+                sink += res->time_s;
+                break;
+            case BENCH_EVAL_NO_OPS:
+                rc = rg_evaluate_ex(spec, res, RG_EVAL_NO_OPS, e);
+                sink += res->time_s;
+                break;
+            case BENCH_PARSE:
+                rc = codec_spec_parse_text(text, len, &s, e);
+                sink += (double)s.batch;
+                break;
+            case BENCH_FULL: {
+                jw w;
+                rc = codec_spec_parse_text(text, len, &s, e);
+                if (rc == 0)
+                    rc = rg_evaluate(&s, res, e);
+                jw_init(&w);
+                if (rc == 0)
+                    codec_result_write(&w, &s, res);
+                sink += (double)w.len;
+                jw_free(&w);
+                break;
+            }
+            }
+            if (rc)
+                return rc;
+        }
+        n += batch;
+        t = now_s();
+    }
+    (void)sink;
+    *calls = n;
+    *elapsed = t - t0;
+    return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    double seconds = 0.5;
+    const char *path = NULL;
+    char *user_text = NULL;
+    rg_result *res = NULL;
+    jw w;
+    int status = 0;
+    jw_init(&w);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            seconds = strtod(argv[++i], &end);
+            if (!end || *end || !(seconds > 0) || seconds > 3600) {
+                fprintf(stderr, "ridge bench: --seconds: must be a number in (0, 3600]\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf(
+                "usage: ridge bench [--seconds S] [SPEC.json]\n  S: seconds per measurement (default 0.5)\n");
+            return 0;
+        } else if (!path && argv[i][0] != '-') {
+            path = argv[i];
+        } else if (!path && strcmp(argv[i], "-") == 0) {
+            path = argv[i];
+        } else {
+            fprintf(stderr, "ridge bench: unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    const char *names[2] = {"single_device", "sharded_training"};
+    const char *texts[2] = {bench_single, bench_sharded};
+    int nspecs = 2;
+    if (path) {
+        size_t len = 0;
+        user_text = cli_read_file(path, &len);
+        if (!user_text) {
+            fprintf(stderr, "ridge: %s: cannot read: %s\n", path, strerror(errno));
+            return 2;
+        }
+        names[0] = path;
+        texts[0] = user_text;
+        nspecs = 1;
+    }
+    res = malloc(sizeof *res);
+    if (!res) {
+        status = 1;
+        goto out;
+    }
+    jw_obj_begin(&w);
+    jw_kint(&w, "threads", 1);
+    jw_knum(&w, "seconds_per_measurement", seconds);
+    jw_key(&w, "benchmarks");
+    jw_arr_begin(&w);
+    for (int k = 0; k < nspecs; k++) {
+        rg_spec spec;
+        rg_err e = {0};
+        if (codec_spec_parse_text(texts[k], strlen(texts[k]), &spec, &e) != 0 ||
+            rg_evaluate(&spec, res, &e) != 0) {
+            status = fail(&e);
+            goto out;
+        }
+        jw_obj_begin(&w);
+        jw_kstr(&w, "name", names[k]);
+        jw_kint(&w, "chips", res->chips);
+        jw_kint(&w, "ops", res->n_ops);
+        for (int b = 0; b < 4; b++) {
+            int64_t calls = 0;
+            double elapsed = 0;
+            if (bench_run((bench_kind)b, texts[k], &spec, res, seconds, &calls, &elapsed, &e) != 0) {
+                status = fail(&e);
+                goto out;
+            }
+            jw_key(&w, bench_names[b]);
+            jw_obj_begin(&w);
+            jw_kint(&w, "calls", calls);
+            jw_knum(&w, "seconds", elapsed);
+            jw_knum(&w, "per_s_per_core", (double)calls / elapsed);
+            jw_knum(&w, "us_per_call", 1e6 * elapsed / (double)calls);
+            jw_obj_end(&w);
+        }
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    status = emit(&w);
+out:
+    jw_free(&w);
+    free(res);
+    free(user_text);
+    return status;
 }
+
+/* ---- search ------------------------------------------------------------ */
+
+static void write_parallel(jw *w, const rg_parallel *p) {
+    static const char *const rc_names[] = {"none", "selective", "full"};
+    jw_obj_begin(w);
+    jw_kint(w, "tp", p->tp);
+    jw_kint(w, "pp", p->pp);
+    jw_kint(w, "dp", p->dp);
+    jw_kint(w, "ep", p->ep);
+    jw_kint(w, "cp", p->cp);
+    jw_kint(w, "microbatch", p->microbatch);
+    jw_kint(w, "interleave", p->interleave);
+    jw_kbool(w, "sequence_parallel", p->sequence_parallel);
+    jw_kstr(w, "recompute", p->recompute >= 0 && p->recompute <= 2 ? rc_names[p->recompute] : "?");
+    jw_kint(w, "zero", p->zero);
+    jw_obj_end(w);
+}
+
+static int parse_int_opt(const char *name, const char *s, long lo, long hi, long *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !end || *end || v < lo || v > hi) {
+        fprintf(stderr, "ridge search: %s: must be an integer in %ld..%ld (got '%s')\n", name, lo, hi, s);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
 int cmd_search(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    const char *path = NULL;
+    cJSON *json = NULL;
+    rg_search_result *sr = NULL;
+    rg_spec spec;
+    rg_err e = {0};
+    rg_search_opts opts;
+    jw w;
+    int status = 0;
+    long v = 0;
+    rg_search_opts_init(&opts);
+    jw_init(&w);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
+            if ((status = parse_int_opt("--top", argv[++i], 1, RG_SEARCH_TOP_MAX, &v)))
+                goto out;
+            opts.top_n = (int)v;
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if ((status = parse_int_opt("--threads", argv[++i], 0, 1024, &v)))
+                goto out;
+            opts.threads = (int)v;
+        } else if (strcmp(argv[i], "--max-interleave") == 0 && i + 1 < argc) {
+            if ((status = parse_int_opt("--max-interleave", argv[++i], 1, 64, &v)))
+                goto out;
+            opts.max_interleave = v;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("usage: ridge search SPEC.json|- [--top N] [--threads T] [--max-interleave V]\n"
+                   "  SPEC gives model, hardware, system, phase, batch (global), seq_len and chips;\n"
+                   "  its parallelism is ignored: every valid layout of the chips is evaluated.\n");
+            goto out;
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            fprintf(stderr, "ridge search: unknown argument '%s'\n", argv[i]);
+            status = 2;
+            goto out;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "usage: ridge search SPEC.json|- [--top N] [--threads T]\n");
+        status = 2;
+        goto out;
+    }
+    json = load_json(path, &status);
+    if (!json)
+        goto out;
+    if (codec_spec_parse_base(json, &spec, &e) != 0) {
+        status = fail(&e);
+        goto out;
+    }
+    if (spec.chips < 1) {
+        rg_err_set(&e, RG_EMISSING, "chips", "the search needs the total chip count (chips >= 1)");
+        status = fail(&e);
+        goto out;
+    }
+    if (spec.chips > 1 && !spec.has_system) {
+        rg_err_set(&e, RG_EMISSING, "system", "a system is needed for %lld chips", (long long)spec.chips);
+        status = fail(&e);
+        goto out;
+    }
+    sr = malloc(sizeof *sr);
+    if (!sr) {
+        fprintf(stderr, "ridge: out of memory\n");
+        status = 1;
+        goto out;
+    }
+    double t0 = now_s();
+    if (rg_search(&spec, &opts, sr, &e) != 0) {
+        status = fail(&e);
+        goto out;
+    }
+    double elapsed = now_s() - t0;
+    char sha[65] = "";
+    codec_spec_sha256(&spec, sha);
+    jw_obj_begin(&w);
+    jw_kstr(&w, "model", spec.model.name);
+    jw_kstr(&w, "hardware", spec.hw.name);
+    jw_kstr(&w, "system", spec.has_system ? spec.system.name : "");
+    jw_kint(&w, "chips", spec.chips);
+    jw_kint(&w, "batch", spec.batch);
+    jw_kint(&w, "seq_len", spec.seq_len);
+    jw_kint(&w, "evaluated", sr->evaluated);
+    jw_kint(&w, "feasible", sr->feasible);
+    jw_kint(&w, "no_fit", sr->no_fit);
+    jw_kint(&w, "rejected", sr->rejected);
+    jw_knum(&w, "elapsed_s", elapsed);
+    jw_knum(&w, "rate_per_s", elapsed > 0 ? (double)sr->evaluated / elapsed : 0);
+    jw_knum(&w, "rate_per_s_per_thread", elapsed > 0 ? (double)sr->evaluated / elapsed / sr->threads : 0);
+    jw_kint(&w, "threads", sr->threads);
+    jw_kstr(&w, "base_spec_sha256", sha);
+    jw_key(&w, "best");
+    jw_arr_begin(&w);
+    for (int i = 0; i < sr->n_best; i++) {
+        const rg_search_entry *b = &sr->best[i];
+        jw_obj_begin(&w);
+        jw_kint(&w, "rank", i + 1);
+        jw_kint(&w, "index", b->index);
+        jw_key(&w, "parallelism");
+        write_parallel(&w, &b->par);
+        jw_knum(&w, "time_s", b->time_s);
+        jw_knum(&w, "mfu", b->mfu);
+        jw_knum(&w, "tokens_per_s", b->tokens_per_s);
+        jw_key(&w, "memory");
+        codec_memory_write(&w, &b->memory);
+        jw_key(&w, "breakdown");
+        codec_breakdown_write(&w, &b->breakdown);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    status = emit(&w);
+out:
+    jw_free(&w);
+    free(sr);
+    cJSON_Delete(json);
+    return status;
 }

@@ -1,0 +1,240 @@
+/* codec_data.c: the embedded data files, parsed once.
+ *
+ * On first use (pthread_once) every data file compiled into the binary is
+ * parsed: data/defaults.json becomes the typed default spec, data/
+ * assumptions.json fills every assumption's value and metadata, and each
+ * preset under hardware/, models/, systems/ is walked through the same field
+ * table into a typed section. After that the cache is read-only, so parsing
+ * specs from many threads needs no locks. A malformed data file is an
+ * RG_EINTERNAL error that names the file and field. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codec_internal.h"
+#include "embedded.h"
+
+#define PRESETS_MAX 64
+
+static pthread_once_t data_once = PTHREAD_ONCE_INIT;
+static int data_status;
+static rg_err data_err;
+static int field_parent[128];
+static const char *field_key[128];
+static rg_spec default_spec;
+static const cJSON *defaults_json;
+static codec_preset presets[PRESETS_MAX];
+static int npresets;
+static codec_assumption_meta ameta[RG_A_COUNT];
+
+typedef struct preset_dir {
+    const char *dir;  /* "hardware/" */
+    const char *kind; /* the kind name used in specs and listings */
+    const char *row;  /* the field-table section */
+} preset_dir;
+
+static const preset_dir preset_dirs[] = {
+    {"hardware/", "hardware", "hardware"},
+    {"models/", "models", "model"},
+    {"systems/", "systems", "system"},
+};
+
+int codec_field_parent(int row) { return field_parent[row]; }
+const char *codec_field_key(int row) { return field_key[row]; }
+
+int codec_field_find(const char *path) {
+    for (int i = 0; i < codec_nfields; i++)
+        if (strcmp(codec_fields[i].path, path) == 0)
+            return i;
+    return -1;
+}
+
+static void index_fields(void) {
+    for (int i = 0; i < codec_nfields; i++) {
+        const char *p = codec_fields[i].path;
+        const char *dot = strrchr(p, '.');
+        field_key[i] = dot ? dot + 1 : p;
+        field_parent[i] = -1;
+        if (dot) {
+            size_t n = (size_t)(dot - p);
+            for (int j = 0; j < codec_nfields; j++)
+                if (strlen(codec_fields[j].path) == n && strncmp(codec_fields[j].path, p, n) == 0)
+                    field_parent[i] = j;
+        }
+    }
+}
+
+static const rg_embedded_file *find_file(const char *path) {
+    for (int i = 0; i < rg_embedded_count; i++)
+        if (strcmp(rg_embedded_files[i].path, path) == 0)
+            return &rg_embedded_files[i];
+    return NULL;
+}
+
+/* Parsed JSON of an embedded file; kept for the life of the process. */
+static cJSON *parse_file(const rg_embedded_file *f, rg_err *err) {
+    cJSON *j = cJSON_ParseWithLengthOpts(f->data, f->size + 1, NULL, 1);
+    if (!j)
+        rg_err_set(err, RG_EINTERNAL, f->path, "data file is not valid JSON");
+    return j;
+}
+
+/* Prefix an error's field with the data file it came from. */
+static int in_file(rg_err *err, const char *file, int rc) {
+    char field[sizeof err->field];
+    size_t n = strlen(file);
+    if (n + 2 < sizeof field) {
+        memcpy(field, file, n);
+        field[n] = ':';
+        field[n + 1] = ' ';
+        size_t room = sizeof field - n - 3;
+        size_t m = strlen(err->field);
+        if (m > room)
+            m = room;
+        memcpy(field + n + 2, err->field, m);
+        field[n + 2 + m] = '\0';
+        memcpy(err->field, field, sizeof field);
+    }
+    err->code = RG_EINTERNAL;
+    (void)rc;
+    return RG_EINTERNAL;
+}
+
+static const char *str_item(const cJSON *o, const char *k) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+static int load_assumptions(rg_err *err) {
+    const char *path = "assumptions.json";
+    const rg_embedded_file *f = find_file(path);
+    if (!f)
+        return rg_err_set(err, RG_EINTERNAL, path, "data/assumptions.json is missing from this build");
+    cJSON *j = parse_file(f, err);
+    if (!j)
+        return RG_EINTERNAL;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "assumptions");
+    const cJSON *it;
+    if (!cJSON_IsArray(arr))
+        return rg_err_set(err, RG_EINTERNAL, path, "expected {\"assumptions\": [...]}");
+    cJSON_ArrayForEach(it, arr) {
+        const char *name = str_item(it, "name");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "value");
+        if (!name)
+            return rg_err_set(err, RG_EINTERNAL, path, "an assumption has no name");
+        int id = rg_assumption_find(name);
+        if (id < 0)
+            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is not in engine/assumptions.h",
+                              name);
+        if (default_spec.assumptions.set[id])
+            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is listed twice", name);
+        if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
+            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" has no numeric value", name);
+        default_spec.assumptions.v[id] = v->valuedouble;
+        default_spec.assumptions.set[id] = 1;
+        ameta[id].value = v->valuedouble;
+        ameta[id].unit = str_item(it, "unit");
+        ameta[id].source = str_item(it, "source");
+        ameta[id].confidence = str_item(it, "confidence");
+        ameta[id].description = str_item(it, "description");
+    }
+    for (int i = 0; i < RG_A_COUNT; i++)
+        if (!default_spec.assumptions.set[i])
+            return rg_err_set(err, RG_EINTERNAL, rg_assumption_name(i),
+                              "assumption missing from data/assumptions.json");
+    return 0;
+}
+
+static int load_defaults(rg_err *err) {
+    const char *path = "defaults.json";
+    const rg_embedded_file *f = find_file(path);
+    if (!f)
+        return rg_err_set(err, RG_EINTERNAL, path, "data/defaults.json is missing from this build");
+    cJSON *j = parse_file(f, err);
+    if (!j)
+        return RG_EINTERNAL;
+    defaults_json = j;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "defaults");
+    if (!cJSON_IsObject(d))
+        return rg_err_set(err, RG_EINTERNAL, path, "expected {\"defaults\": {...}}");
+    int rc = codec_walk(d, -1, &default_spec, 0, err);
+    return rc ? in_file(err, path, rc) : 0;
+}
+
+static int load_presets(rg_err *err) {
+    for (int i = 0; i < rg_embedded_count; i++) {
+        const rg_embedded_file *f = &rg_embedded_files[i];
+        const preset_dir *pd = NULL;
+        for (size_t k = 0; k < sizeof preset_dirs / sizeof preset_dirs[0]; k++)
+            if (strncmp(f->path, preset_dirs[k].dir, strlen(preset_dirs[k].dir)) == 0)
+                pd = &preset_dirs[k];
+        if (!pd)
+            continue;
+        if (npresets == PRESETS_MAX)
+            return rg_err_set(err, RG_EINTERNAL, f->path, "more than %d presets", PRESETS_MAX);
+        cJSON *j = parse_file(f, err);
+        if (!j)
+            return RG_EINTERNAL;
+        codec_preset *p = &presets[npresets];
+        p->kind = pd->kind;
+        p->json = j;
+        p->name = str_item(j, "name");
+        p->description = str_item(j, "description");
+        /* The file name is the preset name: hardware/h100-sxm.json. */
+        const char *stem = f->path + strlen(pd->dir);
+        size_t n = strlen(stem);
+        if (!p->name || n < 6 || strcmp(stem + n - 5, ".json") != 0 || strlen(p->name) != n - 5 ||
+            strncmp(stem, p->name, n - 5) != 0)
+            return rg_err_set(err, RG_EINTERNAL, f->path, "\"name\" must match the file name");
+        if (!p->description)
+            return rg_err_set(err, RG_EINTERNAL, f->path, "\"description\" is required");
+        if (cJSON_GetObjectItemCaseSensitive(j, "preset"))
+            return rg_err_set(err, RG_EINTERNAL, f->path, "a preset file cannot name another preset");
+        if (codec_preset_find(pd->kind, p->name))
+            return rg_err_set(err, RG_EINTERNAL, f->path, "duplicate preset name");
+        p->spec = default_spec;
+        int rc = codec_walk(j, codec_field_find(pd->row), &p->spec, 1, err);
+        if (rc)
+            return in_file(err, f->path, rc);
+        if (strcmp(pd->kind, "systems") == 0)
+            p->spec.has_system = true;
+        npresets++;
+    }
+    return 0;
+}
+
+static void data_load(void) {
+    rg_err err = {0};
+    index_fields();
+    int rc = load_assumptions(&err);
+    if (rc == 0)
+        rc = load_defaults(&err);
+    if (rc == 0)
+        rc = load_presets(&err);
+    data_status = rc;
+    data_err = err;
+}
+
+int codec_data_init(rg_err *err) {
+    pthread_once(&data_once, data_load);
+    if (data_status && err)
+        *err = data_err;
+    return data_status;
+}
+
+const rg_spec *codec_default_spec(void) { return &default_spec; }
+const cJSON *codec_defaults_json(void) { return defaults_json; }
+int codec_preset_count(void) { return npresets; }
+const codec_preset *codec_preset_at(int i) { return i >= 0 && i < npresets ? &presets[i] : NULL; }
+const codec_assumption_meta *codec_assumption_meta_get(int id) {
+    return id >= 0 && id < RG_A_COUNT ? &ameta[id] : NULL;
+}
+
+const codec_preset *codec_preset_find(const char *kind, const char *name) {
+    if (!kind || !name)
+        return NULL;
+    for (int i = 0; i < npresets; i++)
+        if (strcmp(presets[i].kind, kind) == 0 && strcmp(presets[i].name, name) == 0)
+            return &presets[i];
+    return NULL;
+}

@@ -1,0 +1,215 @@
+/* codec_result.c: typed results, assumptions, presets and errors -> JSON.
+ *
+ * Everything goes through the lossless writer (jsonw.h): no number is
+ * printed by cJSON. Key names are the contract the CLI, the service and
+ * the web UI read; they are only ever added to. */
+#include <string.h>
+
+#include "codec_internal.h"
+
+static const char *const pass_names[] = {"fwd", "bwd", "recompute", "optimizer"};
+static const char *const bound_names[] = {"compute", "memory", "comm", "latency"};
+static const char *const comm_names[] = {
+#define RG_X_(id, name) name,
+    RG_COMM_LIST(RG_X_)
+#undef RG_X_
+};
+
+static const char *name_at(const char *const *names, int n, int i) {
+    return i >= 0 && i < n ? names[i] : "?";
+}
+
+void codec_json_write(jw *w, const cJSON *v) {
+    const cJSON *it;
+    if (cJSON_IsObject(v)) {
+        jw_obj_begin(w);
+        cJSON_ArrayForEach(it, v) {
+            jw_key(w, it->string ? it->string : "");
+            codec_json_write(w, it);
+        }
+        jw_obj_end(w);
+    } else if (cJSON_IsArray(v)) {
+        jw_arr_begin(w);
+        cJSON_ArrayForEach(it, v) codec_json_write(w, it);
+        jw_arr_end(w);
+    } else if (cJSON_IsString(v)) {
+        jw_str(w, v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        jw_num(w, v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        jw_bool(w, cJSON_IsTrue(v));
+    } else {
+        jw_null(w);
+    }
+}
+
+void codec_assumptions_write(jw *w, const rg_spec *spec, const uint8_t *used) {
+    jw_arr_begin(w);
+    if (codec_data_init(NULL) == 0) {
+        for (int i = 0; i < RG_A_COUNT; i++) {
+            if (used && !used[i])
+                continue;
+            const codec_assumption_meta *m = codec_assumption_meta_get(i);
+            double v = spec->assumptions.v[i];
+            jw_obj_begin(w);
+            jw_kstr(w, "name", rg_assumption_name(i));
+            jw_knum(w, "value", v);
+            jw_kstr(w, "unit", m->unit ? m->unit : rg_assumption_unit(i));
+            jw_kstr(w, "source", m->source ? m->source : "");
+            jw_kstr(w, "confidence", m->confidence ? m->confidence : "");
+            jw_kbool(w, "overridden", v != m->value);
+            if (v != m->value)
+                jw_knum(w, "default", m->value);
+            jw_obj_end(w);
+        }
+    }
+    jw_arr_end(w);
+}
+
+static void write_memory(jw *w, const rg_memory *m) {
+    jw_obj_begin(w);
+    jw_knum(w, "per_device_bytes", m->per_device_bytes);
+    jw_knum(w, "weights_bytes", m->weights_bytes);
+    jw_knum(w, "kv_cache_bytes", m->kv_cache_bytes);
+    jw_knum(w, "activations_bytes", m->activations_bytes);
+    jw_knum(w, "grads_bytes", m->grads_bytes);
+    jw_knum(w, "optimizer_bytes", m->optimizer_bytes);
+    jw_knum(w, "other_bytes", m->other_bytes);
+    jw_knum(w, "capacity_bytes", m->capacity_bytes);
+    jw_kbool(w, "fits", m->fits);
+    jw_knum(w, "shortfall_bytes", m->shortfall_bytes);
+    jw_obj_end(w);
+}
+
+static void write_breakdown(jw *w, const rg_breakdown *b) {
+    jw_obj_begin(w);
+    jw_knum(w, "compute_s", b->compute_s);
+    jw_knum(w, "memory_s", b->memory_s);
+    jw_key(w, "comm");
+    jw_obj_begin(w);
+    for (int k = 0; k < RG_COMM_COUNT; k++) {
+        jw_key(w, comm_names[k]);
+        jw_obj_begin(w);
+        jw_knum(w, "total_s", b->comm_s[k]);
+        jw_knum(w, "exposed_s", b->comm_exposed_s[k]);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_knum(w, "bubble_s", b->bubble_s);
+    jw_knum(w, "other_s", b->other_s);
+    jw_obj_end(w);
+}
+
+void codec_memory_write(jw *w, const rg_memory *m) { write_memory(w, m); }
+void codec_breakdown_write(jw *w, const rg_breakdown *b) { write_breakdown(w, b); }
+
+static void write_op(jw *w, const rg_op *op) {
+    const rg_format *f = rg_format_get(op->fmt);
+    jw_obj_begin(w);
+    jw_kstr(w, "name", op->name);
+    jw_kstr(w, "pass", name_at(pass_names, 4, (int)op->pass));
+    jw_kstr(w, "format", f ? f->name : "?");
+    jw_kstr(w, "math", op->math >= 0 ? rg_math_name(op->math) : "vector");
+    jw_knum(w, "count", op->count);
+    jw_knum(w, "flops", op->flops);
+    jw_knum(w, "bytes", op->bytes);
+    jw_knum(w, "intensity", op->intensity);
+    jw_knum(w, "compute_s", op->compute_s);
+    jw_knum(w, "memory_s", op->memory_s);
+    jw_knum(w, "time_s", op->time_s);
+    jw_kstr(w, "bound", name_at(bound_names, 4, (int)op->bound));
+    jw_obj_end(w);
+}
+
+void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
+    char sha[65];
+    const rg_format *mf = rg_format_get(spec->numerics.math);
+    int math = mf ? (int)mf->math : RG_MATH_BF16;
+    double peak = spec->hw.matrix_flops[math];
+    jw_obj_begin(w);
+    jw_knum(w, "time_s", res->time_s);
+    jw_knum(w, "flops", res->flops);
+    jw_knum(w, "hw_flops", res->hw_flops);
+    jw_knum(w, "bytes", res->bytes);
+    jw_knum(w, "mfu", res->mfu);
+    jw_knum(w, "tokens_per_s", res->tokens_per_s);
+    jw_knum(w, "tokens_per_s_per_chip", res->tokens_per_s_per_chip);
+    jw_knum(w, "latency_per_token_s", res->latency_per_token_s);
+    jw_knum(w, "params", res->params);
+    jw_knum(w, "active_params", res->active_params);
+    jw_kint(w, "chips", res->chips);
+    jw_kstr(w, "phase",
+            spec->phase == RG_PHASE_TRAIN     ? "train"
+            : spec->phase == RG_PHASE_PREFILL ? "prefill"
+                                              : "decode");
+    jw_kstr(w, "model", spec->model.name);
+    jw_kstr(w, "hardware", spec->hw.name);
+    if (spec->has_system)
+        jw_kstr(w, "system", spec->system.name);
+    jw_kstr(w, "math", rg_math_name(math));
+    jw_knum(w, "peak_flops", peak);
+    /* Ridge point of the math class: the intensity where compute and memory
+     * time meet on this chip (FLOP per byte). */
+    jw_knum(w, "ridge_point", spec->hw.mem_bw > 0 ? peak / spec->hw.mem_bw : 0);
+    jw_key(w, "memory");
+    write_memory(w, &res->memory);
+    jw_key(w, "breakdown");
+    write_breakdown(w, &res->breakdown);
+    jw_key(w, "ops");
+    jw_arr_begin(w);
+    for (int i = 0; i < res->n_ops && i < RG_MAX_OPS; i++)
+        write_op(w, &res->ops[i]);
+    jw_arr_end(w);
+    jw_key(w, "assumptions");
+    codec_assumptions_write(w, spec, res->used);
+    jw_kstr(w, "engine_version", codec_engine_version());
+    jw_kstr(w, "git_commit", codec_git_commit());
+    if (codec_spec_sha256(spec, sha) == 0)
+        jw_kstr(w, "spec_sha256", sha);
+    jw_obj_end(w);
+}
+
+void codec_error_write(jw *w, const rg_err *err) {
+    jw_obj_begin(w);
+    jw_kstr(w, "code", rg_status_name(err->code));
+    jw_kint(w, "status", rg_status_http(err->code));
+    jw_kstr(w, "field", err->field);
+    jw_kstr(w, "message", err->msg[0] ? err->msg : rg_strerror(err->code));
+    jw_kstr(w, "title", rg_strerror(err->code));
+    jw_obj_end(w);
+}
+
+cJSON *codec_preset_get(const char *kind, const char *name, rg_err *err) {
+    if (codec_data_init(err))
+        return NULL;
+    const codec_preset *p = codec_preset_find(kind, name);
+    if (!p) {
+        rg_err_set(err, RG_ENOTFOUND, kind ? kind : "", "no %s preset named \"%.60s\"", kind ? kind : "?",
+                   name ? name : "");
+        return NULL;
+    }
+    cJSON *j = cJSON_Duplicate(p->json, 1);
+    if (!j)
+        rg_err_set(err, RG_ENOMEM, kind, "out of memory");
+    return j;
+}
+
+void codec_presets_write(jw *w) {
+    static const char *const kinds[] = {"hardware", "models", "systems"};
+    jw_obj_begin(w);
+    if (codec_data_init(NULL) == 0) {
+        for (int k = 0; k < 3; k++) {
+            jw_key(w, kinds[k]);
+            jw_arr_begin(w);
+            for (int i = 0; i < codec_preset_count(); i++) {
+                const codec_preset *p = codec_preset_at(i);
+                if (strcmp(p->kind, kinds[k]) == 0)
+                    codec_json_write(w, p->json);
+            }
+            jw_arr_end(w);
+        }
+        jw_key(w, "defaults");
+        codec_json_write(w, cJSON_GetObjectItemCaseSensitive(codec_defaults_json(), "defaults"));
+    }
+    jw_obj_end(w);
+}
