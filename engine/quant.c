@@ -1,0 +1,552 @@
+/* quant.c: quantize-dequantize kernels (see quant.h).
+ *
+ * Element rounding, fast path (must equal rg_fpconv_ref bit for bit):
+ *  - RNE, target normal range: drop the 23 - m low mantissa bits of the
+ *    fp32 pattern with the integer round-half-even add; a carry moves into
+ *    the exponent (and up to Inf) exactly as the value does.
+ *  - RNE, target subnormal range (|v| < 2^emin, quantum 2^qmin fixed):
+ *    (|v| + 1.5 * 2^(qmin+23)) - 1.5 * 2^(qmin+23) lets the FPU's own
+ *    round-to-nearest-even do it. Integers use this path always.
+ *  - RTZ, RNA, SR: significand S (24 bits), shift sh to the quantum at the
+ *    value's binade, truncated T and remainder R, a per-mode carry, and the
+ *    result rebuilt as (float)(T + carry) * 2^qexp.
+ * Then one select chain for overflow (saturate, Inf or NaN), Inf and NaN
+ * inputs, and flush-to-zero formats. The loops are branch-free on uint32
+ * patterns, specialised per rounding mode so the compiler can vectorise.
+ *
+ * Scaled formats are processed one scale group at a time by routines shared
+ * by the fast and the reference path; only the element conversion and the
+ * MX scale rule differ (fast: this file and rg_mx_scale_exp; reference:
+ * rg_fpconv_ref and rg_mx_scale_exp_ref). Work is split across threads on
+ * whole scale groups, so every group's result is independent of the split. */
+#include "quant.h"
+
+#include "rng.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+static inline uint32_t f2u(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+
+static inline float u2f(uint32_t u) {
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+/* 2^e as a float for e in [-149, 127]. */
+static inline float pow2f(int e) { return u2f(e >= -126 ? (uint32_t)(e + 127) << 23 : 1u << (e + 149)); }
+
+static const char *const tscale_names[] = {"none", "tensor", "channel"};
+
+int rg_tscale_find(const char *name) {
+    if (!name)
+        return RG_EINVAL;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, tscale_names[i]) == 0)
+            return i;
+    return RG_EUNKNOWN;
+}
+
+const char *rg_tscale_name(int t) { return t >= 0 && t < 3 ? tscale_names[t] : "?"; }
+
+/* One element conversion, with the constants of the fast path precomputed. */
+typedef struct cvt {
+    rg_elem e;
+    rg_round mode;
+    bool sat;
+    uint64_t seed;
+    /* fast-path constants */
+    uint32_t sh, mask, half_m1; /* normal range: 23 - m dropped bits */
+    uint32_t emin_b;            /* biased fp32 exponent of the min normal; 256 for ints */
+    float csub;                 /* 1.5 * 2^(qmin + 23) */
+    int32_t mbits;              /* 255 for ints: the quantum never follows the binade */
+    int32_t qmin;
+    float maxval, minnorm;
+    uint32_t ovf_res, inf_res; /* results of a rounded overflow / an Inf input */
+    bool flush;
+    bool generic_rne; /* fp32-wide mantissa: no bits to drop, use the generic path */
+} cvt;
+
+static void cvt_init(cvt *c, const rg_elem *e, rg_round mode, bool sat, uint64_t seed) {
+    memset(c, 0, sizeof *c);
+    c->e = *e;
+    c->mode = mode;
+    c->sat = sat;
+    c->seed = seed;
+    c->qmin = e->qmin;
+    c->maxval = e->maxval;
+    c->minnorm = e->minnorm;
+    c->flush = !e->is_int && !e->subnormals;
+    uint32_t ovf_bits = e->has_inf ? 0x7F800000u : 0x7FC00000u;
+    c->ovf_res = (sat || mode == RG_ROUND_RTZ) ? f2u(e->maxval) : ovf_bits;
+    c->inf_res = sat ? f2u(e->maxval) : ovf_bits;
+    if (e->is_int) {
+        c->mbits = 255;
+        c->emin_b = 256;
+        c->sh = 1;
+    } else {
+        c->mbits = e->mbits;
+        c->emin_b = (uint32_t)(e->emin + 127);
+        c->sh = (uint32_t)(23 - e->mbits);
+        c->generic_rne =
+            e->mbits >= 23 || e->mbits == 0; /* no bits to drop / tie bit would be the exponent */
+    }
+    if (c->sh > 0 && c->sh < 32) {
+        c->mask = (1u << c->sh) - 1u;
+        c->half_m1 = (1u << (c->sh - 1)) - 1u;
+    }
+    c->csub = 1.5f * pow2f(e->qmin + 23 > 127 ? 127 : e->qmin + 23);
+}
+
+static inline uint32_t mag_rne(uint32_t a, const cvt *c) {
+    uint32_t nrm = (a + c->half_m1 + ((a >> c->sh) & 1u)) & ~c->mask;
+    uint32_t sub = f2u((u2f(a) + c->csub) - c->csub);
+    return (a >> 23) >= c->emin_b ? nrm : sub;
+}
+
+static inline uint32_t mag_generic(uint32_t a, const cvt *c, rg_round mode, uint32_t r) {
+    int32_t eb = (int32_t)(a >> 23);
+    int32_t eeff = eb ? eb : 1;
+    uint32_t s = (a & 0x7FFFFFu) | (eb ? 0x800000u : 0u);
+    int32_t qexp = eeff - 127 - c->mbits;
+    qexp = qexp < c->qmin ? c->qmin : qexp;
+    qexp = qexp < eeff - 150 ? eeff - 150 : qexp;
+    int32_t sh = qexp - (eeff - 150);
+    int32_t shc = sh > 25 ? 25 : sh;
+    uint32_t t = s >> shc, rem = s - (t << shc), half = (1u << shc) >> 1;
+    uint32_t up = 0;
+    if (mode == RG_ROUND_RNE)
+        up = (uint32_t)(shc > 0) & ((uint32_t)(rem > half) | ((uint32_t)(rem == half) & t));
+    else if (mode == RG_ROUND_RNA)
+        up = (uint32_t)(shc > 0) & (uint32_t)(rem >= half);
+    else if (mode == RG_ROUND_SR) {
+        int32_t shs = sh > 63 ? 63 : sh;
+        uint64_t f = shs <= 32 ? (uint64_t)rem << (32 - shs) : (uint64_t)rem >> (shs - 32);
+        up = (uint32_t)((f + r) >> 32);
+    }
+    return f2u((float)(int32_t)(t + (up & 1u)) * pow2f(qexp));
+}
+
+static inline float finish(uint32_t u, uint32_t mag, const cvt *c) {
+    uint32_t sign = u & 0x80000000u, a = u ^ sign;
+    float m = u2f(mag);
+    uint32_t res = (c->flush && m < c->minnorm) ? 0u : mag;
+    res = m > c->maxval ? c->ovf_res : res;
+    res = a == 0x7F800000u ? c->inf_res : res;
+    res = a > 0x7F800000u ? 0x7FC00000u : res;
+    return u2f(res | sign);
+}
+
+/* out[i] = conv(pre(in[i])) * d, with pre(x) = x / d (div) or x * inv. */
+static inline __attribute__((always_inline)) void run_mode(const cvt *c, rg_round mode, int div,
+                                                           const float *in, float *out, int64_t n, float inv,
+                                                           float d, uint64_t idx0) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = div ? in[i] / d : in[i] * inv;
+        uint32_t u = f2u(v), a = u & 0x7FFFFFFFu;
+        uint32_t mag;
+        if (mode == RG_ROUND_RNE)
+            mag = mag_rne(a, c);
+        else
+            mag = mag_generic(a, c, mode, mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u);
+        out[i] = finish(u, mag, c) * d;
+    }
+}
+
+static void run_fast(const cvt *c, const float *in, float *out, int64_t n, float inv, float d, int div,
+                     uint64_t idx0) {
+    rg_round mode = (c->mode == RG_ROUND_RNE && c->generic_rne) ? RG_ROUND_SR + 1 : c->mode;
+    switch ((int)mode) {
+    case RG_ROUND_RNE:
+        if (div)
+            run_mode(c, RG_ROUND_RNE, 1, in, out, n, inv, d, idx0);
+        else
+            run_mode(c, RG_ROUND_RNE, 0, in, out, n, inv, d, idx0);
+        break;
+    case RG_ROUND_RTZ:
+        run_mode(c, RG_ROUND_RTZ, div, in, out, n, inv, d, idx0);
+        break;
+    case RG_ROUND_RNA:
+        run_mode(c, RG_ROUND_RNA, div, in, out, n, inv, d, idx0);
+        break;
+    case RG_ROUND_SR:
+        run_mode(c, RG_ROUND_SR, div, in, out, n, inv, d, idx0);
+        break;
+    default: /* RNE with m = 23 (fp32 itself) or m = 0: the generic path */
+        for (int64_t i = 0; i < n; i++) {
+            float v = div ? in[i] / d : in[i] * inv;
+            uint32_t u = f2u(v);
+            out[i] = finish(u, mag_generic(u & 0x7FFFFFFFu, c, RG_ROUND_RNE, 0), c) * d;
+        }
+        break;
+    }
+}
+
+static void run_ref(const cvt *c, const float *in, float *out, int64_t n, float inv, float d, int div,
+                    uint64_t idx0) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = div ? in[i] / d : in[i] * inv;
+        uint32_t r = c->mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u;
+        out[i] = rg_fpconv_ref(v, &c->e, c->mode, c->sat, r) * d;
+    }
+}
+
+/* What differs between the fast and the reference path. */
+typedef struct backend {
+    void (*run)(const cvt *c, const float *in, float *out, int64_t n, float inv, float d, int div,
+                uint64_t idx0);
+    int (*mx_scale)(float amax, uint32_t amax_bits, const rg_elem *e, rg_scale_mode mode);
+    float (*scalar)(const cvt *c, float x); /* one RNE/sat conversion (NVFP4 block scale) */
+} backend;
+
+static int mx_scale_fast(float amax, uint32_t bits, const rg_elem *e, rg_scale_mode m) {
+    (void)amax;
+    return rg_mx_scale_exp(bits, e, m);
+}
+
+static int mx_scale_ref(float amax, uint32_t bits, const rg_elem *e, rg_scale_mode m) {
+    (void)bits;
+    return rg_mx_scale_exp_ref(amax, e, m);
+}
+
+static float scalar_fast(const cvt *c, float x) {
+    float y;
+    run_fast(c, &x, &y, 1, 1.0f, 1.0f, 0, 0);
+    return y;
+}
+
+static float scalar_ref(const cvt *c, float x) { return rg_fpconv_ref(x, &c->e, c->mode, c->sat, 0); }
+
+static const backend backend_fast = {run_fast, mx_scale_fast, scalar_fast};
+static const backend backend_ref = {run_ref, mx_scale_ref, scalar_ref};
+
+/* Everything one qdq call needs. */
+typedef struct ctx {
+    const rg_quant *q;
+    const backend *be;
+    cvt main; /* the element */
+    cvt wide; /* asymmetric groups: round to integers without clamping */
+    cvt e4m3; /* NVFP4 block scales: RNE, saturating */
+    float tensor_scale;
+} ctx;
+
+static void fill_nan(float *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        out[i] = u2f(0x7FC00000u);
+}
+
+/* |x| bits of the largest finite element, and whether any is NaN/Inf. */
+static uint32_t amax_bits(const float *in, int64_t n, int *nonfinite) {
+    uint32_t m = 0, bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
+        bad |= a >= 0x7F800000u;
+        a = a >= 0x7F800000u ? 0u : a;
+        m = a > m ? a : m;
+    }
+    *nonfinite = (int)bad;
+    return m;
+}
+
+static void do_mx(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
+    const int64_t B = x->q->block;
+    for (int64_t b = 0; b < n; b += B) {
+        int64_t len = n - b < B ? n - b : B;
+        int bad = 0;
+        uint32_t am = amax_bits(in + b, len, &bad);
+        if (bad) {
+            fill_nan(out + b, len);
+            continue;
+        }
+        int s = x->be->mx_scale(u2f(am), am, &x->q->elem, x->q->smode);
+        x->be->run(&x->main, in + b, out + b, len, pow2f(-s), pow2f(s), 0, idx0 + (uint64_t)b);
+    }
+}
+
+/* NVFP4 block scale (quant.h): E4M3 of amax_b / 6 / ts, clamped to [2^-6, 448]. */
+static void do_nvfp4(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
+    const int64_t B = x->q->block;
+    const float ts = x->tensor_scale;
+    for (int64_t b = 0; b < n; b += B) {
+        int64_t len = n - b < B ? n - b : B;
+        int bad = 0;
+        float am = u2f(amax_bits(in + b, len, &bad));
+        if (bad) {
+            fill_nan(out + b, len);
+            continue;
+        }
+        float sb = am / 6.0f / ts;
+        sb = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
+        sb = x->be->scalar(&x->e4m3, sb);
+        float d = ts * sb;
+        x->be->run(&x->main, in + b, out + b, len, 1.0f, d, 1, idx0 + (uint64_t)b);
+    }
+}
+
+static float to_f16(float v) { return rg_fpconv_f16_to_f32(rg_fpconv_f32_to_f16(v)); }
+
+static void do_group_sym(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
+    const int64_t B = x->q->block;
+    for (int64_t b = 0; b < n; b += B) {
+        int64_t len = n - b < B ? n - b : B;
+        int bad = 0;
+        float am = u2f(amax_bits(in + b, len, &bad));
+        if (bad) {
+            fill_nan(out + b, len);
+            continue;
+        }
+        float s = to_f16(am / x->main.maxval);
+        x->be->run(&x->main, in + b, out + b, len, 1.0f, s > 0.0f ? s : 1.0f, 1, idx0 + (uint64_t)b);
+    }
+}
+
+static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
+    const int64_t B = x->q->block;
+    const float levels = (float)(2 * x->main.e.kmax + 1); /* 2^b - 1 */
+    for (int64_t b = 0; b < n; b += B) {
+        int64_t len = n - b < B ? n - b : B;
+        float lo = in[b], hi = in[b];
+        int bad = 0;
+        for (int64_t i = 0; i < len; i++) {
+            float v = in[b + i];
+            bad |= !isfinite(v);
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (bad) {
+            fill_nan(out + b, len);
+            continue;
+        }
+        float s = to_f16((hi - lo) / levels);
+        if (!(s > 0.0f)) { /* a constant group: stored exactly by its fp16 zero point */
+            for (int64_t i = 0; i < len; i++)
+                out[b + i] = to_f16(in[b + i]);
+            continue;
+        }
+        float z = nearbyintf(-lo / s);
+        z = z < 0.0f ? 0.0f : (z > levels ? levels : z);
+        /* element = round(x / s), unclamped; then shift by z and clamp to [0, 2^b - 1] */
+        for (int64_t i = 0; i < len; i++)
+            out[b + i] = in[b + i] / s;
+        x->be->run(&x->wide, out + b, out + b, len, 1.0f, 1.0f, 0, idx0 + (uint64_t)b);
+        for (int64_t i = 0; i < len; i++) {
+            float qv = out[b + i] + z;
+            qv = qv < 0.0f ? 0.0f : (qv > levels ? levels : qv);
+            out[b + i] = (qv - z) * s;
+        }
+    }
+}
+
+/* Plain formats, optionally per-tensor (tensor_scale) or per-row scaled. */
+static void do_plain(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
+    const rg_quant *q = x->q;
+    if (q->tscale == RG_TSCALE_CHANNEL) {
+        const int64_t C = q->cols;
+        for (int64_t b = 0; b < n; b += C) {
+            int64_t len = n - b < C ? n - b : C;
+            int bad = 0;
+            float am = u2f(amax_bits(in + b, len, &bad));
+            float s = am / x->main.maxval;
+            x->be->run(&x->main, in + b, out + b, len, 1.0f, s > 0.0f ? s : 1.0f, 1, idx0 + (uint64_t)b);
+        }
+        return;
+    }
+    float s = q->tscale == RG_TSCALE_TENSOR ? x->tensor_scale : 1.0f;
+    x->be->run(&x->main, in, out, n, 1.0f, s, q->tscale == RG_TSCALE_TENSOR, idx0);
+}
+
+static void process(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
+    switch (x->q->fmt.scaling) {
+    case RG_SCALE_MX:
+        do_mx(x, in, out, n, idx0);
+        break;
+    case RG_SCALE_NVFP4:
+        do_nvfp4(x, in, out, n, idx0);
+        break;
+    case RG_SCALE_GROUP_SYM:
+        do_group_sym(x, in, out, n, idx0);
+        break;
+    case RG_SCALE_GROUP_ASYM:
+        do_group_asym(x, in, out, n, idx0);
+        break;
+    case RG_SCALE_NONE:
+        do_plain(x, in, out, n, idx0);
+        break;
+    }
+}
+
+int64_t rg_quant_chunk_align(const rg_quant *q) {
+    if (q->fmt.scaling != RG_SCALE_NONE)
+        return q->block;
+    if (q->tscale == RG_TSCALE_CHANNEL)
+        return q->cols;
+    return 1;
+}
+
+bool rg_quant_needs_whole(const rg_quant *q) {
+    return q->fmt.scaling == RG_SCALE_NVFP4 ||
+           (q->fmt.scaling == RG_SCALE_NONE && q->tscale == RG_TSCALE_TENSOR);
+}
+
+static int ctx_init(ctx *x, const rg_quant *q, const backend *be) {
+    memset(x, 0, sizeof *x);
+    x->q = q;
+    x->be = be;
+    cvt_init(&x->main, &q->elem, q->round, q->saturate, q->seed);
+    rg_elem w = q->elem;
+    w.is_int = true;
+    w.qmin = 0;
+    w.kmax = 1 << 24;
+    w.maxval = 0x1p24f;
+    w.minnorm = 1.0f;
+    cvt_init(&x->wide, &w, q->round, true, q->seed);
+    rg_format f8;
+    int rc = rg_format_parse("fp8_e4m3", &f8, NULL, NULL);
+    rg_elem e8;
+    if (rc < 0 || rg_elem_init(&e8, &f8) < 0)
+        return RG_EINTERNAL;
+    cvt_init(&x->e4m3, &e8, RG_ROUND_RNE, true, 0);
+    x->tensor_scale = 1.0f;
+    return rg_quant_check(q, NULL);
+}
+
+/* Tensor scale from the tensor's finite amax (1 when it is 0). */
+static float tensor_scale_of(const rg_quant *q, uint32_t am) {
+    float a = u2f(am);
+    float s = q->fmt.scaling == RG_SCALE_NVFP4 ? a / (448.0f * 6.0f) : a / q->elem.maxval;
+    return s > 0.0f ? s : 1.0f;
+}
+
+static void split(int64_t n, int64_t unit, int ith, int nth, int64_t *lo, int64_t *hi) {
+    int64_t units = (n + unit - 1) / unit;
+    int64_t u0 = units * ith / nth, u1 = units * (ith + 1) / nth;
+    *lo = u0 * unit < n ? u0 * unit : n;
+    *hi = u1 * unit < n ? u1 * unit : n;
+}
+
+int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset, int nthreads) {
+    if (!q || n < 0 || (n > 0 && (!in || !out)) || offset < 0)
+        return RG_EINVAL;
+    ctx x;
+    int rc = ctx_init(&x, q, &backend_fast);
+    if (rc < 0)
+        return rc;
+    int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
+    if (n < 32768)
+        nth = 1;
+    if (rg_quant_needs_whole(q)) {
+        uint32_t am = 0;
+#pragma omp parallel for num_threads(nth) reduction(max : am) schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
+            a = a >= 0x7F800000u ? 0u : a;
+            am = a > am ? a : am;
+        }
+        x.tensor_scale = tensor_scale_of(q, am);
+    }
+    int64_t unit = rg_quant_chunk_align(q);
+    unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
+#pragma omp parallel num_threads(nth)
+    {
+        int64_t lo, hi;
+        split(n, unit, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
+        if (hi > lo)
+            process(&x, in + lo, out + lo, hi - lo, (uint64_t)(offset + lo));
+    }
+    return 0;
+}
+
+int rg_quant_qdq_ref(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset) {
+    if (!q || n < 0 || (n > 0 && (!in || !out)) || offset < 0)
+        return RG_EINVAL;
+    ctx x;
+    int rc = ctx_init(&x, q, &backend_ref);
+    if (rc < 0)
+        return rc;
+    if (rg_quant_needs_whole(q)) {
+        float am = 0.0f;
+        for (int64_t i = 0; i < n; i++)
+            if (isfinite(in[i]) && fabsf(in[i]) > am)
+                am = fabsf(in[i]);
+        x.tensor_scale = tensor_scale_of(q, f2u(am));
+    }
+    process(&x, in, out, n, (uint64_t)offset);
+    return 0;
+}
+
+void rg_quant_elem(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset) {
+    cvt c;
+    cvt_init(&c, &q->elem, q->round, q->saturate, q->seed);
+    run_fast(&c, in, out, n, 1.0f, 1.0f, 0, (uint64_t)offset);
+}
+
+int rg_quant_init(rg_quant *q, const rg_format *f, rg_err *err) {
+    if (!q || !f)
+        return rg_err_set(err, RG_EINVAL, "format", "no format");
+    memset(q, 0, sizeof *q);
+    q->fmt = *f;
+    if (f->kind == RG_FK_SCALE)
+        return rg_err_set(err, RG_EUNSUPPORTED, "format", "%s is a scale format with no elements", f->name);
+    int rc = rg_elem_init(&q->elem, f);
+    if (rc < 0)
+        return rg_err_set(err, rc, "format", "format %s cannot be emulated in fp32", f->name);
+    q->round = RG_ROUND_RNE;
+    q->saturate = !f->ieee_overflow;
+    q->seed = 0;
+    q->smode = RG_SMODE_FLOOR;
+    q->tscale = (f->scaling == RG_SCALE_NONE && f->elem_bits <= 8) ? RG_TSCALE_TENSOR : RG_TSCALE_NONE;
+    q->cols = 0;
+    q->block = f->block;
+    return 0;
+}
+
+int rg_quant_check(const rg_quant *q, rg_err *err) {
+    if (!q)
+        return rg_err_set(err, RG_EINVAL, "format", "no quantizer");
+    if ((unsigned)q->round > RG_ROUND_SR)
+        return rg_err_set(err, RG_EINVAL, "rounding", "unknown rounding mode %d", (int)q->round);
+    if ((unsigned)q->smode > RG_SMODE_RCEIL)
+        return rg_err_set(err, RG_EINVAL, "scale_mode", "unknown scale mode %d", (int)q->smode);
+    if ((unsigned)q->tscale > RG_TSCALE_CHANNEL)
+        return rg_err_set(err, RG_EINVAL, "scaling", "unknown scaling %d", (int)q->tscale);
+    if (q->fmt.scaling != RG_SCALE_NONE && (q->block < 1 || q->block > (1 << 20)))
+        return rg_err_set(err, RG_ERANGE, "block", "block size must be 1..1048576, got %d", q->block);
+    if (q->fmt.scaling != RG_SCALE_NONE && q->tscale != RG_TSCALE_NONE)
+        return rg_err_set(err, RG_EINVAL, "scaling", "%s carries its own scales; use scaling none",
+                          q->fmt.name);
+    if (q->tscale == RG_TSCALE_CHANNEL && q->cols < 1)
+        return rg_err_set(err, RG_EINVAL, "cols", "per-channel scaling needs a row length (cols >= 1)");
+    return 0;
+}
+
+double rg_quant_bits(const rg_quant *q, int64_t n) {
+    const rg_format *f = &q->fmt;
+    double bits = f->elem_bits;
+    switch (f->scaling) {
+    case RG_SCALE_MX:
+        bits += 8.0 / q->block;
+        break;
+    case RG_SCALE_NVFP4:
+        bits += 8.0 / q->block + (n > 0 ? 32.0 / (double)n : 0.0);
+        break;
+    case RG_SCALE_GROUP_SYM:
+        bits += 16.0 / q->block;
+        break;
+    case RG_SCALE_GROUP_ASYM:
+        bits += 32.0 / q->block;
+        break;
+    case RG_SCALE_NONE:
+        if (q->tscale == RG_TSCALE_TENSOR && n > 0)
+            bits += 32.0 / (double)n;
+        else if (q->tscale == RG_TSCALE_CHANNEL)
+            bits += 32.0 / (double)q->cols;
+        break;
+    }
+    return bits;
+}

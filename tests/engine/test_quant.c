@@ -1,0 +1,314 @@
+/* test_quant.c: the fast quantization kernels against the scalar reference,
+ * bit for bit, on random inputs (every fp32 exponent, NaN, Inf, subnormals,
+ * huge values), for every format, rounding mode and overflow policy, and for
+ * 1, 2 and 3 threads; plus MX scale-selection edge cases and the MX / NVFP4 /
+ * group rules. Rules: OCP MX v1.0 (2023) section 6.3; NVFP4 per FIELD-NOTES. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mx.h"
+#include "quant.h"
+#include "rng.h"
+#include "testutil.h"
+
+static uint32_t f2u(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+
+static float u2f(uint32_t u) {
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+/* A mix of inputs: raw random patterns, N(0,1)-ish values at random scales,
+ * exact ties of small formats, and specials. */
+static void fill_inputs(float *x, int64_t n, uint64_t seed) {
+    static const uint32_t specials[] = {0x00000000u, 0x80000000u, 0x7F800000u, 0xFF800000u, 0x7FC00000u,
+                                        0x00000001u, 0x807FFFFFu, 0x7F7FFFFFu, 0x417FFFFFu, 0x3F800000u,
+                                        0x43E00000u, 0x43E80000u, 0x40200000u, 0x40C00000u, 0x40E00000u};
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r = rg_rng_u64(seed, (uint64_t)i);
+        switch (r & 7u) {
+        case 0:
+            x[i] = u2f((uint32_t)(r >> 32));
+            break;
+        case 1:
+            x[i] = u2f(specials[(r >> 8) % (sizeof specials / sizeof specials[0])]);
+            break;
+        case 2: /* ties and near-ties of k/16 grids */
+            x[i] = (float)((int64_t)((r >> 16) & 0x3FF) - 512) / 16.0f * ((r >> 40) & 1 ? 1.0f : 1.0000001f);
+            break;
+        default: {
+            double u = rg_rng_unit(seed ^ 0x55u, (uint64_t)i) * 2.0 - 1.0;
+            int e = (int)((r >> 20) % 40) - 20;
+            x[i] = (float)ldexp(u * 1.7, e);
+            if ((r >> 60) == 0)
+                x[i] *= 1e30f;
+            break;
+        }
+        }
+    }
+}
+
+static int same_bits(const float *a, const float *b, int64_t n, int64_t *where) {
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t ua = f2u(a[i]), ub = f2u(b[i]);
+        if (ua != ub && !(isnan(a[i]) && isnan(b[i]))) {
+            *where = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *const formats[] = {
+    "fp32",           "tf32",     "bf16",   "fp16",       "fp8_e4m3",   "fp8_e5m2",   "fp6_e3m2",
+    "fp6_e2m3",       "fp4_e2m1", "int8",   "int4",       "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2",
+    "mxfp6_e2m3",     "mxfp4",    "mxint8", "nvfp4",      "int8_g128",  "int4_g128",  "int4_g64",
+    "int4_g128_asym", "e3m4",     "e4m3fn", "e2m1finite", "e5m10",      "e5m0fn"};
+
+/* Fast vs reference for one quantizer, on 1, 2 and 3 threads. */
+static void compare(const rg_quant *q, const float *x, int64_t n, const char *what) {
+    float *ref = malloc((size_t)n * sizeof *ref), *fast = malloc((size_t)n * sizeof *fast);
+    CHECK(ref && fast);
+    if (!ref || !fast)
+        goto out;
+    CHECK_EQ_INT(rg_quant_qdq_ref(q, x, ref, n, 0), 0);
+    for (int nth = 1; nth <= 3; nth++) {
+        memset(fast, 0, (size_t)n * sizeof *fast);
+        CHECK_EQ_INT(rg_quant_qdq(q, x, fast, n, 0, nth), 0);
+        int64_t w = -1;
+        CHECK_MSG(same_bits(fast, ref, n, &w),
+                  "%s %s round %s sat %d smode %s threads %d: x[%lld]=%a fast %a ref %a", q->fmt.name, what,
+                  rg_round_name(q->round), q->saturate, rg_scale_mode_name(q->smode), nth, (long long)w,
+                  w >= 0 ? (double)x[w] : 0.0, w >= 0 ? (double)fast[w] : 0.0, w >= 0 ? (double)ref[w] : 0.0);
+    }
+out:
+    free(ref);
+    free(fast);
+}
+
+static void check_kernels_vs_ref(void) {
+    const int64_t n = 70000; /* > the single-thread cutoff; partial last block */
+    float *x = malloc((size_t)n * sizeof *x);
+    CHECK(x != NULL);
+    if (!x)
+        return;
+    fill_inputs(x, n, 12345);
+    for (size_t fi = 0; fi < sizeof formats / sizeof formats[0]; fi++) {
+        rg_format f;
+        CHECK(rg_format_parse(formats[fi], &f, "format", NULL) >= 0);
+        rg_quant q;
+        CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+        for (int mode = 0; mode < 4; mode++) {
+            for (int sat = 0; sat < 2; sat++) {
+                q.round = (rg_round)mode;
+                q.saturate = sat;
+                q.seed = 99;
+                compare(&q, x, n, "default scaling");
+            }
+        }
+        q.round = RG_ROUND_RNE;
+        q.saturate = true;
+        if (f.scaling == RG_SCALE_MX) {
+            for (int sm = 0; sm < 4; sm++) {
+                q.smode = (rg_scale_mode)sm;
+                compare(&q, x, n, "scale mode");
+            }
+        }
+        if (f.scaling == RG_SCALE_NONE) {
+            q.tscale = RG_TSCALE_NONE;
+            compare(&q, x, n, "unscaled");
+            q.tscale = RG_TSCALE_CHANNEL;
+            q.cols = 1000;
+            compare(&q, x, n, "per-channel");
+        }
+    }
+    free(x);
+}
+
+/* Stochastic rounding: same bits for any thread count and any chunking. */
+static void check_sr_chunking(void) {
+    const int64_t n = 100000;
+    float *x = malloc((size_t)n * 4), *a = malloc((size_t)n * 4), *b = malloc((size_t)n * 4);
+    CHECK(x && a && b);
+    if (!x || !a || !b)
+        goto out;
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)(rg_rng_unit(7, (uint64_t)i) * 8.0 - 4.0);
+    rg_format f;
+    rg_quant q;
+    CHECK(rg_format_parse("mxfp4", &f, "format", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    q.round = RG_ROUND_SR;
+    q.seed = 2024;
+    CHECK_EQ_INT(rg_quant_qdq(&q, x, a, n, 0, 2), 0);
+    /* in chunks of 96 elements (multiple of the 32 block), with offsets */
+    for (int64_t o = 0; o < n; o += 96)
+        CHECK_EQ_INT(rg_quant_qdq(&q, x + o, b + o, n - o < 96 ? n - o : 96, o, 1), 0);
+    int64_t w;
+    CHECK(same_bits(a, b, n, &w));
+    /* a different seed changes some results */
+    q.seed = 2025;
+    CHECK_EQ_INT(rg_quant_qdq(&q, x, b, n, 0, 3), 0);
+    CHECK(!same_bits(a, b, n, &w));
+out:
+    free(x);
+    free(a);
+    free(b);
+}
+
+static rg_elem elem_of(const char *name) {
+    rg_format f;
+    rg_elem e;
+    memset(&e, 0, sizeof e);
+    CHECK(rg_format_parse(name, &f, "format", NULL) >= 0);
+    CHECK_EQ_INT(rg_elem_init(&e, &f), 0);
+    return e;
+}
+
+/* MX scale selection: fast == reference on edge cases, and known answers. */
+static void check_mx_scale(void) {
+    static const char *const mx[] = {"mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2",
+                                     "mxfp6_e2m3", "mxfp4",      "mxint8"};
+    for (size_t k = 0; k < sizeof mx / sizeof mx[0]; k++) {
+        rg_elem e = elem_of(mx[k]);
+        for (int m = 0; m < 4; m++) {
+            for (int i = 0; i < 200000; i++) {
+                uint32_t bits = i < 1000 ? (uint32_t)i * 0x00823456u % 0x7F800000u
+                                         : rg_rng_u32(m * 31 + (uint64_t)k, (uint64_t)i) % 0x7F800000u;
+                if (i % 3 == 0 && (bits & 0x7F800000u)) /* at or just below a power of two */
+                    bits = (bits & 0x7F800000u) - (uint32_t)(i % 2);
+                int fast = rg_mx_scale_exp(bits, &e, (rg_scale_mode)m);
+                int ref = rg_mx_scale_exp_ref(u2f(bits), &e, (rg_scale_mode)m);
+                if (fast != ref) {
+                    CHECK_MSG(fast == ref, "%s mode %d amax %a: fast %d ref %d", mx[k], m, (double)u2f(bits),
+                              fast, ref);
+                    break;
+                }
+            }
+        }
+    }
+    /* 15.999999f: floor(log2) is 3 (log2f would say 4). E4M3 emax 8. */
+    rg_elem e4 = elem_of("mxfp8_e4m3");
+    float a = 15.999999f;
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_FLOOR), 3 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp_ref(a, &e4, RG_SMODE_FLOOR), 3 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_CEIL), 4 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_EVEN), 4 - 8); /* rounds to 16 in 1.3 bits */
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(15.0f), &e4, RG_SMODE_EVEN), 3 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(16.0f), &e4, RG_SMODE_CEIL), 4 - 8);
+    /* rceil: smallest s with 448 * 2^s >= amax */
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(448.0f), &e4, RG_SMODE_RCEIL), 0);
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(448.00003f), &e4, RG_SMODE_RCEIL), 1);
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_RCEIL), -4);
+    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_RCEIL), rg_mx_scale_exp_ref(a, &e4, RG_SMODE_RCEIL));
+    /* clamps to the E8M0 range; subnormal amax */
+    CHECK_EQ_INT(rg_mx_scale_exp(1u, &e4, RG_SMODE_FLOOR), -127);
+    CHECK_EQ_INT(rg_mx_scale_exp(0u, &e4, RG_SMODE_FLOOR), -127);
+    CHECK_EQ_INT(rg_mx_scale_exp(0x7F7FFFFFu, &e4, RG_SMODE_FLOOR), 127 - 8);
+    rg_elem e2 = elem_of("mxfp4");
+    CHECK_EQ_INT(rg_mx_scale_exp(0x7F7FFFFFu, &e2, RG_SMODE_RCEIL), 126); /* 6 * 2^126 >= FLT_MAX */
+}
+
+static void qdq(const char *name, const float *x, float *y, int64_t n) {
+    rg_format f;
+    rg_quant q;
+    CHECK(rg_format_parse(name, &f, "format", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    CHECK_EQ_INT(rg_quant_qdq(&q, x, y, n, 0, 1), 0);
+}
+
+static void check_rules(void) {
+    float x[32], y[32];
+    /* MXFP4 block: amax 15.999999 -> X = 2^(3-2) = 2; 15.999999/2 saturates to 6 -> 12. */
+    for (int i = 0; i < 32; i++)
+        x[i] = 0.0f;
+    x[0] = 15.999999f;
+    x[1] = -3.0f; /* 1.5 in E2M1 -> -3 */
+    x[2] = 0.4f;  /* 0.2 -> 0 */
+    x[3] = 0.6f;  /* 0.3 -> 0.5 -> 1.0 */
+    qdq("mxfp4", x, y, 32);
+    CHECK(y[0] == 12.0f && y[1] == -3.0f && y[2] == 0.0f && y[3] == 1.0f);
+    /* NaN or Inf anywhere in the block: the whole block is NaN; other blocks intact. */
+    float z[64];
+    for (int i = 0; i < 64; i++)
+        z[i] = 1.0f;
+    z[5] = INFINITY;
+    float w[64];
+    qdq("mxfp8_e4m3", z, w, 64);
+    CHECK(isnan(w[0]) && isnan(w[31]) && w[32] == 1.0f && w[63] == 1.0f);
+    /* All-zero block stays zero. */
+    for (int i = 0; i < 32; i++)
+        x[i] = 0.0f;
+    qdq("mxfp6_e2m3", x, y, 32);
+    CHECK(y[0] == 0.0f && y[31] == 0.0f);
+    /* MXINT8 is symmetric: amax 1.99 -> X = 1, -1.99 clamps to -127/64, not -2. */
+    for (int i = 0; i < 32; i++)
+        x[i] = 0.0f;
+    x[0] = -1.99f;
+    x[1] = 1.0f / 128.0f; /* tie at 0.5/64 -> even 0 */
+    x[2] = 3.0f / 128.0f; /* tie at 1.5/64 -> even 2/64 */
+    qdq("mxint8", x, y, 32);
+    CHECK(y[0] == -1.984375f && y[1] == 0.0f && y[2] == 2.0f / 64.0f);
+    /* NVFP4: amax 6 over the tensor -> ts = 6/2688; block amax 6 -> s_b = 448. */
+    float v[32];
+    for (int i = 0; i < 32; i++)
+        v[i] = 0.0f;
+    v[0] = 6.0f;
+    v[1] = 2.9f;   /* block 0: d = 6/2688*448 = 1 -> 3 */
+    v[16] = 0.75f; /* block 1: amax .75 -> s_b = e4m3(56) = 56, d = .125 -> .75/.125 = 6 */
+    v[17] = 0.3f;  /* 2.4 -> 2 -> 0.25 */
+    float r[32];
+    qdq("nvfp4", v, r, 32);
+    CHECK(r[0] == 6.0f && r[1] == 3.0f);
+    CHECK_REL(r[16], 0.75, 1e-6);
+    CHECK_REL(r[17], 0.25, 1e-6);
+    /* int4 asymmetric group: [0, 1.5] maps onto 16 levels exactly. */
+    float g[128], h[128];
+    for (int i = 0; i < 128; i++)
+        g[i] = (float)(i % 16) * 0.1f;
+    qdq("int4_g128_asym", g, h, 128);
+    double maxerr = 0;
+    for (int i = 0; i < 128; i++)
+        maxerr = fmax(maxerr, fabs(h[i] - g[i]));
+    CHECK(maxerr < 0.051); /* half a step of 0.1 (fp16 scale) */
+    /* Bits per element. */
+    rg_format f;
+    rg_quant q;
+    CHECK(rg_format_parse("mxfp4", &f, "f", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    CHECK_REL(rg_quant_bits(&q, 1 << 20), 4.25, 0);
+    CHECK(rg_format_parse("nvfp4", &f, "f", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    CHECK_REL(rg_quant_bits(&q, 1 << 20), 4.5 + 32.0 / (1 << 20), 1e-12);
+    /* Per-tensor fp8 scaling is the default for plain 8-bit floats; not for bf16. */
+    CHECK(rg_format_parse("fp8_e4m3", &f, "f", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    CHECK(q.tscale == RG_TSCALE_TENSOR && q.saturate);
+    CHECK(rg_format_parse("bf16", &f, "f", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    CHECK(q.tscale == RG_TSCALE_NONE && !q.saturate);
+    /* Options that conflict are errors naming the option. */
+    rg_err err = {0};
+    CHECK(rg_format_parse("mxfp4", &f, "f", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    q.tscale = RG_TSCALE_TENSOR;
+    CHECK(rg_quant_check(&q, &err) < 0);
+    CHECK_STR(err.field, "scaling");
+    CHECK(rg_format_parse("e8m0", &f, "f", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, &err), RG_EUNSUPPORTED);
+}
+
+int main(void) {
+    check_mx_scale();
+    check_rules();
+    check_sr_chunking();
+    check_kernels_vs_ref();
+    return tu_status("test_quant");
+}
