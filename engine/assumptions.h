@@ -14,7 +14,22 @@
 #define RG_ASSUMPTION_LIST(X)                                                                                \
     X(RG_A_MATMUL_EFF, "matmul_efficiency", "fraction of peak")                                              \
     X(RG_A_MEMORY_EFF, "memory_bw_efficiency", "fraction of peak")                                           \
-    X(RG_A_VECTOR_EFF, "vector_efficiency", "fraction of peak")
+    X(RG_A_VECTOR_EFF, "vector_efficiency", "fraction of peak")                                              \
+    X(RG_A_MATMUL_HALF_FLOPS, "matmul_half_efficiency_flops", "FLOP per matmul")                             \
+    X(RG_A_KERNEL_OVERHEAD, "kernel_overhead", "s per kernel")                                               \
+    X(RG_A_STEP_OVERHEAD, "step_overhead", "s per step")                                                     \
+    X(RG_A_FLASH_ATTENTION, "flash_attention", "1 fused, 0 separate ops")                                    \
+    X(RG_A_DROPOUT, "dropout", "1 applied in training, 0 not")                                               \
+    X(RG_A_DP_OVERLAP, "dp_overlap", "fraction hidden")                                                      \
+    X(RG_A_TP_OVERLAP, "tp_overlap", "fraction hidden")                                                      \
+    X(RG_A_CP_OVERLAP, "cp_overlap", "fraction hidden")                                                      \
+    X(RG_A_EP_OVERLAP, "ep_overlap", "fraction hidden")                                                      \
+    X(RG_A_PP_OVERLAP, "pp_overlap", "fraction hidden")                                                      \
+    X(RG_A_SCALEUP_EFF, "scaleup_bw_efficiency", "fraction of peak")                                         \
+    X(RG_A_SCALEOUT_EFF, "scaleout_bw_efficiency", "fraction of peak")                                       \
+    X(RG_A_OPTIMIZER_FLOPS, "optimizer_flops_per_param", "FLOP per parameter")                               \
+    X(RG_A_MEM_RESERVED, "memory_reserved_fraction", "fraction of capacity")                                 \
+    X(RG_A_VOCAB_PAD, "vocab_pad_multiple", "entries per tensor-parallel rank")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

@@ -7,6 +7,7 @@
 #include "result.h"
 #include "spec.h"
 #include "status.h"
+#include "evaluate.h"
 
 /* The engine's semantic version ("0.1.0"); stored with every result. */
 const char *rg_engine_version(void);

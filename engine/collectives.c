@@ -1,0 +1,114 @@
+/* collectives.c: alpha-beta collective costs (see collectives.h).
+ * Sources: Thakur, Rabenseifner & Gropp, "Optimization of Collective
+ * Communication Operations in MPICH" (IJHPCA 2005) for the ring/recursive
+ * formulas; NCCL's double binary tree (Sanders et al. 2009) for the tree
+ * all-reduce bandwidth term 2 S/B. */
+#include "collectives.h"
+
+#include <math.h>
+
+static double frac(int64_t n) { return (double)(n - 1) / (double)n; }
+
+double rg_coll_ring_all_reduce(const rg_link *l, int64_t n, double bytes) {
+    if (n <= 1)
+        return 0.0;
+    return 2.0 * (double)(n - 1) * l->latency + 2.0 * frac(n) * bytes / l->bw;
+}
+
+double rg_coll_tree_all_reduce(const rg_link *l, int64_t n, double bytes) {
+    if (n <= 1)
+        return 0.0;
+    return 2.0 * ceil(log2((double)n)) * l->latency + 2.0 * bytes / l->bw;
+}
+
+double rg_coll_ring_all_gather(const rg_link *l, int64_t n, double bytes) {
+    if (n <= 1)
+        return 0.0;
+    return (double)(n - 1) * l->latency + frac(n) * bytes / l->bw;
+}
+
+double rg_coll_ring_reduce_scatter(const rg_link *l, int64_t n, double bytes) {
+    return rg_coll_ring_all_gather(l, n, bytes);
+}
+
+double rg_coll_all_to_all(const rg_link *l, int64_t n, double bytes) {
+    if (n <= 1)
+        return 0.0;
+    return (double)(n - 1) * l->latency + frac(n) * bytes / l->bw;
+}
+
+double rg_coll_send_recv(const rg_link *l, double bytes) { return l->latency + bytes / l->bw; }
+
+rg_group rg_coll_place(int64_t n, int64_t stride, int64_t domain) {
+    rg_group g = {n, 1, n};
+    if (n <= 1 || stride < 1 || domain < 1)
+        return g;
+    int64_t per = stride >= domain ? 1 : domain / stride;
+    if (per > n)
+        per = n;
+    if (per < 1)
+        per = 1;
+    g.inner = per;
+    g.outer = (n + per - 1) / per;
+    return g;
+}
+
+static double flat_all_reduce(const rg_link *l, int64_t n, double bytes) {
+    double r = rg_coll_ring_all_reduce(l, n, bytes), t = rg_coll_tree_all_reduce(l, n, bytes);
+    return r < t ? r : t;
+}
+
+double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, double bytes) {
+    if (!g || bytes <= 0.0)
+        return 0.0;
+    if (kind == RG_COMM_SEND_RECV)
+        return rg_coll_send_recv(g->outer > 1 ? &net->out : &net->up, bytes);
+    if (g->n <= 1)
+        return 0.0;
+    const rg_link *up = &net->up, *out = &net->out;
+    int64_t ni = g->inner, no = g->outer;
+    if (no <= 1) { /* inside one domain */
+        switch (kind) {
+        case RG_COMM_ALL_REDUCE:
+            return flat_all_reduce(up, g->n, bytes);
+        case RG_COMM_ALL_GATHER:
+        case RG_COMM_REDUCE_SCATTER:
+            return rg_coll_ring_all_gather(up, g->n, bytes);
+        default:
+            return rg_coll_all_to_all(up, g->n, bytes);
+        }
+    }
+    if (ni <= 1) { /* one member per domain */
+        switch (kind) {
+        case RG_COMM_ALL_REDUCE:
+            return flat_all_reduce(out, g->n, bytes);
+        case RG_COMM_ALL_GATHER:
+        case RG_COMM_REDUCE_SCATTER:
+            return rg_coll_ring_all_gather(out, g->n, bytes);
+        default:
+            return rg_coll_all_to_all(out, g->n, bytes);
+        }
+    }
+    /* Spans domains with several members in each. */
+    double hier, flat;
+    switch (kind) {
+    case RG_COMM_ALL_REDUCE:
+        hier =
+            2.0 * rg_coll_ring_reduce_scatter(up, ni, bytes) + flat_all_reduce(out, no, bytes / (double)ni);
+        flat = rg_coll_ring_all_reduce(out, g->n, bytes);
+        return hier < flat ? hier : flat;
+    case RG_COMM_ALL_GATHER:
+    case RG_COMM_REDUCE_SCATTER:
+        hier = rg_coll_ring_all_gather(up, ni, bytes) + rg_coll_ring_all_gather(out, no, bytes / (double)ni);
+        flat = rg_coll_ring_all_gather(out, g->n, bytes);
+        return hier < flat ? hier : flat;
+    default: {
+        /* Pairwise exchange: the share bound for other domains leaves over
+         * scale-out, the rest stays inside; both proceed concurrently. */
+        double share = bytes / (double)g->n;
+        double t_out = (double)(g->n - ni) * share / out->bw + (double)(g->n - ni) * out->latency;
+        double t_in = (double)(ni - 1) * share / up->bw + (double)(ni - 1) * up->latency;
+        return t_out > t_in ? t_out : t_in;
+    }
+    }
+}

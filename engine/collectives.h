@@ -1,0 +1,63 @@
+/* collectives.h: latency-bandwidth (alpha-beta) cost of collectives on
+ * Ridge's two-level network.
+ *
+ * A link level is (bw, latency): bw is the achievable bytes/s per chip per
+ * direction, latency the per-step/message cost alpha. `bytes` is always the
+ * size S of the whole buffer one rank holds: the vector being all-reduced,
+ * the gathered result of an all-gather, the input of a reduce-scatter, all a
+ * rank sends in an all-to-all (its own share included), one message of a
+ * send/recv. Formulas (n ranks):
+ *   ring all-reduce      2(n-1) a + 2 (n-1)/n S/B
+ *   tree all-reduce      2 ceil(log2 n) a + 2 S/B   (pipelined double binary tree)
+ *   ring all-gather / reduce-scatter   (n-1) a + (n-1)/n S/B
+ *   all-to-all           (n-1) a + (n-1)/n S/B     (pairwise exchange)
+ *   send/recv            a + S/B
+ * Pure functions, no allocation. */
+#ifndef RG_COLLECTIVES_H
+#define RG_COLLECTIVES_H
+
+#include <stdint.h>
+
+#include "result.h"
+
+typedef struct rg_link {
+    double bw;      /* bytes/s per chip per direction (achievable) */
+    double latency; /* s per step */
+} rg_link;
+
+/* The network a group runs on: scale-up domains of `domain` chips and the
+ * scale-out network between them. */
+typedef struct rg_net {
+    rg_link up;
+    rg_link out;
+    int64_t domain;
+} rg_net;
+
+/* Where a group's ranks sit: `inner` members share a scale-up domain, spread
+ * over `outer` domains (inner * outer = group size). */
+typedef struct rg_group {
+    int64_t n;
+    int64_t inner;
+    int64_t outer;
+} rg_group;
+
+double rg_coll_ring_all_reduce(const rg_link *l, int64_t n, double bytes);
+double rg_coll_tree_all_reduce(const rg_link *l, int64_t n, double bytes);
+double rg_coll_ring_all_gather(const rg_link *l, int64_t n, double bytes);
+double rg_coll_ring_reduce_scatter(const rg_link *l, int64_t n, double bytes);
+double rg_coll_all_to_all(const rg_link *l, int64_t n, double bytes);
+double rg_coll_send_recv(const rg_link *l, double bytes);
+
+/* Place a group of `n` ranks whose consecutive members are `stride` ranks
+ * apart, with ranks filling domains of `domain` chips in order. */
+rg_group rg_coll_place(int64_t n, int64_t stride, int64_t domain);
+
+/* Time of one collective of `kind` over group `g` on `net`. A group inside
+ * one domain uses the scale-up link (best of ring and tree for all-reduce);
+ * one with a member per domain uses the scale-out link; a group spanning
+ * both runs hierarchically (reduce-scatter inside, all-reduce across on the
+ * S/inner shard, all-gather inside), or flat at scale-out speed if that is
+ * faster. Send/recv between stages crosses scale-out when outer > 1. */
+double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, double bytes);
+
+#endif

@@ -1,0 +1,466 @@
+/* evaluate.c: one design point end to end (see evaluate.h).
+ *
+ * Step time of training with pipeline parallelism (1F1B, optionally
+ * interleaved with v virtual stages per device; Narayanan et al. 2021):
+ *   time = m * t_mb + bubble + exposed comm + optimizer + overheads,
+ *   bubble = (pp - 1) / v * t_mb   (i.e. (pp-1)/(m v) of the ideal m t_mb)
+ * where t_mb is the busiest (last) stage's time for one micro-batch, forward
+ * and backward, including the exposed per-layer collectives. Inference runs
+ * the per-replica batch through the stages one after another: a device
+ * computes its stage and waits (pp - 1) stage times (reported as bubble).
+ * Communication per micro-step (per layer unless noted):
+ *   tensor:   2 all-reduces forward, 2 backward (+2 re-run with full
+ *             recompute); with sequence parallelism 2 all-gathers + 2
+ *             reduce-scatters of the same volume instead (Korthikanti 2022)
+ *   context:  ring attention passes cp-1 KV blocks forward, KV + dKV
+ *             backward (Liu et al. 2023, "Ring Attention")
+ *   expert:   all-to-all dispatch + combine per MoE layer, forward and
+ *             backward (Lepikhin et al. 2020, GShard)
+ *   pipeline: one activation send forward and one gradient send backward
+ *             per virtual stage boundary
+ *   data:     once per step, gradients all-reduced (ZeRO 0) or
+ *             reduce-scattered + parameters all-gathered (ZeRO 1/2); ZeRO 3
+ *             gathers parameters forward and backward and reduce-scatters
+ *             gradients every micro-step (Rajbhandari et al. 2020).
+ * Each kind is hidden under compute by its named overlap fraction. */
+#include "evaluate.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "collectives.h"
+#include "formats.h"
+#include "memory.h"
+#include "model.h"
+#include "plan.h"
+#include "roofline.h"
+
+#define FIELD_ERR(code, field, ...) rg_err_set(err, code, field, __VA_ARGS__)
+
+static int check_pos(int64_t v, const char *field, rg_err *err) {
+    if (v < 1)
+        return FIELD_ERR(RG_ERANGE, field, "must be >= 1, got %lld", (long long)v);
+    return 0;
+}
+
+static int check_fmt(int id, const char *field, rg_err *err) {
+    if (!rg_format_get(id))
+        return FIELD_ERR(RG_EUNKNOWN, field, "format id %d is not in the format table", id);
+    return 0;
+}
+
+int rg_spec_validate(const rg_spec *spec, rg_err *err) {
+    int rc = 0;
+    if (!spec)
+        return FIELD_ERR(RG_EINVAL, "", "no spec");
+    const rg_model *m = &spec->model;
+    const rg_parallel *p = &spec->par;
+    if ((rc = check_pos(m->layers, "model.layers", err)) ||
+        (rc = check_pos(m->d_model, "model.d_model", err)) ||
+        (rc = check_pos(m->heads, "model.heads", err)) || (rc = check_pos(m->vocab, "model.vocab", err)))
+        return rc;
+    if (m->moe.experts == 0 || m->moe.dense_layers < m->layers)
+        if ((rc = check_pos(m->moe.experts > 0 && m->moe.expert_ffn_dim > 0 ? m->moe.expert_ffn_dim
+                                                                            : m->ffn_dim,
+                            "model.ffn_dim", err)))
+            return rc;
+    if (m->kv_heads < 0 || m->kv_heads > m->heads)
+        return FIELD_ERR(RG_ERANGE, "model.kv_heads", "must be in 1..heads (%lld), got %lld",
+                         (long long)m->heads, (long long)m->kv_heads);
+    if (m->kv_heads > 0 && m->heads % m->kv_heads != 0)
+        return FIELD_ERR(RG_EINVAL, "model.kv_heads", "heads (%lld) must be a multiple of kv_heads (%lld)",
+                         (long long)m->heads, (long long)m->kv_heads);
+    if (m->head_dim < 0)
+        return FIELD_ERR(RG_ERANGE, "model.head_dim", "must be >= 0 (0 = d_model / heads)");
+    if (m->head_dim == 0 && !m->mla.enabled && m->d_model % m->heads != 0)
+        return FIELD_ERR(RG_EINVAL, "model.head_dim",
+                         "d_model %lld is not divisible by heads %lld; give head_dim", (long long)m->d_model,
+                         (long long)m->heads);
+    if (m->max_positions < 0)
+        return FIELD_ERR(RG_ERANGE, "model.max_positions", "must be >= 0");
+    if (m->moe.experts < 0)
+        return FIELD_ERR(RG_ERANGE, "model.moe.experts", "must be >= 0");
+    if (m->moe.experts > 0) {
+        if (m->moe.top_k < 1 || m->moe.top_k > m->moe.experts)
+            return FIELD_ERR(RG_ERANGE, "model.moe.top_k", "must be in 1..experts (%lld), got %lld",
+                             (long long)m->moe.experts, (long long)m->moe.top_k);
+        if (m->moe.shared_experts < 0 || m->moe.dense_layers < 0 || m->moe.expert_ffn_dim < 0)
+            return FIELD_ERR(RG_ERANGE, "model.moe",
+                             "shared_experts, dense_layers, expert_ffn_dim must be >= 0");
+        if (m->moe.dense_layers > m->layers)
+            return FIELD_ERR(RG_ERANGE, "model.moe.dense_layers", "exceeds layers (%lld)",
+                             (long long)m->layers);
+    }
+    if (m->mla.enabled) {
+        const rg_mla *a = &m->mla;
+        if ((rc = check_pos(a->kv_lora_rank, "model.mla.kv_lora_rank", err)) ||
+            (rc = check_pos(a->qk_nope_head_dim, "model.mla.qk_nope_head_dim", err)) ||
+            (rc = check_pos(a->qk_rope_head_dim, "model.mla.qk_rope_head_dim", err)) ||
+            (rc = check_pos(a->v_head_dim, "model.mla.v_head_dim", err)))
+            return rc;
+        if (a->q_lora_rank < 0)
+            return FIELD_ERR(RG_ERANGE, "model.mla.q_lora_rank", "must be >= 0");
+    }
+    /* hardware */
+    if (!(spec->hw.mem_bw > 0.0))
+        return FIELD_ERR(RG_ERANGE, "hardware.mem_bw", "must be > 0");
+    if (!(spec->hw.vector_flops > 0.0))
+        return FIELD_ERR(RG_ERANGE, "hardware.vector_flops", "must be > 0");
+    if (!(spec->hw.mem_bytes > 0.0))
+        return FIELD_ERR(RG_ERANGE, "hardware.mem_bytes", "must be > 0");
+    for (int i = 0; i < RG_MATH_COUNT; i++)
+        if (spec->hw.matrix_flops[i] < 0.0 || spec->hw.matrix_flops[i] != spec->hw.matrix_flops[i])
+            return FIELD_ERR(RG_ERANGE, "hardware.matrix_flops", "%s peak must be >= 0", rg_math_name(i));
+    /* phase, shape */
+    if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_DECODE)
+        return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill or decode");
+    if ((rc = check_pos(spec->batch, "batch", err)) || (rc = check_pos(spec->seq_len, "seq_len", err)))
+        return rc;
+    if ((rc = check_fmt(spec->numerics.weights, "numerics.weights", err)) ||
+        (rc = check_fmt(spec->numerics.activations, "numerics.activations", err)) ||
+        (rc = check_fmt(spec->numerics.kv_cache, "numerics.kv_cache", err)) ||
+        (rc = check_fmt(spec->numerics.math, "numerics.math", err)) ||
+        (rc = check_fmt(spec->numerics.grads, "numerics.grads", err)) ||
+        (rc = check_fmt(spec->numerics.master, "numerics.master", err)) ||
+        (rc = check_fmt(spec->numerics.optimizer, "numerics.optimizer", err)))
+        return rc;
+    /* parallelism */
+    if ((rc = check_pos(p->tp, "parallelism.tp", err)) || (rc = check_pos(p->pp, "parallelism.pp", err)) ||
+        (rc = check_pos(p->dp, "parallelism.dp", err)) || (rc = check_pos(p->ep, "parallelism.ep", err)) ||
+        (rc = check_pos(p->cp, "parallelism.cp", err)) ||
+        (rc = check_pos(p->interleave, "parallelism.interleave", err)))
+        return rc;
+    if (m->heads % p->tp != 0)
+        return FIELD_ERR(RG_EINVAL, "parallelism.tp", "heads (%lld) must be divisible by tp (%lld)",
+                         (long long)m->heads, (long long)p->tp);
+    if (p->pp > m->layers)
+        return FIELD_ERR(RG_ERANGE, "parallelism.pp", "pp (%lld) exceeds layers (%lld)", (long long)p->pp,
+                         (long long)m->layers);
+    if (p->interleave > 1 && (p->pp == 1 || m->layers % (p->pp * p->interleave) != 0))
+        return FIELD_ERR(RG_EINVAL, "parallelism.interleave",
+                         "needs pp > 1 and layers (%lld) divisible by pp*interleave (%lld)",
+                         (long long)m->layers, (long long)(p->pp * p->interleave));
+    if (p->ep > 1 && (m->moe.experts == 0 || m->moe.experts % p->ep != 0))
+        return FIELD_ERR(RG_EINVAL, "parallelism.ep", "ep (%lld) must divide the experts (%lld)",
+                         (long long)p->ep, (long long)m->moe.experts);
+    if (spec->seq_len % p->cp != 0)
+        return FIELD_ERR(RG_EINVAL, "parallelism.cp", "seq_len (%lld) must be divisible by cp (%lld)",
+                         (long long)spec->seq_len, (long long)p->cp);
+    if (p->zero < 0 || p->zero > 3)
+        return FIELD_ERR(RG_ERANGE, "parallelism.zero", "must be 0..3, got %d", p->zero);
+    if (p->recompute < RG_RECOMPUTE_NONE || p->recompute > RG_RECOMPUTE_FULL)
+        return FIELD_ERR(RG_ERANGE, "parallelism.recompute", "must be none, selective or full");
+    if (p->microbatch < 0)
+        return FIELD_ERR(RG_ERANGE, "parallelism.microbatch", "must be >= 0 (0 = whole replica batch)");
+    int64_t replicas = p->dp * p->ep;
+    if (spec->batch % replicas != 0)
+        return FIELD_ERR(RG_EINVAL, "batch", "batch (%lld) must be divisible by dp*ep (%lld)",
+                         (long long)spec->batch, (long long)replicas);
+    if (spec->phase == RG_PHASE_TRAIN && p->microbatch > 0 && (spec->batch / replicas) % p->microbatch != 0)
+        return FIELD_ERR(RG_EINVAL, "parallelism.microbatch",
+                         "batch per replica (%lld = batch / (dp*ep)) is not divisible by microbatch (%lld)",
+                         (long long)(spec->batch / replicas), (long long)p->microbatch);
+    int64_t product = p->tp * p->pp * p->dp * p->ep * p->cp;
+    if (spec->chips < 0 || (spec->chips != 0 && spec->chips != product))
+        return FIELD_ERR(RG_EINVAL, "chips", "chips (%lld) must equal tp*cp*ep*dp*pp (%lld) or be 0",
+                         (long long)spec->chips, (long long)product);
+    if (product > 1) {
+        const rg_system *s = &spec->system;
+        if (!spec->has_system)
+            return FIELD_ERR(RG_EMISSING, "system", "a system is needed for %lld chips", (long long)product);
+        if ((rc = check_pos(s->domain_chips, "system.domain_chips", err)))
+            return rc;
+        if (!(s->scaleup_bw > 0.0) || !(s->scaleout_bw > 0.0))
+            return FIELD_ERR(RG_ERANGE, "system", "scaleup_bw and scaleout_bw must be > 0");
+        if (s->scaleup_latency < 0.0 || s->scaleout_latency < 0.0)
+            return FIELD_ERR(RG_ERANGE, "system", "latencies must be >= 0");
+    }
+    for (int i = 0; i < RG_A_COUNT; i++) {
+        if (!spec->assumptions.set[i])
+            return FIELD_ERR(RG_EMISSING, "assumptions", "assumption '%s' has no value",
+                             rg_assumption_name(i));
+        double v = spec->assumptions.v[i];
+        if (v != v || v < 0.0)
+            return FIELD_ERR(RG_ERANGE, "assumptions", "assumption '%s' must be a number >= 0",
+                             rg_assumption_name(i));
+    }
+    static const int fractions[] = {RG_A_MATMUL_EFF,   RG_A_MEMORY_EFF, RG_A_VECTOR_EFF,  RG_A_SCALEUP_EFF,
+                                    RG_A_SCALEOUT_EFF, RG_A_DP_OVERLAP, RG_A_TP_OVERLAP,  RG_A_CP_OVERLAP,
+                                    RG_A_EP_OVERLAP,   RG_A_PP_OVERLAP, RG_A_MEM_RESERVED};
+    for (size_t i = 0; i < sizeof fractions / sizeof fractions[0]; i++) {
+        double v = spec->assumptions.v[fractions[i]];
+        bool positive = fractions[i] <= RG_A_VECTOR_EFF || fractions[i] == RG_A_SCALEUP_EFF ||
+                        fractions[i] == RG_A_SCALEOUT_EFF;
+        if (v > 1.0 || (positive && !(v > 0.0)))
+            return FIELD_ERR(RG_ERANGE, "assumptions", "assumption '%s' must be a fraction in %s1, got %g",
+                             rg_assumption_name(fractions[i]), positive ? "(0, " : "[0, ", v);
+    }
+    return 0;
+}
+
+/* Lay the design point out on its chips. */
+static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) {
+    const rg_parallel *par = &spec->par;
+    memset(p, 0, sizeof *p);
+    p->tp = par->tp;
+    p->cp = par->cp;
+    p->ep = par->ep;
+    p->dp = par->dp;
+    p->pp = par->pp;
+    p->v = par->interleave;
+    p->chips = par->tp * par->cp * par->ep * par->dp * par->pp;
+    p->replicas = par->dp * par->ep;
+    p->train = spec->phase == RG_PHASE_TRAIN;
+    p->decode = spec->phase == RG_PHASE_DECODE;
+    p->b_rep = (double)(spec->batch / p->replicas);
+    if (p->train) {
+        p->micro = par->microbatch > 0 ? (double)par->microbatch : p->b_rep;
+        p->steps = p->b_rep / p->micro;
+    } else {
+        p->micro = p->b_rep;
+        p->steps = 1.0;
+    }
+    p->tokens_mb = p->micro * (p->decode ? 1.0 : (double)spec->seq_len / (double)p->cp);
+    int64_t L = spec->model.layers;
+    p->layers_stage = (L + p->pp - 1) / p->pp;
+    int64_t nd = dm->dense_layers;
+    p->dense_first = nd < p->layers_stage ? nd : p->layers_stage;
+    p->moe_first = p->layers_stage - p->dense_first;
+    int64_t last_layers = L - (p->pp - 1) * p->layers_stage;
+    if (p->pp == 1 || last_layers < 1)
+        last_layers = p->layers_stage;
+    p->layers_stage = p->layers_stage > last_layers ? p->layers_stage : last_layers;
+    p->moe_last = dm->moe_layers < last_layers ? dm->moe_layers : last_layers;
+    p->dense_last = last_layers - p->moe_last;
+    double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
+    p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
+}
+
+/* Time of `count` collectives of `kind` over a group, into the breakdown. */
+typedef struct comm_acc {
+    double total[RG_COMM_COUNT];
+    double exposed[RG_COMM_COUNT];
+} comm_acc;
+
+static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t n, int64_t stride,
+                   double bytes, double count, double overlap) {
+    if (n <= 1 || count <= 0.0 || bytes <= 0.0)
+        return 0.0;
+    rg_group g = rg_coll_place(n, stride, net->domain);
+    double t = count * rg_coll_time(net, kind, &g, bytes);
+    double x = t * (1.0 - overlap);
+    acc->total[kind] += t;
+    acc->exposed[kind] += x;
+    return x;
+}
+
+int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err) {
+    return rg_evaluate_ex(spec, out, 0u, err);
+}
+
+int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
+    int rc = 0;
+    if (!out)
+        return FIELD_ERR(RG_EINVAL, "", "no result storage");
+    rc = rg_spec_validate(spec, err);
+    if (rc)
+        return rc;
+    const rg_model *m = &spec->model;
+    const rg_numerics *nu = &spec->numerics;
+    const double *av = spec->assumptions.v;
+    const rg_format *mf = rg_format_get(nu->math);
+    double peak = spec->hw.matrix_flops[mf->math];
+    if (!(peak > 0.0))
+        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "%s has no %s matrix unit (math format %s)",
+                         spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(mf->math), mf->name);
+
+    /* header fields; the ops array is written row by row */
+    memset(out, 0, offsetof(rg_result, ops));
+    memset(out->used, 0, sizeof out->used);
+    uint8_t *used = out->used;
+
+    rg_model_dims dm;
+    rg_model_derive(m, &dm);
+    rg_plan pl;
+    make_plan(spec, &dm, &pl);
+
+    rg_roof r;
+    memset(&r, 0, sizeof r);
+    r.out = out;
+    r.rows = !(flags & RG_EVAL_NO_OPS);
+    r.mm_peak = peak;
+    r.mm_eff = av[RG_A_MATMUL_EFF];
+    r.mm_half = av[RG_A_MATMUL_HALF_FLOPS];
+    r.vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
+    r.bw = spec->hw.mem_bw * av[RG_A_MEMORY_EFF];
+    r.overhead = av[RG_A_KERNEL_OVERHEAD];
+    r.math = mf->math;
+    r.cat = -1;
+    used[RG_A_MATMUL_EFF] = used[RG_A_MATMUL_HALF_FLOPS] = used[RG_A_VECTOR_EFF] = 1;
+    used[RG_A_MEMORY_EFF] = used[RG_A_KERNEL_OVERHEAD] = used[RG_A_FLASH_ATTENTION] = 1;
+    used[RG_A_VOCAB_PAD] = 1;
+
+    rg_shape sh;
+    memset(&sh, 0, sizeof sh);
+    sh.b = pl.micro;
+    sh.s_q = pl.decode ? 1.0 : (double)spec->seq_len / (double)pl.cp;
+    sh.s_k = pl.decode ? (double)spec->seq_len / (double)pl.cp : (double)spec->seq_len;
+    sh.tp = pl.tp;
+    sh.sp = spec->par.sequence_parallel && pl.tp > 1;
+    sh.ep = pl.ep;
+    sh.train = pl.train;
+    sh.decode = pl.decode;
+    sh.recompute = pl.train ? spec->par.recompute : RG_RECOMPUTE_NONE;
+    sh.flash = av[RG_A_FLASH_ATTENTION] >= 0.5;
+    sh.dropout = pl.train && av[RG_A_DROPOUT] >= 0.5;
+    if (pl.train)
+        used[RG_A_DROPOUT] = 1;
+    sh.n_attn = (double)pl.layers_stage * pl.steps;
+    sh.n_dense = (double)pl.dense_last * pl.steps;
+    sh.n_moe = (double)pl.moe_last * pl.steps;
+    sh.n_head = pl.steps;
+    sh.n_embed = pl.pp == 1 ? pl.steps : 0.0;
+    sh.vocab = pl.vocab;
+    sh.moe_group_tokens = pl.tokens_mb * (double)pl.ep;
+    sh.fw = nu->weights;
+    sh.fa = nu->activations;
+    sh.fkv = nu->kv_cache;
+    sh.fg = nu->grads;
+    rg_roofline_transformer(&r, m, &dm, &sh);
+    double t_ops = r.compute_s + r.memory_s + r.overhead_s; /* all micro-steps */
+
+    /* communication */
+    comm_acc acc;
+    memset(&acc, 0, sizeof acc);
+    double a = rg_format_bytes(nu->activations), d = (double)dm.d;
+    double t_inner = 0.0; /* exposed comm inside a micro-step (tp, cp, ep) */
+    double t_pp = 0.0, t_dp = 0.0;
+    if (pl.chips > 1) {
+        const rg_system *s = &spec->system;
+        rg_net net = {{s->scaleup_bw * av[RG_A_SCALEUP_EFF], s->scaleup_latency},
+                      {s->scaleout_bw * av[RG_A_SCALEOUT_EFF], s->scaleout_latency},
+                      s->domain_chips};
+        used[RG_A_SCALEUP_EFF] = used[RG_A_SCALEOUT_EFF] = 1;
+        double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
+        double L = (double)pl.layers_stage, steps = pl.steps;
+        if (pl.tp > 1) {
+            double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = 2.0 * L * passes * steps;
+            used[RG_A_TP_OVERLAP] = 1;
+            if (sh.sp) {
+                t_inner += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, bytes, n, ov);
+                t_inner += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, pl.tp, 1, bytes, n, ov);
+            } else {
+                t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, bytes, n, ov);
+            }
+        }
+        if (pl.cp > 1) {
+            double kv = (double)(m->mla.enabled ? dm.k_dim + dm.v_dim : dm.k_dim + dm.v_dim);
+            double bytes = pl.tokens_mb * ceil(kv / (double)pl.tp) * a;
+            double n = L * (double)(pl.cp - 1) * (pl.train ? passes + 1.0 : 1.0) * steps;
+            used[RG_A_CP_OVERLAP] = 1;
+            t_inner += comm(&acc, &net, RG_COMM_SEND_RECV, pl.cp, pl.tp, bytes, n, av[RG_A_CP_OVERLAP]);
+        }
+        if (pl.ep > 1 && pl.moe_last > 0) {
+            double bytes = pl.tokens_mb * (double)m->moe.top_k * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            double n = 2.0 * (double)pl.moe_last * passes * steps;
+            used[RG_A_EP_OVERLAP] = 1;
+            t_inner +=
+                comm(&acc, &net, RG_COMM_ALL_TO_ALL, pl.ep, pl.tp * pl.cp, bytes, n, av[RG_A_EP_OVERLAP]);
+        }
+        if (pl.pp > 1) {
+            double bytes = pl.tokens_mb * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            double n = (pl.train ? 2.0 * (double)pl.v : 1.0) * steps;
+            int64_t stride = pl.tp * pl.cp * pl.ep * pl.dp;
+            used[RG_A_PP_OVERLAP] = 1;
+            if (!pl.train) /* the batch crosses every stage boundary on its way */
+                n = (double)(pl.pp - 1);
+            t_pp = comm(&acc, &net, RG_COMM_SEND_RECV, pl.pp, stride, bytes, n, av[RG_A_PP_OVERLAP]);
+        }
+        if (pl.train && pl.replicas * pl.cp > 1) {
+            double stage = rg_memory_stage_params(m, &dm, &pl, false);
+            double expert = (double)pl.moe_last * rg_model_expert_params(m, &dm) / (double)pl.tp *
+                            ((double)m->moe.experts / (double)pl.ep);
+            double dense = stage - expert;
+            double g = rg_format_bytes(nu->grads), w = rg_format_bytes(nu->weights), ov = av[RG_A_DP_OVERLAP];
+            int64_t nd = pl.dp * pl.ep * pl.cp, ne = pl.dp * pl.cp;
+            used[RG_A_DP_OVERLAP] = 1;
+            for (int part = 0; part < 2; part++) {
+                double p = part == 0 ? dense : expert;
+                int64_t n = part == 0 ? nd : ne, stride = part == 0 ? pl.tp : pl.tp * pl.cp * pl.ep;
+                if (p <= 0.0)
+                    continue;
+                if (spec->par.zero == 0) {
+                    t_dp += comm(&acc, &net, RG_COMM_ALL_REDUCE, n, stride, p * g, 1.0, ov);
+                } else if (spec->par.zero < 3) {
+                    t_dp += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, n, stride, p * g, 1.0, ov);
+                    t_dp += comm(&acc, &net, RG_COMM_ALL_GATHER, n, stride, p * w, 1.0, ov);
+                } else {
+                    t_dp += comm(&acc, &net, RG_COMM_ALL_GATHER, n, stride, p * w, 2.0 * steps, ov);
+                    t_dp += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, n, stride, p * g, steps, ov);
+                }
+            }
+        }
+    }
+
+    /* optimizer (Adam) on this device's share of the parameters */
+    double t_opt = 0.0;
+    if (pl.train) {
+        double stage = rg_memory_stage_params(m, &dm, &pl, false);
+        double shard = spec->par.zero >= 1 ? (double)pl.dp : 1.0;
+        double pdev = stage / shard;
+        double w = rg_format_bytes(nu->weights), g = rg_format_bytes(nu->grads);
+        double master = nu->master == nu->weights ? 0.0 : rg_format_bytes(nu->master);
+        double o = rg_format_bytes(nu->optimizer);
+        /* read grad, master, m, v; write master, m, v and the working weights */
+        double bytes = pdev * (g + 2.0 * master + 4.0 * o + w + (master > 0.0 ? 0.0 : w));
+        double before = r.compute_s + r.memory_s + r.overhead_s;
+        rg_roof_op(&r, "optimizer", RG_PASS_OPTIMIZER, nu->optimizer, false, 1.0,
+                   pdev * av[RG_A_OPTIMIZER_FLOPS], bytes, 1.0);
+        used[RG_A_OPTIMIZER_FLOPS] = 1;
+        t_opt = r.compute_s + r.memory_s + r.overhead_s - before;
+    }
+
+    /* step time */
+    rg_breakdown *bd = &out->breakdown;
+    double t_mb = (t_ops + t_inner) / pl.steps; /* one micro-step on the busiest stage */
+    double bubble = 0.0, step_overhead = 0.0;
+    if (pl.train) {
+        bubble = (double)(pl.pp - 1) / (double)pl.v * t_mb;
+        step_overhead = av[RG_A_STEP_OVERHEAD];
+        used[RG_A_STEP_OVERHEAD] = 1;
+    } else {
+        bubble = (double)(pl.pp - 1) * t_mb;
+    }
+    bd->compute_s = r.compute_s;
+    bd->memory_s = r.memory_s;
+    for (int k = 0; k < RG_COMM_COUNT; k++) {
+        bd->comm_s[k] = acc.total[k];
+        bd->comm_exposed_s[k] = acc.exposed[k];
+    }
+    bd->bubble_s = bubble;
+    bd->other_s = r.overhead_s + step_overhead;
+    out->time_s = t_ops + t_inner + t_pp + t_dp + t_opt + bubble + step_overhead;
+
+    /* totals over all devices */
+    double per_stage = (double)pl.chips / (double)pl.pp;
+    double units[RG_CAT_COUNT] = {(double)m->layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0};
+    double fm = 0.0, fh = 0.0;
+    for (int c = 0; c < RG_CAT_COUNT; c++) {
+        fm += r.unit_model_flops[c] * units[c];
+        fh += r.unit_hw_flops[c] * units[c];
+    }
+    out->flops = fm * pl.steps * per_stage;
+    out->hw_flops = fh * pl.steps * per_stage;
+    out->bytes = r.bytes * (double)pl.chips;
+    out->chips = pl.chips;
+    out->mfu = out->time_s > 0.0 ? out->flops / (out->time_s * (double)pl.chips * peak) : 0.0;
+    double tokens = pl.decode ? (double)spec->batch : (double)spec->batch * (double)spec->seq_len;
+    out->tokens_per_s = out->time_s > 0.0 ? tokens / out->time_s : 0.0;
+    out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
+    out->latency_per_token_s = pl.decode ? out->time_s : 0.0;
+    rg_model_params(m, &out->params, &out->active_params);
+
+    rg_memory_estimate(spec, &dm, &pl, &out->memory, used);
+    return 0;
+}

@@ -1,0 +1,152 @@
+/* memory.c: per-device memory (see memory.h).
+ *
+ * Activations follow Korthikanti et al. 2022, "Reducing Activation
+ * Recomputation in Large Transformer Models", sec. 4. Per layer, with e bytes
+ * per activation element and 1-byte dropout masks, the stored tensors are
+ * (per token):
+ *   kept whole under TP (sharded only with sequence parallelism):
+ *     two norm inputs 2 d e, QKV input d e, FFN input d e, two dropout masks 2 d
+ *     (= 10 d for e = 2)
+ *   sharded over TP: Q and K (q_dim + k_dim) e, V v_dim e, out-projection
+ *     input heads*v_head e, activation input (mats-1) f e, activation output
+ *     f e   (= 24 d for MHA, f = 4d)
+ *   score matrix (no flash attention): softmax output a s_k e, dropout mask
+ *     a s_k, dropout output a s_k e  (= 5 a s for e = 2), over TP.
+ * Generalisations: GQA shrinks K/V; a gated FFN keeps both up and gate
+ * outputs ((mats-1) f); without dropout the masks and dropout output vanish;
+ * fused (flash) attention keeps only the fp32 log-sum-exp per head instead of
+ * the score matrix; a MoE layer keeps the router input and, per routed copy
+ * of a token (top_k), the expert input and activation input/output, plus the
+ * shared experts; MLA adds its compressed latents. Selective recompute drops
+ * the score terms; full recompute keeps only the layer input (d e, over TP
+ * with SP). Context parallelism divides the tokens. */
+#include "memory.h"
+
+#include <math.h>
+
+#include "assumptions.h"
+#include "formats.h"
+
+double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in,
+                                   bool moe) {
+    double t = (double)in->tp, e = in->a_bytes, tokens = in->b * in->s, d = (double)dm->d;
+    double mask = in->dropout ? 1.0 : 0.0;
+    double rep = in->sp ? 1.0 / t : 1.0; /* share of the un-split tensors held */
+    if (in->recompute == RG_RECOMPUTE_FULL)
+        return tokens * d * e * rep;
+    double whole = 4.0 * d * e + 2.0 * d * mask;
+    double split = (double)(dm->q_dim + dm->k_dim + dm->v_dim + dm->attn_out_dim) * e;
+    if (m->mla.enabled)
+        whole += (double)(m->mla.q_lora_rank + m->mla.kv_lora_rank + m->mla.qk_rope_head_dim) * e;
+    if (!moe) {
+        split += (double)dm->ffn_mats * (double)dm->ffn_dim * e;
+    } else {
+        double k = (double)m->moe.top_k, fe = (double)dm->expert_ffn_dim;
+        double shared = (double)m->moe.shared_experts;
+        whole += k * d * e;
+        split += (k + shared) * (double)dm->ffn_mats * fe * e;
+    }
+    double per_token = whole * rep + split / t;
+    double scores = 0.0;
+    if (in->flash)
+        scores = (double)dm->heads / t * 4.0; /* fp32 log-sum-exp per head */
+    else if (in->recompute != RG_RECOMPUTE_SELECTIVE)
+        scores = (double)dm->heads / t * in->s_k * (e + mask * (1.0 + e));
+    return tokens * (per_token + scores);
+}
+
+double rg_memory_inflight(int64_t pp, double steps, int64_t v) {
+    double held = (double)pp < steps ? (double)pp : steps;
+    if (held < 1.0)
+        held = 1.0;
+    if (v > 1 && pp > 1)
+        held *= 1.0 + (double)(pp - 1) / (double)(pp * v);
+    return held;
+}
+
+double rg_memory_stage_params(const rg_model *m, const rg_model_dims *dm, const rg_plan *p, bool first) {
+    double t = (double)p->tp;
+    double attn = rg_model_attn_params(m, dm) / t + 2.0 * (double)dm->norm_params;
+    double dense = rg_model_ffn_params(m, dm) / t;
+    double experts = rg_model_expert_params(m, dm) / t;
+    double moe = rg_model_router_params(m, dm) +
+                 experts * ((double)m->moe.experts / (double)p->ep + (double)m->moe.shared_experts);
+    double nd = (double)(first ? p->dense_first : p->dense_last);
+    double nm = (double)(first ? p->moe_first : p->moe_last);
+    double params = (nd + nm) * attn + nd * dense + nm * moe;
+    double vd = (double)m->vocab * (double)dm->d / t;
+    bool has_embed = first || p->pp == 1, has_head = !first || p->pp == 1;
+    if (has_embed)
+        params += vd + (double)m->max_positions * (double)dm->d;
+    if (has_head) {
+        params += (double)dm->norm_params;
+        if (!m->tied_embeddings || p->pp > 1) /* a tied head on another stage keeps its own copy */
+            params += vd;
+    }
+    return params;
+}
+
+void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_plan *p, rg_memory *mem,
+                        uint8_t *used) {
+    const rg_model *m = &spec->model;
+    const rg_numerics *nu = &spec->numerics;
+    const double *av = spec->assumptions.v;
+    double w = rg_format_bytes(nu->weights), a = rg_format_bytes(nu->activations);
+    double first = rg_memory_stage_params(m, dm, p, true);
+    double last = p->pp > 1 ? rg_memory_stage_params(m, dm, p, false) : first;
+    double dp = (double)p->dp;
+    bool flash = av[RG_A_FLASH_ATTENTION] >= 0.5;
+    used[RG_A_FLASH_ATTENTION] = 1;
+
+    /* the stage holding the most state; activations peak on the first stage */
+    double params = first > last ? first : last;
+    mem->weights_bytes = params * w / (p->train && spec->par.zero >= 3 ? dp : 1.0);
+    mem->grads_bytes = 0.0;
+    mem->optimizer_bytes = 0.0;
+    mem->activations_bytes = 0.0;
+    mem->kv_cache_bytes = 0.0;
+    if (p->train) {
+        double g = rg_format_bytes(nu->grads);
+        double master = nu->master == nu->weights ? 0.0 : rg_format_bytes(nu->master);
+        double opt = 2.0 * rg_format_bytes(nu->optimizer); /* Adam: two moments */
+        bool dropout = av[RG_A_DROPOUT] >= 0.5;
+        used[RG_A_DROPOUT] = 1;
+        mem->grads_bytes = params * g / (spec->par.zero >= 2 ? dp : 1.0);
+        mem->optimizer_bytes = params * (master + opt) / (spec->par.zero >= 1 ? dp : 1.0);
+        rg_act_in in = {p->micro,
+                        (double)spec->seq_len / (double)p->cp,
+                        (double)spec->seq_len,
+                        p->tp,
+                        spec->par.sequence_parallel,
+                        spec->par.recompute,
+                        flash,
+                        dropout,
+                        a};
+        double per_mb = (double)p->dense_first * rg_memory_layer_activations(m, dm, &in, false) +
+                        (double)p->moe_first * rg_memory_layer_activations(m, dm, &in, true);
+        mem->activations_bytes = per_mb * rg_memory_inflight(p->pp, p->steps, p->v);
+        if (p->pp == 1) /* logits of the loss in fp32 on the (only) stage */
+            mem->activations_bytes += p->tokens_mb * p->vocab / (double)p->tp * 4.0;
+    } else {
+        double kvb = rg_format_bytes(nu->kv_cache);
+        double per_tok = m->mla.enabled
+                             ? (double)dm->kv_cache_elems
+                             : 2.0 * ceil((double)dm->kv_heads / (double)p->tp) * (double)dm->qk_head_dim;
+        double ctx = (double)spec->seq_len / (double)p->cp;
+        mem->kv_cache_bytes = p->b_rep * ctx * per_tok * kvb * (double)p->layers_stage;
+        /* transient: one layer's largest live tensors */
+        double T = p->decode ? p->b_rep : p->b_rep * ctx;
+        double f = (double)(dm->moe_layers > 0 && dm->expert_ffn_dim > dm->ffn_dim ? dm->expert_ffn_dim
+                                                                                   : dm->ffn_dim);
+        mem->activations_bytes = T * (2.0 * (double)dm->d + (double)dm->ffn_mats * f / (double)p->tp) * a;
+        if (!flash && !p->decode)
+            mem->activations_bytes += p->b_rep * (double)dm->heads / (double)p->tp * ctx * ctx * a;
+    }
+    mem->capacity_bytes = spec->hw.mem_bytes;
+    mem->other_bytes = spec->hw.mem_bytes * av[RG_A_MEM_RESERVED];
+    used[RG_A_MEM_RESERVED] = 1;
+    mem->per_device_bytes = mem->weights_bytes + mem->grads_bytes + mem->optimizer_bytes +
+                            mem->activations_bytes + mem->kv_cache_bytes + mem->other_bytes;
+    mem->fits = mem->per_device_bytes <= mem->capacity_bytes;
+    mem->shortfall_bytes = mem->fits ? 0.0 : mem->per_device_bytes - mem->capacity_bytes;
+}

@@ -1,0 +1,54 @@
+/* model.h: derived transformer dimensions and parameter counts.
+ *
+ * Everything the roofline, memory model and parameter counts need about a
+ * model's shape is derived here once (head dims, MLA widths, MoE layer split),
+ * so the other modules never re-derive defaults differently. Pure functions
+ * of rg_model; no allocation. */
+#ifndef RG_MODEL_H
+#define RG_MODEL_H
+
+#include <stdint.h>
+
+#include "spec.h"
+
+typedef struct rg_model_dims {
+    int64_t d;            /* d_model */
+    int64_t heads;        /* query heads */
+    int64_t kv_heads;     /* key/value heads (MHA: heads, MQA: 1) */
+    int64_t qk_head_dim;  /* per-head query/key width (MLA: nope + rope) */
+    int64_t v_head_dim;   /* per-head value width */
+    int64_t q_dim;        /* heads * qk_head_dim */
+    int64_t k_dim;        /* key width per token (kv_heads * qk_head_dim) */
+    int64_t v_dim;        /* value width per token (kv_heads * v_head_dim) */
+    int64_t attn_out_dim; /* heads * v_head_dim: input width of the out projection */
+    int64_t ffn_dim;      /* dense FFN width */
+    int ffn_mats;         /* 3 when gated (SwiGLU), else 2 */
+    int64_t expert_ffn_dim;
+    int64_t dense_layers;   /* layers with a dense FFN */
+    int64_t moe_layers;     /* layers with a routed MoE FFN */
+    int64_t norm_params;    /* parameters of one norm over d (rms: d, layer: 2d) */
+    int64_t kv_cache_elems; /* elements cached per token per layer (K + V, or MLA latent + rope key) */
+} rg_model_dims;
+
+/* Derive the dimensions of `m` into `out` (defaults applied: head_dim =
+ * d_model / heads, kv_heads = heads, expert_ffn_dim = ffn_dim). Does not
+ * validate: call on a model rg_spec_validate accepted. */
+void rg_model_derive(const rg_model *m, rg_model_dims *out);
+
+/* Parameters of one attention block (projections, biases, MLA norms; the
+ * pre-norm is counted with the layer). */
+double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one dense FFN block (matrices and biases). */
+double rg_model_ffn_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one expert (matrices and biases). */
+double rg_model_expert_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one MoE router. */
+double rg_model_router_params(const rg_model *m, const rg_model_dims *dm);
+/* Token embedding + learned positions (+ untied LM head + final norm). */
+double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm);
+
+/* Total and active (per token) parameters of the whole model. Either
+ * pointer may be NULL. Counts use the true vocabulary (no padding). */
+void rg_model_params(const rg_model *m, double *total, double *active);
+
+#endif

@@ -1,0 +1,31 @@
+/* plan.h: how a design point is laid out on its chips, derived once per
+ * evaluation from rg_spec (degrees, micro-steps, layers per pipeline stage).
+ *
+ * Rank order (innermost first): tensor, context, expert, data, pipeline.
+ * Tensor-parallel groups therefore fill a scale-up domain first; pipeline
+ * stages are the outermost and cross scale-out first. Expert parallelism is
+ * its own dimension: its ranks process different sequences like data ranks
+ * and exchange tokens for the experts, so the dense part of the model is
+ * replicated over dp x ep. */
+#ifndef RG_PLAN_H
+#define RG_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct rg_plan {
+    int64_t tp, cp, ep, dp, pp, v;
+    int64_t chips;
+    int64_t replicas;               /* dp x ep: sequence-parallel copies of the dense model */
+    double b_rep;                   /* sequences per replica per step */
+    double micro;                   /* sequences per micro-batch */
+    double steps;                   /* micro-steps per step (gradient accumulation) */
+    double tokens_mb;               /* tokens of one micro-batch on one device: micro x seq / cp */
+    int64_t layers_stage;           /* layers on the busiest stage */
+    int64_t dense_first, moe_first; /* layers of each kind on the first stage */
+    int64_t dense_last, moe_last;   /* ... and on the last stage */
+    double vocab;                   /* padded vocabulary */
+    bool train, decode;
+} rg_plan;
+
+#endif

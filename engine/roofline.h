@@ -1,0 +1,79 @@
+/* roofline.h: per-op roofline rows of a transformer step on one device.
+ *
+ * rg_roof holds the device's effective rates and accumulates the step: each
+ * op gets FLOPs and bytes per run, compute time = FLOPs / (peak x
+ * efficiency), memory time = bytes / (bandwidth x efficiency), time =
+ * max(compute, memory) + a per-kernel overhead, and the bound it hits. The
+ * transformer emitter walks one layer of each kind (attention, dense FFN, MoE
+ * FFN) plus embedding, LM head and loss once, with `count` = runs per step, so
+ * the cost does not grow with depth. No allocation, no formatting: op names
+ * are string constants. */
+#ifndef RG_ROOFLINE_H
+#define RG_ROOFLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "result.h"
+#include "spec.h"
+
+/* Flop categories for global (all-device) model-FLOP totals. */
+enum { RG_CAT_ATTN = 0, RG_CAT_DENSE = 1, RG_CAT_MOE = 2, RG_CAT_HEAD = 3, RG_CAT_COUNT = 4 };
+
+typedef struct rg_roof {
+    rg_result *out; /* rows go to out->ops when `rows` */
+    bool rows;
+    double mm_peak;  /* matrix FLOP/s of the math class (raw peak) */
+    double mm_eff;   /* matmul_efficiency */
+    double mm_half;  /* matmul_half_efficiency_flops */
+    double vec_rate; /* vector FLOP/s x vector_efficiency */
+    double bw;       /* memory bytes/s x memory_bw_efficiency */
+    double overhead; /* kernel_overhead, s per kernel */
+    int math;        /* rg_math class of numerics.math */
+    /* accumulated over the step, count-weighted, this device */
+    double compute_s, memory_s, overhead_s;
+    double flops_model, flops_hw, bytes;
+    /* per-run FLOPs of one unit (one layer / one head pass) per category */
+    int cat;
+    double unit_model_flops[RG_CAT_COUNT];
+    double unit_hw_flops[RG_CAT_COUNT];
+} rg_roof;
+
+/* Roofline time of one op run. `gemms` > 1 says the op is that many
+ * independent matmuls (grouped experts): efficiency follows the size of one. */
+void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes, double gemms,
+                      double *compute_s, double *memory_s, double *time_s, rg_bound *bound);
+
+/* Account one op run `count` times in the step (and write its row). Returns
+ * count x time. Model FLOPs are matmul FLOPs outside recompute passes;
+ * hardware FLOPs are all FLOPs. */
+double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
+                  double flops, double bytes, double gemms);
+
+/* Shape of the per-device work of one micro-step. */
+typedef struct rg_shape {
+    double b;   /* sequences in one micro-batch (per replica) */
+    double s_q; /* query tokens per sequence on this device (s / cp; decode: 1) */
+    double s_k; /* keys attended per query (s / cp per ring step block x cp; decode: context / cp) */
+    int64_t tp;
+    bool sp; /* sequence parallel: norms/residuals sharded over tp */
+    int64_t ep;
+    bool train;
+    bool decode;
+    rg_recompute recompute;
+    bool flash, dropout;
+    double n_attn;           /* attention blocks run per step on this device (layers x micro-steps) */
+    double n_dense;          /* dense FFN blocks per step */
+    double n_moe;            /* MoE FFN blocks per step */
+    double n_head;           /* LM head + loss passes per step (0 if not on this device) */
+    double n_embed;          /* embedding passes per step */
+    double vocab;            /* padded vocabulary */
+    double moe_group_tokens; /* tokens routed inside one EP group per micro-step (experts touched) */
+    int fw, fa, fkv, fg;     /* format ids: weights, activations, kv cache, grads */
+} rg_shape;
+
+/* Emit every op of the step for `sh` into `r`. */
+void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh);
+
+#endif
