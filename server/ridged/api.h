@@ -1,0 +1,65 @@
+/* api.h: the /api/v1 handlers and what they share: JSON body parsing at the
+ * boundary, id and paging arguments, timestamps and provenance. */
+#ifndef RIDGED_API_H
+#define RIDGED_API_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "spec.h"
+
+/* Handlers (one file per resource). */
+void api_health(http_req *r);
+void api_metrics(http_req *r);
+void api_openapi(http_req *r);
+void api_presets(http_req *r);
+void api_evaluate(http_req *r);
+void api_run_get(http_req *r);
+void api_sweep_create(http_req *r);
+void api_sweep_list(http_req *r);
+void api_sweep_get(http_req *r);
+void api_sweep_cancel(http_req *r);
+void api_sweep_results(http_req *r);
+void api_sweep_pareto(http_req *r);
+void api_decision_create(http_req *r);
+void api_decision_list(http_req *r);
+void api_decision_get(http_req *r);
+void api_quantize(http_req *r);
+
+/* Parses the request body as one JSON object. Returns the cJSON (caller
+ * deletes) or NULL after answering 400 naming the position. */
+cJSON *api_body_object(http_req *r);
+/* Checks that every key of `obj` is in the NULL-terminated `allowed` list;
+ * answers 400 naming "<prefix><key>" and returns false otherwise. */
+bool api_known_keys(http_req *r, const cJSON *obj, const char *const *allowed, const char *prefix);
+/* Validates the {id} path segment (decimal, 1..18 digits). Answers 404 and
+ * returns false otherwise. */
+bool api_path_id(http_req *r, const char *what);
+/* Parses ?limit= (default `def`, 1..max). Answers 400 and returns -1 if bad. */
+int api_limit(http_req *r, int def, int max);
+/* A JSON id given as a string of digits or an integer; writes the decimal
+ * text into `out` (24 bytes). False if not an id. */
+bool api_json_id(const cJSON *v, char out[24]);
+/* Reads an optional string member; answers 400 on a wrong type or a value
+ * longer than `maxlen`. `*out` stays NULL when absent. */
+bool api_opt_string(http_req *r, const cJSON *obj, const char *key, size_t maxlen, const char **out);
+/* A string array (tags): writes a PostgreSQL text[] literal into the arena,
+ * quoting every element. Answers 400 naming key[i] on a bad element. */
+bool api_string_array(http_req *r, const cJSON *obj, const char *key, int maxn, size_t maxlen,
+                      const char **pg_array);
+/* Writes any cJSON value losslessly through the JSON writer. */
+void api_json_write(jw *w, const cJSON *v);
+/* Current UTC time as RFC 3339 with microseconds into `out` (40 bytes). */
+void api_now_rfc3339(char out[40]);
+/* SQL expression rendering a timestamptz column as RFC 3339 UTC. */
+#define API_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* Writes a possibly-NULL text column as a JSON string or null. */
+void api_kstr_or_null(jw *w, const char *key, const PGresult *res, int row, int col);
+/* Writes the provenance object of a parsed spec: spec_sha256, spec,
+ * engine_version, git_commit, assumptions (all used marks, or `used`),
+ * author, created_at. Leaves the object open so callers can add fields. */
+int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const char *author,
+                         const char *created_at, char sha_out[65]);
+
+#endif

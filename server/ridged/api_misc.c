@@ -1,0 +1,56 @@
+/* api_misc.c: service endpoints: health, metrics, the OpenAPI document and
+ * the preset catalogue. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "codec.h"
+#include "embedded.h"
+
+void api_health(http_req *r) {
+    static const char sql[] = "SELECT 1";
+    bool db_up = false;
+    db_conn *c = db_acquire(r->rd->pool);
+    if (c) {
+        PGresult *res = db_query(c, sql, 0, NULL);
+        db_up = db_ok(res);
+        PQclear(res);
+        db_release(r->rd->pool, c);
+    }
+    jw w;
+    jw_init(&w);
+    jw_obj_begin(&w);
+    jw_kstr(&w, "status", db_up ? "ok" : "degraded");
+    jw_kstr(&w, "database", db_up ? "ok" : "unreachable");
+    jw_kstr(&w, "replica", r->rd->cfg.replica);
+    jw_kstr(&w, "engine_version", codec_engine_version());
+    jw_kstr(&w, "git_commit", codec_git_commit());
+    jw_obj_end(&w);
+    http_reply_json(r, db_up ? 200 : 503, &w);
+}
+
+void api_metrics(http_req *r) {
+    sbuf b;
+    sbuf_init(&b);
+    metrics_render(&r->rd->m, r->rd->pool, &b);
+    http_reply_sbuf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
+}
+
+void api_openapi(http_req *r) {
+    for (int i = 0; i < rg_embedded_count; i++)
+        if (strcmp(rg_embedded_files[i].path, "openapi.json") == 0) {
+            char *copy = malloc(rg_embedded_files[i].size + 1);
+            if (copy)
+                memcpy(copy, rg_embedded_files[i].data, rg_embedded_files[i].size + 1);
+            http_reply_buf(r, 200, "application/json", copy, rg_embedded_files[i].size);
+            return;
+        }
+    http_problem(r, 404, "not found", NULL, NULL, "this build has no OpenAPI document");
+}
+
+void api_presets(http_req *r) {
+    jw w;
+    jw_init(&w);
+    codec_presets_write(&w);
+    http_reply_json(r, 200, &w);
+}

@@ -1,0 +1,467 @@
+/* api_results.c: GET /sweeps/{id}/results (pages, order, filter, CSV) and
+ * GET /sweeps/{id}/pareto. Sorting and filtering are limited to a whitelist
+ * of result columns; the SQL is assembled only from that table's constant
+ * column names, and every value the user gives travels as a parameter. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "sweep.h"
+#include "sweep_plan.h"
+
+typedef enum { COL_F64, COL_I64, COL_BOOL } col_type;
+
+static const struct rcol {
+    const char *name; /* API name = column name */
+    col_type type;
+} rcols[] = {
+    {"point_index", COL_I64},       {"status", COL_I64},          {"time_s", COL_F64},   {"mfu", COL_F64},
+    {"tokens_per_s", COL_F64},      {"flops", COL_F64},           {"hw_flops", COL_F64}, {"bytes", COL_F64},
+    {"memory_per_device", COL_F64}, {"memory_capacity", COL_F64}, {"fits", COL_BOOL},    {"chips", COL_I64},
+};
+#define NRCOLS ((int)(sizeof rcols / sizeof rcols[0]))
+#define RESULT_COLS                                                                                          \
+    "point_index, status, time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, "            \
+    "memory_capacity, "                                                                                      \
+    "fits, chips"
+
+static int col_find(const char *s, size_t n) {
+    for (int i = 0; i < NRCOLS; i++)
+        if (strlen(rcols[i].name) == n && strncmp(rcols[i].name, s, n) == 0)
+            return i;
+    return -1;
+}
+
+static const char *col_list_hint(void) {
+    return "fields: point_index, status, time_s, mfu, tokens_per_s, flops, hw_flops, bytes, "
+           "memory_per_device, "
+           "memory_capacity, fits, chips";
+}
+
+/* The sweep's axes and total, to decode params. */
+static sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap) {
+    static const char sql[] = "SELECT base, axes, status FROM sweeps WHERE id = $1";
+    const char *p[1] = {r->id};
+    PGresult *q = db_query(c, sql, 1, p);
+    sweep_plan *plan = NULL;
+    cJSON *base = NULL, *axes = NULL;
+    if (!db_ok(q)) {
+        http_problem_db(r, "get sweep", PQresultErrorMessage(q));
+        goto out;
+    }
+    if (PQntuples(q) == 0) {
+        http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", r->id);
+        goto out;
+    }
+    snprintf(status, scap, "%s", PQgetvalue(q, 0, 2));
+    base = cJSON_Parse(PQgetvalue(q, 0, 0));
+    axes = cJSON_Parse(PQgetvalue(q, 0, 1));
+    rg_err err = {0};
+    if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &plan, &err)) {
+        http_problem(r, 500, "internal error", NULL, NULL, "the stored sweep cannot be decoded: %s %s",
+                     err.field, err.msg);
+        plan = NULL;
+    }
+out:
+    cJSON_Delete(base);
+    cJSON_Delete(axes);
+    PQclear(q);
+    return plan;
+}
+
+/* Parses "field op value [and field op value ...]" into SQL with $n
+ * parameters starting at *np. Returns false after answering 400. */
+static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **params, int *np, int maxp) {
+    static const char *const ops[] = {"<=", ">=", "!=", "=", "<", ">"};
+    const char *s = f;
+    int nterm = 0;
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s)
+            break;
+        if (nterm > 0) {
+            if (strncasecmp(s, "and", 3) == 0 && (isspace((unsigned char)s[3]))) {
+                s += 3;
+            } else if (*s == ',') {
+                s++;
+            } else {
+                http_problem(r, 400, "invalid argument", "filter", "terms are joined with \"and\"",
+                             "expected \"and\" at \"%.40s\"", s);
+                return false;
+            }
+            while (isspace((unsigned char)*s))
+                s++;
+        }
+        const char *name = s;
+        while (isalnum((unsigned char)*s) || *s == '_')
+            s++;
+        int col = col_find(name, (size_t)(s - name));
+        if (col < 0) {
+            http_problem(r, 400, "unknown name", "filter", col_list_hint(), "unknown field \"%.*s\"",
+                         (int)((s - name) > 40 ? 40 : (s - name)), name);
+            return false;
+        }
+        while (isspace((unsigned char)*s))
+            s++;
+        const char *op = NULL;
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+            if (strncmp(s, ops[i], strlen(ops[i])) == 0) {
+                op = ops[i];
+                break;
+            }
+        if (!op) {
+            http_problem(r, 400, "invalid argument", "filter",
+                         "operators: = != < <= > >=", "expected an operator after %s", rcols[col].name);
+            return false;
+        }
+        s += strlen(op);
+        while (isspace((unsigned char)*s))
+            s++;
+        const char *val = s;
+        while (*s && !isspace((unsigned char)*s) && *s != ',')
+            s++;
+        char *v = arena_strndup(&r->a, val, (size_t)(s - val));
+        if (!v || !*v || *np >= maxp) {
+            http_problem(r, 400, "invalid argument", "filter", NULL, "missing value or too many terms");
+            return false;
+        }
+        const char *cast = "double precision";
+        if (rcols[col].type == COL_BOOL) {
+            if (strcmp(v, "true") && strcmp(v, "false")) {
+                http_problem(r, 400, "wrong type", "filter", NULL, "%s takes true or false", rcols[col].name);
+                return false;
+            }
+            cast = "boolean";
+        } else {
+            char *end = NULL;
+            double d = strtod(v, &end);
+            if (end == v || *end || !isfinite(d)) {
+                http_problem(r, 400, "wrong type", "filter", NULL, "%s takes a number (got \"%.40s\")",
+                             rcols[col].name, v);
+                return false;
+            }
+        }
+        params[*np] = v;
+        (*np)++;
+        sbuf_printf(sql, " AND %s %s $%d::%s", rcols[col].name, op, *np, cast);
+        nterm++;
+    }
+    return true;
+}
+
+/* "field", "field:asc", "field:desc", "-field". */
+static bool parse_order(http_req *r, const char *o, int *col, bool *desc) {
+    *desc = false;
+    if (*o == '-') {
+        *desc = true;
+        o++;
+    }
+    const char *colon = strchr(o, ':');
+    size_t n = colon ? (size_t)(colon - o) : strlen(o);
+    *col = col_find(o, n);
+    if (*col < 0) {
+        http_problem(r, 400, "unknown name", "order_by", col_list_hint(), "cannot order by \"%.40s\"", o);
+        return false;
+    }
+    if (colon) {
+        if (strcmp(colon + 1, "desc") == 0 || strcmp(colon + 1, "max") == 0)
+            *desc = true;
+        else if (strcmp(colon + 1, "asc") != 0 && strcmp(colon + 1, "min") != 0) {
+            http_problem(r, 400, "invalid argument", "order_by", "use field:asc or field:desc",
+                         "unknown direction \"%.20s\"", colon + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void write_row_json(jw *w, const sweep_plan *plan, const PGresult *q, int i) {
+    int64_t idx = strtoll(PQgetvalue(q, i, 0), NULL, 10);
+    jw_obj_begin(w);
+    jw_kint(w, "point_index", idx);
+    jw_key(w, "params");
+    plan_write_params(plan, idx, w);
+    for (int k = 1; k < NRCOLS; k++) {
+        jw_key(w, rcols[k].name);
+        if (PQgetisnull(q, i, k)) {
+            jw_null(w);
+            continue;
+        }
+        const char *v = PQgetvalue(q, i, k);
+        if (rcols[k].type == COL_BOOL)
+            jw_bool(w, v[0] == 't');
+        else if (rcols[k].type == COL_I64)
+            jw_raw(w, v);
+        else
+            jw_num(w, strtod(v, NULL));
+    }
+    if (strcmp(PQgetvalue(q, i, 1), "0") != 0) {
+        int code = atoi(PQgetvalue(q, i, 1));
+        jw_kstr(w, "error", rg_status_name(code));
+    }
+    jw_obj_end(w);
+}
+
+static void write_row_csv(sbuf *b, const sweep_plan *plan, const PGresult *q, int i) {
+    int64_t idx = strtoll(PQgetvalue(q, i, 0), NULL, 10);
+    char num[40];
+    sbuf_printf(b, "%lld", (long long)idx);
+    plan_write_params_csv(plan, idx, b);
+    for (int k = 1; k < NRCOLS; k++) {
+        sbuf_put(b, ",", 1);
+        if (PQgetisnull(q, i, k))
+            continue;
+        const char *v = PQgetvalue(q, i, k);
+        if (rcols[k].type == COL_BOOL) {
+            sbuf_puts(b, v[0] == 't' ? "true" : "false");
+        } else if (rcols[k].type == COL_I64) {
+            sbuf_puts(b, v);
+        } else {
+            jw_format_double(num, sizeof num, strtod(v, NULL));
+            sbuf_puts(b, num);
+        }
+    }
+    sbuf_put(b, "\n", 1);
+}
+
+void api_sweep_results(http_req *r) {
+    sweep_plan *plan = NULL;
+    db_conn *c = NULL;
+    PGresult *q = NULL;
+    sbuf sql;
+    jw w;
+    const char *params[24];
+    int np = 0;
+    char status[24], lim[16];
+    sbuf_init(&sql);
+    jw_init(&w);
+    if (!api_path_id(r, "sweep"))
+        goto out;
+    int limit = api_limit(r, 100, 10000);
+    if (limit < 0)
+        goto out;
+    const char *order = http_query(r, "order_by"), *filter = http_query(r, "filter");
+    const char *token = http_query(r, "page_token");
+    int ocol = 0;
+    bool desc = false;
+    if (order && !parse_order(r, order, &ocol, &desc))
+        goto out;
+    long long offset = 0, after = -1;
+    if (token) {
+        char *end = NULL;
+        long long v = (token[0] == 'o' || token[0] == 'k') ? strtoll(token + 1, &end, 10) : -1;
+        if (!end || *end || v < 0 || (token[0] == 'k' && ocol != 0) || (token[0] == 'o' && ocol == 0)) {
+            http_problem(r, 400, "invalid argument", "page_token",
+                         "pass next_page_token from the previous page with the same order_by and filter",
+                         "malformed page token");
+            goto out;
+        }
+        if (token[0] == 'o')
+            offset = v;
+        else
+            after = v;
+    }
+    params[np++] = r->id;
+    sbuf_puts(&sql, "SELECT " RESULT_COLS " FROM sweep_results WHERE sweep_id = $1::bigint");
+    if (filter && !parse_filter(r, filter, &sql, params, &np, 20))
+        goto out;
+    char after_s[24], off_s[24];
+    if (after >= 0) {
+        snprintf(after_s, sizeof after_s, "%lld", after);
+        params[np++] = after_s;
+        sbuf_printf(&sql, " AND point_index %s $%d::bigint", desc ? "<" : ">", np);
+    }
+    if (ocol == 0)
+        sbuf_printf(&sql, " ORDER BY point_index %s", desc ? "DESC" : "ASC");
+    else
+        sbuf_printf(&sql, " ORDER BY %s %s NULLS LAST, point_index %s", rcols[ocol].name,
+                    desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    params[np++] = lim;
+    sbuf_printf(&sql, " LIMIT $%d::integer", np);
+    if (offset > 0) {
+        snprintf(off_s, sizeof off_s, "%lld", offset);
+        params[np++] = off_s;
+        sbuf_printf(&sql, " OFFSET $%d::bigint", np);
+    }
+    if (sql.oom) {
+        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        goto out;
+    }
+    c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "results", NULL);
+        goto out;
+    }
+    plan = load_plan(r, c, status, sizeof status);
+    if (!plan)
+        goto out;
+    q = db_query_dyn(c, sql.buf, np, params);
+    if (!db_ok(q)) {
+        http_problem_db(r, "results", PQresultErrorMessage(q));
+        goto out;
+    }
+    int n = PQntuples(q);
+    int shown = n < limit ? n : limit;
+    char next[40] = "";
+    if (n > limit) {
+        if (ocol == 0)
+            snprintf(next, sizeof next, "k%s", PQgetvalue(q, limit - 1, 0));
+        else
+            snprintf(next, sizeof next, "o%lld", offset + limit);
+    }
+    const char *accept = http_header(r, MHD_HTTP_HEADER_ACCEPT);
+    if (accept && strstr(accept, "text/csv")) {
+        sbuf b;
+        sbuf_init(&b);
+        sbuf_puts(&b, "point_index");
+        for (int k = 0; k < plan->naxes; k++) {
+            sbuf_puts(&b, ",");
+            sbuf_puts(&b, plan->axes[k].path);
+        }
+        for (int k = 1; k < NRCOLS; k++) {
+            sbuf_puts(&b, ",");
+            sbuf_puts(&b, rcols[k].name);
+        }
+        sbuf_puts(&b, "\n");
+        for (int i = 0; i < shown; i++)
+            write_row_csv(&b, plan, q, i);
+        if (next[0])
+            r->location = arena_printf(&r->a, "?page_token=%s", next);
+        http_reply_sbuf(r, 200, "text/csv; charset=utf-8", &b);
+        goto out;
+    }
+    jw_obj_begin(&w);
+    jw_kstr(&w, "sweep_id", r->id);
+    jw_kstr(&w, "status", status);
+    jw_key(&w, "results");
+    jw_arr_begin(&w);
+    for (int i = 0; i < shown; i++)
+        write_row_json(&w, plan, q, i);
+    jw_arr_end(&w);
+    jw_key(&w, "next_page_token");
+    if (next[0])
+        jw_str(&w, next);
+    else
+        jw_null(&w);
+    jw_obj_end(&w);
+    http_reply_json(r, 200, &w);
+out:
+    PQclear(q);
+    db_release(r->rd->pool, c);
+    plan_free(plan);
+    sbuf_free(&sql);
+    jw_free(&w);
+}
+
+/* "field:min" / "field:max" over a numeric column. */
+static bool parse_objective(http_req *r, const char *key, const char *def, int *col, bool *max) {
+    const char *s = http_query(r, key);
+    if (!s)
+        s = def;
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    *col = col_find(s, n);
+    if (*col < 0 || rcols[*col].type == COL_BOOL || *col <= 1) {
+        http_problem(r, 400, "unknown name", key, "numeric result fields, e.g. time_s:min or mfu:max",
+                     "cannot optimise \"%.40s\"", s);
+        return false;
+    }
+    *max = false;
+    if (colon) {
+        if (strcmp(colon + 1, "max") == 0)
+            *max = true;
+        else if (strcmp(colon + 1, "min") != 0) {
+            http_problem(r, 400, "invalid argument", key, "use :min or :max", "unknown direction \"%.20s\"",
+                         colon + 1);
+            return false;
+        }
+    } else {
+        *max = strcmp(rcols[*col].name, "mfu") == 0 || strcmp(rcols[*col].name, "tokens_per_s") == 0;
+    }
+    return true;
+}
+
+void api_sweep_pareto(http_req *r) {
+    sweep_plan *plan = NULL;
+    db_conn *c = NULL;
+    PGresult *q = NULL;
+    sbuf sql;
+    jw w;
+    const char *params[24];
+    int np = 0;
+    char status[24];
+    sbuf_init(&sql);
+    jw_init(&w);
+    if (!api_path_id(r, "sweep"))
+        goto out;
+    int xc, yc;
+    bool xmax, ymax;
+    if (!parse_objective(r, "x", "time_s:min", &xc, &xmax) || !parse_objective(r, "y", "mfu:max", &yc, &ymax))
+        goto out;
+    if (xc == yc) {
+        http_problem(r, 400, "invalid argument", "y", NULL, "x and y must be different fields");
+        goto out;
+    }
+    const char *xn = rcols[xc].name, *yn = rcols[yc].name;
+    params[np++] = r->id;
+    /* Both objectives as minimisation keys; a point is on the front when
+     * its y key beats every point before it in (x key, y key) order. */
+    sbuf_printf(
+        &sql,
+        "SELECT " RESULT_COLS " FROM (SELECT *, min(yk) OVER (ORDER BY xk, yk, point_index ROWS BETWEEN "
+        "UNBOUNDED PRECEDING AND 1 PRECEDING) AS best FROM (SELECT *, %s%s AS xk, %s%s AS yk FROM "
+        "sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND %s IS NOT NULL AND %s IS NOT NULL",
+        xmax ? "-" : "", xn, ymax ? "-" : "", yn, xn, yn);
+    const char *filter = http_query(r, "filter");
+    if (filter && !parse_filter(r, filter, &sql, params, &np, 20))
+        goto out;
+    sbuf_puts(&sql, ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000");
+    if (sql.oom) {
+        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        goto out;
+    }
+    c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "pareto", NULL);
+        goto out;
+    }
+    plan = load_plan(r, c, status, sizeof status);
+    if (!plan)
+        goto out;
+    q = db_query_dyn(c, sql.buf, np, params);
+    if (!db_ok(q)) {
+        http_problem_db(r, "pareto", PQresultErrorMessage(q));
+        goto out;
+    }
+    jw_obj_begin(&w);
+    jw_kstr(&w, "sweep_id", r->id);
+    jw_kstr(&w, "status", status);
+    jw_key(&w, "x");
+    jw_obj_begin(&w);
+    jw_kstr(&w, "field", xn);
+    jw_kstr(&w, "direction", xmax ? "max" : "min");
+    jw_obj_end(&w);
+    jw_key(&w, "y");
+    jw_obj_begin(&w);
+    jw_kstr(&w, "field", yn);
+    jw_kstr(&w, "direction", ymax ? "max" : "min");
+    jw_obj_end(&w);
+    jw_key(&w, "front");
+    jw_arr_begin(&w);
+    for (int i = 0; i < PQntuples(q); i++)
+        write_row_json(&w, plan, q, i);
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    http_reply_json(r, 200, &w);
+out:
+    PQclear(q);
+    db_release(r->rd->pool, c);
+    plan_free(plan);
+    sbuf_free(&sql);
+    jw_free(&w);
+}

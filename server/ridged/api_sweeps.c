@@ -1,0 +1,353 @@
+/* api_sweeps.c: POST /sweeps (validate, split into chunks, queue), GET
+ * /sweeps (filters, cursor pages), GET /sweeps/{id}, POST
+ * /sweeps/{id}/cancel. Evaluation happens on the sweep workers
+ * (sweep_worker.c), never here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "sweep.h"
+#include "sweep_plan.h"
+
+#define SWEEP_COLS                                                                                           \
+    "s.id, s.name, s.status, s.points_total, s.points_done, array_to_json(s.tags), s.notes, "                \
+    "s.author, " API_TS("s.created_at") ", " API_TS("s.started_at") ", " API_TS(                             \
+        "s.finished_at") ", s.axes, s.base, s.chunk_size, s.error, "
+
+static const char sql_get[] =
+    "SELECT " SWEEP_COLS "s.provenance || jsonb_build_object('finished_at', " API_TS(
+        "s.finished_at") ", 'replicas', (SELECT coalesce(jsonb_agg(jsonb_build_object('replica', replica, "
+                         "'chunks', n, "
+                         "'points', p) ORDER BY replica), '[]'::jsonb) FROM (SELECT replica, count(*) AS n, "
+                         "sum(n_points) AS p FROM sweep_chunks WHERE sweep_id = s.id AND state = 'done' "
+                         "GROUP BY "
+                         "replica) x)) FROM sweeps s WHERE s.id = $1";
+
+static void write_sweep(jw *w, const PGresult *q, int i) {
+    jw_obj_begin(w);
+    jw_kstr(w, "id", PQgetvalue(q, i, 0));
+    jw_kstr(w, "name", PQgetvalue(q, i, 1));
+    jw_kstr(w, "status", PQgetvalue(q, i, 2));
+    jw_key(w, "points_total");
+    jw_raw(w, PQgetvalue(q, i, 3));
+    jw_key(w, "points_done");
+    jw_raw(w, PQgetvalue(q, i, 4));
+    jw_key(w, "tags");
+    jw_raw(w, PQgetvalue(q, i, 5));
+    jw_kstr(w, "notes", PQgetvalue(q, i, 6));
+    jw_kstr(w, "author", PQgetvalue(q, i, 7));
+    api_kstr_or_null(w, "created_at", q, i, 8);
+    api_kstr_or_null(w, "started_at", q, i, 9);
+    api_kstr_or_null(w, "finished_at", q, i, 10);
+    jw_key(w, "axes");
+    jw_raw(w, PQgetvalue(q, i, 11));
+    jw_key(w, "base");
+    jw_raw(w, PQgetvalue(q, i, 12));
+    jw_key(w, "chunk_size");
+    jw_raw(w, PQgetvalue(q, i, 13));
+    api_kstr_or_null(w, "error", q, i, 14);
+    jw_key(w, "provenance");
+    jw_raw(w, PQgetvalue(q, i, 15));
+    const char *id = PQgetvalue(q, i, 0);
+    char link[96];
+    jw_key(w, "links");
+    jw_obj_begin(w);
+    snprintf(link, sizeof link, "/api/v1/sweeps/%s", id);
+    jw_kstr(w, "self", link);
+    snprintf(link, sizeof link, "/api/v1/sweeps/%s/results", id);
+    jw_kstr(w, "results", link);
+    snprintf(link, sizeof link, "/api/v1/sweeps/%s/pareto", id);
+    jw_kstr(w, "pareto", link);
+    jw_obj_end(w);
+    jw_obj_end(w);
+}
+
+/* Answers with the sweep `id` (status code `status`) on connection c. */
+static void reply_sweep(http_req *r, db_conn *c, const char *id, int status) {
+    const char *p[1] = {id};
+    PGresult *q = db_query(c, sql_get, 1, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, "get sweep", PQresultErrorMessage(q));
+    } else if (PQntuples(q) == 0) {
+        http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", id);
+    } else {
+        jw w;
+        jw_init(&w);
+        write_sweep(&w, q, 0);
+        http_reply_json(r, status, &w);
+    }
+    PQclear(q);
+}
+
+void api_sweep_create(http_req *r) {
+    static const char *const keys[] = {"name", "base", "axes", "tags", "notes", "chunk_size", NULL};
+    static const char ins[] =
+        "INSERT INTO sweeps (name, base, axes, tags, notes, author, points_total, chunk_size, "
+        "provenance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    static const char chunks[] =
+        "INSERT INTO sweep_chunks (sweep_id, chunk_index, first_point, n_points) SELECT $1::bigint, g, "
+        "g::bigint * $2::bigint, LEAST($2::bigint, $3::bigint - g::bigint * $2::bigint) FROM "
+        "generate_series(0, "
+        "$4::integer - 1) AS g";
+    static const char notify[] = "SELECT pg_notify('ridge_sweeps', $1)";
+    cJSON *body = NULL;
+    sweep_plan *plan = NULL;
+    db_conn *c = NULL;
+    PGresult *q = NULL;
+    char *base_text = NULL, *axes_text = NULL, *prov_text = NULL;
+    jw w;
+    rg_err err = {0};
+    const char *name = NULL, *notes = NULL, *tags = NULL;
+    jw_init(&w);
+    body = api_body_object(r);
+    if (!body || !api_known_keys(r, body, keys, ""))
+        goto out;
+    if (!api_opt_string(r, body, "name", 200, &name) || !api_opt_string(r, body, "notes", 20000, &notes) ||
+        !api_string_array(r, body, "tags", 32, 64, &tags))
+        goto out;
+    if (!name || !name[0]) {
+        http_problem(r, 400, "required field missing", "name", NULL, "a sweep needs a non-empty name");
+        goto out;
+    }
+    int64_t chunk = 0;
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(body, "chunk_size");
+    if (cs) {
+        if (!cJSON_IsNumber(cs) || cs->valuedouble != (double)(int64_t)cs->valuedouble ||
+            cs->valuedouble < 1 || cs->valuedouble > 100000) {
+            http_problem(r, 400, "value out of range", "chunk_size", NULL,
+                         "chunk_size must be an integer in 1..100000");
+            goto out;
+        }
+        chunk = (int64_t)cs->valuedouble;
+    }
+    int rc = plan_build(cJSON_GetObjectItemCaseSensitive(body, "base"),
+                        cJSON_GetObjectItemCaseSensitive(body, "axes"), SWEEP_MAX_POINTS, true, &plan, &err);
+    if (rc) {
+        http_problem_err(r, &err, NULL, "see /api/v1/openapi.json (SweepRequest) and GET /api/v1/presets");
+        goto out;
+    }
+    if (!chunk) {
+        chunk = (plan->total + 31) / 32;
+        if (chunk < 1000)
+            chunk = 1000;
+        if (chunk > 20000)
+            chunk = 20000;
+    }
+    int64_t nchunks = (plan->total + chunk - 1) / chunk;
+    if (nchunks > 2000000) {
+        http_problem(r, 400, "value out of range", "chunk_size", NULL,
+                     "too many chunks (%lld): use a larger chunk_size", (long long)nchunks);
+        goto out;
+    }
+    char sha[65], now[40];
+    api_now_rfc3339(now);
+    if (api_provenance_begin(&w, &plan->base, NULL, r->author, now, sha))
+        goto oom;
+    jw_kstr(&w, "submitted_to", r->rd->cfg.replica);
+    jw_obj_end(&w);
+    prov_text = jw_take(&w, NULL);
+    api_json_write(&w, plan->base_json);
+    base_text = jw_take(&w, NULL);
+    api_json_write(&w, plan->axes_json);
+    axes_text = jw_take(&w, NULL);
+    if (!prov_text || !base_text || !axes_text)
+        goto oom;
+    c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "create sweep", NULL);
+        goto out;
+    }
+    char total_s[24], chunk_s[24], nchunks_s[24];
+    snprintf(total_s, sizeof total_s, "%lld", (long long)plan->total);
+    snprintf(chunk_s, sizeof chunk_s, "%lld", (long long)chunk);
+    snprintf(nchunks_s, sizeof nchunks_s, "%lld", (long long)nchunks);
+    if (!db_cmd(c, "BEGIN")) {
+        http_problem_db(r, "create sweep", PQerrorMessage(db_pg(c)));
+        goto out;
+    }
+    const char *p9[9] = {name,      base_text, axes_text, tags,     notes ? notes : "",
+                         r->author, total_s,   chunk_s,   prov_text};
+    q = db_query(c, ins, 9, p9);
+    if (!db_ok(q)) {
+        http_problem_db(r, "create sweep", PQresultErrorMessage(q));
+        goto out;
+    }
+    char id[24];
+    snprintf(id, sizeof id, "%s", PQgetvalue(q, 0, 0));
+    PQclear(q);
+    const char *p4[4] = {id, chunk_s, total_s, nchunks_s};
+    q = db_query(c, chunks, 4, p4);
+    if (!db_ok(q)) {
+        http_problem_db(r, "create sweep chunks", PQresultErrorMessage(q));
+        goto out;
+    }
+    PQclear(q);
+    const char *p1[1] = {id};
+    q = db_query(c, notify, 1, p1);
+    if (!db_ok(q) || !db_cmd(c, "COMMIT")) {
+        http_problem_db(r, "create sweep", PQerrorMessage(db_pg(c)));
+        goto out;
+    }
+    PQclear(q);
+    q = NULL;
+    atomic_fetch_add_explicit(&r->rd->m.sweeps_created, 1, memory_order_relaxed);
+    sweep_workers_wake(r->rd->sw);
+    r->location = arena_printf(&r->a, "/api/v1/sweeps/%s", id);
+    reply_sweep(r, c, id, 202);
+    goto out;
+oom:
+    http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+out:
+    PQclear(q);
+    db_release(r->rd->pool, c);
+    cJSON_Delete(body);
+    plan_free(plan);
+    free(base_text);
+    free(axes_text);
+    free(prov_text);
+    jw_free(&w);
+}
+
+void api_sweep_get(http_req *r) {
+    if (!api_path_id(r, "sweep"))
+        return;
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "get sweep", NULL);
+        return;
+    }
+    reply_sweep(r, c, r->id, 200);
+    db_release(r->rd->pool, c);
+}
+
+void api_sweep_cancel(http_req *r) {
+    static const char upd[] =
+        "UPDATE sweeps SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status "
+        "IN ('queued', 'running') RETURNING id";
+    static const char st[] = "SELECT status FROM sweeps WHERE id = $1";
+    if (!api_path_id(r, "sweep"))
+        return;
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "cancel sweep", NULL);
+        return;
+    }
+    const char *p[1] = {r->id};
+    PGresult *q = db_query(c, upd, 1, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, "cancel sweep", PQresultErrorMessage(q));
+    } else if (PQntuples(q) == 1) {
+        reply_sweep(r, c, r->id, 200);
+    } else {
+        PQclear(q);
+        q = db_query(c, st, 1, p);
+        if (!db_ok(q))
+            http_problem_db(r, "cancel sweep", PQresultErrorMessage(q));
+        else if (PQntuples(q) == 0)
+            http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", r->id);
+        else
+            http_problem(r, 409, "conflict", "status", "only queued or running sweeps can be cancelled",
+                         "sweep %s is already %s", r->id, PQgetvalue(q, 0, 0));
+    }
+    PQclear(q);
+    db_release(r->rd->pool, c);
+}
+
+static bool valid_ts(const char *s) {
+    size_t n = strlen(s);
+    if (n < 10 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789-:.TZ+ ", s[i]))
+            return false;
+    return true;
+}
+
+void api_sweep_list(http_req *r) {
+    static const char sql[] =
+        "SELECT " SWEEP_COLS "s.provenance || jsonb_build_object('finished_at', " API_TS(
+            "s.finished_at") ") FROM sweeps s WHERE ($1::text IS NULL OR $1 = ANY (s.tags)) AND ($2::text IS "
+                             "NULL OR "
+                             "s.author = $2) AND ($3::text IS NULL OR s.status = $3) AND ($4::timestamptz IS "
+                             "NULL OR "
+                             "s.created_at >= $4) AND ($5::timestamptz IS NULL OR s.created_at < $5) AND "
+                             "($6::bigint "
+                             "IS NULL OR s.id < $6) ORDER BY s.id DESC LIMIT $7";
+    static const char *const statuses[] = {"queued", "running", "succeeded", "failed", "cancelled"};
+    const char *tag = http_query(r, "tag"), *author = http_query(r, "author"),
+               *status = http_query(r, "status");
+    const char *after = http_query(r, "created_after"), *before = http_query(r, "created_before");
+    const char *token = http_query(r, "page_token");
+    int limit = api_limit(r, 50, 500);
+    if (limit < 0)
+        return;
+    if (status) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+            ok = ok || strcmp(status, statuses[i]) == 0;
+        if (!ok) {
+            http_problem(r, 400, "invalid argument", "status",
+                         "one of queued, running, succeeded, failed, cancelled", "unknown status \"%.40s\"",
+                         status);
+            return;
+        }
+    }
+    if (after && !valid_ts(after)) {
+        http_problem(r, 400, "invalid argument", "created_after", "RFC 3339, e.g. 2026-01-31T12:00:00Z",
+                     "not a timestamp");
+        return;
+    }
+    if (before && !valid_ts(before)) {
+        http_problem(r, 400, "invalid argument", "created_before", "RFC 3339, e.g. 2026-01-31T12:00:00Z",
+                     "not a timestamp");
+        return;
+    }
+    if (token) {
+        size_t n = strlen(token);
+        bool ok = n >= 1 && n <= 18;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = token[i] >= '0' && token[i] <= '9';
+        if (!ok) {
+            http_problem(r, 400, "invalid argument", "page_token",
+                         "pass next_page_token from the previous page", "malformed page token");
+            return;
+        }
+    }
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "list sweeps", NULL);
+        return;
+    }
+    const char *p[7] = {tag, author, status, after, before, token, lim};
+    PGresult *q = db_query(c, sql, 7, p);
+    if (!db_ok(q)) {
+        const char *ss = db_sqlstate(q);
+        if (strncmp(ss, "22", 2) == 0)
+            http_problem(r, 400, "invalid argument", after ? "created_after" : "created_before",
+                         "RFC 3339, e.g. 2026-01-31T12:00:00Z", "not a valid timestamp");
+        else
+            http_problem_db(r, "list sweeps", PQresultErrorMessage(q));
+    } else {
+        int n = PQntuples(q);
+        jw w;
+        jw_init(&w);
+        jw_obj_begin(&w);
+        jw_key(&w, "sweeps");
+        jw_arr_begin(&w);
+        for (int i = 0; i < n && i < limit; i++)
+            write_sweep(&w, q, i);
+        jw_arr_end(&w);
+        jw_key(&w, "next_page_token");
+        if (n > limit)
+            jw_str(&w, PQgetvalue(q, limit - 1, 0));
+        else
+            jw_null(&w);
+        jw_obj_end(&w);
+        http_reply_json(r, 200, &w);
+    }
+    PQclear(q);
+    db_release(r->rd->pool, c);
+}

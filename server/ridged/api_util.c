@@ -1,0 +1,253 @@
+/* api_util.c: helpers shared by the handlers (see api.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "codec.h"
+#include "sha256.h"
+
+cJSON *api_body_object(http_req *r) {
+    const char *end = NULL;
+    if (!r->body || r->body_len == 0) {
+        http_problem(r, 400, "malformed input", "", "send a JSON object with Content-Type: application/json",
+                     "the request body is empty");
+        return NULL;
+    }
+    if (memchr(r->body, '\0', r->body_len)) {
+        http_problem(r, 400, "malformed input", "", NULL, "the body contains a NUL byte");
+        return NULL;
+    }
+    cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, &end, 1);
+    if (!j) {
+        size_t at = end && end >= r->body ? (size_t)(end - r->body) : 0;
+        int line = 1, col = 1;
+        for (size_t i = 0; i < at && i < r->body_len; i++) {
+            if (r->body[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        http_problem(r, 400, "malformed input", "", "check the JSON syntax near that position",
+                     "malformed JSON at line %d column %d", line, col);
+        return NULL;
+    }
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        http_problem(r, 400, "wrong type", "", NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+bool api_known_keys(http_req *r, const cJSON *obj, const char *const *allowed, const char *prefix) {
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, obj) {
+        bool ok = false;
+        for (int i = 0; allowed[i]; i++)
+            if (it->string && strcmp(it->string, allowed[i]) == 0) {
+                ok = true;
+                break;
+            }
+        if (!ok) {
+            char field[200];
+            snprintf(field, sizeof field, "%s%.120s", prefix ? prefix : "", it->string ? it->string : "");
+            http_problem(r, 400, "unknown name", field, "see /api/v1/openapi.json for the accepted fields",
+                         "unknown field \"%.120s\"", it->string ? it->string : "");
+            return false;
+        }
+    }
+    return true;
+}
+
+bool api_path_id(http_req *r, const char *what) {
+    const char *s = r->id;
+    size_t n = s ? strlen(s) : 0;
+    bool ok = n >= 1 && n <= 18;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isdigit((unsigned char)s[i]) != 0;
+    if (!ok)
+        http_problem(r, 404, "not found", "id", "ids are decimal numbers", "no %s with id \"%.40s\"", what,
+                     s ? s : "");
+    return ok;
+}
+
+int api_limit(http_req *r, int def, int max) {
+    const char *s = http_query(r, "limit");
+    if (!s)
+        return def;
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < 1 || v > max) {
+        http_problem(r, 400, "value out of range", "limit", NULL,
+                     "limit must be an integer in 1..%d (got \"%.40s\")", max, s);
+        return -1;
+    }
+    return (int)v;
+}
+
+bool api_json_id(const cJSON *v, char out[24]) {
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d < 1 || d > 9007199254740992.0 || d != (double)(long long)d)
+            return false;
+        snprintf(out, 24, "%lld", (long long)d);
+        return true;
+    }
+    if (cJSON_IsString(v)) {
+        size_t n = strlen(v->valuestring);
+        if (n < 1 || n > 18)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!isdigit((unsigned char)v->valuestring[i]))
+                return false;
+        snprintf(out, 24, "%s", v->valuestring);
+        return true;
+    }
+    return false;
+}
+
+bool api_opt_string(http_req *r, const cJSON *obj, const char *key, size_t maxlen, const char **out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!v)
+        return true;
+    if (!cJSON_IsString(v)) {
+        http_problem(r, 400, "wrong type", key, NULL, "%s must be a string", key);
+        return false;
+    }
+    if (strlen(v->valuestring) > maxlen) {
+        http_problem(r, 400, "value out of range", key, NULL, "%s is longer than %zu bytes", key, maxlen);
+        return false;
+    }
+    *out = v->valuestring;
+    return true;
+}
+
+bool api_string_array(http_req *r, const cJSON *obj, const char *key, int maxn, size_t maxlen,
+                      const char **pg_array) {
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *pg_array = "{}";
+    if (!arr)
+        return true;
+    if (!cJSON_IsArray(arr)) {
+        http_problem(r, 400, "wrong type", key, NULL, "%s must be an array of strings", key);
+        return false;
+    }
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_puts(&b, "{");
+    int i = 0;
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, arr) {
+        char field[64];
+        snprintf(field, sizeof field, "%s[%d]", key, i);
+        if (i >= maxn) {
+            http_problem(r, 400, "value out of range", field, NULL, "at most %d entries", maxn);
+            goto fail;
+        }
+        if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) > maxlen) {
+            http_problem(r, 400, "wrong type", field, NULL, "must be a non-empty string of at most %zu bytes",
+                         maxlen);
+            goto fail;
+        }
+        sbuf_puts(&b, i ? ",\"" : "\"");
+        for (const char *s = it->valuestring; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                sbuf_put(&b, "\\", 1);
+            sbuf_put(&b, s, 1);
+        }
+        sbuf_puts(&b, "\"");
+        i++;
+    }
+    sbuf_puts(&b, "}");
+    if (b.oom) {
+        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        goto fail;
+    }
+    *pg_array = arena_strndup(&r->a, b.buf, b.len);
+    sbuf_free(&b);
+    if (!*pg_array) {
+        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        return false;
+    }
+    return true;
+fail:
+    sbuf_free(&b);
+    return false;
+}
+
+void api_json_write(jw *w, const cJSON *v) {
+    if (cJSON_IsNumber(v)) {
+        jw_num(w, v->valuedouble);
+    } else if (cJSON_IsString(v)) {
+        jw_str(w, v->valuestring);
+    } else if (cJSON_IsBool(v)) {
+        jw_bool(w, cJSON_IsTrue(v));
+    } else if (cJSON_IsArray(v)) {
+        const cJSON *it = NULL;
+        jw_arr_begin(w);
+        cJSON_ArrayForEach(it, v) api_json_write(w, it);
+        jw_arr_end(w);
+    } else if (cJSON_IsObject(v)) {
+        const cJSON *it = NULL;
+        jw_obj_begin(w);
+        cJSON_ArrayForEach(it, v) {
+            jw_key(w, it->string ? it->string : "");
+            api_json_write(w, it);
+        }
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+}
+
+void api_now_rfc3339(char out[40]) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 40 - n, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+void api_kstr_or_null(jw *w, const char *key, const PGresult *res, int row, int col) {
+    jw_key(w, key);
+    if (PQgetisnull(res, row, col))
+        jw_null(w);
+    else
+        jw_str(w, PQgetvalue(res, row, col));
+}
+
+int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const char *author,
+                         const char *created_at, char sha_out[65]) {
+    jw cw;
+    size_t len = 0;
+    uint8_t all[RG_A_COUNT];
+    jw_init(&cw);
+    codec_spec_write_canonical(&cw, spec);
+    char *canon = jw_take(&cw, &len);
+    if (!canon)
+        return RG_ENOMEM;
+    sha256_hex(canon, len, sha_out);
+    if (!used) {
+        memset(all, 1, sizeof all);
+        used = all;
+    }
+    jw_obj_begin(w);
+    jw_kstr(w, "spec_sha256", sha_out);
+    jw_key(w, "spec");
+    jw_raw(w, canon);
+    jw_kstr(w, "engine_version", codec_engine_version());
+    jw_kstr(w, "git_commit", codec_git_commit());
+    jw_key(w, "assumptions");
+    codec_assumptions_write(w, spec, used);
+    jw_kstr(w, "author", author);
+    jw_kstr(w, "created_at", created_at);
+    free(canon);
+    return 0;
+}

@@ -1,0 +1,361 @@
+/* http.c: libmicrohttpd daemon, request lifecycle, routing and responses
+ * (see http.h). */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double http_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *http_query(http_req *r, const char *key) {
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_header(http_req *r, const char *key) {
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+void http_reply_buf(http_req *r, int status, const char *ctype, char *buf, size_t len) {
+    free(r->resp);
+    r->resp = buf;
+    r->resp_len = len;
+    r->status = status;
+    r->ctype = ctype;
+    if (!buf) {
+        /* out of memory while rendering: a static answer needs no allocation */
+        r->status = 503;
+        r->ctype = "application/problem+json";
+    }
+}
+
+void http_reply_json(http_req *r, int status, jw *w) {
+    size_t len = 0;
+    char *buf = jw_take(w, &len);
+    http_reply_buf(r, status, "application/json", buf, len);
+}
+
+void http_reply_sbuf(http_req *r, int status, const char *ctype, sbuf *b) {
+    size_t len = 0;
+    char *buf = sbuf_take(b, &len);
+    http_reply_buf(r, status, ctype, buf, len);
+}
+
+static const char *slug_for(int status) {
+    switch (status) {
+    case 400:
+        return "bad-request";
+    case 401:
+        return "unauthorized";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not-found";
+    case 405:
+        return "method-not-allowed";
+    case 409:
+        return "conflict";
+    case 413:
+        return "payload-too-large";
+    case 415:
+        return "unsupported-media-type";
+    case 422:
+        return "unprocessable";
+    case 503:
+        return "unavailable";
+    default:
+        return "internal";
+    }
+}
+
+static void problem_v(http_req *r, int status, const char *title, const char *field, const char *hint,
+                      const char *detail) {
+    jw w;
+    jw_init(&w);
+    char type[96];
+    snprintf(type, sizeof type, "https://ridge.dev/problems/%s", slug_for(status));
+    jw_obj_begin(&w);
+    jw_kstr(&w, "type", type);
+    jw_kstr(&w, "title", title);
+    jw_kint(&w, "status", status);
+    jw_kstr(&w, "detail", detail);
+    if (field && *field)
+        jw_kstr(&w, "field", field);
+    if (hint && *hint)
+        jw_kstr(&w, "hint", hint);
+    jw_obj_end(&w);
+    size_t len = 0;
+    char *buf = jw_take(&w, &len);
+    http_reply_buf(r, status, "application/problem+json", buf, len);
+}
+
+void http_problem(http_req *r, int status, const char *title, const char *field, const char *hint,
+                  const char *fmt, ...) {
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    problem_v(r, status, title, field, hint, detail);
+}
+
+void http_problem_err(http_req *r, const rg_err *e, const char *prefix, const char *hint) {
+    char field[300];
+    int code = e->code ? e->code : RG_EINVAL;
+    int status = rg_status_http(code);
+    if (e->field[0])
+        snprintf(field, sizeof field, "%s%s", prefix ? prefix : "", e->field);
+    else
+        snprintf(field, sizeof field, "%s", prefix ? prefix : "");
+    size_t fl = strlen(field);
+    if (fl && field[fl - 1] == '.')
+        field[fl - 1] = '\0';
+    problem_v(r, status, rg_strerror(code), field, hint, e->msg[0] ? e->msg : rg_strerror(code));
+}
+
+void http_problem_db(http_req *r, const char *what, const char *pqmsg) {
+    fprintf(stderr, "ridged: database error (%s): %s\n", what, pqmsg ? pqmsg : "connection unavailable");
+    problem_v(r, 503, "database error", NULL, "retry later; the service could not reach or use its database",
+              what);
+}
+
+/* ---- routing ---- */
+
+/* Matches `path` against `pattern`; "{id}" matches one non-empty segment,
+ * which is copied into *id (arena). */
+static bool route_match(http_req *r, const char *pattern, const char *path, const char **id) {
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (p[0] == '{') {
+            const char *pe = strchr(p, '}');
+            const char *se = strchr(s, '/');
+            if (!se)
+                se = s + strlen(s);
+            if (se == s || !pe)
+                return false;
+            *id = arena_strndup(&r->a, s, (size_t)(se - s));
+            if (!*id)
+                return false;
+            p = pe + 1;
+            s = se;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+    return *p == '\0' && *s == '\0';
+}
+
+static void dispatch(http_req *r) {
+    const char *path = r->url;
+    bool path_known = false;
+    char allow[128] = "";
+    for (int i = 0; i < http_nroutes; i++) {
+        const char *id = NULL;
+        if (!route_match(r, http_routes[i].pattern, path, &id))
+            continue;
+        path_known = true;
+        if (strcmp(http_routes[i].method, r->method) != 0) {
+            size_t n = strlen(allow);
+            snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", http_routes[i].method);
+            continue;
+        }
+        r->route = i;
+        r->id = id;
+        if (r->too_big) {
+            http_problem(r, 413, "request too large", NULL, "send a smaller body",
+                         "the request body exceeds the limit of %zu bytes", r->rd->cfg.max_body);
+            return;
+        }
+        if (!auth_check(r, http_routes[i].write))
+            return;
+        http_routes[i].fn(r);
+        if (!r->status)
+            http_problem(r, 500, "internal error", NULL, NULL, "the handler produced no response");
+        return;
+    }
+    if (path_known) {
+        r->allow = arena_strdup(&r->a, allow);
+        http_problem(r, 405, "method not allowed", NULL, NULL, "%s is not allowed on %s (allowed: %s)",
+                     r->method, path, allow);
+        return;
+    }
+    if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0) {
+        http_problem(r, 404, "not found", NULL, "see /api/v1/openapi.json for the endpoints",
+                     "no endpoint at %s", path);
+        return;
+    }
+    if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
+        http_static(r);
+        return;
+    }
+    http_problem(r, 405, "method not allowed", NULL, NULL, "%s is not allowed on %s", r->method, path);
+}
+
+static enum MHD_Result queue(http_req *r) {
+    struct MHD_Response *resp = NULL;
+    static const char oom[] = "{\"type\":\"https://ridge.dev/problems/unavailable\",\"title\":\"out of "
+                              "memory\",\"status\":503,\"detail\":\"the server ran out of memory\"}";
+    if (r->resp) {
+        resp = MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
+        if (resp)
+            r->resp = NULL;
+    } else if (r->status == 0 || r->status == 503) {
+        r->status = 503;
+        r->ctype = "application/problem+json";
+        resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp)
+        return MHD_NO;
+    if (r->ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    if (r->location)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    if (r->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    r->responded = true;
+    return ret;
+}
+
+/* Static files queue their own fd-backed response. */
+enum MHD_Result http_queue_fd(http_req *r, int status, int fd, size_t size, const char *ctype);
+enum MHD_Result http_queue_fd(http_req *r, int status, int fd, size_t size, const char *ctype) {
+    struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    r->status = status;
+    r->responded = true;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    ridged *rd = cls;
+    http_req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        arena_init(&r->a);
+        r->rd = rd;
+        r->conn = conn;
+        r->url = url;
+        r->method = method;
+        r->route = -1;
+        r->t0 = http_now();
+        r->author = "anonymous";
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (end == cl || n > rd->cfg.max_body) {
+                http_problem(r, 413, "request too large", NULL, "send a smaller body",
+                             "Content-Length %s exceeds the limit of %zu bytes", cl, rd->cfg.max_body);
+                return queue(r);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->responded || r->too_big)
+            return MHD_YES;
+        if (r->body_len + n > rd->cfg.max_body) {
+            r->too_big = true;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 4096;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
+            char *nb = realloc(r->body, cap);
+            if (!nb)
+                return MHD_NO;
+            r->body = nb;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        return MHD_YES;
+    }
+    if (r->responded)
+        return MHD_YES;
+    dispatch(r);
+    if (r->responded) /* the static handler queued its own response */
+        return MHD_YES;
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    ridged *rd = cls;
+    http_req *r = *con_cls;
+    if (!r)
+        return;
+    metrics_request(&rd->m, r->route, r->status ? r->status : 500, http_now() - r->t0);
+    arena_free(&r->a);
+    free(r->body);
+    free(r->resp);
+    free(r);
+    *con_cls = NULL;
+}
+
+struct MHD_Daemon *http_start(ridged *rd) {
+    struct addrinfo hints = {0}, *res = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", rd->cfg.port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(rd->cfg.host[0] ? rd->cfg.host : NULL, port, &hints, &res);
+    if (gai != 0 || !res) {
+        fprintf(stderr, "ridged: cannot resolve listen address %s: %s\n", rd->cfg.host, gai_strerror(gai));
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (res->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)rd->cfg.port, NULL, NULL, on_request, rd, MHD_OPTION_SOCK_ADDR, res->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)rd->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)rd->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)rd->cfg.conn_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)rd->cfg.per_ip_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, rd, MHD_OPTION_END);
+    freeaddrinfo(res);
+    if (!d)
+        fprintf(stderr, "ridged: cannot listen on %s:%d\n", rd->cfg.host, rd->cfg.port);
+    return d;
+}
+
+int http_bound_port(struct MHD_Daemon *d) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? (int)info->port : 0;
+}

@@ -1,0 +1,288 @@
+/* main.c: ridged, Ridge's REST service.
+ *
+ *   ridged [--listen HOST:PORT] [--db CONNINFO] [options]   serve
+ *   ridged token create --role read|write --name NAME       print a new API token
+ *   ridged migrate                                          apply migrations and exit
+ *
+ * Start-up: block SIGINT/SIGTERM in every thread, open the database pool,
+ * apply pending migrations, start the sweep workers and the HTTP daemon,
+ * then wait for a signal in sigwait; shutdown stops the workers (a chunk in
+ * progress is handed back), the HTTP daemon, then closes the database. */
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "auth.h"
+#include "codec.h"
+#include "sweep.h"
+
+#ifndef RIDGED_SOURCE_WEB
+#define RIDGED_SOURCE_WEB ""
+#endif
+#define RIDGED_INSTALLED_WEB "/usr/share/ridge/web"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: ridged [options]                   run the service\n"
+               "       ridged token create --role read|write --name NAME [--db CONNINFO]\n"
+               "       ridged migrate [--db CONNINFO]\n\n"
+               "options (environment variable in brackets):\n"
+               "  --listen HOST:PORT   address to listen on [RIDGE_LISTEN] (127.0.0.1:8080)\n"
+               "  --db CONNINFO        libpq connection string [RIDGE_DB] (dbname=ridge)\n"
+               "  --web DIR            dashboard files served at / [RIDGE_WEB]\n"
+               "  --threads N          HTTP threads [RIDGE_HTTP_THREADS] (cores)\n"
+               "  --workers N          sweep worker threads [RIDGE_WORKERS] (1)\n"
+               "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
+               "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
+               "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
+               "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
+               "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n");
+}
+
+static int parse_listen(const char *s, ridged_config *cfg) {
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s)
+        return -1;
+    size_t hl = (size_t)(colon - s);
+    if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
+        s++;
+        hl -= 2;
+    }
+    if (hl >= sizeof cfg->host)
+        return -1;
+    memcpy(cfg->host, s, hl);
+    cfg->host[hl] = '\0';
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || port < 0 || port > 65535)
+        return -1;
+    cfg->port = (int)port;
+    cfg->loopback = strncmp(cfg->host, "127.", 4) == 0 || strcmp(cfg->host, "::1") == 0 ||
+                    strcmp(cfg->host, "localhost") == 0;
+    return 0;
+}
+
+static int int_arg(const char *name, const char *v, int lo, int hi, int *out) {
+    char *end = NULL;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || end == v || *end || x < lo || x > hi) {
+        fprintf(stderr, "ridged: %s must be an integer in %d..%d\n", name, lo, hi);
+        return -1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+static const char *default_web(void) {
+    struct stat st;
+    if (RIDGED_SOURCE_WEB[0] && stat(RIDGED_SOURCE_WEB, &st) == 0 && S_ISDIR(st.st_mode))
+        return RIDGED_SOURCE_WEB;
+    return RIDGED_INSTALLED_WEB;
+}
+
+static int cmd_token(int argc, char **argv, const char *db) {
+    const char *role = NULL, *name = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+            role = argv[++i];
+        else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db = argv[++i];
+        else if (strcmp(argv[i], "create") != 0) {
+            fprintf(stderr, "ridged token: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (argc < 1 || strcmp(argv[0], "create") != 0 || !role || !name ||
+        (strcmp(role, "read") != 0 && strcmp(role, "write") != 0) || !name[0] || strlen(name) > 100) {
+        fprintf(stderr, "usage: ridged token create --role read|write --name NAME [--db CONNINFO]\n");
+        return 2;
+    }
+    char errbuf[512], token[80];
+    PGconn *pg = PQconnectdb(db);
+    int rc = 1;
+    if (PQstatus(pg) != CONNECTION_OK) {
+        fprintf(stderr, "ridged: cannot connect to the database: %s", PQerrorMessage(pg));
+        goto out;
+    }
+    if (db_migrate(pg, errbuf, sizeof errbuf) ||
+        auth_token_create(pg, name, role, token, errbuf, sizeof errbuf)) {
+        fprintf(stderr, "ridged: %s\n", errbuf);
+        goto out;
+    }
+    printf("%s\n", token);
+    rc = 0;
+out:
+    PQfinish(pg);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    static ridged rd;
+    struct MHD_Daemon *d = NULL;
+    int rc = 1;
+    /* libgomp reads its settings when it is loaded: re-exec once so idle
+     * OpenMP threads sleep instead of spinning against the HTTP threads. */
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "passive", 1);
+        execv("/proc/self/exe", argv);
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1)
+        ncpu = 1;
+    ridged_config *cfg = &rd.cfg;
+    const char *listen = getenv("RIDGE_LISTEN") ? getenv("RIDGE_LISTEN") : "127.0.0.1:8080";
+    cfg->db = getenv("RIDGE_DB") ? getenv("RIDGE_DB") : "dbname=ridge";
+    cfg->web_dir = getenv("RIDGE_WEB");
+    cfg->http_threads = (int)ncpu;
+    cfg->workers = 1;
+    cfg->omp_threads = (int)ncpu;
+    cfg->lease_s = 30;
+    cfg->max_attempts = 5;
+    cfg->max_body = 4u << 20;
+    cfg->conn_timeout_s = 30;
+    cfg->conn_limit = 1024;
+    cfg->per_ip_limit = 0; /* behind a proxy every client shares one address */
+    cfg->require_auth = getenv("RIDGE_REQUIRE_AUTH") && strcmp(getenv("RIDGE_REQUIRE_AUTH"), "1") == 0;
+    const char *replica = getenv("RIDGE_REPLICA");
+    struct {
+        const char *env;
+        int *slot;
+        int lo, hi;
+    } envs[] = {{"RIDGE_HTTP_THREADS", &cfg->http_threads, 1, 256},
+                {"RIDGE_WORKERS", &cfg->workers, 0, 64},
+                {"RIDGE_OMP_THREADS", &cfg->omp_threads, 1, 256},
+                {"RIDGE_LEASE_SECONDS", &cfg->lease_s, 1, 86400}};
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
+        if (getenv(envs[i].env) &&
+            int_arg(envs[i].env, getenv(envs[i].env), envs[i].lo, envs[i].hi, envs[i].slot))
+            return 2;
+    if (getenv("RIDGE_MAX_BODY"))
+        cfg->max_body = (size_t)strtoull(getenv("RIDGE_MAX_BODY"), NULL, 10);
+
+    if (argc >= 2 && strcmp(argv[1], "token") == 0) {
+        const char *db = cfg->db;
+        return cmd_token(argc - 2, argv + 2, db);
+    }
+    bool migrate_only = argc >= 2 && strcmp(argv[1], "migrate") == 0;
+    for (int i = migrate_only ? 2 : 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int maxb = 0;
+        if (strcmp(a, "--listen") == 0 && v) {
+            listen = v;
+            i++;
+        } else if (strcmp(a, "--db") == 0 && v) {
+            cfg->db = v;
+            i++;
+        } else if (strcmp(a, "--web") == 0 && v) {
+            cfg->web_dir = v;
+            i++;
+        } else if (strcmp(a, "--replica") == 0 && v) {
+            replica = v;
+            i++;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (int_arg(a, v, 1, 256, &cfg->http_threads))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--workers") == 0) {
+            if (int_arg(a, v, 0, 64, &cfg->workers))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--omp-threads") == 0) {
+            if (int_arg(a, v, 1, 256, &cfg->omp_threads))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--lease-seconds") == 0) {
+            if (int_arg(a, v, 1, 86400, &cfg->lease_s))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--max-body") == 0) {
+            if (int_arg(a, v, 1024, 1 << 30, &maxb))
+                return 2;
+            cfg->max_body = (size_t)maxb;
+            i++;
+        } else if (strcmp(a, "--require-auth") == 0) {
+            cfg->require_auth = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "ridged: unknown or incomplete argument %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (parse_listen(listen, cfg)) {
+        fprintf(stderr, "ridged: --listen wants HOST:PORT (got %s)\n", listen);
+        return 2;
+    }
+    if (!cfg->web_dir)
+        cfg->web_dir = default_web();
+    if (replica) {
+        snprintf(cfg->replica, sizeof cfg->replica, "%s", replica);
+    } else {
+        char host[64] = "localhost";
+        gethostname(host, sizeof host - 1);
+        snprintf(cfg->replica, sizeof cfg->replica, "%s:%d", host, cfg->port);
+    }
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char errbuf[1024];
+    rd.pool = db_pool_open(cfg->db, cfg->http_threads + 2, errbuf, sizeof errbuf);
+    if (!rd.pool) {
+        fprintf(stderr, "ridged: %s", errbuf);
+        goto out;
+    }
+    db_conn *c = db_acquire(rd.pool);
+    int mrc = c ? db_migrate(db_pg(c), errbuf, sizeof errbuf) : -1;
+    db_release(rd.pool, c);
+    if (mrc) {
+        fprintf(stderr, "ridged: migrations failed: %s\n", c ? errbuf : "no database connection");
+        goto out;
+    }
+    if (migrate_only) {
+        rc = 0;
+        goto out;
+    }
+    const char *names[METRICS_MAX_ROUTES];
+    for (int i = 0; i < http_nroutes && i < METRICS_MAX_ROUTES; i++)
+        names[i] = http_routes[i].name;
+    metrics_init(&rd.m, http_nroutes, names);
+    if (cfg->workers > 0) {
+        rd.sw = sweep_workers_start(&rd);
+        if (!rd.sw)
+            goto out;
+    }
+    d = http_start(&rd);
+    if (!d)
+        goto out;
+    int port = http_bound_port(d);
+    fprintf(stderr, "ridged %s (%s): listening on http://%s:%d/ as %s, %d HTTP threads, %d sweep workers\n",
+            codec_engine_version(), codec_git_commit(), cfg->host, port ? port : cfg->port, cfg->replica,
+            cfg->http_threads, cfg->workers);
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "ridged: signal %d, shutting down\n", sig);
+    rc = 0;
+out:
+    atomic_store(&rd.stopping, true);
+    sweep_workers_stop(rd.sw);
+    if (d)
+        MHD_stop_daemon(d);
+    db_pool_close(rd.pool);
+    if (rc == 0 && !migrate_only)
+        fprintf(stderr, "ridged: stopped\n");
+    return rc;
+}

@@ -1,0 +1,43 @@
+/* ridged.h: the daemon's shared state: configuration, the database pool,
+ * metrics and the sweep workers. One instance lives in main() for the
+ * process's lifetime; handlers and workers get a pointer to it. */
+#ifndef RIDGED_H
+#define RIDGED_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db.h"
+#include "metrics.h"
+
+typedef struct sweep_workers sweep_workers;
+
+typedef struct ridged_config {
+    char host[256];
+    int port;
+    const char *db;      /* libpq conninfo */
+    const char *web_dir; /* static files served at / */
+    int http_threads;    /* libmicrohttpd thread pool */
+    int workers;         /* sweep worker threads */
+    int omp_threads;     /* OpenMP threads per sweep worker */
+    int lease_s;         /* chunk lease length */
+    int max_attempts;    /* a chunk claimed this often fails its sweep */
+    bool require_auth;   /* writes need a token even on loopback */
+    bool loopback;       /* listening on a loopback address only */
+    size_t max_body;     /* request body cap, bytes */
+    int conn_timeout_s;
+    int conn_limit;
+    int per_ip_limit;
+    char replica[128]; /* this process's name in provenance and leases */
+} ridged_config;
+
+typedef struct ridged {
+    ridged_config cfg;
+    db_pool *pool;
+    metrics m;
+    sweep_workers *sw;
+    atomic_bool stopping;
+} ridged;
+
+#endif

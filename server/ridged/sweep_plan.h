@@ -1,0 +1,63 @@
+/* sweep_plan.h: a sweep's axes compiled against its base spec.
+ *
+ * A sweep is the cartesian product of its axes applied to the base spec,
+ * point i taking digit i_k of axis k in mixed radix (last axis fastest).
+ * The plan parses the base once with codec_spec_parse, compiles each axis
+ * path with the codec's typed setters, and validates every value up front,
+ * so evaluating a point touches no JSON: copy the base, set one typed field
+ * per axis, check, evaluate. Axes whose values are objects fall back to the
+ * JSON path (codec_spec_set_path + codec_spec_parse per point). */
+#ifndef RIDGED_SWEEP_PLAN_H
+#define RIDGED_SWEEP_PLAN_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "jsonw.h"
+#include "sbuf.h"
+#include "spec.h"
+
+#define PLAN_MAX_AXES 8
+
+typedef struct plan_axis {
+    char path[128];
+    codec_axis ax;
+    int64_t n;
+    bool is_range, log;
+    double start, stop;
+    const cJSON **vals; /* n values (lists), pointing into the plan's axes JSON */
+    bool json_only;     /* some value is an object or array: JSON path per point */
+} plan_axis;
+
+typedef struct sweep_plan {
+    int naxes;
+    plan_axis axes[PLAN_MAX_AXES];
+    int64_t total;
+    rg_spec base;
+    cJSON *base_json; /* owned copies */
+    cJSON *axes_json;
+    bool slow; /* some axis is json_only */
+} sweep_plan;
+
+/* Builds a plan from the base spec and axes JSON (copied; the caller keeps
+ * its own). With `validate`, every value is checked with the typed setters.
+ * Returns 0 and *out (free with plan_free), or a negative status with `err`
+ * naming the field ("base.model.d_model", "axes[1].values[3]", "axes[0].range").
+ * `max_points` caps the product of the axis lengths. */
+int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool validate, sweep_plan **out,
+               rg_err *err);
+void plan_free(sweep_plan *p);
+
+/* The value of step j of a range axis (exact at both ends). */
+double plan_range_value(const plan_axis *a, int64_t j);
+/* The spec of point `index` into `out`. Returns 0 or a negative status (the
+ * point is infeasible or invalid: stored as its status). Thread-safe. */
+int plan_point_spec(const sweep_plan *p, int64_t index, rg_spec *out, rg_err *err);
+/* Writes {"<path>": value, ...} for point `index`. */
+void plan_write_params(const sweep_plan *p, int64_t index, jw *w);
+/* Writes the params as CSV cells (each preceded by a comma). */
+void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b);
+
+#endif
