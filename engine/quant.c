@@ -234,6 +234,7 @@ typedef struct ctx {
     cvt wide; /* asymmetric groups: round to integers without clamping */
     cvt e4m3; /* NVFP4 block scales: RNE, saturating */
     float tensor_scale;
+    bool elems; /* write the scaled elements, not multiplied back by their scale */
 } ctx;
 
 static void fill_nan(float *out, int64_t n) {
@@ -254,6 +255,14 @@ static uint32_t amax_bits(const float *in, int64_t n, int *nonfinite) {
     return m;
 }
 
+/* Elements mode: recover the stored element from value = element * d by
+ * dividing and rounding again (exact: the quotient is within an ulp of the
+ * element, which is on the element grid). */
+static void unscale(const ctx *x, float *v, int64_t n, float d) {
+    for (int64_t i = 0; i < n; i++)
+        v[i] = rg_fpconv_ref(v[i] / d, &x->main.e, RG_ROUND_RNE, true, 0);
+}
+
 static void do_mx(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
     const int64_t B = x->q->block;
     for (int64_t b = 0; b < n; b += B) {
@@ -265,7 +274,8 @@ static void do_mx(const ctx *x, const float *in, float *out, int64_t n, uint64_t
             continue;
         }
         int s = x->be->mx_scale(u2f(am), am, &x->q->elem, x->q->smode);
-        x->be->run(&x->main, in + b, out + b, len, pow2f(-s), pow2f(s), 0, idx0 + (uint64_t)b);
+        x->be->run(&x->main, in + b, out + b, len, pow2f(-s), x->elems ? 1.0f : pow2f(s), 0,
+                   idx0 + (uint64_t)b);
     }
 }
 
@@ -286,6 +296,8 @@ static void do_nvfp4(const ctx *x, const float *in, float *out, int64_t n, uint6
         sb = x->be->scalar(&x->e4m3, sb);
         float d = ts * sb;
         x->be->run(&x->main, in + b, out + b, len, 1.0f, d, 1, idx0 + (uint64_t)b);
+        if (x->elems)
+            unscale(x, out + b, len, d);
     }
 }
 
@@ -303,6 +315,8 @@ static void do_group_sym(const ctx *x, const float *in, float *out, int64_t n, u
         }
         float s = to_f16(am / x->main.maxval);
         x->be->run(&x->main, in + b, out + b, len, 1.0f, s > 0.0f ? s : 1.0f, 1, idx0 + (uint64_t)b);
+        if (x->elems)
+            unscale(x, out + b, len, s > 0.0f ? s : 1.0f);
     }
 }
 
@@ -354,11 +368,15 @@ static void do_plain(const ctx *x, const float *in, float *out, int64_t n, uint6
             float am = u2f(amax_bits(in + b, len, &bad));
             float s = am / x->main.maxval;
             x->be->run(&x->main, in + b, out + b, len, 1.0f, s > 0.0f ? s : 1.0f, 1, idx0 + (uint64_t)b);
+            if (x->elems)
+                unscale(x, out + b, len, s > 0.0f ? s : 1.0f);
         }
         return;
     }
     float s = q->tscale == RG_TSCALE_TENSOR ? x->tensor_scale : 1.0f;
     x->be->run(&x->main, in, out, n, 1.0f, s, q->tscale == RG_TSCALE_TENSOR, idx0);
+    if (x->elems && s != 1.0f)
+        unscale(x, out, n, s);
 }
 
 static void process(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
@@ -477,6 +495,38 @@ int rg_quant_qdq_ref(const rg_quant *q, const float *in, float *out, int64_t n, 
         x.tensor_scale = tensor_scale_of(q, f2u(am));
     }
     process(&x, in, out, n, (uint64_t)offset);
+    return 0;
+}
+
+int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n, int nthreads) {
+    if (!q || n < 0 || (n > 0 && (!in || !out)))
+        return RG_EINVAL;
+    if (q->fmt.scaling == RG_SCALE_GROUP_ASYM)
+        return RG_EUNSUPPORTED;
+    ctx x;
+    int rc = ctx_init(&x, q, &backend_fast);
+    if (rc < 0)
+        return rc;
+    x.elems = true;
+    if (rg_quant_needs_whole(q)) {
+        uint32_t am = 0;
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
+            a = a >= 0x7F800000u ? 0u : a;
+            am = a > am ? a : am;
+        }
+        x.tensor_scale = tensor_scale_of(q, am);
+    }
+    int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
+    int64_t unit = rg_quant_chunk_align(q);
+    unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
+#pragma omp parallel num_threads(nth)
+    {
+        int64_t lo, hi;
+        split(n, unit, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
+        if (hi > lo)
+            process(&x, in + lo, out + lo, hi - lo, 0);
+    }
     return 0;
 }
 

@@ -81,6 +81,11 @@ int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int6
 /* The serial scalar reference of rg_quant_qdq. */
 int rg_quant_qdq_ref(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset);
 
+/* The stored elements (before multiplying by their scales), e.g. to measure
+ * the entropy of their codes: out[i] is a value of q's element format.
+ * RG_EUNSUPPORTED for asymmetric groups (their codes are offset integers). */
+int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n, int nthreads);
+
 /* Element-wise fast conversion (no scaling), for tests and callers that
  * scale themselves: out[i] = round(in[i]) in q's element format. */
 void rg_quant_elem(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset);
