@@ -622,11 +622,9 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_ANY:
             continue;
         case CF_OBJ:
-            if (parent < 0 && f->preset_kind && strcmp(f->preset_kind, "systems") == 0 && !s->has_system) {
-                jw_key(w, codec_field_key(i));
-                jw_null(w);
+            /* No system: the key is left out, so canonical text parses back. */
+            if (parent < 0 && f->preset_kind && strcmp(f->preset_kind, "systems") == 0 && !s->has_system)
                 continue;
-            }
             jw_key(w, codec_field_key(i));
             write_canonical_obj(w, i, s);
             continue;

@@ -47,7 +47,11 @@ void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res);
 /* Write the canonical form of a parsed spec (every field resolved, presets
  * expanded, keys in a fixed order, numbers lossless) as one JSON value. Two
  * specs that evaluate identically have identical canonical text; its SHA-256
- * is the spec hash stored as provenance. */
+ * is the spec hash stored as provenance. Preset names, descriptions and the
+ * "quality" request are not part of it; derived fields (kv_heads, head_dim,
+ * expert_ffn_dim) are written resolved; every assumption value is included.
+ * The canonical text is itself a valid spec that parses back to the same
+ * canonical text. */
 void codec_spec_write_canonical(jw *w, const rg_spec *spec);
 
 /* Write every assumption the result used: [{name, value, unit, source,

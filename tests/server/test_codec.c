@@ -1,0 +1,442 @@
+/* test_codec.c: the JSON boundary: spec parsing with presets, defaults and
+ * overrides; every class of bad input refused with the field named;
+ * canonical form and its hash; sweep paths and typed axes; result, error
+ * and assumption output; parsing from many threads. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codec.h"
+#include "evaluate.h"
+#include "testutil.h"
+
+static int parse(const char *text, rg_spec *s, rg_err *e) {
+    memset(e, 0, sizeof *e);
+    return codec_spec_parse_text(text, strlen(text), s, e);
+}
+
+/* Expect a parse failure with this code and field. */
+#define BAD(text, code_, field_)                                                                             \
+    do {                                                                                                     \
+        rg_spec s_;                                                                                          \
+        rg_err e_;                                                                                           \
+        int rc_ = parse(text, &s_, &e_);                                                                     \
+        CHECK_MSG(rc_ == (code_), "%s: rc %d (%s: %s), expected %d", text, rc_, e_.field, e_.msg, (code_));  \
+        CHECK_STR(e_.field, field_);                                                                         \
+    } while (0)
+
+static char *canonical(const rg_spec *s) {
+    jw w;
+    jw_init(&w);
+    codec_spec_write_canonical(&w, s);
+    char *t = jw_take(&w, NULL);
+    jw_free(&w);
+    return t;
+}
+
+#define BASE                                                                                                 \
+    "\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":8,\"seq_len\":1024"
+
+static void test_good(void) {
+    rg_spec s;
+    rg_err e;
+    CHECK_EQ_INT(parse("{" BASE "}", &s, &e), 0);
+    /* Values from data/models/llama3-8b.json (HF config.json). */
+    CHECK_EQ_INT(s.model.layers, 32);
+    CHECK_EQ_INT(s.model.d_model, 4096);
+    CHECK_EQ_INT(s.model.kv_heads, 8);
+    CHECK_EQ_INT(s.model.vocab, 128256);
+    CHECK(s.model.ffn_gated);
+    CHECK_STR(s.model.name, "llama3-8b");
+    CHECK_STR(s.hw.name, "h100-sxm");
+    CHECK_REL(s.hw.matrix_flops[RG_MATH_BF16], 989.4e12, 1e-15);
+    CHECK(s.hw.matrix_flops[RG_MATH_FP4] == 0); /* absent class */
+    CHECK(!s.has_system);
+    CHECK_EQ_INT(s.phase, RG_PHASE_DECODE);
+    /* Defaults from data/defaults.json. */
+    CHECK_EQ_INT(s.numerics.weights, rg_format_find("bf16"));
+    CHECK_EQ_INT(s.numerics.master, rg_format_find("fp32"));
+    CHECK_EQ_INT(s.numerics.optimizer, rg_format_find("fp32"));
+    CHECK_EQ_INT(s.par.tp, 1);
+    CHECK_EQ_INT(s.par.microbatch, 1);
+    CHECK_EQ_INT(s.par.recompute, RG_RECOMPUTE_NONE);
+    for (int i = 0; i < RG_A_COUNT; i++)
+        CHECK(s.assumptions.set[i]);
+
+    /* Preset with overrides, wrapped numbers, assumptions and numerics. */
+    const char *t =
+        "{\"model\":{\"preset\":\"llama3-70b\",\"layers\":40},"
+        "\"hardware\":{\"mem_bw\":{\"value\":5e12,\"unit\":\"B/s\",\"source\":\"what-if\"},"
+        "\"preset\":\"h100-sxm\",\"matrix_flops\":{\"fp4\":4e15}},"
+        "\"system\":\"dgx-h100\",\"phase\":\"train\",\"batch\":{\"value\":64},\"seq_len\":4096,"
+        "\"numerics\":{\"weights\":\"mxfp8_e4m3\",\"math\":\"fp8_e4m3\"},"
+        "\"parallelism\":{\"tp\":8,\"recompute\":\"selective\",\"zero\":1,\"sequence_parallel\":true},"
+        "\"assumptions\":{\"matmul_efficiency\":0.5},\"quality\":{\"anything\":[1,2]}}";
+    CHECK_EQ_INT(parse(t, &s, &e), 0);
+    CHECK_EQ_INT(s.model.layers, 40);
+    CHECK_EQ_INT(s.model.d_model, 8192);
+    CHECK_REL(s.hw.mem_bw, 5e12, 0);
+    CHECK_REL(s.hw.mem_bytes, 80e9, 0);
+    CHECK_REL(s.hw.matrix_flops[RG_MATH_FP4], 4e15, 0);
+    CHECK(s.has_system);
+    CHECK_EQ_INT(s.system.domain_chips, 8);
+    CHECK_EQ_INT(s.batch, 64);
+    CHECK_EQ_INT(s.numerics.weights, rg_format_find("mxfp8_e4m3"));
+    CHECK_EQ_INT(s.numerics.activations, rg_format_find("bf16"));
+    CHECK_EQ_INT(s.par.tp, 8);
+    CHECK_EQ_INT(s.par.zero, 1);
+    CHECK(s.par.sequence_parallel);
+    CHECK_EQ_INT(s.par.recompute, RG_RECOMPUTE_SELECTIVE);
+    CHECK_REL(s.assumptions.v[RG_A_MATMUL_EFF], 0.5, 0);
+
+    /* A full model object (MoE, MLA) without a preset. */
+    t = "{\"model\":{\"layers\":4,\"d_model\":256,\"heads\":4,\"ffn_dim\":512,\"vocab\":1000,"
+        "\"moe\":{\"experts\":8,\"top_k\":2},\"mla\":{\"kv_lora_rank\":64,\"qk_nope_head_dim\":32,"
+        "\"qk_rope_head_dim\":16,\"v_head_dim\":32}},\"hardware\":\"b200\",\"phase\":\"prefill\","
+        "\"batch\":1,\"seq_len\":128}";
+    CHECK_EQ_INT(parse(t, &s, &e), 0);
+    CHECK(s.model.mla.enabled);
+    CHECK_EQ_INT(s.model.moe.experts, 8);
+    CHECK_EQ_INT(s.model.kv_heads, 0);       /* derived by the engine */
+    CHECK_EQ_INT(s.model.norm, RG_NORM_RMS); /* default */
+}
+
+static void test_bad(void) {
+    BAD("{" BASE ",\"batch\":8}", RG_EPARSE, "batch"); /* duplicate key */
+    BAD("{" BASE "} x", RG_EPARSE, "");                /* trailing garbage */
+    BAD("{" BASE, RG_EPARSE, "");
+    BAD("[1,2]", RG_ETYPE, "");
+    BAD("{\"model\":{\"preset\":\"llama3-8b\",\"dmodel\":5},\"hardware\":\"h100-sxm\",\"phase\":\"decode\","
+        "\"batch\":8,\"seq_len\":1}",
+        RG_EUNKNOWN, "model.dmodel");
+    BAD("{\"model\":{\"preset\":\"llama3-8b\",\"d_model\":-5},\"hardware\":\"h100-sxm\",\"phase\":\"decode\","
+        "\"batch\":8,\"seq_len\":1}",
+        RG_ERANGE, "model.d_model");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":-1,\"seq_len\":1}",
+        RG_ERANGE, "batch");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":\"8\",\"seq_len\":"
+        "1}",
+        RG_ETYPE, "batch");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1.5,\"seq_len\":"
+        "1}",
+        RG_ETYPE, "batch");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1e300,\"seq_len\":"
+        "1}",
+        RG_ERANGE, "batch");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1e999,\"seq_len\":"
+        "1}",
+        RG_ERANGE, "batch"); /* parses as Inf */
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":3000000000,"
+        "\"seq_len\":1}",
+        RG_ERANGE, "batch"); /* would saturate cJSON's valueint */
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":NaN,\"seq_len\":"
+        "1}",
+        RG_EPARSE, "");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"batch\":1,\"seq_len\":1}",
+        RG_EUNKNOWN, "phase");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"seq_len\":1}", RG_EMISSING,
+        "batch");
+    BAD("{\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}", RG_EMISSING, "model");
+    BAD("{\"model\":\"llama9\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_EUNKNOWN, "model.preset");
+    BAD("{\"model\":{\"layers\":2,\"d_model\":64,\"heads\":4,\"ffn_dim\":128},\"hardware\":\"h100-sxm\","
+        "\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_EMISSING, "model.vocab");
+    BAD("{\"model\":{\"preset\":\"llama3-8b\",\"kv_heads\":5},\"hardware\":\"h100-sxm\",\"phase\":\"decode\","
+        "\"batch\":1,\"seq_len\":1}",
+        RG_ERANGE, "model.kv_heads");
+    BAD("{" BASE ",\"numerics\":{\"weights\":\"fp7\"}}", RG_EUNKNOWN, "numerics.weights");
+    BAD("{" BASE ",\"numerics\":{\"weights\":8}}", RG_ETYPE, "numerics.weights");
+    BAD("{" BASE ",\"parallelism\":{\"zero\":4}}", RG_ERANGE, "parallelism.zero");
+    BAD("{" BASE ",\"parallelism\":{\"recompute\":true}}", RG_ETYPE, "parallelism.recompute");
+    BAD("{" BASE ",\"parallelism\":{\"sequence_parallel\":1}}", RG_ETYPE, "parallelism.sequence_parallel");
+    BAD("{" BASE ",\"parallelism\":5}", RG_ETYPE, "parallelism");
+    BAD("{" BASE ",\"assumptions\":{\"matmul_eff\":0.5}}", RG_EUNKNOWN, "assumptions.matmul_eff");
+    BAD("{" BASE ",\"assumptions\":{\"matmul_efficiency\":\"high\"}}", RG_ETYPE,
+        "assumptions.matmul_efficiency");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":{\"preset\":\"h100-sxm\",\"mem_bw\":{\"value\":5,\"unit\":"
+        "\"TB/s\"}},"
+        "\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_EINVAL, "hardware.mem_bw.unit");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":{\"preset\":\"h100-sxm\",\"mem_bw\":{\"unit\":\"B/s\"}},"
+        "\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_ETYPE, "hardware.mem_bw");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":{\"preset\":\"h100-sxm\",\"mem_bw\":{\"value\":1,\"colour\":"
+        "\"red\"}},"
+        "\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_EUNKNOWN, "hardware.mem_bw.colour");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":{\"preset\":\"h100-sxm\",\"preset\":\"h200\"},"
+        "\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_EPARSE, "hardware.preset");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":{\"preset\":\"h100-sxm\",\"matrix_flops\":{\"fp5\":1}},"
+        "\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_EUNKNOWN, "hardware.matrix_flops.fp5");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"system\":\"dgx-h100\",\"phase\":\"train\","
+        "\"batch\":8,\"seq_len\":1024,\"parallelism\":{\"tp\":3}}",
+        RG_EINVAL, "parallelism.tp");                      /* rg_spec_validate: heads % tp */
+    BAD("{\"model\":{\"preset\":\"llama3-8b\",\"name\":\"" /* name too long */
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},"
+        "\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}",
+        RG_ERANGE, "model.name");
+    /* NUL inside the text */
+    rg_spec s;
+    rg_err e;
+    const char nul[] = "{\"batch\":1}\0{}";
+    CHECK_EQ_INT(codec_spec_parse_text(nul, sizeof nul - 1, &s, &e), RG_EPARSE);
+    /* Deep nesting is refused, not a crash. */
+    char *deep = malloc(20001);
+    if (deep) {
+        for (int i = 0; i < 10000; i++) {
+            deep[i] = '[';
+            deep[10000 + i] = ']';
+        }
+        deep[20000] = 0;
+        CHECK(parse(deep, &s, &e) != 0);
+        free(deep);
+    }
+}
+
+static void test_canonical(void) {
+    rg_spec a, b;
+    rg_err e;
+    char ha[65], hb[65];
+    /* The same design point written as preset names and as expanded objects
+     * (with a different name and an explicit-vs-derived field) hashes alike. */
+    CHECK_EQ_INT(parse("{" BASE "}", &a, &e), 0);
+    CHECK_EQ_INT(parse("{\"seq_len\":1024,\"batch\":8,\"phase\":\"decode\",\"model\":{\"layers\":32,"
+                       "\"d_model\":4096,\"heads\":32,\"kv_heads\":8,\"ffn_dim\":14336,\"vocab\":128256,"
+                       "\"ffn_gated\":true,\"name\":\"mine\"},\"hardware\":{\"preset\":\"h100-sxm\","
+                       "\"name\":\"x\"},\"numerics\":{\"master\":\"fp32\"}}",
+                       &b, &e),
+                 0);
+    CHECK_EQ_INT(codec_spec_sha256(&a, ha), 0);
+    CHECK_EQ_INT(codec_spec_sha256(&b, hb), 0);
+    CHECK_STR(ha, hb);
+    CHECK_EQ_INT(strlen(ha), 64);
+    b.batch = 9;
+    codec_spec_sha256(&b, hb);
+    CHECK(strcmp(ha, hb) != 0);
+    /* Canonical text parses back to the same canonical text. */
+    char *t1 = canonical(&a);
+    CHECK(t1 != NULL);
+    if (t1) {
+        rg_spec c;
+        int rc = parse(t1, &c, &e);
+        CHECK_MSG(rc == 0, "canonical re-parse: %s: %s", e.field, e.msg);
+        char *t2 = canonical(&c);
+        CHECK(t2 && strcmp(t1, t2) == 0);
+        CHECK(strstr(t1, "\"assumptions\":{") != NULL);
+        CHECK(strstr(t1, "\"fp4\"") == NULL); /* absent classes stay absent */
+        free(t2);
+        free(t1);
+    }
+    /* An assumption override changes the hash. */
+    CHECK_EQ_INT(parse("{" BASE ",\"assumptions\":{\"matmul_efficiency\":0.31}}", &b, &e), 0);
+    codec_spec_sha256(&b, hb);
+    CHECK(strcmp(ha, hb) != 0);
+}
+
+static void test_paths(void) {
+    rg_err e;
+    rg_spec s, t;
+    cJSON *j = cJSON_Parse("{" BASE "}");
+    cJSON *v = cJSON_CreateNumber(2048);
+    CHECK_EQ_INT(codec_spec_set_path(j, "model.d_model", v, &e), 0);
+    CHECK_EQ_INT(codec_spec_set_path(j, "batch", v, &e), 0);
+    CHECK_EQ_INT(codec_spec_set_path(j, "parallelism.microbatch", v, &e), 0);
+    cJSON *h = cJSON_CreateString("h200");
+    CHECK_EQ_INT(codec_spec_set_path(j, "hardware", h, &e), 0);
+    cJSON *f = cJSON_CreateNumber(0.42);
+    cJSON *bw = cJSON_CreateNumber(4.2e12);
+    CHECK_EQ_INT(codec_spec_set_path(j, "assumptions.matmul_efficiency", f, &e), 0);
+    CHECK_EQ_INT(codec_spec_set_path(j, "hardware.mem_bw", bw, &e), 0); /* preset name -> {"preset":...} */
+    CHECK_EQ_INT(codec_spec_set_path(j, "model.dmodel", v, &e), RG_EINVAL);
+    CHECK_STR(e.field, "model.dmodel");
+    CHECK_EQ_INT(codec_spec_set_path(j, "batch.x", v, &e), RG_EINVAL);
+    CHECK_EQ_INT(codec_spec_set_path(j, "assumptions.nope", v, &e), RG_EINVAL);
+    CHECK_EQ_INT(codec_spec_parse(j, &s, &e), 0);
+    CHECK_EQ_INT(s.model.d_model, 2048);
+    CHECK_EQ_INT(s.model.layers, 32);
+    CHECK_EQ_INT(s.batch, 2048);
+    CHECK_REL(s.hw.mem_bw, 4.2e12, 0);
+    CHECK_REL(s.hw.mem_bytes, 141e9, 0);
+    CHECK_REL(s.assumptions.v[RG_A_MATMUL_EFF], 0.42, 0);
+
+    /* The typed axes give the same spec as the JSON path. */
+    CHECK_EQ_INT(parse("{" BASE "}", &t, &e), 0);
+    codec_axis ax;
+    const char *num_paths[] = {"model.d_model", "batch", "parallelism.microbatch",
+                               "assumptions.matmul_efficiency"};
+    const double num_vals[] = {2048, 2048, 2048, 0.42};
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(codec_axis_compile(num_paths[i], &ax, &e), 0);
+        CHECK_EQ_INT(codec_axis_set(&ax, &t, num_vals[i], &e), 0);
+    }
+    CHECK_EQ_INT(codec_axis_compile("hardware", &ax, &e), 0);
+    CHECK_EQ_INT(codec_axis_set_str(&ax, &t, "h200", &e), 0);
+    CHECK_EQ_INT(codec_axis_compile("hardware.mem_bw", &ax, &e), 0);
+    CHECK_EQ_INT(codec_axis_set(&ax, &t, 4.2e12, &e), 0);
+    CHECK_EQ_INT(codec_spec_check(&t, &e), 0);
+    char h1[65], h2[65];
+    codec_spec_sha256(&s, h1);
+    codec_spec_sha256(&t, h2);
+    CHECK_STR(h1, h2);
+    /* Axis errors. */
+    CHECK_EQ_INT(codec_axis_compile("model.nope", &ax, &e), RG_EINVAL);
+    CHECK_EQ_INT(codec_axis_compile("batch", &ax, &e), 0);
+    CHECK_EQ_INT(codec_axis_set(&ax, &t, -1, &e), RG_ERANGE);
+    CHECK_EQ_INT(codec_axis_set(&ax, &t, 1.5, &e), RG_ETYPE);
+    CHECK_EQ_INT(codec_axis_compile("numerics.weights", &ax, &e), 0);
+    CHECK_EQ_INT(codec_axis_set_str(&ax, &t, "mxfp4", &e), 0);
+    CHECK_EQ_INT(t.numerics.weights, rg_format_find("mxfp4"));
+    CHECK_EQ_INT(codec_axis_set_str(&ax, &t, "fp7", &e), RG_EUNKNOWN);
+    CHECK_EQ_INT(codec_axis_set(&ax, &t, 1, &e), RG_ETYPE);
+    cJSON_Delete(j);
+    cJSON_Delete(v);
+    cJSON_Delete(h);
+    cJSON_Delete(f);
+    cJSON_Delete(bw);
+}
+
+static void test_output(void) {
+    rg_spec s;
+    rg_err e;
+    rg_result *r = malloc(sizeof *r);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    CHECK_EQ_INT(
+        parse("{\"model\":\"llama3-70b\",\"hardware\":\"h200\",\"system\":\"dgx-h100\",\"phase\":\"decode\","
+              "\"batch\":64,\"seq_len\":8192,\"parallelism\":{\"tp\":8},"
+              "\"assumptions\":{\"matmul_efficiency\":0.6}}",
+              &s, &e),
+        0);
+    CHECK_EQ_INT(rg_evaluate(&s, r, &e), 0);
+    jw w;
+    jw_init(&w);
+    codec_result_write(&w, &s, r);
+    char *text = jw_take(&w, NULL);
+    jw_free(&w);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    CHECK(j != NULL);
+    static const char *const keys[] = {"time_s",      "flops",
+                                       "hw_flops",    "bytes",
+                                       "mfu",         "tokens_per_s",
+                                       "params",      "active_params",
+                                       "memory",      "ops",
+                                       "breakdown",   "assumptions",
+                                       "spec_sha256", "engine_version",
+                                       "ridge_point", "latency_per_token_s"};
+    for (size_t i = 0; j && i < sizeof keys / sizeof keys[0]; i++)
+        CHECK_MSG(cJSON_GetObjectItemCaseSensitive(j, keys[i]) != NULL, "missing %s", keys[i]);
+    static const char *const mem_keys[] = {"per_device_bytes",  "weights_bytes", "kv_cache_bytes",
+                                           "activations_bytes", "grads_bytes",   "optimizer_bytes",
+                                           "capacity_bytes",    "fits",          "shortfall_bytes"};
+    const cJSON *mem = cJSON_GetObjectItemCaseSensitive(j, "memory");
+    for (size_t i = 0; mem && i < sizeof mem_keys / sizeof mem_keys[0]; i++)
+        CHECK_MSG(cJSON_GetObjectItemCaseSensitive(mem, mem_keys[i]) != NULL, "missing memory.%s",
+                  mem_keys[i]);
+    const cJSON *ops = cJSON_GetObjectItemCaseSensitive(j, "ops");
+    CHECK(cJSON_GetArraySize(ops) == r->n_ops && r->n_ops > 0);
+    const cJSON *op0 = cJSON_GetArrayItem(ops, 0);
+    static const char *const op_keys[] = {"name",  "pass",      "format",    "math",     "count",  "flops",
+                                          "bytes", "intensity", "compute_s", "memory_s", "time_s", "bound"};
+    for (size_t i = 0; op0 && i < sizeof op_keys / sizeof op_keys[0]; i++)
+        CHECK_MSG(cJSON_GetObjectItemCaseSensitive(op0, op_keys[i]) != NULL, "missing ops[0].%s", op_keys[i]);
+    const cJSON *bd = cJSON_GetObjectItemCaseSensitive(j, "breakdown");
+    const cJSON *ar =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(bd, "comm"), "all_reduce");
+    CHECK(cJSON_GetObjectItemCaseSensitive(ar, "exposed_s") != NULL);
+    /* Lossless numbers: time_s reads back bit-exact. */
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(j, "time_s");
+    CHECK(ts && ts->valuedouble == r->time_s);
+    /* The overridden assumption is listed and flagged (if the result used it). */
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(j, "assumptions"), *it;
+    int listed = 0;
+    cJSON_ArrayForEach(it, as) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+        CHECK(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "source")));
+        CHECK(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "confidence")));
+        if (n && strcmp(n->valuestring, "matmul_efficiency") == 0) {
+            listed = 1;
+            CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "overridden")));
+            CHECK(cJSON_GetObjectItemCaseSensitive(it, "value")->valuedouble == 0.6);
+        } else {
+            CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "overridden")));
+        }
+    }
+    CHECK(listed == r->used[RG_A_MATMUL_EFF]);
+    cJSON_Delete(j);
+    free(text);
+
+    /* Error object. */
+    rg_err bad;
+    rg_err_set(&bad, RG_ERANGE, "model.d_model", "must be >= 1 (got -5)");
+    jw_init(&w);
+    codec_error_write(&w, &bad);
+    text = jw_take(&w, NULL);
+    jw_free(&w);
+    CHECK(text && strstr(text, "\"field\":\"model.d_model\"") && strstr(text, "\"status\":400") &&
+          strstr(text, "\"code\":\"RG_ERANGE\""));
+    free(text);
+    free(r);
+}
+
+/* Many threads parse (and so initialise the cache) at once. */
+static void *parse_thread(void *arg) {
+    char *hex = arg;
+    rg_spec s;
+    rg_err e;
+    for (int i = 0; i < 200; i++) {
+        if (parse("{" BASE ",\"system\":\"dgx-h100\"}", &s, &e) != 0) {
+            hex[0] = '!';
+            return NULL;
+        }
+    }
+    codec_spec_sha256(&s, hex);
+    return NULL;
+}
+
+static void test_threads(void) {
+    pthread_t th[4];
+    char hex[4][65];
+    memset(hex, 0, sizeof hex);
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_create(&th[i], NULL, parse_thread, hex[i]) == 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 1; i < 4; i++)
+        CHECK_STR(hex[i], hex[0]);
+    CHECK(hex[0][0] != '!');
+}
+
+/* Parse cost per spec (reported, loosely bounded: ASan builds are slow). */
+static void test_speed(void) {
+    const char *t = "{\"model\":\"llama3-70b\",\"hardware\":{\"preset\":\"h100-sxm\",\"mem_bw\":4e12},"
+                    "\"system\":\"dgx-h100\",\"phase\":\"train\",\"batch\":512,\"seq_len\":4096,"
+                    "\"parallelism\":{\"tp\":8,\"pp\":4,\"dp\":16,\"microbatch\":1}}";
+    rg_spec s;
+    rg_err e;
+    struct timespec a, b;
+    int n = 20000, ok = 1;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < n; i++)
+        ok &= parse(t, &s, &e) == 0;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n;
+    printf("codec_spec_parse_text: %.2f us per spec\n", us);
+    CHECK(ok);
+    CHECK(us < 500);
+}
+
+int main(void) {
+    test_good();
+    test_bad();
+    test_canonical();
+    test_paths();
+    test_output();
+    test_threads();
+    test_speed();
+    return tu_status("test_codec");
+}

@@ -1,0 +1,148 @@
+/* test_presets.c: every preset in data/ parses through the codec, carries a
+ * source beside every number, and each model's parameter count (computed by
+ * engine/model.h from the preset's shape) matches the published figure. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "model.h"
+#include "testutil.h"
+
+/* Every number in a preset file must be the "value" of an object that also
+ * has a non-empty "source" string. Returns the count of bare numbers. */
+static int bare_numbers(const cJSON *v, const char *path) {
+    int bad = 0;
+    const cJSON *it;
+    if (cJSON_IsNumber(v)) {
+        fprintf(stderr, "%s: number without a source\n", path);
+        return 1;
+    }
+    if (cJSON_IsObject(v)) {
+        const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
+        if (val && !cJSON_IsObject(val)) {
+            const cJSON *src = cJSON_GetObjectItemCaseSensitive(v, "source");
+            if (cJSON_IsNumber(val) && !(cJSON_IsString(src) && strlen(src->valuestring) > 10)) {
+                fprintf(stderr, "%s: value without a source\n", path);
+                return 1;
+            }
+            return 0;
+        }
+    }
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        cJSON_ArrayForEach(it, v) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s.%s", path, it->string ? it->string : "[]");
+            bad += bare_numbers(it, sub);
+        }
+    }
+    return bad;
+}
+
+typedef struct published {
+    const char *name;
+    double total, active; /* parameters; active 0 = same as total */
+    double rel;           /* tolerance */
+} published;
+
+/* Published parameter counts:
+ *  gpt3-175b   175B: Brown et al. 2020, Table 2.1 ("175.0B")
+ *  llama2-70b  68.98B: Hugging Face model card of meta-llama/Llama-2-70b-hf (safetensors total)
+ *  llama3-8b   8.03B: Hugging Face meta-llama/Meta-Llama-3-8B (safetensors total 8,030,261,248)
+ *  llama3-70b  70.55B: Hugging Face meta-llama/Meta-Llama-3-70B (safetensors total 70,553,706,496)
+ *  llama3-405b 405.8B: Hugging Face meta-llama/Llama-3.1-405B (safetensors total)
+ *  mixtral     46.7B total, 12.9B active: Jiang et al. 2024, "Mixtral of Experts", section 2
+ *  deepseek-v3 671B total, 37B active: DeepSeek-V3 Technical Report 2024, abstract (without the
+ *              14B multi-token-prediction module) */
+static const published models[] = {
+    {"gpt3-175b", 175.0e9, 0, 0.005},    {"llama2-70b", 68.98e9, 0, 0.001},
+    {"llama3-8b", 8.03e9, 0, 0.001},     {"llama3-70b", 70.55e9, 0, 0.001},
+    {"llama3-405b", 405.8e9, 0, 0.001},  {"mixtral-8x7b", 46.7e9, 12.9e9, 0.002},
+    {"deepseek-v3", 671e9, 37e9, 0.016},
+};
+
+static const char *const hardware[] = {"a100-sxm-80gb", "h100-sxm", "h200", "b200", "mi300x", "tpu-v5p"};
+static const char *const systems[] = {"dgx-a100", "dgx-h100", "gb200-nvl72", "tpu-v5p"};
+
+static void check_preset(const char *kind, const char *name, const char *key, rg_spec *out) {
+    rg_err e = {0};
+    cJSON *p = codec_preset_get(kind, name, &e);
+    CHECK_MSG(p != NULL, "%s/%s: %s", kind, name, e.msg);
+    if (!p)
+        return;
+    CHECK_MSG(bare_numbers(p, name) == 0, "%s/%s has numbers without a source", kind, name);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(p, "description");
+    CHECK(cJSON_IsString(d) && strlen(d->valuestring) > 10);
+    cJSON_Delete(p);
+    /* And it resolves in a spec. */
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"model\":\"%s\",\"hardware\":\"%s\",\"phase\":\"decode\",\"batch\":1,"
+             "\"seq_len\":16%s%s%s}",
+             strcmp(key, "model") == 0 ? name : "llama3-8b", strcmp(key, "hardware") == 0 ? name : "h100-sxm",
+             strcmp(key, "system") == 0 ? ",\"system\":\"" : "", strcmp(key, "system") == 0 ? name : "",
+             strcmp(key, "system") == 0 ? "\"" : "");
+    int rc = codec_spec_parse_text(text, strlen(text), out, &e);
+    CHECK_MSG(rc == 0, "%s: %s: %s", name, e.field, e.msg);
+}
+
+int main(void) {
+    rg_spec s;
+    rg_err e = {0};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        check_preset("models", models[i].name, "model", &s);
+        CHECK_STR(s.model.name, models[i].name);
+        double total = 0, active = 0;
+        rg_model_params(&s.model, &total, &active);
+        CHECK_REL(total, models[i].total, models[i].rel);
+        CHECK_REL(active, models[i].active > 0 ? models[i].active : models[i].total, models[i].rel);
+        printf("%-12s total %.4gB active %.4gB\n", models[i].name, total / 1e9, active / 1e9);
+    }
+    for (size_t i = 0; i < sizeof hardware / sizeof hardware[0]; i++) {
+        check_preset("hardware", hardware[i], "hardware", &s);
+        CHECK_STR(s.hw.name, hardware[i]);
+        CHECK(s.hw.matrix_flops[RG_MATH_BF16] > 1e14); /* every chip has bf16 */
+        CHECK(s.hw.mem_bw > 1e12 && s.hw.mem_bytes > 1e10 && s.hw.vector_flops > 1e12);
+        /* dense bf16 is at most the fp8 rate where the chip has fp8 */
+        if (s.hw.matrix_flops[RG_MATH_FP8] > 0)
+            CHECK(s.hw.matrix_flops[RG_MATH_FP8] >= s.hw.matrix_flops[RG_MATH_BF16]);
+    }
+    /* Known datasheet figures (dense), spot-checked. */
+    check_preset("hardware", "h100-sxm", "hardware", &s);
+    CHECK_REL(s.hw.matrix_flops[RG_MATH_BF16], 989.4e12, 1e-12); /* H100 whitepaper, dense BF16 */
+    CHECK_REL(s.hw.mem_bw, 3.35e12, 1e-12);                      /* H100 SXM datasheet */
+    CHECK(s.hw.matrix_flops[RG_MATH_FP4] == 0);                  /* Hopper has no fp4: absent */
+    check_preset("hardware", "a100-sxm-80gb", "hardware", &s);
+    CHECK_REL(s.hw.matrix_flops[RG_MATH_BF16], 312e12, 1e-12); /* A100 datasheet */
+    CHECK(s.hw.matrix_flops[RG_MATH_FP8] == 0);
+    for (size_t i = 0; i < sizeof systems / sizeof systems[0]; i++) {
+        check_preset("systems", systems[i], "system", &s);
+        CHECK_STR(s.system.name, systems[i]);
+        CHECK(s.has_system);
+        CHECK(s.system.domain_chips >= 8 && s.system.scaleup_bw > s.system.scaleout_bw);
+    }
+    /* Unknown presets. */
+    CHECK(codec_preset_get("models", "llama9", &e) == NULL);
+    CHECK_EQ_INT(e.code, RG_ENOTFOUND);
+    CHECK(codec_preset_get("shoes", "h100-sxm", &e) == NULL);
+    /* The listing holds every preset and the defaults with their reasons. */
+    jw w;
+    jw_init(&w);
+    codec_presets_write(&w);
+    char *text = jw_take(&w, NULL);
+    jw_free(&w);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    CHECK(j != NULL);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "models")),
+                 sizeof models / sizeof models[0]);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "hardware")),
+                 sizeof hardware / sizeof hardware[0]);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "systems")),
+                 sizeof systems / sizeof systems[0]);
+    const cJSON *dn = cJSON_GetObjectItemCaseSensitive(j, "defaults");
+    const cJSON *wts =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(dn, "numerics"), "weights");
+    CHECK(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(wts, "reason")));
+    cJSON_Delete(j);
+    free(text);
+    return tu_status("test_presets");
+}
