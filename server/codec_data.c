@@ -23,6 +23,7 @@ static int field_parent[128];
 static const char *field_key[128];
 static rg_spec default_spec;
 static const cJSON *defaults_json;
+static const cJSON *assumptions_json; /* kept: ameta points into it */
 static codec_preset presets[PRESETS_MAX];
 static int npresets;
 static codec_assumption_meta ameta[RG_A_COUNT];
@@ -113,6 +114,7 @@ static int load_assumptions(rg_err *err) {
     cJSON *j = parse_file(f, err);
     if (!j)
         return RG_EINTERNAL;
+    assumptions_json = j;
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "assumptions");
     const cJSON *it;
     if (!cJSON_IsArray(arr))
@@ -227,7 +229,7 @@ const cJSON *codec_defaults_json(void) { return defaults_json; }
 int codec_preset_count(void) { return npresets; }
 const codec_preset *codec_preset_at(int i) { return i >= 0 && i < npresets ? &presets[i] : NULL; }
 const codec_assumption_meta *codec_assumption_meta_get(int id) {
-    return id >= 0 && id < RG_A_COUNT ? &ameta[id] : NULL;
+    return assumptions_json && id >= 0 && id < RG_A_COUNT ? &ameta[id] : NULL;
 }
 
 const codec_preset *codec_preset_find(const char *kind, const char *name) {
