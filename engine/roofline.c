@@ -52,7 +52,9 @@ void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes,
     busy = c > m ? c : m;
     *compute_s = c;
     *memory_s = m;
-    *time_s = busy + r->overhead;
+    /* kernels are dispatched asynchronously: a kernel shorter than the
+     * per-kernel host/launch overhead waits for the next launch */
+    *time_s = busy > r->overhead ? busy : r->overhead;
     *bound = r->overhead > busy ? RG_BOUND_LATENCY : (c >= m ? RG_BOUND_COMPUTE : RG_BOUND_MEMORY);
 }
 
@@ -68,11 +70,12 @@ double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matm
     if (count <= 0.0)
         return 0.0;
     rg_roofline_time(r, matmul, flops, bytes, gemms, &c, &m, &t, &bound);
-    if (c >= m)
+    if (bound == RG_BOUND_LATENCY)
+        r->overhead_s += count * t;
+    else if (bound == RG_BOUND_COMPUTE)
         r->compute_s += count * c;
     else
         r->memory_s += count * m;
-    r->overhead_s += count * r->overhead;
     r->flops_hw += count * flops;
     if (matmul && pass != RG_PASS_RECOMPUTE)
         r->flops_model += count * flops;

@@ -3,7 +3,11 @@
  * rg_roof holds the device's effective rates and accumulates the step: each
  * op gets FLOPs and bytes per run, compute time = FLOPs / (peak x
  * efficiency), memory time = bytes / (bandwidth x efficiency), time =
- * max(compute, memory) + a per-kernel overhead, and the bound it hits. The
+ * max(compute, memory, per-kernel overhead), and the bound it hits (latency
+ * when the overhead wins: the kernel finishes before the host has issued the
+ * next one). Measured on Megatron-DeepSpeed this per-kernel maximum fits far
+ * better than either adding the overhead or overlapping host and device over
+ * a whole step (ridge validate). The
  * transformer emitter walks one layer of each kind (attention, dense FFN, MoE
  * FFN) plus embedding, LM head and loss once, with `count` = runs per step, so
  * the cost does not grow with depth. No allocation, no formatting: op names
@@ -32,7 +36,7 @@ typedef struct rg_roof {
     double overhead; /* kernel_overhead, s per kernel */
     int math;        /* rg_math class of numerics.math */
     /* accumulated over the step, count-weighted, this device */
-    double compute_s, memory_s, overhead_s;
+    double compute_s, memory_s, overhead_s; /* op time by bound (overhead_s: latency-bound ops) */
     double flops_model, flops_hw, bytes;
     /* per-run FLOPs of one unit (one layer / one head pass) per category */
     int cat;

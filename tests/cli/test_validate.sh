@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# test_validate.sh: `ridge validate` against the 1,549 measured vTrain
+# Megatron-DeepSpeed iteration times (tests/reference/measured). Fails when
+# the overall MAPE regresses above the threshold (set just above what the
+# model achieves: 6.92 % overall, 6.73 % single-node, 9.35 % multi-node),
+# and checks the JSON report and the error paths.
+# Args: BUILD_DIR SRC_DIR
+set -euo pipefail
+build=$1
+src=$2
+ridge="$build/ridge"
+data="$src/tests/reference/measured"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "test_validate: $*" >&2; exit 1; }
+
+MAX_MAPE=7.2
+
+"$ridge" validate --data "$data" --max-mape "$MAX_MAPE" >"$tmp/out.txt" ||
+  fail "MAPE above $MAX_MAPE % (or the command failed): $(sed -n 4,6p "$tmp/out.txt")"
+grep -q "MAPE overall" "$tmp/out.txt" || fail "no MAPE line"
+grep -q "Largest gaps" "$tmp/out.txt" || fail "no gap listing"
+
+"$ridge" validate --data "$data" --json >"$tmp/out.json" || fail "--json failed"
+python3 - "$tmp/out.json" "$MAX_MAPE" <<'PY' || fail "JSON report check failed"
+import json, sys
+d = json.load(open(sys.argv[1]))
+lim = float(sys.argv[2])
+assert d["rows"] == 1549, d["rows"]
+assert d["evaluated"] == 1549 and d["failed"] == 0
+assert d["mape"] <= lim, d["mape"]
+assert d["mape_single_node"] <= 8.0, d["mape_single_node"]
+assert d["mape_multi_node"] <= 10.0, d["mape_multi_node"]
+rows = d["per_row"]
+assert len(rows) == 1549
+assert sum(r["set"] == "multi_node" for r in rows) == 109
+for r in rows:
+    e = (r["predicted_ms"] - r["measured_ms"]) / r["measured_ms"]
+    assert abs(e - r["error"]) < 1e-9
+mape = 100 * sum(abs(r["error"]) for r in rows) / len(rows)
+assert abs(mape - d["mape"]) < 1e-9
+assert len(d["analysis"]) >= 5 and all("trait" in a for a in d["analysis"])
+assert len(d["worst"]) > 0
+PY
+
+# a what-if override changes the answer; an unknown one is refused (exit 2)
+"$ridge" validate --data "$data" --json --set matmul_efficiency=0.5 >"$tmp/slow.json"
+python3 -c "import json,sys; a=json.load(open('$tmp/out.json')); b=json.load(open('$tmp/slow.json')); assert b['mean_signed_error'] > a['mean_signed_error']" ||
+  fail "--set did not change the prediction"
+set +e
+"$ridge" validate --data "$data" --set no_such_assumption=1 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "unknown assumption not refused with exit 2"
+"$ridge" validate --data "$tmp/nowhere" >/dev/null 2>"$tmp/err.txt"
+[ $? -eq 2 ] || fail "missing data dir not refused with exit 2"
+grep -q "cannot read" "$tmp/err.txt" || fail "missing data dir message"
+"$ridge" validate --data "$data" --max-mape 1 >/dev/null 2>&1
+[ $? -eq 3 ] || fail "--max-mape 1 should fail with exit 3"
+set -e
+echo "test_validate: ok ($(sed -n 4p "$tmp/out.txt" | tr -s ' '))"
