@@ -66,6 +66,15 @@ void codec_assumptions_write(jw *w, const rg_spec *spec, const uint8_t *used);
  * naming the path (also for paths that name no field). Used by sweeps. */
 int codec_spec_set_path(cJSON *spec, const char *path, const cJSON *value, rg_err *err);
 
+/* codec_result_write plus, when `quality` is given (a spec's "quality" value:
+ * true or an options object; NULL, null or false = none), a "quality" member
+ * with the emulated quality of the spec's weight, activation and KV formats
+ * (codec_quality_write in codec_numerics.h): the codesign link between a
+ * design point's cost and its accuracy. Nothing is written on failure.
+ * Returns 0 or a negative status with `err` naming "quality.<key>". */
+int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *quality,
+                               rg_err *err);
+
 /* Derived checks + rg_spec_validate on a typed spec (what codec_spec_parse
  * runs last). Call after changing a spec with the axis setters below. */
 int codec_spec_check(rg_spec *spec, rg_err *err);

@@ -3,9 +3,11 @@
  * Everything goes through the lossless writer (jsonw.h): no number is
  * printed by cJSON. Key names are the contract the CLI, the service and
  * the web UI read; they are only ever added to. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec_internal.h"
+#include "codec_numerics.h"
 
 static const char *const pass_names[] = {"fwd", "bwd", "recompute", "optimizer"};
 static const char *const bound_names[] = {"compute", "memory", "comm", "latency"};
@@ -121,7 +123,38 @@ static void write_op(jw *w, const rg_op *op) {
     jw_obj_end(w);
 }
 
+static void result_write(jw *w, const rg_spec *spec, const rg_result *res, const char *quality_json);
+
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
+    result_write(w, spec, res, NULL);
+}
+
+int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *quality,
+                               rg_err *err) {
+    jw q;
+    char *text = NULL;
+    int rc = 0;
+    if (!quality || cJSON_IsNull(quality) || cJSON_IsFalse(quality)) {
+        result_write(w, spec, res, NULL);
+        return 0;
+    }
+    jw_init(&q);
+    rc = codec_quality_write(&q, cJSON_IsTrue(quality) ? NULL : quality, &spec->numerics, err);
+    if (rc)
+        goto out;
+    text = jw_take(&q, NULL);
+    if (!text) {
+        rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
+        goto out;
+    }
+    result_write(w, spec, res, text);
+out:
+    free(text);
+    jw_free(&q);
+    return rc;
+}
+
+static void result_write(jw *w, const rg_spec *spec, const rg_result *res, const char *quality_json) {
     char sha[65];
     const rg_format *mf = rg_format_get(spec->numerics.math);
     int math = mf ? (int)mf->math : RG_MATH_BF16;
@@ -166,6 +199,10 @@ void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
     jw_kstr(w, "git_commit", codec_git_commit());
     if (codec_spec_sha256(spec, sha) == 0)
         jw_kstr(w, "spec_sha256", sha);
+    if (quality_json) {
+        jw_key(w, "quality");
+        jw_raw(w, quality_json);
+    }
     jw_obj_end(w);
 }
 

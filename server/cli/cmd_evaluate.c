@@ -114,7 +114,11 @@ int cmd_evaluate(int argc, char **argv) {
         status = fail(&e);
         goto out;
     }
-    codec_result_write(&w, &spec, res);
+    if (codec_result_write_quality(&w, &spec, res, cJSON_GetObjectItemCaseSensitive(json, "quality"), &e) !=
+        0) {
+        status = fail(&e);
+        goto out;
+    }
     status = emit(&w);
 out:
     jw_free(&w);
@@ -161,8 +165,17 @@ static const char *const bench_sharded =
     "\"batch\":1536,\"seq_len\":2048,\"chips\":1024,\"parallelism\":{\"tp\":8,\"pp\":8,\"dp\":16,"
     "\"microbatch\":1,\"interleave\":3,\"sequence_parallel\":true,\"recompute\":\"selective\",\"zero\":1}}";
 
-typedef enum { BENCH_EVAL = 0, BENCH_EVAL_NO_OPS, BENCH_PARSE, BENCH_FULL } bench_kind;
-static const char *const bench_names[] = {"evaluate", "evaluate_no_ops", "parse", "parse_evaluate_write"};
+typedef enum {
+    BENCH_EVAL = 0,
+    BENCH_EVAL_NO_OPS,
+    BENCH_PARSE,
+    BENCH_SHA,
+    BENCH_WRITE,
+    BENCH_FULL,
+    BENCH_COUNT
+} bench_kind;
+static const char *const bench_names[] = {"evaluate",    "evaluate_no_ops", "parse",
+                                          "spec_sha256", "result_write",    "parse_evaluate_write"};
 
 /* Run one measurement for about `seconds`; returns calls per second, or a
  * negative status. */
@@ -189,6 +202,20 @@ static double bench_run(bench_kind kind, const char *text, const rg_spec *spec, 
                 rc = codec_spec_parse_text(text, len, &s, e);
                 sink += (double)s.batch;
                 break;
+            case BENCH_SHA: {
+                char hex[65];
+                rc = codec_spec_sha256(spec, hex);
+                sink += hex[0];
+                break;
+            }
+            case BENCH_WRITE: {
+                jw w;
+                jw_init(&w);
+                codec_result_write(&w, spec, res);
+                sink += (double)w.len;
+                jw_free(&w);
+                break;
+            }
             case BENCH_FULL: {
                 jw w;
                 rc = codec_spec_parse_text(text, len, &s, e);
@@ -201,6 +228,8 @@ static double bench_run(bench_kind kind, const char *text, const rg_spec *spec, 
                 jw_free(&w);
                 break;
             }
+            case BENCH_COUNT:
+                break;
             }
             if (rc)
                 return rc;
@@ -279,7 +308,7 @@ int cmd_bench(int argc, char **argv) {
         jw_kstr(&w, "name", names[k]);
         jw_kint(&w, "chips", res->chips);
         jw_kint(&w, "ops", res->n_ops);
-        for (int b = 0; b < 4; b++) {
+        for (int b = 0; b < BENCH_COUNT; b++) {
             int64_t calls = 0;
             double elapsed = 0;
             if (bench_run((bench_kind)b, texts[k], &spec, res, seconds, &calls, &elapsed, &e) != 0) {

@@ -97,6 +97,26 @@ head -c 4096 "$RIDGE" > "$T/bin.json"
 grep -q "does-not-exist.json: cannot read" "$T/nf.err" || fail "missing file: message"
 "$RIDGE" evaluate 2> /dev/null; [ $? -eq 2 ] || fail "no argument: exit code"
 
+# 3b. The codesign link: "quality" adds the emulated quality of the formats.
+cat > "$T/q.json" <<'J'
+{"model": "llama3-8b", "hardware": "b200", "phase": "decode", "batch": 8, "seq_len": 2048,
+ "numerics": {"weights": "mxfp4", "kv_cache": "fp8_e4m3", "math": "fp8_e4m3"}, "quality": {"n": 4096}}
+J
+if "$RIDGE" evaluate "$T/q.json" > "$T/q.out"; then
+    # MXFP4 on heavy-tailed weights: well under bf16's 55 dB (FIELD-NOTES: ~19 dB on N(0,1)).
+    [ "$(json_get "$T/q.out" "5 < r['quality']['weights']['sqnr_db'] < 30")" = True ] || fail "quality: weights sqnr"
+    [ "$(json_get "$T/q.out" "r['quality']['kv_cache']['format']")" = fp8_e4m3 ] || fail "quality: kv format"
+    # quality does not change the design point's hash
+    sed 's/, "quality": {"n": 4096}//' "$T/q.json" > "$T/q2.json"
+    "$RIDGE" evaluate "$T/q2.json" > "$T/q2.out" || fail "quality: without"
+    [ "$(json_get "$T/q.out" "r['spec_sha256']")" = "$(json_get "$T/q2.out" "r['spec_sha256']")" ] ||
+        fail "quality changed the spec hash"
+    [ "$(json_get "$T/q2.out" "'quality' in r")" = False ] || fail "quality listed without being asked"
+else
+    fail "quality example exited $?"
+fi
+bad quality-opts "quality.n" "{$OK,\"batch\":1,\"quality\":{\"n\":-1}}"
+
 # 4. presets: every kind listed, with sources; one preset by name.
 "$RIDGE" presets > "$T/presets.out" || fail "presets exit"
 [ "$(json_get "$T/presets.out" "len(r['hardware']), len(r['models']), len(r['systems'])")" = "6 7 4" ] ||
