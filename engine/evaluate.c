@@ -227,12 +227,10 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
     int64_t nd = dm->dense_layers;
     p->dense_first = nd < p->layers_stage ? nd : p->layers_stage;
     p->moe_first = p->layers_stage - p->dense_first;
-    int64_t last_layers = L - (p->pp - 1) * p->layers_stage;
-    if (p->pp == 1 || last_layers < 1)
-        last_layers = p->layers_stage;
-    p->layers_stage = p->layers_stage > last_layers ? p->layers_stage : last_layers;
-    p->moe_last = dm->moe_layers < last_layers ? dm->moe_layers : last_layers;
-    p->dense_last = last_layers - p->moe_last;
+    /* Time is taken on the busiest stage: ceil(L/pp) layers, MoE layers
+     * first (they are the heavier kind), plus the LM head of the last stage. */
+    p->moe_last = dm->moe_layers < p->layers_stage ? dm->moe_layers : p->layers_stage;
+    p->dense_last = p->layers_stage - p->moe_last;
     double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
     p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
 }

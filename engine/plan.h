@@ -23,7 +23,7 @@ typedef struct rg_plan {
     double tokens_mb;               /* tokens of one micro-batch on one device: micro x seq / cp */
     int64_t layers_stage;           /* layers on the busiest stage */
     int64_t dense_first, moe_first; /* layers of each kind on the first stage */
-    int64_t dense_last, moe_last;   /* ... and on the last stage */
+    int64_t dense_last, moe_last;   /* ... on the busiest stage (MoE first, + LM head) */
     double vocab;                   /* padded vocabulary */
     bool train, decode;
 } rg_plan;

@@ -4,6 +4,8 @@
 #ifndef RG_TEST_FIXTURES_H
 #define RG_TEST_FIXTURES_H
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -129,6 +131,32 @@ static inline rg_assumptions fx_ideal(void) {
     a.v[RG_A_VOCAB_PAD] = 1.0;
     a.v[RG_A_OPTIMIZER_FLOPS] = 12.0;
     return a;
+}
+
+/* The shipped defaults: each assumption's "value" from data/assumptions.json
+ * (a plain text scan; the codec is the product's real reader). Returns 0 on
+ * success, -1 if the file or a name is missing. */
+static inline int fx_data_defaults(rg_assumptions *a) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/assumptions.json", RIDGE_SOURCE_DIR);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    static char text[1 << 18];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    for (int i = 0; i < RG_A_COUNT; i++) {
+        char key[128];
+        snprintf(key, sizeof key, "\"name\": \"%s\"", rg_assumption_name(i));
+        const char *p = strstr(text, key);
+        p = p ? strstr(p, "\"value\":") : NULL;
+        if (!p)
+            return -1;
+        a->v[i] = strtod(p + 8, NULL);
+        a->set[i] = 1;
+    }
+    return 0;
 }
 
 static inline rg_spec fx_spec(rg_model m, rg_phase phase, int64_t batch, int64_t seq) {
