@@ -607,6 +607,8 @@ static int64_t canonical_i64(int row, const rg_spec *s) {
         return m->d_model / m->heads;
     if (f->off == OFF(model.moe.expert_ffn_dim) && m->moe.experts > 0)
         return m->ffn_dim;
+    if (f->off == OFF(chips))
+        return s->par.tp * s->par.pp * s->par.dp * s->par.ep * s->par.cp;
     return v;
 }
 

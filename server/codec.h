@@ -45,11 +45,13 @@ int codec_spec_parse_text(const char *text, size_t len, rg_spec *out, rg_err *er
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res);
 
 /* Write the canonical form of a parsed spec (every field resolved, presets
- * expanded, keys in a fixed order, numbers lossless) as one JSON value. Two
- * specs that evaluate identically have identical canonical text; its SHA-256
- * is the spec hash stored as provenance. Preset names, descriptions and the
+ * expanded, keys in a fixed order, numbers lossless) as one JSON value.
+ * Specs that differ only in how they were written (preset names or expanded
+ * objects, defaults left out or spelled out, derived fields omitted or given,
+ * key order, number spelling) share one canonical text; its SHA-256 is the
+ * spec hash stored as provenance. Preset names, descriptions and the
  * "quality" request are not part of it; derived fields (kv_heads, head_dim,
- * expert_ffn_dim) are written resolved; every assumption value is included.
+ * expert_ffn_dim, chips = 0) are written resolved; every assumption value is included.
  * The canonical text is itself a valid spec that parses back to the same
  * canonical text. */
 void codec_spec_write_canonical(jw *w, const rg_spec *spec);

@@ -462,6 +462,10 @@ int cmd_search(int argc, char **argv) {
         jw_obj_begin(&w);
         jw_kint(&w, "rank", i + 1);
         jw_kint(&w, "index", b->index);
+        rg_spec one = spec;
+        one.par = b->par;
+        if (codec_spec_sha256(&one, sha) == 0)
+            jw_kstr(&w, "spec_sha256", sha);
         jw_key(&w, "parallelism");
         write_parallel(&w, &b->par);
         jw_knum(&w, "time_s", b->time_s);

@@ -41,6 +41,8 @@ P
 "$RIDGE" evaluate "$T/best.json" > "$T/best.out" || fail "evaluate best"
 [ "$(json_get "$T/best.out" "r['time_s']")" = "$(json_get "$T/t1.out" "r['best'][0]['time_s']")" ] ||
     fail "best time differs from evaluate"
+[ "$(json_get "$T/best.out" "r['spec_sha256']")" = "$(json_get "$T/t1.out" "r['best'][0]['spec_sha256']")" ] ||
+    fail "best spec hash differs from evaluate"
 
 # A tiny memory makes everything infeasible: counted, none listed.
 cat > "$T/tiny.json" <<'J'

@@ -214,6 +214,9 @@ static void test_canonical(void) {
     CHECK_EQ_INT(codec_spec_sha256(&b, hb), 0);
     CHECK_STR(ha, hb);
     CHECK_EQ_INT(strlen(ha), 64);
+    b.chips = 1; /* = the product of the degrees: same as 0 */
+    codec_spec_sha256(&b, hb);
+    CHECK_STR(ha, hb);
     b.batch = 9;
     codec_spec_sha256(&b, hb);
     CHECK(strcmp(ha, hb) != 0);
