@@ -20,30 +20,40 @@ static const uint32_t sha256_k[64] = {
 
 static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
+#define SHA_CH(x, y, z)  (((x) & (y)) ^ (~(x) & (z)))
+#define SHA_MAJ(x, y, z) (((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z)))
+#define SHA_S0(x)        (rotr((x), 2) ^ rotr((x), 13) ^ rotr((x), 22))
+#define SHA_S1(x)        (rotr((x), 6) ^ rotr((x), 11) ^ rotr((x), 25))
+#define SHA_G0(x)        (rotr((x), 7) ^ rotr((x), 18) ^ ((x) >> 3))
+#define SHA_G1(x)        (rotr((x), 17) ^ rotr((x), 19) ^ ((x) >> 10))
+
+/* One round with the working variables named in rotated order, so eight
+ * consecutive rounds need no register shuffling (section 6.2.2, step 3). */
+#define SHA_ROUND(a, b, c, d, e, f, g, h, t)                                                                 \
+    do {                                                                                                     \
+        uint32_t t1_ = (h) + SHA_S1(e) + SHA_CH(e, f, g) + sha256_k[t] + w[t];                               \
+        (d) += t1_;                                                                                          \
+        (h) = t1_ + SHA_S0(a) + SHA_MAJ(a, b, c);                                                            \
+    } while (0)
+
 static void sha256_block(sha256_ctx *c, const uint8_t *p) {
     uint32_t w[64];
     for (int t = 0; t < 16; t++)
         w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 | (uint32_t)p[4 * t + 2] << 8 |
                (uint32_t)p[4 * t + 3];
-    for (int t = 16; t < 64; t++) {
-        uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
+    for (int t = 16; t < 64; t++)
+        w[t] = SHA_G1(w[t - 2]) + w[t - 7] + SHA_G0(w[t - 15]) + w[t - 16];
     uint32_t a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3];
     uint32_t e = c->h[4], f = c->h[5], g = c->h[6], h = c->h[7];
-    for (int t = 0; t < 64; t++) {
-        uint32_t t1 =
-            h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[t] + w[t];
-        uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = cc;
-        cc = b;
-        b = a;
-        a = t1 + t2;
+    for (int t = 0; t < 64; t += 8) {
+        SHA_ROUND(a, b, cc, d, e, f, g, h, t);
+        SHA_ROUND(h, a, b, cc, d, e, f, g, t + 1);
+        SHA_ROUND(g, h, a, b, cc, d, e, f, t + 2);
+        SHA_ROUND(f, g, h, a, b, cc, d, e, t + 3);
+        SHA_ROUND(e, f, g, h, a, b, cc, d, t + 4);
+        SHA_ROUND(d, e, f, g, h, a, b, cc, t + 5);
+        SHA_ROUND(cc, d, e, f, g, h, a, b, t + 6);
+        SHA_ROUND(b, cc, d, e, f, g, h, a, t + 7);
     }
     c->h[0] += a;
     c->h[1] += b;
