@@ -163,8 +163,9 @@ out:
     return rc;
 }
 
-/* The setup's base spec (parsed by the codec, not yet validated). */
-static int load_setup(rg_spec *base) {
+/* The setup's base spec (parsed by the codec, not yet validated), and which
+ * assumptions it overrides (`over[id] = 1`). */
+static int load_setup(rg_spec *base, uint8_t *over) {
     const rg_embedded_file *f = NULL;
     rg_err e = {0};
     int rc = 0;
@@ -183,6 +184,13 @@ static int load_setup(rg_spec *base) {
     } else if (codec_spec_parse_base(spec, base, &e) != 0) {
         fprintf(stderr, "ridge validate: data/%s: %s: %s\n", SETUP_PATH, e.field, e.msg);
         rc = 1;
+    } else {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(spec, "assumptions"), *it;
+        cJSON_ArrayForEach(it, a) {
+            int id = it->string ? rg_assumption_find(it->string) : -1;
+            if (id >= 0)
+                over[id] = 1;
+        }
     }
     cJSON_Delete(j);
     return rc;
@@ -337,7 +345,8 @@ int cmd_validate(int argc, char **argv) {
             goto out;
         }
     }
-    if ((status = load_setup(&base)))
+    uint8_t over[RG_A_COUNT] = {0};
+    if ((status = load_setup(&base, over)))
         goto out;
     for (int i = 0; i < nset; i++) { /* what-if overrides of assumptions: name=value */
         char name[96];
@@ -358,6 +367,7 @@ int cmd_validate(int argc, char **argv) {
             goto out;
         }
         base.assumptions.v[id] = v;
+        over[id] = 1;
     }
     if ((status = read_csv(dir, "vtrain_megatron_deepspeed_single_node.csv", 0, &set)) ||
         (status = read_csv(dir, "vtrain_megatron_deepspeed_multi_node.csv", 1, &set)))
@@ -412,6 +422,12 @@ int cmd_validate(int argc, char **argv) {
         jw_knum(&w, "mape_single_node", mape(&part[0]));
         jw_knum(&w, "mape_multi_node", mape(&part[1]));
         jw_knum(&w, "mean_signed_error", bias(&all));
+        jw_key(&w, "assumption_overrides");
+        jw_obj_begin(&w);
+        for (int i = 0; i < RG_A_COUNT; i++)
+            if (over[i])
+                jw_knum(&w, rg_assumption_name(i), base.assumptions.v[i]);
+        jw_obj_end(&w);
         jw_key(&w, "analysis");
         jw_arr_begin(&w);
         for (int t = 0; t < NTRAITS; t++) {
@@ -447,8 +463,12 @@ int cmd_validate(int argc, char **argv) {
     } else {
         printf("ridge validate: %d measured Megatron-DeepSpeed iterations on A100 (vTrain, MICRO 2024)\n",
                set.n);
-        printf("setup: data/%s (one description for every row; assumptions: data/assumptions.json)\n\n",
-               SETUP_PATH);
+        printf("setup: data/%s (one description for every row)\n", SETUP_PATH);
+        printf("assumptions: data/assumptions.json, overridden for this software stack:");
+        for (int i = 0; i < RG_A_COUNT; i++)
+            if (over[i])
+                printf(" %s=%g", rg_assumption_name(i), base.assumptions.v[i]);
+        printf("\n\n");
         printf("  MAPE overall      %6.2f %%  (%d rows, mean signed error %+.2f %%)\n", mape(&all), all.n,
                bias(&all));
         printf("  MAPE single-node  %6.2f %%  (%d rows)   vTrain's own simulator: 8.37 %%\n", mape(&part[0]),

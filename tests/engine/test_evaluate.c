@@ -229,6 +229,70 @@ static void test_inference_sharded(void) {
     CHECK(res.mfu > 0.3 && res.mfu < 0.85);
 }
 
+/* Many random valid design points: every output finite and non-negative,
+ * the time equal to the sum of its breakdown, memory consistent. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static int64_t pick(const int64_t *v, int n) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return v[rng_state % (uint64_t)n];
+}
+
+static void test_random_points(void) {
+    rg_model models[] = {fx_llama3_8b(), fx_llama3_70b(), fx_mixtral(), fx_deepseek_v3(), fx_gpt3_175b()};
+    static const int64_t deg[] = {1, 2, 4, 8}, ep_deg[] = {1, 2, 8}, seqs[] = {128, 2048, 8192};
+    static const int64_t batches[] = {8, 64, 512}, mbs[] = {0, 1, 2, 4};
+    const char *fmts[] = {"bf16", "fp8_e4m3", "mxfp4", "nvfp4", "int8"};
+    int ok = 0, rejected = 0;
+    for (int i = 0; i < 3000; i++) {
+        rg_spec s = fx_spec(models[pick((const int64_t[]){0, 1, 2, 3, 4}, 5)], (rg_phase)pick(
+                                                                                   (const int64_t[]){0, 1, 2}, 3),
+                            pick(batches, 3), pick(seqs, 3));
+        CHECK_EQ_INT(fx_data_defaults(&s.assumptions), 0);
+        s.hw.matrix_flops[RG_MATH_FP8] = 624e12; /* an fp8/fp4-capable variant */
+        s.hw.matrix_flops[RG_MATH_FP4] = 1248e12;
+        s.par.tp = pick(deg, 4);
+        s.par.pp = pick(deg, 4);
+        s.par.dp = pick(deg, 4);
+        s.par.cp = pick(deg, 3);
+        s.par.ep = s.model.moe.experts > 0 ? pick(ep_deg, 3) : 1;
+        s.par.microbatch = pick(mbs, 4);
+        s.par.sequence_parallel = pick(deg, 2) == 2;
+        s.par.recompute = (rg_recompute)pick((const int64_t[]){0, 1, 2}, 3);
+        s.par.zero = (int)pick((const int64_t[]){0, 1, 2, 3}, 4);
+        s.par.interleave = s.par.pp > 1 && s.model.layers % (s.par.pp * 2) == 0 ? pick(deg, 2) : 1;
+        s.numerics.weights = rg_format_find(fmts[pick((const int64_t[]){0, 1, 2, 3, 4}, 5)]);
+        s.numerics.kv_cache = rg_format_find(fmts[pick((const int64_t[]){0, 1, 4}, 3)]);
+        s.assumptions.v[RG_A_FLASH_ATTENTION] = (double)pick(deg, 2) - 1.0;
+        rg_err e = {0};
+        int rc = rg_evaluate(&s, &res, &e);
+        if (rc) {
+            rejected++;
+            CHECK_MSG(e.field[0] != '\0', "error without a field: %s", e.msg);
+            continue;
+        }
+        ok++;
+        const rg_breakdown *b = &res.breakdown;
+        double sum = b->compute_s + b->memory_s + b->bubble_s + b->other_s;
+        for (int k = 0; k < RG_COMM_COUNT; k++) {
+            sum += b->comm_exposed_s[k];
+            CHECK(b->comm_exposed_s[k] >= 0 && b->comm_exposed_s[k] <= b->comm_s[k] * (1 + 1e-12));
+        }
+        CHECK_MSG(isfinite(res.time_s) && res.time_s > 0, "time %g", res.time_s);
+        CHECK_MSG(fabs(res.time_s - sum) <= 1e-9 * res.time_s, "time %g != breakdown %g", res.time_s, sum);
+        CHECK(isfinite(res.flops) && res.flops > 0 && res.hw_flops >= res.flops * (1 - 1e-12));
+        CHECK(res.mfu > 0 && res.mfu < 1);
+        CHECK(isfinite(res.memory.per_device_bytes) && res.memory.per_device_bytes > 0);
+        CHECK(res.memory.fits == (res.memory.shortfall_bytes == 0));
+        CHECK(res.n_ops > 0 && res.n_ops <= RG_MAX_OPS);
+        for (int k = 0; k < res.n_ops; k++)
+            CHECK(isfinite(res.ops[k].time_s) && res.ops[k].time_s >= 0 && res.ops[k].count > 0);
+    }
+    printf("random design points: %d evaluated, %d rejected with a named field\n", ok, rejected);
+    CHECK(ok > 500);
+}
+
 static double bench(rg_spec *s, unsigned flags, const char *what) {
     rg_err e = {0};
     int n = 0;
@@ -267,6 +331,7 @@ int main(void) {
     test_sharded_moe();
     test_korthikanti_530b();
     test_inference_sharded();
+    test_random_points();
     test_speed();
     return tu_status("test_evaluate");
 }
