@@ -560,17 +560,43 @@ int codec_spec_parse_text(const char *text, size_t len, rg_spec *out, rg_err *er
 
 /* ---- canonical form ---------------------------------------------------- */
 
+/* Integers print as jw_int would ("%" PRId64), without snprintf: the
+ * canonical text is hashed for every sweep point, and its ~80 values are
+ * mostly integers. */
+static void put_i64(jw *w, int64_t v) {
+    char buf[24];
+    char *p = buf + sizeof buf - 1;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jw_raw(w, p);
+}
+
+/* Doubles: integral values below 2^53 take the integer path, as
+ * jw_format_double does; the rest go through the lossless writer. */
+static void put_f64(jw *w, double v) {
+    if (v != 0.0 && fabs(v) < BIG && v == (double)(int64_t)v)
+        put_i64(w, (int64_t)v);
+    else
+        jw_num(w, v);
+}
+
 static void write_row_value(jw *w, const codec_field *f, const rg_spec *s) {
     const void *slot = (const char *)s + f->off;
     switch (f->type) {
     case CF_I64:
-        jw_int(w, *(const int64_t *)slot);
+        put_i64(w, *(const int64_t *)slot);
         break;
     case CF_INT:
-        jw_int(w, *(const int *)slot);
+        put_i64(w, *(const int *)slot);
         break;
     case CF_F64:
-        jw_num(w, *(const double *)slot);
+        put_f64(w, *(const double *)slot);
         break;
     case CF_BOOL:
         jw_bool(w, *(const bool *)slot);
@@ -633,8 +659,10 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_ASSUMPT:
             jw_key(w, "assumptions");
             jw_obj_begin(w);
-            for (int a = 0; a < RG_A_COUNT; a++)
-                jw_knum(w, rg_assumption_name(a), s->assumptions.v[a]);
+            for (int a = 0; a < RG_A_COUNT; a++) {
+                jw_key(w, rg_assumption_name(a));
+                put_f64(w, s->assumptions.v[a]);
+            }
             jw_obj_end(w);
             continue;
         case CF_F64:
@@ -644,7 +672,8 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
                 continue;
             break;
         case CF_I64:
-            jw_kint(w, codec_field_key(i), canonical_i64(i, s));
+            jw_key(w, codec_field_key(i));
+            put_i64(w, canonical_i64(i, s));
             continue;
         default:
             break;
