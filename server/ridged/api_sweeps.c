@@ -8,21 +8,13 @@
 
 #include "api.h"
 #include "sweep.h"
+#include "sweep_cache.h"
 #include "sweep_plan.h"
 
 #define SWEEP_COLS                                                                                           \
     "s.id, s.name, s.status, s.points_total, s.points_done, array_to_json(s.tags), s.notes, "                \
     "s.author, " API_TS("s.created_at") ", " API_TS("s.started_at") ", " API_TS(                             \
         "s.finished_at") ", s.axes, s.base, s.chunk_size, s.error, "
-
-static const char sql_get[] =
-    "SELECT " SWEEP_COLS "s.provenance || jsonb_build_object('finished_at', " API_TS(
-        "s.finished_at") ", 'replicas', (SELECT coalesce(jsonb_agg(jsonb_build_object('replica', replica, "
-                         "'chunks', n, "
-                         "'points', p) ORDER BY replica), '[]'::jsonb) FROM (SELECT replica, count(*) AS n, "
-                         "sum(n_points) AS p FROM sweep_chunks WHERE sweep_id = s.id AND state = 'done' "
-                         "GROUP BY "
-                         "replica) x)) FROM sweeps s WHERE s.id = $1";
 
 static void write_sweep(jw *w, const PGresult *q, int i) {
     jw_obj_begin(w);
@@ -63,20 +55,140 @@ static void write_sweep(jw *w, const PGresult *q, int i) {
     jw_obj_end(w);
 }
 
-/* Answers with the sweep `id` (status code `status`) on connection c. */
-static void reply_sweep(http_req *r, db_conn *c, const char *id, int status) {
+/* The static part of a sweep document: its definition, ending inside the
+ * open provenance object. Returns an arena string, or NULL after answering. */
+static char *static_part(http_req *r, db_conn *c, const char *id, int64_t nid) {
+    static const char sql[] = "SELECT name, points_total, array_to_json(tags), notes, author, " API_TS(
+        "created_at") ", axes, base, chunk_size, provenance FROM sweeps WHERE id = $1";
+    char *out = sweep_cache_static(nid, &r->a, NULL);
+    if (out)
+        return out;
     const char *p[1] = {id};
-    PGresult *q = db_query(c, sql_get, 1, p);
+    PGresult *q = db_query(c, sql, 1, p);
     if (!db_ok(q)) {
         http_problem_db(r, "get sweep", PQresultErrorMessage(q));
     } else if (PQntuples(q) == 0) {
         http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", id);
     } else {
         jw w;
+        char link[96];
         jw_init(&w);
-        write_sweep(&w, q, 0);
-        http_reply_json(r, status, &w);
+        jw_obj_begin(&w);
+        jw_kstr(&w, "name", PQgetvalue(q, 0, 0));
+        jw_key(&w, "points_total");
+        jw_raw(&w, PQgetvalue(q, 0, 1));
+        jw_key(&w, "tags");
+        jw_raw(&w, PQgetvalue(q, 0, 2));
+        jw_kstr(&w, "notes", PQgetvalue(q, 0, 3));
+        jw_kstr(&w, "author", PQgetvalue(q, 0, 4));
+        jw_kstr(&w, "created_at", PQgetvalue(q, 0, 5));
+        jw_key(&w, "axes");
+        jw_raw(&w, PQgetvalue(q, 0, 6));
+        jw_key(&w, "base");
+        jw_raw(&w, PQgetvalue(q, 0, 7));
+        jw_key(&w, "chunk_size");
+        jw_raw(&w, PQgetvalue(q, 0, 8));
+        jw_key(&w, "links");
+        jw_obj_begin(&w);
+        snprintf(link, sizeof link, "/api/v1/sweeps/%s", id);
+        jw_kstr(&w, "self", link);
+        snprintf(link, sizeof link, "/api/v1/sweeps/%s/results", id);
+        jw_kstr(&w, "results", link);
+        snprintf(link, sizeof link, "/api/v1/sweeps/%s/pareto", id);
+        jw_kstr(&w, "pareto", link);
+        jw_obj_end(&w);
+        jw_obj_end(&w);
+        size_t len = 0;
+        char *t = jw_take(&w, &len);
+        const char *prov = PQgetvalue(q, 0, 9);
+        size_t pl = strlen(prov);
+        while (pl && prov[pl - 1] != '}')
+            pl--;
+        if (t && len > 2 && pl > 2) {
+            /* drop the closing braces: the document continues inside provenance */
+            out = arena_printf(&r->a, "%.*s,\"provenance\":%.*s", (int)(len - 1), t, (int)(pl - 1), prov);
+            if (out)
+                sweep_cache_put_static(nid, out, strlen(out));
+        }
+        free(t);
+        if (!out)
+            http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
     }
+    PQclear(q);
+    return out;
+}
+
+/* Answers with the sweep `id` (status code `status`) on connection c:
+ * status and progress from the database, the definition from the cache. */
+static void reply_sweep(http_req *r, db_conn *c, const char *id, int status) {
+    static const char sql[] = "SELECT status, points_done, " API_TS("started_at") ", " API_TS(
+        "finished_at") ", error, (SELECT "
+                       "coalesce(jsonb_agg(jsonb_build_object('replica', replica, 'chunks', n, 'points', p) "
+                       "ORDER BY replica), "
+                       "'[]'::jsonb) FROM (SELECT replica, count(*) AS n, sum(n_points) AS p FROM "
+                       "sweep_chunks WHERE sweep_id = $1 "
+                       "AND state = 'done' GROUP BY replica) x) FROM sweeps WHERE id = $1";
+    int64_t nid = strtoll(id, NULL, 10);
+    size_t flen = 0;
+    char *fin = status == 200 ? sweep_cache_final(nid, &r->a, &flen) : NULL;
+    if (fin) {
+        char *copy = malloc(flen + 1);
+        if (copy)
+            memcpy(copy, fin, flen + 1);
+        http_reply_buf(r, 200, "application/json", copy, flen);
+        return;
+    }
+    const char *p[1] = {id};
+    PGresult *q = db_query(c, sql, 1, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, "get sweep", PQresultErrorMessage(q));
+        goto out;
+    }
+    if (PQntuples(q) == 0) {
+        http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", id);
+        goto out;
+    }
+    const char *stat = static_part(r, c, id, nid);
+    if (!stat)
+        goto out;
+    jw w;
+    jw_init(&w);
+    jw_obj_begin(&w);
+    jw_kstr(&w, "id", id);
+    jw_kstr(&w, "status", PQgetvalue(q, 0, 0));
+    jw_key(&w, "points_done");
+    jw_raw(&w, PQgetvalue(q, 0, 1));
+    api_kstr_or_null(&w, "started_at", q, 0, 2);
+    api_kstr_or_null(&w, "finished_at", q, 0, 3);
+    api_kstr_or_null(&w, "error", q, 0, 4);
+    jw_obj_end(&w);
+    jw tail;
+    jw_init(&tail);
+    jw_obj_begin(&tail);
+    api_kstr_or_null(&tail, "finished_at", q, 0, 3);
+    jw_key(&tail, "replicas");
+    jw_raw(&tail, PQgetvalue(q, 0, 5));
+    jw_obj_end(&tail);
+    size_t dl = 0, tl = 0;
+    char *dyn = jw_take(&w, &dl), *tt = jw_take(&tail, &tl);
+    sbuf b;
+    sbuf_init(&b);
+    if (dyn && tt) {
+        sbuf_put(&b, dyn, dl - 1);
+        sbuf_put(&b, ",", 1);
+        sbuf_puts(&b, stat + 1);
+        sbuf_put(&b, ",", 1);
+        sbuf_put(&b, tt + 1, tl - 1);
+        sbuf_put(&b, "}", 1);
+    } else {
+        b.oom = true;
+    }
+    free(dyn);
+    free(tt);
+    if (!b.oom && strcmp(PQgetvalue(q, 0, 0), "succeeded") == 0)
+        sweep_cache_put_final(nid, b.buf, b.len);
+    http_reply_sbuf(r, status, "application/json", &b);
+out:
     PQclear(q);
 }
 

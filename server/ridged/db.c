@@ -24,8 +24,12 @@ struct db_pool {
     db_stats st;
 };
 
+static void quiet(void *arg, const char *msg) {}
+
 static PGconn *db_connect(const char *conninfo) {
     PGconn *pg = PQconnectdb(conninfo);
+    if (pg)
+        PQsetNoticeProcessor(pg, quiet, NULL);
     if (pg && PQstatus(pg) == CONNECTION_OK) {
         PGresult *r = PQexec(pg, "SET application_name = 'ridged'");
         PQclear(r);

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "codec.h"
 #include "sweep.h"
+#include "sweep_cache.h"
 
 #ifndef RIDGED_SOURCE_WEB
 #define RIDGED_SOURCE_WEB ""
@@ -85,6 +86,8 @@ static const char *default_web(void) {
     return RIDGED_INSTALLED_WEB;
 }
 
+static void quiet_notice(void *arg, const char *msg) {}
+
 static int cmd_token(int argc, char **argv, const char *db) {
     const char *role = NULL, *name = NULL;
     for (int i = 0; i < argc; i++) {
@@ -107,6 +110,7 @@ static int cmd_token(int argc, char **argv, const char *db) {
     char errbuf[512], token[80];
     PGconn *pg = PQconnectdb(db);
     int rc = 1;
+    PQsetNoticeProcessor(pg, quiet_notice, NULL);
     if (PQstatus(pg) != CONNECTION_OK) {
         fprintf(stderr, "ridged: cannot connect to the database: %s", PQerrorMessage(pg));
         goto out;
@@ -282,6 +286,7 @@ out:
     if (d)
         MHD_stop_daemon(d);
     db_pool_close(rd.pool);
+    sweep_cache_clear();
     if (rc == 0 && !migrate_only)
         fprintf(stderr, "ridged: stopped\n");
     return rc;

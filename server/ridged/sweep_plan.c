@@ -26,10 +26,12 @@ double plan_range_value(const plan_axis *a, int64_t j) {
         return a->start;
     if (j >= a->n - 1)
         return a->stop;
-    double t = (double)j / (double)(a->n - 1);
+    double v;
     if (a->log)
-        return a->start * pow(a->stop / a->start, t);
-    return a->start + (a->stop - a->start) * t;
+        v = a->start * pow(a->stop / a->start, (double)j / (double)(a->n - 1));
+    else /* the product first: exact for integral starts and steps */
+        v = a->start + ((a->stop - a->start) * (double)j) / (double)(a->n - 1);
+    return a->integral ? rint(v) : v;
 }
 
 /* Sets value j of axis a on a typed spec. */
@@ -101,7 +103,22 @@ static int parse_range(const cJSON *rg, plan_axis *a, int k, rg_err *err) {
     }
     if (!a->ax.numeric)
         return rg_err_set(err, RG_ETYPE, f, "%s takes names, not a numeric range: use \"values\"", a->path);
+    /* integer fields take the range's values rounded to integers */
+    rg_spec *probe = malloc(sizeof *probe);
+    if (!probe)
+        return rg_err_set(err, RG_ENOMEM, f, "out of memory");
+    memset(probe, 0, sizeof *probe);
+    rg_err perr;
+    a->integral = codec_axis_set(&a->ax, probe, 0.5, &perr) == RG_ETYPE;
+    free(probe);
     return 0;
+}
+
+static int depth(const char *path) {
+    int d = 0;
+    for (; *path; path++)
+        d += *path == '.';
+    return d;
 }
 
 int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool validate, sweep_plan **out,
@@ -223,6 +240,15 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
         }
         p->total *= a->n;
     }
+    for (int k = 0; k < p->naxes; k++)
+        p->order[k] = k;
+    for (int i = 1; i < p->naxes; i++) /* stable insertion sort by depth */
+        for (int j = i; j > 0 && depth(p->axes[p->order[j - 1]].path) > depth(p->axes[p->order[j]].path);
+             j--) {
+            int t = p->order[j];
+            p->order[j] = p->order[j - 1];
+            p->order[j - 1] = t;
+        }
     if (validate) {
         for (int k = 0; k < p->naxes; k++) {
             const plan_axis *a = &p->axes[k];
@@ -272,7 +298,8 @@ int plan_point_spec(const sweep_plan *p, int64_t index, rg_spec *out, rg_err *er
         /* JSON path: exactly what a client would get by editing the spec */
         cJSON *jb = cJSON_Duplicate(p->base_json, 1);
         int rc = jb ? 0 : rg_err_set(err, RG_ENOMEM, "", "out of memory");
-        for (int k = 0; !rc && k < p->naxes; k++) {
+        for (int o = 0; !rc && o < p->naxes; o++) {
+            int k = p->order[o];
             const plan_axis *a = &p->axes[k];
             if (a->is_range) {
                 cJSON *num = cJSON_CreateNumber(plan_range_value(a, digit[k]));
@@ -288,7 +315,8 @@ int plan_point_spec(const sweep_plan *p, int64_t index, rg_spec *out, rg_err *er
         return rc;
     }
     *out = p->base;
-    for (int k = 0; k < p->naxes; k++) {
+    for (int o = 0; o < p->naxes; o++) {
+        int k = p->order[o];
         int rc = axis_set(&p->axes[k], digit[k], out, err);
         if (rc)
             return rc;

@@ -26,6 +26,7 @@ typedef struct plan_axis {
     codec_axis ax;
     int64_t n;
     bool is_range, log;
+    bool integral; /* range over an integer field: values rounded */
     double start, stop;
     const cJSON **vals; /* n values (lists), pointing into the plan's axes JSON */
     bool json_only;     /* some value is an object or array: JSON path per point */
@@ -39,6 +40,10 @@ typedef struct sweep_plan {
     cJSON *base_json; /* owned copies */
     cJSON *axes_json;
     bool slow; /* some axis is json_only */
+    /* Axes are applied shallowest path first, so "hardware" (a preset)
+     * never overwrites "hardware.mem_bw" whatever their order in the
+     * request; the digits still follow the request's order. */
+    int order[PLAN_MAX_AXES];
 } sweep_plan;
 
 /* Builds a plan from the base spec and axes JSON (copied; the caller keeps

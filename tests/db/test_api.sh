@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# test_api.sh: round trips through every endpoint of ridged against a real
+# PostgreSQL: evaluate (and store), runs, sweeps (create, get, list, filter,
+# results in JSON and CSV, order/filter/pages, pareto, cancel), decisions
+# (create, supersede, search), presets, OpenAPI, metrics, static files.
+source "$(dirname "$0")/lib.sh"
+DB=$(new_db api)
+PORT=$(free_port)
+U="http://127.0.0.1:$PORT"
+start_ridged "$PORT" --listen "127.0.0.1:$PORT"
+
+req GET "$U/api/v1/health"; expect 200 "health"
+[ "$(jget 'd["database"]')" = ok ] && ok "health reports the database" || fail "health: $BODY"
+req GET "$U/api/v1/openapi.json"; expect 200 "openapi"
+[ "$(jget 'd["openapi"][:3]')" = "3.1" ] && ok "OpenAPI 3.1" || fail "openapi version"
+req GET "$U/api/v1/presets"; expect 200 "presets"
+jget '[p["name"] for p in d["hardware"]]' | grep -q h100-sxm && ok "presets list h100-sxm" || fail "presets: ${BODY:0:200}"
+
+# evaluate, not stored
+req POST "$U/api/v1/evaluate" -H 'Content-Type: application/json' -d "$SPEC"; expect 200 "evaluate"
+[ "$(jget '"id" in d')" = False ] && ok "unstored evaluation has no id" || fail "unexpected id"
+[ "$(jget 'd["result"]["time_s"] > 0 and d["provenance"]["spec_sha256"] != ""')" = True ] && ok "result + provenance" ||
+  fail "evaluate body"
+[ "$(sql 'SELECT count(*) FROM runs')" = 0 ] && ok "nothing stored" || fail "run stored without store"
+# stored
+req POST "$U/api/v1/evaluate" -d "${SPEC%\}},\"store\":true}"; expect 201 "evaluate + store"
+RUN=$(jget 'd["id"]')
+SHA=$(jget 'd["provenance"]["spec_sha256"]')
+req GET "$U/api/v1/runs/$RUN"; expect 200 "get run"
+[ "$(jget 'd["provenance"]["spec_sha256"]')" = "$SHA" ] && ok "run provenance kept" || fail "run provenance"
+[ "$(jget 'sorted(k for k in d["provenance"] if k in ("engine_version","git_commit","assumptions","author","created_at","spec"))')" = \
+  "['assumptions', 'author', 'created_at', 'engine_version', 'git_commit', 'spec']" ] && ok "provenance fields" ||
+  fail "provenance fields: ${BODY:0:300}"
+[ "$(jget 'd["provenance"]["author"]')" = anonymous ] && ok "anonymous author on loopback" || fail "author"
+if psql "$DB" -qAt -c "UPDATE runs SET author = 'x'" >/dev/null 2>&1; then fail "runs are mutable"; else ok "runs are immutable"; fi
+req GET "$U/api/v1/runs/999999"; expect 404 "missing run"
+
+# sweeps
+cat >"$TMP/sweep.json" <<JSON
+{"name":"hbm what-if","base":$SPEC,"tags":["hbm","demo"],"notes":"1.5x HBM?",
+ "axes":[{"path":"batch","values":[64,128,256]},
+         {"path":"hardware.mem_bw","range":{"start":2e12,"stop":8e12,"steps":4,"scale":"log"}},
+         {"path":"numerics.weights","values":["bf16","fp8_e4m3"]}]}
+JSON
+req POST "$U/api/v1/sweeps" -D "$TMP/hdr" -d @"$TMP/sweep.json"; expect 202 "create sweep"
+SW=$(jget 'd["id"]')
+grep -qi "^Location: /api/v1/sweeps/$SW" "$TMP/hdr" && ok "Location header" || fail "no Location"
+[ "$(jget 'd["points_total"]')" = 24 ] && ok "24 points" || fail "points_total"
+[ "$(wait_sweep "$U" "$SW" 60)" = succeeded ] && ok "sweep succeeded" || fail "sweep did not succeed"
+req GET "$U/api/v1/sweeps/$SW"; expect 200 "get sweep"
+[ "$(jget 'd["points_done"]')" = 24 ] && ok "points_done" || fail "points_done: $BODY"
+[ "$(jget 'd["provenance"]["replicas"][0]["points"]')" = 24 ] && ok "replica recorded per chunk" || fail "replicas"
+[ "$(jget 'd["provenance"]["finished_at"] is not None')" = True ] && ok "finished_at" || fail "finished_at"
+[ "$(sql "SELECT count(*), count(DISTINCT point_index) FROM sweep_results WHERE sweep_id = $SW")" = "24|24" ] &&
+  ok "24 rows stored once" || fail "rows"
+req GET "$U/api/v1/sweeps/$SW/results?limit=10"; expect 200 "results page 1"
+[ "$(jget 'len(d["results"])')" = 10 ] && ok "limit" || fail "limit"
+[ "$(jget 'd["results"][1]["params"]')" = "{'batch': 64, 'hardware.mem_bw': 2000000000000, 'numerics.weights': 'fp8_e4m3'}" ] &&
+  ok "params decoded from the point index" || fail "params: $(jget 'd["results"][1]["params"]')"
+TOK=$(jget 'd["next_page_token"]')
+req GET "$U/api/v1/sweeps/$SW/results?limit=10&page_token=$TOK"; expect 200 "results page 2"
+[ "$(jget 'd["results"][0]["point_index"]')" = 10 ] && ok "keyset page" || fail "page 2 start"
+req GET "$U/api/v1/sweeps/$SW/results?order_by=mfu:desc&limit=3"; expect 200 "order_by"
+[ "$(jget 'd["results"][0]["mfu"] >= d["results"][1]["mfu"] >= d["results"][2]["mfu"]')" = True ] && ok "sorted by mfu" ||
+  fail "order"
+req GET "$U/api/v1/sweeps/$SW/results" --get --data-urlencode "filter=batch_size > 1"; expect 400 "filter on unknown field"
+req GET "$U/api/v1/sweeps/$SW/results?limit=100" --get --data-urlencode "filter=mfu > 0.5 and fits = false"
+expect 200 "filter"
+[ "$(jget 'all(r["mfu"] > 0.5 and r["fits"] is False for r in d["results"])')" = True ] && ok "filter applied" || fail "filter"
+CSV=$(curl -fsS -H 'Accept: text/csv' "$U/api/v1/sweeps/$SW/results?limit=1000")
+[ "$(echo "$CSV" | head -1 | cut -d, -f1-4)" = "point_index,batch,hardware.mem_bw,numerics.weights" ] && ok "CSV header" ||
+  fail "csv header: $(echo "$CSV" | head -1)"
+[ "$(echo "$CSV" | wc -l)" = 25 ] && ok "CSV rows" || fail "csv rows"
+req GET "$U/api/v1/sweeps/$SW/pareto?x=time_s:min&y=mfu:max"; expect 200 "pareto"
+python3 - "$TMP/body" <<'PY' && ok "pareto front is non-dominated and sorted" || fail "pareto front"
+import json, sys
+d = json.load(open(sys.argv[1])); f = d["front"]
+assert f, "empty front"
+for a in f:
+    for b in f:
+        assert not (b["time_s"] <= a["time_s"] and b["mfu"] >= a["mfu"] and (b["time_s"] < a["time_s"] or b["mfu"] > a["mfu"]))
+assert [p["time_s"] for p in f] == sorted(p["time_s"] for p in f)
+PY
+req GET "$U/api/v1/sweeps/$SW/pareto?x=notafield:min&y=mfu:max"; expect 400 "pareto unknown field"
+req GET "$U/api/v1/sweeps?tag=hbm"; expect 200 "list by tag"
+[ "$(jget 'len(d["sweeps"])')" = 1 ] && ok "tag filter" || fail "tag filter"
+req GET "$U/api/v1/sweeps?tag=nope"; [ "$(jget 'len(d["sweeps"])')" = 0 ] && ok "tag filter excludes" || fail "tag none"
+req GET "$U/api/v1/sweeps?status=succeeded&author=anonymous&created_after=2000-01-01T00:00:00Z"; expect 200 "list filters"
+[ "$(jget 'len(d["sweeps"])')" = 1 ] && ok "status/author/created_after" || fail "filters"
+# pagination over several sweeps
+for i in 1 2 3; do
+  curl -fsS -o /dev/null -X POST "$U/api/v1/sweeps" -d "{\"name\":\"p$i\",\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"values\":[8]}]}"
+done
+req GET "$U/api/v1/sweeps?limit=2"; expect 200 "list page 1"
+T=$(jget 'd["next_page_token"]')
+req GET "$U/api/v1/sweeps?limit=2&page_token=$T"; expect 200 "list page 2"
+[ "$(jget 'len(d["sweeps"])')" = 2 ] && [ "$(jget 'd["next_page_token"]')" = None ] && ok "cursor pages" || fail "pages: $BODY"
+# cancel
+req POST "$U/api/v1/sweeps" -d "{\"name\":\"big\",\"base\":$SPEC,\"chunk_size\":1000,\"axes\":[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":400000,\"steps\":400000}}]}"
+expect 202 "create big sweep"
+BIG=$(jget 'd["id"]')
+req POST "$U/api/v1/sweeps/$BIG/cancel"; expect 200 "cancel"
+[ "$(jget 'd["status"]')" = cancelled ] && ok "cancelled" || fail "cancel status"
+req POST "$U/api/v1/sweeps/$BIG/cancel"; expect 409 "cancel twice"
+sleep 1.5
+N1=$(sql "SELECT count(*) FROM sweep_results WHERE sweep_id = $BIG"); sleep 1.5
+N2=$(sql "SELECT count(*) FROM sweep_results WHERE sweep_id = $BIG")
+[ "$N1" = "$N2" ] && [ "$N2" -lt 400000 ] && ok "cancel stops claiming ($N2 points stored)" || fail "cancel: $N1 -> $N2"
+req GET "$U/api/v1/sweeps/424242"; expect 404 "missing sweep"
+
+# decisions
+req POST "$U/api/v1/decisions" -d "{\"title\":\"HBM 1.5x\",\"question\":\"Does 1.5x HBM bandwidth pay?\",\"decision\":\"No for 8B training\",\"rationale\":\"compute bound\",\"confidence\":\"medium\",\"status\":\"accepted\",\"assumptions\":[{\"name\":\"matmul_efficiency\",\"value\":0.7,\"source\":\"default\",\"confidence\":\"medium\"}],\"evidence\":{\"sweeps\":[\"$SW\"],\"runs\":[\"$RUN\"]},\"tags\":[\"hbm\"]}"
+expect 201 "create decision"
+D1=$(jget 'd["id"]')
+[ "$(jget 'd["evidence"]["sweeps"]')" = "['$SW']" ] && ok "evidence links" || fail "evidence: $BODY"
+req POST "$U/api/v1/decisions" -d "{\"title\":\"HBM 1.5x v2\",\"question\":\"Does 1.5x HBM pay for decode?\",\"decision\":\"Yes for decode\",\"supersedes\":[\"$D1\"],\"tags\":[\"hbm\"]}"
+expect 201 "superseding decision"
+D2=$(jget 'd["id"]')
+req GET "$U/api/v1/decisions/$D1"; expect 200 "get decision"
+[ "$(jget 'd["status"]')" = superseded ] && [ "$(jget 'd["superseded_by"]')" = "$D2" ] && ok "old one superseded" ||
+  fail "supersede: $BODY"
+req POST "$U/api/v1/decisions" -d "{\"title\":\"x\",\"question\":\"q\",\"decision\":\"d\",\"supersedes\":[\"$D1\"]}"
+expect 400 "cannot supersede twice"
+req POST "$U/api/v1/decisions" -d '{"title":"x","question":"q","decision":"d","evidence":{"sweeps":["999999"]}}'
+expect 400 "evidence must exist"
+[ "$(jget 'd["field"]')" = "evidence.sweeps[0]" ] && ok "names evidence.sweeps[0]" || fail "field: $BODY"
+req GET "$U/api/v1/decisions?q=decode"; expect 200 "search text"
+[ "$(jget '[x["id"] for x in d["decisions"]]')" = "['$D2']" ] && ok "text search" || fail "search: $BODY"
+req GET "$U/api/v1/decisions?tag=hbm&author=anonymous"; [ "$(jget 'len(d["decisions"])')" = 2 ] && ok "tag+author search" ||
+  fail "tag search"
+
+# metrics
+req GET "$U/api/v1/metrics"; expect 200 "metrics"
+echo "$BODY" | grep -q 'ridged_http_requests_total{route="sweep_create",code="202"}' && ok "requests by route and code" ||
+  fail "metrics route"
+echo "$BODY" | grep -q 'ridged_http_request_duration_seconds_bucket{le="+Inf"}' && ok "latency histogram" || fail "histogram"
+echo "$BODY" | grep -q '^ridged_points_done_total [1-9]' && ok "points counter" || fail "points counter"
+echo "$BODY" | grep -q '^ridged_db_pool_connections ' && ok "pool stats" || fail "pool stats"
+
+# static files
+req GET "$U/"; expect 200 "index.html at /"
+curl -sI "$U/" | grep -qi '^Content-Type: text/html' && ok "text/html" || fail "content type"
+req GET "$U/../../etc/passwd" --path-as-is; [ "$CODE" = 404 ] && ok "no traversal (..)" || fail "traversal: $CODE"
+req GET "$U/%2e%2e/%2e%2e/etc/passwd" --path-as-is; [ "$CODE" = 404 ] && ok "no traversal (encoded)" || fail "traversal enc: $CODE"
+req GET "$U/nope.html"; expect 404 "missing file"
+[ "$(jget 'd["status"]')" = 404 ] && ok "404 is problem+json" || fail "404 body"
+
+kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
+finish
