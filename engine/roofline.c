@@ -6,10 +6,12 @@
  *   weights. Its backward pass costs twice the FLOPs (data gradient + weight
  *   gradient) and moves dY twice, X and dX once each, the weight once and the
  *   weight gradient once (grads format).
- * - Attention scores and values are counted over the full s_q x s_k matrix
- *   (Megatron's FLOP convention, Narayanan et al. 2021), fused into one
- *   flash-attention op or run as scores / softmax / values depending on the
- *   `flash_attention` assumption. Fused attention re-computes the scores in
+ * - Attention runs as one fused flash-attention op or as scores / softmax /
+ *   values depending on the `flash_attention` assumption. Separate ops
+ *   compute the full s_q x s_k matrix and mask it (Megatron's FLOP
+ *   convention, Narayanan et al. 2021); the fused causal kernel skips the
+ *   masked blocks, so it computes (and Ridge counts) (s+1)/(2s) of them
+ *   (Dao 2023, FlashAttention-2). Fused attention re-computes the scores in
  *   its backward pass; that work appears as a recompute row.
  * - Element-wise ops are memory-bound vector work; their FLOPs per element
  *   are the operation definitions below. Model FLOPs (for MFU) count matmul
@@ -204,7 +206,12 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm) {
         }
     }
     if (sh->flash) {
+        /* A fused causal kernel skips the blocks above the diagonal: of the
+         * s x s products (s+1)/(2s) are computed (decode: all of the row). */
+        double causal = sh->decode ? 1.0 : 0.5 * (1.0 + 1.0 / sk);
         double fb = q_bytes + kv_bytes + o_bytes + kv_write;
+        sc_flops *= causal;
+        val_flops *= causal;
         emit(e, "attn.flash", sh->fa, true, n, sc_flops + val_flops, fb, 2.0 * fb + o_bytes, 1, true);
         if (sh->train) /* the fused backward re-computes the scores */
             rg_roof_op(e->r, "attn.flash", RG_PASS_RECOMPUTE, sh->fa, true, n, sc_flops, 0.0, 1);

@@ -125,6 +125,12 @@ static void test_attention_ops(void) {
     CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
     CHECK(find_op(&res, "attn.flash", RG_PASS_FWD) != NULL);
     CHECK(find_op(&res, "attn.flash", RG_PASS_RECOMPUTE) != NULL);
+    /* causal fused attention: 4 b h s^2 d (s+1)/(2s) FLOPs (FlashAttention-2
+     * skips blocks above the diagonal); Llama-3-8B: h 32, d 128, s 2048 */
+    const rg_op *fl = find_op(&res, "attn.flash", RG_PASS_FWD);
+    CHECK(fl != NULL);
+    if (fl)
+        CHECK_REL(fl->flops, 4.0 * 32 * 2048.0 * 2048 * 128 * (2049.0 / 4096), 1e-12);
     CHECK(find_op(&res, "attn.softmax", RG_PASS_FWD) == NULL);
     CHECK(res.used[RG_A_FLASH_ATTENTION]);
     s.assumptions.v[RG_A_FLASH_ATTENTION] = 0;
