@@ -433,6 +433,104 @@ static void test_speed(void) {
     CHECK(us < 500);
 }
 
+/* Random byte mutations of a valid spec: every outcome is 0 or a clean error
+ * with a message, never a crash (the ASan build runs this too). */
+static void test_mutations(void) {
+    const char *base = "{\"model\":{\"preset\":\"mixtral-8x7b\",\"layers\":{\"value\":16,\"source\":\"x\"}},"
+                       "\"hardware\":\"h100-sxm\",\"system\":\"dgx-h100\",\"phase\":\"train\",\"batch\":64,"
+                       "\"seq_len\":2048,\"numerics\":{\"weights\":\"mxfp8_e4m3\"},\"parallelism\":{\"tp\":2,"
+                       "\"ep\":4,\"recompute\":\"full\"},\"assumptions\":{\"dp_overlap\":0.5}}";
+    static const char alphabet[] = "{}[]\":,.-+eE0123456789 abtnulfrsx\\\x01\xff";
+    size_t n = strlen(base);
+    char buf[1024];
+    uint32_t x = 12345;
+    int ok = 0, errors = 0;
+    for (int iter = 0; iter < 5000; iter++) {
+        memcpy(buf, base, n + 1);
+        int edits = 1 + iter % 4;
+        size_t len = n;
+        for (int k = 0; k < edits; k++) {
+            x = x * 1664525u + 1013904223u;
+            size_t at = (x >> 8) % len;
+            x = x * 1664525u + 1013904223u;
+            char c = alphabet[(x >> 8) % (sizeof alphabet - 1)];
+            if ((x >> 4) % 3 == 0 && len + 1 < sizeof buf) { /* insert */
+                memmove(buf + at + 1, buf + at, len - at + 1);
+                buf[at] = c;
+                len++;
+            } else if ((x >> 4) % 3 == 1 && len > 1) { /* delete */
+                memmove(buf + at, buf + at + 1, len - at);
+                len--;
+            } else {
+                buf[at] = c;
+            }
+        }
+        rg_spec s;
+        rg_err e;
+        memset(&e, 0, sizeof e);
+        int rc = codec_spec_parse_text(buf, len, &s, &e);
+        if (rc == 0) {
+            ok++;
+        } else {
+            errors++;
+            CHECK_MSG(rc < 0 && e.code == rc && (e.msg[0] || e.field[0]), "%s -> rc %d", buf, rc);
+        }
+    }
+    printf("mutations: %d parsed, %d refused\n", ok, errors);
+    CHECK(errors > 1000);
+}
+
+/* Allocation failure inside cJSON (duplicates, parsing, set_path) is an
+ * error, not a crash. */
+static int fail_after = -1;
+static void *failing_malloc(size_t n) {
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    return malloc(n);
+}
+
+static void test_oom(void) {
+    cJSON_Hooks hooks = {failing_malloc, free};
+    cJSON_InitHooks(&hooks);
+    const char *t = "{" BASE ",\"system\":\"dgx-h100\",\"parallelism\":{\"tp\":2}}";
+    int saw_fail = 0, saw_ok = 0;
+    for (int k = 0; k < 400; k++) {
+        rg_spec s;
+        rg_err e;
+        fail_after = k;
+        int rc = codec_spec_parse_text(t, strlen(t), &s, &e);
+        if (rc == 0) {
+            saw_ok = 1;
+        } else {
+            saw_fail = 1;
+            CHECK(rc == RG_EPARSE || rc == RG_ENOMEM);
+        }
+        /* set_path on a spec, with failures at every allocation */
+        fail_after = -1;
+        cJSON *j = cJSON_Parse(t);
+        cJSON *v = cJSON_CreateNumber(3);
+        fail_after = k % 6;
+        if (j && v) {
+            int r2 = codec_spec_set_path(j, "model.d_model", v, &e);
+            CHECK(r2 == 0 || r2 == RG_ENOMEM);
+        }
+        fail_after = -1;
+        cJSON_Delete(j);
+        cJSON_Delete(v);
+        /* preset copies */
+        fail_after = k % 50;
+        cJSON *p = codec_preset_get("models", "deepseek-v3", &e);
+        CHECK(p != NULL || e.code == RG_ENOMEM);
+        fail_after = -1;
+        cJSON_Delete(p);
+    }
+    CHECK(saw_fail && saw_ok);
+    fail_after = -1;
+    cJSON_InitHooks(NULL);
+}
+
 int main(void) {
     test_good();
     test_bad();
@@ -441,5 +539,7 @@ int main(void) {
     test_output();
     test_threads();
     test_speed();
+    test_mutations();
+    test_oom();
     return tu_status("test_codec");
 }
