@@ -104,12 +104,6 @@ static void cvt_init(cvt *c, const rg_elem *e, rg_round mode, bool sat, uint64_t
     c->csub = 1.5f * pow2f(e->qmin + 23 > 127 ? 127 : e->qmin + 23);
 }
 
-static inline uint32_t mag_rne(uint32_t a, const cvt *c) {
-    uint32_t nrm = (a + c->half_m1 + ((a >> c->sh) & 1u)) & ~c->mask;
-    uint32_t sub = f2u((u2f(a) + c->csub) - c->csub);
-    return (a >> 23) >= c->emin_b ? nrm : sub;
-}
-
 static inline uint32_t mag_generic(uint32_t a, const cvt *c, rg_round mode, uint32_t r) {
     int32_t eb = (int32_t)(a >> 23);
     int32_t eeff = eb ? eb : 1;
@@ -143,66 +137,82 @@ static inline float finish(uint32_t u, uint32_t mag, const cvt *c) {
     return u2f(res | sign);
 }
 
-/* out[i] = conv(pre(in[i])) * d, with pre(x) = x / d (div) or x * inv. */
-static inline __attribute__((always_inline)) void run_mode(const cvt *c, rg_round mode, int div,
-                                                           const float *in, float *out, int64_t n, float inv,
-                                                           float d, uint64_t idx0) {
+/* RNE on a tile in place, as straight-line mask arithmetic on uint32 lanes
+ * (no branches, constants in locals) so the compiler vectorises it. Values
+ * stay below 2^31 as patterns, so signed compares are exact. */
+static void rne_tile(const cvt *c, float *t, int64_t n) {
+    const uint32_t sh = c->sh, keep = ~c->mask, hm1 = c->half_m1;
+    const int32_t eminb = (int32_t)c->emin_b;
+    const float csub = c->csub, maxv = c->maxval, minn = c->minnorm;
+    const uint32_t ovf = c->ovf_res, infr = c->inf_res, flush = c->flush ? ~0u : 0u;
+#pragma omp simd
     for (int64_t i = 0; i < n; i++) {
-        float v = div ? in[i] / d : in[i] * inv;
-        uint32_t u = f2u(v), a = u & 0x7FFFFFFFu;
-        uint32_t mag;
-        if (mode == RG_ROUND_RNE)
-            mag = mag_rne(a, c);
-        else
-            mag = mag_generic(a, c, mode, mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u);
-        out[i] = finish(u, mag, c) * d;
+        uint32_t u = f2u(t[i]);
+        uint32_t sign = u & 0x80000000u, a = u ^ sign;
+        uint32_t nrm = (a + hm1 + ((a >> sh) & 1u)) & keep;
+        uint32_t sub = f2u((u2f(a) + csub) - csub);
+        uint32_t isn = 0u - (uint32_t)((int32_t)(a >> 23) >= eminb);
+        uint32_t mag = (nrm & isn) | (sub & ~isn);
+        float m = u2f(mag);
+        uint32_t fl = flush & (0u - (uint32_t)(m < minn));
+        mag &= ~fl;
+        uint32_t ov = 0u - (uint32_t)(m > maxv);
+        mag = (mag & ~ov) | (ovf & ov);
+        uint32_t ii = 0u - (uint32_t)((int32_t)a == 0x7F800000);
+        mag = (mag & ~ii) | (infr & ii);
+        uint32_t nn = 0u - (uint32_t)((int32_t)a > 0x7F800000);
+        mag = (mag & ~nn) | (0x7FC00000u & nn);
+        t[i] = u2f(mag | sign);
     }
 }
 
-static void run_fast(const cvt *c, const float *in, float *out, int64_t n, float inv, float d, int div,
-                     uint64_t idx0) {
-    rg_round mode = (c->mode == RG_ROUND_RNE && c->generic_rne) ? RG_ROUND_SR + 1 : c->mode;
-    switch ((int)mode) {
+/* Other modes (and RNE on m = 0 or m = 23) on a tile in place. */
+static inline __attribute__((always_inline)) void generic_tile_mode(const cvt *c, rg_round mode, float *t,
+                                                                    int64_t n, uint64_t idx0) {
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u = f2u(t[i]);
+        uint32_t r = mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u;
+        t[i] = finish(u, mag_generic(u & 0x7FFFFFFFu, c, mode, r), c);
+    }
+}
+
+static void generic_tile(const cvt *c, float *t, int64_t n, uint64_t idx0) {
+    switch (c->mode) {
     case RG_ROUND_RNE:
-        if (div)
-            run_mode(c, RG_ROUND_RNE, 1, in, out, n, inv, d, idx0);
-        else
-            run_mode(c, RG_ROUND_RNE, 0, in, out, n, inv, d, idx0);
+        generic_tile_mode(c, RG_ROUND_RNE, t, n, idx0);
         break;
     case RG_ROUND_RTZ:
-        run_mode(c, RG_ROUND_RTZ, div, in, out, n, inv, d, idx0);
+        generic_tile_mode(c, RG_ROUND_RTZ, t, n, idx0);
         break;
     case RG_ROUND_RNA:
-        run_mode(c, RG_ROUND_RNA, div, in, out, n, inv, d, idx0);
+        generic_tile_mode(c, RG_ROUND_RNA, t, n, idx0);
         break;
     case RG_ROUND_SR:
-        run_mode(c, RG_ROUND_SR, div, in, out, n, inv, d, idx0);
-        break;
-    default: /* RNE with m = 23 (fp32 itself) or m = 0: the generic path */
-        for (int64_t i = 0; i < n; i++) {
-            float v = div ? in[i] / d : in[i] * inv;
-            uint32_t u = f2u(v);
-            out[i] = finish(u, mag_generic(u & 0x7FFFFFFFu, c, RG_ROUND_RNE, 0), c) * d;
-        }
+        generic_tile_mode(c, RG_ROUND_SR, t, n, idx0);
         break;
     }
 }
 
-static void run_ref(const cvt *c, const float *in, float *out, int64_t n, float inv, float d, int div,
-                    uint64_t idx0) {
+#define TILE 512
+
+static void conv_fast(const cvt *c, float *t, int64_t n, uint64_t idx0) {
+    if (c->mode == RG_ROUND_RNE && !c->generic_rne)
+        rne_tile(c, t, n);
+    else
+        generic_tile(c, t, n, idx0);
+}
+
+static void conv_ref(const cvt *c, float *t, int64_t n, uint64_t idx0) {
     for (int64_t i = 0; i < n; i++) {
-        float v = div ? in[i] / d : in[i] * inv;
         uint32_t r = c->mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u;
-        out[i] = rg_fpconv_ref(v, &c->e, c->mode, c->sat, r) * d;
+        t[i] = rg_fpconv_ref(t[i], &c->e, c->mode, c->sat, r);
     }
 }
 
 /* What differs between the fast and the reference path. */
 typedef struct backend {
-    void (*run)(const cvt *c, const float *in, float *out, int64_t n, float inv, float d, int div,
-                uint64_t idx0);
+    void (*conv)(const cvt *c, float *t, int64_t n, uint64_t idx0); /* in place */
     int (*mx_scale)(float amax, uint32_t amax_bits, const rg_elem *e, rg_scale_mode mode);
-    float (*scalar)(const cvt *c, float x); /* one RNE/sat conversion (NVFP4 block scale) */
 } backend;
 
 static int mx_scale_fast(float amax, uint32_t bits, const rg_elem *e, rg_scale_mode m) {
@@ -215,16 +225,8 @@ static int mx_scale_ref(float amax, uint32_t bits, const rg_elem *e, rg_scale_mo
     return rg_mx_scale_exp_ref(amax, e, m);
 }
 
-static float scalar_fast(const cvt *c, float x) {
-    float y;
-    run_fast(c, &x, &y, 1, 1.0f, 1.0f, 0, 0);
-    return y;
-}
-
-static float scalar_ref(const cvt *c, float x) { return rg_fpconv_ref(x, &c->e, c->mode, c->sat, 0); }
-
-static const backend backend_fast = {run_fast, mx_scale_fast, scalar_fast};
-static const backend backend_ref = {run_ref, mx_scale_ref, scalar_ref};
+static const backend backend_fast = {conv_fast, mx_scale_fast};
+static const backend backend_ref = {conv_ref, mx_scale_ref};
 
 /* Everything one qdq call needs. */
 typedef struct ctx {
@@ -237,92 +239,131 @@ typedef struct ctx {
     bool elems; /* write the scaled elements, not multiplied back by their scale */
 } ctx;
 
-static void fill_nan(float *out, int64_t n) {
-    for (int64_t i = 0; i < n; i++)
-        out[i] = u2f(0x7FC00000u);
-}
-
 /* |x| bits of the largest finite element, and whether any is NaN/Inf. */
 static uint32_t amax_bits(const float *in, int64_t n, int *nonfinite) {
-    uint32_t m = 0, bad = 0;
+    int32_t m = 0, bad = 0;
+#pragma omp simd reduction(max : m) reduction(| : bad)
     for (int64_t i = 0; i < n; i++) {
-        uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
-        bad |= a >= 0x7F800000u;
-        a = a >= 0x7F800000u ? 0u : a;
+        int32_t a = (int32_t)(f2u(in[i]) & 0x7FFFFFFFu);
+        int32_t big = a >= 0x7F800000;
+        bad |= big;
+        a = big ? 0 : a;
         m = a > m ? a : m;
     }
-    *nonfinite = (int)bad;
-    return m;
-}
-
-/* Elements mode: recover the stored element from value = element * d by
- * dividing and rounding again (exact: the quotient is within an ulp of the
- * element, which is on the element grid). */
-static void unscale(const ctx *x, float *v, int64_t n, float d) {
-    for (int64_t i = 0; i < n; i++)
-        v[i] = rg_fpconv_ref(v[i] / d, &x->main.e, RG_ROUND_RNE, true, 0);
-}
-
-static void do_mx(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
-    const int64_t B = x->q->block;
-    for (int64_t b = 0; b < n; b += B) {
-        int64_t len = n - b < B ? n - b : B;
-        int bad = 0;
-        uint32_t am = amax_bits(in + b, len, &bad);
-        if (bad) {
-            fill_nan(out + b, len);
-            continue;
-        }
-        int s = x->be->mx_scale(u2f(am), am, &x->q->elem, x->q->smode);
-        x->be->run(&x->main, in + b, out + b, len, pow2f(-s), x->elems ? 1.0f : pow2f(s), 0,
-                   idx0 + (uint64_t)b);
-    }
-}
-
-/* NVFP4 block scale (quant.h): E4M3 of amax_b / 6 / ts, clamped to [2^-6, 448]. */
-static void do_nvfp4(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
-    const int64_t B = x->q->block;
-    const float ts = x->tensor_scale;
-    for (int64_t b = 0; b < n; b += B) {
-        int64_t len = n - b < B ? n - b : B;
-        int bad = 0;
-        float am = u2f(amax_bits(in + b, len, &bad));
-        if (bad) {
-            fill_nan(out + b, len);
-            continue;
-        }
-        float sb = am / 6.0f / ts;
-        sb = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
-        sb = x->be->scalar(&x->e4m3, sb);
-        float d = ts * sb;
-        x->be->run(&x->main, in + b, out + b, len, 1.0f, d, 1, idx0 + (uint64_t)b);
-        if (x->elems)
-            unscale(x, out + b, len, d);
-    }
+    *nonfinite = bad;
+    return (uint32_t)m;
 }
 
 static float to_f16(float v) { return rg_fpconv_f16_to_f32(rg_fpconv_f32_to_f16(v)); }
 
-static void do_group_sym(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
-    const int64_t B = x->q->block;
-    for (int64_t b = 0; b < n; b += B) {
-        int64_t len = n - b < B ? n - b : B;
-        int bad = 0;
-        float am = u2f(amax_bits(in + b, len, &bad));
-        if (bad) {
-            fill_nan(out + b, len);
+/* One scale group: element = conv(x * inv), value = element * d; a group
+ * holding NaN/Inf is all NaN (bad). */
+typedef struct gscale {
+    float inv, d;
+    int bad;
+} gscale;
+
+/* The scale of a group of `len` elements under the quantizer's rule:
+ *   MX     X = 2^s (mx.h), inv = 2^-s exactly
+ *   NVFP4  d = ts * e4m3_rne(clamp(amax / 6 / ts, 2^-6, 448)), inv = 1 / d
+ *   group  d = fp16(amax / kmax), inv = 1 / d
+ *   row    d = amax / max_elem, inv = 1 / d (non-finite elements pass through)
+ * A zero scale (all-zero group) becomes 1. */
+static gscale group_scale(const ctx *x, const float *in, int64_t len) {
+    const rg_quant *q = x->q;
+    int bad = 0;
+    uint32_t am = amax_bits(in, len, &bad);
+    gscale g = {1.0f, 1.0f, bad};
+    float a = u2f(am), d = 1.0f;
+    switch (q->fmt.scaling) {
+    case RG_SCALE_MX: {
+        int s = x->be->mx_scale(a, am, &q->elem, q->smode);
+        g.inv = pow2f(-s);
+        g.d = pow2f(s);
+        return g;
+    }
+    case RG_SCALE_NVFP4: {
+        float sb = a / 6.0f / x->tensor_scale;
+        sb = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
+        x->be->conv(&x->e4m3, &sb, 1, 0);
+        d = x->tensor_scale * sb;
+        break;
+    }
+    case RG_SCALE_GROUP_SYM:
+        d = to_f16(a / x->main.maxval);
+        break;
+    default:
+        d = a / x->main.maxval;
+        g.bad = 0;
+        break;
+    }
+    g.d = d > 0.0f ? d : 1.0f;
+    g.inv = 1.0f / g.d;
+    return g;
+}
+
+static const float qnan = (float)NAN;
+
+/* Elements [0, len) of one group through tiles. */
+static void group_run(const ctx *x, const float *in, float *out, int64_t len, gscale g, uint64_t idx0) {
+    float t[TILE];
+    const float post = x->elems ? 1.0f : g.d;
+    for (int64_t b = 0; b < len; b += TILE) {
+        int64_t m = len - b < TILE ? len - b : TILE;
+        if (g.bad) {
+            for (int64_t i = 0; i < m; i++)
+                out[b + i] = qnan;
             continue;
         }
-        float s = to_f16(am / x->main.maxval);
-        x->be->run(&x->main, in + b, out + b, len, 1.0f, s > 0.0f ? s : 1.0f, 1, idx0 + (uint64_t)b);
-        if (x->elems)
-            unscale(x, out + b, len, s > 0.0f ? s : 1.0f);
+#pragma omp simd
+        for (int64_t i = 0; i < m; i++)
+            t[i] = in[b + i] * g.inv;
+        x->be->conv(&x->main, t, m, idx0 + (uint64_t)b);
+#pragma omp simd
+        for (int64_t i = 0; i < m; i++)
+            out[b + i] = t[i] * post;
     }
 }
 
+/* Groups of B consecutive elements. Small groups are batched into one tile
+ * (scales first, then one conversion pass) so per-group overhead stays low. */
+static void do_groups(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0, int64_t B) {
+    if (B > TILE / 4) {
+        for (int64_t b = 0; b < n; b += B) {
+            int64_t len = n - b < B ? n - b : B;
+            group_run(x, in + b, out + b, len, group_scale(x, in + b, len), idx0 + (uint64_t)b);
+        }
+        return;
+    }
+    float t[TILE];
+    gscale gs[TILE];
+    const int64_t per = (TILE / B) * B;
+    for (int64_t b = 0; b < n; b += per) {
+        int64_t len = n - b < per ? n - b : per, nb = (len + B - 1) / B;
+        for (int64_t j = 0; j < nb; j++) {
+            int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+            gs[j] = group_scale(x, in + b + lo, m);
+            const float inv = gs[j].inv;
+#pragma omp simd
+            for (int64_t i = 0; i < m; i++)
+                t[lo + i] = in[b + lo + i] * inv;
+        }
+        x->be->conv(&x->main, t, len, idx0 + (uint64_t)b);
+        for (int64_t j = 0; j < nb; j++) {
+            int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+            const float post = gs[j].bad ? qnan : (x->elems ? 1.0f : gs[j].d);
+#pragma omp simd
+            for (int64_t i = 0; i < m; i++)
+                out[b + lo + i] = t[lo + i] * post;
+        }
+    }
+}
+
+/* Asymmetric integer groups (quant.h): element = clamp(round(x / s) + z, 0, 2^b - 1). */
 static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
     const int64_t B = x->q->block;
     const float levels = (float)(2 * x->main.e.kmax + 1); /* 2^b - 1 */
+    float t[TILE];
     for (int64_t b = 0; b < n; b += B) {
         int64_t len = n - b < B ? n - b : B;
         float lo = in[b], hi = in[b];
@@ -334,7 +375,8 @@ static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, 
             hi = v > hi ? v : hi;
         }
         if (bad) {
-            fill_nan(out + b, len);
+            for (int64_t i = 0; i < len; i++)
+                out[b + i] = qnan;
             continue;
         }
         float s = to_f16((hi - lo) / levels);
@@ -343,52 +385,44 @@ static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, 
                 out[b + i] = to_f16(in[b + i]);
             continue;
         }
-        float z = nearbyintf(-lo / s);
+        float inv = 1.0f / s;
+        float z = nearbyintf(-lo * inv);
         z = z < 0.0f ? 0.0f : (z > levels ? levels : z);
-        /* element = round(x / s), unclamped; then shift by z and clamp to [0, 2^b - 1] */
-        for (int64_t i = 0; i < len; i++)
-            out[b + i] = in[b + i] / s;
-        x->be->run(&x->wide, out + b, out + b, len, 1.0f, 1.0f, 0, idx0 + (uint64_t)b);
-        for (int64_t i = 0; i < len; i++) {
-            float qv = out[b + i] + z;
-            qv = qv < 0.0f ? 0.0f : (qv > levels ? levels : qv);
-            out[b + i] = (qv - z) * s;
+        for (int64_t o = 0; o < len; o += TILE) {
+            int64_t m = len - o < TILE ? len - o : TILE;
+            for (int64_t i = 0; i < m; i++)
+                t[i] = in[b + o + i] * inv;
+            x->be->conv(&x->wide, t, m, idx0 + (uint64_t)(b + o));
+            for (int64_t i = 0; i < m; i++) {
+                float qv = t[i] + z;
+                qv = qv < 0.0f ? 0.0f : (qv > levels ? levels : qv);
+                out[b + o + i] = x->elems ? qv : (qv - z) * s;
+            }
         }
     }
 }
 
-/* Plain formats, optionally per-tensor (tensor_scale) or per-row scaled. */
+/* Plain formats: unscaled, per-tensor (tensor_scale) or per-row. */
 static void do_plain(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
     const rg_quant *q = x->q;
     if (q->tscale == RG_TSCALE_CHANNEL) {
-        const int64_t C = q->cols;
-        for (int64_t b = 0; b < n; b += C) {
-            int64_t len = n - b < C ? n - b : C;
-            int bad = 0;
-            float am = u2f(amax_bits(in + b, len, &bad));
-            float s = am / x->main.maxval;
-            x->be->run(&x->main, in + b, out + b, len, 1.0f, s > 0.0f ? s : 1.0f, 1, idx0 + (uint64_t)b);
-            if (x->elems)
-                unscale(x, out + b, len, s > 0.0f ? s : 1.0f);
-        }
+        do_groups(x, in, out, n, idx0, q->cols);
         return;
     }
-    float s = q->tscale == RG_TSCALE_TENSOR ? x->tensor_scale : 1.0f;
-    x->be->run(&x->main, in, out, n, 1.0f, s, q->tscale == RG_TSCALE_TENSOR, idx0);
-    if (x->elems && s != 1.0f)
-        unscale(x, out, n, s);
+    gscale g = {1.0f, 1.0f, 0};
+    if (q->tscale == RG_TSCALE_TENSOR) {
+        g.d = x->tensor_scale;
+        g.inv = 1.0f / g.d;
+    }
+    group_run(x, in, out, n, g, idx0);
 }
 
 static void process(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
     switch (x->q->fmt.scaling) {
     case RG_SCALE_MX:
-        do_mx(x, in, out, n, idx0);
-        break;
     case RG_SCALE_NVFP4:
-        do_nvfp4(x, in, out, n, idx0);
-        break;
     case RG_SCALE_GROUP_SYM:
-        do_group_sym(x, in, out, n, idx0);
+        do_groups(x, in, out, n, idx0, x->q->block);
         break;
     case RG_SCALE_GROUP_ASYM:
         do_group_asym(x, in, out, n, idx0);
@@ -533,7 +567,13 @@ int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n,
 void rg_quant_elem(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset) {
     cvt c;
     cvt_init(&c, &q->elem, q->round, q->saturate, q->seed);
-    run_fast(&c, in, out, n, 1.0f, 1.0f, 0, (uint64_t)offset);
+    float t[TILE];
+    for (int64_t b = 0; b < n; b += TILE) {
+        int64_t m = n - b < TILE ? n - b : TILE;
+        memcpy(t, in + b, (size_t)m * sizeof *t);
+        conv_fast(&c, t, m, (uint64_t)(offset + b));
+        memcpy(out + b, t, (size_t)m * sizeof *t);
+    }
 }
 
 int rg_quant_init(rg_quant *q, const rg_format *f, rg_err *err) {

@@ -1,23 +1,592 @@
-/* cmd_numerics.c: placeholder until the subcommands land. */
+/* cmd_numerics.c: the numerics emulator on the command line.
+ *   ridge formats                  list formats and their parameters (JSON)
+ *   ridge qdq --format F [opts]    quantize-dequantize raw float32 stdin -> stdout
+ *   ridge quantize --format F ...  emulate on a file or synthetic tensor, print metrics (JSON)
+ *   ridge bench-numerics [--n N]   kernel throughput beside memcpy (JSON)
+ * Options are turned into the same JSON request ridged accepts
+ * (codec_numerics.h), so both front ends share one parser and one set of
+ * errors; an error's field is mapped back to the option that caused it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli.h"
+#include "codec_numerics.h"
+#include "dist.h"
+#include "fpconv.h"
+#include "quant.h"
+
+enum { OPT_STR, OPT_INT, OPT_NUM, OPT_SEED, OPT_TRUE, OPT_FALSE };
+enum { FOR_QDQ = 1, FOR_QUANTIZE = 2 };
+
+/* CLI option -> request key. */
+static const struct opt {
+    const char *flag;
+    const char *key;
+    int type;
+    int cmds;
+} opts[] = {
+    {"--format", "format", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
+    {"--ebits", "ebits", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
+    {"--mbits", "mbits", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
+    {"--bias", "bias", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
+    {"--nan", "nan", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
+    {"--rounding", "rounding", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
+    {"--seed", "seed", OPT_SEED, FOR_QDQ | FOR_QUANTIZE},
+    {"--scale-mode", "scale_mode", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
+    {"--saturate", "saturate", OPT_TRUE, FOR_QDQ | FOR_QUANTIZE},
+    {"--no-saturate", "saturate", OPT_FALSE, FOR_QDQ | FOR_QUANTIZE},
+    {"--scaling", "scaling", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
+    {"--cols", "cols", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
+    {"--block", "block", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
+    {"--dist", "dist", OPT_STR, FOR_QUANTIZE},
+    {"--n", "n", OPT_INT, FOR_QUANTIZE},
+    {"--dof", "dof", OPT_INT, FOR_QUANTIZE},
+    {"--outlier-frac", "outlier_frac", OPT_NUM, FOR_QUANTIZE},
+    {"--outlier-scale", "outlier_scale", OPT_NUM, FOR_QUANTIZE},
+    {"--scheme", "scheme", OPT_STR, FOR_QUANTIZE},
+    {"--window", "window", OPT_INT, FOR_QUANTIZE},
+    {"--threshold", "threshold", OPT_NUM, FOR_QUANTIZE},
+    {"--entropy", "entropy", OPT_TRUE, FOR_QUANTIZE},
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+/* CLI-only options. */
+typedef struct cli_extra {
+    const char *input;
+    const char *input_format;
+    int threads;
+} cli_extra;
+
+/* The option that set a request key (for error messages). */
+static const char *flag_of(const char *key) {
+    for (size_t i = 0; i < NOPTS; i++)
+        if (key && strcmp(opts[i].key, key) == 0)
+            return opts[i].flag;
+    return key && *key ? key : "input";
+}
+
+static int parse_int(const char *s, long long *v) {
+    char *end = NULL;
+    errno = 0;
+    *v = strtoll(s, &end, 10);
+    return errno == 0 && end != s && *end == '\0';
+}
+
+static int parse_num(const char *s, double *v) {
+    char *end = NULL;
+    errno = 0;
+    *v = strtod(s, &end);
+    return errno == 0 && end != s && *end == '\0' && isfinite(*v);
+}
+
+/* argv -> request object. Returns NULL (message printed) on a bad option. */
+static cJSON *parse_args(const char *cmd, int argc, char **argv, int cmds, cli_extra *ex) {
+    cJSON *req = cJSON_CreateObject();
+    if (!req) {
+        fprintf(stderr, "ridge %s: out of memory\n", cmd);
+        return NULL;
+    }
+    ex->input = NULL;
+    ex->input_format = "f32";
+    ex->threads = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cmds == FOR_QUANTIZE && (strcmp(a, "--input") == 0 || strcmp(a, "--input-format") == 0)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ridge %s: %s needs a value\n", cmd, a);
+                goto bad;
+            }
+            if (strcmp(a, "--input") == 0)
+                ex->input = argv[++i];
+            else
+                ex->input_format = argv[++i];
+            continue;
+        }
+        if (strcmp(a, "--threads") == 0) {
+            long long t = 0;
+            if (i + 1 >= argc || !parse_int(argv[i + 1], &t) || t < 1 || t > 1024) {
+                fprintf(stderr, "ridge %s: --threads needs an integer 1..1024\n", cmd);
+                goto bad;
+            }
+            ex->threads = (int)t;
+            i++;
+            continue;
+        }
+        size_t k = 0;
+        while (k < NOPTS && !(strcmp(a, opts[k].flag) == 0 && (opts[k].cmds & cmds)))
+            k++;
+        if (k == NOPTS) {
+            fprintf(stderr, "ridge %s: unknown option '%s'\n", cmd, a);
+            goto bad;
+        }
+        const struct opt *o = &opts[k];
+        if (cJSON_GetObjectItemCaseSensitive(req, o->key)) {
+            fprintf(stderr, "ridge %s: %s given twice\n", cmd, a);
+            goto bad;
+        }
+        cJSON *v = NULL;
+        if (o->type == OPT_TRUE || o->type == OPT_FALSE) {
+            v = cJSON_CreateBool(o->type == OPT_TRUE);
+        } else {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ridge %s: %s needs a value\n", cmd, a);
+                goto bad;
+            }
+            const char *s = argv[++i];
+            long long iv;
+            double dv;
+            if (o->type == OPT_STR || o->type == OPT_SEED) {
+                v = cJSON_CreateString(s);
+            } else if (o->type == OPT_INT) {
+                if (!parse_int(s, &iv)) {
+                    fprintf(stderr, "ridge %s: %s needs an integer, got '%s'\n", cmd, a, s);
+                    goto bad;
+                }
+                v = cJSON_CreateNumber((double)iv);
+            } else {
+                if (!parse_num(s, &dv)) {
+                    fprintf(stderr, "ridge %s: %s needs a number, got '%s'\n", cmd, a, s);
+                    goto bad;
+                }
+                v = cJSON_CreateNumber(dv);
+            }
+        }
+        if (!v || !cJSON_AddItemToObject(req, o->key, v)) {
+            cJSON_Delete(v);
+            fprintf(stderr, "ridge %s: out of memory\n", cmd);
+            goto bad;
+        }
+    }
+    return req;
+bad:
+    cJSON_Delete(req);
+    return NULL;
+}
+
+static int report_err(const char *cmd, const rg_err *err) {
+    fprintf(stderr, "ridge %s: %s: %s\n", cmd, flag_of(err->field), err->msg);
+    return err->code == RG_ENOMEM || err->code == RG_EIO || err->code == RG_EINTERNAL ? 1 : 2;
+}
+
+static int print_jw(jw *w) {
+    size_t len = 0;
+    char *s = jw_take(w, &len);
+    if (!s) {
+        fprintf(stderr, "ridge: out of memory\n");
+        return 1;
+    }
+    fwrite(s, 1, len, stdout);
+    fputc('\n', stdout);
+    free(s);
+    return 0;
+}
+
 int cmd_formats(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    if (argc > 1) {
+        fprintf(stderr, "ridge formats: unknown option '%s'\n", argv[1]);
+        return 2;
+    }
+    jw w;
+    jw_init(&w);
+    codec_formats_write(&w);
+    return print_jw(&w);
 }
+
+/* ---- qdq ---------------------------------------------------------------- */
+
+#define QDQ_CHUNK (4u << 20) /* elements per streamed chunk: 16 MiB */
+
+static size_t read_full(float *buf, size_t bytes, FILE *f) {
+    size_t got = 0;
+    while (got < bytes) {
+        size_t r = fread((char *)buf + got, 1, bytes - got, f);
+        if (r == 0)
+            break;
+        got += r;
+    }
+    return got;
+}
+
 int cmd_qdq(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    cli_extra ex;
+    float *buf = NULL;
+    char *all = NULL;
+    int status = 2;
+    rg_err err = {0};
+    rg_quant q;
+    cJSON *req = parse_args("qdq", argc, argv, FOR_QDQ, &ex);
+    if (!req)
+        return 2;
+    if (codec_quant_parse(req, &q, &err) < 0) {
+        status = report_err("qdq", &err);
+        goto out;
+    }
+    status = 1;
+    if (rg_quant_needs_whole(&q)) {
+        /* a tensor-wide scale: the whole input first */
+        size_t len = 0;
+        all = cli_read_file("-", &len);
+        if (!all) {
+            fprintf(stderr, "ridge qdq: cannot read stdin: %s\n", strerror(errno));
+            goto out;
+        }
+        if (len % 4) {
+            fprintf(stderr, "ridge qdq: input: %zu bytes is not a whole number of float32 values\n", len);
+            status = 2;
+            goto out;
+        }
+        float *x = (float *)(void *)all; /* malloc'd: aligned for float */
+        int64_t n = (int64_t)(len / 4);
+        if (rg_quant_qdq(&q, x, x, n, 0, ex.threads) < 0 || fwrite(x, 4, (size_t)n, stdout) != (size_t)n) {
+            fprintf(stderr, "ridge qdq: write failed\n");
+            goto out;
+        }
+    } else {
+        int64_t align = rg_quant_chunk_align(&q);
+        size_t chunk = (size_t)((QDQ_CHUNK / align) * align);
+        if (chunk == 0)
+            chunk = (size_t)align;
+        buf = malloc(chunk * 4);
+        if (!buf) {
+            fprintf(stderr, "ridge qdq: out of memory\n");
+            goto out;
+        }
+        int64_t off = 0;
+        for (;;) {
+            size_t got = read_full(buf, chunk * 4, stdin);
+            if (got % 4) {
+                fprintf(stderr, "ridge qdq: input is not a whole number of float32 values\n");
+                status = 2;
+                goto out;
+            }
+            size_t n = got / 4;
+            if (n == 0)
+                break;
+            if (rg_quant_qdq(&q, buf, buf, (int64_t)n, off, ex.threads) < 0 ||
+                fwrite(buf, 4, n, stdout) != n) {
+                fprintf(stderr, "ridge qdq: write failed\n");
+                goto out;
+            }
+            off += (int64_t)n;
+            if (n < chunk)
+                break;
+        }
+        if (ferror(stdin)) {
+            fprintf(stderr, "ridge qdq: cannot read stdin\n");
+            goto out;
+        }
+    }
+    status = fflush(stdout) == 0 ? 0 : 1;
+out:
+    free(buf);
+    free(all);
+    cJSON_Delete(req);
+    return status;
 }
+
+/* ---- quantize ------------------------------------------------------------- */
+
+/* Parse a .npy header (format v1-v3): little-endian f4, f8 or f2, C order.
+ * Returns the data offset, or -1 with a message in `why`. */
+static long npy_header(const unsigned char *p, size_t len, char *dtype, int64_t *count, int64_t *last_dim,
+                       const char **why) {
+    if (len < 10 || memcmp(p, "\x93NUMPY", 6) != 0) {
+        *why = "not a .npy file (bad magic)";
+        return -1;
+    }
+    size_t hl, start;
+    if (p[6] == 1) {
+        hl = (size_t)p[8] | ((size_t)p[9] << 8);
+        start = 10;
+    } else if (p[6] == 2 || p[6] == 3) {
+        if (len < 12) {
+            *why = "truncated header";
+            return -1;
+        }
+        hl = (size_t)p[8] | ((size_t)p[9] << 8) | ((size_t)p[10] << 16) | ((size_t)p[11] << 24);
+        start = 12;
+    } else {
+        *why = "unsupported .npy version";
+        return -1;
+    }
+    if (start + hl > len || hl > 65536) {
+        *why = "truncated header";
+        return -1;
+    }
+    char h[65537];
+    memcpy(h, p + start, hl);
+    h[hl] = '\0';
+    const char *d = strstr(h, "'descr'");
+    const char *fo = strstr(h, "'fortran_order'");
+    const char *sh = strstr(h, "'shape'");
+    if (!d || !fo || !sh) {
+        *why = "header lacks descr, fortran_order or shape";
+        return -1;
+    }
+    d = strchr(d + 7, '\'');
+    if (!d) {
+        *why = "bad descr";
+        return -1;
+    }
+    if (strncmp(d, "'<f4'", 5) == 0)
+        *dtype = 'f';
+    else if (strncmp(d, "'<f8'", 5) == 0)
+        *dtype = 'd';
+    else if (strncmp(d, "'<f2'", 5) == 0)
+        *dtype = 'h';
+    else {
+        *why = "dtype must be little-endian float32, float64 or float16 ('<f4', '<f8', '<f2')";
+        return -1;
+    }
+    const char *t = fo + 15;
+    while (*t == ' ' || *t == ':')
+        t++;
+    if (strncmp(t, "False", 5) != 0) {
+        *why = "fortran_order arrays are not supported";
+        return -1;
+    }
+    const char *s = strchr(sh, '(');
+    if (!s) {
+        *why = "bad shape";
+        return -1;
+    }
+    int64_t prod = 1, last = 1;
+    s++;
+    for (;;) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        if (*s == ')')
+            break;
+        char *end = NULL;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || v < 0 || v > (1LL << 40)) {
+            *why = "bad shape";
+            return -1;
+        }
+        prod *= v;
+        last = v;
+        s = end;
+    }
+    *count = prod;
+    *last_dim = last;
+    return (long)(start + hl);
+}
+
+/* Load --input into floats the caller frees. Returns NULL (message printed). */
+static float *load_input(const cli_extra *ex, int64_t *n, int64_t *cols, int *status) {
+    size_t len = 0;
+    float *x = NULL;
+    *status = 2;
+    *cols = 0;
+    unsigned char *raw = (unsigned char *)cli_read_file(ex->input, &len);
+    if (!raw) {
+        fprintf(stderr, "ridge quantize: --input: cannot read '%s': %s\n", ex->input, strerror(errno));
+        return NULL;
+    }
+    const unsigned char *p = raw;
+    char dtype;
+    if (strcmp(ex->input_format, "f32") == 0) {
+        dtype = 'f';
+    } else if (strcmp(ex->input_format, "bf16") == 0) {
+        dtype = 'b';
+    } else if (strcmp(ex->input_format, "npy") == 0) {
+        const char *why = NULL;
+        int64_t count = 0;
+        long off = npy_header(raw, len, &dtype, &count, cols, &why);
+        if (off < 0) {
+            fprintf(stderr, "ridge quantize: --input: %s\n", why);
+            goto out;
+        }
+        size_t esz = dtype == 'd' ? 8 : (dtype == 'h' ? 2 : 4);
+        if ((size_t)count * esz != len - (size_t)off) {
+            fprintf(stderr,
+                    "ridge quantize: --input: shape says %" PRId64 " values, file holds %zu bytes of data\n",
+                    count, len - (size_t)off);
+            goto out;
+        }
+        p = raw + off;
+        len -= (size_t)off;
+    } else {
+        fprintf(stderr, "ridge quantize: --input-format: must be f32, bf16 or npy, got '%s'\n",
+                ex->input_format);
+        goto out;
+    }
+    size_t esz = dtype == 'd' ? 8 : (dtype == 'f' ? 4 : 2);
+    if (len % esz || len == 0) {
+        fprintf(stderr,
+                "ridge quantize: --input: %zu bytes is not a whole, non-empty number of %zu-byte values\n",
+                len, esz);
+        goto out;
+    }
+    *n = (int64_t)(len / esz);
+    x = malloc((size_t)*n * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "ridge quantize: out of memory\n");
+        *status = 1;
+        goto out;
+    }
+    for (int64_t i = 0; i < *n; i++) { /* little-endian bytes, any alignment */
+        const unsigned char *b = p + (size_t)i * esz;
+        if (dtype == 'f') {
+            memcpy(&x[i], b, 4);
+        } else if (dtype == 'd') {
+            double v;
+            memcpy(&v, b, 8);
+            x[i] = (float)v;
+        } else if (dtype == 'b') {
+            x[i] = rg_fpconv_bf16_to_f32((uint16_t)(b[0] | (b[1] << 8)));
+        } else {
+            x[i] = rg_fpconv_f16_to_f32((uint16_t)(b[0] | (b[1] << 8)));
+        }
+    }
+    *status = 0;
+out:
+    free(raw);
+    return x;
+}
+
 int cmd_quantize(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    cli_extra ex;
+    float *x = NULL;
+    int status = 2;
+    rg_err err = {0};
+    jw w;
+    jw_init(&w);
+    cJSON *req = parse_args("quantize", argc, argv, FOR_QUANTIZE, &ex);
+    if (!req)
+        return 2;
+    int64_t n = 0, cols = 0;
+    if (ex.input) {
+        x = load_input(&ex, &n, &cols, &status);
+        if (!x)
+            goto out;
+        /* a 2-D .npy gives the row length unless --cols says otherwise */
+        if (cols > 1 && cols < n && !cJSON_GetObjectItemCaseSensitive(req, "cols"))
+            cJSON_AddNumberToObject(req, "cols", (double)cols);
+    } else if (strcmp(ex.input_format, "f32") != 0) {
+        fprintf(stderr, "ridge quantize: --input-format: needs --input\n");
+        goto out;
+    }
+    if (codec_quantize_run(req, x, n, ex.threads, &w, &err) < 0) {
+        status = report_err("quantize", &err);
+        goto out;
+    }
+    status = print_jw(&w);
+out:
+    jw_free(&w);
+    free(x);
+    cJSON_Delete(req);
+    return status;
 }
+
+/* ---- bench-numerics ------------------------------------------------------ */
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 int cmd_bench_numerics(int argc, char **argv) {
-    (void)argc;
-    fprintf(stderr, "ridge %s: not available in this build\n", argv[0]);
-    return 1;
+    static const char *const default_formats[] = {"bf16",  "fp8_e4m3", "mxfp8_e4m3", "mxfp6_e2m3",
+                                                  "mxfp4", "mxint8",   "nvfp4",      "int4_g128"};
+    long long n = 64LL << 20, reps = 3, threads = 2;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        long long v = 0;
+        const char *a = argv[i];
+        if (strcmp(a, "--format") == 0 && i + 1 < argc) {
+            only = argv[++i];
+            continue;
+        }
+        if (i + 1 >= argc || !parse_int(argv[i + 1], &v)) {
+            fprintf(stderr, "ridge bench-numerics: %s: unknown option or missing integer value\n", a);
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--n") == 0 && v >= 1024 && v <= (1LL << 30))
+            n = v;
+        else if (strcmp(a, "--reps") == 0 && v >= 1 && v <= 100)
+            reps = v;
+        else if (strcmp(a, "--threads") == 0 && v >= 1 && v <= 1024)
+            threads = v;
+        else {
+            fprintf(stderr, "ridge bench-numerics: %s: unknown option or value out of range\n", a);
+            return 2;
+        }
+    }
+    rg_format only_f;
+    rg_err err = {0};
+    if (only && rg_format_parse(only, &only_f, "--format", &err) < 0) {
+        fprintf(stderr, "ridge bench-numerics: --format: %s\n", err.msg);
+        return 2;
+    }
+    float *in = malloc((size_t)n * 4), *out = malloc((size_t)n * 4);
+    int status = 1;
+    jw w;
+    jw_init(&w);
+    if (!in || !out) {
+        fprintf(stderr, "ridge bench-numerics: cannot allocate 2 x %lld floats\n", n);
+        goto out;
+    }
+    rg_dist d;
+    rg_dist_init(&d, RG_DIST_NORMAL, 1);
+    rg_dist_fill(&d, in, n, 0, (int)threads);
+    memset(out, 0, (size_t)n * 4); /* fault the pages in before timing */
+    double best_copy = 1e30;
+    for (long long r = 0; r < reps; r++) {
+        double t0 = now_s();
+        memcpy(out, in, (size_t)n * 4);
+        double t = now_s() - t0;
+        best_copy = t < best_copy ? t : best_copy;
+    }
+    jw_obj_begin(&w);
+    jw_kint(&w, "n", n);
+    jw_kint(&w, "threads", threads);
+    jw_kint(&w, "reps", reps);
+    jw_kstr(&w, "timing", "best of reps; bytes = 4 read + 4 written per element");
+    jw_key(&w, "memcpy");
+    jw_obj_begin(&w);
+    jw_knum(&w, "seconds", best_copy);
+    jw_knum(&w, "elements_per_s", (double)n / best_copy);
+    jw_knum(&w, "gb_per_s", 8.0 * (double)n / best_copy / 1e9);
+    jw_obj_end(&w);
+    jw_key(&w, "formats");
+    jw_arr_begin(&w);
+    size_t nf = only ? 1 : sizeof default_formats / sizeof default_formats[0];
+    for (size_t k = 0; k < nf; k++) {
+        rg_format f;
+        rg_quant q;
+        const char *name = only ? only : default_formats[k];
+        if (rg_format_parse(name, &f, "format", NULL) < 0 || rg_quant_init(&q, &f, NULL) < 0)
+            continue;
+        double best = 1e30;
+        for (long long r = 0; r < reps; r++) {
+            double t0 = now_s();
+            rg_quant_qdq(&q, in, out, n, 0, (int)threads);
+            double t = now_s() - t0;
+            best = t < best ? t : best;
+        }
+        jw_obj_begin(&w);
+        jw_kstr(&w, "format", name);
+        jw_knum(&w, "seconds", best);
+        jw_knum(&w, "elements_per_s", (double)n / best);
+        jw_knum(&w, "gb_per_s", 8.0 * (double)n / best / 1e9);
+        jw_knum(&w, "ratio_to_memcpy", best_copy / best);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    status = print_jw(&w);
+out:
+    jw_free(&w);
+    free(in);
+    free(out);
+    return status;
 }

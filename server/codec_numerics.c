@@ -1,0 +1,614 @@
+/* codec_numerics.c: JSON <-> numerics emulator (see codec_numerics.h).
+ * Requests are checked key by key against one table; engine calls get typed
+ * structs only. */
+#include "codec_numerics.h"
+
+#include "compress.h"
+#include "dist.h"
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_N 65536
+#define MAX_N     (1LL << 28)
+#define MAX_DATA  (1 << 20)
+
+static const char *const request_keys[] = {
+    "format",        "ebits",   "mbits",  "bias",   "nan",       "rounding", "seed", "scale_mode",
+    "saturate",      "scaling", "cols",   "block",  "dist",      "n",        "dof",  "outlier_frac",
+    "outlier_scale", "data",    "scheme", "window", "threshold", "entropy"};
+
+static const char *const nan_names[] = {"ieee", "fn", "finite"};
+static const rg_nan_mode nan_modes[] = {RG_NAN_IEEE, RG_NAN_ONE, RG_NAN_NONE};
+
+static int check_keys(const cJSON *obj, const char *const *keys, size_t nkeys, const char *prefix,
+                      rg_err *err) {
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj) {
+        size_t k = 0;
+        while (k < nkeys && strcmp(it->string, keys[k]) != 0)
+            k++;
+        if (k == nkeys)
+            return rg_err_set(err, RG_EUNKNOWN, it->string, "unknown key '%s%s'", prefix, it->string);
+    }
+    return 0;
+}
+
+/* Optional string; *out untouched when absent. */
+static int get_str(const cJSON *o, const char *key, const char **out, rg_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return rg_err_set(err, RG_ETYPE, key, "must be a string");
+    *out = v->valuestring;
+    return 1;
+}
+
+static int get_i64(const cJSON *o, const char *key, int64_t lo, int64_t hi, int64_t *out, rg_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+        return rg_err_set(err, RG_ETYPE, key, "must be an integer");
+    if (v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+        return rg_err_set(err, RG_ERANGE, key, "must be %" PRId64 "..%" PRId64 ", got %.17g", lo, hi,
+                          v->valuedouble);
+    *out = (int64_t)v->valuedouble;
+    return 1;
+}
+
+static int get_f64(const cJSON *o, const char *key, double lo, double hi, double *out, rg_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return rg_err_set(err, RG_ETYPE, key, "must be a number");
+    if (v->valuedouble < lo || v->valuedouble > hi)
+        return rg_err_set(err, RG_ERANGE, key, "must be in [%g, %g], got %.17g", lo, hi, v->valuedouble);
+    *out = v->valuedouble;
+    return 1;
+}
+
+static int get_bool(const cJSON *o, const char *key, bool *out, rg_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsBool(v))
+        return rg_err_set(err, RG_ETYPE, key, "must be true or false");
+    *out = cJSON_IsTrue(v);
+    return 1;
+}
+
+/* Seeds are integers up to 2^53 as numbers, any uint64 as a decimal string. */
+static int get_seed(const cJSON *o, const char *key, uint64_t *out, rg_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    if (cJSON_IsString(v) && v->valuestring) {
+        const char *s = v->valuestring;
+        char *end = NULL;
+        if (*s < '0' || *s > '9')
+            return rg_err_set(err, RG_ETYPE, key, "must be a non-negative integer");
+        unsigned long long u = strtoull(s, &end, 10);
+        if (*end != '\0')
+            return rg_err_set(err, RG_ETYPE, key, "must be a non-negative integer");
+        *out = (uint64_t)u;
+        return 1;
+    }
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
+        v->valuedouble > 9007199254740992.0)
+        return rg_err_set(err, RG_ETYPE, key, "must be an integer in [0, 2^53] or a decimal string");
+    *out = (uint64_t)v->valuedouble;
+    return 1;
+}
+
+/* A name from a finder function; RG_EUNKNOWN names the key. */
+static int get_enum(const cJSON *o, const char *key, int (*find)(const char *), int *out, const char *choices,
+                    rg_err *err) {
+    const char *s = NULL;
+    int rc = get_str(o, key, &s, err);
+    if (rc <= 0)
+        return rc;
+    int v = find(s);
+    if (v < 0)
+        return rg_err_set(err, RG_EUNKNOWN, key, "unknown %s '%s' (one of %s)", key, s, choices);
+    *out = v;
+    return 1;
+}
+
+static int find_nan(const char *s) {
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, nan_names[i]) == 0)
+            return i;
+    return RG_EUNKNOWN;
+}
+
+int codec_quant_parse(const cJSON *req, rg_quant *q, rg_err *err) {
+    rg_format f;
+    int rc;
+    if (!cJSON_IsObject(req))
+        return rg_err_set(err, RG_ETYPE, "", "request must be a JSON object");
+    const char *name = NULL;
+    if ((rc = get_str(req, "format", &name, err)) < 0)
+        return rc;
+    int64_t eb = -1, mb = -1, bias = -1;
+    if (get_i64(req, "ebits", 1, 8, &eb, err) < 0 || get_i64(req, "mbits", 0, 23, &mb, err) < 0 ||
+        get_i64(req, "bias", 0, 1000, &bias, err) < 0)
+        return err ? err->code : RG_EINVAL;
+    int nan = 0;
+    if ((rc = get_enum(req, "nan", find_nan, &nan, "ieee, fn, finite", err)) < 0)
+        return rc;
+    if (eb >= 0 || mb >= 0) {
+        if (name)
+            return rg_err_set(err, RG_EINVAL, "ebits", "give either format or ebits/mbits, not both");
+        if (eb < 0 || mb < 0)
+            return rg_err_set(err, RG_EMISSING, eb < 0 ? "ebits" : "mbits",
+                              "a user format needs ebits and mbits");
+        if ((rc = rg_format_minifloat((int)eb, (int)mb, (int)bias, nan_modes[nan], &f, "ebits", err)) < 0)
+            return rc;
+    } else {
+        if (!name)
+            return rg_err_set(err, RG_EMISSING, "format", "format is required (see 'ridge formats')");
+        if ((rc = rg_format_parse(name, &f, "format", err)) < 0)
+            return rc;
+    }
+    if ((rc = rg_quant_init(q, &f, err)) < 0)
+        return rc;
+    int v = 0;
+    if ((rc = get_enum(req, "rounding", rg_round_find, &v, "rne, rtz, rna, stochastic", err)) < 0)
+        return rc;
+    if (rc)
+        q->round = (rg_round)v;
+    if ((rc = get_enum(req, "scale_mode", rg_scale_mode_find, &v, "floor, ceil, even, rceil", err)) < 0)
+        return rc;
+    if (rc)
+        q->smode = (rg_scale_mode)v;
+    if ((rc = get_enum(req, "scaling", rg_tscale_find, &v, "none, tensor, channel", err)) < 0)
+        return rc;
+    if (rc)
+        q->tscale = (rg_tscale)v;
+    if ((rc = get_seed(req, "seed", &q->seed, err)) < 0)
+        return rc;
+    if ((rc = get_bool(req, "saturate", &q->saturate, err)) < 0)
+        return rc;
+    int64_t cols = 0, block = 0;
+    if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0)
+        return rc;
+    if (q->tscale == RG_TSCALE_CHANNEL)
+        q->cols = cols;
+    if ((rc = get_i64(req, "block", 1, 1 << 20, &block, err)) < 0)
+        return rc;
+    if (rc) {
+        if (q->fmt.scaling == RG_SCALE_NONE)
+            return rg_err_set(err, RG_EINVAL, "block", "%s has no blocks", q->fmt.name);
+        q->block = (int)block;
+    }
+    if (q->tscale == RG_TSCALE_CHANNEL && q->cols < 1)
+        return rg_err_set(err, RG_EMISSING, "cols", "scaling \"channel\" needs cols (the row length)");
+    return rg_quant_check(q, err);
+}
+
+/* The display name of the request's format. */
+static const char *format_label(const cJSON *req, const rg_quant *q, char *buf, size_t cap) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, "format");
+    if (cJSON_IsString(v) && v->valuestring)
+        return v->valuestring;
+    if (strcmp(q->fmt.name, "user") != 0)
+        return q->fmt.name;
+    static const char *const sfx[] = {"", "fn", "finite", ""};
+    snprintf(buf, cap, "e%dm%d%s", q->fmt.ebits, q->fmt.mbits, sfx[q->fmt.nan_mode & 3]);
+    return buf;
+}
+
+static void write_seed(jw *w, const char *key, uint64_t seed) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, seed);
+    jw_kstr(w, key, buf);
+}
+
+static void write_metrics(jw *w, const rg_metrics *m) {
+    jw_knum(w, "sqnr_db", m->sqnr_db);
+    jw_knum(w, "mse", m->mse);
+    jw_knum(w, "max_abs_error", m->max_abs_error);
+    jw_knum(w, "mean_rel_error", m->mean_rel_error);
+    jw_knum(w, "cosine", m->cosine);
+    jw_knum(w, "kl_div", m->kl_div);
+}
+
+int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err) {
+    float *x = NULL, *y = NULL;
+    rg_quant q;
+    rg_dist d;
+    rg_compress c;
+    int rc = check_keys(req, request_keys, sizeof request_keys / sizeof request_keys[0], "", err);
+    if (rc < 0)
+        return rc;
+    if ((rc = codec_quant_parse(req, &q, err)) < 0)
+        return rc;
+    /* data source */
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    int dk = RG_DIST_NORMAL;
+    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
+        0)
+        goto out;
+    bool synthetic = !data && !arr;
+    if (!synthetic && cJSON_GetObjectItemCaseSensitive(req, "dist")) {
+        rc = rg_err_set(err, RG_EINVAL, "dist", "give either data or dist, not both");
+        goto out;
+    }
+    rg_dist_init(&d, (rg_dist_kind)dk, q.seed);
+    int64_t cols = 0, dof = d.dof, window = -1;
+    if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
+        (rc = get_i64(req, "dof", 1, 64, &dof, err)) < 0 ||
+        (rc = get_f64(req, "outlier_frac", 0, 1, &d.outlier_frac, err)) < 0 ||
+        (rc = get_f64(req, "outlier_scale", 1e-30, 1e30, &d.outlier_scale, err)) < 0)
+        goto out;
+    d.dof = (int)dof;
+    if (cols > 0)
+        d.cols = cols;
+    if (synthetic) {
+        n = DEFAULT_N;
+        if ((rc = get_i64(req, "n", 1, MAX_N, &n, err)) < 0)
+            goto out;
+    } else if (cJSON_GetObjectItemCaseSensitive(req, "n")) {
+        rc = rg_err_set(err, RG_EINVAL, "n", "n is for synthetic data; the data sets its own length");
+        goto out;
+    }
+    if (arr) {
+        if (data) {
+            rc = rg_err_set(err, RG_EINVAL, "data", "data given twice");
+            goto out;
+        }
+        if (!cJSON_IsArray(arr)) {
+            rc = rg_err_set(err, RG_ETYPE, "data", "must be an array of numbers");
+            goto out;
+        }
+        n = cJSON_GetArraySize(arr);
+        if (n < 1 || n > MAX_DATA) {
+            rc = rg_err_set(err, RG_ERANGE, "data", "must hold 1..%d numbers", MAX_DATA);
+            goto out;
+        }
+    }
+    if (n < 1) {
+        rc = rg_err_set(err, RG_EINVAL, "input", "no data");
+        goto out;
+    }
+    /* compression scheme */
+    rg_compress_init(&c);
+    c.seed = q.seed;
+    c.cols = cols > 0 ? cols : (n % 4096 == 0 ? 4096 : n);
+    int sk = 0;
+    if ((rc = get_enum(req, "scheme", rg_scheme_find, &sk, "none, hadamard, outliers, kv_keys, kv_values",
+                       err)) < 0 ||
+        (rc = get_i64(req, "window", 0, MAX_N, &window, err)) < 0 ||
+        (rc = get_f64(req, "threshold", 1e-30, 1e30, &c.threshold, err)) < 0)
+        goto out;
+    c.scheme = (rg_scheme)sk;
+    if (window >= 0)
+        c.window = window;
+    if ((rc = rg_compress_check(&c, n, err)) < 0)
+        goto out;
+    bool want_entropy = false;
+    if ((rc = get_bool(req, "entropy", &want_entropy, err)) < 0)
+        goto out;
+    /* buffers */
+    y = malloc((size_t)n * sizeof *y);
+    if (!data) {
+        x = malloc((size_t)n * sizeof *x);
+        if (!x || !y) {
+            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+            goto out;
+        }
+        if (arr) {
+            int64_t i = 0;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, arr) {
+                if (!cJSON_IsNumber(it)) {
+                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
+                    goto out;
+                }
+                x[i++] = (float)it->valuedouble;
+            }
+        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
+            rg_err_set(err, rc, "dist", "bad distribution parameters");
+            goto out;
+        }
+        data = x;
+    } else if (!y) {
+        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+        goto out;
+    }
+    rg_compress_stats st;
+    if ((rc = rg_compress_run(&c, &q, data, y, n, nthreads, &st, err)) < 0)
+        goto out;
+    rg_metrics m;
+    if ((rc = rg_metrics_compute(data, y, n, c.scheme != RG_SCHEME_NONE || cols > 0 ? c.cols : 0, nthreads,
+                                 &m)) < 0) {
+        rg_err_set(err, rc, "n", "out of memory computing metrics");
+        goto out;
+    }
+    rg_entropy ent;
+    int ent_rc = want_entropy ? rg_compress_entropy(&q, data, n, nthreads, &ent) : 0;
+    if (ent_rc == RG_ENOMEM) {
+        rc = rg_err_set(err, RG_ENOMEM, "entropy", "out of memory");
+        goto out;
+    }
+    jw_obj_begin(out);
+    char label[32];
+    jw_kstr(out, "format", format_label(req, &q, label, sizeof label));
+    if (q.fmt.bias != (1 << (q.fmt.ebits - 1)) - 1 && q.fmt.kind == RG_FK_FLOAT)
+        jw_kint(out, "bias", q.fmt.bias);
+    jw_kint(out, "elem_bits", q.fmt.elem_bits);
+    jw_kstr(out, "rounding", rg_round_name(q.round));
+    jw_kbool(out, "saturate", q.saturate);
+    jw_kstr(out, "scaling", q.fmt.scaling != RG_SCALE_NONE ? "block" : rg_tscale_name(q.tscale));
+    if (q.fmt.scaling == RG_SCALE_MX)
+        jw_kstr(out, "scale_mode", rg_scale_mode_name(q.smode));
+    if (q.fmt.scaling != RG_SCALE_NONE)
+        jw_kint(out, "block", q.block);
+    write_seed(out, "seed", q.seed);
+    jw_kint(out, "n", n);
+    jw_key(out, "source");
+    jw_obj_begin(out);
+    if (synthetic) {
+        jw_kstr(out, "dist", rg_dist_name(d.kind));
+        if (d.kind == RG_DIST_STUDENT_T)
+            jw_kint(out, "dof", d.dof);
+        if (d.kind == RG_DIST_ACTIVATIONS || d.kind == RG_DIST_KV)
+            jw_kint(out, "cols", d.cols);
+        if (d.kind == RG_DIST_ACTIVATIONS) {
+            jw_knum(out, "outlier_frac", d.outlier_frac);
+            jw_knum(out, "outlier_scale", d.outlier_scale);
+        }
+    } else {
+        jw_kstr(out, "input", arr ? "data" : "file");
+    }
+    jw_obj_end(out);
+    jw_knum(out, "bits_per_element", st.bits_per_element);
+    write_metrics(out, &m);
+    jw_kint(out, "kl_rows", m.rows);
+    jw_kint(out, "n_nonfinite", m.n_nonfinite);
+    if (c.scheme != RG_SCHEME_NONE) {
+        jw_key(out, "scheme");
+        jw_obj_begin(out);
+        jw_kstr(out, "name", rg_scheme_name(c.scheme));
+        jw_kint(out, "cols", c.cols);
+        if (c.scheme == RG_SCHEME_OUTLIERS) {
+            jw_knum(out, "threshold", c.threshold);
+            jw_kint(out, "outlier_cols", st.outlier_cols);
+        }
+        if (c.scheme == RG_SCHEME_KV_KEYS || c.scheme == RG_SCHEME_KV_VALUES)
+            jw_kint(out, "window_rows", st.window_rows);
+        jw_obj_end(out);
+    }
+    if (want_entropy) {
+        jw_key(out, "entropy");
+        if (ent_rc < 0) {
+            jw_null(out);
+        } else {
+            jw_obj_begin(out);
+            jw_kint(out, "exponent_bits", ent.exponent_bits);
+            jw_knum(out, "exponent_entropy", ent.exponent_entropy);
+            jw_knum(out, "exponent_saving_bits", ent.exponent_bits - ent.exponent_entropy);
+            jw_kint(out, "code_bits", ent.code_bits);
+            jw_knum(out, "code_entropy", ent.code_entropy);
+            jw_knum(out, "saving_bits", ent.saving_bits);
+            jw_obj_end(out);
+        }
+    }
+    jw_obj_end(out);
+    rc = 0;
+out:
+    free(x);
+    free(y);
+    return rc;
+}
+
+int codec_quantize_json(const cJSON *req, jw *out, rg_err *err) {
+    return codec_quantize_run(req, NULL, 0, 1, out, err);
+}
+
+/* ---- quality of a spec's formats ---------------------------------------- */
+
+typedef struct qcache_entry {
+    bool used;
+    int format;
+    int dist;
+    int64_t n;
+    uint64_t seed;
+    rg_metrics m;
+    double bits;
+} qcache_entry;
+
+#define QCACHE_SIZE 64
+static qcache_entry qcache[QCACHE_SIZE];
+static unsigned qcache_next;
+static pthread_mutex_t qcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int qcache_get(int format, int dist, int64_t n, uint64_t seed, rg_metrics *m, double *bits) {
+    int hit = 0;
+    pthread_mutex_lock(&qcache_lock);
+    for (int i = 0; i < QCACHE_SIZE; i++) {
+        const qcache_entry *e = &qcache[i];
+        if (e->used && e->format == format && e->dist == dist && e->n == n && e->seed == seed) {
+            *m = e->m;
+            *bits = e->bits;
+            hit = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&qcache_lock);
+    return hit;
+}
+
+static void qcache_put(int format, int dist, int64_t n, uint64_t seed, const rg_metrics *m, double bits) {
+    pthread_mutex_lock(&qcache_lock);
+    qcache_entry *e = &qcache[qcache_next++ % QCACHE_SIZE];
+    e->used = true;
+    e->format = format;
+    e->dist = dist;
+    e->n = n;
+    e->seed = seed;
+    e->m = *m;
+    e->bits = bits;
+    pthread_mutex_unlock(&qcache_lock);
+}
+
+/* Emulate one format on its class's tensor; 1 = unsupported (e8m0). */
+static int quality_one(int format, int dist, int64_t n, uint64_t seed, rg_metrics *m, double *bits) {
+    float *x = NULL, *y = NULL;
+    int rc = 0;
+    if (qcache_get(format, dist, n, seed, m, bits))
+        return 0;
+    rg_quant q;
+    const rg_format *f = rg_format_get(format);
+    if (!f)
+        return RG_EINVAL;
+    if (rg_quant_init(&q, f, NULL) < 0)
+        return 1;
+    rg_dist d;
+    rg_dist_init(&d, (rg_dist_kind)dist, seed);
+    d.dof = 8;
+    d.cols = dist == RG_DIST_KV ? 128 : 4096;
+    x = malloc((size_t)n * sizeof *x);
+    y = malloc((size_t)n * sizeof *y);
+    if (!x || !y) {
+        rc = RG_ENOMEM;
+        goto out;
+    }
+    if ((rc = rg_dist_fill(&d, x, n, 0, 1)) < 0 || (rc = rg_quant_qdq(&q, x, y, n, 0, 1)) < 0 ||
+        (rc = rg_metrics_compute(x, y, n, d.cols, 1, m)) < 0)
+        goto out;
+    *bits = rg_quant_bits(&q, n);
+    qcache_put(format, dist, n, seed, m, *bits);
+out:
+    free(x);
+    free(y);
+    return rc;
+}
+
+int codec_quality_write(jw *w, const cJSON *opts, const rg_numerics *num, rg_err *err) {
+    static const char *const keys[] = {"n", "seed", "dist"};
+    int64_t n = DEFAULT_N;
+    uint64_t seed = 0;
+    int dist = -1;
+    int rc;
+    if (opts && !cJSON_IsObject(opts) && !cJSON_IsTrue(opts))
+        return rg_err_set(err, RG_ETYPE, "quality", "must be true or an object {n, seed, dist}");
+    if (cJSON_IsObject(opts)) {
+        if ((rc = check_keys(opts, keys, 3, "quality.", err)) < 0 ||
+            (rc = get_i64(opts, "n", 1, 1 << 24, &n, err)) < 0 ||
+            (rc = get_seed(opts, "seed", &seed, err)) < 0 ||
+            (rc = get_enum(opts, "dist", rg_dist_find, &dist, "normal, laplace, student_t, activations, kv",
+                           err)) < 0) {
+            if (err) {
+                char f[64];
+                snprintf(f, sizeof f, "%.60s", err->field);
+                snprintf(err->field, sizeof err->field, "quality.%s", f);
+            }
+            return rc;
+        }
+    }
+    const struct {
+        const char *name;
+        int format;
+        int dist;
+    } cls[] = {{"weights", num->weights, RG_DIST_STUDENT_T},
+               {"activations", num->activations, RG_DIST_ACTIVATIONS},
+               {"kv_cache", num->kv_cache, RG_DIST_KV}};
+    jw_obj_begin(w);
+    for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++) {
+        const rg_format *f = rg_format_get(cls[i].format);
+        int dk = dist >= 0 ? dist : cls[i].dist;
+        jw_key(w, cls[i].name);
+        if (!f) {
+            jw_null(w);
+            continue;
+        }
+        rg_metrics m;
+        double bits = 0;
+        rc = quality_one(cls[i].format, dk, n, seed, &m, &bits);
+        if (rc < 0) {
+            jw_obj_end(w);
+            return rg_err_set(err, rc, "quality", "cannot emulate %s: %s", f->name, rg_strerror(rc));
+        }
+        jw_obj_begin(w);
+        jw_kstr(w, "format", f->name);
+        if (rc == 1) {
+            jw_kbool(w, "supported", false);
+            jw_obj_end(w);
+            continue;
+        }
+        jw_kstr(w, "dist", rg_dist_name(dk));
+        jw_kint(w, "n", n);
+        write_seed(w, "seed", seed);
+        write_metrics(w, &m);
+        jw_knum(w, "bits_per_element", bits);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    return 0;
+}
+
+/* ---- format list ---------------------------------------------------------- */
+
+static const char *const kind_names[] = {"float", "int", "scale"};
+static const char *const nan_mode_names[] = {"ieee", "single", "none", "all_ones"};
+static const char *const scaling_names[] = {"none", "mx", "nvfp4", "group_sym", "group_asym"};
+
+static void write_names(jw *w, const char *key, const char *(*name)(int), int count) {
+    jw_key(w, key);
+    jw_arr_begin(w);
+    for (int i = 0; i < count; i++)
+        jw_str(w, name(i));
+    jw_arr_end(w);
+}
+
+void codec_formats_write(jw *w) {
+    jw_obj_begin(w);
+    jw_key(w, "formats");
+    jw_arr_begin(w);
+    for (int i = 0; i < rg_format_count(); i++) {
+        const rg_format *f = rg_format_get(i);
+        rg_elem e;
+        int erc = rg_elem_init(&e, f);
+        jw_obj_begin(w);
+        jw_kstr(w, "name", f->name);
+        jw_kstr(w, "kind", kind_names[f->kind]);
+        jw_kint(w, "ebits", f->ebits);
+        jw_kint(w, "mbits", f->mbits);
+        jw_kint(w, "bias", f->bias);
+        jw_kstr(w, "nan", nan_mode_names[f->nan_mode]);
+        jw_kbool(w, "subnormals", f->subnormals);
+        jw_kstr(w, "scaling", scaling_names[f->scaling]);
+        jw_kint(w, "block", f->block);
+        jw_kint(w, "elem_bits", f->elem_bits);
+        jw_knum(w, "bits_per_element", f->bits_per_element);
+        jw_kstr(w, "math", rg_math_name(f->math));
+        if (erc == 0) {
+            jw_knum(w, "max", e.maxval);
+            jw_knum(w, "min_normal", e.minnorm);
+            if (!e.is_scale)
+                jw_knum(w, "min_subnormal", ldexp(1.0, e.qmin));
+            jw_kint(w, "emax", e.emax);
+        }
+        jw_kbool(w, "saturate", !f->ieee_overflow);
+        jw_kstr(w, "description", f->description);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    write_names(w, "rounding", rg_round_name, 4);
+    write_names(w, "scale_modes", rg_scale_mode_name, 4);
+    write_names(w, "scaling", rg_tscale_name, 3);
+    write_names(w, "distributions", rg_dist_name, 5);
+    write_names(w, "schemes", rg_scheme_name, 5);
+    jw_key(w, "user_formats");
+    jw_str(w, "eXmY (IEEE-like), eXmYfn (no Inf, one NaN), eXmYfinite (no Inf/NaN); 1<=X<=8, 0<=Y<=23");
+    jw_obj_end(w);
+}

@@ -1,0 +1,69 @@
+/* codec_numerics.h: JSON for the numerics emulator, shared by the CLI
+ * (`ridge formats`, `ridge quantize`) and ridged (POST /numerics/quantize,
+ * quality estimates in evaluations and sweeps).
+ *
+ * A quantize request is one JSON object (unknown keys are errors naming the key):
+ *   format       table name ("mxfp4", "nvfp4", "int4_g128", ...) or "eXmY[fn|finite]"
+ *   ebits, mbits, bias, nan ("ieee"|"fn"|"finite")   a user minifloat instead of format
+ *   rounding     "rne" (default) | "rtz" | "rna" | "stochastic"
+ *   seed         integer or decimal string (stochastic rounding, synthetic data, signs)
+ *   scale_mode   MX: "floor" (default) | "ceil" | "even" | "rceil"
+ *   saturate     bool (default: true, except fp32/tf32/bf16/fp16)
+ *   scaling      plain formats: "none" | "tensor" | "channel" (default tensor for <= 8 bits)
+ *   cols         row length: per-channel scaling, KL rows, schemes, activations/kv data
+ *   block        block / group size override
+ *   dist, n, dof, outlier_frac, outlier_scale   synthetic data (default normal, n 65536)
+ *   data         [numbers]: the tensor itself (HTTP; at most 1,048,576 values)
+ *   scheme       "none" | "hadamard" | "outliers" | "kv_keys" | "kv_values"
+ *   window, threshold   kv window (tokens) / outlier threshold
+ *   entropy      bool: also report code and exponent entropy
+ * The response object: format, rounding, saturate, scaling, scale_mode, block,
+ * n, source {...}, bits_per_element, sqnr_db, mse, max_abs_error,
+ * mean_rel_error, cosine, kl_div, kl_rows, n_nonfinite, [scheme {...}],
+ * [entropy {...}]. */
+#ifndef RG_CODEC_NUMERICS_H
+#define RG_CODEC_NUMERICS_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "jsonw.h"
+#include "quant.h"
+#include "spec.h"
+#include "status.h"
+
+/* The quantizer options of a request (format ... block) into `q`. Returns 0
+ * or a negative status with `err` naming the key. Does not take `req`. */
+int codec_quant_parse(const cJSON *req, rg_quant *q, rg_err *err);
+
+/* Run a quantize request on `data` (n floats, borrowed) or, when data is
+ * NULL, on the request's synthetic tensor or "data" array, and write the
+ * response object into `out`. `nthreads` <= 0: OpenMP default (the CLI);
+ * ridged passes 1 (no OpenMP on HTTP threads). Returns 0 or a negative status
+ * with `err` filled (RG_ENOMEM when buffers cannot be allocated). */
+int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err);
+
+/* codec_quantize_run on one thread with data from the request. */
+int codec_quantize_json(const cJSON *req, jw *out, rg_err *err);
+
+/* The codesign link: for the spec's weights, activations and kv_cache
+ * formats, emulate each on a seeded synthetic tensor of a fitting
+ * distribution (weights: Student-t, 8 dof; activations: normal with 0.5% of
+ * 4096 channels scaled 20x; kv_cache: normal with per-channel magnitudes,
+ * rows of 128) and write
+ *   {"weights": {format, dist, n, seed, sqnr_db, mse, max_abs_error,
+ *                mean_rel_error, cosine, kl_div, bits_per_element}, ...}
+ * as one value. `quality_opts` may be NULL, true, or an object with n
+ * (<= 16,777,216, default 65536), seed, and dist (overrides all three).
+ * Results are cached per (format, distribution, n, seed): sweeps pay once.
+ * Thread-safe; single-threaded. Returns 0 or a negative status with `err`
+ * naming "quality.<key>". */
+int codec_quality_write(jw *w, const cJSON *quality_opts, const rg_numerics *num, rg_err *err);
+
+/* {"formats": [{name, kind, ebits, mbits, bias, nan, subnormals, scaling,
+ * block, elem_bits, bits_per_element, math, max, min_normal, min_subnormal,
+ * emax, saturate, description}], "rounding": [...], "scale_modes": [...],
+ * "scaling": [...], "distributions": [...], "schemes": [...]}. */
+void codec_formats_write(jw *w);
+
+#endif
