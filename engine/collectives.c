@@ -34,7 +34,7 @@ double rg_coll_ring_reduce_scatter(const rg_link *l, int64_t n, double bytes) {
 double rg_coll_all_to_all(const rg_link *l, int64_t n, double bytes) {
     if (n <= 1)
         return 0.0;
-    return (double)(n - 1) * l->latency + frac(n) * bytes / l->bw;
+    return l->latency + frac(n) * bytes / l->bw;
 }
 
 double rg_coll_send_recv(const rg_link *l, double bytes) { return l->latency + bytes / l->bw; }
@@ -103,11 +103,11 @@ double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, dou
         flat = rg_coll_ring_all_gather(out, g->n, bytes);
         return hier < flat ? hier : flat;
     default: {
-        /* Pairwise exchange: the share bound for other domains leaves over
+        /* All peers at once: the share bound for other domains leaves over
          * scale-out, the rest stays inside; both proceed concurrently. */
         double share = bytes / (double)g->n;
-        double t_out = (double)(g->n - ni) * share / out->bw + (double)(g->n - ni) * out->latency;
-        double t_in = (double)(ni - 1) * share / up->bw + (double)(ni - 1) * up->latency;
+        double t_out = (double)(g->n - ni) * share / out->bw + out->latency;
+        double t_in = (double)(ni - 1) * share / up->bw + up->latency;
         return t_out > t_in ? t_out : t_in;
     }
     }

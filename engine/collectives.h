@@ -10,7 +10,8 @@
  *   ring all-reduce      2(n-1) a + 2 (n-1)/n S/B
  *   tree all-reduce      2 ceil(log2 n) a + 2 S/B   (pipelined double binary tree)
  *   ring all-gather / reduce-scatter   (n-1) a + (n-1)/n S/B
- *   all-to-all           (n-1) a + (n-1)/n S/B     (pairwise exchange)
+ *   all-to-all           a + (n-1)/n S/B   (all peers exchanged concurrently,
+ *                        as NCCL's grouped send/recv does)
  *   send/recv            a + S/B
  * Pure functions, no allocation. */
 #ifndef RG_COLLECTIVES_H
