@@ -61,7 +61,8 @@ static const published models[] = {
 };
 
 static const char *const hardware[] = {"a100-sxm-80gb", "h100-sxm", "h200", "b200", "mi300x", "tpu-v5p"};
-static const char *const systems[] = {"dgx-a100", "dgx-h100", "gb200-nvl72", "tpu-v5p"};
+static const char *const systems[] = {"dgx-a100",    "dgx-h100",        "dgx-b200",
+                                      "gb200-nvl72", "mi300x-platform", "tpu-v5p"};
 
 static void check_preset(const char *kind, const char *name, const char *key, rg_spec *out) {
     rg_err e = {0};
