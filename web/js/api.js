@@ -52,12 +52,13 @@ async function request(method, path, { body, params, accept } = {}) {
   } catch (e) {
     throw new ApiError(0, { title: 'network error', detail: `cannot reach ridged: ${e.message}` });
   }
-  if (accept === 'text/csv' && resp.ok) return resp.text();
+  if (accept === 'text/csv' && resp.ok) return { text: await resp.text(), next: resp.headers.get('Location') };
   const text = await resp.text();
   let data = null;
   if (text) {
     try { data = JSON.parse(text); } catch { data = { detail: text.slice(0, 300) }; }
   }
+  if (resp.status === 401 || resp.status === 403) window.dispatchEvent(new CustomEvent('ridge:auth-needed', { detail: data }));
   if (!resp.ok) throw new ApiError(resp.status, data);
   return data;
 }
@@ -80,8 +81,20 @@ export const api = {
   getSweep: (id) => request('GET', `/sweeps/${encodeURIComponent(id)}`),
   cancelSweep: (id) => request('POST', `/sweeps/${encodeURIComponent(id)}/cancel`, { body: {} }),
   sweepResults: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/results`, { params }),
-  sweepResultsCsv: (id, params) =>
-    request('GET', `/sweeps/${encodeURIComponent(id)}/results`, { params, accept: 'text/csv' }),
+  // All pages of the CSV: ridged answers one page per request and names the
+  // next one in the Location header (?page_token=...).
+  sweepResultsCsv: async (id, params) => {
+    let out = '';
+    let token;
+    for (;;) {
+      const page = await request('GET', `/sweeps/${encodeURIComponent(id)}/results`,
+        { params: { ...params, limit: 10000, page_token: token }, accept: 'text/csv' });
+      out += out ? page.text.slice(page.text.indexOf('\n') + 1) : page.text;
+      const m = page.next && /page_token=([^&]+)/.exec(page.next);
+      if (!m) return out;
+      token = decodeURIComponent(m[1]);
+    }
+  },
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
 
   createDecision: (body) => request('POST', '/decisions', { body }),

@@ -36,7 +36,13 @@ function tokenForm() {
   $('#token-form').addEventListener('submit', (e) => {
     e.preventDefault();
     setToken(input.value.trim());
+    input.classList.remove('invalid');
     show();
+  });
+  // A write was refused: point at the token field.
+  window.addEventListener('ridge:auth-needed', () => {
+    input.classList.add('invalid');
+    stateEl.textContent = getToken() ? 'refused' : 'needed';
   });
   show();
 }

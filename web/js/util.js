@@ -86,7 +86,7 @@ export function fmtPct(v) {
 export function fmtField(name, v) {
   if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
   if (/(^|\.|_)mfu$/.test(name) || /efficiency$/.test(name)) return fmtPct(v);
-  if (/_bytes$|(^|\.)bytes$/.test(name)) return fmtBytes(v);
+  if (/_bytes$|(^|\.)bytes$|^memory_(per_device|capacity)$/.test(name)) return fmtBytes(v);
   if (/_s$/.test(name)) return fmtTime(v);
   if (/flops$/.test(name)) return fmtSI(v, 'FLOP');
   if (/params$/.test(name)) return fmtSI(v);

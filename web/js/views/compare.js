@@ -93,7 +93,14 @@ export function mountCompare(root) {
     h('div', { class: 'check' }, onlyDiff, h('label', { for: 'cmp-only-diff' }, 'only differing inputs'))),
   msg, body);
   on('compare-changed', render);
-  on('view:compare', render);
+  on('view:compare', (arg) => {
+    const m = /^run\/(\d+)$/.exec(arg || '');
+    if (m) {
+      const slot = state.compare.a ? 'b' : 'a';
+      (slot === 'a' ? runA : runB).value = m[1];
+      loadRun(slot, slot === 'a' ? runA : runB);
+    } else render();
+  });
   render();
   emit('compare-ready');
 }

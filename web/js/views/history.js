@@ -5,21 +5,21 @@
 import { api } from '../api.js';
 import { h, clear, notice, errorText } from '../util.js';
 import { state, on } from '../state.js';
-import { confidenceBadge } from './resultview.js';
+import { confidenceBadge, assumptionsTable } from './resultview.js';
 
-const DECISION_STATUS = ['proposed', 'accepted', 'superseded'];
+// A new decision is proposed or accepted; ridged marks older ones superseded.
+const DECISION_STATUS = ['proposed', 'accepted'];
 const CONFIDENCE = ['high', 'medium', 'low'];
 
 const itemsOf = (r) => (Array.isArray(r) ? r : r.items || r.decisions || r.sweeps || []);
 const nextOf = (r) => r && (r.next_cursor || r.next_page_token || r.cursor || null);
 
+// ridged's evidence is {sweeps: [ids], runs: [ids]}.
 function evidenceLinks(ev) {
-  return (ev || []).map((e) => {
-    const kind = e.kind || e.type || (e.sweep_id ? 'sweep' : e.run_id ? 'run' : 'link');
-    const id = e.id || e.sweep_id || e.run_id || e.url || '';
-    const href = kind === 'sweep' ? `#results/${encodeURIComponent(id)}` : kind === 'run' ? '#compare' : String(e.url || '#history');
-    return h('a', { href, class: 'evidence' }, `${kind} ${id}`, e.note ? ` — ${e.note}` : '');
-  });
+  const out = [];
+  for (const id of (ev && ev.sweeps) || []) out.push(h('a', { href: `#results/${encodeURIComponent(id)}`, class: 'evidence' }, `sweep ${id}`));
+  for (const id of (ev && ev.runs) || []) out.push(h('a', { href: `#compare/run/${encodeURIComponent(id)}`, class: 'evidence' }, `run ${id}`));
+  return out.length ? out : [h('span', { class: 'muted' }, 'no evidence linked')];
 }
 
 export function mountHistory(root) {
@@ -41,14 +41,22 @@ export function mountHistory(root) {
     status: h('select', { id: 'dec-status' }, DECISION_STATUS.map((s) => h('option', { value: s }, s))),
     confidence: h('select', { id: 'dec-confidence' }, CONFIDENCE.map((s) => h('option', { value: s, selected: s === 'medium' }, s))),
     tags: h('input', { id: 'dec-tags', type: 'text', placeholder: 'comma separated' }),
-    supersedes: h('input', { id: 'dec-supersedes', type: 'text', placeholder: 'decision id (optional)' }),
+    supersedes: h('input', { id: 'dec-supersedes', type: 'text', placeholder: 'decision ids, comma separated (optional)' }),
   };
+  let assumptions = [];
+  const assumptionsBox = h('div', { class: 'evidence-list', id: 'dec-assumptions' });
+  function renderAssumptions() {
+    clear(assumptionsBox, assumptions.length ? assumptions.map((a, i) => h('span', { class: 'chip', title: a.source || '' },
+      `${a.name} = ${a.value}${a.unit ? ` ${a.unit}` : ''}`, confidenceBadge(a.confidence),
+      h('button', { type: 'button', class: 'link', 'aria-label': `remove assumption ${a.name}`, onclick: () => { assumptions.splice(i, 1); renderAssumptions(); } }, '×')))
+      : h('span', { class: 'muted' }, 'Taken from the evidence sweep\'s provenance.'));
+  }
   let sweepCursor = null, decCursor = null;
 
   function renderEvidence() {
     clear(evidenceBox, evidence.length ? evidence.map((e, i) => h('span', { class: 'chip' }, `${e.kind} ${e.id}`,
       h('button', { type: 'button', class: 'link', 'aria-label': `remove evidence ${e.kind} ${e.id}`, onclick: () => { evidence.splice(i, 1); renderEvidence(); } }, '×')))
-      : h('span', { class: 'muted' }, 'No evidence linked: open a sweep in Results and press "Record a decision".'));
+      : h('span', { class: 'muted' }, 'No evidence linked: open a sweep in Results and press "Record a decision", or store a run.'));
   }
 
   function filters() {
@@ -60,11 +68,14 @@ export function mountHistory(root) {
     notice(msg, 'info', 'Searching…');
     try {
       const [s, d] = await Promise.all([
-        api.listSweeps({ ...p, cursor: more === 'sweeps' ? sweepCursor : undefined }),
-        api.listDecisions({ ...p, cursor: more === 'decisions' ? decCursor : undefined }),
+        api.listSweeps({ tag: p.tag, author: p.author, limit: p.limit, page_token: more === 'sweeps' ? sweepCursor : undefined }),
+        api.listDecisions({ ...p, page_token: more === 'decisions' ? decCursor : undefined }),
       ]);
       sweepCursor = nextOf(s); decCursor = nextOf(d);
-      renderSweeps(itemsOf(s), more === 'sweeps');
+      // ridged filters sweeps by tag and author; text is matched here.
+      const words = (p.q || '').toLowerCase().split(/\s+/).filter(Boolean);
+      const hay = (x) => [x.name, x.notes, x.author, ...(x.tags || [])].join(' ').toLowerCase();
+      renderSweeps(itemsOf(s).filter((x) => words.every((w) => hay(x).includes(w))), more === 'sweeps');
       renderDecisions(itemsOf(d), more === 'decisions');
       notice(msg, '', '');
     } catch (e) { notice(msg, 'error', errorText(e)); }
@@ -105,10 +116,13 @@ export function mountHistory(root) {
       clear(detail, h('div', { class: 'card decision-detail' },
         h('h3', {}, d.title), h('p', {}, h('span', { class: `status st-${d.status}` }, d.status), ' ', confidenceBadge(d.confidence), d.author ? ` · ${d.author}` : ''),
         h('dl', { class: 'provenance' },
-          [['question', d.question], ['decision', d.decision], ['rationale', d.rationale], ['supersedes', d.supersedes], ['tags', (d.tags || []).join(', ')], ['id', d.id]]
+          [['question', d.question], ['decision', d.decision], ['rationale', d.rationale],
+            ['supersedes', (d.supersedes || []).join(', ')], ['superseded by', d.superseded_by], ['tags', (d.tags || []).join(', ')],
+            ['recorded', d.created_at], ['id', d.id]]
             .filter(([, v]) => v).map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
         h('h4', {}, 'Evidence'), h('p', {}, evidenceLinks(d.evidence)),
-        Array.isArray(d.assumptions) && d.assumptions.length ? h('div', {}, h('h4', {}, 'Assumptions'), h('ul', {}, d.assumptions.map((a) => h('li', {}, typeof a === 'string' ? a : `${a.name}: ${a.value ?? ''} ${a.unit ?? ''}`)))) : null));
+        Array.isArray(d.assumptions) && d.assumptions.length ? h('div', {}, h('h4', {}, 'Assumptions it rests on'),
+          assumptionsTable(d.assumptions.map((a) => (typeof a === 'string' ? { name: a } : a)))) : null));
       detail.scrollIntoView({ block: 'nearest' });
     } catch (e) { notice(msg, 'error', errorText(e)); }
   }
@@ -119,8 +133,12 @@ export function mountHistory(root) {
       title: f.title.value.trim(), question: f.question.value.trim() || undefined, decision: f.decision.value.trim(),
       rationale: f.rationale.value.trim() || undefined, status: f.status.value, confidence: f.confidence.value,
       tags: f.tags.value.split(',').map((t) => t.trim()).filter(Boolean),
-      evidence: evidence.map((x) => ({ kind: x.kind, id: x.id })),
-      supersedes: f.supersedes.value.trim() || undefined,
+      evidence: {
+        sweeps: evidence.filter((x) => x.kind === 'sweep').map((x) => x.id),
+        runs: evidence.filter((x) => x.kind === 'run').map((x) => x.id),
+      },
+      assumptions: assumptions.map(({ name, value, unit, source, confidence }) => ({ name, value, unit, source, confidence })),
+      supersedes: f.supersedes.value.split(',').map((t) => t.trim()).filter(Boolean),
     };
     if (!body.title || !body.question || !body.decision) { notice(dmsg, 'error', 'A decision needs a title, the question and the decision itself.'); return; }
     try {
@@ -128,6 +146,7 @@ export function mountHistory(root) {
       notice(dmsg, 'ok', `Decision recorded (${r.id}).`);
       for (const k of ['title', 'question', 'decision', 'rationale', 'tags', 'supersedes']) f[k].value = '';
       evidence.length = 0; renderEvidence();
+      assumptions = []; renderAssumptions();
       await search();
     } catch (err) { notice(dmsg, 'error', errorText(err)); }
   }
@@ -152,10 +171,18 @@ export function mountHistory(root) {
       h('div', { class: 'fields' }, fld('dec-status', 'Status', f.status), fld('dec-confidence', 'Confidence', f.confidence)),
       fld('dec-tags', 'Tags', f.tags), fld('dec-supersedes', 'Supersedes', f.supersedes),
       h('div', { class: 'field' }, h('span', { class: 'label' }, 'Evidence'), evidenceBox),
+      h('div', { class: 'field' }, h('span', { class: 'label' }, 'Assumptions'), assumptionsBox),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'dec-submit' }, 'Record decision')), dmsg)));
 
+  on('evidence', ({ kind, id }) => {
+    if (!evidence.some((x) => x.kind === kind && x.id === id)) evidence.push({ kind, id });
+    renderEvidence();
+  });
   on('decide', ({ sweep }) => {
     if (!evidence.some((x) => x.kind === 'sweep' && x.id === sweep.id)) evidence.push({ kind: 'sweep', id: sweep.id });
+    const have = new Set(assumptions.map((a) => a.name));
+    for (const a of (sweep.provenance && sweep.provenance.assumptions) || []) if (!have.has(a.name)) assumptions.push(a);
+    renderAssumptions();
     if (!f.title.value) f.title.value = `From sweep: ${sweep.name || sweep.id}`;
     if (!f.tags.value && sweep.tags?.length) f.tags.value = sweep.tags.join(', ');
     if (!f.question.value && sweep.notes) f.question.value = sweep.notes;
@@ -163,5 +190,6 @@ export function mountHistory(root) {
   });
   on('view:history', () => search());
   renderEvidence();
+  renderAssumptions();
   void state;
 }

@@ -146,8 +146,10 @@ export function mountPoint(root) {
       if (mine !== seq) return;
       state.result = r;
       renderResult(out, r);
-      if (store) notice(msg, 'ok', `Stored run ${r.run_id || r.id || ''}`.trim());
-      else notice(msg, '', '');
+      if (store && r.run_id) {
+        clear(msg, h('div', { class: 'notice ok', role: 'status' }, `Stored run ${r.run_id}. `,
+          h('button', { type: 'button', class: 'link', onclick: () => { emit('evidence', { kind: 'run', id: r.run_id }); location.hash = '#history'; } }, 'Use as decision evidence')));
+      } else notice(msg, '', '');
       emit('evaluated', r);
     } catch (e) {
       if (mine !== seq) return;

@@ -10,7 +10,12 @@ import { scatter, paretoFront } from '../charts.js';
 import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance } from './resultview.js';
 
 const PAGE = 25;
-const SCATTER_MAX = 2000;
+const SCATTER_MAX = 10000;
+// Result columns ridged can order, filter and optimise by; axis values
+// (params.*) are shown and plotted but sorted only by point_index.
+const SERVER_COLS = new Set(['point_index', 'status', 'time_s', 'mfu', 'tokens_per_s', 'flops', 'hw_flops', 'bytes',
+  'memory_per_device', 'memory_capacity', 'fits', 'chips']);
+const OBJECTIVES = new Set([...SERVER_COLS].filter((c) => !['point_index', 'status', 'fits'].includes(c)));
 // Fields where bigger is better; everything else (time, bytes, cost) is minimised.
 const MAXIMISE = /mfu|tokens_per_s|sqnr|throughput|fits/;
 
@@ -39,7 +44,7 @@ export function mountResults(root) {
   let columns = [];
   let selectedKey = null;
   const sweepSel = h('select', { id: 'res-sweep' });
-  const filterIn = h('input', { id: 'res-filter', type: 'search', placeholder: 'e.g. mfu > 0.4' });
+  const filterIn = h('input', { id: 'res-filter', type: 'search', placeholder: 'e.g. mfu > 0.4 and fits = true', 'aria-describedby': 'res-filter-help' });
   const info = h('div', { class: 'card sweep-info', id: 'res-info' });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
   const tableBox = h('div', { class: 'table-wrap', id: 'res-table' });
@@ -53,7 +58,7 @@ export function mountResults(root) {
   async function loadSweepList(selectId) {
     try {
       const r = await api.listSweeps({ limit: 50 });
-      const items = r.items || r.sweeps || [];
+      const items = r.sweeps || r.items || [];
       clear(sweepSel, h('option', { value: '' }, '(choose a sweep)'),
         items.map((s) => h('option', { value: s.id }, `${s.name || s.id} — ${s.status}`)));
       const want = selectId || state.sweepId;
@@ -76,7 +81,14 @@ export function mountResults(root) {
       h('p', {}, h('span', { class: `status st-${sweep.status}` }, sweep.status), ` · ${sweep.points_done ?? '?'} / ${sweep.points_total ?? '?'} points`,
         sweep.tags?.length ? ` · tags: ${sweep.tags.join(', ')}` : '', sweep.author ? ` · by ${sweep.author}` : ''),
       sweep.notes ? h('p', { class: 'muted' }, sweep.notes) : null,
-      h('details', {}, h('summary', {}, 'Provenance'), provenance({}, flatten(prov)),
+      h('details', {}, h('summary', {}, 'Provenance and assumptions'),
+        provenance({}, {
+          'base spec sha256': prov.spec_sha256, engine: prov.engine_version, 'git commit': prov.git_commit,
+          author: prov.author || sweep.author, submitted: prov.created_at || sweep.created_at,
+          'submitted to': prov.submitted_to, finished: prov.finished_at || sweep.finished_at,
+          replicas: Array.isArray(prov.replicas) ? prov.replicas.map((x) => `${x.replica}: ${x.points} points`).join(', ') : undefined,
+        }),
+        assumptionsTable(prov.assumptions),
         h('pre', { class: 'mono base-json' }, JSON.stringify({ base: sweep.base, axes: sweep.axes }, null, 2))),
       h('div', { class: 'buttons' },
         h('button', { type: 'button', id: 'res-csv', onclick: csv }, 'Download CSV'),
@@ -87,7 +99,7 @@ export function mountResults(root) {
 
   function params() {
     const p = { limit: PAGE, page_token: tokens[pageNo] || undefined };
-    if (order.col) p.order_by = `${order.col}${order.dir === 'desc' ? ' desc' : ''}`;
+    if (order.col) p.order_by = `${order.col}:${order.dir}`;
     if (filterIn.value.trim()) p.filter = filterIn.value.trim();
     return p;
   }
@@ -108,10 +120,12 @@ export function mountResults(root) {
   }
 
   function renderTable(rows, resp) {
-    const total = resp && (resp.total ?? resp.count ?? null);
+    const total = resp && (resp.total ?? resp.count ?? (filterIn.value.trim() ? null : sweep.points_done) ?? null);
     clear(tableBox, rows.length ? h('table', { class: 'data results', 'aria-label': 'Sweep results' },
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', 'aria-sort': order.col === c ? (order.dir === 'asc' ? 'ascending' : 'descending') : 'none' },
-        h('button', { type: 'button', class: 'sort', onclick: () => sortBy(c) }, c, order.col === c ? (order.dir === 'asc' ? ' ▲' : ' ▼') : ''))))),
+      h('thead', {}, h('tr', {}, columns.map((c) => (SERVER_COLS.has(c)
+        ? h('th', { scope: 'col', 'aria-sort': order.col === c ? (order.dir === 'asc' ? 'ascending' : 'descending') : 'none' },
+          h('button', { type: 'button', class: 'sort', onclick: () => sortBy(c) }, c, order.col === c ? (order.dir === 'asc' ? ' ▲' : ' ▼') : ''))
+        : h('th', { scope: 'col', class: 'axis-col' }, c.replace(/^params\./, '')))))),
       h('tbody', {}, rows.map((r) => h('tr', {
         tabindex: 0, class: r.flat.__key === selectedKey ? 'selected' : '', 'data-key': r.flat.__key,
         onclick: () => choose(r.flat.__key), onkeydown: (e) => { if (e.key === 'Enter') choose(r.flat.__key); },
@@ -151,7 +165,7 @@ export function mountResults(root) {
     let token = null;
     try {
       do {
-        const p = { limit: 500, page_token: token || undefined };
+        const p = { limit: 5000, page_token: token || undefined };
         if (filterIn.value.trim()) p.filter = filterIn.value.trim();
         const resp = await api.sweepResults(sweep.id, p);
         rowsOf(resp).forEach((r, i) => all.push({ raw: r, flat: flatRow(r, all.length + i) }));
@@ -162,12 +176,17 @@ export function mountResults(root) {
     const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r) }));
     let front = null;
     try {
-      const pr = await api.pareto(sweep.id, { x, y, x_sense: sense(x), y_sense: sense(y) });
-      const fr = rowsOf(pr).length ? rowsOf(pr) : (pr.front || []);
-      front = fr.map((r, i) => { const f = flatRow(r, i); return { key: f.__key, x: Number(f[x] ?? f.x), y: Number(f[y] ?? f.y) }; });
-    } catch { /* fall back to the front computed here */ }
+      if (OBJECTIVES.has(x) && OBJECTIVES.has(y)) {
+        const p = { x: `${x}:${sense(x)}`, y: `${y}:${sense(y)}` };
+        if (filterIn.value.trim()) p.filter = filterIn.value.trim();
+        const pr = await api.pareto(sweep.id, p);
+        const fr = pr.front || rowsOf(pr);
+        front = fr.map((r, i) => { const f = flatRow(r, i); return { key: f.__key, x: Number(f[x]), y: Number(f[y]) }; });
+      }
+    } catch (e) { notice(msg, 'error', `Pareto front: ${errorText(e)}`); }
+    // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
-    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} against ${x} (${pts.length} points, Pareto front in red)` }));
+    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length} points, Pareto front in red` }));
   }
 
   function pointLabel(r) {
@@ -231,7 +250,8 @@ export function mountResults(root) {
   clear(root,
     h('div', { class: 'toolbar card' },
       h('div', { class: 'field' }, h('label', { for: 'res-sweep' }, 'Sweep'), sweepSel),
-      h('div', { class: 'field grow' }, h('label', { for: 'res-filter' }, 'Filter'), filterIn)),
+      h('div', { class: 'field grow' }, h('label', { for: 'res-filter' }, 'Filter'), filterIn,
+        h('div', { id: 'res-filter-help', class: 'muted small' }, 'Terms "field op value" joined by "and"; fields: time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, memory_capacity, fits, chips, status, point_index.'))),
     msg, info,
     h('div', { class: 'grid2 results-grid' },
       h('div', { class: 'card' }, h('h3', {}, 'Results'), tableBox, pager),

@@ -100,7 +100,7 @@ export function opsTable(ops) {
         class: 'sort', type: 'button', 'aria-label': `sort by ${label}`,
         onclick: () => { if (key === k) dir = -dir; else { key = k; dir = numeric ? -1 : 1; } render(); },
       }, label, k === key ? (dir > 0 ? ' ▲' : ' ▼') : ''))))),
-      h('tbody', {}, rows.map((o) => h('tr', { 'data-op': o.name },
+      h('tbody', {}, rows.map((o) => h('tr', { 'data-op': o.name, 'data-pass': String(o.pass) },
         OP_COLS.map(([, , fmt, numeric]) => h('td', { class: numeric ? 'num' : '' }, fmt(o))))))));
   };
   render();
@@ -141,13 +141,21 @@ export function peaksOf(r) {
   return { compute: [{ label: `${r.math || 'matrix'} peak`, flops: r.peak_flops }], mem_bw: r.peak_flops / r.ridge_point };
 }
 
+// A roofline point was chosen: mark its rows in the per-op table.
+function showOp(el, op) {
+  el.querySelectorAll('table.ops tr.selected').forEach((t) => t.classList.remove('selected'));
+  const rows = [...el.querySelectorAll('table.ops tbody tr')].filter((t) => t.dataset.op === op.name && t.dataset.pass === String(op.pass));
+  rows.forEach((t) => t.classList.add('selected'));
+  if (rows[0]) rows[0].scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
 // The whole result, as used by the design-point view.
 export function renderResult(el, r) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
   clear(el,
     kpis(r),
     h('div', { class: 'grid2 wide-left' },
-      h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r) }),
+      h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r), onSelect: (op) => showOp(el, op) }),
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
       h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
