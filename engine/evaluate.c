@@ -137,9 +137,9 @@ int rg_spec_validate(const rg_spec *spec, rg_err *err) {
     if (p->pp > m->layers)
         return FIELD_ERR(RG_ERANGE, "parallelism.pp", "pp (%lld) exceeds layers (%lld)", (long long)p->pp,
                          (long long)m->layers);
-    if (p->interleave > 1 && (p->pp == 1 || m->layers % (p->pp * p->interleave) != 0))
+    if (p->interleave > 1 && (p->pp == 1 || m->layers < p->pp * p->interleave))
         return FIELD_ERR(RG_EINVAL, "parallelism.interleave",
-                         "needs pp > 1 and layers (%lld) divisible by pp*interleave (%lld)",
+                         "needs pp > 1 and a layer per virtual stage (layers %lld < pp*interleave %lld)",
                          (long long)m->layers, (long long)(p->pp * p->interleave));
     if (p->ep > 1 && (m->moe.experts == 0 || m->moe.experts % p->ep != 0))
         return FIELD_ERR(RG_EINVAL, "parallelism.ep", "ep (%lld) must divide the experts (%lld)",

@@ -198,6 +198,29 @@ static void test_korthikanti_530b(void) {
         100 * sel, 100 * res.mfu);
 }
 
+/* Llama 3 405B pre-training (Dubey et al. 2024, "The Llama 3 Herd of Models",
+ * Table 4): 16,384 H100s, TP 8, CP 1, PP 16, DP 128, sequence 8192, 16
+ * sequences per DP rank, interleaved pipeline: 400 TFLOP/s per GPU = 41%
+ * BF16 MFU (43% on 8,192 GPUs with DP 64). H100 SXM: 989.4 TFLOP/s
+ * dense bf16, 3.35 TB/s, 80 GB (NVIDIA H100 datasheet); DGX H100: NVLink 450
+ * GB/s per direction, 8 x 400 Gb/s InfiniBand = 50 GB/s per GPU. */
+static void test_llama3_405b_16k(void) {
+    rg_spec s = fx_spec(fx_llama3_405b(), RG_PHASE_TRAIN, 2048, 8192);
+    CHECK_EQ_INT(fx_data_defaults(&s.assumptions), 0);
+    memset(s.hw.matrix_flops, 0, sizeof s.hw.matrix_flops);
+    s.hw.matrix_flops[RG_MATH_BF16] = 989.4e12;
+    s.hw.vector_flops = 66.9e12;
+    s.hw.mem_bw = 3.35e12;
+    s.system.scaleup_bw = 450e9;
+    s.system.scaleout_bw = 50e9;
+    s.par = (rg_parallel){8, 16, 128, 1, 1, 1, 2, true, RG_RECOMPUTE_NONE, 1};
+    rg_err e = {0};
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    CHECK_EQ_INT(res.chips, 16384);
+    CHECK_REL(res.mfu, 0.41, 0.10);
+    printf("Llama 3 405B on 16,384 H100: MFU %.1f%% (paper 41%%)\n", 100 * res.mfu);
+}
+
 /* Inference on systems: tensor parallelism cuts decode latency and adds
  * two all-reduces per layer; a pipeline makes a device wait (pp-1) stage
  * times per token. */
@@ -246,9 +269,8 @@ static void test_random_points(void) {
     const char *fmts[] = {"bf16", "fp8_e4m3", "mxfp4", "nvfp4", "int8"};
     int ok = 0, rejected = 0;
     for (int i = 0; i < 3000; i++) {
-        rg_spec s = fx_spec(models[pick((const int64_t[]){0, 1, 2, 3, 4}, 5)], (rg_phase)pick(
-                                                                                   (const int64_t[]){0, 1, 2}, 3),
-                            pick(batches, 3), pick(seqs, 3));
+        rg_spec s = fx_spec(models[pick((const int64_t[]){0, 1, 2, 3, 4}, 5)],
+                            (rg_phase)pick((const int64_t[]){0, 1, 2}, 3), pick(batches, 3), pick(seqs, 3));
         CHECK_EQ_INT(fx_data_defaults(&s.assumptions), 0);
         s.hw.matrix_flops[RG_MATH_FP8] = 624e12; /* an fp8/fp4-capable variant */
         s.hw.matrix_flops[RG_MATH_FP4] = 1248e12;
@@ -330,6 +352,7 @@ int main(void) {
     test_tp_comm();
     test_sharded_moe();
     test_korthikanti_530b();
+    test_llama3_405b_16k();
     test_inference_sharded();
     test_random_points();
     test_speed();
