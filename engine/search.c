@@ -71,7 +71,7 @@ static void inner_make(const rg_spec *s, const rg_search_opts *o, const outer_tu
     for (int64_t v = 1; v <= o->max_interleave && in->n_v < 64; v++) {
         if (v > 1 && t->pp == 1)
             break;
-        if (layers % (t->pp * v) == 0)
+        if (o->uneven_stages ? t->pp * v <= layers : layers % (t->pp * v) == 0)
             in->v[in->n_v++] = v;
     }
     if (is_train(s)) {
@@ -150,7 +150,8 @@ static int64_t outer_make(const rg_spec *s, const rg_search_opts *o, outer_tuple
                 for (int e = 0; e < npp; e++) {
                     int64_t pp = d_pp[e];
                     int64_t dp = n / tp / cp / ep / pp;
-                    if (m->layers % pp != 0 || s->batch % (dp * ep) != 0)
+                    bool stages_ok = o->uneven_stages ? pp <= m->layers : m->layers % pp == 0;
+                    if (!stages_ok || s->batch % (dp * ep) != 0)
                         continue;
                     outer_tuple t = {tp, cp, ep, pp, dp, configs, 0};
                     inner_make(s, o, &t, scratch);

@@ -4,7 +4,8 @@
  * valid layout is enumerated and evaluated:
  *   tp * cp * ep * dp * pp = chips            (engine/plan.h rank order)
  *   heads % tp == 0, seq_len % cp == 0, experts % ep == 0 (ep > 1 only for
- *   MoE models), layers % (pp * interleave) == 0, batch % (dp * ep) == 0,
+ *   MoE models), layers % (pp * interleave) == 0 (with uneven_stages: only
+ *   pp * interleave <= layers), batch % (dp * ep) == 0,
  *   and in training (batch / (dp * ep)) % microbatch == 0.
  * Training also varies micro-batch (every divisor of the per-replica batch),
  * interleave (1..max_interleave, pp > 1 only), recompute (none, selective,
@@ -37,11 +38,15 @@ typedef struct rg_search_opts {
     int top_n;              /* entries to keep, 1..RG_SEARCH_TOP_MAX */
     int threads;            /* OpenMP threads; 0 = the runtime's default */
     int64_t max_interleave; /* largest virtual-stage count tried (>= 1) */
+    bool uneven_stages;     /* allow pp and pp*interleave that do not divide the
+                             * layers (each virtual stage keeps >= 1 layer; the
+                             * busiest stage sets the pace, as in engine/plan.h) */
     rg_search_eval_fn eval; /* NULL = rg_evaluate_ex without op rows */
     void *eval_ctx;
 } rg_search_opts;
 
-/* Defaults: top 10, runtime threads, interleave up to 4, rg_evaluate. */
+/* Defaults: top 10, runtime threads, interleave up to 4, even stages,
+ * rg_evaluate. */
 void rg_search_opts_init(rg_search_opts *o);
 
 typedef struct rg_search_entry {

@@ -390,10 +390,14 @@ int cmd_search(int argc, char **argv) {
             if ((status = parse_int_opt("--max-interleave", argv[++i], 1, 64, &v)))
                 goto out;
             opts.max_interleave = v;
+        } else if (strcmp(argv[i], "--uneven-stages") == 0) {
+            opts.uneven_stages = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: ridge search SPEC.json|- [--top N] [--threads T] [--max-interleave V]\n"
+            printf("usage: ridge search SPEC.json|- [--top N] [--threads T] [--max-interleave V] "
+                   "[--uneven-stages]\n"
                    "  SPEC gives model, hardware, system, phase, batch (global), seq_len and chips;\n"
-                   "  its parallelism is ignored: every valid layout of the chips is evaluated.\n");
+                   "  its parallelism is ignored: every valid layout of the chips is evaluated.\n"
+                   "  --uneven-stages: also pipeline depths that do not divide the layers.\n");
             goto out;
         } else if (!path) {
             path = argv[i];
@@ -454,6 +458,8 @@ int cmd_search(int argc, char **argv) {
     jw_knum(&w, "rate_per_s", elapsed > 0 ? (double)sr->evaluated / elapsed : 0);
     jw_knum(&w, "rate_per_s_per_thread", elapsed > 0 ? (double)sr->evaluated / elapsed / sr->threads : 0);
     jw_kint(&w, "threads", sr->threads);
+    jw_kbool(&w, "uneven_stages", opts.uneven_stages);
+    jw_kint(&w, "max_interleave", opts.max_interleave);
     jw_kstr(&w, "base_spec_sha256", sha);
     jw_key(&w, "best");
     jw_arr_begin(&w);

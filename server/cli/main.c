@@ -11,7 +11,7 @@
 static const cli_command commands[] = {
     {"evaluate", cmd_evaluate, "evaluate SPEC.json|-", "evaluate one design point, print JSON"},
     {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
-    {"search", cmd_search, "search SPEC.json|- [--top N] [--threads T]",
+    {"search", cmd_search, "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages]",
      "search parallel strategies for a model on a system"},
     {"validate", cmd_validate, "validate [--data DIR] [--json]",
      "compare predictions with measured training iteration times"},

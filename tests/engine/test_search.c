@@ -103,8 +103,22 @@ static void test_tiny(void) {
     s.chips = 4;
     o.top_n = 0;
     CHECK_EQ_INT(rg_search(&s, &o, r1, &e), RG_ERANGE);
-    /* An MoE model adds ep tuples: experts 4 allow ep in {1,2,4}. */
+    /* Uneven stages: 3 layers on 4 chips allow pp = 2 only when stages may
+     * differ (pp = 4 > layers stays out); interleave 2 never fits 3 layers on
+     * 2 stages evenly, and needs pp * v <= 3, so it stays out too. */
     o.top_n = 5;
+    s.model.layers = 3;
+    int64_t even = rg_search_count(&s, &o, &e);
+    o.uneven_stages = true;
+    int64_t uneven = rg_search_count(&s, &o, &e);
+    /* even: the 4 tuples with pp = 1 and tp*cp*dp = 4: tp4 18, cp4 9, dp4 12,
+     * tp2cp2 18, tp2dp2 48, cp2dp2 24 = 129; uneven adds pp = 2 without
+     * interleave: tp2pp2 18, cp2pp2 9, pp2dp2 24 = 51. */
+    CHECK_EQ_INT(even, 129);
+    CHECK_EQ_INT(uneven, 180);
+    o.uneven_stages = false;
+    s.model.layers = 4;
+    /* An MoE model adds ep tuples: experts 4 allow ep in {1,2,4}. */
     s.model.moe.experts = 4;
     s.model.moe.top_k = 1;
     CHECK(rg_search_count(&s, &o, &e) > 240);
