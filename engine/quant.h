@@ -1,5 +1,8 @@
 /* quant.h: quantize-dequantize ("qdq") of fp32 tensors in any Ridge format.
  *
+ * Every scale is applied as a multiplication by its fp32 reciprocal,
+ * computed once per group (inv = 1 / d; exact for MX powers of two), as
+ * hardware quantizers do: element = round(x * inv), value = element * d.
  * A quantizer describes the format, its element, the rounding, overflow
  * policy and scaling:
  *   - plain formats (fp8, fp6, fp4, bf16, int8 ...), optionally scaled per
@@ -13,8 +16,9 @@
  *     clamp(round(x / s), +-kmax)) or asymmetric (s = fp16((max - min) / (2^b - 1)),
  *     zero point z = clamp(rint(-min / s), 0, 2^b - 1), element =
  *     clamp(round(x / s) + z, 0, 2^b - 1), value = (element - z) * s).
- * A scale group (MX/NVFP4 block, int group, row) holding NaN or Inf becomes
- * all NaN. Blocks run along consecutive elements; a partial last block is
+ * A scale group (MX/NVFP4 block, int group) holding NaN or Inf becomes all
+ * NaN; per-tensor and per-row scales come from the finite values and
+ * non-finite elements convert one by one. Blocks run along consecutive elements; a partial last block is
  * allowed. Stochastic rounding draws element i's bits from (seed, offset + i)
  * (rng.h), so results are identical for any thread count and chunking.
  *

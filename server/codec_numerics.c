@@ -226,6 +226,8 @@ int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthre
     rg_quant q;
     rg_dist d;
     rg_compress c;
+    if (!cJSON_IsObject(req))
+        return rg_err_set(err, RG_ETYPE, "", "request must be a JSON object");
     int rc = check_keys(req, request_keys, sizeof request_keys / sizeof request_keys[0], "", err);
     if (rc < 0)
         return rc;
@@ -342,7 +344,7 @@ int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthre
     jw_obj_begin(out);
     char label[32];
     jw_kstr(out, "format", format_label(req, &q, label, sizeof label));
-    if (q.fmt.bias != (1 << (q.fmt.ebits - 1)) - 1 && q.fmt.kind == RG_FK_FLOAT)
+    if (q.fmt.kind == RG_FK_FLOAT && q.fmt.ebits >= 1 && q.fmt.bias != (1 << (q.fmt.ebits - 1)) - 1)
         jw_kint(out, "bias", q.fmt.bias);
     jw_kint(out, "elem_bits", q.fmt.elem_bits);
     jw_kstr(out, "rounding", rg_round_name(q.round));

@@ -1,0 +1,142 @@
+/* test_codec_numerics.c: the numerics JSON boundary shared by the CLI and
+ * ridged: quantize requests (inline data, synthetic tensors, errors naming
+ * the key) and the quality block written for a spec's formats.
+ * Known answers: E2M1 grid (OCP MX v1.0); MXFP4 on N(0,1) ~18.8 dB SQNR
+ * (FIELD-NOTES). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_numerics.h"
+#include "testutil.h"
+
+/* Run a request given as text; returns the parsed response or NULL. */
+static cJSON *run(const char *text, rg_err *err) {
+    cJSON *req = cJSON_Parse(text);
+    CHECK(req != NULL);
+    jw w;
+    jw_init(&w);
+    memset(err, 0, sizeof *err);
+    int rc = codec_quantize_json(req, &w, err);
+    cJSON_Delete(req);
+    cJSON *out = NULL;
+    if (rc == 0) {
+        char *s = jw_take(&w, NULL);
+        CHECK(s != NULL);
+        out = cJSON_Parse(s);
+        free(s);
+    }
+    jw_free(&w);
+    return out;
+}
+
+static double num(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void expect_error(const char *text, const char *field, int code) {
+    rg_err err;
+    cJSON *r = run(text, &err);
+    CHECK_MSG(r == NULL, "%s: accepted", text);
+    cJSON_Delete(r);
+    CHECK_MSG(strcmp(err.field, field) == 0 && err.code == code,
+              "%s: field '%s' code %d (%s), expected '%s' %d", text, err.field, err.code, err.msg, field,
+              code);
+}
+
+int main(void) {
+    rg_err err;
+    /* inline data, one MX block: values on the E2M1 grid are exact */
+    cJSON *r = run("{\"format\":\"mxfp4\",\"data\":[6,4,3,2,1.5,1,0.5,0,-6,-0.5]}", &err);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK(num(r, "mse") == 0.0 && num(r, "n") == 10 && num(r, "bits_per_element") == 4.25);
+        CHECK(isinf(num(r, "sqnr_db")) || cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "sqnr_db")));
+    }
+    cJSON_Delete(r);
+    /* synthetic: N(0,1), MXFP4 */
+    r = run("{\"format\":\"mxfp4\",\"dist\":\"normal\",\"n\":131072,\"seed\":\"3\"}", &err);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK(fabs(num(r, "sqnr_db") - 18.8) < 0.5);
+        CHECK_STR(cJSON_GetObjectItemCaseSensitive(r, "seed")->valuestring, "3");
+        CHECK(num(r, "cosine") > 0.99 && num(r, "kl_div") > 0);
+    }
+    cJSON_Delete(r);
+    /* errors name the key */
+    expect_error("{\"format\":\"mxfp4\",\"bogus\":1}", "bogus", RG_EUNKNOWN);
+    expect_error("{\"format\":\"fp7\"}", "format", RG_EUNKNOWN);
+    expect_error("{}", "format", RG_EMISSING);
+    expect_error("{\"format\":\"mxfp4\",\"rounding\":\"up\"}", "rounding", RG_EUNKNOWN);
+    expect_error("{\"format\":\"mxfp4\",\"n\":0}", "n", RG_ERANGE);
+    expect_error("{\"format\":\"mxfp4\",\"n\":1.5}", "n", RG_ETYPE);
+    expect_error("{\"format\":\"mxfp4\",\"data\":[1,\"x\"]}", "data", RG_ETYPE);
+    expect_error("{\"format\":\"mxfp4\",\"data\":[1],\"dist\":\"normal\"}", "dist", RG_EINVAL);
+    expect_error("{\"format\":\"mxfp4\",\"saturate\":1}", "saturate", RG_ETYPE);
+    expect_error("{\"format\":\"mxfp4\",\"scaling\":\"tensor\"}", "scaling", RG_EINVAL);
+    expect_error("{\"ebits\":9,\"mbits\":2}", "ebits", RG_ERANGE);
+    expect_error("{\"format\":\"e8m0\"}", "format", RG_EUNSUPPORTED);
+    expect_error("[1,2]", "", RG_ETYPE);
+
+    /* quality of a spec's formats: deterministic, cached, bits per element */
+    rg_numerics num_ids = {0};
+    num_ids.weights = rg_format_find("mxfp4");
+    num_ids.activations = rg_format_find("mxfp8_e4m3");
+    num_ids.kv_cache = rg_format_find("fp8_e4m3");
+    num_ids.math = rg_format_find("fp8_e4m3");
+    char *first = NULL;
+    for (int k = 0; k < 2; k++) {
+        jw w;
+        jw_init(&w);
+        CHECK_EQ_INT(codec_quality_write(&w, NULL, &num_ids, &err), 0);
+        char *s = jw_take(&w, NULL);
+        CHECK(s != NULL);
+        if (k == 0) {
+            first = s;
+            cJSON *q = cJSON_Parse(s);
+            CHECK(q != NULL);
+            const cJSON *wt = cJSON_GetObjectItemCaseSensitive(q, "weights");
+            CHECK(cJSON_IsObject(wt));
+            CHECK_STR(cJSON_GetObjectItemCaseSensitive(wt, "format")->valuestring, "mxfp4");
+            CHECK(num(wt, "bits_per_element") == 4.25 && num(wt, "sqnr_db") > 14 && num(wt, "sqnr_db") < 20);
+            const cJSON *kv = cJSON_GetObjectItemCaseSensitive(q, "kv_cache");
+            CHECK(num(kv, "sqnr_db") > 25);
+            cJSON_Delete(q);
+        } else {
+            CHECK_STR(s, first);
+            free(s);
+        }
+    }
+    free(first);
+    cJSON *opts = cJSON_Parse("{\"n\":4096,\"seed\":5,\"dist\":\"normal\"}");
+    jw w;
+    jw_init(&w);
+    CHECK_EQ_INT(codec_quality_write(&w, opts, &num_ids, &err), 0);
+    jw_free(&w);
+    cJSON_Delete(opts);
+    opts = cJSON_Parse("{\"n\":-1}");
+    jw_init(&w);
+    CHECK(codec_quality_write(&w, opts, &num_ids, &err) < 0);
+    CHECK_STR(err.field, "quality.n");
+    jw_free(&w);
+    cJSON_Delete(opts);
+    opts = cJSON_Parse("{\"sample\":1}");
+    jw_init(&w);
+    CHECK(codec_quality_write(&w, opts, &num_ids, &err) < 0);
+    CHECK_STR(err.field, "quality.sample");
+    jw_free(&w);
+    cJSON_Delete(opts);
+
+    /* the format list is valid JSON with every table format */
+    jw_init(&w);
+    codec_formats_write(&w);
+    char *s = jw_take(&w, NULL);
+    cJSON *f = s ? cJSON_Parse(s) : NULL;
+    CHECK(f != NULL &&
+          cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "formats")) == rg_format_count());
+    cJSON_Delete(f);
+    free(s);
+    return tu_status("test_codec_numerics");
+}
