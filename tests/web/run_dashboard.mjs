@@ -106,6 +106,7 @@ try {
   await page.click('a[data-view="compare"]');
   await page.waitForSelector('#compare-body table.compare');
   check(await count('#compare-body tr.changed') >= 1, 'compare highlights differing inputs');
+  await shot('compare-1280');
 
   step = 'sweep';
   await page.click('a[data-view="point"]');

@@ -125,7 +125,8 @@ export function roofline(ops, { peaks, onSelect } = {}) {
   const xs = pts.map((p) => p.x);
   if (bw > 0) xs.push(topCompute / bw);
   const xDomain = extent(xs.length ? [Math.min(...xs) / 2, Math.max(...xs) * 2] : [], true);
-  const ys = pts.map((p) => p.y).concat(solid.compute.map((c) => c.flops));
+  // Headroom above the top ceiling for its label.
+  const ys = pts.map((p) => p.y).concat(solid.compute.map((c) => c.flops * 4));
   if (bw > 0) ys.push(bw * xDomain[0]);
   const yDomain = extent(ys, true);
   const f = frame({
@@ -141,7 +142,7 @@ export function roofline(ops, { peaks, onSelect } = {}) {
       const x0 = Math.max(knee, xDomain[0]);
       g.append(s('line', { x1: f.x(x0), x2: f.x(xDomain[1]), y1: f.y(c.flops), y2: f.y(c.flops), class: `ceiling compute ${cls}` }));
       if (labelled) {
-        g.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) + 15, 'text-anchor': 'end', class: 'ceiling-label' },
+        g.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) - 6, 'text-anchor': 'end', class: 'ceiling-label' },
           `${c.label} ${fmtSI(c.flops, 'FLOP/s')}`));
       }
     }
@@ -169,7 +170,7 @@ export function roofline(ops, { peaks, onSelect } = {}) {
   }
   f.plot.append(dots);
   const entries = Object.entries(BOUND_COLORS).filter(([k]) => pts.some((p) => p.op.bound === k));
-  f.svg.append(legend(f, entries, dashed ? 'dashed: attainable at assumed efficiency' : null));
+  f.svg.append(legend(f, entries, dashed ? 'at assumed efficiency' : null));
   return f.svg;
 }
 
@@ -180,7 +181,7 @@ function legend(f, entries, note) {
   for (const [name, color] of entries) {
     g.append(s('circle', { cx: x, cy: y - 4, r: 5, fill: color }));
     g.append(s('text', { x: x + 9, y }, name));
-    x += 20 + name.length * 8;
+    x += 26 + name.length * 8.5;
   }
   if (note) {
     g.append(s('line', { x1: x, x2: x + 18, y1: y - 4, y2: y - 4, class: 'ceiling memory attainable' }));

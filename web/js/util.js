@@ -87,10 +87,10 @@ export function fmtField(name, v) {
   if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
   if (/(^|\.|_)mfu$/.test(name) || /efficiency$/.test(name)) return fmtPct(v);
   if (/_bytes$|(^|\.)bytes$|^memory_(per_device|capacity)$/.test(name)) return fmtBytes(v);
+  if (/tokens_per_s/.test(name)) return fmtSI(v, 'tok/s');
   if (/_s$/.test(name)) return fmtTime(v);
   if (/flops$/.test(name)) return fmtSI(v, 'FLOP');
   if (/params$/.test(name)) return fmtSI(v);
-  if (/tokens_per_s/.test(name)) return fmtSI(v, 'tok/s');
   return fmtNum(v, 4);
 }
 

@@ -57,16 +57,18 @@ export function mountCompare(root) {
     const fa = flatten((a.result.provenance && a.result.provenance.spec) || a.spec);
     const fb = flatten((b.result.provenance && b.result.provenance.spec) || b.spec);
     const allKeys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
-    const inKeys = onlyDiff.checked ? allKeys.filter((k) => !same(fa[k], fb[k])) : allKeys;
+    // Differing inputs first, then the rest (unless hidden).
+    const diffKeys = allKeys.filter((k) => !same(fa[k], fb[k]));
+    const inKeys = onlyDiff.checked ? diffKeys : [...diffKeys, ...allKeys.filter((k) => same(fa[k], fb[k]))];
     const ra = flatten(a.result), rb = flatten(b.result);
     const am = new Map((a.result.assumptions || []).map((x) => [x.name, x]));
     const bm = new Map((b.result.assumptions || []).map((x) => [x.name, x]));
     const aKeys = [...new Set([...am.keys(), ...bm.keys()])].sort();
-    const nDiff = allKeys.filter((k) => !same(fa[k], fb[k])).length;
+    const nDiff = diffKeys.length;
     clear(body,
       h('div', { class: 'grid2' },
-        h('div', { class: 'card' }, h('h3', {}, 'A: ', a.label), h('p', { class: 'mono small' }, `spec ${a.result.spec_sha256 || '—'} · engine ${a.result.engine_version || '—'}`), timeBreakdown(a.result, 'A: time breakdown'), memoryBreakdown(a.result, 'A: memory')),
-        h('div', { class: 'card' }, h('h3', {}, 'B: ', b.label), h('p', { class: 'mono small' }, `spec ${b.result.spec_sha256 || '—'} · engine ${b.result.engine_version || '—'}`), timeBreakdown(b.result, 'B: time breakdown'), memoryBreakdown(b.result, 'B: memory'))),
+        h('div', { class: 'card' }, h('h3', {}, 'A: ', a.label), h('p', { class: 'mono small' }, `spec ${a.result.spec_sha256 || '—'} · engine ${a.result.engine_version || '—'}`), timeBreakdown(a.result, 'A: time breakdown', 640), memoryBreakdown(a.result, 'A: memory', 640)),
+        h('div', { class: 'card' }, h('h3', {}, 'B: ', b.label), h('p', { class: 'mono small' }, `spec ${b.result.spec_sha256 || '—'} · engine ${b.result.engine_version || '—'}`), timeBreakdown(b.result, 'B: time breakdown', 640), memoryBreakdown(b.result, 'B: memory', 640))),
       h('div', { class: 'grid2' },
         h('div', { class: 'card table-wrap' }, diffTable(`Inputs (${nDiff} of ${allKeys.length} differ)`, inKeys, (k) => fa[k], (k) => fb[k])),
         h('div', { class: 'card table-wrap' }, diffTable('Outputs', OUTPUTS.filter((k) => k in ra || k in rb), (k) => ra[k], (k) => rb[k], { ratio: true }))),

@@ -16,7 +16,11 @@ export function sqnrOf(r) {
 
 export function mountNumerics(root) {
   const list = h('div', { class: 'format-list', role: 'group', 'aria-label': 'Formats' });
-  const dist = h('select', { id: 'num-dist' }, ['normal', 'uniform', 'laplace', 'student_t'].map((d) => h('option', { value: d }, d)));
+  const dist = h('select', { id: 'num-dist' }, ['normal', 'laplace', 'student_t', 'activations', 'kv'].map((d) => h('option', { value: d }, d)));
+  const rounding = h('select', { id: 'num-rounding' }, [['rne', 'nearest even'], ['rna', 'nearest, ties away'], ['rtz', 'toward zero'], ['stochastic', 'stochastic']]
+    .map(([v, t]) => h('option', { value: v }, t)));
+  const scheme = h('select', { id: 'num-scheme' }, [['none', 'none'], ['hadamard', 'Hadamard rotation'], ['outliers', 'outlier split (LLM.int8)']]
+    .map(([v, t]) => h('option', { value: v }, t)));
   const n = h('input', { id: 'num-n', type: 'number', min: 32, step: 32, value: 65536 });
   const seed = h('input', { id: 'num-seed', type: 'number', min: 0, step: 1, value: 1 });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
@@ -41,7 +45,9 @@ export function mountNumerics(root) {
     const errors = [];
     await Promise.all(picked.map(async (format) => {
       try {
-        const r = await api.quantize({ format, dist: dist.value, n: Number(n.value), seed: Number(seed.value) });
+        const req = { format, dist: dist.value, n: Number(n.value), seed: Number(seed.value), rounding: rounding.value };
+        if (scheme.value !== 'none') req.scheme = scheme.value;
+        const r = await api.quantize(req);
         rows.push({ format, sqnr: sqnrOf(r), bits: Number(r.bits_per_element ?? known.get(format)?.bits_per_element ?? NaN), raw: r });
       } catch (err) { errors.push(`${format}: ${errorText(err)}`); }
     }));
@@ -52,8 +58,8 @@ export function mountNumerics(root) {
     clear(chart, finite.length ? scatter(finite.map((r) => ({ key: r.format, label: r.format, x: r.bits, y: r.sqnr })),
       { xLabel: 'bits per element (incl. scales)', yLabel: 'SQNR (dB)', labels: true, title: `Quality against storage (${dist.value}, n = ${n.value})` })
       : h('p', { class: 'muted' }, 'No results.'));
-    const extra = [...new Set(rows.flatMap((r) => Object.keys(r.raw.metrics || r.raw).filter((k) => typeof (r.raw.metrics || r.raw)[k] === 'number')))]
-      .filter((k) => !['sqnr_db', 'sqnr', 'bits_per_element', 'n', 'seed'].includes(k)).slice(0, 5);
+    const extra = ['mse', 'cosine', 'kl_div', 'max_abs_error', 'mean_rel_error']
+      .filter((k) => rows.some((r) => typeof (r.raw.metrics || r.raw)[k] === 'number'));
     clear(table, h('table', { class: 'data', 'aria-label': 'Quantization quality' },
       h('thead', {}, h('tr', {}, ['format', 'bits/element', 'SQNR (dB)', ...extra].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, r.format), h('td', { class: 'num' }, fmtNum(r.bits, 4)),
@@ -68,7 +74,9 @@ export function mountNumerics(root) {
       h('div', { class: 'fields' },
         h('div', { class: 'field' }, h('label', { for: 'num-dist' }, 'Distribution'), dist),
         h('div', { class: 'field' }, h('label', { for: 'num-n' }, 'Elements'), n),
-        h('div', { class: 'field' }, h('label', { for: 'num-seed' }, 'Seed'), seed)),
+        h('div', { class: 'field' }, h('label', { for: 'num-seed' }, 'Seed'), seed),
+        h('div', { class: 'field' }, h('label', { for: 'num-rounding' }, 'Rounding'), rounding),
+        h('div', { class: 'field' }, h('label', { for: 'num-scheme' }, 'Scheme'), scheme)),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'num-run' }, 'Quantize')), msg),
     h('div', {}, chart, h('div', { class: 'card' }, table))));
   renderList();

@@ -44,7 +44,7 @@ export function defaultSpec() {
     numerics: { weights: 'bf16', activations: 'bf16', kv_cache: 'bf16', math: 'bf16' },
     parallelism: { tp: 8, pp: 1, dp: 1 },
   };
-  const system = pick('systems', /h100|dgx/i);
+  const system = pick('systems', /h100/i);
   if (system) spec.system = system;
   for (const k of Object.keys(spec)) if (spec[k] === undefined) delete spec[k];
   return spec;

@@ -223,7 +223,7 @@ export function mountResults(root) {
     const label = `${sweep.name || sweep.id}: ${pointLabel(r)}`;
     const pin = (slot) => { state.compare[slot] = { label, spec, result: full }; emit('compare-changed'); };
     clear(detail, h('h3', {}, 'Point ', h('span', { class: 'mono' }, pointLabel(r))), kpis(full),
-      h('div', { class: 'grid2' }, h('div', {}, timeBreakdown(full, 'Time breakdown (compute / memory / communication / bubble)')), h('div', {}, memoryBreakdown(full))),
+      h('div', { class: 'grid2' }, h('div', {}, timeBreakdown(full, 'Time breakdown (compute / memory / communication / bubble)', 640)), h('div', {}, memoryBreakdown(full, undefined, 640))),
       h('div', { class: 'buttons' },
         h('button', { type: 'button', class: 'secondary', onclick: () => pin('a') }, 'Pin A'),
         h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),

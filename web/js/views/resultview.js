@@ -44,7 +44,7 @@ function kpi(label, value, id, extra) {
     h('div', { class: 'kpi-value' }, value), extra || null);
 }
 
-export function timeBreakdown(r, title = 'Step time breakdown') {
+export function timeBreakdown(r, title = 'Step time breakdown', width = 440) {
   const b = r.breakdown || {};
   const c = commExposed(b);
   return stackedBar([
@@ -53,13 +53,13 @@ export function timeBreakdown(r, title = 'Step time breakdown') {
     { label: 'comm (exposed)', value: c.exposed, color: TIME_COLORS.comm },
     { label: 'bubble', value: Number(b.bubble_s) || 0, color: TIME_COLORS.bubble },
     { label: 'other', value: Number(b.other_s) || 0, color: TIME_COLORS.other },
-  ], { title, fmt: fmtTime });
+  ], { title, fmt: fmtTime, width });
 }
 
-export function memoryBreakdown(r, title = 'Memory per device against capacity') {
+export function memoryBreakdown(r, title = 'Memory per device against capacity', width = 440) {
   const m = r.memory || {};
   return stackedBar(MEM_PARTS.filter(([k]) => k in m).map(([k, label, color]) => ({ label, value: Number(m[k]) || 0, color })),
-    { title, fmt: fmtBytes, capacity: Number(m.capacity_bytes) || undefined, capacityLabel: 'capacity' });
+    { title, fmt: fmtBytes, capacity: Number(m.capacity_bytes) || undefined, capacityLabel: 'capacity', width });
 }
 
 function commTable(b) {
