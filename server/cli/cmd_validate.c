@@ -277,6 +277,46 @@ static void add(stats *s, double err) {
 static double mape(const stats *s) { return s->n ? 100.0 * s->sum_abs / s->n : 0.0; }
 static double bias(const stats *s) { return s->n ? 100.0 * s->sum_signed / s->n : 0.0; }
 
+/* Rows that differ only in depth or batch share a configuration: GPUs,
+ * hidden, heads, sequence, micro-batch and the parallel degrees. */
+typedef struct vgroup {
+    const vrow *first;
+    stats st;
+} vgroup;
+
+static int same_config(const vrow *a, const vrow *b) {
+    static const int cols[] = {COL_GPUS, COL_HIDDEN, COL_HEADS, COL_SEQ, COL_MICRO, COL_TP, COL_DP, COL_PP};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        if (a->v[cols[i]] != b->v[cols[i]])
+            return 0;
+    return 1;
+}
+
+static int cmp_group_desc(const void *a, const void *b) {
+    const vgroup *x = a, *y = b;
+    double ex = fabs(bias(&x->st)), ey = fabs(bias(&y->st));
+    return ex < ey ? 1 : ex > ey ? -1 : 0;
+}
+
+/* Group the evaluated rows by configuration into `g` (capacity n). Returns
+ * the number of groups, sorted by |mean error|, largest first. */
+static int group_rows(vrow *const *rows, int n, vgroup *g) {
+    int ng = 0;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+        while (k < ng && !same_config(g[k].first, rows[i]))
+            k++;
+        if (k == ng) {
+            g[ng].first = rows[i];
+            memset(&g[ng].st, 0, sizeof g[ng].st);
+            ng++;
+        }
+        add(&g[k].st, rows[i]->err);
+    }
+    qsort(g, (size_t)ng, sizeof *g, cmp_group_desc);
+    return ng;
+}
+
 static int cmp_abs_err_desc(const void *a, const void *b) {
     const vrow *x = *(const vrow *const *)a, *y = *(const vrow *const *)b;
     double ex = fabs(x->err), ey = fabs(y->err);
@@ -323,6 +363,7 @@ int cmd_validate(int argc, char **argv) {
     double max_mape = -1.0;
     vset set = {0};
     vrow **order = NULL;
+    vgroup *groups = NULL;
     rg_result *res = NULL;
     rg_spec base;
     jw w;
@@ -374,7 +415,8 @@ int cmd_validate(int argc, char **argv) {
         goto out;
     res = malloc(sizeof *res);
     order = malloc((size_t)(set.n ? set.n : 1) * sizeof *order);
-    if (!res || !order) {
+    groups = malloc((size_t)(set.n ? set.n : 1) * sizeof *groups);
+    if (!res || !order || !groups) {
         fprintf(stderr, "ridge validate: out of memory\n");
         status = 1;
         goto out;
@@ -397,6 +439,7 @@ int cmd_validate(int argc, char **argv) {
         for (int t = 0; t < NTRAITS; t++)
             add(traits[t].has(r) ? &with[t] : &without[t], r->err);
     }
+    int ngroups = group_rows(order, nok, groups);
     qsort(order, (size_t)nok, sizeof *order, cmp_abs_err_desc);
     /* the worst tenth of the rows, and which traits are over-represented */
     int ntail = nok / 10 > 0 ? nok / 10 : nok;
@@ -439,6 +482,26 @@ int cmd_validate(int argc, char **argv) {
             jw_knum(&w, "mape_others", mape(&without[t]));
             jw_knum(&w, "share_of_worst_tenth", ntail ? (double)tail_with[t].n / ntail : 0.0);
             jw_knum(&w, "share_overall", nok ? (double)with[t].n / nok : 0.0);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_key(&w, "configurations");
+        jw_arr_begin(&w);
+        for (int i = 0; i < ngroups; i++) {
+            const vrow *r = groups[i].first;
+            jw_obj_begin(&w);
+            jw_kstr(&w, "set", r->multi ? "multi_node" : "single_node");
+            jw_kint(&w, "gpus", (int64_t)r->v[COL_GPUS]);
+            jw_kint(&w, "hidden", (int64_t)r->v[COL_HIDDEN]);
+            jw_kint(&w, "heads", (int64_t)r->v[COL_HEADS]);
+            jw_kint(&w, "seq_len", (int64_t)r->v[COL_SEQ]);
+            jw_kint(&w, "microbatch", (int64_t)r->v[COL_MICRO]);
+            jw_kint(&w, "tp", (int64_t)r->v[COL_TP]);
+            jw_kint(&w, "dp", (int64_t)r->v[COL_DP]);
+            jw_kint(&w, "pp", (int64_t)r->v[COL_PP]);
+            jw_kint(&w, "rows", groups[i].st.n);
+            jw_knum(&w, "mean_signed_error", bias(&groups[i].st));
+            jw_knum(&w, "mape", mape(&groups[i].st));
             jw_obj_end(&w);
         }
         jw_arr_end(&w);
@@ -501,6 +564,17 @@ int cmd_validate(int argc, char **argv) {
         }
         if (!said)
             printf("  - no trait is over-represented among the worst-predicted rows.\n");
+        printf("\nConfigurations with the largest mean error (rows differing only in depth or batch):\n"
+               "  %-6s %5s %5s %4s %5s %3s %3s %3s %3s %5s %8s %7s\n",
+               "set", "gpus", "h", "a", "seq", "mb", "tp", "dp", "pp", "rows", "mean", "MAPE");
+        for (int i = 0; i < ngroups && i < 10; i++) {
+            const vrow *r = groups[i].first;
+            printf("  %-6s %5.0f %5.0f %4.0f %5.0f %3.0f %3.0f %3.0f %3.0f %5d %+7.1f%% %6.1f%%\n",
+                   r->multi ? "multi" : "single", r->v[COL_GPUS], r->v[COL_HIDDEN], r->v[COL_HEADS],
+                   r->v[COL_SEQ], r->v[COL_MICRO], r->v[COL_TP], r->v[COL_DP], r->v[COL_PP], groups[i].st.n,
+                   bias(&groups[i].st), mape(&groups[i].st));
+        }
+        printf("  (%d configurations in all)\n", ngroups);
         printf("\nLargest gaps:\n  %-6s %5s %5s %3s %6s %4s %4s %5s %3s %3s %3s %10s %10s %8s %7s %7s\n",
                "set", "line", "gpus", "mb", "batch", "h", "a", "L", "tp", "dp", "pp", "measured", "predicted",
                "error", "bubble", "comm");
@@ -523,6 +597,7 @@ out:
     jw_free(&w);
     free(set.rows);
     free(order);
+    free(groups);
     free(res);
     return status;
 }
