@@ -55,7 +55,7 @@ typedef struct rg_op {
     double intensity; /* flops / bytes */
     double compute_s; /* per run, at the assumed efficiency */
     double memory_s;  /* per run */
-    double time_s;    /* per run: max(compute_s, memory_s) (+ overheads) */
+    double time_s;    /* per run: max(compute_s, memory_s, kernel_overhead) */
     rg_bound bound;
 } rg_op;
 
@@ -78,7 +78,7 @@ typedef struct rg_breakdown {
     double comm_s[RG_COMM_COUNT];         /* total time of each collective kind */
     double comm_exposed_s[RG_COMM_COUNT]; /* the part not hidden under compute */
     double bubble_s;                      /* pipeline bubble */
-    double other_s;                       /* fixed overheads (optimizer step, launch) */
+    double other_s;                       /* latency-bound ops (kernel_overhead) + step_overhead */
 } rg_breakdown;
 
 typedef struct rg_result {
