@@ -67,11 +67,14 @@ typedef struct vrow {
     char why[420];
 } vrow;
 
+/* The measured rows; `rows` is heap memory owned by the set (free(rows)). */
 typedef struct vset {
     vrow *rows;
     int n, cap;
 } vset;
 
+/* Append a copy of `r`, growing `s->rows`. Returns 0, or -1 when out of
+ * memory (the set is unchanged). */
 static int push_row(vset *s, const vrow *r) {
     if (s->n == s->cap) {
         int ncap = s->cap ? s->cap * 2 : 2048;
@@ -105,7 +108,9 @@ static int split_csv(char *line, char **out, int max) {
     return n;
 }
 
-/* Read one CSV into `set`. Returns 0, or 2 with a message printed. */
+/* Read one CSV into `set` (rows appended; the set keeps owning them).
+ * Returns 0, 2 for unreadable or malformed data, 1 when out of memory, with a
+ * message printed. */
 static int read_csv(const char *dir, const char *file, int multi, vset *set) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, file);
