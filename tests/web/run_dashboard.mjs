@@ -203,6 +203,26 @@ try {
     await shot('numerics-1280');
   }
 
+  step = 'range sweep and cancel';
+  await page.click('a[data-view="sweeps"]');
+  await page.locator('.axis').nth(1).locator('button', { hasText: 'Remove' }).click();
+  await page.locator('.axis input').first().fill('hardware.mem_bw');
+  await page.locator('.axis select').first().selectOption('range');
+  const rangeInputs = page.locator('.axis .range input');
+  await rangeInputs.nth(0).fill('1e12');
+  await rangeInputs.nth(1).fill('1e13');
+  await rangeInputs.nth(2).fill('2000000');
+  await page.locator('.axis .range select').selectOption('log');
+  check((await text('#sweep-count')).startsWith('2,000,000 points'), `range axis counted (${await text('#sweep-count')})`);
+  await page.fill('#sweep-name', 'web test cancel');
+  await page.click('#sweep-submit');
+  await page.waitForFunction(() => /running|queued/.test(document.querySelector('#sweep-status')?.textContent || ''));
+  await page.click('#sweep-cancel');
+  await page.waitForFunction(() => document.querySelector('#sweep-status')?.textContent === 'cancelled');
+  const pct = await text('#sweep-pct');
+  check(pct !== '100 %', `sweep cancelled before finishing (${pct})`);
+  await shot('sweep-cancelled-1280');
+
   step = 'labels';
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
     .filter((el) => el.type !== 'hidden')

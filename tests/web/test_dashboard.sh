@@ -22,7 +22,7 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
 fi
 
 db="ridge_web_$$"
-psql "$conninfo" -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+psql "$conninfo" -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $db"
 dbinfo="$conninfo dbname=$db"
 
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

@@ -120,7 +120,7 @@ export function assumptionsTable(list, highlight) {
     h('tbody', {}, list.map((a) => h('tr', { class: (highlight && highlight.has(a.name)) || a.overridden ? 'changed' : '' },
       h('td', {}, a.name, a.overridden ? h('span', { class: 'badge warn' }, 'overridden') : null),
       h('td', { class: 'num' }, fmtNum(a.value, 4)), h('td', {}, a.unit || ''),
-      h('td', {}, confidenceBadge(a.confidence)), h('td', { class: 'source' }, a.source || '—'))))));
+      h('td', {}, confidenceBadge(a.confidence)), h('td', { class: 'source' }, h('div', { class: 'clamp', title: a.source || '', tabindex: a.source ? 0 : undefined }, a.source || '—')))))));
 }
 
 export function provenance(r, extra = {}) {

@@ -99,7 +99,7 @@ export function mountSweeps(root) {
             h('select', { id: sid, onchange: (e) => { a.range.scale = e.target.value; showPreview(); } },
               ['linear', 'log'].map((s) => h('option', { value: s, selected: a.range.scale === s }, s)))));
       }
-      const row = h('fieldset', { class: 'axis' }, h('legend', {}, `Axis ${i + 1}`),
+      const row = h('fieldset', { class: `axis${a.mode === 'range' ? ' is-range' : ''}` }, h('legend', {}, `Axis ${i + 1}`),
         h('div', { class: 'field' }, h('label', { for: pid }, 'Field path'), path),
         h('div', { class: 'field narrow' }, h('label', { for: mid }, 'Kind'), mode), body,
         h('button', { type: 'button', class: 'secondary small', 'aria-label': `remove axis ${i + 1}`, onclick: () => { axes.splice(i, 1); renderAxes(); } }, 'Remove'),
