@@ -82,10 +82,16 @@ int cmd_evaluate(int argc, char **argv) {
     jw w;
     int status = 0;
     jw_init(&w);
+    bool canonical = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            printf("usage: ridge evaluate SPEC.json|-\n");
+            printf("usage: ridge evaluate [--canonical] SPEC.json|-\n"
+                   "  --canonical: print the resolved spec and its SHA-256 instead of evaluating\n");
             return 0;
+        }
+        if (strcmp(argv[i], "--canonical") == 0) {
+            canonical = true;
+            continue;
         }
         if (path) {
             fprintf(stderr, "ridge evaluate: one spec only (got '%s')\n", argv[i]);
@@ -102,6 +108,17 @@ int cmd_evaluate(int argc, char **argv) {
         goto out;
     if (codec_spec_parse(json, &spec, &e) != 0) {
         status = fail(&e);
+        goto out;
+    }
+    if (canonical) {
+        char sha[65] = "";
+        codec_spec_sha256(&spec, sha);
+        jw_obj_begin(&w);
+        jw_key(&w, "spec");
+        codec_spec_write_canonical(&w, &spec);
+        jw_kstr(&w, "spec_sha256", sha);
+        jw_obj_end(&w);
+        status = emit(&w);
         goto out;
     }
     res = malloc(sizeof *res);

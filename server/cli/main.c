@@ -9,7 +9,7 @@
 #include "codec.h"
 
 static const cli_command commands[] = {
-    {"evaluate", cmd_evaluate, "evaluate SPEC.json|-", "evaluate one design point, print JSON"},
+    {"evaluate", cmd_evaluate, "evaluate [--canonical] SPEC.json|-", "evaluate one design point, print JSON"},
     {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
     {"search", cmd_search, "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages]",
      "search parallel strategies for a model on a system"},

@@ -40,6 +40,16 @@ fi
 "$RIDGE" evaluate - < "$T/decode.json" > "$T/decode2.out" || fail "stdin"
 cmp -s "$T/decode.out" "$T/decode2.out" || fail "stdin output differs"
 
+# --canonical: the resolved spec, whose hash is the result's spec_sha256 and
+# which is itself a spec giving the same result.
+"$RIDGE" evaluate --canonical "$T/decode.json" > "$T/canon.out" || fail "--canonical"
+[ "$(json_get "$T/canon.out" "r['spec_sha256']")" = "$(json_get "$T/decode.out" "r['spec_sha256']")" ] ||
+    fail "--canonical hash differs from the result's"
+json_get "$T/canon.out" "json.dumps(r['spec'])" > "$T/canon.json"
+"$RIDGE" evaluate "$T/canon.json" > "$T/canon_eval.out" || fail "canonical spec does not evaluate"
+[ "$(json_get "$T/canon_eval.out" "(r['time_s'], r['spec_sha256'])")" = \
+  "$(json_get "$T/decode.out" "(r['time_s'], r['spec_sha256'])")" ] || fail "canonical spec evaluates differently"
+
 # 2. GPT-3 175B training on 1024 A100s (DGX A100), Megatron-style layout.
 cat > "$T/train.json" <<'J'
 {"model": "gpt3-175b", "hardware": "a100-sxm-80gb", "system": "dgx-a100", "phase": "train",
