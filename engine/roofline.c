@@ -200,9 +200,9 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm) {
         kv_bytes = b * sk * (k_loc + v_loc) * kvb;
         q_bytes = b * sq * q_loc * e->a;
         o_bytes = b * sq * o_loc * e->a;
-        if (sh->decode) {
+        if (!sh->train) { /* inference appends its keys/values to the KV cache */
             double cached = m->mla.enabled ? (double)dm->kv_cache_elems : k_loc + v_loc;
-            kv_write = b * sq * cached * kvb;
+            kv_write = b * sq * cached * e->kv;
         }
     }
     if (sh->flash) {
