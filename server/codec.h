@@ -20,6 +20,12 @@
 #include "spec.h"
 #include "status.h"
 
+/* Load and check the embedded data (presets, defaults, assumptions) once;
+ * every other function does this on first use. Returns 0, or RG_EINTERNAL
+ * with `err` naming the data file and field. Thread-safe; a daemon calls it
+ * at start-up to fail fast. */
+int codec_init(rg_err *err);
+
 /* Parse a spec (the CLI's / POST /evaluate's JSON object) into `out`,
  * resolving presets, applying defaults and assumption overrides, and
  * validating. Unknown keys are an error (RG_EUNKNOWN naming the key).

@@ -224,6 +224,8 @@ int codec_data_init(rg_err *err) {
     return data_status;
 }
 
+int codec_init(rg_err *err) { return codec_data_init(err); }
+
 const rg_spec *codec_default_spec(void) { return &default_spec; }
 const cJSON *codec_defaults_json(void) { return defaults_json; }
 int codec_preset_count(void) { return npresets; }

@@ -166,7 +166,7 @@ int cmd_presets(int argc, char **argv) {
         fprintf(stderr, "usage: ridge presets [KIND NAME]\n");
         return 2;
     }
-    if (codec_spec_parse_text("{}", 2, &(rg_spec){0}, &e) != 0 && e.code == RG_EINTERNAL)
+    if (codec_init(&e) != 0)
         return fail(&e);
     codec_presets_write(&w);
     return emit(&w);
@@ -396,15 +396,18 @@ int cmd_search(int argc, char **argv) {
     jw_init(&w);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
-            if ((status = parse_int_opt("--top", argv[++i], 1, RG_SEARCH_TOP_MAX, &v)))
+            status = parse_int_opt("--top", argv[++i], 1, RG_SEARCH_TOP_MAX, &v);
+            if (status)
                 goto out;
             opts.top_n = (int)v;
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            if ((status = parse_int_opt("--threads", argv[++i], 0, 1024, &v)))
+            status = parse_int_opt("--threads", argv[++i], 0, 1024, &v);
+            if (status)
                 goto out;
             opts.threads = (int)v;
         } else if (strcmp(argv[i], "--max-interleave") == 0 && i + 1 < argc) {
-            if ((status = parse_int_opt("--max-interleave", argv[++i], 1, 64, &v)))
+            status = parse_int_opt("--max-interleave", argv[++i], 1, 64, &v);
+            if (status)
                 goto out;
             opts.max_interleave = v;
         } else if (strcmp(argv[i], "--uneven-stages") == 0) {
