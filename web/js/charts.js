@@ -237,10 +237,36 @@ export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, 
       c.addEventListener('keydown', (e) => { if (e.key === 'Enter') onSelect(p); });
     }
     g.append(c);
-    if (labels && p.label) g.append(s('text', { x: f.x(p.x) + 6, y: f.y(p.y) - 6, class: 'pt-label' }, p.label));
   }
+  if (labels) placeLabels(f, good, g);
   f.plot.append(g);
   return f.svg;
+}
+
+// Point labels placed greedily so they neither overlap each other nor run
+// off the plot: right of the point, or left near the right edge, moved
+// down or up in steps until the box is free.
+function placeLabels(f, points, g) {
+  const boxes = [];
+  const right = f.width - f.m.r;
+  const sorted = points.filter((p) => p.label).slice().sort((a, b) => f.y(a.y) - f.y(b.y) || f.x(a.x) - f.x(b.x));
+  for (const p of sorted) {
+    const px = f.x(p.x), py = f.y(p.y);
+    const w = p.label.length * 7 + 4, hgt = 13;
+    const leftward = px + 8 + w > right;
+    const x0 = leftward ? px - 8 - w : px + 8;
+    let placed = null;
+    for (const dy of [0, 14, -14, 28, -28, 42, -42, 56, -56]) {
+      const box = { x: x0, y: py - 4 + dy - hgt / 2, w, h: hgt };
+      if (box.y < f.m.t || box.y + hgt > f.height - f.m.b) continue;
+      if (!boxes.some((b) => box.x < b.x + b.w && b.x < box.x + box.w && box.y < b.y + b.h && b.y < box.y + box.h)) { placed = box; break; }
+    }
+    if (!placed) placed = { x: x0, y: py - 4 - hgt / 2, w, h: hgt };
+    boxes.push(placed);
+    const ty = placed.y + hgt - 3;
+    if (Math.abs(ty - (py + 4)) > 8) g.append(s('line', { x1: px, y1: py, x2: leftward ? placed.x + w : placed.x, y2: ty - 4, class: 'leader' }));
+    g.append(s('text', { x: placed.x + (leftward ? w : 0), y: ty, 'text-anchor': leftward ? 'end' : 'start', class: 'pt-label' }, p.label));
+  }
 }
 
 // Horizontal stacked bar: segments [{label, value, color}], with an optional

@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { h, clear, notice, errorText, fmtNum, nextId } from '../util.js';
 import { formats } from '../state.js';
-import { scatter } from '../charts.js';
+import { scatter, paretoFront } from '../charts.js';
 
 const DEFAULT_PICK = ['bf16', 'fp8_e4m3', 'mxfp8_e4m3', 'mxfp6_e2m3', 'mxfp4', 'nvfp4', 'int4_g128'];
 
@@ -55,9 +55,13 @@ export function mountNumerics(root) {
     if (errors.length) notice(msg, 'error', errors.join('; '));
     else notice(msg, '', '');
     const finite = rows.filter((r) => Number.isFinite(r.sqnr) && Number.isFinite(r.bits));
-    clear(chart, finite.length ? scatter(finite.map((r) => ({ key: r.format, label: r.format, x: r.bits, y: r.sqnr })),
-      { xLabel: 'bits per element (incl. scales)', yLabel: 'SQNR (dB)', labels: true, title: `Quality against storage (${dist.value}, n = ${n.value})` })
-      : h('p', { class: 'muted' }, 'No results.'));
+    const pts = finite.map((r) => ({ key: r.format, label: r.format, x: r.bits, y: r.sqnr }));
+    // Formats worth considering: no other gives more SQNR for fewer bits.
+    const front = paretoFront(pts, true, false);
+    clear(chart, finite.length ? scatter(pts,
+      { xLabel: 'bits per element (incl. scales)', yLabel: 'SQNR (dB)', labels: true, front, title: `SQNR against bits per element (${dist.value}, n = ${n.value})` })
+      : h('p', { class: 'muted' }, 'No results.'),
+    finite.length ? h('figcaption', { class: 'muted' }, 'Red: the front of formats that no other format beats with fewer bits and higher SQNR.') : null);
     const extra = ['mse', 'cosine', 'kl_div', 'max_abs_error', 'mean_rel_error']
       .filter((k) => rows.some((r) => typeof (r.raw.metrics || r.raw)[k] === 'number'));
     clear(table, h('table', { class: 'data', 'aria-label': 'Quantization quality' },

@@ -77,7 +77,9 @@ export function mountSweeps(root) {
       const preview = h('div', { class: 'muted small preview' });
       const showPreview = () => {
         const vals = axisValues(axisSpec(a));
-        preview.textContent = vals.length ? `${vals.length} values: ${vals.slice(0, 8).map((v) => (typeof v === 'number' ? fmtNum(v, 4) : String(v))).join(', ')}${vals.length > 8 ? ', …' : ''}` : 'no values';
+        const f = (v) => (typeof v === 'number' ? fmtNum(v, 4) : String(v));
+        const shown = vals.length > 8 ? [...vals.slice(0, 4).map(f), '…', ...vals.slice(-2).map(f)] : vals.map(f);
+        preview.textContent = vals.length ? `${vals.length.toLocaleString('en')} values: ${shown.join(', ')}` : 'no values';
         updateCount();
       };
       const path = h('input', { id: pid, list: 'sweep-paths', value: a.path, oninput: (e) => { a.path = e.target.value.trim(); } });
@@ -169,7 +171,7 @@ export function mountSweeps(root) {
         h('thead', {}, h('tr', {}, ['name', 'status', 'points', 'tags', ''].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((s) => h('tr', {},
           h('td', {}, s.name || s.id), h('td', {}, h('span', { class: `status st-${s.status}` }, s.status)),
-          h('td', { class: 'num' }, `${s.points_done ?? '?'} / ${s.points_total ?? '?'}`), h('td', {}, (s.tags || []).join(', ')),
+          h('td', { class: 'num' }, `${Number(s.points_done ?? 0).toLocaleString('en')} / ${Number(s.points_total ?? 0).toLocaleString('en')}`), h('td', {}, (s.tags || []).join(', ')),
           h('td', {}, h('a', { href: `#results/${encodeURIComponent(s.id)}` }, 'results'), ' ',
             h('button', { type: 'button', class: 'link', onclick: () => watch(s.id) }, 'watch')))))))
         : h('p', { class: 'muted' }, 'No sweeps yet.'));
