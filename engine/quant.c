@@ -39,6 +39,15 @@ static inline float u2f(uint32_t u) {
     return x;
 }
 
+/* The hot loops are also compiled for AVX2 and picked at load time where
+ * the CPU has it (GCC function multiversioning); results are identical,
+ * only the vector width changes. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
+#define RG_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RG_SIMD_CLONES
+#endif
+
 /* 2^e as a float for e in [-149, 127]. */
 static inline float pow2f(int e) { return u2f(e >= -126 ? (uint32_t)(e + 127) << 23 : 1u << (e + 149)); }
 
@@ -140,7 +149,7 @@ static inline float finish(uint32_t u, uint32_t mag, const cvt *c) {
 /* RNE on a tile in place, as straight-line mask arithmetic on uint32 lanes
  * (no branches, constants in locals) so the compiler vectorises it. Values
  * stay below 2^31 as patterns, so signed compares are exact. */
-static void rne_tile(const cvt *c, float *t, int64_t n) {
+RG_SIMD_CLONES static void rne_tile(const cvt *c, float *t, int64_t n) {
     const uint32_t sh = c->sh, keep = ~c->mask, hm1 = c->half_m1;
     const int32_t eminb = (int32_t)c->emin_b;
     const float csub = c->csub, maxv = c->maxval, minn = c->minnorm;
@@ -235,12 +244,13 @@ typedef struct ctx {
     cvt main; /* the element */
     cvt wide; /* asymmetric groups: round to integers without clamping */
     cvt e4m3; /* NVFP4 block scales: RNE, saturating */
+    cvt f16;  /* integer group scales: fp16, RNE, saturating */
     float tensor_scale;
     bool elems; /* write the scaled elements, not multiplied back by their scale */
 } ctx;
 
 /* |x| bits of the largest finite element, and whether any is NaN/Inf. */
-static uint32_t amax_bits(const float *in, int64_t n, int *nonfinite) {
+static inline __attribute__((always_inline)) uint32_t amax_bits(const float *in, int64_t n, int *nonfinite) {
     int32_t m = 0, bad = 0;
 #pragma omp simd reduction(max : m) reduction(| : bad)
     for (int64_t i = 0; i < n; i++) {
@@ -290,7 +300,8 @@ static gscale group_scale(const ctx *x, const float *in, int64_t len) {
         break;
     }
     case RG_SCALE_GROUP_SYM:
-        d = to_f16(a / x->main.maxval);
+        d = a / x->main.maxval;
+        x->be->conv(&x->f16, &d, 1, 0);
         break;
     default:
         d = a / x->main.maxval;
@@ -305,7 +316,8 @@ static gscale group_scale(const ctx *x, const float *in, int64_t len) {
 static const float qnan = (float)NAN;
 
 /* Elements [0, len) of one group through tiles. */
-static void group_run(const ctx *x, const float *in, float *out, int64_t len, gscale g, uint64_t idx0) {
+RG_SIMD_CLONES static void group_run(const ctx *x, const float *in, float *out, int64_t len, gscale g,
+                                     uint64_t idx0) {
     float t[TILE];
     const float post = x->elems ? 1.0f : g.d;
     for (int64_t b = 0; b < len; b += TILE) {
@@ -327,7 +339,8 @@ static void group_run(const ctx *x, const float *in, float *out, int64_t len, gs
 
 /* Groups of B consecutive elements. Small groups are batched into one tile
  * (scales first, then one conversion pass) so per-group overhead stays low. */
-static void do_groups(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0, int64_t B) {
+RG_SIMD_CLONES static void do_groups(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0,
+                                     int64_t B) {
     if (B > TILE / 4) {
         for (int64_t b = 0; b < n; b += B) {
             int64_t len = n - b < B ? n - b : B;
@@ -335,14 +348,31 @@ static void do_groups(const ctx *x, const float *in, float *out, int64_t n, uint
         }
         return;
     }
-    float t[TILE];
+    float t[TILE], sc[TILE];
     gscale gs[TILE];
     const int64_t per = (TILE / B) * B;
+    const bool nv = x->q->fmt.scaling == RG_SCALE_NVFP4;
     for (int64_t b = 0; b < n; b += per) {
         int64_t len = n - b < per ? n - b : per, nb = (len + B - 1) / B;
+        if (nv) {
+            /* NVFP4: every block's E4M3 scale in one conversion pass */
+            const float ts = x->tensor_scale;
+            for (int64_t j = 0; j < nb; j++) {
+                int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+                float sb = u2f(amax_bits(in + b + lo, m, &gs[j].bad)) / 6.0f / ts;
+                sc[j] = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
+            }
+            x->be->conv(&x->e4m3, sc, nb, 0);
+            for (int64_t j = 0; j < nb; j++) {
+                float d = ts * sc[j];
+                gs[j].d = d > 0.0f ? d : 1.0f;
+                gs[j].inv = 1.0f / gs[j].d;
+            }
+        }
         for (int64_t j = 0; j < nb; j++) {
             int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-            gs[j] = group_scale(x, in + b + lo, m);
+            if (!nv)
+                gs[j] = group_scale(x, in + b + lo, m);
             const float inv = gs[j].inv;
 #pragma omp simd
             for (int64_t i = 0; i < m; i++)
@@ -464,15 +494,13 @@ static int ctx_init(ctx *x, const rg_quant *q, const backend *be) {
     if (rc < 0 || rg_elem_init(&e8, &f8) < 0)
         return RG_EINTERNAL;
     cvt_init(&x->e4m3, &e8, RG_ROUND_RNE, true, 0);
+    rg_format f16;
+    rg_elem e16;
+    if (rg_format_parse("fp16", &f16, NULL, NULL) < 0 || rg_elem_init(&e16, &f16) < 0)
+        return RG_EINTERNAL;
+    cvt_init(&x->f16, &e16, RG_ROUND_RNE, true, 0);
     x->tensor_scale = 1.0f;
     return rg_quant_check(q, NULL);
-}
-
-/* Tensor scale from the tensor's finite amax (1 when it is 0). */
-static float tensor_scale_of(const rg_quant *q, uint32_t am) {
-    float a = u2f(am);
-    float s = q->fmt.scaling == RG_SCALE_NVFP4 ? a / (448.0f * 6.0f) : a / q->elem.maxval;
-    return s > 0.0f ? s : 1.0f;
 }
 
 static void split(int64_t n, int64_t unit, int ith, int nth, int64_t *lo, int64_t *hi) {
@@ -480,6 +508,29 @@ static void split(int64_t n, int64_t unit, int ith, int nth, int64_t *lo, int64_
     int64_t u0 = units * ith / nth, u1 = units * (ith + 1) / nth;
     *lo = u0 * unit < n ? u0 * unit : n;
     *hi = u1 * unit < n ? u1 * unit : n;
+}
+
+/* |x| bits of the tensor's largest finite element (max is exact: any split
+ * gives the same answer). */
+RG_SIMD_CLONES static uint32_t tensor_amax(const float *in, int64_t n, int nth) {
+    uint32_t am = 0;
+#pragma omp parallel num_threads(nth)
+    {
+        int64_t lo, hi;
+        split(n, 4096, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
+        int bad = 0;
+        uint32_t m = hi > lo ? amax_bits(in + lo, hi - lo, &bad) : 0u;
+#pragma omp critical(rg_quant_amax)
+        am = m > am ? m : am;
+    }
+    return am;
+}
+
+/* Tensor scale from the tensor's finite amax (1 when it is 0). */
+static float tensor_scale_of(const rg_quant *q, uint32_t am) {
+    float a = u2f(am);
+    float s = q->fmt.scaling == RG_SCALE_NVFP4 ? a / (448.0f * 6.0f) : a / q->elem.maxval;
+    return s > 0.0f ? s : 1.0f;
 }
 
 int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset, int nthreads) {
@@ -493,13 +544,7 @@ int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int6
     if (n < 32768)
         nth = 1;
     if (rg_quant_needs_whole(q)) {
-        uint32_t am = 0;
-#pragma omp parallel for num_threads(nth) reduction(max : am) schedule(static)
-        for (int64_t i = 0; i < n; i++) {
-            uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
-            a = a >= 0x7F800000u ? 0u : a;
-            am = a > am ? a : am;
-        }
+        uint32_t am = tensor_amax(in, n, nth);
         x.tensor_scale = tensor_scale_of(q, am);
     }
     int64_t unit = rg_quant_chunk_align(q);
@@ -542,16 +587,9 @@ int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n,
     if (rc < 0)
         return rc;
     x.elems = true;
-    if (rg_quant_needs_whole(q)) {
-        uint32_t am = 0;
-        for (int64_t i = 0; i < n; i++) {
-            uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
-            a = a >= 0x7F800000u ? 0u : a;
-            am = a > am ? a : am;
-        }
-        x.tensor_scale = tensor_scale_of(q, am);
-    }
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
+    if (rg_quant_needs_whole(q))
+        x.tensor_scale = tensor_scale_of(q, tensor_amax(in, n, nth));
     int64_t unit = rg_quant_chunk_align(q);
     unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
 #pragma omp parallel num_threads(nth)

@@ -12,7 +12,7 @@
  *   - NVFP4: E2M1 in blocks of 16, E4M3 block scale, FP32 tensor scale
  *     (ts = amax / (448 * 6); s_b = e4m3_rne(clamp(amax_b / 6 / ts, 2^-6, 448));
  *     element = e2m1(x / (ts * s_b)); value = element * (ts * s_b));
- *   - integer groups: symmetric (s = fp16(amax / kmax), element =
+ *   - integer groups: symmetric (s = fp16(amax / kmax), saturating, element =
  *     clamp(round(x / s), +-kmax)) or asymmetric (s = fp16((max - min) / (2^b - 1)),
  *     zero point z = clamp(rint(-min / s), 0, 2^b - 1), element =
  *     clamp(round(x / s) + z, 0, 2^b - 1), value = (element - z) * s).
