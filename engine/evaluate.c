@@ -356,7 +356,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
             }
         }
         if (pl.cp > 1) {
-            double kv = (double)(m->mla.enabled ? dm.k_dim + dm.v_dim : dm.k_dim + dm.v_dim);
+            double kv = (double)(dm.k_dim + dm.v_dim); /* keys and values per token, all heads */
             double bytes = pl.tokens_mb * ceil(kv / (double)pl.tp) * a;
             double n = L * (double)(pl.cp - 1) * (pl.train ? passes + 1.0 : 1.0) * steps;
             used[RG_A_CP_OVERLAP] = 1;
