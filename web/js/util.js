@@ -149,7 +149,7 @@ export function notice(el, kind, text) {
 export function errorText(e) {
   if (!e) return '';
   let t = e.message || String(e);
-  if (e.field) t += ` (field: ${e.field})`;
+  if (e.field && !t.startsWith(e.field)) t = `${e.field}: ${t}`;
   if (e.hint) t += ` — ${e.hint}`;
   return t;
 }

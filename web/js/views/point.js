@@ -4,7 +4,7 @@
 
 import { api } from '../api.js';
 import { h, clear, getPath, setPath, debounce, notice, errorText, nextId } from '../util.js';
-import { state, emit, formats, presetNames } from '../state.js';
+import { state, emit, formats, presetNames, presetObject } from '../state.js';
 import { renderResult } from './resultview.js';
 
 const NUM = 'int';
@@ -68,9 +68,10 @@ export function mountPoint(root) {
       if (kind === 'format') opts = formats().map((f) => f.name);
       else if (kind === 'select') opts = options;
       else opts = presetNames(kind.slice(7));
+      const titles = kind.startsWith('preset:') ? new Map(opts.map((o) => [o, presetObject(kind.slice(7), o)?.description || ''])) : new Map();
       input = h('select', { id, name: path },
         h('option', { value: '' }, kind === 'preset:systems' ? '(none)' : '(default)'),
-        opts.map((o) => h('option', { value: String(o) }, String(o))),
+        opts.map((o) => h('option', { value: String(o), title: titles.get(o) || undefined }, String(o))),
         h('option', { value: '__custom', disabled: true }, '(custom object — edit JSON)'));
     } else if (kind === 'bool') {
       input = h('input', { id, name: path, type: 'checkbox' });
@@ -145,6 +146,7 @@ export function mountPoint(root) {
       const r = await api.evaluate(state.spec, store);
       if (mine !== seq) return;
       state.result = r;
+      highlightField(null);
       renderResult(out, r);
       if (store && r.run_id) {
         clear(msg, h('div', { class: 'notice ok', role: 'status' }, `Stored run ${r.run_id}. `,
