@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "codec_numerics.h"
@@ -213,6 +216,63 @@ static size_t read_full(float *buf, size_t bytes, FILE *f) {
     return got;
 }
 
+static int write_all(int fd, const void *p, size_t len) {
+    const char *c = p;
+    while (len > 0) {
+        ssize_t w = write(fd, c, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* stdin is a regular file: map it (no read copy) and write each chunk's
+ * result as it is done. Returns the exit status, or -1 if it cannot map. */
+static int qdq_mapped(const rg_quant *q, int threads) {
+    struct stat st;
+    if (fstat(0, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || lseek(0, 0, SEEK_CUR) != 0)
+        return -1;
+    size_t len = (size_t)st.st_size;
+    if (len % 4) {
+        fprintf(stderr, "ridge qdq: input: %zu bytes is not a whole number of float32 values\n", len);
+        return 2;
+    }
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, 0, 0);
+    if (m == MAP_FAILED)
+        return -1;
+    const float *x = m;
+    int64_t n = (int64_t)(len / 4);
+    /* a tensor-wide scale needs one call over everything; blocks go by chunks */
+    int64_t align = rg_quant_chunk_align(q);
+    int64_t chunk = rg_quant_needs_whole(q) ? n : ((int64_t)QDQ_CHUNK / align) * align;
+    if (chunk < align)
+        chunk = align;
+    if (chunk > n)
+        chunk = n;
+    int status = 1;
+    float *buf = malloc((size_t)chunk * 4);
+    if (!buf) {
+        fprintf(stderr, "ridge qdq: out of memory\n");
+        goto out;
+    }
+    for (int64_t off = 0; off < n; off += chunk) {
+        int64_t c = n - off < chunk ? n - off : chunk;
+        if (rg_quant_qdq(q, x + off, buf, c, off, threads) < 0 || write_all(1, buf, (size_t)c * 4) < 0) {
+            fprintf(stderr, "ridge qdq: write failed: %s\n", strerror(errno));
+            goto out;
+        }
+    }
+    status = 0;
+out:
+    free(buf);
+    munmap(m, len);
+    return status;
+}
+
 int cmd_qdq(int argc, char **argv) {
     cli_extra ex;
     float *buf = NULL;
@@ -227,7 +287,11 @@ int cmd_qdq(int argc, char **argv) {
         status = report_err("qdq", &err);
         goto out;
     }
+    status = qdq_mapped(&q, ex.threads);
+    if (status >= 0)
+        goto out;
     status = 1;
+    fflush(stdout);
     if (rg_quant_needs_whole(&q)) {
         /* a tensor-wide scale: the whole input first */
         size_t len = 0;

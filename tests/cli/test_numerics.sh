@@ -50,6 +50,12 @@ check "qdq stochastic: same bytes for 1 and 2 threads" cmp -s "$T/a.f32" "$T/b.f
 check "qdq keeps the length" test "$(stat -c %s "$T/a.f32")" = "$(stat -c %s "$T/x.f32")"
 "$R" qdq --format mxfp6_e3m2 --rounding stochastic --seed 8 < "$T/x.f32" > "$T/c.f32"
 check "qdq stochastic: another seed differs" bash -c "! cmp -s '$T/a.f32' '$T/c.f32'"
+# a pipe (streamed with fread) and a regular file (mapped) give the same bytes
+cat "$T/x.f32" | "$R" qdq --format mxfp6_e3m2 --rounding stochastic --seed 7 > "$T/d.f32"
+check "qdq from a pipe == from a file" cmp -s "$T/a.f32" "$T/d.f32"
+cat "$T/x.f32" | "$R" qdq --format nvfp4 > "$T/n2.f32"
+"$R" qdq --format nvfp4 < "$T/x.f32" > "$T/n3.f32"
+check "qdq nvfp4 from a pipe == from a file" cmp -s "$T/n2.f32" "$T/n3.f32"
 # nvfp4 / per-tensor read the whole input
 "$R" qdq --format nvfp4 < "$T/x.f32" > "$T/n.f32"
 "$R" qdq --format fp8_e4m3 --scaling tensor < "$T/x.f32" > "$T/p.f32"
