@@ -167,6 +167,9 @@ try {
   await page.click('#res-table tbody tr:first-child');
   await page.waitForFunction(() => document.querySelectorAll('#res-detail svg.chart').length >= 2);
   check(true, 'time and memory breakdown of the chosen point drawn');
+  await page.locator('#res-detail').scrollIntoViewIfNeeded();
+  await shot('results-point-1280');
+  await page.evaluate(() => window.scrollTo(0, 0));
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#res-csv')]);
   const csvPath = path.join(artifacts, 'results.csv');
   await download.saveAs(csvPath);

@@ -22,9 +22,9 @@ function route() {
     const sec = $(`#view-${v}`);
     sec.hidden = v !== view;
     const tab = $(`a[data-view="${v}"]`);
-    tab.setAttribute('aria-selected', String(v === view));
     if (v === view) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
   }
+  document.title = `Ridge — ${$(`a[data-view="${view}"]`).textContent}`;
   emit(`view:${view}`, arg);
 }
 
