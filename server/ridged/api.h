@@ -26,6 +26,7 @@ void api_decision_create(http_req *r);
 void api_decision_list(http_req *r);
 void api_decision_get(http_req *r);
 void api_quantize(http_req *r);
+void api_formats(http_req *r);
 
 /* Parses the request body as one JSON object. Returns the cJSON (caller
  * deletes) or NULL after answering 400 naming the position. */

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "codec.h"
+#include "codec_numerics.h"
 #include "evaluate.h"
 
 void api_evaluate(http_req *r) {
@@ -15,7 +16,7 @@ void api_evaluate(http_req *r) {
     rg_result *res = NULL;
     jw w, rw, pw;
     char sha[65], now[40];
-    char *result_text = NULL, *prov_text = NULL, *spec_text = NULL;
+    char *result_text = NULL, *prov_text = NULL, *spec_text = NULL, *quality_text = NULL;
     rg_err err = {0};
     bool store = false;
     jw_init(&w);
@@ -40,6 +41,7 @@ void api_evaluate(http_req *r) {
         http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
         goto out;
     }
+    const cJSON *quality = cJSON_GetObjectItemCaseSensitive(body, "quality");
     int rc = codec_spec_parse(body, spec, &err);
     if (rc) {
         http_problem_err(r, &err, NULL, "see GET /api/v1/presets and /api/v1/openapi.json for the spec");
@@ -51,6 +53,22 @@ void api_evaluate(http_req *r) {
         goto out;
     }
     atomic_fetch_add_explicit(&r->rd->m.evaluations, 1, memory_order_relaxed);
+    if (quality && !cJSON_IsFalse(quality)) {
+        /* the codesign link: model quality of the spec's number formats */
+        jw qw;
+        jw_init(&qw);
+        rc = codec_quality_write(&qw, cJSON_IsTrue(quality) ? NULL : quality, &spec->numerics, &err);
+        quality_text = rc ? NULL : jw_take(&qw, NULL);
+        jw_free(&qw);
+        if (rc) {
+            http_problem_err(r, &err, NULL, NULL);
+            goto out;
+        }
+        if (!quality_text) {
+            http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+            goto out;
+        }
+    }
     codec_result_write(&rw, spec, res);
     api_now_rfc3339(now);
     if (api_provenance_begin(&pw, spec, res->used, r->author, now, sha)) {
@@ -97,6 +115,10 @@ void api_evaluate(http_req *r) {
     }
     jw_key(&w, "result");
     jw_raw(&w, result_text);
+    if (quality_text) {
+        jw_key(&w, "quality");
+        jw_raw(&w, quality_text);
+    }
     jw_key(&w, "provenance");
     jw_raw(&w, prov_text);
     jw_obj_end(&w);
@@ -108,6 +130,7 @@ out:
     free(result_text);
     free(prov_text);
     free(spec_text);
+    free(quality_text);
     jw_free(&w);
     jw_free(&rw);
     jw_free(&pw);

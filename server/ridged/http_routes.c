@@ -20,5 +20,6 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false},
     {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false},
     {"POST", "/api/v1/numerics/quantize", api_quantize, "quantize", false},
+    {"GET", "/api/v1/numerics/formats", api_formats, "formats", false},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);

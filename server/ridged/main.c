@@ -244,6 +244,11 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     char errbuf[1024];
+    rg_err ierr = {0};
+    if (codec_init(&ierr)) {
+        fprintf(stderr, "ridged: embedded data: %s: %s\n", ierr.field, ierr.msg);
+        goto out;
+    }
     rd.pool = db_pool_open(cfg->db, cfg->http_threads + 2, errbuf, sizeof errbuf);
     if (!rd.pool) {
         fprintf(stderr, "ridged: %s", errbuf);

@@ -129,6 +129,17 @@ req GET "$U/api/v1/decisions?q=decode"; expect 200 "search text"
 req GET "$U/api/v1/decisions?tag=hbm&author=anonymous"; [ "$(jget 'len(d["decisions"])')" = 2 ] && ok "tag+author search" ||
   fail "tag search"
 
+# numerics
+req POST "$U/api/v1/numerics/quantize" -d '{"format":"mxfp4","n":65536,"seed":7}'; expect 200 "quantize"
+# FIELD-NOTES: MXFP4 on N(0,1) is about 18.8 dB SQNR, 4.25 bits per element
+[ "$(jget 'abs(d["sqnr_db"] - 18.8) < 0.5 and d["bits_per_element"] == 4.25')" = True ] && ok "MXFP4 SQNR ~18.8 dB" ||
+  fail "quantize: ${BODY:0:300}"
+req POST "$U/api/v1/numerics/quantize" -d '{"format":"fp5_nope"}'; expect 400 "unknown format"
+[ "$(jget 'd["field"]')" = format ] && ok "names format" || fail "quantize field"
+req GET "$U/api/v1/numerics/formats"; expect 200 "formats"
+req POST "$U/api/v1/evaluate" -d "${SPEC%\}},\"numerics\":{\"weights\":\"mxfp6_e2m3\"},\"quality\":true}"; expect 200 "evaluate with quality"
+[ "$(jget 'd["quality"]["weights"]["format"]')" = mxfp6_e2m3 ] && ok "quality of the weight format" || fail "quality: ${BODY:0:200}"
+
 # metrics
 req GET "$U/api/v1/metrics"; expect 200 "metrics"
 echo "$BODY" | grep -q 'ridged_http_requests_total{route="sweep_create",code="202"}' && ok "requests by route and code" ||

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench_service.sh [BUILD_DIR]: measure ridged end to end on this machine.
+#   1. a 1,000,000-point sweep submitted over HTTP, timed from the POST to
+#      status "succeeded" (all points evaluated and stored in PostgreSQL);
+#   2. GET /api/v1/sweeps/{id} under wrk (2 threads, 64 connections, 10 s):
+#      on the finished sweep (served from the replica's cache of finished
+#      sweeps) and on a cancelled one (status and progress read from the
+#      database on every request).
+# Starts its own throwaway PostgreSQL cluster (fsync on: the defaults of a
+# real deployment, except unix sockets only) and ridged; stops both at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+[ -x "$BUILD/ridged" ] || { echo "build first: cmake --build $BUILD" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
+PGDIR=$(mktemp -d /tmp/ridge-bench.XXXXXX)
+chmod 755 "$PGDIR" # the postgres account must reach the cluster directory
+RPID=""
+cleanup() {
+  [ -n "$RPID" ] && kill -TERM "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+  tests/db/pg_stop.sh "$PGDIR/pg" >/dev/null 2>&1
+  rm -rf "$PGDIR"
+}
+trap cleanup EXIT
+tests/db/pg_start.sh "$PGDIR/pg" >/dev/null
+CONN="$(cat "$PGDIR/pg/conninfo")"
+psql "$CONN dbname=postgres" -qAt -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
+psql "$CONN dbname=postgres" -qAt -c "CREATE DATABASE bench" >/dev/null
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+U="http://127.0.0.1:$PORT"
+OMP_WAIT_POLICY=passive "$BUILD/ridged" --listen "127.0.0.1:$PORT" --db "$CONN dbname=bench" >"$PGDIR/ridged.log" 2>&1 &
+RPID=$!
+for _ in $(seq 1 100); do curl -fsS "$U/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+python3 - >"$PGDIR/sweep.json" <<'PY'
+import json
+print(json.dumps({"name": "bench 1M", "tags": ["bench"],
+  "base": {"model": "llama3-70b", "hardware": "h100-sxm", "system": "dgx-h100", "phase": "train",
+           "batch": 1024, "seq_len": 4096, "parallelism": {"tp": 8, "pp": 4, "dp": 32}},
+  "axes": [{"path": "hardware.mem_bw", "range": {"start": 1e12, "stop": 1.6e13, "steps": 125, "scale": "log"}},
+           {"path": "hardware.matrix_flops.bf16", "range": {"start": 2e14, "stop": 4e15, "steps": 25, "scale": "log"}},
+           {"path": "batch", "values": [256, 512, 768, 1024, 1536, 2048, 3072, 4096]},
+           {"path": "seq_len", "values": [2048, 4096, 8192, 16384, 32768]},
+           {"path": "numerics.weights", "values": ["bf16", "fp8_e4m3", "mxfp6_e2m3", "mxfp4"]},
+           {"path": "parallelism.zero", "values": [1, 3]}]}))
+PY
+python3 - "$PGDIR/sweep.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); n = 1
+for a in d["axes"]: n *= a["range"]["steps"] if "range" in a else len(a["values"])
+print(f"sweep: {n} points, {len(d['axes'])} axes")
+PY
+T0=$(date +%s.%N)
+ID=$(curl -fsS -X POST "$U/api/v1/sweeps" -H 'Content-Type: application/json' --data-binary @"$PGDIR/sweep.json" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+while :; do
+  ST=$(curl -fsS "$U/api/v1/sweeps/$ID" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["points_done"])')
+  case "$ST" in succeeded* | failed* | cancelled*) break ;; esac
+  sleep 0.05
+done
+T1=$(date +%s.%N)
+STORED=$(psql "$CONN dbname=bench" -qAt -c "SELECT count(*) FROM sweep_results WHERE sweep_id = $ID")
+FAILED=$(psql "$CONN dbname=bench" -qAt -c "SELECT count(*) FROM sweep_results WHERE sweep_id = $ID AND status <> 0")
+python3 -c "t=$T1-$T0; n=$STORED; print(f'sweep: {\"$ST\".split()[0]}: {n} points stored ({$FAILED} infeasible, stored with their status) in {t:.2f} s end to end = {n/t:,.0f} points/s')"
+echo
+echo "GET /api/v1/sweeps/$ID (finished sweep), wrk -t2 -c64 -d10s:"
+wrk -t2 -c64 -d10s --latency "$U/api/v1/sweeps/$ID" | grep -E 'Requests/sec|  50%|  99%|Non-2xx'
+# a sweep that is not finished is read from the database on every GET
+ID2=$(curl -fsS -X POST "$U/api/v1/sweeps" -H 'Content-Type: application/json' --data-binary @"$PGDIR/sweep.json" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -fsS -o /dev/null -X POST "$U/api/v1/sweeps/$ID2/cancel"
+sleep 1
+echo "GET /api/v1/sweeps/$ID2 (cancelled sweep, database read per request), wrk -t2 -c64 -d10s:"
+wrk -t2 -c64 -d10s --latency "$U/api/v1/sweeps/$ID2" | grep -E 'Requests/sec|  50%|  99%|Non-2xx'
