@@ -321,6 +321,7 @@ static int walk_assumptions(const cJSON *obj, rg_spec *s, rg_err *err) {
 
 /* Walk state: which rows were seen and which objects took a preset. */
 typedef struct walk_state {
+    const codec_data *data;
     uint8_t seen[NFIELDS_MAX];
     uint8_t preset[NFIELDS_MAX];
 } walk_state;
@@ -333,7 +334,7 @@ static int apply_preset_name(walk_state *ws, int row, const cJSON *name, rg_spec
     join_path(path, sizeof path, f->path, "preset");
     if (!cJSON_IsString(name))
         return rg_err_set(err, RG_ETYPE, path, "expected a preset name (got %s)", json_type_name(name));
-    const codec_preset *p = codec_preset_find(f->preset_kind, name->valuestring);
+    const codec_preset *p = codec_data_preset_find(ws->data, f->preset_kind, name->valuestring);
     if (!p)
         return rg_err_set(err, RG_EUNKNOWN, path, "unknown %s preset \"%.60s\" (see `ridge presets`)",
                           f->preset_kind, name->valuestring);
@@ -365,7 +366,9 @@ static int walk_row(walk_state *ws, int row, const cJSON *v, rg_spec *s, rg_err 
             } else {
                 /* A full object starts from the defaults, not from whatever
                  * the section held before. */
-                memcpy((char *)s + f->off, (const char *)codec_default_spec() + f->off, f->size);
+                const char *from = (const char *)&ws->data->default_spec + f->off;
+                if ((char *)s + f->off != from)
+                    memcpy((char *)s + f->off, from, f->size);
             }
         }
         return walk_obj(ws, v, row, s, err);
@@ -436,9 +439,10 @@ static int check_required(const walk_state *ws, int root, rg_err *err) {
     return 0;
 }
 
-int codec_walk(const cJSON *obj, int parent, rg_spec *s, int required, rg_err *err) {
+int codec_walk(const codec_data *d, const cJSON *obj, int parent, rg_spec *s, int required, rg_err *err) {
     walk_state ws;
     memset(&ws, 0, sizeof ws);
+    ws.data = d;
     if (!cJSON_IsObject(obj))
         return rg_err_set(err, RG_ETYPE, parent >= 0 ? codec_fields[parent].path : "",
                           "expected an object (got %s)", json_type_name(obj));
@@ -503,7 +507,7 @@ int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
     if (rc)
         return rc;
     *out = *codec_default_spec();
-    rc = codec_walk(json, -1, out, 1, err);
+    rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
     if (rc)
         return rc;
     return codec_spec_check(out, err);
@@ -514,7 +518,7 @@ int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err) {
     if (rc)
         return rc;
     *out = *codec_default_spec();
-    rc = codec_walk(json, -1, out, 1, err);
+    rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
     if (rc)
         return rc;
     return codec_spec_finish(out, err);
@@ -684,7 +688,10 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
     jw_obj_end(w);
 }
 
-void codec_spec_write_canonical(jw *w, const rg_spec *spec) { write_canonical_obj(w, -1, spec); }
+void codec_spec_write_canonical(jw *w, const rg_spec *spec) {
+    codec_data_init(NULL); /* the field index */
+    write_canonical_obj(w, -1, spec);
+}
 
 int codec_spec_sha256(const rg_spec *spec, char hex[65]) {
     jw w;

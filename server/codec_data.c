@@ -6,27 +6,22 @@
  * preset under hardware/, models/, systems/ is walked through the same field
  * table into a typed section. After that the cache is read-only, so parsing
  * specs from many threads needs no locks. A malformed data file is an
- * RG_EINTERNAL error that names the file and field. */
+ * RG_EINTERNAL error that names the file and field. The loader works on any
+ * list of files, so tests can feed it broken ones. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec_internal.h"
 #include "embedded.h"
-
-#define PRESETS_MAX 64
 
 static pthread_once_t data_once = PTHREAD_ONCE_INIT;
 static int data_status;
 static rg_err data_err;
 static int field_parent[128];
 static const char *field_key[128];
-static rg_spec default_spec;
-static const cJSON *defaults_json;
-static const cJSON *assumptions_json; /* kept: ameta points into it */
-static codec_preset presets[PRESETS_MAX];
-static int npresets;
-static codec_assumption_meta ameta[RG_A_COUNT];
+static codec_data data; /* the process-wide instance; read-only after init */
 
 typedef struct preset_dir {
     const char *dir;  /* "hardware/" */
@@ -65,23 +60,32 @@ static void index_fields(void) {
     }
 }
 
-static const rg_embedded_file *find_file(const char *path) {
-    for (int i = 0; i < rg_embedded_count; i++)
-        if (strcmp(rg_embedded_files[i].path, path) == 0)
-            return &rg_embedded_files[i];
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+static const rg_embedded_file *find_file(const rg_embedded_file *files, int n, const char *path) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(files[i].path, path) == 0)
+            return &files[i];
     return NULL;
 }
 
-/* Parsed JSON of an embedded file; kept for the life of the process. */
-static cJSON *parse_file(const rg_embedded_file *f, rg_err *err) {
+/* Parse a file; the result is owned by `d` (released with it). */
+static cJSON *parse_file(codec_data *d, const rg_embedded_file *f, rg_err *err) {
+    if (d->nroots == (int)(sizeof d->roots / sizeof d->roots[0])) {
+        rg_err_set(err, RG_EINTERNAL, f->path, "more than %d data files", CODEC_PRESETS_MAX);
+        return NULL;
+    }
     cJSON *j = cJSON_ParseWithLengthOpts(f->data, f->size + 1, NULL, 1);
-    if (!j)
+    if (!j) {
         rg_err_set(err, RG_EINTERNAL, f->path, "data file is not valid JSON");
+        return NULL;
+    }
+    d->roots[d->nroots++] = j;
     return j;
 }
 
 /* Prefix an error's field with the data file it came from. */
-static int in_file(rg_err *err, const char *file, int rc) {
+static int in_file(rg_err *err, const char *file) {
     char field[sizeof err->field];
     size_t n = strlen(file);
     if (n + 2 < sizeof field) {
@@ -97,7 +101,6 @@ static int in_file(rg_err *err, const char *file, int rc) {
         memcpy(err->field, field, sizeof field);
     }
     err->code = RG_EINTERNAL;
-    (void)rc;
     return RG_EINTERNAL;
 }
 
@@ -106,15 +109,14 @@ static const char *str_item(const cJSON *o, const char *k) {
     return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-static int load_assumptions(rg_err *err) {
+static int load_assumptions(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
     const char *path = "assumptions.json";
-    const rg_embedded_file *f = find_file(path);
+    const rg_embedded_file *f = find_file(files, n, path);
     if (!f)
         return rg_err_set(err, RG_EINTERNAL, path, "data/assumptions.json is missing from this build");
-    cJSON *j = parse_file(f, err);
+    cJSON *j = parse_file(d, f, err);
     if (!j)
         return RG_EINTERNAL;
-    assumptions_json = j;
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "assumptions");
     const cJSON *it;
     if (!cJSON_IsArray(arr))
@@ -126,94 +128,105 @@ static int load_assumptions(rg_err *err) {
             return rg_err_set(err, RG_EINTERNAL, path, "an assumption has no name");
         int id = rg_assumption_find(name);
         if (id < 0)
-            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is not in engine/assumptions.h",
-                              name);
-        if (default_spec.assumptions.set[id])
+            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is not in engine/assumptions.h", name);
+        if (d->default_spec.assumptions.set[id])
             return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is listed twice", name);
         if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
             return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" has no numeric value", name);
-        default_spec.assumptions.v[id] = v->valuedouble;
-        default_spec.assumptions.set[id] = 1;
-        ameta[id].value = v->valuedouble;
-        ameta[id].unit = str_item(it, "unit");
-        ameta[id].source = str_item(it, "source");
-        ameta[id].confidence = str_item(it, "confidence");
-        ameta[id].description = str_item(it, "description");
+        d->default_spec.assumptions.v[id] = v->valuedouble;
+        d->default_spec.assumptions.set[id] = 1;
+        d->ameta[id].value = v->valuedouble;
+        d->ameta[id].unit = str_item(it, "unit");
+        d->ameta[id].source = str_item(it, "source");
+        d->ameta[id].confidence = str_item(it, "confidence");
+        d->ameta[id].description = str_item(it, "description");
     }
     for (int i = 0; i < RG_A_COUNT; i++)
-        if (!default_spec.assumptions.set[i])
+        if (!d->default_spec.assumptions.set[i])
             return rg_err_set(err, RG_EINTERNAL, rg_assumption_name(i),
                               "assumption missing from data/assumptions.json");
     return 0;
 }
 
-static int load_defaults(rg_err *err) {
+static int load_defaults(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
     const char *path = "defaults.json";
-    const rg_embedded_file *f = find_file(path);
+    const rg_embedded_file *f = find_file(files, n, path);
     if (!f)
         return rg_err_set(err, RG_EINTERNAL, path, "data/defaults.json is missing from this build");
-    cJSON *j = parse_file(f, err);
+    cJSON *j = parse_file(d, f, err);
     if (!j)
         return RG_EINTERNAL;
-    defaults_json = j;
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "defaults");
-    if (!cJSON_IsObject(d))
+    d->defaults_json = j;
+    const cJSON *dj = cJSON_GetObjectItemCaseSensitive(j, "defaults");
+    if (!cJSON_IsObject(dj))
         return rg_err_set(err, RG_EINTERNAL, path, "expected {\"defaults\": {...}}");
-    int rc = codec_walk(d, -1, &default_spec, 0, err);
-    return rc ? in_file(err, path, rc) : 0;
+    int rc = codec_walk(d, dj, -1, &d->default_spec, 0, err);
+    return rc ? in_file(err, path) : 0;
 }
 
-static int load_presets(rg_err *err) {
-    for (int i = 0; i < rg_embedded_count; i++) {
-        const rg_embedded_file *f = &rg_embedded_files[i];
+static int load_presets(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
+    for (int i = 0; i < n; i++) {
+        const rg_embedded_file *f = &files[i];
         const preset_dir *pd = NULL;
         for (size_t k = 0; k < sizeof preset_dirs / sizeof preset_dirs[0]; k++)
             if (strncmp(f->path, preset_dirs[k].dir, strlen(preset_dirs[k].dir)) == 0)
                 pd = &preset_dirs[k];
         if (!pd)
             continue;
-        if (npresets == PRESETS_MAX)
-            return rg_err_set(err, RG_EINTERNAL, f->path, "more than %d presets", PRESETS_MAX);
-        cJSON *j = parse_file(f, err);
+        if (d->npresets == CODEC_PRESETS_MAX)
+            return rg_err_set(err, RG_EINTERNAL, f->path, "more than %d presets", CODEC_PRESETS_MAX);
+        cJSON *j = parse_file(d, f, err);
         if (!j)
             return RG_EINTERNAL;
-        codec_preset *p = &presets[npresets];
+        codec_preset *p = &d->presets[d->npresets];
         p->kind = pd->kind;
         p->json = j;
         p->name = str_item(j, "name");
         p->description = str_item(j, "description");
         /* The file name is the preset name: hardware/h100-sxm.json. */
         const char *stem = f->path + strlen(pd->dir);
-        size_t n = strlen(stem);
-        if (!p->name || n < 6 || strcmp(stem + n - 5, ".json") != 0 || strlen(p->name) != n - 5 ||
-            strncmp(stem, p->name, n - 5) != 0)
+        size_t len = strlen(stem);
+        if (!p->name || len < 6 || strcmp(stem + len - 5, ".json") != 0 || strlen(p->name) != len - 5 ||
+            strncmp(stem, p->name, len - 5) != 0)
             return rg_err_set(err, RG_EINTERNAL, f->path, "\"name\" must match the file name");
         if (!p->description)
             return rg_err_set(err, RG_EINTERNAL, f->path, "\"description\" is required");
         if (cJSON_GetObjectItemCaseSensitive(j, "preset"))
             return rg_err_set(err, RG_EINTERNAL, f->path, "a preset file cannot name another preset");
-        if (codec_preset_find(pd->kind, p->name))
+        if (codec_data_preset_find(d, pd->kind, p->name))
             return rg_err_set(err, RG_EINTERNAL, f->path, "duplicate preset name");
-        p->spec = default_spec;
-        int rc = codec_walk(j, codec_field_find(pd->row), &p->spec, 1, err);
+        p->spec = d->default_spec;
+        int rc = codec_walk(d, j, codec_field_find(pd->row), &p->spec, 1, err);
         if (rc)
-            return in_file(err, f->path, rc);
+            return in_file(err, f->path);
         if (strcmp(pd->kind, "systems") == 0)
             p->spec.has_system = true;
-        npresets++;
+        d->npresets++;
     }
     return 0;
 }
 
+int codec_data_load(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
+    pthread_once(&index_once, index_fields);
+    int rc = load_assumptions(d, files, n, err);
+    if (rc == 0)
+        rc = load_defaults(d, files, n, err);
+    if (rc == 0)
+        rc = load_presets(d, files, n, err);
+    return rc;
+}
+
+void codec_data_release(codec_data *d) {
+    if (!d)
+        return;
+    for (int i = 0; i < d->nroots; i++)
+        cJSON_Delete(d->roots[i]);
+    memset(d, 0, sizeof *d);
+}
+
 static void data_load(void) {
     rg_err err = {0};
-    index_fields();
-    int rc = load_assumptions(&err);
-    if (rc == 0)
-        rc = load_defaults(&err);
-    if (rc == 0)
-        rc = load_presets(&err);
-    data_status = rc;
+    data_status = codec_data_load(&data, rg_embedded_files, rg_embedded_count, &err);
     data_err = err;
 }
 
@@ -226,19 +239,24 @@ int codec_data_init(rg_err *err) {
 
 int codec_init(rg_err *err) { return codec_data_init(err); }
 
-const rg_spec *codec_default_spec(void) { return &default_spec; }
-const cJSON *codec_defaults_json(void) { return defaults_json; }
-int codec_preset_count(void) { return npresets; }
-const codec_preset *codec_preset_at(int i) { return i >= 0 && i < npresets ? &presets[i] : NULL; }
+const codec_data *codec_data_get(void) { return &data; }
+const rg_spec *codec_default_spec(void) { return &data.default_spec; }
+const cJSON *codec_defaults_json(void) { return data.defaults_json; }
+int codec_preset_count(void) { return data.npresets; }
+const codec_preset *codec_preset_at(int i) { return i >= 0 && i < data.npresets ? &data.presets[i] : NULL; }
 const codec_assumption_meta *codec_assumption_meta_get(int id) {
-    return assumptions_json && id >= 0 && id < RG_A_COUNT ? &ameta[id] : NULL;
+    return id >= 0 && id < RG_A_COUNT ? &data.ameta[id] : NULL;
+}
+
+const codec_preset *codec_data_preset_find(const codec_data *d, const char *kind, const char *name) {
+    if (!d || !kind || !name)
+        return NULL;
+    for (int i = 0; i < d->npresets; i++)
+        if (strcmp(d->presets[i].kind, kind) == 0 && strcmp(d->presets[i].name, name) == 0)
+            return &d->presets[i];
+    return NULL;
 }
 
 const codec_preset *codec_preset_find(const char *kind, const char *name) {
-    if (!kind || !name)
-        return NULL;
-    for (int i = 0; i < npresets; i++)
-        if (strcmp(presets[i].kind, kind) == 0 && strcmp(presets[i].name, name) == 0)
-            return &presets[i];
-    return NULL;
+    return codec_data_preset_find(&data, kind, name);
 }

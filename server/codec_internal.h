@@ -69,19 +69,46 @@ typedef struct codec_assumption_meta {
     const char *description;
 } codec_assumption_meta;
 
-/* The cache. Returns 0 or the init error (copied into err). */
+#define CODEC_PRESETS_MAX 64
+
+/* Everything loaded from the data files. The process-wide instance is
+ * filled once by codec_data_init; tests load their own from fabricated
+ * files. */
+typedef struct codec_data {
+    rg_spec default_spec; /* defaults.json + assumptions.json */
+    const cJSON *defaults_json;
+    codec_preset presets[CODEC_PRESETS_MAX];
+    int npresets;
+    codec_assumption_meta ameta[RG_A_COUNT];
+    cJSON *roots[CODEC_PRESETS_MAX + 2]; /* every parsed file, owned */
+    int nroots;
+} codec_data;
+
+struct rg_embedded_file;
+/* Load `n` data files (paths relative to data/) into `d`, which the caller
+ * zeroes first. Returns 0, or RG_EINTERNAL with `err` naming the file and
+ * field (a missing assumption names the assumption). `d` holds parsed JSON
+ * either way: release it with codec_data_release. */
+int codec_data_load(codec_data *d, const struct rg_embedded_file *files, int n, rg_err *err);
+void codec_data_release(codec_data *d);
+
+/* The process-wide data: loaded on first use. Returns 0 or the load error
+ * (copied into err). */
 int codec_data_init(rg_err *err);
 /* Valid after a successful init. */
+const codec_data *codec_data_get(void);
 const rg_spec *codec_default_spec(void);
 const codec_preset *codec_preset_find(const char *kind, const char *name);
+const codec_preset *codec_data_preset_find(const codec_data *d, const char *kind, const char *name);
 int codec_preset_count(void);
 const codec_preset *codec_preset_at(int i);
 const codec_assumption_meta *codec_assumption_meta_get(int id);
 const cJSON *codec_defaults_json(void);
 
-/* Walk `obj` as the object of row `parent` (-1 = root) into `s`. `required`
- * enables the missing-field checks. Used for specs, presets and defaults. */
-int codec_walk(const cJSON *obj, int parent, rg_spec *s, int required, rg_err *err);
+/* Walk `obj` as the object of row `parent` (-1 = root) into `s`, with presets
+ * and defaults from `d`. `required` enables the missing-field checks. Used for
+ * specs, presets and defaults. */
+int codec_walk(const codec_data *d, const cJSON *obj, int parent, rg_spec *s, int required, rg_err *err);
 /* Derived defaults and cross-field checks after a walk. */
 int codec_spec_finish(rg_spec *s, rg_err *err);
 

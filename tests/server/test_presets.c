@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "codec.h"
+#include "codec_internal.h"
+#include "embedded.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -86,7 +88,84 @@ static void check_preset(const char *kind, const char *name, const char *key, rg
     CHECK_MSG(rc == 0, "%s: %s: %s", name, e.field, e.msg);
 }
 
+/* Broken data files are refused at load with the file and field named. */
+static const rg_embedded_file *real_file(const char *path) {
+    for (int i = 0; i < rg_embedded_count; i++)
+        if (strcmp(rg_embedded_files[i].path, path) == 0)
+            return &rg_embedded_files[i];
+    return NULL;
+}
+
+static int load(rg_embedded_file *files, int n, rg_err *e) {
+    codec_data *d = calloc(1, sizeof *d);
+    if (!d)
+        return RG_ENOMEM;
+    memset(e, 0, sizeof *e);
+    int rc = codec_data_load(d, files, n, e);
+    codec_data_release(d);
+    free(d);
+    return rc;
+}
+
+static void test_broken_data(void) {
+    const rg_embedded_file *a = real_file("assumptions.json"), *df = real_file("defaults.json");
+    const rg_embedded_file *h = real_file("hardware/h100-sxm.json");
+    CHECK(a && df && h);
+    if (!a || !df || !h)
+        return;
+    rg_err e;
+    rg_embedded_file files[3] = {*a, *df, *h};
+    CHECK_EQ_INT(load(files, 3, &e), 0);
+    /* One assumption missing: named. */
+    cJSON *aj = cJSON_Parse(a->data);
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(aj, "assumptions");
+    cJSON *first = cJSON_DetachItemFromArray(arr, 0);
+    const char *gone = cJSON_GetObjectItemCaseSensitive(first, "name")->valuestring;
+    char *text = cJSON_PrintUnformatted(aj);
+    files[0] = (rg_embedded_file){"assumptions.json", text, strlen(text)};
+    CHECK_EQ_INT(load(files, 3, &e), RG_EINTERNAL);
+    CHECK_STR(e.field, gone);
+    free(text);
+    /* An unknown assumption in the file. */
+    cJSON_AddItemToArray(arr, first);
+    cJSON *extra = cJSON_CreateObject();
+    cJSON_AddStringToObject(extra, "name", "warp_factor");
+    cJSON_AddNumberToObject(extra, "value", 9);
+    cJSON_AddItemToArray(arr, extra);
+    text = cJSON_PrintUnformatted(aj);
+    files[0] = (rg_embedded_file){"assumptions.json", text, strlen(text)};
+    CHECK_EQ_INT(load(files, 3, &e), RG_EINTERNAL);
+    CHECK(strstr(e.msg, "warp_factor") != NULL);
+    free(text);
+    cJSON_Delete(aj);
+    files[0] = *a;
+    /* A preset with a negative bandwidth, an unknown key, a wrong name, a
+     * missing field: file and field named. */
+    static const struct {
+        const char *path, *json, *field;
+    } bad[] = {
+        {"hardware/x.json",
+         "{\"name\":\"x\",\"description\":\"d\",\"matrix_flops\":{\"bf16\":1e15},\"vector_flops\":1e13,"
+         "\"mem_bytes\":1e10,\"mem_bw\":-1}",
+         "hardware/x.json: hardware.mem_bw"},
+        {"hardware/x.json",
+         "{\"name\":\"x\",\"description\":\"d\",\"matrix_flops\":{\"bf16\":1e15},\"vector_flops\":1e13,"
+         "\"mem_bytes\":1e10,\"mem_bw\":1e12,\"hbm\":1}",
+         "hardware/x.json: hardware.hbm"},
+        {"hardware/x.json", "{\"name\":\"y\",\"description\":\"d\"}", "hardware/x.json"},
+        {"models/m.json", "{\"name\":\"m\",\"description\":\"d\",\"layers\":2,\"d_model\":8,\"heads\":2}",
+         "models/m.json: model.ffn_dim"},
+        {"systems/s.json", "{\"name\":\"s\",\"description\":\"d\",\"domain_chips\":8} x", "systems/s.json"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        files[2] = (rg_embedded_file){bad[i].path, bad[i].json, strlen(bad[i].json)};
+        CHECK_EQ_INT(load(files, 3, &e), RG_EINTERNAL);
+        CHECK_STR(e.field, bad[i].field);
+    }
+}
+
 int main(void) {
+    test_broken_data();
     rg_spec s;
     rg_err e = {0};
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
