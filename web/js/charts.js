@@ -165,7 +165,10 @@ export function roofline(ops, { peaks, onSelect } = {}) {
       class: 'op-point', 'data-op': p.op.name, tabindex: 0,
     }, s('title', {}, `${p.op.name} (${p.op.pass || ''}) — ${p.op.bound}-bound\n` +
       `intensity ${fmtNum(p.x)} FLOP/B, ${fmtSI(p.y, 'FLOP/s')}, ×${fmtNum(p.op.count, 4)}`));
-    if (onSelect) c.addEventListener('click', () => onSelect(p.op));
+    if (onSelect) {
+      c.addEventListener('click', () => onSelect(p.op));
+      c.addEventListener('keydown', (e) => { if (e.key === 'Enter') onSelect(p.op); });
+    }
     dots.append(c);
   }
   f.plot.append(dots);

@@ -36,6 +36,9 @@ export function kpis(r) {
       h('span', { class: `badge ${fits === false ? 'bad' : 'good'}` }, fits === false ? 'does not fit' : 'fits')),
     kpi('Params', `${fmtSI(r.params)}${r.active_params && r.active_params !== r.params ? ` (${fmtSI(r.active_params)} active)` : ''}`, 'kpi-params'),
     kpi('Model FLOPs', fmtSI(r.flops, 'FLOP'), 'kpi-flops'),
+    r.phase === 'decode' && r.latency_per_token_s ? kpi('Latency / token', fmtTime(r.latency_per_token_s), 'kpi-latency') : null,
+    r.tokens_per_s_per_chip ? kpi('Tokens/s per chip', fmtSI(r.tokens_per_s_per_chip), 'kpi-tokens-chip') : null,
+    r.chips ? kpi('Chips', String(r.chips), 'kpi-chips') : null,
   );
 }
 
