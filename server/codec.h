@@ -113,7 +113,10 @@ int codec_axis_set_str(const codec_axis *ax, rg_spec *spec, const char *value, r
 /* Presets: kind is "hardware", "models" or "systems". The returned cJSON is
  * a new object the caller deletes; NULL with RG_ENOTFOUND if unknown. */
 cJSON *codec_preset_get(const char *kind, const char *name, rg_err *err);
-/* Write {"hardware":[{name, description, ...}], "models":[...], "systems":[...]}. */
+/* Write {"hardware":[{name, description, ...}], "models":[...], "systems":[...],
+ * "defaults": {... with reasons}, "assumptions": [{name, value, unit, source,
+ * confidence, overridden: false}]}: every preset file as written, sources
+ * included. */
 void codec_presets_write(jw *w);
 
 /* Write any cJSON value through the lossless writer (numbers via jw_num). */

@@ -247,6 +247,8 @@ void codec_presets_write(jw *w) {
         }
         jw_key(w, "defaults");
         codec_json_write(w, cJSON_GetObjectItemCaseSensitive(codec_defaults_json(), "defaults"));
+        jw_key(w, "assumptions");
+        codec_assumptions_write(w, codec_default_spec(), NULL);
     }
     jw_obj_end(w);
 }

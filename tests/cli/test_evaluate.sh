@@ -132,6 +132,8 @@ bad quality-opts "quality.n" "{$OK,\"batch\":1,\"quality\":{\"n\":-1}}"
 [ "$(json_get "$T/presets.out" "len(r['hardware']), len(r['models']), len(r['systems'])")" = "6 7 6" ] ||
     fail "presets: counts"
 [ "$(json_get "$T/presets.out" "r['hardware'][0]['mem_bw']['source'] != ''")" = True ] || fail "presets: sources"
+[ "$(json_get "$T/presets.out" "all(a['source'] for a in r['assumptions']) and len(r['assumptions']) > 5")" = True ] ||
+    fail "presets: assumptions with sources"
 "$RIDGE" presets hardware h100-sxm > "$T/one.out" || fail "presets KIND NAME"
 [ "$(json_get "$T/one.out" "r['matrix_flops']['bf16']['value']")" = 989400000000000 ] || fail "presets: h100 bf16"
 "$RIDGE" presets models nope 2> /dev/null; [ $? -eq 2 ] || fail "presets: unknown name exit"
