@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_N 65536
-#define MAX_N     (1LL << 28)
-#define MAX_DATA  (1 << 20)
+#define DEFAULT_N  65536
+#define MAX_N      (1LL << 28) /* CLI */
+#define MAX_N_HTTP (1LL << 24) /* requests served by ridged */
+#define MAX_DATA   (1 << 20)
 
 static const char *const request_keys[] = {
     "format",        "ebits",   "mbits",  "bias",   "nan",       "rounding", "seed", "scale_mode",
@@ -221,7 +222,8 @@ static void write_metrics(jw *w, const rg_metrics *m) {
     jw_knum(w, "kl_div", m->kl_div);
 }
 
-int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err) {
+static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
+                        rg_err *err) {
     float *x = NULL, *y = NULL;
     rg_quant q;
     rg_dist d;
@@ -256,7 +258,7 @@ int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthre
         d.cols = cols;
     if (synthetic) {
         n = DEFAULT_N;
-        if ((rc = get_i64(req, "n", 1, MAX_N, &n, err)) < 0)
+        if ((rc = get_i64(req, "n", 1, max_n, &n, err)) < 0)
             goto out;
     } else if (cJSON_GetObjectItemCaseSensitive(req, "n")) {
         rc = rg_err_set(err, RG_EINVAL, "n", "n is for synthetic data; the data sets its own length");
@@ -284,7 +286,10 @@ int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthre
     /* compression scheme */
     rg_compress_init(&c);
     c.seed = q.seed;
-    c.cols = cols > 0 ? cols : (n % 4096 == 0 ? 4096 : n);
+    /* rows: --cols, else the synthetic tensor's own rows, else 4096 when they fit */
+    bool shaped = synthetic && (d.kind == RG_DIST_ACTIVATIONS || d.kind == RG_DIST_KV);
+    int64_t row_len = cols > 0 ? cols : (shaped ? d.cols : 0);
+    c.cols = row_len > 0 ? row_len : (n % 4096 == 0 ? 4096 : n);
     int sk = 0;
     if ((rc = get_enum(req, "scheme", rg_scheme_find, &sk, "none, hadamard, outliers, kv_keys, kv_values",
                        err)) < 0 ||
@@ -330,7 +335,7 @@ int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthre
     if ((rc = rg_compress_run(&c, &q, data, y, n, nthreads, &st, err)) < 0)
         goto out;
     rg_metrics m;
-    if ((rc = rg_metrics_compute(data, y, n, c.scheme != RG_SCHEME_NONE || cols > 0 ? c.cols : 0, nthreads,
+    if ((rc = rg_metrics_compute(data, y, n, c.scheme != RG_SCHEME_NONE || row_len > 0 ? c.cols : 0, nthreads,
                                  &m)) < 0) {
         rg_err_set(err, rc, "n", "out of memory computing metrics");
         goto out;
@@ -412,8 +417,12 @@ out:
     return rc;
 }
 
+int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err) {
+    return quantize_run(req, data, n, nthreads, MAX_N, out, err);
+}
+
 int codec_quantize_json(const cJSON *req, jw *out, rg_err *err) {
-    return codec_quantize_run(req, NULL, 0, 1, out, err);
+    return quantize_run(req, NULL, 0, 1, MAX_N_HTTP, out, err);
 }
 
 /* ---- quality of a spec's formats ---------------------------------------- */

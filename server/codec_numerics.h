@@ -12,7 +12,8 @@
  *   scaling      plain formats: "none" | "tensor" | "channel" (default tensor for <= 8 bits)
  *   cols         row length: per-channel scaling, KL rows, schemes, activations/kv data
  *   block        block / group size override
- *   dist, n, dof, outlier_frac, outlier_scale   synthetic data (default normal, n 65536)
+ *   dist, n, dof, outlier_frac, outlier_scale   synthetic data (default normal, n 65536);
+ *                activations/kv tensors have rows of cols (default 4096)
  *   data         [numbers]: the tensor itself (HTTP; at most 1,048,576 values)
  *   scheme       "none" | "hadamard" | "outliers" | "kv_keys" | "kv_values"
  *   window, threshold   kv window (tokens) / outlier threshold
@@ -43,7 +44,8 @@ int codec_quant_parse(const cJSON *req, rg_quant *q, rg_err *err);
  * with `err` filled (RG_ENOMEM when buffers cannot be allocated). */
 int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err);
 
-/* codec_quantize_run on one thread with data from the request. */
+/* codec_quantize_run on one thread with data from the request, for ridged:
+ * synthetic n is capped at 16,777,216 (the CLI allows 2^28). */
 int codec_quantize_json(const cJSON *req, jw *out, rg_err *err);
 
 /* The codesign link: for the spec's weights, activations and kv_cache

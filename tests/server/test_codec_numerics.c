@@ -72,6 +72,7 @@ int main(void) {
     expect_error("{\"format\":\"mxfp4\",\"rounding\":\"up\"}", "rounding", RG_EUNKNOWN);
     expect_error("{\"format\":\"mxfp4\",\"n\":0}", "n", RG_ERANGE);
     expect_error("{\"format\":\"mxfp4\",\"n\":1.5}", "n", RG_ETYPE);
+    expect_error("{\"format\":\"mxfp4\",\"n\":16777217}", "n", RG_ERANGE); /* ridged's cap */
     expect_error("{\"format\":\"mxfp4\",\"data\":[1,\"x\"]}", "data", RG_ETYPE);
     expect_error("{\"format\":\"mxfp4\",\"data\":[1],\"dist\":\"normal\"}", "dist", RG_EINVAL);
     expect_error("{\"format\":\"mxfp4\",\"saturate\":1}", "saturate", RG_ETYPE);
