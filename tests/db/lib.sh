@@ -84,3 +84,16 @@ wait_sweep() {  # wait_sweep BASE_URL ID TIMEOUT_S: waits for a terminal status
 }
 
 SPEC='{"model":"llama3-8b","hardware":"h100-sxm","system":"dgx-h100","phase":"train","batch":256,"seq_len":4096,"parallelism":{"dp":8}}'
+
+# stop_ridged: SIGTERM the last started ridged; it must exit 0 and its log
+# must hold no sanitizer report (the ASan build runs these tests too).
+stop_ridged() {
+  local rc=0
+  kill -TERM "$RPID" 2>/dev/null || true
+  wait "$RPID" 2>/dev/null || rc=$?
+  if [ "$rc" = 0 ] && ! grep -qE 'Sanitizer|runtime error' "$RLOG"; then
+    ok "ridged stopped cleanly"
+  else
+    fail "ridged exit status $rc; log: $(grep -A30 -E 'Sanitizer|runtime error' "$RLOG" | head -40)"
+  fi
+}

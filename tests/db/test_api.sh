@@ -156,5 +156,5 @@ req GET "$U/%2e%2e/%2e%2e/etc/passwd" --path-as-is; [ "$CODE" = 404 ] && ok "no 
 req GET "$U/nope.html"; expect 404 "missing file"
 [ "$(jget 'd["status"]')" = 404 ] && ok "404 is problem+json" || fail "404 body"
 
-kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
+stop_ridged
 finish

@@ -33,17 +33,17 @@ req POST "$U/api/v1/evaluate" -H "Authorization: Bearer $W" -d "${SPEC%\}},\"sto
 [ "$(jget 'd["provenance"]["author"]')" = alice ] && ok "run author" || fail "run author"
 sql "UPDATE api_tokens SET revoked_at = now() WHERE name = 'alice'" >/dev/null
 req POST "$U/api/v1/sweeps" -H "Authorization: Bearer $W" -d "$SWEEP"; expect 401 "revoked token"
-kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
+stop_ridged
 
 PORT=$(free_port)
 U="http://127.0.0.1:$PORT"
 start_ridged "$PORT" --listen "127.0.0.1:$PORT" --require-auth
 req POST "$U/api/v1/sweeps" -d "$SWEEP"; expect 401 "--require-auth on loopback"
-kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
+stop_ridged
 PORT=$(free_port)
 U="http://127.0.0.1:$PORT"
 start_ridged "$PORT" --listen "127.0.0.1:$PORT"
 req POST "$U/api/v1/sweeps" -d "$SWEEP"; expect 202 "anonymous write on loopback"
 [ "$(jget 'd["author"]')" = anonymous ] && ok "anonymous author" || fail "anonymous"
-kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
+stop_ridged
 finish

@@ -99,5 +99,5 @@ AFTER=$(counts)
 EXPECT=$(python3 -c "b=list(map(int,'$BEFORE'.split('|'))); b[0]+=1; b[1]+=1; b[2]+=1; b[4]+=1; print('|'.join(map(str,b)))")
 [ "$AFTER" = "$EXPECT" ] && ok "bad requests changed nothing ($BEFORE -> $AFTER)" || fail "row counts $BEFORE -> $AFTER (expected $EXPECT)"
 kill -0 "$RPID" && ok "ridged still running" || fail "ridged died"
-kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
+stop_ridged
 finish

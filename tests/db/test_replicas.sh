@@ -60,5 +60,6 @@ if psql "$DB" -qAt -c "INSERT INTO sweep_results (sweep_id, point_index, status)
   fail "duplicate point accepted"; else ok "unique (sweep_id, point_index) backstop"; fi
 if psql "$DB" -qAt -c "UPDATE sweep_results SET mfu = 0 WHERE sweep_id = $SW" >/dev/null 2>&1; then
   fail "results are mutable"; else ok "results are immutable"; fi
-kill -TERM "$B"; wait "$B" 2>/dev/null || true
+RPID=$B
+stop_ridged
 finish
