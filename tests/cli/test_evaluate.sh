@@ -143,6 +143,12 @@ bad quality-opts "quality.n" "{$OK,\"batch\":1,\"quality\":{\"n\":-1}}"
 [ "$(json_get "$T/bench.out" "all(b['evaluate']['per_s_per_core'] > 0 for b in r['benchmarks'])")" = True ] ||
     fail "bench: rates"
 "$RIDGE" bench --seconds -1 2> /dev/null; [ $? -eq 2 ] || fail "bench: bad --seconds"
+"$RIDGE" bench --seconds 0.02 "$T/decode.json" > "$T/bench1.out" || fail "bench SPEC"
+[ "$(json_get "$T/bench1.out" "len(r['benchmarks']) == 1 and r['benchmarks'][0]['chips'] == 8")" = True ] ||
+    fail "bench SPEC: one benchmark of the given spec"
+echo '{"model": "llama3-8b", "batch": -1}' > "$T/badbench.json"
+"$RIDGE" bench --seconds 0.02 "$T/badbench.json" > /dev/null 2> "$T/bb.err"; rc=$?
+[ $rc -eq 2 ] && grep -q "batch" "$T/bb.err" || fail "bench: bad spec exit $rc"
 
 if [ $fails -ne 0 ]; then
     echo "test_evaluate: $fails failures" >&2
