@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libcjson-dev libmicrohttpd-dev libpq-dev
-      postgresql libomp-dev ca-certificates curl nodejs npm chromium wrk hyperfine)
+      postgresql libomp-dev ca-certificates curl nodejs npm chromium wrk hyperfine python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
