@@ -96,6 +96,7 @@ bad preset "hardware.preset: unknown hardware preset" '{"model":"llama3-8b","har
 bad format "numerics.kv_cache: unknown format" "{$OK,\"batch\":1,\"numerics\":{\"kv_cache\":\"fp3\"}}"
 bad tp "parallelism.tp" '{"model":"llama3-8b","hardware":"h100-sxm","system":"dgx-h100","phase":"decode","batch":1,"seq_len":1,"parallelism":{"tp":5}}'
 bad no-system "system" '{"model":"llama3-8b","hardware":"h100-sxm","phase":"decode","batch":8,"seq_len":1,"parallelism":{"dp":8}}'
+bad no-fp4-unit "numerics.math" "{$OK,\"batch\":1,\"numerics\":{\"math\":\"mxfp4\"}}"
 bad assumption "assumptions.speed: unknown assumption" "{$OK,\"batch\":1,\"assumptions\":{\"speed\":2}}"
 # A binary file must not crash the parser.
 head -c 4096 "$RIDGE" > "$T/bin.json"
