@@ -215,9 +215,13 @@ try {
   } else {
     check(probe.ok, `POST /numerics/quantize answers (${probe.status})`);
     await page.click('a[data-view="numerics"]');
+    await page.fill('#num-custom', 'e3m4');
+    await page.click('#num-add');
     await page.click('#num-run');
     await page.waitForFunction(() => document.querySelectorAll('#num-chart svg circle').length >= 3);
-    check(await count('#num-table tbody tr') >= 3, 'SQNR against bits per element for several formats');
+    check(await count('#num-table tbody tr') >= 3, `SQNR against bits per element for ${await count('#num-table tbody tr')} formats`);
+    check((await text('#num-table')).includes('e3m4'), 'a user-defined minifloat is emulated too');
+    check(await count('#num-chart svg .pareto-line') === 1, 'front of formats drawn');
     await shot('numerics-1280');
   }
 

@@ -102,4 +102,5 @@ export const api = {
   getDecision: (id) => request('GET', `/decisions/${encodeURIComponent(id)}`),
 
   quantize: (body) => request('POST', '/numerics/quantize', { body }),
+  numericsFormats: () => request('GET', '/numerics/formats'),
 };

@@ -62,12 +62,13 @@ async function health() {
 async function start() {
   tokenForm();
   health();
-  try {
-    state.presets = await api.presets();
-  } catch (e) {
+  const [presets, numerics] = await Promise.allSettled([api.presets(), api.numericsFormats()]);
+  if (presets.status === 'fulfilled') state.presets = presets.value;
+  else {
     state.presets = { hardware: [], models: [], systems: [] };
-    $('#health').textContent = `presets unavailable: ${errorText(e)}`;
+    $('#health').textContent = `presets unavailable: ${errorText(presets.reason)}`;
   }
+  if (numerics.status === 'fulfilled') state.numerics = numerics.value;
   const point = mountPoint($('#view-point'));
   mountSweeps($('#view-sweeps'));
   mountResults($('#view-results'));

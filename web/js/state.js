@@ -6,6 +6,7 @@ const listeners = new Map();
 
 export const state = {
   presets: null,        // GET /presets
+  numerics: null,       // GET /numerics/formats
   spec: null,           // the design point being edited
   result: null,         // its last evaluation
   compare: { a: null, b: null }, // {label, spec, result}
@@ -31,13 +32,18 @@ export const FALLBACK_FORMATS = [
   ['int4_g64', 4.25], ['int4_g128_asym', 4.25],
 ].map(([name, bits]) => ({ name, bits_per_element: bits }));
 
+// Storage formats (scale-only formats such as e8m0 left out), from
+// GET /numerics/formats when ridged has it.
 export function formats() {
-  const p = state.presets;
-  const list = p && (p.formats || p.numerics_formats);
-  if (Array.isArray(list) && list.length) {
-    return list.map((f) => (typeof f === 'string' ? { name: f } : f));
-  }
-  return FALLBACK_FORMATS;
+  const list = state.numerics && state.numerics.formats;
+  const all = Array.isArray(list) && list.length ? list.map((f) => (typeof f === 'string' ? { name: f } : f)) : FALLBACK_FORMATS;
+  return all.filter((f) => f.kind !== 'scale' && f.name !== 'e8m0');
+}
+
+// Option lists of the emulator (rounding, distributions, schemes ...).
+export function numericsOptions(key, fallback) {
+  const v = state.numerics && state.numerics[key];
+  return Array.isArray(v) && v.length ? v : fallback;
 }
 
 export function presetNames(kind) {

@@ -4,10 +4,16 @@
 
 import { api } from '../api.js';
 import { h, clear, notice, errorText, fmtNum, nextId } from '../util.js';
-import { formats } from '../state.js';
+import { formats, numericsOptions } from '../state.js';
 import { scatter, paretoFront } from '../charts.js';
 
 const DEFAULT_PICK = ['bf16', 'fp8_e4m3', 'mxfp8_e4m3', 'mxfp6_e2m3', 'mxfp4', 'nvfp4', 'int4_g128'];
+const LABELS = {
+  rne: 'nearest, ties to even', rna: 'nearest, ties away', rtz: 'toward zero', stochastic: 'stochastic',
+  floor: 'floor (OCP MX)', ceil: 'ceil', even: 'even', rceil: 'rceil (round amax up)',
+  none: 'none', hadamard: 'Hadamard rotation', outliers: 'outlier split (LLM.int8)', kv_keys: 'KV keys per channel',
+  kv_values: 'KV values per token', student_t: 'Student-t', activations: 'activations (outlier channels)', kv: 'KV cache',
+};
 
 export function sqnrOf(r) {
   const m = r.metrics || r.quality || r;
@@ -16,11 +22,13 @@ export function sqnrOf(r) {
 
 export function mountNumerics(root) {
   const list = h('div', { class: 'format-list', role: 'group', 'aria-label': 'Formats' });
-  const dist = h('select', { id: 'num-dist' }, ['normal', 'laplace', 'student_t', 'activations', 'kv'].map((d) => h('option', { value: d }, d)));
-  const rounding = h('select', { id: 'num-rounding' }, [['rne', 'nearest even'], ['rna', 'nearest, ties away'], ['rtz', 'toward zero'], ['stochastic', 'stochastic']]
-    .map(([v, t]) => h('option', { value: v }, t)));
-  const scheme = h('select', { id: 'num-scheme' }, [['none', 'none'], ['hadamard', 'Hadamard rotation'], ['outliers', 'outlier split (LLM.int8)']]
-    .map(([v, t]) => h('option', { value: v }, t)));
+  const opt = (v) => h('option', { value: v }, LABELS[v] || v);
+  const dist = h('select', { id: 'num-dist' }, numericsOptions('distributions', ['normal', 'laplace', 'student_t', 'activations', 'kv']).map(opt));
+  const rounding = h('select', { id: 'num-rounding' }, numericsOptions('rounding', ['rne', 'rna', 'rtz', 'stochastic']).map(opt));
+  const scaleMode = h('select', { id: 'num-scale-mode' }, numericsOptions('scale_modes', ['floor', 'ceil', 'even', 'rceil']).map(opt));
+  const scheme = h('select', { id: 'num-scheme' }, numericsOptions('schemes', ['none', 'hadamard', 'outliers']).map(opt));
+  const custom = h('input', { id: 'num-custom', type: 'text', placeholder: 'e.g. e3m4 or e4m3fn', 'aria-describedby': 'num-custom-help' });
+  const customFormats = [];
   const n = h('input', { id: 'num-n', type: 'number', min: 32, step: 32, value: 65536 });
   const seed = h('input', { id: 'num-seed', type: 'number', min: 0, step: 1, value: 1 });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
@@ -28,11 +36,24 @@ export function mountNumerics(root) {
   const table = h('div', { class: 'table-wrap', id: 'num-table' });
 
   function renderList() {
-    clear(list, formats().filter((f) => f.name !== 'e8m0').map((f) => {
+    const picked = new Set([...list.querySelectorAll('input:checked')].map((i) => i.value));
+    const all = [...formats(), ...customFormats.map((name) => ({ name, description: 'user-defined minifloat' }))];
+    clear(list, all.map((f) => {
       const id = nextId('fmt');
-      return h('div', { class: 'check' }, h('input', { id, type: 'checkbox', value: f.name, checked: DEFAULT_PICK.includes(f.name) }),
+      const on = picked.size ? picked.has(f.name) : DEFAULT_PICK.includes(f.name) || customFormats.includes(f.name);
+      return h('div', { class: 'check' }, h('input', { id, type: 'checkbox', value: f.name, checked: on }),
         h('label', { for: id, title: f.description || '' }, f.name));
     }));
+  }
+
+  function addCustom() {
+    const name = custom.value.trim();
+    if (!/^e[1-8]m([0-9]|1[0-9]|2[0-3])(fn|finite)?$/.test(name)) { notice(msg, 'error', `"${name}" is not eXmY, eXmYfn or eXmYfinite.`); return; }
+    if (!customFormats.includes(name)) customFormats.push(name);
+    renderList();
+    list.querySelector(`input[value="${CSS.escape(name)}"]`).checked = true;
+    custom.value = '';
+    notice(msg, '', '');
   }
 
   async function run(e) {
@@ -45,7 +66,7 @@ export function mountNumerics(root) {
     const errors = [];
     await Promise.all(picked.map(async (format) => {
       try {
-        const req = { format, dist: dist.value, n: Number(n.value), seed: Number(seed.value), rounding: rounding.value };
+        const req = { format, dist: dist.value, n: Number(n.value), seed: Number(seed.value), rounding: rounding.value, scale_mode: scaleMode.value };
         if (scheme.value !== 'none') req.scheme = scheme.value;
         const r = await api.quantize(req);
         rows.push({ format, sqnr: sqnrOf(r), bits: Number(r.bits_per_element ?? known.get(format)?.bits_per_element ?? NaN), raw: r });
@@ -80,7 +101,11 @@ export function mountNumerics(root) {
         h('div', { class: 'field' }, h('label', { for: 'num-n' }, 'Elements'), n),
         h('div', { class: 'field' }, h('label', { for: 'num-seed' }, 'Seed'), seed),
         h('div', { class: 'field' }, h('label', { for: 'num-rounding' }, 'Rounding'), rounding),
-        h('div', { class: 'field' }, h('label', { for: 'num-scheme' }, 'Scheme'), scheme)),
+        h('div', { class: 'field' }, h('label', { for: 'num-scale-mode' }, 'MX scale rule'), scaleMode),
+        h('div', { class: 'field' }, h('label', { for: 'num-scheme' }, 'Scheme'), scheme),
+        h('div', { class: 'field wide' }, h('label', { for: 'num-custom' }, 'Add a minifloat'),
+          h('div', { class: 'inline' }, custom, h('button', { type: 'button', class: 'secondary small', id: 'num-add', onclick: addCustom }, 'Add')),
+          h('div', { id: 'num-custom-help', class: 'muted small' }, 'eXmY (IEEE-like), eXmYfn (no Inf, one NaN), eXmYfinite'))),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'num-run' }, 'Quantize')), msg),
     h('div', {}, chart, h('div', { class: 'card' }, table))));
   renderList();

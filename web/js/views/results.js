@@ -92,6 +92,7 @@ export function mountResults(root) {
         h('pre', { class: 'mono base-json' }, JSON.stringify({ base: sweep.base, axes: sweep.axes }, null, 2))),
       h('div', { class: 'buttons' },
         h('button', { type: 'button', id: 'res-csv', onclick: csv }, 'Download CSV'),
+        ['queued', 'running'].includes(sweep.status) ? h('button', { type: 'button', class: 'secondary', onclick: () => open(sweep.id) }, 'Refresh') : null,
         h('button', { type: 'button', id: 'res-decide', onclick: () => { emit('decide', { sweep }); location.hash = '#history'; } }, 'Record a decision')));
     await loadPage();
     await loadScatter();
@@ -260,6 +261,7 @@ export function mountResults(root) {
           h('div', { class: 'field' }, h('label', { for: 'res-y' }, 'y'), ySel)), scatterBox)),
     detail);
 
-  on('view:results', async (arg) => { await loadSweepList(arg); if (arg && (!sweep || sweep.id !== arg)) open(arg); else if (arg) open(arg); });
+  // Opening #results/ID (again) reloads the sweep: a running one has more points.
+  on('view:results', async (arg) => { await loadSweepList(arg); if (arg) open(arg); });
   return { open };
 }
