@@ -1,0 +1,185 @@
+/* test_ridged_plan.c: ridged's sweep plan (axes -> typed specs), its
+ * request arena and text buffer. The plan must build the same spec for a
+ * point as a client editing the JSON and parsing it (codec_spec_set_path +
+ * codec_spec_parse), decode params in mixed radix with the last axis
+ * fastest, hit range endpoints exactly, and name bad values precisely. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "codec.h"
+#include "evaluate.h"
+#include "sbuf.h"
+#include "sweep_plan.h"
+#include "testutil.h"
+
+static const char *BASE =
+    "{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"system\":\"dgx-h100\",\"phase\":"
+    "\"train\",\"batch\":256,\"seq_len\":4096,\"parallelism\":{\"dp\":8}}";
+
+static int build(const char *axes, sweep_plan **p, rg_err *err) {
+    cJSON *b = cJSON_Parse(BASE), *a = cJSON_Parse(axes);
+    int rc = plan_build(b, a, 100000000, true, p, err);
+    cJSON_Delete(b);
+    cJSON_Delete(a);
+    return rc;
+}
+
+/* The plan's spec for point i equals the JSON route's, and evaluates to
+ * the same bits. */
+static void test_equivalence(void) {
+    const char *axes = "[{\"path\":\"hardware.mem_bw\",\"range\":{\"start\":1e12,\"stop\":8e12,\"steps\":3}},"
+                       "{\"path\":\"batch\",\"values\":[16,64]},"
+                       "{\"path\":\"hardware\",\"values\":[\"h100-sxm\",\"b200\"]},"
+                       "{\"path\":\"numerics.weights\",\"values\":[\"bf16\",\"fp8_e4m3\"]}]";
+    sweep_plan *p = NULL;
+    rg_err err = {0};
+    CHECK_EQ_INT(build(axes, &p, &err), 0);
+    if (!p)
+        return;
+    CHECK_EQ_INT(p->total, 24);
+    rg_spec *fast = malloc(sizeof *fast), *slow = malloc(sizeof *slow);
+    rg_result *r1 = malloc(sizeof *r1), *r2 = malloc(sizeof *r2);
+    for (int64_t i = 0; i < p->total && fast && slow && r1 && r2; i++) {
+        CHECK_EQ_INT(plan_point_spec(p, i, fast, &err), 0);
+        /* the JSON route, shallow paths first as documented */
+        cJSON *j = cJSON_Parse(BASE);
+        int64_t d[4], rest = i;
+        for (int k = 3; k >= 0; k--) {
+            d[k] = rest % p->axes[k].n;
+            rest /= p->axes[k].n;
+        }
+        const int order[4] = {2, 1, 3, 0};
+        for (int o = 0; o < 4; o++) {
+            int k = order[o];
+            cJSON *v = p->axes[k].is_range ? cJSON_CreateNumber(plan_range_value(&p->axes[k], d[k]))
+                                           : cJSON_Duplicate(p->axes[k].vals[d[k]], 1);
+            CHECK_EQ_INT(codec_spec_set_path(j, p->axes[k].path, v, &err), 0);
+            cJSON_Delete(v);
+        }
+        CHECK_EQ_INT(codec_spec_parse(j, slow, &err), 0);
+        cJSON_Delete(j);
+        CHECK_EQ_INT(rg_evaluate_ex(fast, r1, RG_EVAL_NO_OPS, &err), 0);
+        CHECK_EQ_INT(rg_evaluate_ex(slow, r2, RG_EVAL_NO_OPS, &err), 0);
+        CHECK_MSG(memcmp(&r1->time_s, &r2->time_s, sizeof r1->time_s) == 0 && r1->mfu == r2->mfu,
+                  "point %lld: %.17g vs %.17g", (long long)i, r1->time_s, r2->time_s);
+    }
+    /* hardware preset applied before hardware.mem_bw: b200 points keep the swept bandwidth */
+    CHECK_EQ_INT(plan_point_spec(p, 23, fast, &err), 0);
+    CHECK(fast->hw.mem_bw == 8e12);
+    free(fast);
+    free(slow);
+    free(r1);
+    free(r2);
+    plan_free(p);
+}
+
+static void test_params_and_ranges(void) {
+    sweep_plan *p = NULL;
+    rg_err err = {0};
+    CHECK_EQ_INT(
+        build("[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":1024,\"steps\":11,\"scale\":\"log\"}},"
+              "{\"path\":\"assumptions.matmul_efficiency\",\"range\":{\"start\":0.1,\"stop\":0.7,\"steps\":4}"
+              "}]",
+              &p, &err),
+        0);
+    if (!p)
+        return;
+    CHECK_EQ_INT(p->total, 44);
+    CHECK(p->axes[0].integral);
+    CHECK(!p->axes[1].integral);
+    /* log range over an integer field: powers of two, rounded exactly */
+    for (int j = 0; j < 11; j++)
+        CHECK(plan_range_value(&p->axes[0], j) == (double)(1 << j));
+    /* endpoints are exact, not start + (stop-start)*1 */
+    CHECK(plan_range_value(&p->axes[1], 3) == 0.7);
+    CHECK(plan_range_value(&p->axes[1], 0) == 0.1);
+    jw w;
+    jw_init(&w);
+    plan_write_params(p, 4 * 5 + 3, &w); /* batch digit 5 (32), efficiency digit 3 (last: fastest) */
+    char *t = jw_take(&w, NULL);
+    CHECK_STR(t, "{\"batch\":32,\"assumptions.matmul_efficiency\":0.7}");
+    free(t);
+    sbuf b;
+    sbuf_init(&b);
+    plan_write_params_csv(p, 0, &b);
+    CHECK_STR(b.buf, ",1,0.1");
+    sbuf_free(&b);
+    plan_free(p);
+}
+
+static void test_errors(void) {
+    static const struct {
+        const char *axes, *field;
+        int code;
+    } cases[] = {
+        {"[{\"path\":\"batch\",\"values\":[1,2,0]}]", "axes[0].values[2]", RG_ERANGE},
+        {"[{\"path\":\"batch\",\"values\":[1]},{\"path\":\"seq_len\",\"values\":[8,\"x\"]}]",
+         "axes[1].values[1]", RG_ETYPE},
+        {"[{\"path\":\"hardware\",\"values\":[\"nope\"]}]", "axes[0].values[0]", RG_EUNKNOWN},
+        {"[{\"path\":\"model.nope\",\"values\":[1]}]", "axes[0].path", RG_EINVAL},
+        {"[{\"path\":\"batch\",\"values\":[1]},{\"path\":\"batch\",\"values\":[2]}]", "axes[1].path",
+         RG_ECONFLICT},
+        {"[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":2,\"steps\":0}}]", "axes[0].range.steps",
+         RG_ERANGE},
+        {"[{\"path\":\"batch\",\"range\":{\"start\":0,\"stop\":2,\"steps\":3,\"scale\":\"log\"}}]",
+         "axes[0].range.start", RG_ERANGE},
+        {"[{\"path\":\"hardware\",\"range\":{\"start\":1,\"stop\":2,\"steps\":2}}]", "axes[0].range",
+         RG_ETYPE},
+        {"[{\"path\":\"batch\"}]", "axes[0]", RG_EINVAL},
+        {"[{\"path\":\"batch\",\"values\":[1],\"x\":1}]", "axes[0].x", RG_EUNKNOWN},
+        {"[]", "axes", RG_ERANGE},
+        {"{}", "axes", RG_ETYPE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sweep_plan *p = NULL;
+        rg_err err = {0};
+        int rc = build(cases[i].axes, &p, &err);
+        CHECK_MSG(rc == cases[i].code, "case %zu: rc %d (%s: %s)", i, rc, err.field, err.msg);
+        CHECK_MSG(strcmp(err.field, cases[i].field) == 0, "case %zu: field %s, expected %s", i, err.field,
+                  cases[i].field);
+        CHECK(p == NULL);
+        plan_free(p);
+    }
+    /* a too-large product is refused before anything is allocated per point */
+    cJSON *b = cJSON_Parse(BASE);
+    cJSON *a = cJSON_Parse("[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":9,\"steps\":100000}},"
+                           "{\"path\":\"seq_len\",\"range\":{\"start\":1,\"stop\":9,\"steps\":100000}}]");
+    sweep_plan *p = NULL;
+    rg_err err = {0};
+    CHECK_EQ_INT(plan_build(b, a, 1000000, true, &p, &err), RG_ERANGE);
+    CHECK_STR(err.field, "axes");
+    cJSON_Delete(b);
+    cJSON_Delete(a);
+}
+
+static void test_arena_sbuf(void) {
+    arena a;
+    arena_init(&a);
+    char *s = arena_printf(&a, "%s-%d", "x", 42);
+    CHECK_STR(s, "x-42");
+    void *big = arena_alloc(&a, 100000); /* its own block */
+    void *small = arena_alloc(&a, 8);
+    CHECK(big && small);
+    CHECK(((uintptr_t)small & 15) == 0);
+    CHECK(a.total >= 100000);
+    arena_free(&a);
+    arena_free(&a); /* idempotent */
+    sbuf b;
+    sbuf_init(&b);
+    for (int i = 0; i < 1000; i++)
+        sbuf_printf(&b, "%d,", i);
+    size_t len = 0;
+    char *t = sbuf_take(&b, &len);
+    CHECK(t && len == strlen(t) && strncmp(t, "0,1,2,", 6) == 0);
+    free(t);
+    sbuf_free(&b);
+}
+
+int main(void) {
+    test_equivalence();
+    test_params_and_ranges();
+    test_errors();
+    test_arena_sbuf();
+    return tu_status("ridged_plan");
+}
