@@ -129,6 +129,7 @@ try {
   await page.waitForSelector('#sweep-name');
   await page.fill('#sweep-name', 'web test sweep');
   await page.fill('#sweep-tags', 'webtest, batch');
+  check((await text('.axis .relative')).includes('base 64'), 'axis offers values relative to the base point');
   const valuesInput = page.locator('.axis input').nth(1);
   await valuesInput.fill('8, 16, 32, 64, 128');
   await page.click('#sweep-add-axis');

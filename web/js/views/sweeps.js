@@ -3,7 +3,7 @@
 // it (POST /sweeps), watch its progress and cancel it.
 
 import { api } from '../api.js';
-import { h, clear, notice, errorText, parseList, nextId, fmtNum } from '../util.js';
+import { h, clear, notice, errorText, parseList, nextId, fmtNum, flatten, getPath } from '../util.js';
 import { state, on, emit } from '../state.js';
 import { FIELDS } from './point.js';
 
@@ -33,6 +33,14 @@ export function axisValues(axis) {
   return out;
 }
 
+// The design point's canonical spec (presets expanded), as ridged returned
+// it with the last evaluation: every field a sweep can vary.
+function canonical() {
+  return (state.result && state.result.provenance && state.result.provenance.spec) || null;
+}
+
+const FACTORS = [0.5, 0.75, 1, 1.25, 1.5, 2];
+
 export function mountSweeps(root) {
   const axes = [];
   const axesBox = h('div', { class: 'axes' });
@@ -45,6 +53,13 @@ export function mountSweeps(root) {
   const tagsIn = h('input', { id: 'sweep-tags', type: 'text', placeholder: 'comma separated' });
   const notesIn = h('textarea', { id: 'sweep-notes', rows: 2 });
   let base = null;
+  const datalist = h('datalist', { id: 'sweep-paths' });
+  // Every leaf of the canonical spec is a sweepable path.
+  const fillPaths = () => {
+    const c = canonical();
+    const paths = new Set([...PATH_HINTS, ...(c ? Object.keys(flatten(c)) : [])]);
+    clear(datalist, [...paths].sort().map((p) => h('option', { value: p })));
+  };
   let timer = null;
 
   function setBase(spec) {
@@ -101,11 +116,25 @@ export function mountSweeps(root) {
             h('select', { id: sid, onchange: (e) => { a.range.scale = e.target.value; showPreview(); } },
               ['linear', 'log'].map((s) => h('option', { value: s, selected: a.range.scale === s }, s)))));
       }
+      // Relative values around the base: "what does 1.5x HBM bandwidth buy".
+      const rel = h('div', { class: 'relative small' });
+      const showRel = () => {
+        const v = canonical() && getPath(canonical(), a.path);
+        clear(rel, typeof v === 'number' && v !== 0 && a.mode === 'values' ? [
+          h('span', { class: 'muted' }, `base ${fmtNum(v, 4)}: `),
+          h('button', { type: 'button', class: 'link', onclick: () => {
+            const ints = Number.isInteger(v);
+            a.text = FACTORS.map((f) => (ints ? Math.max(1, Math.round(v * f)) : Number((v * f).toPrecision(6)))).filter((x, k, arr) => arr.indexOf(x) === k).join(', ');
+            renderAxes();
+          } }, `use ×${FACTORS.join(', ×')}`)] : null);
+      };
+      path.addEventListener('input', showRel);
+      showRel();
       const row = h('fieldset', { class: `axis${a.mode === 'range' ? ' is-range' : ''}` }, h('legend', {}, `Axis ${i + 1}`),
         h('div', { class: 'field' }, h('label', { for: pid }, 'Field path'), path),
         h('div', { class: 'field narrow' }, h('label', { for: mid }, 'Kind'), mode), body,
         h('button', { type: 'button', class: 'secondary small', 'aria-label': `remove axis ${i + 1}`, onclick: () => { axes.splice(i, 1); renderAxes(); } }, 'Remove'),
-        preview);
+        preview, rel);
       showPreview();
       return row;
     }));
@@ -189,7 +218,7 @@ export function mountSweeps(root) {
           h('div', { class: 'field' }, h('label', { for: 'sweep-tags' }, 'Tags'), tagsIn),
           h('div', { class: 'field wide' }, h('label', { for: 'sweep-notes' }, 'Notes'), notesIn)),
         h('h3', {}, 'Axes'), axesBox,
-        h('datalist', { id: 'sweep-paths' }, PATH_HINTS.map((p) => h('option', { value: p }))),
+        datalist,
         h('div', { class: 'buttons' },
           h('button', { type: 'button', class: 'secondary', id: 'sweep-add-axis', onclick: () => addAxis({ path: 'parallelism.tp', values: [1, 2, 4, 8] }) }, 'Add axis'),
           h('span', {}, 'Points: ', count),
@@ -204,7 +233,7 @@ export function mountSweeps(root) {
   addAxis({ path: 'batch', values: [8, 16, 32, 64] });
   on('sweep-base', setBase);
   on('evaluated', () => { if (!base) setBase(state.spec); });
-  on('view:sweeps', () => { setBase(state.spec); loadRecent(); });
+  on('view:sweeps', () => { setBase(state.spec); fillPaths(); renderAxes(); loadRecent(); });
   loadRecent();
   return { watch };
 }
