@@ -260,7 +260,8 @@ try {
 
   step = 'narrow';
   await page.setViewportSize({ width: 420, height: 800 });
-  for (const [view, sel] of [['point', '#roofline svg'], ['results', '#res-table'], ['history', '#decision-form']]) {
+  for (const [view, sel] of [['point', '#roofline svg'], ['sweeps', '#sweep-count'], ['results', '#res-table'],
+    ['numerics', '#num-run'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
     await page.click(`a[data-view="${view}"]`);
     await page.waitForSelector(sel, { state: 'attached' });
     await page.evaluate(() => window.scrollTo(0, 0));
