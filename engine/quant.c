@@ -471,10 +471,13 @@ int64_t rg_quant_chunk_align(const rg_quant *q) {
     return 1;
 }
 
-bool rg_quant_needs_whole(const rg_quant *q) {
+/* Whether the format carries a tensor-wide scale. */
+static bool tensor_scaled(const rg_quant *q) {
     return q->fmt.scaling == RG_SCALE_NVFP4 ||
            (q->fmt.scaling == RG_SCALE_NONE && q->tscale == RG_TSCALE_TENSOR);
 }
+
+bool rg_quant_needs_whole(const rg_quant *q) { return tensor_scaled(q) && !(q->tensor_amax > 0.0f); }
 
 static int ctx_init(ctx *x, const rg_quant *q, const backend *be) {
     memset(x, 0, sizeof *x);
@@ -512,6 +515,15 @@ static void split(int64_t n, int64_t unit, int ith, int nth, int64_t *lo, int64_
 
 /* |x| bits of the tensor's largest finite element (max is exact: any split
  * gives the same answer). */
+static uint32_t tensor_amax(const float *in, int64_t n, int nth);
+
+float rg_quant_tensor_amax(const float *in, int64_t n, int nthreads) {
+    if (!in || n <= 0)
+        return 0.0f;
+    int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
+    return u2f(tensor_amax(in, n, n < 32768 ? 1 : nth));
+}
+
 RG_SIMD_CLONES static uint32_t tensor_amax(const float *in, int64_t n, int nth) {
     uint32_t am = 0;
 #pragma omp parallel num_threads(nth)
@@ -543,10 +555,9 @@ int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int6
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
     if (n < 32768)
         nth = 1;
-    if (rg_quant_needs_whole(q)) {
-        uint32_t am = tensor_amax(in, n, nth);
-        x.tensor_scale = tensor_scale_of(q, am);
-    }
+    if (tensor_scaled(q))
+        x.tensor_scale =
+            tensor_scale_of(q, q->tensor_amax > 0.0f ? f2u(q->tensor_amax) : tensor_amax(in, n, nth));
     int64_t unit = rg_quant_chunk_align(q);
     unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
 #pragma omp parallel num_threads(nth)
@@ -566,12 +577,12 @@ int rg_quant_qdq_ref(const rg_quant *q, const float *in, float *out, int64_t n, 
     int rc = ctx_init(&x, q, &backend_ref);
     if (rc < 0)
         return rc;
-    if (rg_quant_needs_whole(q)) {
+    if (tensor_scaled(q)) {
         float am = 0.0f;
         for (int64_t i = 0; i < n; i++)
             if (isfinite(in[i]) && fabsf(in[i]) > am)
                 am = fabsf(in[i]);
-        x.tensor_scale = tensor_scale_of(q, f2u(am));
+        x.tensor_scale = tensor_scale_of(q, f2u(q->tensor_amax > 0.0f ? q->tensor_amax : am));
     }
     process(&x, in, out, n, (uint64_t)offset);
     return 0;
@@ -588,8 +599,9 @@ int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n,
         return rc;
     x.elems = true;
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
-    if (rg_quant_needs_whole(q))
-        x.tensor_scale = tensor_scale_of(q, tensor_amax(in, n, nth));
+    if (tensor_scaled(q))
+        x.tensor_scale =
+            tensor_scale_of(q, q->tensor_amax > 0.0f ? f2u(q->tensor_amax) : tensor_amax(in, n, nth));
     int64_t unit = rg_quant_chunk_align(q);
     unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
 #pragma omp parallel num_threads(nth)
@@ -648,6 +660,8 @@ int rg_quant_check(const rg_quant *q, rg_err *err) {
     if (q->fmt.scaling != RG_SCALE_NONE && q->tscale != RG_TSCALE_NONE)
         return rg_err_set(err, RG_EINVAL, "scaling", "%s carries its own scales; use scaling none",
                           q->fmt.name);
+    if (!(q->tensor_amax >= 0.0f && q->tensor_amax <= 3.4028235e38f))
+        return rg_err_set(err, RG_ERANGE, "tensor_amax", "must be finite and >= 0");
     if (q->tscale == RG_TSCALE_CHANNEL && q->cols < 1)
         return rg_err_set(err, RG_EINVAL, "cols", "per-channel scaling needs a row length (cols >= 1)");
     return 0;

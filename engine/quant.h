@@ -56,6 +56,9 @@ typedef struct rg_quant {
     rg_tscale tscale;    /* extra scaling for plain formats */
     int64_t cols;        /* row length for RG_TSCALE_CHANNEL */
     int block;           /* MX / NVFP4 block or integer group size */
+    float tensor_amax;   /* > 0: the whole tensor's finite amax, given so that a
+                          * tensor-scaled format (NVFP4, per-tensor) can run in
+                          * chunks; 0: taken from the input of each call */
 } rg_quant;
 
 /* Defaults for a format: RNE; saturating unless the format overflows like
@@ -67,8 +70,11 @@ int rg_quant_init(rg_quant *q, const rg_format *f, rg_err *err);
 /* Check a (possibly edited) quantizer; names the offending option. */
 int rg_quant_check(const rg_quant *q, rg_err *err);
 
-/* Whether qdq needs the whole tensor at once (tensor-wide scale). */
+/* Whether qdq needs the whole tensor at once: a tensor-wide scale and no
+ * tensor_amax given. */
 bool rg_quant_needs_whole(const rg_quant *q);
+/* Largest finite |x| of a tensor (0 if none), for rg_quant.tensor_amax. */
+float rg_quant_tensor_amax(const float *in, int64_t n, int nthreads);
 /* Element alignment of chunks a streaming caller may pass (1, block, cols). */
 int64_t rg_quant_chunk_align(const rg_quant *q);
 

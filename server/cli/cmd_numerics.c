@@ -246,9 +246,13 @@ static int qdq_mapped(const rg_quant *q, int threads) {
         return -1;
     const float *x = m;
     int64_t n = (int64_t)(len / 4);
-    /* a tensor-wide scale needs one call over everything; blocks go by chunks */
-    int64_t align = rg_quant_chunk_align(q);
-    int64_t chunk = rg_quant_needs_whole(q) ? n : ((int64_t)QDQ_CHUNK / align) * align;
+    /* a tensor-wide scale (NVFP4, per-tensor) is measured first, then all
+     * formats go by chunks */
+    rg_quant qq = *q;
+    if (rg_quant_needs_whole(&qq))
+        qq.tensor_amax = rg_quant_tensor_amax(x, n, threads);
+    int64_t align = rg_quant_chunk_align(&qq);
+    int64_t chunk = rg_quant_needs_whole(&qq) ? n : ((int64_t)QDQ_CHUNK / align) * align;
     if (chunk < align)
         chunk = align;
     if (chunk > n)
@@ -261,7 +265,7 @@ static int qdq_mapped(const rg_quant *q, int threads) {
     }
     for (int64_t off = 0; off < n; off += chunk) {
         int64_t c = n - off < chunk ? n - off : chunk;
-        if (rg_quant_qdq(q, x + off, buf, c, off, threads) < 0 || write_all(1, buf, (size_t)c * 4) < 0) {
+        if (rg_quant_qdq(&qq, x + off, buf, c, off, threads) < 0 || write_all(1, buf, (size_t)c * 4) < 0) {
             fprintf(stderr, "ridge qdq: write failed: %s\n", strerror(errno));
             goto out;
         }

@@ -153,6 +153,22 @@ static void check_sr_chunking(void) {
         CHECK_EQ_INT(rg_quant_qdq(&q, x + o, b + o, n - o < 96 ? n - o : 96, o, 1), 0);
     int64_t w;
     CHECK(same_bits(a, b, n, &w));
+    /* NVFP4 in chunks of 4096 with the tensor amax given == one call */
+    {
+        rg_format fn;
+        rg_quant qn;
+        CHECK(rg_format_parse("nvfp4", &fn, "format", NULL) >= 0);
+        CHECK_EQ_INT(rg_quant_init(&qn, &fn, NULL), 0);
+        CHECK(rg_quant_needs_whole(&qn));
+        CHECK_EQ_INT(rg_quant_qdq(&qn, x, a, n, 0, 2), 0);
+        qn.tensor_amax = rg_quant_tensor_amax(x, n, 3);
+        CHECK(!rg_quant_needs_whole(&qn) && qn.tensor_amax > 3.9f && qn.tensor_amax <= 4.0f);
+        for (int64_t o = 0; o < n; o += 4096)
+            CHECK_EQ_INT(rg_quant_qdq(&qn, x + o, b + o, n - o < 4096 ? n - o : 4096, o, 1), 0);
+        CHECK(same_bits(a, b, n, &w));
+        qn.tensor_amax = -1.0f;
+        CHECK(rg_quant_check(&qn, NULL) < 0);
+    }
     /* a different seed changes some results */
     q.seed = 2025;
     CHECK_EQ_INT(rg_quant_qdq(&q, x, b, n, 0, 3), 0);
