@@ -33,6 +33,8 @@ export const FIELDS = [
   ['parallelism.sequence_parallel', 'Sequence parallel', 'bool'],
 ];
 
+const REQUIRED = new Set(['model', 'hardware', 'phase']);
+
 export function defaultSpec() {
   const pick = (kind, prefer) => {
     const names = presetNames(kind);
@@ -69,8 +71,10 @@ export function mountPoint(root) {
       else if (kind === 'select') opts = options;
       else opts = presetNames(kind.slice(7));
       const titles = kind.startsWith('preset:') ? new Map(opts.map((o) => [o, presetObject(kind.slice(7), o)?.description || ''])) : new Map();
-      input = h('select', { id, name: path },
-        h('option', { value: '' }, kind === 'preset:systems' ? '(none)' : '(default)'),
+      // model, hardware and phase have no default: no empty choice for them.
+      const required = REQUIRED.has(path);
+      input = h('select', { id, name: path, required },
+        required ? null : h('option', { value: '' }, kind === 'preset:systems' ? '(none)' : '(default)'),
         opts.map((o) => h('option', { value: String(o), title: titles.get(o) || undefined }, String(o))),
         h('option', { value: '__custom', disabled: true }, '(custom object — edit JSON)'));
     } else if (kind === 'bool') {
