@@ -154,6 +154,9 @@ int codec_quant_parse(const cJSON *req, rg_quant *q, rg_err *err) {
         if ((rc = rg_format_minifloat((int)eb, (int)mb, (int)bias, nan_modes[nan], &f, "ebits", err)) < 0)
             return rc;
     } else {
+        if (bias >= 0 || cJSON_GetObjectItemCaseSensitive(req, "nan"))
+            return rg_err_set(err, RG_EINVAL, bias >= 0 ? "bias" : "nan",
+                              "applies to a user format given by ebits and mbits");
         if (!name)
             return rg_err_set(err, RG_EMISSING, "format", "format is required (see 'ridge formats')");
         if ((rc = rg_format_parse(name, &f, "format", err)) < 0)

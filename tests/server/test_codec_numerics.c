@@ -80,6 +80,10 @@ int main(void) {
     expect_error("{\"ebits\":9,\"mbits\":2}", "ebits", RG_ERANGE);
     expect_error("{\"format\":\"e8m0\"}", "format", RG_EUNSUPPORTED);
     expect_error("[1,2]", "", RG_ETYPE);
+    expect_error("{\"format\":\"mxfp4\",\"bias\":3}", "bias", RG_EINVAL);
+    expect_error("{\"format\":\"mxfp4\",\"nan\":\"fn\"}", "nan", RG_EINVAL);
+    expect_error("{\"ebits\":3}", "mbits", RG_EMISSING);
+    expect_error("{\"format\":\"bf16\",\"ebits\":3,\"mbits\":2}", "ebits", RG_EINVAL);
 
     /* quality of a spec's formats: deterministic, cached, bits per element */
     rg_numerics num_ids = {0};
