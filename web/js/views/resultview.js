@@ -31,14 +31,13 @@ export function kpis(r) {
   return h('div', { class: 'kpis' },
     kpi('Step time', fmtTime(r.time_s), 'kpi-time'),
     kpi('MFU', fmtPct(r.mfu), 'kpi-mfu'),
-    kpi('Tokens/s', fmtSI(r.tokens_per_s), 'kpi-tokens'),
+    kpi('Tokens/s', fmtSI(r.tokens_per_s), 'kpi-tokens',
+      r.tokens_per_s_per_chip ? h('div', { class: 'kpi-sub' }, `${fmtSI(r.tokens_per_s_per_chip)} per chip${r.chips ? ` · ${r.chips} chips` : ''}`) : null),
     kpi('Memory / device', `${fmtBytes(mem.per_device_bytes)} of ${fmtBytes(mem.capacity_bytes)}`, 'kpi-mem',
       h('span', { class: `badge ${fits === false ? 'bad' : 'good'}` }, fits === false ? 'does not fit' : 'fits')),
     kpi('Params', `${fmtSI(r.params)}${r.active_params && r.active_params !== r.params ? ` (${fmtSI(r.active_params)} active)` : ''}`, 'kpi-params'),
     kpi('Model FLOPs', fmtSI(r.flops, 'FLOP'), 'kpi-flops'),
     r.phase === 'decode' && r.latency_per_token_s ? kpi('Latency / token', fmtTime(r.latency_per_token_s), 'kpi-latency') : null,
-    r.tokens_per_s_per_chip ? kpi('Tokens/s per chip', fmtSI(r.tokens_per_s_per_chip), 'kpi-tokens-chip') : null,
-    r.chips ? kpi('Chips', String(r.chips), 'kpi-chips') : null,
   );
 }
 
