@@ -21,6 +21,7 @@ void rg_search_opts_init(rg_search_opts *o) {
     o->top_n = 10;
     o->threads = 0;
     o->max_interleave = 4;
+    o->max_configs = RG_SEARCH_MAX_CONFIGS;
     o->eval = NULL;
 }
 
@@ -65,7 +66,15 @@ typedef struct inner_space {
 
 static bool is_train(const rg_spec *s) { return s->phase == RG_PHASE_TRAIN; }
 
-static void inner_make(const rg_spec *s, const rg_search_opts *o, const outer_tuple *t, inner_space *in) {
+/* Divisors of the global batch, computed once per search: micro-batch
+ * choices are the ones that divide a tuple's per-replica batch. */
+typedef struct batch_divs {
+    int n;
+    int64_t d[MAX_DIVISORS];
+} batch_divs;
+
+static void inner_make(const rg_spec *s, const rg_search_opts *o, const batch_divs *bd, const outer_tuple *t,
+                       inner_space *in) {
     int64_t layers = s->model.layers;
     in->n_v = 0;
     for (int64_t v = 1; v <= o->max_interleave && in->n_v < 64; v++) {
@@ -75,7 +84,11 @@ static void inner_make(const rg_spec *s, const rg_search_opts *o, const outer_tu
             in->v[in->n_v++] = v;
     }
     if (is_train(s)) {
-        in->n_mb = divisors(s->batch / (t->dp * t->ep), in->mb);
+        int64_t b_rep = s->batch / (t->dp * t->ep);
+        in->n_mb = 0;
+        for (int i = 0; i < bd->n && bd->d[i] <= b_rep; i++)
+            if (b_rep % bd->d[i] == 0)
+                in->mb[in->n_mb++] = bd->d[i];
         in->n_rc = 3;
         in->n_zero = t->dp * t->ep > 1 ? 4 : 1;
     } else {
@@ -123,8 +136,8 @@ static void inner_decode(const rg_spec *s, const outer_tuple *t, const inner_spa
 }
 
 /* List the outer tuples (or only count them when `list` is NULL). */
-static int64_t outer_make(const rg_spec *s, const rg_search_opts *o, outer_tuple *list, int64_t *total,
-                          inner_space *scratch) {
+static int64_t outer_make(const rg_spec *s, const rg_search_opts *o, const batch_divs *bd, outer_tuple *list,
+                          int64_t *total, inner_space *scratch) {
     int64_t n = s->chips, cnt = 0, configs = 0;
     const rg_model *m = &s->model;
     int64_t *d_tp = malloc(sizeof(int64_t) * MAX_DIVISORS * 4);
@@ -154,7 +167,7 @@ static int64_t outer_make(const rg_spec *s, const rg_search_opts *o, outer_tuple
                     if (!stages_ok || s->batch % (dp * ep) != 0)
                         continue;
                     outer_tuple t = {tp, cp, ep, pp, dp, configs, 0};
-                    inner_make(s, o, &t, scratch);
+                    inner_make(s, o, bd, &t, scratch);
                     t.count = inner_count(scratch);
                     if (t.count == 0)
                         continue;
@@ -162,6 +175,11 @@ static int64_t outer_make(const rg_spec *s, const rg_search_opts *o, outer_tuple
                         list[cnt] = t;
                     cnt++;
                     configs += t.count;
+                    if (cnt > RG_SEARCH_MAX_TUPLES || configs > o->max_configs) {
+                        free(d_tp);
+                        *total = configs;
+                        return RG_ETOOBIG;
+                    }
                 }
             }
         }
@@ -182,6 +200,8 @@ static int check_inputs(const rg_spec *base, const rg_search_opts *o, rg_err *er
         return rg_err_set(err, RG_ERANGE, "top", "must be 1..%d (got %d)", RG_SEARCH_TOP_MAX, o->top_n);
     if (o->max_interleave < 1 || o->max_interleave > 64)
         return rg_err_set(err, RG_ERANGE, "max_interleave", "must be 1..64");
+    if (o->max_configs < 1)
+        return rg_err_set(err, RG_ERANGE, "max_configs", "must be >= 1");
     if (o->threads < 0 || o->threads > 4096)
         return rg_err_set(err, RG_ERANGE, "threads", "must be 0..4096");
     return 0;
@@ -192,13 +212,21 @@ int64_t rg_search_count(const rg_spec *base, const rg_search_opts *opts, rg_err 
     if (rc)
         return rc;
     inner_space *scratch = malloc(sizeof *scratch);
-    if (!scratch)
+    batch_divs *bd = malloc(sizeof *bd);
+    if (!scratch || !bd) {
+        free(scratch);
+        free(bd);
         return rg_err_set(err, RG_ENOMEM, "", "out of memory");
+    }
+    bd->n = divisors(base->batch, bd->d);
     int64_t total = 0;
-    int64_t n = outer_make(base, opts, NULL, &total, scratch);
+    int64_t n = outer_make(base, opts, bd, NULL, &total, scratch);
     free(scratch);
+    free(bd);
     if (n < 0)
-        return rg_err_set(err, (int)n, "", "out of memory");
+        return n == RG_ETOOBIG ? rg_err_set(err, RG_ETOOBIG, "chips", "more than %lld configurations",
+                                            (long long)opts->max_configs)
+                               : rg_err_set(err, (int)n, "", "out of memory");
     return total;
 }
 
@@ -231,19 +259,24 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
     rg_search_entry *tops = NULL;
     int *ntops = NULL;
     inner_space *scratch = NULL;
+    batch_divs *bd = NULL;
     int64_t ntuples = 0, total = 0;
     int nthreads = 0;
     if (rc)
         return rc;
     memset(out, 0, sizeof *out);
     scratch = malloc(sizeof *scratch);
-    if (!scratch) {
+    bd = malloc(sizeof *bd);
+    if (!scratch || !bd) {
         rc = rg_err_set(err, RG_ENOMEM, "", "out of memory");
         goto out;
     }
-    ntuples = outer_make(base, opts, NULL, &total, scratch);
+    bd->n = divisors(base->batch, bd->d);
+    ntuples = outer_make(base, opts, bd, NULL, &total, scratch);
     if (ntuples < 0) {
-        rc = rg_err_set(err, (int)ntuples, "", "out of memory");
+        rc = ntuples == RG_ETOOBIG ? rg_err_set(err, RG_ETOOBIG, "chips", "more than %lld configurations",
+                                                (long long)opts->max_configs)
+                                   : rg_err_set(err, (int)ntuples, "", "out of memory");
         goto out;
     }
     tuples = malloc(sizeof *tuples * (size_t)(ntuples ? ntuples : 1));
@@ -251,7 +284,7 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
         rc = rg_err_set(err, RG_ENOMEM, "", "out of memory");
         goto out;
     }
-    outer_make(base, opts, tuples, &total, scratch);
+    outer_make(base, opts, bd, tuples, &total, scratch);
     nthreads = opts->threads > 0 ? opts->threads : omp_get_max_threads();
     tops = malloc(sizeof *tops * (size_t)nthreads * (size_t)opts->top_n);
     ntops = calloc((size_t)nthreads, sizeof *ntops);
@@ -276,7 +309,7 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
 #pragma omp for schedule(dynamic, 1)
             for (int64_t ti = 0; ti < ntuples; ti++) {
                 const outer_tuple *t = &tuples[ti];
-                inner_make(base, opts, t, in);
+                inner_make(base, opts, bd, t, in);
                 for (int64_t k = 0; k < t->count; k++) {
                     rg_err e = {0};
                     inner_decode(base, t, in, k, &spec.par);
@@ -334,6 +367,7 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
     out->threads = ran;
 out:
     free(scratch);
+    free(bd);
     free(tuples);
     free(tops);
     free(ntops);

@@ -29,7 +29,9 @@
 #include "spec.h"
 #include "status.h"
 
-#define RG_SEARCH_TOP_MAX 64
+#define RG_SEARCH_TOP_MAX     64
+#define RG_SEARCH_MAX_CONFIGS 1000000000LL /* default cap: minutes on two cores */
+#define RG_SEARCH_MAX_TUPLES  1000000LL    /* degree tuples listed up front */
 
 /* An evaluator: 0 on success (res filled), negative status otherwise. */
 typedef int (*rg_search_eval_fn)(const rg_spec *spec, rg_result *res, void *ctx, rg_err *err);
@@ -38,6 +40,7 @@ typedef struct rg_search_opts {
     int top_n;              /* entries to keep, 1..RG_SEARCH_TOP_MAX */
     int threads;            /* OpenMP threads; 0 = the runtime's default */
     int64_t max_interleave; /* largest virtual-stage count tried (>= 1) */
+    int64_t max_configs;    /* refuse larger spaces with RG_ETOOBIG (>= 1) */
     bool uneven_stages;     /* allow pp and pp*interleave that do not divide the
                              * layers (each virtual stage keeps >= 1 layer; the
                              * busiest stage sets the pace, as in engine/plan.h) */
@@ -76,7 +79,8 @@ int64_t rg_search_count(const rg_spec *base, const rg_search_opts *opts, rg_err 
 /* Search layouts of `base` over base->chips chips (must be >= 1; the base's
  * own parallel degrees are ignored). `out` is caller storage. Returns 0, or a
  * negative status with `err` naming the field (RG_ENOMEM if the work list
- * cannot be allocated). Zero feasible configurations is not an error:
+ * cannot be allocated, RG_ETOOBIG "chips" for a space above max_configs
+ * configurations or RG_SEARCH_MAX_TUPLES degree tuples). Zero feasible configurations is not an error:
  * out->n_best is 0. */
 int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result *out, rg_err *err);
 

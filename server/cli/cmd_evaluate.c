@@ -127,7 +127,7 @@ int cmd_evaluate(int argc, char **argv) {
         status = 1;
         goto out;
     }
-    if (rg_evaluate(&spec, res, &e) != 0) {
+    if (rg_evaluate_ex(&spec, res, RG_EVAL_SATURATION, &e) != 0) {
         status = fail(&e);
         goto out;
     }
@@ -410,6 +410,11 @@ int cmd_search(int argc, char **argv) {
             if (status)
                 goto out;
             opts.max_interleave = v;
+        } else if (strcmp(argv[i], "--max-configs") == 0 && i + 1 < argc) {
+            status = parse_int_opt("--max-configs", argv[++i], 1, 1000000000000L, &v);
+            if (status)
+                goto out;
+            opts.max_configs = v;
         } else if (strcmp(argv[i], "--uneven-stages") == 0) {
             opts.uneven_stages = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -417,7 +422,8 @@ int cmd_search(int argc, char **argv) {
                    "[--uneven-stages]\n"
                    "  SPEC gives model, hardware, system, phase, batch (global), seq_len and chips;\n"
                    "  its parallelism is ignored: every valid layout of the chips is evaluated.\n"
-                   "  --uneven-stages: also pipeline depths that do not divide the layers.\n");
+                   "  --uneven-stages: also pipeline depths that do not divide the layers.\n"
+                   "  --max-configs N: refuse spaces larger than N configurations (default 1e9).\n");
             goto out;
         } else if (!path) {
             path = argv[i];

@@ -61,6 +61,8 @@ echo '{"model": "llama3-8b", "hardware": "h100-sxm", "phase": "train", "batch": 
 "$RIDGE" search "$T/nosys.json" 2> "$T/e2"; rc=$?
 [ $rc -eq 2 ] && grep -q "system" "$T/e2" || fail "missing system: exit $rc"
 "$RIDGE" search "$T/s.json" --top 0 2> /dev/null; [ $? -eq 2 ] || fail "--top 0"
+"$RIDGE" search "$T/s.json" --max-configs 100 2> "$T/e3"; rc=$?
+[ $rc -eq 2 ] && grep -q "chips: more than 100 configurations" "$T/e3" || fail "--max-configs: exit $rc"
 "$RIDGE" search "$T/s.json" --threads x 2> /dev/null; [ $? -eq 2 ] || fail "--threads x"
 
 if [ $fails -ne 0 ]; then

@@ -103,6 +103,13 @@ static void test_tiny(void) {
     s.chips = 4;
     o.top_n = 0;
     CHECK_EQ_INT(rg_search(&s, &o, r1, &e), RG_ERANGE);
+    /* A space above the cap is refused before any evaluation. */
+    o.top_n = 5;
+    o.max_configs = 100;
+    CHECK_EQ_INT(rg_search(&s, &o, r1, &e), RG_ETOOBIG);
+    CHECK_STR(e.field, "chips");
+    CHECK_EQ_INT(rg_search_count(&s, &o, &e), RG_ETOOBIG);
+    o.max_configs = RG_SEARCH_MAX_CONFIGS;
     /* Uneven stages: 3 layers on 4 chips allow pp = 2 only when stages may
      * differ (pp = 4 > layers stays out); interleave 2 never fits 3 layers on
      * 2 stages evenly, and needs pp * v <= 3, so it stays out too. */
