@@ -93,7 +93,19 @@ try {
     'roofline draws memory and compute ceilings');
   check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
   check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
+  check(await count('#point-result .quality tbody tr') === 3, 'quality (SQNR) of the weights, activations and KV-cache formats shown');
   await shot('point-1280');
+
+  // The codesign link: a smaller weights format moves both time and quality.
+  step = 'numerics in the design point';
+  const wId = await page.locator('label', { hasText: 'Weights format' }).getAttribute('for');
+  await page.selectOption(`#${wId}`, 'mxfp4');
+  await page.waitForFunction(() => /mxfp4/.test(document.querySelector('#point-result .quality tbody tr')?.innerText || ''));
+  const wRow = await text('#point-result .quality tbody tr');
+  const wSqnr = Number(/([\d.]+) dB/.exec(wRow)[1]);
+  check(wSqnr > 10 && wSqnr < 25, `mxfp4 weights: SQNR ${wSqnr} dB (bf16 is about 55)`);
+  await page.selectOption(`#${wId}`, 'bf16');
+  await page.waitForFunction(() => /bf16/.test(document.querySelector('#point-result .quality tbody tr')?.innerText || ''));
 
   // Changing a field through the form re-evaluates at once.
   step = 'edit field';

@@ -65,7 +65,10 @@ async function request(method, path, { body, params, accept } = {}) {
 
 function unwrapRun(data) {
   if (!data || typeof data !== 'object' || !data.result) return data;
-  return { ...data.result, run_id: data.id, provenance: data.provenance || {}, author: data.author, created_at: data.created_at };
+  return {
+    ...data.result, run_id: data.id, provenance: data.provenance || {}, author: data.author, created_at: data.created_at,
+    ...(data.quality ? { quality: data.quality } : {}),
+  };
 }
 
 export const api = {
@@ -73,7 +76,11 @@ export const api = {
   presets: () => request('GET', '/presets'),
   // ridged answers {id (stored runs only), result, provenance}; views get
   // the result with run_id and provenance attached.
-  evaluate: async (spec, store = false) => unwrapRun(await request('POST', '/evaluate', { body: store ? { ...spec, store: true } : spec })),
+  // opts.store keeps the run; opts.quality adds the numerics emulator's
+  // quality of the spec's formats (the codesign link).
+  evaluate: async (spec, opts = {}) => unwrapRun(await request('POST', '/evaluate', {
+    body: { ...spec, ...(opts.store ? { store: true } : {}), ...(opts.quality ? { quality: true } : {}) },
+  })),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
 
   createSweep: (body) => request('POST', '/sweeps', { body }),

@@ -10,7 +10,7 @@ import { timeBreakdown, memoryBreakdown, confidenceBadge } from './resultview.js
 const OUTPUTS = ['time_s', 'mfu', 'tokens_per_s', 'flops', 'hw_flops', 'bytes', 'params', 'active_params',
   'memory.per_device_bytes', 'memory.capacity_bytes', 'memory.fits', 'memory.weights_bytes', 'memory.activations_bytes',
   'memory.kv_cache_bytes', 'memory.optimizer_bytes', 'breakdown.compute_s', 'breakdown.memory_s', 'breakdown.bubble_s',
-  'breakdown.other_s'];
+  'breakdown.other_s', 'quality.weights.sqnr_db', 'quality.activations.sqnr_db', 'quality.kv_cache.sqnr_db'];
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -59,6 +59,7 @@ export function mountPoint(root) {
   const json = h('textarea', { id: 'spec-json', class: 'mono', spellcheck: 'false', rows: 18, 'aria-describedby': 'spec-json-msg' });
   const jsonMsg = h('div', { id: 'spec-json-msg', class: 'muted small' });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
+  const withQuality = h('input', { id: 'point-quality', type: 'checkbox', checked: true, onchange: () => schedule() });
   const out = h('div', { class: 'result', id: 'point-result' }, h('p', { class: 'muted' }, 'Evaluating…'));
   let seq = 0;
 
@@ -147,7 +148,7 @@ export function mountPoint(root) {
     const mine = ++seq;
     notice(msg, 'info', store ? 'Storing run…' : '');
     try {
-      const r = await api.evaluate(state.spec, store);
+      const r = await api.evaluate(state.spec, { store, quality: withQuality.checked });
       if (mine !== seq) return;
       state.result = r;
       highlightField(null);
@@ -189,6 +190,7 @@ export function mountPoint(root) {
       h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { emit('sweep-base', structuredClone(state.spec)); location.hash = '#sweeps'; } }, 'Sweep from here'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { state.spec = defaultSpec(); toJson(); toForm(); schedule(); } }, 'Reset')),
+    h('div', { class: 'field check' }, h('label', { for: 'point-quality' }, 'Model quality of the formats (numerics emulator)'), withQuality),
     msg,
     h('div', { class: 'json-editor' }, h('label', { for: 'spec-json' }, 'Spec (JSON, any field)'), json, jsonMsg));
 

@@ -219,7 +219,7 @@ export function mountResults(root) {
     const spec = pointSpec(r);
     let full = r.raw.result && r.raw.result.breakdown ? r.raw.result : (r.raw.breakdown ? r.raw : null);
     if (!full) {
-      try { full = await api.evaluate(spec); } catch (e) { clear(detail, h('p', { class: 'error-text' }, errorText(e))); return; }
+      try { full = await api.evaluate(spec, { quality: true }); } catch (e) { clear(detail, h('p', { class: 'error-text' }, errorText(e))); return; }
     }
     const label = `${sweep.name || sweep.id}: ${pointLabel(r)}`;
     const pin = (slot) => { state.compare[slot] = { label, spec, result: full }; emit('compare-changed'); };

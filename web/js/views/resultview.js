@@ -143,6 +143,19 @@ export function peaksOf(r) {
   return { compute: [{ label: `${r.math || 'matrix'} peak`, flops: r.peak_flops }], mem_bw: r.peak_flops / r.ridge_point };
 }
 
+// The codesign link: what the spec's number formats cost in quality, from
+// the numerics emulator on synthetic tensors shaped like each class.
+export function qualityTable(q) {
+  const rows = Object.entries(q || {}).filter(([, v]) => v && typeof v === 'object' && 'sqnr_db' in v);
+  if (!rows.length) return null;
+  return h('div', { class: 'quality table-wrap' }, h('h4', {}, 'Quality of the number formats'),
+    h('table', { class: 'data compact', 'aria-label': 'Quality of the number formats' },
+      h('thead', {}, h('tr', {}, ['tensor', 'format', 'bits/elem', 'SQNR', 'cosine'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : '' }, c)))),
+      h('tbody', {}, rows.map(([k, v]) => h('tr', { title: `synthetic ${v.dist || ''} tensor, n = ${v.n ?? ''}, seed ${v.seed ?? ''}` },
+        h('td', {}, k.replace('_', ' ')), h('td', {}, v.format), h('td', { class: 'num' }, fmtNum(v.bits_per_element, 4)),
+        h('td', { class: 'num' }, `${fmtNum(v.sqnr_db, 3)} dB`), h('td', { class: 'num' }, fmtNum(v.cosine, 5)))))));
+}
+
 // A roofline point was chosen: mark its rows in the per-op table.
 function showOp(el, op) {
   el.querySelectorAll('table.ops tr.selected').forEach((t) => t.classList.remove('selected'));
@@ -159,7 +172,7 @@ export function renderResult(el, r) {
     h('div', { class: 'grid2 wide-left' },
       h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r), onSelect: (op) => showOp(el, op) }),
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
-      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r))),
+      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('details', { class: 'card', open: true }, h('summary', {}, 'Assumptions and provenance'),
       assumptionsTable(r.assumptions), provenance(r)));
