@@ -6,8 +6,8 @@
 import { api } from '../api.js';
 import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download } from '../util.js';
 import { state, emit, on } from '../state.js';
-import { scatter, paretoFront } from '../charts.js';
-import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance } from './resultview.js';
+import { scatter, paretoFront, roofline } from '../charts.js';
+import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance, opsTable, peaksOf, qualityTable } from './resultview.js';
 
 const PAGE = 25;
 const SCATTER_MAX = 10000;
@@ -229,6 +229,9 @@ export function mountResults(root) {
         h('button', { type: 'button', class: 'secondary', onclick: () => pin('a') }, 'Pin A'),
         h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),
         h('button', { type: 'button', class: 'secondary', onclick: () => { emit('load-spec', spec); location.hash = '#point'; } }, 'Open as design point')),
+      h('details', {}, h('summary', {}, 'Roofline, per-op table and quality'),
+        h('div', { class: 'grid2 wide-left' }, h('figure', {}, roofline(full.ops || [], { peaks: peaksOf(full) })), h('div', {}, qualityTable(full.quality))),
+        opsTable(full.ops || [])),
       h('details', {}, h('summary', {}, 'Assumptions and provenance'), assumptionsTable(full.assumptions), provenance(full)));
   }
 
