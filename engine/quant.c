@@ -70,6 +70,7 @@ typedef struct cvt {
     rg_round mode;
     bool sat;
     uint64_t seed;
+    uint32_t k0, k1; /* stochastic-rounding keys (rg_rng_sr_keys) */
     /* fast-path constants */
     uint32_t sh, mask, half_m1; /* normal range: 23 - m dropped bits */
     uint32_t emin_b;            /* biased fp32 exponent of the min normal; 256 for ints */
@@ -88,6 +89,7 @@ static void cvt_init(cvt *c, const rg_elem *e, rg_round mode, bool sat, uint64_t
     c->mode = mode;
     c->sat = sat;
     c->seed = seed;
+    rg_rng_sr_keys(seed, &c->k0, &c->k1);
     c->qmin = e->qmin;
     c->maxval = e->maxval;
     c->minnorm = e->minnorm;
@@ -124,14 +126,17 @@ static inline uint32_t mag_generic(uint32_t a, const cvt *c, rg_round mode, uint
     int32_t shc = sh > 25 ? 25 : sh;
     uint32_t t = s >> shc, rem = s - (t << shc), half = (1u << shc) >> 1;
     uint32_t up = 0;
-    if (mode == RG_ROUND_RNE)
+    if (mode == RG_ROUND_RNE) {
         up = (uint32_t)(shc > 0) & ((uint32_t)(rem > half) | ((uint32_t)(rem == half) & t));
-    else if (mode == RG_ROUND_RNA)
+    } else if (mode == RG_ROUND_RNA) {
         up = (uint32_t)(shc > 0) & (uint32_t)(rem >= half);
-    else if (mode == RG_ROUND_SR) {
-        int32_t shs = sh > 63 ? 63 : sh;
-        uint64_t f = shs <= 32 ? (uint64_t)rem << (32 - shs) : (uint64_t)rem >> (shs - 32);
-        up = (uint32_t)((f + r) >> 32);
+    } else if (mode == RG_ROUND_SR) {
+        /* F = floor(frac * 2^32) = rem * 2^(32 - sh); up iff F + r carries out of 32 bits */
+        int32_t lsh = 32 - sh, rsh = sh - 32;
+        lsh = lsh < 0 ? 0 : (lsh > 31 ? 31 : lsh);
+        rsh = rsh < 0 ? 0 : (rsh > 31 ? 31 : rsh);
+        uint32_t f = (rem << lsh) >> rsh; /* sh = 0: rem = 0 */
+        up = (uint32_t)(f + r) < f;
     }
     return f2u((float)(int32_t)(t + (up & 1u)) * pow2f(qexp));
 }
@@ -176,16 +181,23 @@ RG_SIMD_CLONES static void rne_tile(const cvt *c, float *t, int64_t n) {
 }
 
 /* Other modes (and RNE on m = 0 or m = 23) on a tile in place. */
-static inline __attribute__((always_inline)) void generic_tile_mode(const cvt *c, rg_round mode, float *t,
+static inline __attribute__((always_inline)) void generic_tile_mode(const cvt *cp, rg_round mode, float *t,
                                                                     int64_t n, uint64_t idx0) {
+    const cvt c = *cp; /* a local copy: stores to t cannot alias it */
+    const uint32_t base = (uint32_t)idx0, hi0 = (uint32_t)(idx0 >> 32);
+#pragma omp simd
     for (int64_t i = 0; i < n; i++) {
         uint32_t u = f2u(t[i]);
-        uint32_t r = mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u;
-        t[i] = finish(u, mag_generic(u & 0x7FFFFFFFu, c, mode, r), c);
+        uint32_t r = 0u;
+        if (mode == RG_ROUND_SR) {
+            uint32_t lo = base + (uint32_t)i;
+            r = rg_rng_bits32(c.k0, c.k1, lo, hi0 + (uint32_t)(lo < base));
+        }
+        t[i] = finish(u, mag_generic(u & 0x7FFFFFFFu, &c, mode, r), &c);
     }
 }
 
-static void generic_tile(const cvt *c, float *t, int64_t n, uint64_t idx0) {
+RG_SIMD_CLONES static void generic_tile(const cvt *c, float *t, int64_t n, uint64_t idx0) {
     switch (c->mode) {
     case RG_ROUND_RNE:
         generic_tile_mode(c, RG_ROUND_RNE, t, n, idx0);
@@ -213,7 +225,7 @@ static void conv_fast(const cvt *c, float *t, int64_t n, uint64_t idx0) {
 
 static void conv_ref(const cvt *c, float *t, int64_t n, uint64_t idx0) {
     for (int64_t i = 0; i < n; i++) {
-        uint32_t r = c->mode == RG_ROUND_SR ? rg_rng_u32(c->seed, idx0 + (uint64_t)i) : 0u;
+        uint32_t r = c->mode == RG_ROUND_SR ? rg_rng_sr(c->seed, idx0 + (uint64_t)i) : 0u;
         t[i] = rg_fpconv_ref(t[i], &c->e, c->mode, c->sat, r);
     }
 }

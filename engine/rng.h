@@ -34,6 +34,36 @@ static inline double rg_rng_unit(uint64_t seed, uint64_t index) {
     return ((double)(rg_rng_u64(seed, index) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
+/* 32-bit integer hash "lowbias32" (C. Wellons, "Prospecting for hash
+ * functions", 2018): a bijection with low bias, 32-bit arithmetic only. */
+static inline uint32_t rg_rng_mix32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7FEB352Du;
+    x ^= x >> 15;
+    x *= 0x846CA68Bu;
+    x ^= x >> 16;
+    return x;
+}
+
+/* Keyed 32-bit draw for the index halves (lo, hi): vectorises, unlike the
+ * 64-bit mixer. Keys come from rg_rng_sr_keys. */
+static inline uint32_t rg_rng_bits32(uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi) {
+    return rg_rng_mix32(rg_rng_mix32(lo ^ k0) ^ hi ^ k1);
+}
+
+static inline void rg_rng_sr_keys(uint64_t seed, uint32_t *k0, uint32_t *k1) {
+    uint64_t k = rg_rng_mix64(seed + 0x5352u);
+    *k0 = (uint32_t)k;
+    *k1 = (uint32_t)(k >> 32);
+}
+
+/* The 32 random bits stochastic rounding uses for element `index`. */
+static inline uint32_t rg_rng_sr(uint64_t seed, uint64_t index) {
+    uint32_t k0, k1;
+    rg_rng_sr_keys(seed, &k0, &k1);
+    return rg_rng_bits32(k0, k1, (uint32_t)index, (uint32_t)(index >> 32));
+}
+
 /* Derive an independent stream's seed from a seed and a stream tag. */
 static inline uint64_t rg_rng_stream(uint64_t seed, uint64_t tag) {
     return rg_rng_mix64(seed ^ rg_rng_mix64(tag + 0x632BE59BD9B4E019ull));

@@ -179,6 +179,41 @@ out:
     free(b);
 }
 
+/* The fast kernel's stochastic rounding is unbiased: over many elements the
+ * up-frequency matches the discarded fraction (E2M1 between 2 and 3). */
+static void check_sr_unbiased(void) {
+    const int64_t n = 200000;
+    float *x = malloc((size_t)n * 4), *y = malloc((size_t)n * 4);
+    CHECK(x && y);
+    if (!x || !y)
+        goto out;
+    rg_format f;
+    rg_quant q;
+    CHECK(rg_format_parse("fp4_e2m1", &f, "format", NULL) >= 0);
+    CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+    q.tscale = RG_TSCALE_NONE;
+    q.round = RG_ROUND_SR;
+    static const float xs[] = {2.5f, 2.25f, 2.125f, -2.75f};
+    static const double p[] = {0.5, 0.25, 0.125, 0.75};
+    for (int k = 0; k < 4; k++) {
+        for (int64_t i = 0; i < n; i++)
+            x[i] = xs[k];
+        q.seed = 11u + (uint64_t)k;
+        CHECK_EQ_INT(rg_quant_qdq(&q, x, y, n, (int64_t)k << 33, 2), 0); /* offsets past 2^32 too */
+        int64_t up = 0, bad = 0;
+        for (int64_t i = 0; i < n; i++) {
+            up += fabsf(y[i]) == 3.0f;
+            bad += fabsf(y[i]) != 3.0f && fabsf(y[i]) != 2.0f;
+        }
+        double freq = (double)up / n, sd = sqrt(p[k] * (1 - p[k]) / n);
+        CHECK_MSG(bad == 0 && fabs(freq - p[k]) < 5 * sd, "SR of %g: up %g, expected %g", (double)xs[k], freq,
+                  p[k]);
+    }
+out:
+    free(x);
+    free(y);
+}
+
 static rg_elem elem_of(const char *name) {
     rg_format f;
     rg_elem e;
@@ -325,6 +360,7 @@ int main(void) {
     check_mx_scale();
     check_rules();
     check_sr_chunking();
+    check_sr_unbiased();
     check_kernels_vs_ref();
     return tu_status("test_quant");
 }
