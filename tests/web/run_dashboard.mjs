@@ -135,6 +135,16 @@ try {
   check(await count('#compare-body tr.changed') >= 1, 'compare highlights differing inputs');
   await shot('compare-1280');
 
+  step = 'store run';
+  await page.click('a[data-view="point"]');
+  await page.click('#btn-store');
+  await page.waitForFunction(() => /Stored run \d+/.test(document.querySelector('#view-point .notice.ok')?.innerText || ''));
+  const runId = /Stored run (\d+)/.exec(await text('#view-point .notice.ok'))[1];
+  check(true, `run stored with id ${runId}`);
+  await page.click('#view-point .notice.ok button.link');
+  await page.waitForFunction((id) => (document.querySelector('#dec-evidence')?.innerText || '').includes(`run ${id}`), runId);
+  check(true, 'stored run offered as decision evidence');
+
   step = 'sweep';
   await page.click('a[data-view="point"]');
   await page.click('button:has-text("Sweep from here")');
@@ -208,7 +218,15 @@ try {
   await page.waitForFunction((t) => document.querySelector('#hist-decisions')?.innerText.includes(t), title);
   await page.locator('#hist-decisions button.link', { hasText: title }).click();
   await page.waitForSelector('#hist-detail .decision-detail a.evidence');
-  check(true, 'decision found by text search, evidence linked');
+  const ev = await text('#hist-detail .decision-detail');
+  check(/sweep \d+/.test(ev) && ev.includes(`run ${runId}`), 'decision found by text search, sweep and run linked as evidence');
+  check(await count('#hist-detail .decision-detail table tbody tr') >= 1, 'decision lists the assumptions it rests on');
+
+  step = 'compare stored run';
+  await page.locator('#hist-detail a.evidence', { hasText: `run ${runId}` }).click();
+  await page.waitForFunction((id) => (document.querySelector('#compare-body')?.innerText || '').includes(`run ${id}`), runId);
+  check(true, 'stored run loaded into Compare from its evidence link');
+  await page.click('a[data-view="history"]');
   await page.fill('#hist-q', '');
   await page.fill('#hist-tag', 'webtest');
   await page.click('#hist-search');

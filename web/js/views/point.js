@@ -94,6 +94,7 @@ export function mountPoint(root) {
     else if (input.value === '') v = undefined;
     else if (kind === NUM || (kind === 'select' && typeof FIELDS.find((f) => f[0] === path)[3][0] === 'number')) v = Number(input.value);
     else v = input.value;
+    if (v === getPath(state.spec, path)) return; // 'input' and 'change' both report one edit
     if (v === undefined) deletePath(state.spec, path);
     else setPath(state.spec, path, v);
     toJson();
@@ -156,7 +157,7 @@ export function mountPoint(root) {
       if (store && r.run_id) {
         clear(msg, h('div', { class: 'notice ok', role: 'status' }, `Stored run ${r.run_id}. `,
           h('button', { type: 'button', class: 'link', onclick: () => { emit('evidence', { kind: 'run', id: r.run_id }); location.hash = '#history'; } }, 'Use as decision evidence')));
-      } else notice(msg, '', '');
+      } else if (msg.querySelector('.notice.error, .notice.info')) notice(msg, '', '');
       emit('evaluated', r);
     } catch (e) {
       if (mine !== seq) return;
