@@ -70,6 +70,28 @@ try {
   await page.waitForSelector('body[data-ready="1"]', { timeout: 10000 });
   check((await page.title()).includes('Ridge'), `page title names Ridge ("${await page.title()}")`);
 
+  // Known answers for the page's own helpers, run in the page.
+  step = 'modules';
+  const km = await page.evaluate(async () => {
+    const charts = await import('/js/charts.js');
+    const sweeps = await import('/js/views/sweeps.js');
+    const util = await import('/js/util.js');
+    const front = charts.paretoFront([{ x: 1, y: 1, key: 'a' }, { x: 2, y: 3, key: 'b' }, { x: 3, y: 2, key: 'c' }, { x: 4, y: 4, key: 'd' }], true, false);
+    return {
+      front: front.map((p) => p.key).join(''),
+      log: sweeps.axisValues({ path: 'x', range: { start: 1, stop: 8, steps: 4, scale: 'log' } }),
+      lin: sweeps.axisValues({ path: 'x', range: { start: 0, stop: 1, steps: 5, scale: 'linear' } }),
+      list: util.parseList('8, 16,32'), names: util.parseList('llama3-8b, llama3-70b'),
+      fmt: [util.fmtBytes(1536), util.fmtTime(0.0015), util.fmtPct(0.4567), util.fmtField('tokens_per_s', 2500)],
+    };
+  });
+  // Pareto (min x, max y): c (3, 2) is dominated by b (2, 3).
+  check(km.front === 'abd', `Pareto front of a known set (${km.front})`);
+  check(km.log.length === 4 && km.log.every((v, i) => Math.abs(v - 2 ** i) < 1e-12), `log range 1..8 in 4 steps is 1, 2, 4, 8 (${km.log})`);
+  check(km.lin.join(',') === '0,0.25,0.5,0.75,1', `linear range 0..1 in 5 steps (${km.lin})`);
+  check(km.list.join(',') === '8,16,32' && typeof km.list[0] === 'number' && km.names.join(',') === 'llama3-8b,llama3-70b', 'value lists parse to numbers or names');
+  check(km.fmt.join('|') === '1.5 KiB|1.5 ms|45.7 %|2.5 ktok/s', `formatters (${km.fmt.join('|')})`);
+
   if (token) {
     step = 'token';
     check(await page.inputValue('#api-token') === token, 'token field shows the stored token');
@@ -272,6 +294,8 @@ try {
   await page.waitForFunction(() => /running|queued/.test(document.querySelector('#sweep-status')?.textContent || ''));
   await page.click('#sweep-cancel');
   await page.waitForFunction(() => document.querySelector('#sweep-status')?.textContent === 'cancelled');
+  const watched = await text('#sweep-watch');
+  check(watched.includes('of 2,000,000 points'), 'ridged counts the range sweep as the page did');
   const pct = await text('#sweep-pct');
   check(pct !== '100 %', `sweep cancelled before finishing (${pct})`);
   await shot('sweep-cancelled-1280');
