@@ -274,13 +274,14 @@ function placeLabels(f, points, g) {
 
 // Horizontal stacked bar: segments [{label, value, color}], with an optional
 // capacity marker (memory against device capacity).
-export function stackedBar(segments, { title, fmt, capacity, capacityLabel, width = 440 } = {}) {
+export function stackedBar(segments, { title, fmt, capacity, capacityLabel, width = 440, scaleMax = 0 } = {}) {
   const cols = width >= 600 ? 3 : 2;
   const height = 96 + Math.ceil(segments.length / cols) * 18;
   const m = { l: 12, r: 12, t: 24 };
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart bar', role: 'img', 'aria-label': title || 'breakdown' });
   const total = segments.reduce((a, x) => a + Math.max(0, x.value), 0);
-  const span = Math.max(total, capacity || 0) || 1;
+  // scaleMax puts bars drawn side by side on one scale.
+  const span = Math.max(total, capacity || 0, scaleMax) || 1;
   const w = width - m.l - m.r;
   if (title) svg.append(s('text', { x: m.l, y: 16, class: 'chart-title' }, title));
   let x = m.l;

@@ -65,10 +65,11 @@ export function mountCompare(root) {
     const bm = new Map((b.result.assumptions || []).map((x) => [x.name, x]));
     const aKeys = [...new Set([...am.keys(), ...bm.keys()])].sort();
     const nDiff = diffKeys.length;
+    const tMax = Math.max(Number(a.result.time_s) || 0, Number(b.result.time_s) || 0);
     clear(body,
       h('div', { class: 'grid2' },
-        h('div', { class: 'card' }, h('h3', {}, 'A: ', a.label), h('p', { class: 'mono small' }, `spec ${a.result.spec_sha256 || '—'} · engine ${a.result.engine_version || '—'}`), timeBreakdown(a.result, 'A: time breakdown', 640), memoryBreakdown(a.result, 'A: memory', 640)),
-        h('div', { class: 'card' }, h('h3', {}, 'B: ', b.label), h('p', { class: 'mono small' }, `spec ${b.result.spec_sha256 || '—'} · engine ${b.result.engine_version || '—'}`), timeBreakdown(b.result, 'B: time breakdown', 640), memoryBreakdown(b.result, 'B: memory', 640))),
+        h('div', { class: 'card' }, h('h3', {}, 'A: ', a.label), h('p', { class: 'mono small' }, `spec ${a.result.spec_sha256 || '—'} · engine ${a.result.engine_version || '—'}`), timeBreakdown(a.result, 'A: time breakdown (same scale as B)', 640, tMax), memoryBreakdown(a.result, 'A: memory', 640)),
+        h('div', { class: 'card' }, h('h3', {}, 'B: ', b.label), h('p', { class: 'mono small' }, `spec ${b.result.spec_sha256 || '—'} · engine ${b.result.engine_version || '—'}`), timeBreakdown(b.result, 'B: time breakdown (same scale as A)', 640, tMax), memoryBreakdown(b.result, 'B: memory', 640))),
       h('div', { class: 'grid2' },
         h('div', { class: 'card table-wrap' }, diffTable(`Inputs (${nDiff} of ${allKeys.length} differ)`, inKeys, (k) => fa[k], (k) => fb[k])),
         h('div', { class: 'card table-wrap' }, diffTable('Outputs', OUTPUTS.filter((k) => k in ra || k in rb), (k) => ra[k], (k) => rb[k], { ratio: true }))),

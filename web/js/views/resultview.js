@@ -46,7 +46,7 @@ function kpi(label, value, id, extra) {
     h('div', { class: 'kpi-value' }, value), extra || null);
 }
 
-export function timeBreakdown(r, title = 'Step time breakdown', width = 440) {
+export function timeBreakdown(r, title = 'Step time breakdown', width = 440, scaleMax = 0) {
   const b = r.breakdown || {};
   const c = commExposed(b);
   return stackedBar([
@@ -55,7 +55,7 @@ export function timeBreakdown(r, title = 'Step time breakdown', width = 440) {
     { label: 'comm (exposed)', value: c.exposed, color: TIME_COLORS.comm },
     { label: 'bubble', value: Number(b.bubble_s) || 0, color: TIME_COLORS.bubble },
     { label: 'other', value: Number(b.other_s) || 0, color: TIME_COLORS.other },
-  ], { title, fmt: fmtTime, width });
+  ], { title, fmt: fmtTime, width, scaleMax });
 }
 
 export function memoryBreakdown(r, title = 'Memory per device against capacity', width = 440) {
