@@ -160,9 +160,35 @@ int rg_format_parse(const char *name, rg_format *out, const char *field, rg_err 
         *out = *rg_format_get(id);
         return id;
     }
-    /* "e<digits>m<digits>[fn|finite]" */
     const char *p = name;
     char *end = NULL;
+    /* "int<b>_g<G>[_asym]": integer groups of any size (b = 2..8) */
+    if (strncmp(p, "int", 3) == 0 && p[3] >= '0' && p[3] <= '9') {
+        long b = strtol(p + 3, &end, 10);
+        if (strncmp(end, "_g", 2) != 0 || end[2] < '0' || end[2] > '9')
+            goto unknown;
+        long g = strtol(end + 2, &end, 10);
+        bool asym = strcmp(end, "_asym") == 0;
+        if (*end != '\0' && !asym)
+            goto unknown;
+        if (b < 2 || b > 8 || g < 1 || g > (1L << 20))
+            return rg_err_set(err, RG_ERANGE, field, "'%s': bits must be 2..8 and the group 1..1048576",
+                              name);
+        memset(out, 0, sizeof *out);
+        out->name = "user";
+        out->kind = RG_FK_INT;
+        out->mbits = (int)b - 1;
+        out->nan_mode = RG_NAN_NONE;
+        out->scaling = asym ? RG_SCALE_GROUP_ASYM : RG_SCALE_GROUP_SYM;
+        out->block = (int)g;
+        out->elem_bits = (int)b;
+        out->bits_per_element = (double)b + (asym ? 32.0 : 16.0) / (double)g;
+        out->math = b <= 4 ? RG_MATH_INT4 : RG_MATH_INT8;
+        out->description = asym ? "user-defined integer groups, asymmetric, fp16 scale and zero point"
+                                : "user-defined integer groups, symmetric, fp16 scale";
+        return RG_FORMAT_USER;
+    }
+    /* "e<digits>m<digits>[fn|finite]" */
     if (*p != 'e' || p[1] < '0' || p[1] > '9')
         goto unknown;
     long e = strtol(p + 1, &end, 10);

@@ -90,9 +90,10 @@ double rg_format_bytes(int id);
  * bits, bias 2^(X-1)-1) with an optional suffix for its special values:
  * "eXmY" IEEE-like (Inf and NaNs in the top binade), "eXmYfn" OCP E4M3-like
  * (no Inf, only S.1..1.1..1 is NaN), "eXmYfinite" (no Inf, no NaN, like FP6).
- * A resolved user format has the name "user", no scaling and math class by
- * width. Returns the table id (>= 0), RG_FORMAT_USER for a user format, or
- * RG_EUNKNOWN / RG_ERANGE with `err` naming `field`. `err` may be NULL. */
+ * Integer groups of any size and width are named "int<b>_g<G>[_asym]"
+ * (b = 2..8 bits, G = 1..2^20, like the table's int4_g128). A resolved user
+ * format has the name "user" and a math class by width. Returns the table id (>= 0), RG_FORMAT_USER for a
+ * user format, or RG_EUNKNOWN / RG_ERANGE with `err` naming `field`. `err` may be NULL. */
 #define RG_FORMAT_USER 1000000
 struct rg_err;
 int rg_format_parse(const char *name, rg_format *out, const char *field, struct rg_err *err);

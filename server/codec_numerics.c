@@ -20,9 +20,9 @@
 #define MAX_DATA   (1 << 20)
 
 static const char *const request_keys[] = {
-    "format",        "ebits",   "mbits",  "bias",   "nan",       "rounding", "seed", "scale_mode",
-    "saturate",      "scaling", "cols",   "block",  "dist",      "n",        "dof",  "outlier_frac",
-    "outlier_scale", "data",    "scheme", "window", "threshold", "entropy"};
+    "format",        "ebits",   "mbits",  "bias",   "nan",       "rounding", "seed",      "scale_mode",
+    "saturate",      "scaling", "cols",   "block",  "dist",      "n",        "dof",       "outlier_frac",
+    "outlier_scale", "data",    "scheme", "window", "threshold", "entropy",  "subnormals"};
 
 static const char *const nan_names[] = {"ieee", "fn", "finite"};
 static const rg_nan_mode nan_modes[] = {RG_NAN_IEEE, RG_NAN_ONE, RG_NAN_NONE};
@@ -153,10 +153,15 @@ int codec_quant_parse(const cJSON *req, rg_quant *q, rg_err *err) {
                               "a user format needs ebits and mbits");
         if ((rc = rg_format_minifloat((int)eb, (int)mb, (int)bias, nan_modes[nan], &f, "ebits", err)) < 0)
             return rc;
+        if ((rc = get_bool(req, "subnormals", &f.subnormals, err)) < 0)
+            return rc;
     } else {
-        if (bias >= 0 || cJSON_GetObjectItemCaseSensitive(req, "nan"))
-            return rg_err_set(err, RG_EINVAL, bias >= 0 ? "bias" : "nan",
-                              "applies to a user format given by ebits and mbits");
+        const char *only_user = bias >= 0                                             ? "bias"
+                                : cJSON_GetObjectItemCaseSensitive(req, "nan")        ? "nan"
+                                : cJSON_GetObjectItemCaseSensitive(req, "subnormals") ? "subnormals"
+                                                                                      : NULL;
+        if (only_user)
+            return rg_err_set(err, RG_EINVAL, only_user, "applies to a user format given by ebits and mbits");
         if (!name)
             return rg_err_set(err, RG_EMISSING, "format", "format is required (see 'ridge formats')");
         if ((rc = rg_format_parse(name, &f, "format", err)) < 0)

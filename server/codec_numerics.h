@@ -4,7 +4,9 @@
  *
  * A quantize request is one JSON object (unknown keys are errors naming the key):
  *   format       table name ("mxfp4", "nvfp4", "int4_g128", ...) or "eXmY[fn|finite]"
- *   ebits, mbits, bias, nan ("ieee"|"fn"|"finite")   a user minifloat instead of format
+ *   ebits, mbits, bias, nan ("ieee"|"fn"|"finite"), subnormals (bool)   a user
+ *                minifloat instead of format
+ *   format may also name integer groups of any size: "int<b>_g<G>[_asym]"
  *   rounding     "rne" (default) | "rtz" | "rna" | "stochastic"
  *   seed         integer or decimal string (stochastic rounding, synthetic data, signs)
  *   scale_mode   MX: "floor" (default) | "ceil" | "even" | "rceil"

@@ -39,6 +39,7 @@ static const struct opt {
     {"--mbits", "mbits", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
     {"--bias", "bias", OPT_INT, FOR_QDQ | FOR_QUANTIZE},
     {"--nan", "nan", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
+    {"--no-subnormals", "subnormals", OPT_FALSE, FOR_QDQ | FOR_QUANTIZE},
     {"--rounding", "rounding", OPT_STR, FOR_QDQ | FOR_QUANTIZE},
     {"--seed", "seed", OPT_SEED, FOR_QDQ | FOR_QUANTIZE},
     {"--scale-mode", "scale_mode", OPT_STR, FOR_QDQ | FOR_QUANTIZE},

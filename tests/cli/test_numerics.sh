@@ -97,6 +97,19 @@ import json; d=json.load(open('$T/q6.json')); e=d['entropy']; assert e['exponent
 check "quantize user format e3m4" py "
 import json; d=json.load(open('$T/q7.json')); assert d['format']=='e3m4' and d['elem_bits']==8, d"
 
+# without subnormals 0.01 flushes to zero in E4M3 (min normal 2^-6); with them it is kept approximately
+py "
+import struct,sys
+sys.stdout.buffer.write(struct.pack('<2f',0.01,1.0))" > "$T/sub.f32"
+"$R" qdq --ebits 4 --mbits 3 --nan fn --no-subnormals --scaling none < "$T/sub.f32" > "$T/sub1.f32"
+"$R" qdq --ebits 4 --mbits 3 --nan fn --scaling none < "$T/sub.f32" > "$T/sub2.f32"
+check "qdq --no-subnormals flushes" py "
+import struct; a=struct.unpack('<2f',open('$T/sub1.f32','rb').read()); b=struct.unpack('<2f',open('$T/sub2.f32','rb').read())
+assert a==(0.0,1.0) and abs(b[0]-0.009765625)<1e-9, (a,b)"
+"$R" quantize --format int4_g32 --n 65536 > "$T/q8.json"
+check "quantize int4_g32 (any group size)" py "
+import json; d=json.load(open('$T/q8.json')); assert d['bits_per_element']==4.5 and d['block']==32, d"
+
 # bad input: exit 2 naming the option
 expect2() { # expect2 NAME OPTION ARGS...
     local name=$1 opt=$2; shift 2

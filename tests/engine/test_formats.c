@@ -62,6 +62,17 @@ int main(void) {
     CHECK_EQ_INT(rg_format_parse("e2m1finite", &f, "format", NULL), RG_FORMAT_USER);
     CHECK_EQ_INT(rg_elem_init(&e, &f), 0);
     CHECK(e.maxval == 6.0f);
+    CHECK_EQ_INT(rg_format_parse("int4_g32", &f, "format", NULL), RG_FORMAT_USER);
+    CHECK(f.kind == RG_FK_INT && f.mbits == 3 && f.block == 32 && f.scaling == RG_SCALE_GROUP_SYM);
+    CHECK_REL(f.bits_per_element, 4.5, 0);
+    CHECK_EQ_INT(rg_format_parse("int3_g64_asym", &f, "format", NULL), RG_FORMAT_USER);
+    CHECK(f.scaling == RG_SCALE_GROUP_ASYM && f.elem_bits == 3);
+    CHECK_REL(f.bits_per_element, 3.5, 0);
+    CHECK_EQ_INT(rg_format_parse("int4_g128", &f, "format", NULL),
+                 rg_format_find("int4_g128")); /* the table's */
+    CHECK_EQ_INT(rg_format_parse("int9_g32", &f, "format", NULL), RG_ERANGE);
+    CHECK_EQ_INT(rg_format_parse("int4_g", &f, "format", NULL), RG_EUNKNOWN);
+    CHECK_EQ_INT(rg_format_parse("int4_g32_x", &f, "format", NULL), RG_EUNKNOWN);
     rg_err err = {0};
     CHECK_EQ_INT(rg_format_parse("e9m2", &f, "numerics.weights", &err), RG_ERANGE);
     CHECK_STR(err.field, "numerics.weights");

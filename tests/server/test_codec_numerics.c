@@ -82,6 +82,8 @@ int main(void) {
     expect_error("[1,2]", "", RG_ETYPE);
     expect_error("{\"format\":\"mxfp4\",\"bias\":3}", "bias", RG_EINVAL);
     expect_error("{\"format\":\"mxfp4\",\"nan\":\"fn\"}", "nan", RG_EINVAL);
+    expect_error("{\"format\":\"mxfp4\",\"subnormals\":false}", "subnormals", RG_EINVAL);
+    expect_error("{\"format\":\"int9_g32\"}", "format", RG_ERANGE);
     expect_error("{\"ebits\":3}", "mbits", RG_EMISSING);
     expect_error("{\"format\":\"bf16\",\"ebits\":3,\"mbits\":2}", "ebits", RG_EINVAL);
 
