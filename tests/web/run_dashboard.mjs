@@ -34,7 +34,7 @@ const ctx = await chromium.launchPersistentContext(userDir, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   viewport: { width: 1280, height: 800 },
   acceptDownloads: true,
 });
