@@ -254,6 +254,15 @@ try {
   await page.click('#hist-search');
   await page.waitForFunction(() => document.querySelectorAll('#hist-sweeps tbody tr').length >= 1);
   check(true, 'sweep found by tag');
+  await page.fill('#hist-author', 'web-test');
+  await page.selectOption('#hist-sweep-status', 'succeeded');
+  await page.selectOption('#hist-decision-status', 'proposed');
+  await page.click('#hist-search');
+  await page.waitForFunction(() => !document.querySelector('#view-history .notice.info'));
+  check(await count('#hist-sweeps tbody tr') === 1 && await count('#hist-decisions article') === 1, 'author and status filters narrow the history');
+  await page.fill('#hist-author', '');
+  await page.selectOption('#hist-sweep-status', '');
+  await page.selectOption('#hist-decision-status', '');
   await shot('history-1280');
 
   step = 'numerics';

@@ -26,6 +26,10 @@ export function mountHistory(root) {
   const q = h('input', { id: 'hist-q', type: 'search', placeholder: 'words in names, questions, rationale' });
   const tag = h('input', { id: 'hist-tag', type: 'text' });
   const author = h('input', { id: 'hist-author', type: 'text' });
+  const sweepStatus = h('select', { id: 'hist-sweep-status' }, h('option', { value: '' }, 'any'),
+    ['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((v) => h('option', { value: v }, v)));
+  const decisionStatus = h('select', { id: 'hist-decision-status' }, h('option', { value: '' }, 'any'),
+    ['proposed', 'accepted', 'superseded'].map((v) => h('option', { value: v }, v)));
   const sweepsBox = h('div', { id: 'hist-sweeps' });
   const decisionsBox = h('div', { id: 'hist-decisions' });
   const detail = h('div', { id: 'hist-detail' });
@@ -68,8 +72,8 @@ export function mountHistory(root) {
     notice(msg, 'info', 'Searching…');
     try {
       const [s, d] = await Promise.all([
-        api.listSweeps({ tag: p.tag, author: p.author, limit: p.limit, page_token: more === 'sweeps' ? sweepCursor : undefined }),
-        api.listDecisions({ ...p, page_token: more === 'decisions' ? decCursor : undefined }),
+        api.listSweeps({ tag: p.tag, author: p.author, status: sweepStatus.value || undefined, limit: p.limit, page_token: more === 'sweeps' ? sweepCursor : undefined }),
+        api.listDecisions({ ...p, status: decisionStatus.value || undefined, page_token: more === 'decisions' ? decCursor : undefined }),
       ]);
       sweepCursor = nextOf(s); decCursor = nextOf(d);
       // ridged filters sweeps by tag and author; text is matched here.
@@ -159,6 +163,8 @@ export function mountHistory(root) {
         h('div', { class: 'field grow' }, h('label', { for: 'hist-q' }, 'Text'), q),
         h('div', { class: 'field' }, h('label', { for: 'hist-tag' }, 'Tag'), tag),
         h('div', { class: 'field' }, h('label', { for: 'hist-author' }, 'Author'), author),
+        h('div', { class: 'field' }, h('label', { for: 'hist-decision-status' }, 'Decision status'), decisionStatus),
+        h('div', { class: 'field' }, h('label', { for: 'hist-sweep-status' }, 'Sweep status'), sweepStatus),
         h('button', { type: 'submit', id: 'hist-search' }, 'Search')),
       msg,
       h('div', { class: 'card' }, h('h3', {}, 'Decisions'), decisionsBox),
