@@ -29,7 +29,8 @@
     X(RG_A_SCALEOUT_EFF, "scaleout_bw_efficiency", "fraction of peak")                                       \
     X(RG_A_OPTIMIZER_FLOPS, "optimizer_flops_per_param", "FLOP per parameter")                               \
     X(RG_A_MEM_RESERVED, "memory_reserved_fraction", "fraction of capacity")                                 \
-    X(RG_A_VOCAB_PAD, "vocab_pad_multiple", "entries per tensor-parallel rank")
+    X(RG_A_VOCAB_PAD, "vocab_pad_multiple", "entries per tensor-parallel rank")                              \
+    X(RG_A_SATURATION_FRACTION, "saturation_fraction", "fraction of asymptotic throughput")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

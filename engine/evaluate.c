@@ -35,6 +35,7 @@
 #include "model.h"
 #include "plan.h"
 #include "roofline.h"
+#include "saturation.h"
 
 #define FIELD_ERR(code, field, ...) rg_err_set(err, code, field, __VA_ARGS__)
 
@@ -259,7 +260,31 @@ int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err) {
     return rg_evaluate_ex(spec, out, 0u, err);
 }
 
+static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
+
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
+    rg_saturation sat;
+    int rc = 0;
+    if (!(flags & RG_EVAL_SATURATION))
+        return evaluate_one(spec, out, flags, err);
+    /* the batch probes use `out` as scratch; the design point is written last */
+    memset(&sat, 0, sizeof sat);
+    if (!out)
+        return FIELD_ERR(RG_EINVAL, "", "no result storage");
+    rc = rg_spec_validate(spec, err);
+    if (rc == 0)
+        rc = rg_saturation_find(spec, out, &sat, err);
+    if (rc == 0)
+        rc = evaluate_one(spec, out, flags, err);
+    if (rc)
+        return rc;
+    out->saturation = sat;
+    if (sat.computed)
+        out->used[RG_A_SATURATION_FRACTION] = 1;
+    return 0;
+}
+
+static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
     int rc = 0;
     if (!out)
         return FIELD_ERR(RG_EINVAL, "", "no result storage");

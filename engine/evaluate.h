@@ -13,11 +13,17 @@
 
 /* Flags for rg_evaluate_ex. */
 #define RG_EVAL_NO_OPS 1u /* skip filling out->ops (n_ops = 0); totals unchanged */
+/* Inference only: also fill out->saturation (saturation batch, asymptotic
+ * throughput, largest batch that fits; engine/saturation.h). About a hundred
+ * extra evaluations without op rows: for single evaluations, not searches. */
+#define RG_EVAL_SATURATION 2u
 
 /* Evaluate `spec` into caller-provided `out`. Returns 0, or a negative
  * status with `err` naming the field (validation errors; RG_EUNSUPPORTED
  * "numerics.math" when the chip has no matrix unit for the math format).
- * `out` is fully written on success, unspecified on failure. */
+ * `out` is fully written on success, unspecified on failure. With
+ * RG_EVAL_SATURATION, also RG_ERANGE "assumptions.saturation_fraction"
+ * unless it lies in (0, 1). */
 int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err);
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
 

@@ -81,6 +81,20 @@ typedef struct rg_breakdown {
     double other_s;                       /* latency-bound ops (kernel_overhead) + step_overhead */
 } rg_breakdown;
 
+/* Batch analysis of an inference step, filled only when asked for
+ * (RG_EVAL_SATURATION; engine/saturation.h). Batches are sequences and are
+ * multiples of dp x ep, like the spec's batch. */
+typedef struct rg_saturation {
+    bool computed;
+    double fraction;                        /* saturation_fraction assumption */
+    int64_t batch;                          /* smallest batch reaching fraction x asymptote; 0 = none
+                                               up to RG_SAT_MAX_BATCH sequences per replica */
+    double tokens_per_s_per_chip;           /* at `batch` */
+    double asymptote_tokens_per_s_per_chip; /* limit of tokens/s per chip as the batch grows */
+    double asymptote_compute_share;         /* compute-bound share of op time in that limit */
+    int64_t max_batch_fits;                 /* largest batch whose memory fits; 0 = none */
+} rg_saturation;
+
 typedef struct rg_result {
     double time_s;   /* one step (train: iteration; prefill: batch; decode: one token) */
     double flops;    /* model FLOPs of the step, all devices */
@@ -95,6 +109,7 @@ typedef struct rg_result {
     double tokens_per_s_per_chip;
     rg_memory memory;
     rg_breakdown breakdown;
+    rg_saturation saturation; /* zero unless RG_EVAL_SATURATION */
     int n_ops;
     rg_op ops[RG_MAX_OPS];
     uint8_t used[RG_A_COUNT]; /* 1 for every assumption this result rests on */

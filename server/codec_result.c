@@ -184,6 +184,17 @@ static void result_write(jw *w, const rg_spec *spec, const rg_result *res, const
     /* Ridge point of the math class: the intensity where compute and memory
      * time meet on this chip (FLOP per byte). */
     jw_knum(w, "ridge_point", spec->hw.mem_bw > 0 ? peak / spec->hw.mem_bw : 0);
+    if (res->saturation.computed) {
+        /* batch analysis (RG_EVAL_SATURATION, engine/saturation.h); 0 = none */
+        const rg_saturation *sa = &res->saturation;
+        jw_knum(w, "saturation_fraction", sa->fraction);
+        jw_kint(w, "saturation_batch", sa->batch);
+        jw_knum(w, "saturation_tokens_per_s_per_chip", sa->tokens_per_s_per_chip);
+        jw_knum(w, "asymptote_tokens_per_s_per_chip", sa->asymptote_tokens_per_s_per_chip);
+        jw_knum(w, "asymptote_compute_share", sa->asymptote_compute_share);
+        jw_kint(w, "max_batch_fits", sa->max_batch_fits);
+        jw_kbool(w, "saturation_batch_fits", sa->batch > 0 && sa->batch <= sa->max_batch_fits);
+    }
     jw_key(w, "memory");
     write_memory(w, &res->memory);
     jw_key(w, "breakdown");
