@@ -3,7 +3,7 @@
  * Storage bits include the amortised scale: an MX block of 32 elements shares
  * one 8-bit E8M0 scale (+0.25 bit), NVFP4 blocks of 16 share an E4M3 scale
  * (+0.5 bit; the single FP32 tensor scale is negligible), integer groups carry
- * a 16-bit scale (and a 16-bit zero point when asymmetric).
+ * a 16-bit scale (and a 16-bit offset, the group minimum, when asymmetric).
  * Sources: OCP Microscaling Formats (MX) v1.0 spec, Sept 2023; OCP 8-bit
  * Floating Point Specification (OFP8) rev 1.0, 2023; NVIDIA Blackwell
  * architecture technical brief (NVFP4), 2024. */
@@ -82,7 +82,7 @@ static const rg_format format_table[] = {
     {"int4_g64", RG_FK_INT, 0, 3, 0, RG_NAN_NONE, false, RG_SCALE_GROUP_SYM, 64, 4, 4.25, RG_MATH_INT4,
      "int4 groups of 64, symmetric, fp16 scale", false},
     {"int4_g128_asym", RG_FK_INT, 0, 3, 0, RG_NAN_NONE, false, RG_SCALE_GROUP_ASYM, 128, 4, 4.25,
-     RG_MATH_INT4, "int4 groups of 128, asymmetric, fp16 scale and zero point", false},
+     RG_MATH_INT4, "int4 groups of 128, asymmetric, fp16 scale and offset (min)", false},
 };
 
 int rg_format_count(void) { return (int)(sizeof format_table / sizeof format_table[0]); }
@@ -184,7 +184,7 @@ int rg_format_parse(const char *name, rg_format *out, const char *field, rg_err 
         out->elem_bits = (int)b;
         out->bits_per_element = (double)b + (asym ? 32.0 : 16.0) / (double)g;
         out->math = b <= 4 ? RG_MATH_INT4 : RG_MATH_INT8;
-        out->description = asym ? "user-defined integer groups, asymmetric, fp16 scale and zero point"
+        out->description = asym ? "user-defined integer groups, asymmetric, fp16 scale and offset (min)"
                                 : "user-defined integer groups, symmetric, fp16 scale";
         return RG_FORMAT_USER;
     }

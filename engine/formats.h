@@ -54,7 +54,7 @@ typedef enum rg_scaling {
     RG_SCALE_MX = 1,        /* OCP MX v1.0 block, E8M0 shared scale */
     RG_SCALE_NVFP4 = 2,     /* 16-block E4M3 scale + FP32 tensor scale */
     RG_SCALE_GROUP_SYM = 3, /* integer groups, symmetric, 16-bit scale */
-    RG_SCALE_GROUP_ASYM = 4 /* integer groups, scale + zero point */
+    RG_SCALE_GROUP_ASYM = 4 /* integer groups, scale + offset (min) */
 } rg_scaling;
 
 typedef struct rg_format {

@@ -401,7 +401,8 @@ RG_SIMD_CLONES static void do_groups(const ctx *x, const float *in, float *out, 
     }
 }
 
-/* Asymmetric integer groups (quant.h): element = clamp(round(x / s) + z, 0, 2^b - 1). */
+/* Asymmetric integer groups (quant.h), min-offset form:
+ * element = clamp(round((x - m) / s), 0, 2^b - 1), value = element * s + m. */
 static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
     const int64_t B = x->q->block;
     const float levels = (float)(2 * x->main.e.kmax + 1); /* 2^b - 1 */
@@ -421,24 +422,22 @@ static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, 
                 out[b + i] = qnan;
             continue;
         }
-        float s = to_f16((hi - lo) / levels);
-        if (!(s > 0.0f)) { /* a constant group: stored exactly by its fp16 zero point */
+        float m = to_f16(lo);
+        float s = to_f16((hi - m) / levels);
+        if (!(s > 0.0f) || !isfinite(m)) { /* a (nearly) constant group: its values in fp16 */
             for (int64_t i = 0; i < len; i++)
                 out[b + i] = to_f16(in[b + i]);
             continue;
         }
         float inv = 1.0f / s;
-        float z = nearbyintf(-lo * inv);
-        z = z < 0.0f ? 0.0f : (z > levels ? levels : z);
         for (int64_t o = 0; o < len; o += TILE) {
-            int64_t m = len - o < TILE ? len - o : TILE;
-            for (int64_t i = 0; i < m; i++)
-                t[i] = in[b + o + i] * inv;
-            x->be->conv(&x->wide, t, m, idx0 + (uint64_t)(b + o));
-            for (int64_t i = 0; i < m; i++) {
-                float qv = t[i] + z;
-                qv = qv < 0.0f ? 0.0f : (qv > levels ? levels : qv);
-                out[b + o + i] = x->elems ? qv : (qv - z) * s;
+            int64_t k = len - o < TILE ? len - o : TILE;
+            for (int64_t i = 0; i < k; i++)
+                t[i] = (in[b + o + i] - m) * inv;
+            x->be->conv(&x->wide, t, k, idx0 + (uint64_t)(b + o));
+            for (int64_t i = 0; i < k; i++) {
+                float qv = t[i] < 0.0f ? 0.0f : (t[i] > levels ? levels : t[i]);
+                out[b + o + i] = x->elems ? qv : qv * s + m;
             }
         }
     }

@@ -13,9 +13,9 @@
  *     (ts = amax / (448 * 6); s_b = e4m3_rne(clamp(amax_b / 6 / ts, 2^-6, 448));
  *     element = e2m1(x / (ts * s_b)); value = element * (ts * s_b));
  *   - integer groups: symmetric (s = fp16(amax / kmax), saturating, element =
- *     clamp(round(x / s), +-kmax)) or asymmetric (s = fp16((max - min) / (2^b - 1)),
- *     zero point z = clamp(rint(-min / s), 0, 2^b - 1), element =
- *     clamp(round(x / s) + z, 0, 2^b - 1), value = (element - z) * s).
+ *     clamp(round(x / s), +-kmax)) or asymmetric in min-offset form (KIVI,
+ *     Liu et al. 2024: m = fp16(min), s = fp16((max - m) / (2^b - 1)),
+ *     element = clamp(round((x - m) / s), 0, 2^b - 1), value = element * s + m).
  * A scale group (MX/NVFP4 block, int group) holding NaN or Inf becomes all
  * NaN; per-tensor and per-row scales come from the finite values and
  * non-finite elements convert one by one. Blocks run along consecutive elements; a partial last block is
