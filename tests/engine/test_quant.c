@@ -335,6 +335,14 @@ static void check_rules(void) {
     for (int i = 0; i < 128; i++)
         maxerr = fmax(maxerr, fabs(h[i] - g[i]));
     CHECK(maxerr < 0.051); /* half a step of 0.1 (fp16 scale) */
+    /* an all-positive group keeps its range: [10, 11] in 15 steps of 1/15 */
+    for (int i = 0; i < 128; i++)
+        g[i] = 10.0f + (float)i / 127.0f;
+    qdq("int4_g128_asym", g, h, 128);
+    maxerr = 0;
+    for (int i = 0; i < 128; i++)
+        maxerr = fmax(maxerr, fabs(h[i] - g[i]));
+    CHECK(maxerr < 0.04); /* half a step plus the fp16 rounding of the minimum */
     /* Bits per element. */
     rg_format f;
     rg_quant q;
