@@ -620,6 +620,15 @@ int cmd_bench_numerics(int argc, char **argv) {
     jw_kint(&w, "threads", threads);
     jw_kint(&w, "reps", reps);
     jw_kstr(&w, "timing", "best of reps; bytes = 4 read + 4 written per element");
+    double load = -1.0; /* the machine may be shared: record how busy it was */
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (fscanf(la, "%lf", &load) != 1)
+            load = -1.0;
+        fclose(la);
+    }
+    if (load >= 0.0)
+        jw_knum(&w, "load_average_1m", load);
     jw_key(&w, "memcpy");
     jw_obj_begin(&w);
     jw_knum(&w, "seconds", best_copy);
