@@ -115,8 +115,14 @@ try {
     'roofline draws memory and compute ceilings');
   check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
   check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
+  check(await count('#preset-sources table') === 3 && await count('#preset-sources td.source') > 10, 'model, hardware and system preset values listed with their sources');
   check(await count('#point-result .quality tbody tr') === 3, 'quality (SQNR) of the weights, activations and KV-cache formats shown');
   await shot('point-1280');
+  await page.locator('#preset-sources summary').click();
+  await page.locator('#preset-sources').scrollIntoViewIfNeeded();
+  await shot('point-sources-1280');
+  await page.locator('#preset-sources summary').click();
+  await page.evaluate(() => window.scrollTo(0, 0));
 
   // The codesign link: a smaller weights format moves both time and quality.
   step = 'numerics in the design point';

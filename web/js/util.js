@@ -46,6 +46,7 @@ export function fmtNum(v, digits = 3) {
   v = Number(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e7) return v.toLocaleString('en');
   if (a >= 1e4 || a < 1e-3) return v.toExponential(digits - 1).replace('e+', 'e');
   return Number(v.toPrecision(digits)).toString();
 }

@@ -153,7 +153,11 @@ export function mountPoint(root) {
       if (mine !== seq) return;
       state.result = r;
       highlightField(null);
-      renderResult(out, r);
+      // Presets named by the spec, with the source of every number.
+      const used = [['model', 'models'], ['hardware', 'hardware'], ['system', 'systems']]
+        .map(([key, kind]) => [key, typeof state.spec[key] === 'string' ? presetObject(kind, state.spec[key]) : null])
+        .filter(([, p]) => p);
+      renderResult(out, r, used);
       if (store && r.run_id) {
         clear(msg, h('div', { class: 'notice ok', role: 'status' }, `Stored run ${r.run_id}. `,
           h('button', { type: 'button', class: 'link', onclick: () => { emit('evidence', { kind: 'run', id: r.run_id }); location.hash = '#history'; } }, 'Use as decision evidence')));

@@ -156,6 +156,28 @@ export function qualityTable(q) {
         h('td', { class: 'num' }, `${fmtNum(v.sqnr_db, 3)} dB`), h('td', { class: 'num' }, fmtNum(v.cosine, 5)))))));
 }
 
+// The preset values a spec used, each with its source: walks a preset
+// object down to its {value, unit, source} leaves.
+export function presetSourcesTable(title, preset) {
+  const rows = [];
+  const walk = (obj, prefix) => {
+    for (const [k, v] of Object.entries(obj || {})) {
+      if (k === 'name' || k === 'description') continue;
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object' && 'value' in v) rows.push([path, v.value, v.unit || '', v.source || '']);
+      else if (v && typeof v === 'object' && !Array.isArray(v)) walk(v, path);
+      else rows.push([path, v, '', '']);
+    }
+  };
+  walk(preset, '');
+  if (!rows.length) return null;
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'aria-label': title },
+    h('caption', {}, title, preset.description ? h('div', { class: 'muted small' }, preset.description) : null),
+    h('thead', {}, h('tr', {}, ['field', 'value', 'unit', 'source'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, rows.map(([k, v, u, src]) => h('tr', {}, h('td', {}, k), h('td', { class: 'num' }, typeof v === 'number' ? fmtNum(v, 4) : String(v)),
+      h('td', {}, u), h('td', { class: 'source' }, h('div', { class: 'clamp', title: src, tabindex: src ? 0 : undefined }, src || '—')))))));
+}
+
 // A roofline point was chosen: mark its rows in the per-op table.
 function showOp(el, op) {
   el.querySelectorAll('table.ops tr.selected').forEach((t) => t.classList.remove('selected'));
@@ -165,7 +187,7 @@ function showOp(el, op) {
 }
 
 // The whole result, as used by the design-point view.
-export function renderResult(el, r) {
+export function renderResult(el, r, presets = []) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
   clear(el,
     kpis(r),
@@ -175,5 +197,7 @@ export function renderResult(el, r) {
       h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('details', { class: 'card', open: true }, h('summary', {}, 'Assumptions and provenance'),
-      assumptionsTable(r.assumptions), provenance(r)));
+      assumptionsTable(r.assumptions), provenance(r)),
+    presets.length ? h('details', { class: 'card', id: 'preset-sources' }, h('summary', {}, 'Preset values and their sources'),
+      presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
 }
