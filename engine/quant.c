@@ -278,70 +278,81 @@ static inline __attribute__((always_inline)) uint32_t amax_bits(const float *in,
 
 static float to_f16(float v) { return rg_fpconv_f16_to_f32(rg_fpconv_f32_to_f16(v)); }
 
-/* One scale group: element = conv(x * inv), value = element * d; a group
- * holding NaN/Inf is all NaN (bad). */
-typedef struct gscale {
-    float inv, d;
-    int bad;
-} gscale;
-
-/* The scale of a group of `len` elements under the quantizer's rule:
+/* The scales of nb consecutive groups of B elements (the last may be short;
+ * `len` elements in all), under the quantizer's rule:
  *   MX     X = 2^s (mx.h), inv = 2^-s exactly
  *   NVFP4  d = ts * e4m3_rne(clamp(amax / 6 / ts, 2^-6, 448)), inv = 1 / d
- *   group  d = fp16(amax / kmax), inv = 1 / d
+ *   group  d = fp16(amax / kmax) (saturating), inv = 1 / d
  *   row    d = amax / max_elem, inv = 1 / d (non-finite elements pass through)
- * A zero scale (all-zero group) becomes 1. */
-static gscale group_scale(const ctx *x, const float *in, int64_t len) {
+ * A zero scale (all-zero group) becomes 1. bad[j]: group j holds NaN/Inf and
+ * becomes all NaN. Amax per group, then each rule as one loop over groups
+ * (the divisions vectorise). */
+static void tile_scales(const ctx *x, const float *in, int64_t len, int64_t B, int64_t nb, float *inv,
+                        float *d, int *bad) {
     const rg_quant *q = x->q;
-    int bad = 0;
-    uint32_t am = amax_bits(in, len, &bad);
-    gscale g = {1.0f, 1.0f, bad};
-    float a = u2f(am), d = 1.0f;
+    uint32_t am[TILE];
+    for (int64_t j = 0; j < nb; j++) {
+        int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+        am[j] = amax_bits(in + lo, m, &bad[j]);
+    }
     switch (q->fmt.scaling) {
-    case RG_SCALE_MX: {
-        int s = x->be->mx_scale(a, am, &q->elem, q->smode);
-        g.inv = pow2f(-s);
-        g.d = pow2f(s);
-        return g;
-    }
+    case RG_SCALE_MX:
+        for (int64_t j = 0; j < nb; j++) {
+            int s = x->be->mx_scale(u2f(am[j]), am[j], &q->elem, q->smode);
+            inv[j] = pow2f(-s);
+            d[j] = pow2f(s);
+        }
+        return;
     case RG_SCALE_NVFP4: {
-        float sb = a / 6.0f / x->tensor_scale;
-        sb = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
-        x->be->conv(&x->e4m3, &sb, 1, 0);
-        d = x->tensor_scale * sb;
+        const float ts = x->tensor_scale;
+#pragma omp simd
+        for (int64_t j = 0; j < nb; j++) {
+            float sb = u2f(am[j]) / 6.0f / ts;
+            d[j] = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
+        }
+        x->be->conv(&x->e4m3, d, nb, 0);
+#pragma omp simd
+        for (int64_t j = 0; j < nb; j++)
+            d[j] = ts * d[j];
         break;
     }
-    case RG_SCALE_GROUP_SYM:
-        d = a / x->main.maxval;
-        x->be->conv(&x->f16, &d, 1, 0);
-        break;
-    default:
-        d = a / x->main.maxval;
-        g.bad = 0;
+    case RG_SCALE_GROUP_SYM: {
+        const float mx = x->main.maxval;
+#pragma omp simd
+        for (int64_t j = 0; j < nb; j++)
+            d[j] = u2f(am[j]) / mx;
+        x->be->conv(&x->f16, d, nb, 0);
         break;
     }
-    g.d = d > 0.0f ? d : 1.0f;
-    g.inv = 1.0f / g.d;
-    return g;
+    default: {
+        const float mx = x->main.maxval;
+#pragma omp simd
+        for (int64_t j = 0; j < nb; j++)
+            d[j] = u2f(am[j]) / mx;
+        for (int64_t j = 0; j < nb; j++)
+            bad[j] = 0;
+        break;
+    }
+    }
+#pragma omp simd
+    for (int64_t j = 0; j < nb; j++) {
+        d[j] = d[j] > 0.0f ? d[j] : 1.0f;
+        inv[j] = 1.0f / d[j];
+    }
 }
 
 static const float qnan = (float)NAN;
 
-/* Elements [0, len) of one group through tiles. */
-RG_SIMD_CLONES static void group_run(const ctx *x, const float *in, float *out, int64_t len, gscale g,
-                                     uint64_t idx0) {
+/* Elements [0, len) of one group with scale (inv, d) through tiles. */
+RG_SIMD_CLONES static void group_run(const ctx *x, const float *in, float *out, int64_t len, float inv,
+                                     float d, int bad, uint64_t idx0) {
     float t[TILE];
-    const float post = x->elems ? 1.0f : g.d;
+    const float post = bad ? qnan : (x->elems ? 1.0f : d);
     for (int64_t b = 0; b < len; b += TILE) {
         int64_t m = len - b < TILE ? len - b : TILE;
-        if (g.bad) {
-            for (int64_t i = 0; i < m; i++)
-                out[b + i] = qnan;
-            continue;
-        }
 #pragma omp simd
         for (int64_t i = 0; i < m; i++)
-            t[i] = in[b + i] * g.inv;
+            t[i] = in[b + i] * inv;
         x->be->conv(&x->main, t, m, idx0 + (uint64_t)b);
 #pragma omp simd
         for (int64_t i = 0; i < m; i++)
@@ -356,44 +367,30 @@ RG_SIMD_CLONES static void do_groups(const ctx *x, const float *in, float *out, 
     if (B > TILE / 4) {
         for (int64_t b = 0; b < n; b += B) {
             int64_t len = n - b < B ? n - b : B;
-            group_run(x, in + b, out + b, len, group_scale(x, in + b, len), idx0 + (uint64_t)b);
+            float inv, d;
+            int bad;
+            tile_scales(x, in + b, len, len, 1, &inv, &d, &bad);
+            group_run(x, in + b, out + b, len, inv, d, bad, idx0 + (uint64_t)b);
         }
         return;
     }
-    float t[TILE], sc[TILE];
-    gscale gs[TILE];
+    float t[TILE], inv[TILE], d[TILE];
+    int bad[TILE];
     const int64_t per = (TILE / B) * B;
-    const bool nv = x->q->fmt.scaling == RG_SCALE_NVFP4;
     for (int64_t b = 0; b < n; b += per) {
         int64_t len = n - b < per ? n - b : per, nb = (len + B - 1) / B;
-        if (nv) {
-            /* NVFP4: every block's E4M3 scale in one conversion pass */
-            const float ts = x->tensor_scale;
-            for (int64_t j = 0; j < nb; j++) {
-                int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-                float sb = u2f(amax_bits(in + b + lo, m, &gs[j].bad)) / 6.0f / ts;
-                sc[j] = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
-            }
-            x->be->conv(&x->e4m3, sc, nb, 0);
-            for (int64_t j = 0; j < nb; j++) {
-                float d = ts * sc[j];
-                gs[j].d = d > 0.0f ? d : 1.0f;
-                gs[j].inv = 1.0f / gs[j].d;
-            }
-        }
+        tile_scales(x, in + b, len, B, nb, inv, d, bad);
         for (int64_t j = 0; j < nb; j++) {
             int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-            if (!nv)
-                gs[j] = group_scale(x, in + b + lo, m);
-            const float inv = gs[j].inv;
+            const float iv = inv[j];
 #pragma omp simd
             for (int64_t i = 0; i < m; i++)
-                t[lo + i] = in[b + lo + i] * inv;
+                t[lo + i] = in[b + lo + i] * iv;
         }
         x->be->conv(&x->main, t, len, idx0 + (uint64_t)b);
         for (int64_t j = 0; j < nb; j++) {
             int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-            const float post = gs[j].bad ? qnan : (x->elems ? 1.0f : gs[j].d);
+            const float post = bad[j] ? qnan : (x->elems ? 1.0f : d[j]);
 #pragma omp simd
             for (int64_t i = 0; i < m; i++)
                 out[b + lo + i] = t[lo + i] * post;
@@ -450,12 +447,8 @@ static void do_plain(const ctx *x, const float *in, float *out, int64_t n, uint6
         do_groups(x, in, out, n, idx0, q->cols);
         return;
     }
-    gscale g = {1.0f, 1.0f, 0};
-    if (q->tscale == RG_TSCALE_TENSOR) {
-        g.d = x->tensor_scale;
-        g.inv = 1.0f / g.d;
-    }
-    group_run(x, in, out, n, g, idx0);
+    float d = q->tscale == RG_TSCALE_TENSOR ? x->tensor_scale : 1.0f;
+    group_run(x, in, out, n, 1.0f / d, d, 0, idx0);
 }
 
 static void process(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
