@@ -132,7 +132,7 @@ export function roofline(ops, { peaks, onSelect } = {}) {
   const f = frame({
     xDomain, yDomain, xLog: true, yLog: true,
     xLabel: 'arithmetic intensity (FLOP/byte)', yLabel: 'achieved FLOP/s', title: 'Roofline (per device)',
-    xFmt: (v) => fmtNum(v, 2), yFmt: (v) => fmtSI(v),
+    xFmt: (v) => fmtSI(v), yFmt: (v) => fmtSI(v),
   });
   const drawRoof = (roof, cls, labelled) => {
     const g = s('g', { class: `ceilings ${cls}` });
