@@ -72,7 +72,15 @@ export function mountResults(root) {
   async function open(id) {
     if (!id) return;
     state.sweepId = id;
+    const other = !sweep || sweep.id !== id;
     tokens = [null]; pageNo = 0; selectedKey = null;
+    // Point indices repeat across sweeps: forget another sweep's rows.
+    rowsByKey = new Map();
+    if (other) {
+      columns = [];
+      order = { col: null, dir: 'asc' };
+      clear(detail, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
+    }
     try {
       sweep = await api.getSweep(id);
     } catch (e) { notice(msg, 'error', errorText(e)); return; }
