@@ -61,6 +61,7 @@ export function mountSweeps(root) {
     clear(datalist, [...paths].sort().map((p) => h('option', { value: p })));
   };
   let timer = null;
+  let watchGen = 0;
 
   function setBase(spec) {
     base = spec ? structuredClone(spec) : null;
@@ -163,6 +164,7 @@ export function mountSweeps(root) {
 
   async function watch(id) {
     clearTimeout(timer);
+    const gen = ++watchGen; // a newer watch() stops this one's polling
     watchBox.hidden = false;
     const bar = h('progress', { id: 'sweep-progress', max: 1, value: 0, 'aria-label': 'sweep progress' });
     const pct = h('span', { class: 'pct', id: 'sweep-pct' }, '0 %');
@@ -176,6 +178,7 @@ export function mountSweeps(root) {
     const poll = async () => {
       try {
         const s = await api.getSweep(id);
+        if (gen !== watchGen) return;
         const total = Number(s.points_total) || 0, done = Number(s.points_done) || 0;
         const frac = total ? done / total : (FINISHED.has(s.status) ? 1 : 0);
         bar.value = frac;
@@ -187,7 +190,7 @@ export function mountSweeps(root) {
       } catch (err) {
         wmsg.textContent = errorText(err);
       }
-      timer = setTimeout(poll, 500);
+      if (gen === watchGen) timer = setTimeout(poll, 500);
     };
     poll();
   }
