@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const dist_names[] = {"normal", "laplace", "student_t", "activations", "kv"};
@@ -53,7 +54,16 @@ static double normal(uint64_t seed, uint64_t k, uint64_t i) {
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-static float draw(const rg_dist *d, uint64_t i) {
+/* The per-column factor of activations (outlier scale or 1) and kv
+ * (channel magnitude). */
+static double col_factor(const rg_dist *d, uint64_t col) {
+    if (d->kind == RG_DIST_ACTIVATIONS)
+        return rg_rng_unit(rg_rng_stream(d->seed, 1000), col) < d->outlier_frac ? d->outlier_scale : 1.0;
+    return exp(0.75 * normal(rg_rng_stream(d->seed, 1001), 0, col));
+}
+
+/* Element i; `colf` (may be NULL) caches col_factor for every column. */
+static float draw(const rg_dist *d, uint64_t i, const double *colf) {
     switch (d->kind) {
     case RG_DIST_NORMAL:
         return (float)normal(d->seed, 0, i);
@@ -63,35 +73,46 @@ static float draw(const rg_dist *d, uint64_t i) {
         return (float)(u < 0 ? b * log(1.0 + 2.0 * u) : -b * log(1.0 - 2.0 * u));
     }
     case RG_DIST_STUDENT_T: {
+        /* chi2_dof = 2 Gamma(dof/2): -2 sum log U over dof/2 uniforms, plus one
+         * squared normal when dof is odd */
         double chi2 = 0.0;
-        for (int k = 0; k < d->dof; k++) {
-            double z = normal(d->seed, (uint64_t)k + 1, i);
+        for (int k = 0; k < d->dof / 2; k++)
+            chi2 -= 2.0 * log(rg_rng_unit(rg_rng_stream(d->seed, 100 + (uint64_t)k), i));
+        if (d->dof % 2) {
+            double z = normal(d->seed, 1, i);
             chi2 += z * z;
         }
         return (float)(normal(d->seed, 0, i) / sqrt(chi2 / d->dof));
     }
-    case RG_DIST_ACTIVATIONS: {
-        uint64_t col = i % (uint64_t)d->cols;
-        double o = rg_rng_unit(rg_rng_stream(d->seed, 1000), col) < d->outlier_frac ? d->outlier_scale : 1.0;
-        return (float)(o * normal(d->seed, 0, i));
-    }
+    case RG_DIST_ACTIVATIONS:
     case RG_DIST_KV: {
         uint64_t col = i % (uint64_t)d->cols;
-        double m = exp(0.75 * normal(rg_rng_stream(d->seed, 1001), 0, col));
-        return (float)(m * normal(d->seed, 0, i));
+        double f = colf ? colf[col] : col_factor(d, col);
+        return (float)(f * normal(d->seed, 0, i));
     }
     }
     return 0.0f;
 }
 
 int rg_dist_fill(const rg_dist *d, float *out, int64_t n, int64_t offset, int nthreads) {
+    double *colf = NULL;
     if (!d || n < 0 || (n > 0 && !out) || offset < 0 || rg_dist_check(d, NULL) < 0)
         return RG_EINVAL;
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
     if (n < 16384)
         nth = 1;
+    /* column factors once per call when the call spans whole rows */
+    if ((d->kind == RG_DIST_ACTIVATIONS || d->kind == RG_DIST_KV) && d->cols <= n) {
+        colf = malloc((size_t)d->cols * sizeof *colf);
+        if (!colf)
+            return RG_ENOMEM;
+#pragma omp parallel for num_threads(nth) schedule(static)
+        for (int64_t c = 0; c < d->cols; c++)
+            colf[c] = col_factor(d, (uint64_t)c);
+    }
 #pragma omp parallel for num_threads(nth) schedule(static)
     for (int64_t i = 0; i < n; i++)
-        out[i] = draw(d, (uint64_t)(offset + i));
+        out[i] = draw(d, (uint64_t)(offset + i), colf);
+    free(colf);
     return 0;
 }

@@ -6,7 +6,8 @@
  *   normal      N(0, 1) (Box-Muller)
  *   laplace     Laplace with unit variance (b = 1/sqrt 2), inverse CDF
  *   student_t   Student's t with `dof` degrees of freedom (heavy tails, like
- *               trained weights), Z / sqrt(chi2_dof / dof)
+ *               trained weights), Z / sqrt(chi2_dof / dof) with chi2 from
+ *               -2 sum log U (a sum of exponentials)
  *   activations N(0, 1) with a fraction `outlier_frac` of columns scaled by
  *               `outlier_scale`: the systematic outlier features of LLM
  *               activations (Dettmers et al., LLM.int8(), 2022)
@@ -46,7 +47,9 @@ void rg_dist_init(rg_dist *d, rg_dist_kind kind, uint64_t seed);
 int rg_dist_check(const rg_dist *d, rg_err *err);
 
 /* Fill out[0..n) with the tensor's elements [offset, offset + n) on
- * `nthreads` threads (<= 0: OpenMP default). Returns 0 or RG_EINVAL. */
+ * `nthreads` threads (<= 0: OpenMP default). Returns 0, RG_EINVAL, or
+ * RG_ENOMEM (activations/kv cache one factor per column, freed before
+ * return). */
 int rg_dist_fill(const rg_dist *d, float *out, int64_t n, int64_t offset, int nthreads);
 
 #endif

@@ -445,7 +445,7 @@ typedef struct qcache_entry {
     double bits;
 } qcache_entry;
 
-#define QCACHE_SIZE 64
+#define QCACHE_SIZE 256 /* formats x classes x settings a sweep touches */
 static qcache_entry qcache[QCACHE_SIZE];
 static unsigned qcache_next;
 static pthread_mutex_t qcache_lock = PTHREAD_MUTEX_INITIALIZER;

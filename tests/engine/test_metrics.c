@@ -104,6 +104,20 @@ int main(void) {
     for (int64_t i = 0; i < n; i++)
         s2 += (double)x[i] * x[i];
     CHECK(fabs(s2 / n - 1.0) < 0.02);
+    /* Student-t with 8 dof: variance dof / (dof - 2) = 4/3 */
+    rg_dist_init(&d, RG_DIST_STUDENT_T, 4);
+    d.dof = 8;
+    CHECK_EQ_INT(rg_dist_fill(&d, x, n, 0, 2), 0);
+    s2 = 0;
+    for (int64_t i = 0; i < n; i++)
+        s2 += (double)x[i] * x[i];
+    CHECK_MSG(fabs(s2 / n - 4.0 / 3.0) < 0.03, "student_t(8) variance %g", s2 / n);
+    d.dof = 5; /* odd: 5/3 */
+    CHECK_EQ_INT(rg_dist_fill(&d, x, n, 0, 2), 0);
+    s2 = 0;
+    for (int64_t i = 0; i < n; i++)
+        s2 += (double)x[i] * x[i];
+    CHECK_MSG(fabs(s2 / n - 5.0 / 3.0) < 0.08, "student_t(5) variance %g", s2 / n);
     rg_err err;
     d.dof = 0;
     CHECK(rg_dist_check(&d, &err) < 0);
