@@ -67,20 +67,26 @@ export function mountHistory(root) {
     return { q: q.value.trim() || undefined, tag: tag.value.trim() || undefined, author: author.value.trim() || undefined };
   }
 
+  // Both lists on a new search; "More" pages one list only.
   async function search(more) {
     const p = { ...filters(), limit: 20 };
     notice(msg, 'info', 'Searching…');
     try {
-      const [s, d] = await Promise.all([
-        api.listSweeps({ tag: p.tag, author: p.author, status: sweepStatus.value || undefined, limit: p.limit, page_token: more === 'sweeps' ? sweepCursor : undefined }),
-        api.listDecisions({ ...p, status: decisionStatus.value || undefined, page_token: more === 'decisions' ? decCursor : undefined }),
+      await Promise.all([
+        more === 'decisions' ? null : (async () => {
+          const s = await api.listSweeps({ tag: p.tag, author: p.author, status: sweepStatus.value || undefined, limit: p.limit, page_token: more === 'sweeps' ? sweepCursor : undefined });
+          sweepCursor = nextOf(s);
+          // ridged filters sweeps by tag, author and status; text is matched here.
+          const words = (p.q || '').toLowerCase().split(/\s+/).filter(Boolean);
+          const hay = (x) => [x.name, x.notes, x.author, ...(x.tags || [])].join(' ').toLowerCase();
+          renderSweeps(itemsOf(s).filter((x) => words.every((w) => hay(x).includes(w))), more === 'sweeps');
+        })(),
+        more === 'sweeps' ? null : (async () => {
+          const d = await api.listDecisions({ ...p, status: decisionStatus.value || undefined, page_token: more === 'decisions' ? decCursor : undefined });
+          decCursor = nextOf(d);
+          renderDecisions(itemsOf(d), more === 'decisions');
+        })(),
       ]);
-      sweepCursor = nextOf(s); decCursor = nextOf(d);
-      // ridged filters sweeps by tag and author; text is matched here.
-      const words = (p.q || '').toLowerCase().split(/\s+/).filter(Boolean);
-      const hay = (x) => [x.name, x.notes, x.author, ...(x.tags || [])].join(' ').toLowerCase();
-      renderSweeps(itemsOf(s).filter((x) => words.every((w) => hay(x).includes(w))), more === 'sweeps');
-      renderDecisions(itemsOf(d), more === 'decisions');
       notice(msg, '', '');
     } catch (e) { notice(msg, 'error', errorText(e)); }
   }
