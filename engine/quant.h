@@ -85,7 +85,8 @@ double rg_quant_bits(const rg_quant *q, int64_t n);
 /* out[i] = dequantize(quantize(in[i])) for i < n; in == out is allowed.
  * `offset` is the global index of in[0] (stochastic rounding stream; a
  * multiple of rg_quant_chunk_align). Runs on `nthreads` OpenMP threads
- * (<= 0: the OpenMP default). Returns 0 or RG_EINVAL. */
+ * (<= 0: the OpenMP default). Returns 0, RG_EINVAL, or the status of
+ * rg_quant_check. */
 int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset, int nthreads);
 
 /* The serial scalar reference of rg_quant_qdq. */
