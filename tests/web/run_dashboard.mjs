@@ -250,10 +250,25 @@ try {
   check(/sweep \d+/.test(ev) && ev.includes(`run ${runId}`), 'decision found by text search, sweep and run linked as evidence');
   check(await count('#hist-detail .decision-detail table tbody tr') >= 1, 'decision lists the assumptions it rests on');
 
+  step = 'supersede';
+  const firstId = await page.locator('#hist-detail dl.provenance dd').last().innerText();
+  await page.fill('#dec-title', `${title} (revised)`);
+  await page.fill('#dec-question', 'Which batch size should the next run use?');
+  await page.fill('#dec-decision', 'Use batch 32 with tp 8.');
+  await page.fill('#dec-supersedes', firstId);
+  await page.fill('#dec-tags', 'webtest');
+  await page.selectOption('#dec-status', 'accepted');
+  await page.click('#dec-submit');
+  await page.waitForFunction((t) => document.querySelector('#hist-decisions')?.innerText.includes(t), `${title} (revised)`);
+  await page.locator('#hist-decisions button.link', { hasText: new RegExp(`^${title}$`) }).click();
+  await page.waitForFunction(() => /superseded/.test(document.querySelector('#hist-detail .decision-detail')?.innerText || ''));
+  check(true, `a new decision superseded decision ${firstId}`);
+
   step = 'compare stored run';
   await page.locator('#hist-detail a.evidence', { hasText: `run ${runId}` }).click();
   await page.waitForFunction((id) => (document.querySelector('#compare-body')?.innerText || '').includes(`run ${id}`), runId);
   check(true, 'stored run loaded into Compare from its evidence link');
+  step = 'history filters';
   await page.click('a[data-view="history"]');
   await page.fill('#hist-q', '');
   await page.fill('#hist-tag', 'webtest');
@@ -262,7 +277,7 @@ try {
   check(true, 'sweep found by tag');
   await page.fill('#hist-author', 'web-test');
   await page.selectOption('#hist-sweep-status', 'succeeded');
-  await page.selectOption('#hist-decision-status', 'proposed');
+  await page.selectOption('#hist-decision-status', 'accepted');
   await page.click('#hist-search');
   await page.waitForFunction(() => !document.querySelector('#view-history .notice.info'));
   check(await count('#hist-sweeps tbody tr') === 1 && await count('#hist-decisions article') === 1, 'author and status filters narrow the history');

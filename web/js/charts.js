@@ -232,7 +232,7 @@ export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, 
     const onFront = frontKeys.has(p.key);
     const c = s('circle', {
       cx: f.x(p.x), cy: f.y(p.y), r: onFront ? 5 : 3.5, tabindex: 0,
-      class: `pt${onFront ? ' on-front' : ''}${p.key === selectedKey ? ' selected' : ''}`,
+      class: `pt${onFront ? ' on-front' : ''}${p.key === selectedKey ? ' selected' : ''}${p.cls ? ` ${p.cls}` : ''}`,
       'data-key': p.key,
     }, s('title', {}, `${p.label || p.key}\n${xLabel}: ${fmtNum(p.x, 4)}\n${yLabel}: ${fmtNum(p.y, 4)}`));
     if (onSelect) {

@@ -182,7 +182,9 @@ export function mountResults(root) {
       } while (token && all.length < SCATTER_MAX);
     } catch (e) { notice(msg, 'error', errorText(e)); return; }
     all.forEach((r) => rowsByKey.set(r.flat.__key, r));
-    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r) }));
+    // Points that do not fit in device memory are drawn hollow.
+    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
+    const nofit = pts.filter((p) => p.cls).length;
     let front = null;
     try {
       if (OBJECTIVES.has(x) && OBJECTIVES.has(y)) {
@@ -195,7 +197,8 @@ export function mountResults(root) {
     } catch (e) { notice(msg, 'error', `Pareto front: ${errorText(e)}`); }
     // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
-    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length} points, Pareto front in red` }));
+    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length} points, Pareto front in red` }),
+      h('figcaption', { class: 'muted' }, nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));
   }
 
   function pointLabel(r) {
