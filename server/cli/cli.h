@@ -18,6 +18,7 @@ typedef struct cli_command {
 char *cli_read_file(const char *path, size_t *len);
 
 int cmd_evaluate(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_presets(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_search(int argc, char **argv);

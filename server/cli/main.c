@@ -10,6 +10,8 @@
 
 static const cli_command commands[] = {
     {"evaluate", cmd_evaluate, "evaluate [--canonical] SPEC.json|-", "evaluate one design point, print JSON"},
+    {"compare", cmd_compare, "compare A.json B.json [--ops N]",
+     "evaluate two specs, print differences in inputs, assumptions, results and ops"},
     {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
     {"search", cmd_search, "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages]",
      "search parallel strategies for a model on a system"},
