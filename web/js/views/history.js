@@ -120,6 +120,8 @@ export function mountHistory(root) {
     if (decCursor) decisionsBox.append(h('button', { type: 'button', class: 'secondary small more', onclick: () => search('decisions') }, 'More decisions'));
   }
 
+  const decLink = (id) => h('button', { type: 'button', class: 'link dec-link', onclick: () => show(id) }, `decision ${id}`);
+
   async function show(id) {
     try {
       const d = await api.getDecision(id);
@@ -127,9 +129,10 @@ export function mountHistory(root) {
         h('h3', {}, d.title), h('p', {}, h('span', { class: `status st-${d.status}` }, d.status), ' ', confidenceBadge(d.confidence), d.author ? ` · ${d.author}` : ''),
         h('dl', { class: 'provenance' },
           [['question', d.question], ['decision', d.decision], ['rationale', d.rationale],
-            ['supersedes', (d.supersedes || []).join(', ')], ['superseded by', d.superseded_by], ['tags', (d.tags || []).join(', ')],
+            ['supersedes', (d.supersedes || []).length ? d.supersedes.map(decLink) : null],
+            ['superseded by', d.superseded_by ? decLink(d.superseded_by) : null], ['tags', (d.tags || []).join(', ')],
             ['recorded', d.created_at], ['id', d.id]]
-            .filter(([, v]) => v).map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+            .filter(([, v]) => v && (!Array.isArray(v) || v.length)).map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : v)])),
         h('h4', {}, 'Evidence'), h('p', {}, evidenceLinks(d.evidence)),
         Array.isArray(d.assumptions) && d.assumptions.length ? h('div', {}, h('h4', {}, 'Assumptions it rests on'),
           assumptionsTable(d.assumptions.map((a) => (typeof a === 'string' ? { name: a } : a)))) : null));
