@@ -54,6 +54,7 @@ export function mountResults(root) {
   const scatterBox = h('figure', { class: 'scatter-box', id: 'res-scatter' });
   const detail = h('div', { class: 'card', id: 'res-detail' }, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
   let rowsByKey = new Map();
+  let refreshTimer = null;
 
   async function loadSweepList(selectId) {
     try {
@@ -104,6 +105,14 @@ export function mountResults(root) {
         h('button', { type: 'button', id: 'res-decide', onclick: () => { emit('decide', { sweep }); location.hash = '#history'; } }, 'Record a decision')));
     await loadPage();
     await loadScatter();
+    // A running sweep refreshes itself every few seconds while shown.
+    clearTimeout(refreshTimer);
+    if (['queued', 'running'].includes(sweep.status)) {
+      const mine = sweep.id;
+      refreshTimer = setTimeout(() => {
+        if (state.sweepId === mine && !root.hidden && location.hash.startsWith('#results')) open(mine);
+      }, 3000);
+    }
   }
 
   function params() {
