@@ -549,6 +549,20 @@ static float tensor_scale_of(const rg_quant *q, uint32_t am) {
     return s > 0.0f ? s : 1.0f;
 }
 
+/* Work units of whole scale groups (>= 64Ki elements), handed out
+ * dynamically: a thread that gets less CPU on a shared machine takes fewer
+ * units, and no result depends on which thread ran a unit. */
+static void run_units(const ctx *x, const float *in, float *out, int64_t n, int64_t offset, int nth) {
+    int64_t align = rg_quant_chunk_align(x->q);
+    int64_t unit = align < 65536 ? ((65536 + align - 1) / align) * align : align;
+    int64_t units = (n + unit - 1) / unit;
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+    for (int64_t u = 0; u < units; u++) {
+        int64_t lo = u * unit, len = n - lo < unit ? n - lo : unit;
+        process(x, in + lo, out + lo, len, (uint64_t)(offset + lo));
+    }
+}
+
 int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset, int nthreads) {
     if (!q || n < 0 || (n > 0 && (!in || !out)) || offset < 0)
         return RG_EINVAL;
@@ -562,15 +576,7 @@ int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int6
     if (tensor_scaled(q))
         x.tensor_scale =
             tensor_scale_of(q, q->tensor_amax > 0.0f ? f2u(q->tensor_amax) : tensor_amax(in, n, nth));
-    int64_t unit = rg_quant_chunk_align(q);
-    unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
-#pragma omp parallel num_threads(nth)
-    {
-        int64_t lo, hi;
-        split(n, unit, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
-        if (hi > lo)
-            process(&x, in + lo, out + lo, hi - lo, (uint64_t)(offset + lo));
-    }
+    run_units(&x, in, out, n, offset, nth);
     return 0;
 }
 
@@ -606,15 +612,7 @@ int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n,
     if (tensor_scaled(q))
         x.tensor_scale =
             tensor_scale_of(q, q->tensor_amax > 0.0f ? f2u(q->tensor_amax) : tensor_amax(in, n, nth));
-    int64_t unit = rg_quant_chunk_align(q);
-    unit = unit < 4096 ? ((4096 + unit - 1) / unit) * unit : unit;
-#pragma omp parallel num_threads(nth)
-    {
-        int64_t lo, hi;
-        split(n, unit, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
-        if (hi > lo)
-            process(&x, in + lo, out + lo, hi - lo, 0);
-    }
+    run_units(&x, in, out, n, 0, nth);
     return 0;
 }
 
