@@ -180,20 +180,24 @@ export function mountResults(root) {
     const x = xSel.value, y = ySel.value;
     if (!x || !y) { clear(scatterBox, h('p', { class: 'muted' }, 'No numeric fields to plot yet.')); return; }
     const all = [];
-    let token = null;
+    const seen = new Set();
+    const add = (r) => { const f = flatRow(r, all.length); if (!seen.has(f.__key)) { seen.add(f.__key); all.push({ raw: r, flat: f }); } };
+    // A sweep larger than the plot holds: the best points by y (ridged
+    // orders them), plus the whole Pareto front below.
+    const byBest = SERVER_COLS.has(y);
+    let token = null, truncated = false;
     try {
       do {
         const p = { limit: 5000, page_token: token || undefined };
+        if (byBest) p.order_by = `${y}:${sense(y) === 'max' ? 'desc' : 'asc'}`;
         if (filterIn.value.trim()) p.filter = filterIn.value.trim();
         const resp = await api.sweepResults(sweep.id, p);
-        rowsOf(resp).forEach((r, i) => all.push({ raw: r, flat: flatRow(r, all.length + i) }));
+        rowsOf(resp).forEach(add);
         token = nextToken(resp);
       } while (token && all.length < SCATTER_MAX);
+      truncated = !!token;
     } catch (e) { notice(msg, 'error', errorText(e)); return; }
-    all.forEach((r) => rowsByKey.set(r.flat.__key, r));
-    // Points that do not fit in device memory are drawn hollow.
-    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
-    const nofit = pts.filter((p) => p.cls).length;
+    const shown = all.length;
     let front = null;
     try {
       if (OBJECTIVES.has(x) && OBJECTIVES.has(y)) {
@@ -201,13 +205,20 @@ export function mountResults(root) {
         if (filterIn.value.trim()) p.filter = filterIn.value.trim();
         const pr = await api.pareto(sweep.id, p);
         const fr = pr.front || rowsOf(pr);
+        fr.forEach(add);
         front = fr.map((r, i) => { const f = flatRow(r, i); return { key: f.__key, x: Number(f[x]), y: Number(f[y]) }; });
       }
     } catch (e) { notice(msg, 'error', `Pareto front: ${errorText(e)}`); }
+    all.forEach((r) => rowsByKey.set(r.flat.__key, r));
+    // Points that do not fit in device memory are drawn hollow.
+    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
+    const nofit = pts.filter((p) => p.cls).length;
     // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
-    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length} points, Pareto front in red` }),
-      h('figcaption', { class: 'muted' }, nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));
+    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
+      h('figcaption', { class: 'muted' },
+        truncated ? `The ${shown.toLocaleString('en')} best points by ${y} and the whole front are drawn; narrow the rest with a filter. ` : '',
+        nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));
   }
 
   function pointLabel(r) {
