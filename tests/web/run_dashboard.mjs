@@ -2,9 +2,13 @@
 // through playwright-core, against a running ridged.
 //
 // usage: node run_dashboard.mjs BASE_URL ARTIFACT_DIR [TOKEN]
-// Walks the dashboard's main paths — evaluate a point, sweep, results and
-// Pareto, numerics, compare, record a decision and find it in history — and
-// fails on any console error, page error or failed check. Screenshots at
+// Walks the dashboard's main paths — evaluate a point (numbers, roofline,
+// quality of its formats, a bad field named), store it as a run, compare two
+// points, sweep values and a range (progress to 100 %, cancel), results
+// (sort, filter, scatter and Pareto front, a point's breakdowns, CSV),
+// record and supersede a decision with its evidence, search history,
+// numerics — and fails on any console error, page error or failed check.
+// Known answers for the page's own helpers run in the page. Screenshots at
 // 1280x800 and 420x800 go to ARTIFACT_DIR.
 
 import { chromium } from 'playwright-core';
