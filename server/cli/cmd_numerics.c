@@ -89,8 +89,30 @@ static int parse_num(const char *s, double *v) {
     return errno == 0 && end != s && *end == '\0' && isfinite(*v);
 }
 
-/* argv -> request object. Returns NULL (message printed) on a bad option. */
-static cJSON *parse_args(const char *cmd, int argc, char **argv, int cmds, cli_extra *ex) {
+static void print_options(const char *cmd, int cmds) {
+    printf("usage: ridge %s [options]%s\noptions:\n", cmd,
+           cmds == FOR_QDQ ? "  < in.f32 > out.f32 (raw little-endian float32)" : "");
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opts[i].cmds & cmds)
+            printf("  %s%s\n", opts[i].flag,
+                   opts[i].type == OPT_TRUE || opts[i].type == OPT_FALSE ? ""
+                   : opts[i].type == OPT_STR                             ? " NAME"
+                                                                         : " N");
+    if (cmds == FOR_QUANTIZE)
+        printf("  --input FILE --input-format f32|bf16|npy\n");
+    printf("  --threads N\nformats, rounding modes, scale modes, distributions and schemes: ridge formats\n");
+}
+
+/* argv -> request object. Returns NULL (message printed) on a bad option,
+ * or with *help set after printing the options. */
+static cJSON *parse_args(const char *cmd, int argc, char **argv, int cmds, cli_extra *ex, int *help) {
+    *help = 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_options(cmd, cmds);
+            *help = 1;
+            return NULL;
+        }
     cJSON *req = cJSON_CreateObject();
     if (!req) {
         fprintf(stderr, "ridge %s: out of memory\n", cmd);
@@ -285,9 +307,10 @@ int cmd_qdq(int argc, char **argv) {
     int status = 2;
     rg_err err = {0};
     rg_quant q;
-    cJSON *req = parse_args("qdq", argc, argv, FOR_QDQ, &ex);
+    int help = 0;
+    cJSON *req = parse_args("qdq", argc, argv, FOR_QDQ, &ex, &help);
     if (!req)
-        return 2;
+        return help ? 0 : 2;
     if (codec_quant_parse(req, &q, &err) < 0) {
         status = report_err("qdq", &err);
         goto out;
@@ -527,9 +550,10 @@ int cmd_quantize(int argc, char **argv) {
     rg_err err = {0};
     jw w;
     jw_init(&w);
-    cJSON *req = parse_args("quantize", argc, argv, FOR_QUANTIZE, &ex);
+    int help = 0;
+    cJSON *req = parse_args("quantize", argc, argv, FOR_QUANTIZE, &ex, &help);
     if (!req)
-        return 2;
+        return help ? 0 : 2;
     int64_t n = 0, cols = 0;
     if (ex.input) {
         x = load_input(&ex, &n, &cols, &status);

@@ -133,6 +133,8 @@ printf 'abc' > "$T/odd.f32"
 set +e; "$R" qdq --format mxfp4 < "$T/odd.f32" > /dev/null 2> "$T/err"; rc=$?; set -e
 check "qdq rejects a partial float32 (exit 2)" test "$rc" = 2
 
+check "qdq --help lists the options (exit 0)" bash -c "'$R' qdq --help | grep -q -- --scale-mode"
+
 # bench-numerics: short run
 "$R" bench-numerics --n 65536 --reps 1 > "$T/bench.json"
 check "bench-numerics reports ratios" py "
