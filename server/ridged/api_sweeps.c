@@ -123,11 +123,10 @@ static char *static_part(http_req *r, db_conn *c, const char *id, int64_t nid) {
 static void reply_sweep(http_req *r, db_conn *c, const char *id, int status) {
     static const char sql[] = "SELECT status, points_done, " API_TS("started_at") ", " API_TS(
         "finished_at") ", error, (SELECT "
-                       "coalesce(jsonb_agg(jsonb_build_object('replica', replica, 'chunks', n, 'points', p) "
-                       "ORDER BY replica), "
-                       "'[]'::jsonb) FROM (SELECT replica, count(*) AS n, sum(n_points) AS p FROM "
-                       "sweep_chunks WHERE sweep_id = $1 "
-                       "AND state = 'done' GROUP BY replica) x) FROM sweeps WHERE id = $1";
+                       "coalesce(jsonb_agg(jsonb_build_object('replica', key, 'chunks', value -> 'chunks', "
+                       "'points', value -> "
+                       "'points') ORDER BY key), '[]'::jsonb) FROM jsonb_each(replicas)) FROM sweeps WHERE "
+                       "id = $1";
     int64_t nid = strtoll(id, NULL, 10);
     size_t flen = 0;
     char *fin = status == 200 ? sweep_cache_final(nid, &r->a, &flen) : NULL;

@@ -343,7 +343,11 @@ static int complete(worker *w, const chunk *c, const point_out *out) {
         "AND state = 'running'";
     static const char lock[] = "SELECT status FROM sweeps WHERE id = $1 FOR UPDATE";
     static const char adv[] =
-        "UPDATE sweeps SET points_done = points_done + $2, status = CASE WHEN status = 'running' AND NOT "
+        "UPDATE sweeps SET points_done = points_done + $2, replicas = jsonb_set(replicas, ARRAY[$3::text], "
+        "jsonb_build_object('chunks', coalesce((replicas -> $3::text ->> 'chunks')::bigint, 0) + 1, "
+        "'points', "
+        "coalesce((replicas -> $3::text ->> 'points')::bigint, 0) + $2::bigint)), status = CASE WHEN status "
+        "= 'running' AND NOT "
         "EXISTS "
         "(SELECT 1 FROM sweep_chunks WHERE sweep_id = $1 AND state <> 'done') THEN 'succeeded' ELSE status "
         "END, "
@@ -379,8 +383,8 @@ static int complete(worker *w, const chunk *c, const point_out *out) {
     if (!db_ok(r))
         goto out;
     PQclear(r);
-    const char *p2[2] = {c->sweep, npts};
-    r = exec(w, adv, 2, p2);
+    const char *p2[3] = {c->sweep, npts, w->sw->rd->cfg.replica};
+    r = exec(w, adv, 3, p2);
     if (!db_ok(r) || PQntuples(r) != 1)
         goto out;
     bool finished = strcmp(PQgetvalue(r, 0, 0), "succeeded") == 0;
