@@ -462,3 +462,55 @@ void api_sweep_list(http_req *r) {
     PQclear(q);
     db_release(r->rd->pool, c);
 }
+
+void api_sweep_chunks(http_req *r) {
+    static const char sql[] = "SELECT chunk_index, first_point, n_points, state, attempt, replica, " API_TS(
+        "done_at") " FROM sweep_chunks WHERE sweep_id = $1 ORDER BY chunk_index";
+    static const char exists[] = "SELECT 1 FROM sweeps WHERE id = $1";
+    if (!api_path_id(r, "sweep"))
+        return;
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "sweep chunks", NULL);
+        return;
+    }
+    const char *p[1] = {r->id};
+    PGresult *q = db_query(c, sql, 1, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, "sweep chunks", PQresultErrorMessage(q));
+    } else if (PQntuples(q) == 0) {
+        PQclear(q);
+        q = db_query(c, exists, 1, p);
+        if (db_ok(q) && PQntuples(q) == 0)
+            http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", r->id);
+        else
+            http_problem_db(r, "sweep chunks", PQresultErrorMessage(q));
+    } else {
+        jw w;
+        jw_init(&w);
+        jw_obj_begin(&w);
+        jw_kstr(&w, "sweep_id", r->id);
+        jw_key(&w, "chunks");
+        jw_arr_begin(&w);
+        for (int i = 0; i < PQntuples(q); i++) {
+            jw_obj_begin(&w);
+            jw_key(&w, "chunk_index");
+            jw_raw(&w, PQgetvalue(q, i, 0));
+            jw_key(&w, "first_point");
+            jw_raw(&w, PQgetvalue(q, i, 1));
+            jw_key(&w, "n_points");
+            jw_raw(&w, PQgetvalue(q, i, 2));
+            jw_kstr(&w, "state", PQgetvalue(q, i, 3));
+            jw_key(&w, "attempts");
+            jw_raw(&w, PQgetvalue(q, i, 4));
+            api_kstr_or_null(&w, "replica", q, i, 5);
+            api_kstr_or_null(&w, "done_at", q, i, 6);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+        http_reply_json(r, 200, &w);
+    }
+    PQclear(q);
+    db_release(r->rd->pool, c);
+}

@@ -16,6 +16,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/sweeps/{id}/cancel", api_sweep_cancel, "sweep_cancel", true},
     {"GET", "/api/v1/sweeps/{id}/results", api_sweep_results, "sweep_results", false},
     {"GET", "/api/v1/sweeps/{id}/pareto", api_sweep_pareto, "sweep_pareto", false},
+    {"GET", "/api/v1/sweeps/{id}/chunks", api_sweep_chunks, "sweep_chunks", false},
     {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true},
     {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false},
     {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false},

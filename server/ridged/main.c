@@ -167,8 +167,12 @@ int main(int argc, char **argv) {
         if (getenv(envs[i].env) &&
             int_arg(envs[i].env, getenv(envs[i].env), envs[i].lo, envs[i].hi, envs[i].slot))
             return 2;
-    if (getenv("RIDGE_MAX_BODY"))
-        cfg->max_body = (size_t)strtoull(getenv("RIDGE_MAX_BODY"), NULL, 10);
+    if (getenv("RIDGE_MAX_BODY")) {
+        int mb = 0;
+        if (int_arg("RIDGE_MAX_BODY", getenv("RIDGE_MAX_BODY"), 1024, 1 << 30, &mb))
+            return 2;
+        cfg->max_body = (size_t)mb;
+    }
 
     if (argc >= 2 && strcmp(argv[1], "token") == 0) {
         const char *db = cfg->db;

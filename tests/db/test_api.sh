@@ -53,6 +53,9 @@ req GET "$U/api/v1/sweeps/$SW"; expect 200 "get sweep"
 [ "$(jget 'd["provenance"]["finished_at"] is not None')" = True ] && ok "finished_at" || fail "finished_at"
 [ "$(sql "SELECT count(*), count(DISTINCT point_index) FROM sweep_results WHERE sweep_id = $SW")" = "24|24" ] &&
   ok "24 rows stored once" || fail "rows"
+req GET "$U/api/v1/sweeps/$SW/chunks"; expect 200 "chunks"
+[ "$(jget '[(c["state"], c["replica"] is not None) for c in d["chunks"]]')" = "[('done', True)]" ] && ok "chunk replica" ||
+  fail "chunks: $BODY"
 req GET "$U/api/v1/sweeps/$SW/results?limit=10"; expect 200 "results page 1"
 [ "$(jget 'len(d["results"])')" = 10 ] && ok "limit" || fail "limit"
 [ "$(jget 'd["results"][1]["params"]')" = "{'batch': 64, 'hardware.mem_bw': 2000000000000, 'numerics.weights': 'fp8_e4m3'}" ] &&
