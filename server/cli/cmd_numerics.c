@@ -13,15 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "codec_numerics.h"
 #include "dist.h"
 #include "fpconv.h"
+#include "qdq_stream.h"
 #include "quant.h"
 
 enum { OPT_STR, OPT_INT, OPT_NUM, OPT_SEED, OPT_TRUE, OPT_FALSE };
@@ -226,84 +224,8 @@ int cmd_formats(int argc, char **argv) {
 
 /* ---- qdq ---------------------------------------------------------------- */
 
-#define QDQ_CHUNK (4u << 20) /* elements per streamed chunk: 16 MiB */
-
-static size_t read_full(float *buf, size_t bytes, FILE *f) {
-    size_t got = 0;
-    while (got < bytes) {
-        size_t r = fread((char *)buf + got, 1, bytes - got, f);
-        if (r == 0)
-            break;
-        got += r;
-    }
-    return got;
-}
-
-static int write_all(int fd, const void *p, size_t len) {
-    const char *c = p;
-    while (len > 0) {
-        ssize_t w = write(fd, c, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* stdin is a regular file: map it (no read copy) and write each chunk's
- * result as it is done. Returns the exit status, or -1 if it cannot map. */
-static int qdq_mapped(const rg_quant *q, int threads) {
-    struct stat st;
-    if (fstat(0, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || lseek(0, 0, SEEK_CUR) != 0)
-        return -1;
-    size_t len = (size_t)st.st_size;
-    if (len % 4) {
-        fprintf(stderr, "ridge qdq: input: %zu bytes is not a whole number of float32 values\n", len);
-        return 2;
-    }
-    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, 0, 0);
-    if (m == MAP_FAILED)
-        return -1;
-    const float *x = m;
-    int64_t n = (int64_t)(len / 4);
-    /* a tensor-wide scale (NVFP4, per-tensor) is measured first, then all
-     * formats go by chunks */
-    rg_quant qq = *q;
-    if (rg_quant_needs_whole(&qq))
-        qq.tensor_amax = rg_quant_tensor_amax(x, n, threads);
-    int64_t align = rg_quant_chunk_align(&qq);
-    int64_t chunk = rg_quant_needs_whole(&qq) ? n : ((int64_t)QDQ_CHUNK / align) * align;
-    if (chunk < align)
-        chunk = align;
-    if (chunk > n)
-        chunk = n;
-    int status = 1;
-    float *buf = malloc((size_t)chunk * 4);
-    if (!buf) {
-        fprintf(stderr, "ridge qdq: out of memory\n");
-        goto out;
-    }
-    for (int64_t off = 0; off < n; off += chunk) {
-        int64_t c = n - off < chunk ? n - off : chunk;
-        if (rg_quant_qdq(&qq, x + off, buf, c, off, threads) < 0 || write_all(1, buf, (size_t)c * 4) < 0) {
-            fprintf(stderr, "ridge qdq: write failed: %s\n", strerror(errno));
-            goto out;
-        }
-    }
-    status = 0;
-out:
-    free(buf);
-    munmap(m, len);
-    return status;
-}
-
 int cmd_qdq(int argc, char **argv) {
     cli_extra ex;
-    float *buf = NULL;
-    char *all = NULL;
     int status = 2;
     rg_err err = {0};
     rg_quant q;
@@ -315,69 +237,9 @@ int cmd_qdq(int argc, char **argv) {
         status = report_err("qdq", &err);
         goto out;
     }
-    status = qdq_mapped(&q, ex.threads);
-    if (status >= 0)
-        goto out;
-    status = 1;
     fflush(stdout);
-    if (rg_quant_needs_whole(&q)) {
-        /* a tensor-wide scale: the whole input first */
-        size_t len = 0;
-        all = cli_read_file("-", &len);
-        if (!all) {
-            fprintf(stderr, "ridge qdq: cannot read stdin: %s\n", strerror(errno));
-            goto out;
-        }
-        if (len % 4) {
-            fprintf(stderr, "ridge qdq: input: %zu bytes is not a whole number of float32 values\n", len);
-            status = 2;
-            goto out;
-        }
-        float *x = (float *)(void *)all; /* malloc'd: aligned for float */
-        int64_t n = (int64_t)(len / 4);
-        if (rg_quant_qdq(&q, x, x, n, 0, ex.threads) < 0 || fwrite(x, 4, (size_t)n, stdout) != (size_t)n) {
-            fprintf(stderr, "ridge qdq: write failed\n");
-            goto out;
-        }
-    } else {
-        int64_t align = rg_quant_chunk_align(&q);
-        size_t chunk = (size_t)((QDQ_CHUNK / align) * align);
-        if (chunk == 0)
-            chunk = (size_t)align;
-        buf = malloc(chunk * 4);
-        if (!buf) {
-            fprintf(stderr, "ridge qdq: out of memory\n");
-            goto out;
-        }
-        int64_t off = 0;
-        for (;;) {
-            size_t got = read_full(buf, chunk * 4, stdin);
-            if (got % 4) {
-                fprintf(stderr, "ridge qdq: input is not a whole number of float32 values\n");
-                status = 2;
-                goto out;
-            }
-            size_t n = got / 4;
-            if (n == 0)
-                break;
-            if (rg_quant_qdq(&q, buf, buf, (int64_t)n, off, ex.threads) < 0 ||
-                fwrite(buf, 4, n, stdout) != n) {
-                fprintf(stderr, "ridge qdq: write failed\n");
-                goto out;
-            }
-            off += (int64_t)n;
-            if (n < chunk)
-                break;
-        }
-        if (ferror(stdin)) {
-            fprintf(stderr, "ridge qdq: cannot read stdin\n");
-            goto out;
-        }
-    }
-    status = fflush(stdout) == 0 ? 0 : 1;
+    status = qdq_stream(&q, 0, 1, ex.threads);
 out:
-    free(buf);
-    free(all);
     cJSON_Delete(req);
     return status;
 }

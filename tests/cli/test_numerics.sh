@@ -60,6 +60,17 @@ check "qdq nvfp4 from a pipe == from a file" cmp -s "$T/n2.f32" "$T/n3.f32"
 "$R" qdq --format nvfp4 < "$T/x.f32" > "$T/n.f32"
 "$R" qdq --format fp8_e4m3 --scaling tensor < "$T/x.f32" > "$T/p.f32"
 check "qdq nvfp4 and per-tensor fp8 keep the length" test "$(stat -c %s "$T/n.f32")" = "$(stat -c %s "$T/p.f32")"
+# 7,000,021 values (28 MB): several 8 MiB chunks through the 3 pipeline slots, a partial last
+# block; a file (mapped) and a pipe (read), 1 and 3 threads, give the same bytes
+for i in 1 2 3 4 5 6 7; do cat "$T/x.f32"; done > "$T/x7.f32"
+for a in "mxfp6_e3m2 --rounding stochastic --seed 7" "nvfp4" "fp8_e4m3 --scaling channel --cols 3001"; do
+    "$R" qdq --format $a --threads 1 < "$T/x7.f32" > "$T/s1.f32"
+    cat "$T/x7.f32" | "$R" qdq --format $a --threads 3 > "$T/s3.f32"
+    "$R" qdq --format $a --threads 2 < "$T/x7.f32" > "$T/s2.f32"
+    check "qdq multi-chunk $a: pipe/file, 1/2/3 threads agree" bash -c \
+        "cmp -s '$T/s1.f32' '$T/s3.f32' && cmp -s '$T/s1.f32' '$T/s2.f32' && test \$(stat -c %s '$T/s1.f32') = 28000084"
+done
+check "qdq of empty input is empty" test "$(printf '' | "$R" qdq --format nvfp4 | wc -c)" = 0
 
 # quantize on the file == SQNR from FIELD-NOTES
 "$R" quantize --format mxfp4 --input "$T/x.f32" > "$T/q.json"
