@@ -129,12 +129,9 @@ static void reply_sweep(http_req *r, db_conn *c, const char *id, int status) {
                        "id = $1";
     int64_t nid = strtoll(id, NULL, 10);
     size_t flen = 0;
-    char *fin = status == 200 ? sweep_cache_final(nid, &r->a, &flen) : NULL;
+    char *fin = status == 200 ? sweep_cache_final(nid, &flen) : NULL;
     if (fin) {
-        char *copy = malloc(flen + 1);
-        if (copy)
-            memcpy(copy, fin, flen + 1);
-        http_reply_buf(r, 200, "application/json", copy, flen);
+        http_reply_buf(r, 200, "application/json", fin, flen);
         return;
     }
     const char *p[1] = {id};

@@ -16,7 +16,7 @@ typedef struct slot {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static slot slots[CACHE_SLOTS];
 
-static char *copy_out(int64_t id, arena *a, size_t *len, bool final) {
+static char *copy_out(int64_t id, arena *a, size_t *len, bool final) { /* into the request arena */
     char *out = NULL;
     pthread_mutex_lock(&mu);
     slot *s = &slots[(uint64_t)id % CACHE_SLOTS];
@@ -32,7 +32,21 @@ static char *copy_out(int64_t id, arena *a, size_t *len, bool final) {
 }
 
 char *sweep_cache_static(int64_t id, arena *a, size_t *len) { return copy_out(id, a, len, false); }
-char *sweep_cache_final(int64_t id, arena *a, size_t *len) { return copy_out(id, a, len, true); }
+
+char *sweep_cache_final(int64_t id, size_t *len) {
+    char *out = NULL;
+    pthread_mutex_lock(&mu);
+    slot *s = &slots[(uint64_t)id % CACHE_SLOTS];
+    if (s->id == id && s->final) {
+        out = malloc(s->final_len + 1);
+        if (out) {
+            memcpy(out, s->final, s->final_len + 1);
+            *len = s->final_len;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return out;
+}
 
 static void put(int64_t id, const char *text, size_t len, bool final) {
     char *c = malloc(len + 1);

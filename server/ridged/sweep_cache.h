@@ -15,10 +15,12 @@
 
 #include "arena.h"
 
-/* Copies the cached static part / final document of sweep `id` into the
- * arena; NULL if absent. */
+/* Copies the cached static part of sweep `id` into the arena; NULL if
+ * absent. */
 char *sweep_cache_static(int64_t id, arena *a, size_t *len);
-char *sweep_cache_final(int64_t id, arena *a, size_t *len);
+/* A malloc'd copy of the final document (the caller frees, or hands it to
+ * libmicrohttpd); NULL if absent or out of memory. */
+char *sweep_cache_final(int64_t id, size_t *len);
 /* Stores copies (silently skipped on OOM). */
 void sweep_cache_put_static(int64_t id, const char *text, size_t len);
 void sweep_cache_put_final(int64_t id, const char *text, size_t len);
