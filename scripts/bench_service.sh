@@ -6,6 +6,8 @@
 #      on the finished sweep (served from the replica's cache of finished
 #      sweeps) and on a cancelled one (status and progress read from the
 #      database on every request).
+# Before each read benchmark PostgreSQL is brought to a steady state
+# (VACUUM ANALYZE of the freshly loaded results, CHECKPOINT).
 # Starts its own throwaway PostgreSQL cluster (fsync on: the defaults of a
 # real deployment, except unix sockets only) and ridged; stops both at exit.
 set -euo pipefail
@@ -62,6 +64,9 @@ T1=$(date +%s.%N)
 STORED=$(psql "$CONN dbname=bench" -qAt -c "SELECT count(*) FROM sweep_results WHERE sweep_id = $ID")
 FAILED=$(psql "$CONN dbname=bench" -qAt -c "SELECT count(*) FROM sweep_results WHERE sweep_id = $ID AND status <> 0")
 python3 -c "t=$T1-$T0; n=$STORED; print(f'sweep: {\"$ST\".split()[0]}: {n} points stored ({$FAILED} infeasible, stored with their status) in {t:.2f} s end to end = {n/t:,.0f} points/s')"
+# steady state for the read benchmark: let PostgreSQL finish the work the
+# bulk load left behind (autovacuum of 1M new rows, checkpoint) first
+psql "$CONN dbname=bench" -qAt -c "VACUUM (ANALYZE) sweep_results" -c "CHECKPOINT" >/dev/null
 echo
 echo "GET /api/v1/sweeps/$ID (finished sweep), wrk -t2 -c64 -d10s:"
 wrk -t2 -c64 -d10s --latency "$U/api/v1/sweeps/$ID" | grep -E 'Requests/sec|  50%|  99%|Non-2xx'
@@ -70,5 +75,6 @@ ID2=$(curl -fsS -X POST "$U/api/v1/sweeps" -H 'Content-Type: application/json' -
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -fsS -o /dev/null -X POST "$U/api/v1/sweeps/$ID2/cancel"
 sleep 1
+psql "$CONN dbname=bench" -qAt -c "VACUUM (ANALYZE) sweep_results" -c "CHECKPOINT" >/dev/null
 echo "GET /api/v1/sweeps/$ID2 (cancelled sweep, database read per request), wrk -t2 -c64 -d10s:"
 wrk -t2 -c64 -d10s --latency "$U/api/v1/sweeps/$ID2" | grep -E 'Requests/sec|  50%|  99%|Non-2xx'
