@@ -140,7 +140,26 @@ const char *db_sqlstate(const PGresult *r) {
     return s ? s : "";
 }
 
+static PGresult *query_once(db_conn *c, const char *sql, int n, const char *const *vals);
+
+/* A read that failed because the server closed the connection (restart,
+ * failover) is retried once on a fresh connection; writes are not, since
+ * their outcome is unknown. */
 PGresult *db_query(db_conn *c, const char *sql, int n, const char *const *vals) {
+    bool idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    PGresult *r = query_once(c, sql, n, vals);
+    if (!db_ok(r) && idle && PQstatus(c->pg) == CONNECTION_BAD && strncmp(sql, "SELECT", 6) == 0) {
+        PQclear(r);
+        PQreset(c->pg);
+        c->nprep = 0;
+        if (PQstatus(c->pg) != CONNECTION_OK)
+            return NULL;
+        r = query_once(c, sql, n, vals);
+    }
+    return r;
+}
+
+static PGresult *query_once(db_conn *c, const char *sql, int n, const char *const *vals) {
     int idx = -1;
     char name[16];
     for (int i = 0; i < c->nprep; i++)
@@ -173,6 +192,14 @@ bool db_cmd(db_conn *c, const char *sql) {
     PGresult *r = PQexec(c->pg, sql);
     bool ok = db_ok(r);
     PQclear(r);
+    if (!ok && strcmp(sql, "BEGIN") == 0 && PQstatus(c->pg) == CONNECTION_BAD) {
+        /* nothing has happened yet: safe to retry on a fresh connection */
+        PQreset(c->pg);
+        c->nprep = 0;
+        r = PQexec(c->pg, sql);
+        ok = db_ok(r);
+        PQclear(r);
+    }
     return ok;
 }
 

@@ -2,7 +2,8 @@
 # test_shutdown.sh: SIGTERM stops ridged cleanly while a sweep runs: exit
 # status 0, the chunk in progress is handed back (lease cleared, not lost),
 # no database connection is left behind, and a restarted replica finishes
-# the sweep with every point stored once.
+# the sweep with every point stored once; a database restart under a
+# running replica is survived.
 source "$(dirname "$0")/lib.sh"
 DB=$(new_db shutdown)
 PORT=$(free_port)
@@ -32,8 +33,20 @@ start_ridged "$PORT" --listen "127.0.0.1:$PORT"
 [ "$(wait_sweep "$U" "$SW" 120)" = succeeded ] && ok "restarted replica finished the sweep" || fail "not finished"
 [ "$(sql "SELECT count(*) = 300000 AND count(DISTINCT point_index) = 300000 FROM sweep_results WHERE sweep_id = $SW")" = t ] &&
   ok "every point stored once" || fail "results count"
+# the database restarts under a running replica: reads recover at once
+# (retried on a fresh connection), writes and sweeps work afterwards
+BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+AS=()
+[ "$(id -u)" -eq 0 ] && AS=(runuser -u postgres --)
+"${AS[@]}" "$BIN/pg_ctl" -D "$PGDIR/data" -m fast -w restart >/dev/null
+req GET "$U/api/v1/health"; expect 200 "health right after a database restart"
+req GET "$U/api/v1/sweeps/$SW"; expect 200 "read right after a database restart"
+req POST "$U/api/v1/sweeps" -d "{\"name\":\"after restart\",\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"values\":[8,16]}]}"
+expect 202 "write after a database restart"
+[ "$(wait_sweep "$U" "$(jget 'd["id"]')" 30)" = succeeded ] && ok "workers reconnected" || fail "sweep after restart"
 kill -TERM "$RPID"
 RC=0
 wait "$RPID" || RC=$?
 [ "$RC" = 0 ] && ok "idle shutdown" || fail "idle exit $RC"
+grep -qE 'Sanitizer|runtime error' "$RLOG" && fail "sanitizer report: $(grep -A20 -E 'Sanitizer|runtime error' "$RLOG" | head -30)"
 finish
