@@ -13,6 +13,13 @@ req GET "$U/api/v1/health"; expect 200 "health"
 [ "$(jget 'd["database"]')" = ok ] && ok "health reports the database" || fail "health: $BODY"
 req GET "$U/api/v1/openapi.json"; expect 200 "openapi"
 [ "$(jget 'd["openapi"][:3]')" = "3.1" ] && ok "OpenAPI 3.1" || fail "openapi version"
+python3 - "$TMP/body" "$SRC/server/ridged/http_routes.c" <<'PY' && ok "OpenAPI documents every route" || fail "OpenAPI routes"
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+routes = re.findall(r'\{"(GET|POST)", "/api/v1([^"]+)"', open(sys.argv[2]).read())
+missing = [(m, p) for m, p in routes if p != "/metrics" and m.lower() not in doc["paths"].get(p, {})]
+assert len(routes) > 10 and not missing, (len(routes), missing)
+PY
 req GET "$U/api/v1/presets"; expect 200 "presets"
 jget '[p["name"] for p in d["hardware"]]' | grep -q h100-sxm && ok "presets list h100-sxm" || fail "presets: ${BODY:0:200}"
 
