@@ -49,31 +49,21 @@ void http_reply_sbuf(http_req *r, int status, const char *ctype, sbuf *b) {
     http_reply_buf(r, status, ctype, buf, len);
 }
 
+static const struct {
+    int status;
+    const char *slug;
+} slugs[] = {
+    {400, "bad-request"},       {401, "unauthorized"},           {403, "forbidden"},
+    {404, "not-found"},         {405, "method-not-allowed"},     {409, "conflict"},
+    {413, "payload-too-large"}, {415, "unsupported-media-type"}, {422, "unprocessable"},
+    {503, "unavailable"},
+};
+
 static const char *slug_for(int status) {
-    switch (status) {
-    case 400:
-        return "bad-request";
-    case 401:
-        return "unauthorized";
-    case 403:
-        return "forbidden";
-    case 404:
-        return "not-found";
-    case 405:
-        return "method-not-allowed";
-    case 409:
-        return "conflict";
-    case 413:
-        return "payload-too-large";
-    case 415:
-        return "unsupported-media-type";
-    case 422:
-        return "unprocessable";
-    case 503:
-        return "unavailable";
-    default:
-        return "internal";
-    }
+    for (size_t i = 0; i < sizeof slugs / sizeof slugs[0]; i++)
+        if (slugs[i].status == status)
+            return slugs[i].slug;
+    return "internal";
 }
 
 static void problem_v(http_req *r, int status, const char *title, const char *field, const char *hint,

@@ -94,8 +94,7 @@ static void wait_for_work(worker *w, int ms) {
     }
     if (fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
         PQconsumeInput(w->pg);
-        PGnotify *nf;
-        while ((nf = PQnotifies(w->pg)) != NULL)
+        for (PGnotify *nf = PQnotifies(w->pg); nf; nf = PQnotifies(w->pg))
             PQfreemem(nf);
     }
 }
@@ -314,7 +313,7 @@ static bool copy_rows(worker *w, const char *buf, size_t len) {
     }
     if (PQputCopyEnd(w->pg, ok ? NULL : "aborted") != 1)
         ok = false;
-    while ((r = PQgetResult(w->pg)) != NULL) {
+    for (r = PQgetResult(w->pg); r; r = PQgetResult(w->pg)) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             fprintf(stderr, "ridged: %s: COPY failed: %s", w->owner, PQresultErrorMessage(r));
             ok = false;
