@@ -18,15 +18,29 @@ static const struct rcol {
     const char *name; /* API name = column name */
     col_type type;
 } rcols[] = {
-    {"point_index", COL_I64},       {"status", COL_I64},          {"time_s", COL_F64},   {"mfu", COL_F64},
-    {"tokens_per_s", COL_F64},      {"flops", COL_F64},           {"hw_flops", COL_F64}, {"bytes", COL_F64},
-    {"memory_per_device", COL_F64}, {"memory_capacity", COL_F64}, {"fits", COL_BOOL},    {"chips", COL_I64},
+    {"point_index", COL_I64},
+    {"status", COL_I64},
+    {"time_s", COL_F64},
+    {"mfu", COL_F64},
+    {"tokens_per_s", COL_F64},
+    {"flops", COL_F64},
+    {"hw_flops", COL_F64},
+    {"bytes", COL_F64},
+    {"memory_per_device", COL_F64},
+    {"memory_capacity", COL_F64},
+    {"fits", COL_BOOL},
+    {"chips", COL_I64},
+    {"latency_per_token_s", COL_F64},
+    {"compute_s", COL_F64},
+    {"memory_s", COL_F64},
+    {"comm_exposed_s", COL_F64},
+    {"bubble_s", COL_F64},
 };
 #define NRCOLS ((int)(sizeof rcols / sizeof rcols[0]))
 #define RESULT_COLS                                                                                          \
     "point_index, status, time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, "            \
     "memory_capacity, "                                                                                      \
-    "fits, chips"
+    "fits, chips, latency_per_token_s, compute_s, memory_s, comm_exposed_s, bubble_s"
 
 static int col_find(const char *s, size_t n) {
     for (int i = 0; i < NRCOLS; i++)
@@ -38,7 +52,7 @@ static int col_find(const char *s, size_t n) {
 static const char *col_list_hint(void) {
     return "fields: point_index, status, time_s, mfu, tokens_per_s, flops, hw_flops, bytes, "
            "memory_per_device, "
-           "memory_capacity, fits, chips";
+           "memory_capacity, fits, chips, latency_per_token_s, compute_s, memory_s, comm_exposed_s, bubble_s";
 }
 
 /* The sweep's axes and total, to decode params. */

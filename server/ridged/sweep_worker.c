@@ -31,6 +31,7 @@
 typedef struct point_out {
     int status;
     double v[8]; /* time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, memory_capacity */
+    double x[5]; /* latency_per_token_s, compute_s, memory_s, comm_exposed_s, bubble_s */
     bool fits;
     int64_t chips;
 } point_out;
@@ -215,6 +216,14 @@ static void evaluate(worker *w, const chunk *c, point_out *out, atomic_bool *abo
             o->v[5] = res->bytes;
             o->v[6] = res->memory.per_device_bytes;
             o->v[7] = res->memory.capacity_bytes;
+            o->x[0] = res->latency_per_token_s;
+            o->x[1] = res->breakdown.compute_s;
+            o->x[2] = res->breakdown.memory_s;
+            double exposed = 0;
+            for (int k = 0; k < RG_COMM_COUNT; k++) /* fixed order: deterministic */
+                exposed += res->breakdown.comm_exposed_s[k];
+            o->x[3] = exposed;
+            o->x[4] = res->breakdown.bubble_s;
             o->fits = res->memory.fits;
             o->chips = res->chips;
         }
@@ -252,8 +261,8 @@ static char *putf8(char *p, double d, bool null) {
     return put64(p, (int64_t)u);
 }
 
-#define COPY_NCOLS   13
-#define COPY_ROW_MAX (2 + COPY_NCOLS * 4 + 8 * 11 + 4 + 1)
+#define COPY_NCOLS   18
+#define COPY_ROW_MAX (2 + COPY_NCOLS * 4 + 8 * 16 + 4 + 1)
 
 /* Encodes the chunk's rows; returns a malloc'd buffer (caller frees). */
 static char *encode(const chunk *c, const point_out *out, size_t *len) {
@@ -287,6 +296,8 @@ static char *encode(const chunk *c, const point_out *out, size_t *len) {
             p = put32(p, 8);
             p = put64(p, o->chips);
         }
+        for (int k = 0; k < 5; k++)
+            p = putf8(p, o->x[k], null);
     }
     p = put16(p, -1);
     *len = (size_t)(p - buf);
@@ -296,7 +307,9 @@ static char *encode(const chunk *c, const point_out *out, size_t *len) {
 static bool copy_rows(worker *w, const char *buf, size_t len) {
     PGresult *r =
         PQexec(w->pg, "COPY sweep_results (sweep_id, point_index, status, time_s, mfu, tokens_per_s, "
-                      "flops, hw_flops, bytes, memory_per_device, memory_capacity, fits, chips) FROM STDIN "
+                      "flops, hw_flops, bytes, memory_per_device, memory_capacity, fits, chips, "
+                      "latency_per_token_s, compute_s, "
+                      "memory_s, comm_exposed_s, bubble_s) FROM STDIN "
                       "(FORMAT binary)");
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);

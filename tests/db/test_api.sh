@@ -73,6 +73,8 @@ req GET "$U/api/v1/sweeps/$SW/results?limit=10&page_token=$TOK"; expect 200 "res
 req GET "$U/api/v1/sweeps/$SW/results?order_by=mfu:desc&limit=3"; expect 200 "order_by"
 [ "$(jget 'd["results"][0]["mfu"] >= d["results"][1]["mfu"] >= d["results"][2]["mfu"]')" = True ] && ok "sorted by mfu" ||
   fail "order"
+[ "$(jget 'all(r["compute_s"] > 0 and r["bubble_s"] is not None and r["comm_exposed_s"] is not None for r in d["results"])')" = True ] &&
+  ok "time breakdown stored per point" || fail "breakdown: ${BODY:0:300}"
 req GET "$U/api/v1/sweeps/$SW/results" --get --data-urlencode "filter=batch_size > 1"; expect 400 "filter on unknown field"
 req GET "$U/api/v1/sweeps/$SW/results?limit=100" --get --data-urlencode "filter=mfu > 0.5 and fits = false"
 expect 200 "filter"
