@@ -234,6 +234,8 @@ static void conv_ref(const cvt *c, float *t, int64_t n, uint64_t idx0) {
 typedef struct backend {
     void (*conv)(const cvt *c, float *t, int64_t n, uint64_t idx0); /* in place */
     int (*mx_scale)(float amax, uint32_t amax_bits, const rg_elem *e, rg_scale_mode mode);
+    bool fast; /* amax of finite tiles in vector lanes, MX floor rule in place (the reference keeps the
+                * plain per-group loops, so tests check one against the other) */
 } backend;
 
 static int mx_scale_fast(float amax, uint32_t bits, const rg_elem *e, rg_scale_mode m) {
@@ -246,8 +248,8 @@ static int mx_scale_ref(float amax, uint32_t bits, const rg_elem *e, rg_scale_mo
     return rg_mx_scale_exp_ref(amax, e, m);
 }
 
-static const backend backend_fast = {conv_fast, mx_scale_fast};
-static const backend backend_ref = {conv_ref, mx_scale_ref};
+static const backend backend_fast = {conv_fast, mx_scale_fast, true};
+static const backend backend_ref = {conv_ref, mx_scale_ref, false};
 
 /* Everything one qdq call needs. */
 typedef struct ctx {
@@ -276,6 +278,28 @@ static inline __attribute__((always_inline)) uint32_t amax_bits(const float *in,
     return (uint32_t)m;
 }
 
+/* The same for a group known to be finite, in eight lanes the compiler keeps
+ * in one vector register (a reduction per short group costs more as an
+ * `omp simd` reduction). */
+static inline __attribute__((always_inline)) uint32_t finite_amax_bits(const float *in, int64_t n) {
+    uint32_t lm[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) {
+            uint32_t a = f2u(in[i + l]) & 0x7FFFFFFFu;
+            lm[l] = a > lm[l] ? a : lm[l];
+        }
+    for (; i < n; i++) {
+        uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
+        lm[0] = a > lm[0] ? a : lm[0];
+    }
+    for (int l = 0; l < 4; l++)
+        lm[l] = lm[l + 4] > lm[l] ? lm[l + 4] : lm[l];
+    for (int l = 0; l < 2; l++)
+        lm[l] = lm[l + 2] > lm[l] ? lm[l + 2] : lm[l];
+    return lm[1] > lm[0] ? lm[1] : lm[0];
+}
+
 static float to_f16(float v) { return rg_fpconv_f16_to_f32(rg_fpconv_f32_to_f16(v)); }
 
 /* The scales of nb consecutive groups of B elements (the last may be short;
@@ -287,16 +311,47 @@ static float to_f16(float v) { return rg_fpconv_f16_to_f32(rg_fpconv_f32_to_f16(
  * A zero scale (all-zero group) becomes 1. bad[j]: group j holds NaN/Inf and
  * becomes all NaN. Amax per group, then each rule as one loop over groups
  * (the divisions vectorise). */
-static void tile_scales(const ctx *x, const float *in, int64_t len, int64_t B, int64_t nb, float *inv,
-                        float *d, int *bad) {
+RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t len, int64_t B, int64_t nb,
+                                       float *inv, float *d, int *bad) {
     const rg_quant *q = x->q;
     uint32_t am[TILE];
+    int anybad = !x->be->fast;
+#pragma omp simd reduction(| : anybad)
+    for (int64_t i = 0; i < len; i++)
+        anybad |= (f2u(in[i]) & 0x7FFFFFFFu) >= 0x7F800000u;
     for (int64_t j = 0; j < nb; j++) {
         int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-        am[j] = amax_bits(in + lo, m, &bad[j]);
+        if (anybad)
+            am[j] = amax_bits(in + lo, m, &bad[j]);
+        else
+            am[j] = finite_amax_bits(in + lo, m);
     }
+    if (!anybad)
+        for (int64_t j = 0; j < nb; j++)
+            bad[j] = 0;
     switch (q->fmt.scaling) {
     case RG_SCALE_MX:
+        if (x->be->fast && q->smode == RG_SMODE_FLOOR) {
+            /* s = clamp(floor(log2 amax) - emax_elem, -127, 127) from the
+             * exponent field (mx.h), -127 for amax 0, as a vector loop;
+             * subnormal amax (its leading one below the field) goes to
+             * rg_mx_scale_exp below. 2^+-s is built from its bits (2^-127
+             * is the subnormal 0x00400000). */
+            const int32_t emax = q->elem.emax;
+            int sub = 0;
+#pragma omp simd reduction(| : sub)
+            for (int64_t j = 0; j < nb; j++) {
+                int32_t eb = (int32_t)(am[j] >> 23);
+                int32_t s = eb - 127 - emax;
+                s = s < -127 ? -127 : (s > 127 ? 127 : s);
+                s = am[j] == 0 ? -127 : s;
+                sub |= (eb == 0) & (am[j] != 0);
+                inv[j] = u2f(-s >= -126 ? (uint32_t)(127 - s) << 23 : 0x00400000u);
+                d[j] = u2f(s >= -126 ? (uint32_t)(s + 127) << 23 : 0x00400000u);
+            }
+            if (!sub)
+                return;
+        }
         for (int64_t j = 0; j < nb; j++) {
             int s = x->be->mx_scale(u2f(am[j]), am[j], &q->elem, q->smode);
             inv[j] = pow2f(-s);
