@@ -345,7 +345,7 @@ void api_sweep_results(http_req *r) {
         for (int i = 0; i < shown; i++)
             write_row_csv(&b, plan, q, i);
         if (next[0])
-            r->location = arena_printf(&r->a, "?page_token=%s", next);
+            r->next_token = arena_strdup(&r->a, next);
         http_reply_sbuf(r, 200, "text/csv; charset=utf-8", &b);
         goto out;
     }

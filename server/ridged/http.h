@@ -43,6 +43,7 @@ typedef struct http_req {
     const char *ctype;
     const char *location;
     const char *allow;
+    const char *next_token; /* X-Next-Page-Token (CSV pages) */
 } http_req;
 
 typedef void (*http_handler)(http_req *r);

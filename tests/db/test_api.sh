@@ -83,6 +83,8 @@ CSV=$(curl -fsS -H 'Accept: text/csv' "$U/api/v1/sweeps/$SW/results?limit=1000")
 [ "$(echo "$CSV" | head -1 | cut -d, -f1-4)" = "point_index,batch,hardware.mem_bw,numerics.weights" ] && ok "CSV header" ||
   fail "csv header: $(echo "$CSV" | head -1)"
 [ "$(echo "$CSV" | wc -l)" = 25 ] && ok "CSV rows" || fail "csv rows"
+curl -fsS -D "$TMP/csvhdr" -o /dev/null -H 'Accept: text/csv' "$U/api/v1/sweeps/$SW/results?limit=10"
+grep -qi '^X-Next-Page-Token: k9' "$TMP/csvhdr" && ok "CSV next page token header" || fail "csv token: $(cat "$TMP/csvhdr")"
 req GET "$U/api/v1/sweeps/$SW/pareto?x=time_s:min&y=mfu:max"; expect 200 "pareto"
 python3 - "$TMP/body" <<'PY' && ok "pareto front is non-dominated and sorted" || fail "pareto front"
 import json, sys
