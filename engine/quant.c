@@ -401,7 +401,7 @@ static const float qnan = (float)NAN;
 /* Elements [0, len) of one group with scale (inv, d) through tiles. */
 RG_SIMD_CLONES static void group_run(const ctx *x, const float *in, float *out, int64_t len, float inv,
                                      float d, int bad, uint64_t idx0) {
-    float t[TILE];
+    float t[TILE] __attribute__((aligned(64)));
     const float post = bad ? qnan : (x->elems ? 1.0f : d);
     for (int64_t b = 0; b < len; b += TILE) {
         int64_t m = len - b < TILE ? len - b : TILE;
@@ -412,6 +412,36 @@ RG_SIMD_CLONES static void group_run(const ctx *x, const float *in, float *out, 
 #pragma omp simd
         for (int64_t i = 0; i < m; i++)
             out[b + i] = t[i] * post;
+    }
+}
+
+/* dst[i] = src[i] * f[i / B] for i < len. Whole groups of the MX (32) and
+ * NVFP4 (16) sizes go through loops of a constant trip count, which
+ * compile to whole vectors without remainder code. */
+static inline __attribute__((always_inline)) void mul_groups(float *dst, const float *src, const float *f,
+                                                             int64_t len, int64_t B) {
+    int64_t full = len / B, j = 0;
+    if (B == 32) {
+        for (; j < full; j++) {
+            const float s = f[j];
+#pragma omp simd
+            for (int64_t i = 0; i < 32; i++)
+                dst[j * 32 + i] = src[j * 32 + i] * s;
+        }
+    } else if (B == 16) {
+        for (; j < full; j++) {
+            const float s = f[j];
+#pragma omp simd
+            for (int64_t i = 0; i < 16; i++)
+                dst[j * 16 + i] = src[j * 16 + i] * s;
+        }
+    }
+    for (; j * B < len; j++) {
+        int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+        const float s = f[j];
+#pragma omp simd
+        for (int64_t i = 0; i < m; i++)
+            dst[lo + i] = src[lo + i] * s;
     }
 }
 
@@ -429,27 +459,19 @@ RG_SIMD_CLONES static void do_groups(const ctx *x, const float *in, float *out, 
         }
         return;
     }
-    float t[TILE], inv[TILE], d[TILE];
+    float inv[TILE], d[TILE];
     int bad[TILE];
     const int64_t per = (TILE / B) * B;
     for (int64_t b = 0; b < n; b += per) {
         int64_t len = n - b < per ? n - b : per, nb = (len + B - 1) / B;
+        /* scaled into out, converted and multiplied back there: no scratch
+         * tile (reads the input before out is written, so in == out works) */
         tile_scales(x, in + b, len, B, nb, inv, d, bad);
-        for (int64_t j = 0; j < nb; j++) {
-            int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-            const float iv = inv[j];
-#pragma omp simd
-            for (int64_t i = 0; i < m; i++)
-                t[lo + i] = in[b + lo + i] * iv;
-        }
-        x->be->conv(&x->main, t, len, idx0 + (uint64_t)b);
-        for (int64_t j = 0; j < nb; j++) {
-            int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-            const float post = bad[j] ? qnan : (x->elems ? 1.0f : d[j]);
-#pragma omp simd
-            for (int64_t i = 0; i < m; i++)
-                out[b + lo + i] = t[lo + i] * post;
-        }
+        mul_groups(out + b, in + b, inv, len, B);
+        x->be->conv(&x->main, out + b, len, idx0 + (uint64_t)b);
+        for (int64_t j = 0; j < nb; j++)
+            d[j] = bad[j] ? qnan : (x->elems ? 1.0f : d[j]);
+        mul_groups(out + b, out + b, d, len, B);
     }
 }
 
@@ -458,7 +480,7 @@ RG_SIMD_CLONES static void do_groups(const ctx *x, const float *in, float *out, 
 static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, uint64_t idx0) {
     const int64_t B = x->q->block;
     const float levels = (float)(2 * x->main.e.kmax + 1); /* 2^b - 1 */
-    float t[TILE];
+    float t[TILE] __attribute__((aligned(64)));
     for (int64_t b = 0; b < n; b += B) {
         int64_t len = n - b < B ? n - b : B;
         float lo = in[b], hi = in[b];
@@ -674,7 +696,7 @@ int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n,
 void rg_quant_elem(const rg_quant *q, const float *in, float *out, int64_t n, int64_t offset) {
     cvt c;
     cvt_init(&c, &q->elem, q->round, q->saturate, q->seed);
-    float t[TILE];
+    float t[TILE] __attribute__((aligned(64)));
     for (int64_t b = 0; b < n; b += TILE) {
         int64_t m = n - b < TILE ? n - b : TILE;
         memcpy(t, in + b, (size_t)m * sizeof *t);
