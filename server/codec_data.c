@@ -128,7 +128,8 @@ static int load_assumptions(codec_data *d, const rg_embedded_file *files, int n,
             return rg_err_set(err, RG_EINTERNAL, path, "an assumption has no name");
         int id = rg_assumption_find(name);
         if (id < 0)
-            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is not in engine/assumptions.h", name);
+            return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is not in engine/assumptions.h",
+                              name);
         if (d->default_spec.assumptions.set[id])
             return rg_err_set(err, RG_EINTERNAL, path, "assumption \"%s\" is listed twice", name);
         if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
