@@ -278,10 +278,10 @@ static inline __attribute__((always_inline)) uint32_t amax_bits(const float *in,
     return (uint32_t)m;
 }
 
-/* The same for a group known to be finite, in eight lanes the compiler keeps
- * in one vector register (a reduction per short group costs more as an
- * `omp simd` reduction). */
-static inline __attribute__((always_inline)) uint32_t finite_amax_bits(const float *in, int64_t n) {
+/* The largest |x| bit pattern of a group, NaN and Inf included, in eight
+ * lanes the compiler keeps in one vector register (a reduction per short
+ * group costs more as an `omp simd` reduction). */
+static inline __attribute__((always_inline)) uint32_t abs_max_bits(const float *in, int64_t n) {
     uint32_t lm[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -315,20 +315,30 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
                                        float *inv, float *d, int *bad) {
     const rg_quant *q = x->q;
     uint32_t am[TILE];
-    int anybad = !x->be->fast;
-#pragma omp simd reduction(| : anybad)
-    for (int64_t i = 0; i < len; i++)
-        anybad |= (f2u(in[i]) & 0x7FFFFFFFu) >= 0x7F800000u;
-    for (int64_t j = 0; j < nb; j++) {
-        int64_t lo = j * B, m = len - lo < B ? len - lo : B;
-        if (anybad)
-            am[j] = amax_bits(in + lo, m, &bad[j]);
-        else
-            am[j] = finite_amax_bits(in + lo, m);
+    /* Fast path: the largest |x| bits per group in one pass; NaN and Inf
+     * patterns are above every finite one, so a top value >= 0x7F800000
+     * says the tile holds one, and only then the groups are measured again
+     * with the finite rule (the reference always takes that path). */
+    uint32_t top = 0x7F800000u;
+    if (x->be->fast) {
+        for (int64_t j = 0; j < nb; j++) {
+            int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+            am[j] = abs_max_bits(in + lo, m);
+        }
+        top = 0;
+#pragma omp simd reduction(max : top)
+        for (int64_t j = 0; j < nb; j++)
+            top = am[j] > top ? am[j] : top;
     }
-    if (!anybad)
+    if (top >= 0x7F800000u) {
+        for (int64_t j = 0; j < nb; j++) {
+            int64_t lo = j * B, m = len - lo < B ? len - lo : B;
+            am[j] = amax_bits(in + lo, m, &bad[j]);
+        }
+    } else {
         for (int64_t j = 0; j < nb; j++)
             bad[j] = 0;
+    }
     switch (q->fmt.scaling) {
     case RG_SCALE_MX:
         if (x->be->fast && q->smode == RG_SMODE_FLOOR) {
