@@ -399,10 +399,15 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
         break;
     }
     }
+    /* d = d > 0 ? d : 1 as a bit select: a conditional expression here
+     * stays a branch (GCC does not if-convert it under -ftrapping-math) and
+     * the divisions then run one at a time */
 #pragma omp simd
     for (int64_t j = 0; j < nb; j++) {
-        d[j] = d[j] > 0.0f ? d[j] : 1.0f;
-        inv[j] = 1.0f / d[j];
+        uint32_t pos = 0u - (uint32_t)(d[j] > 0.0f);
+        float v = u2f((f2u(d[j]) & pos) | (0x3F800000u & ~pos));
+        d[j] = v;
+        inv[j] = 1.0f / v;
     }
 }
 
