@@ -75,7 +75,8 @@ void metrics_render(metrics *m, struct db_pool *pool, sbuf *w) {
         {"ridged_sweeps_created_total", "Sweeps accepted by this replica.", &m->sweeps_created},
         {"ridged_sweeps_finished_total", "Sweeps this replica completed.", &m->sweeps_finished},
         {"ridged_chunks_done_total", "Sweep chunks evaluated and stored by this replica.", &m->chunks_done},
-        {"ridged_chunks_lost_total", "Chunks whose lease was lost before completion.", &m->chunks_lost},
+        {"ridged_chunks_lost_total",
+         "Chunks evaluated but not stored (lease lost, or the transaction failed).", &m->chunks_lost},
         {"ridged_points_done_total", "Sweep points evaluated and stored by this replica.", &m->points_done},
         {"ridged_evaluations_total", "Single evaluations (POST /evaluate).", &m->evaluations},
     };

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "evaluate.h"
+#include "sha256.h"
 #include "sweep.h"
 #include "sweep_plan.h"
 
@@ -66,17 +67,38 @@ static PGresult *exec(worker *w, const char *sql, int n, const char *const *p) {
     return PQexecParams(w->pg, sql, n, NULL, p, NULL, NULL, 0);
 }
 
+static void quiet_notice(void *arg, const char *msg) {}
+
 static bool ensure_conn(worker *w) {
     if (w->pg && PQstatus(w->pg) == CONNECTION_OK)
         return true;
-    if (w->pg)
+    if (w->pg) {
         PQreset(w->pg);
-    else
+    } else {
         w->pg = PQconnectdb(w->sw->rd->cfg.db);
+        if (w->pg)
+            PQsetNoticeProcessor(w->pg, quiet_notice, NULL);
+    }
     if (!w->pg || PQstatus(w->pg) != CONNECTION_OK)
         return false;
-    PGresult *r = PQexec(w->pg, "LISTEN ridge_sweeps");
+    /* A worker stalled inside its completion transaction (stopped, swapped
+     * out) would hold the chunk's row lock and keep every other replica
+     * from re-claiming it: the server ends such a transaction after one
+     * lease, and the fence makes the late worker's results count for nothing. */
+    char set[256], hex[65];
+    int ms = w->sw->rd->cfg.lease_s * 1000;
+    /* the session is named after a hash of the owner so the reaper (below)
+     * can find a stalled owner's transaction */
+    sha256_hex(w->owner, strlen(w->owner), hex);
+    snprintf(set, sizeof set,
+             "SET application_name = 'rgw:%.16s'; SET statement_timeout = %d; SET "
+             "idle_in_transaction_session_timeout = %d",
+             hex, ms, ms);
+    PGresult *r = PQexec(w->pg, set);
     bool ok = db_ok(r);
+    PQclear(r);
+    r = PQexec(w->pg, "LISTEN ridge_sweeps");
+    ok = ok && db_ok(r);
     PQclear(r);
     return ok;
 }
@@ -98,6 +120,31 @@ static void wait_for_work(worker *w, int ms) {
         for (PGnotify *nf = PQnotifies(w->pg); nf; nf = PQnotifies(w->pg))
             PQfreemem(nf);
     }
+}
+
+/* A worker stopped in the middle of its completion transaction (SIGSTOP,
+ * swapped out, a frozen VM) keeps the chunk's row lock, so SKIP LOCKED
+ * never hands the chunk to anyone else, and a backend waiting for COPY data
+ * is not subject to statement_timeout. When a chunk's lease has expired and
+ * its owner's session has been inside one transaction for longer than a
+ * lease, that session is terminated: its transaction rolls back (nothing of
+ * it was stored) and the chunk can be claimed again. */
+static void reap_stalled(worker *w) {
+    static const char sql[] = "SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a WHERE "
+                              "a.datname = current_database() "
+                              "AND a.pid <> pg_backend_pid() AND a.xact_start < now() - make_interval(secs "
+                              "=> $1::double precision) AND "
+                              "a.application_name IN (SELECT 'rgw:' || left(encode(sha256(convert_to(owner, "
+                              "'UTF8')), 'hex'), 16) FROM "
+                              "sweep_chunks WHERE state = 'running' AND lease_until < now())";
+    char lease[16];
+    snprintf(lease, sizeof lease, "%d", w->sw->rd->cfg.lease_s);
+    const char *p[1] = {lease};
+    PGresult *r = exec(w, sql, 1, p);
+    if (db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "0") != 0)
+        fprintf(stderr, "ridged: %s: ended %s stalled session(s) holding expired chunk leases\n", w->owner,
+                PQgetvalue(r, 0, 0));
+    PQclear(r);
 }
 
 /* Returns 1 with *c filled, 0 when there is no work, -1 on a database error. */
@@ -450,11 +497,15 @@ static void process(worker *w, const chunk *c) {
         release(w, c);
     } else {
         int rc = complete(w, c, out);
-        if (rc == 0) {
+        if (rc != 1)
             atomic_fetch_add_explicit(&w->sw->rd->m.chunks_lost, 1, memory_order_relaxed);
+        if (rc == 0)
             fprintf(stderr, "ridged: %s: lease on chunk %s/%s was lost; results discarded\n", w->owner,
                     c->sweep, c->index);
-        }
+        else if (rc < 0)
+            fprintf(stderr,
+                    "ridged: %s: chunk %s/%s not stored (database error); another claim will redo it\n",
+                    w->owner, c->sweep, c->index);
     }
     free(out);
 }
@@ -468,10 +519,13 @@ static void *worker_main(void *arg) {
         }
         chunk c;
         int rc = claim(w, &c);
-        if (rc == 1)
+        if (rc == 1) {
             process(w, &c);
-        else
+        } else {
+            if (rc == 0)
+                reap_stalled(w);
             wait_for_work(w, WORKER_POLL_MS);
+        }
     }
     return NULL;
 }

@@ -2,7 +2,8 @@
 # test_replicas.sh: two ridged replicas on one database share a sweep; one
 # is killed with SIGKILL while it holds chunk leases; the survivor takes the
 # expired leases over and the sweep completes with every point stored
-# exactly once. Also: concurrent starters apply each migration once.
+# exactly once; a replica stalled past its lease is fenced out when it
+# resumes. Also: concurrent starters apply each migration once.
 source "$(dirname "$0")/lib.sh"
 DB=$(new_db replicas)
 
@@ -62,6 +63,44 @@ if psql "$DB" -qAt -c "INSERT INTO sweep_results (sweep_id, point_index, status)
   fail "duplicate point accepted"; else ok "unique (sweep_id, point_index) backstop"; fi
 if psql "$DB" -qAt -c "UPDATE sweep_results SET mfu = 0 WHERE sweep_id = $SW" >/dev/null 2>&1; then
   fail "results are mutable"; else ok "results are immutable"; fi
+
+# a replica that stalls past its lease (SIGSTOP) while another takes its
+# chunk over: when it resumes, its completion is fenced out and discarded
+PC=$(free_port)
+start_ridged "$PC" --listen "127.0.0.1:$PC" --replica replica-c --lease-seconds 2 --omp-threads 1
+C=$RPID
+req POST "$UB/api/v1/sweeps" -d "{\"name\":\"stall\",\"base\":$SPEC,\"chunk_size\":40000,\"axes\":[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":200000,\"steps\":200000}},{\"path\":\"system\",\"values\":[{\"preset\":\"dgx-h100\"},{\"preset\":\"gb200-nvl72\"}]}]}"
+expect 202 "create second sweep"
+SW2=$(jget 'd["id"]')
+for _ in $(seq 1 2000); do
+  [ "$(sql "SELECT count(*) FROM sweep_chunks WHERE sweep_id = $SW2 AND state = 'running' AND owner LIKE 'replica-c/%'")" -ge 1 ] && break
+  sleep 0.01
+done
+kill -STOP "$C"
+STALLED=$(sql "SELECT chunk_index FROM sweep_chunks WHERE sweep_id = $SW2 AND state = 'running' AND owner LIKE 'replica-c/%' LIMIT 1")
+[ -n "$STALLED" ] && ok "replica-c stalled holding chunk $STALLED" || fail "replica-c held no lease when stopped"
+ST=$(wait_sweep "$UB" "$SW2" 30)
+[ "$ST" = succeeded ] && ok "replica-b finished while replica-c was stalled" ||
+  fail "second sweep ended $ST: $(sql "SELECT chunk_index, state, owner, attempt, lease_until < now() FROM sweep_chunks WHERE sweep_id = $SW2 AND state <> 'done'") $(sql "SELECT pid, state, wait_event, left(query, 50), now() - xact_start FROM pg_stat_activity WHERE datname = current_database()")"
+kill -CONT "$C"
+for _ in $(seq 1 100); do
+  grep -qE "was lost|not stored" "$RLOG" && break
+  sleep 0.1
+done
+# fenced out by (attempt, owner), or, if it stalled inside its completion
+# transaction, that transaction was ended (by the reaper of another
+# replica, or the server's timeouts) and rolled back
+grep -qE "lease on chunk $SW2/$STALLED was lost|chunk $SW2/$STALLED not stored" "$RLOG" &&
+  ok "the resumed replica's completion was discarded" ||
+  fail "no lost-lease report: $(tail -5 "$RLOG")"
+curl -fsS "http://127.0.0.1:$PC/api/v1/metrics" | grep -q '^ridged_chunks_lost_total [1-9]' && ok "chunks_lost counted" ||
+  fail "chunks_lost metric"
+T2=$(sql "SELECT points_total FROM sweeps WHERE id = $SW2")
+[ "$(sql "SELECT count(*), count(DISTINCT point_index) FROM sweep_results WHERE sweep_id = $SW2")" = "$T2|$T2" ] &&
+  ok "every point of the second sweep stored exactly once ($T2)" || fail "second sweep results"
+[ "$(sql "SELECT points_done FROM sweeps WHERE id = $SW2")" = "$T2" ] && ok "progress counted once" || fail "points_done"
+stop_ridged
 RPID=$B
+RLOG="$TMP/ridged.$PB.log"
 stop_ridged
 finish
