@@ -6,13 +6,7 @@
 # compute-bound ops of a training step do not change at all. Bad input exits 2
 # naming the file and the field. Args: BUILD_DIR SRC_DIR.
 set -u
-B="$1"
-RIDGE="$B/ridge"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-json_get() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 cat > "$T/decode_a.json" <<'J'
 {"model": "llama3-8b", "hardware": "h100-sxm", "phase": "decode", "batch": 32, "seq_len": 4096}

@@ -3,15 +3,7 @@
 # `ridge presets` and a short `ridge bench`. Bad input must exit 2 with the
 # field named on stderr, never crash. Args: BUILD_DIR SRC_DIR.
 set -u
-B="$1"
-RIDGE="$B/ridge"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-# json_get FILE EXPR: evaluate a Python expression on the parsed JSON `r`.
-json_get() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # 1. Llama-3-70B decode on 8 H200 (one DGX-class node), batch 64, 8k context.
 cat > "$T/decode.json" <<'J'

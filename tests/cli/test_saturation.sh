@@ -4,13 +4,7 @@
 # engine/saturation.c) and lists the saturation_fraction assumption it rests
 # on; training results carry none of these keys. Args: BUILD_DIR SRC_DIR.
 set -u
-B="$1"
-RIDGE="$B/ridge"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-json_get() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # Llama-3-8B decode on one H100 SXM, 4096-token context, shipped assumptions.
 # Memory by hand: 80 GB x 0.95 = 76e9 B available; bf16 weights 16,060,522,496 B;

@@ -3,13 +3,7 @@
 # threads, only layouts that fit, counts infeasible ones, and refuses bad
 # input with exit 2. Args: BUILD_DIR SRC_DIR.
 set -u
-B="$1"
-RIDGE="$B/ridge"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-json_get() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # Llama-3-8B training on 64 H100s (8 DGX H100), global batch 256 x 4096.
 cat > "$T/s.json" <<'J'
