@@ -197,20 +197,8 @@ float rg_fpconv_decode(uint32_t code, const rg_elem *e) {
     return (float)(neg ? -v : v);
 }
 
-static uint32_t f2u(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    return u;
-}
-
-static float u2f(uint32_t u) {
-    float x;
-    memcpy(&x, &u, 4);
-    return x;
-}
-
 uint16_t rg_fpconv_f32_to_bf16(float x) {
-    uint32_t u = f2u(x);
+    uint32_t u = rg_f32_bits(x);
     if ((u & 0x7FFFFFFFu) > 0x7F800000u)
         return (uint16_t)(((u >> 16) & 0x8000u) | 0x7FC0u); /* canonical quiet NaN */
     /* RNE on the upper half; a carry out of the top mantissa bit correctly
@@ -218,7 +206,7 @@ uint16_t rg_fpconv_f32_to_bf16(float x) {
     return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
 }
 
-float rg_fpconv_bf16_to_f32(uint16_t h) { return u2f((uint32_t)h << 16); }
+float rg_fpconv_bf16_to_f32(uint16_t h) { return rg_f32_from_bits((uint32_t)h << 16); }
 
 uint16_t rg_fpconv_f32_to_f16(float x) {
     static const rg_format f16 = {"fp16",        RG_FK_FLOAT, 5,  10,   15,           RG_NAN_IEEE, true,

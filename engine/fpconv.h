@@ -24,8 +24,21 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "formats.h"
+
+/* The bits of a float32 and back (memcpy: no aliasing, compiles to a move). */
+static inline uint32_t rg_f32_bits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline float rg_f32_from_bits(uint32_t u) {
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
 
 typedef enum rg_round {
     RG_ROUND_RNE = 0, /* to nearest, ties to even */

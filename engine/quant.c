@@ -19,6 +19,7 @@
  * MX scale rule differ (fast: this file and rg_mx_scale_exp; reference:
  * rg_fpconv_ref and rg_mx_scale_exp_ref). Work is split across threads on
  * whole scale groups, so every group's result is independent of the split. */
+#include "fpconv.h"
 #include "quant.h"
 
 #include "rng.h"
@@ -26,18 +27,6 @@
 #include <math.h>
 #include <omp.h>
 #include <string.h>
-
-static inline uint32_t f2u(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    return u;
-}
-
-static inline float u2f(uint32_t u) {
-    float x;
-    memcpy(&x, &u, 4);
-    return x;
-}
 
 /* The hot loops are also compiled for AVX2 and picked at load time where
  * the CPU has it (GCC function multiversioning); results are identical,
@@ -49,7 +38,9 @@ static inline float u2f(uint32_t u) {
 #endif
 
 /* 2^e as a float for e in [-149, 127]. */
-static inline float pow2f(int e) { return u2f(e >= -126 ? (uint32_t)(e + 127) << 23 : 1u << (e + 149)); }
+static inline float pow2f(int e) {
+    return rg_f32_from_bits(e >= -126 ? (uint32_t)(e + 127) << 23 : 1u << (e + 149));
+}
 
 static const char *const tscale_names[] = {"none", "tensor", "channel"};
 
@@ -95,8 +86,8 @@ static void cvt_init(cvt *c, const rg_elem *e, rg_round mode, bool sat, uint64_t
     c->minnorm = e->minnorm;
     c->flush = !e->is_int && !e->subnormals;
     uint32_t ovf_bits = e->has_inf ? 0x7F800000u : 0x7FC00000u;
-    c->ovf_res = (sat || mode == RG_ROUND_RTZ) ? f2u(e->maxval) : ovf_bits;
-    c->inf_res = sat ? f2u(e->maxval) : ovf_bits;
+    c->ovf_res = (sat || mode == RG_ROUND_RTZ) ? rg_f32_bits(e->maxval) : ovf_bits;
+    c->inf_res = sat ? rg_f32_bits(e->maxval) : ovf_bits;
     if (e->is_int) {
         c->mbits = 255;
         c->emin_b = 256;
@@ -138,17 +129,17 @@ static inline uint32_t mag_generic(uint32_t a, const cvt *c, rg_round mode, uint
         uint32_t f = (rem << lsh) >> rsh; /* sh = 0: rem = 0 */
         up = (uint32_t)(f + r) < f;
     }
-    return f2u((float)(int32_t)(t + (up & 1u)) * pow2f(qexp));
+    return rg_f32_bits((float)(int32_t)(t + (up & 1u)) * pow2f(qexp));
 }
 
 static inline float finish(uint32_t u, uint32_t mag, const cvt *c) {
     uint32_t sign = u & 0x80000000u, a = u ^ sign;
-    float m = u2f(mag);
+    float m = rg_f32_from_bits(mag);
     uint32_t res = (c->flush && m < c->minnorm) ? 0u : mag;
     res = m > c->maxval ? c->ovf_res : res;
     res = a == 0x7F800000u ? c->inf_res : res;
     res = a > 0x7F800000u ? 0x7FC00000u : res;
-    return u2f(res | sign);
+    return rg_f32_from_bits(res | sign);
 }
 
 /* RNE on a tile in place, as straight-line mask arithmetic on uint32 lanes
@@ -161,13 +152,13 @@ RG_SIMD_CLONES static void rne_tile(const cvt *c, float *t, int64_t n) {
     const uint32_t ovf = c->ovf_res, infr = c->inf_res, flush = c->flush ? ~0u : 0u;
 #pragma omp simd
     for (int64_t i = 0; i < n; i++) {
-        uint32_t u = f2u(t[i]);
+        uint32_t u = rg_f32_bits(t[i]);
         uint32_t sign = u & 0x80000000u, a = u ^ sign;
         uint32_t nrm = (a + hm1 + ((a >> sh) & 1u)) & keep;
-        uint32_t sub = f2u((u2f(a) + csub) - csub);
+        uint32_t sub = rg_f32_bits((rg_f32_from_bits(a) + csub) - csub);
         uint32_t isn = 0u - (uint32_t)((int32_t)(a >> 23) >= eminb);
         uint32_t mag = (nrm & isn) | (sub & ~isn);
-        float m = u2f(mag);
+        float m = rg_f32_from_bits(mag);
         uint32_t fl = flush & (0u - (uint32_t)(m < minn));
         mag &= ~fl;
         uint32_t ov = 0u - (uint32_t)(m > maxv);
@@ -176,7 +167,7 @@ RG_SIMD_CLONES static void rne_tile(const cvt *c, float *t, int64_t n) {
         mag = (mag & ~ii) | (infr & ii);
         uint32_t nn = 0u - (uint32_t)((int32_t)a > 0x7F800000);
         mag = (mag & ~nn) | (0x7FC00000u & nn);
-        t[i] = u2f(mag | sign);
+        t[i] = rg_f32_from_bits(mag | sign);
     }
 }
 
@@ -187,7 +178,7 @@ static inline __attribute__((always_inline)) void generic_tile_mode(const cvt *c
     const uint32_t base = (uint32_t)idx0, hi0 = (uint32_t)(idx0 >> 32);
 #pragma omp simd
     for (int64_t i = 0; i < n; i++) {
-        uint32_t u = f2u(t[i]);
+        uint32_t u = rg_f32_bits(t[i]);
         uint32_t r = 0u;
         if (mode == RG_ROUND_SR) {
             uint32_t lo = base + (uint32_t)i;
@@ -268,7 +259,7 @@ static inline __attribute__((always_inline)) uint32_t amax_bits(const float *in,
     int32_t m = 0, bad = 0;
 #pragma omp simd reduction(max : m) reduction(| : bad)
     for (int64_t i = 0; i < n; i++) {
-        int32_t a = (int32_t)(f2u(in[i]) & 0x7FFFFFFFu);
+        int32_t a = (int32_t)(rg_f32_bits(in[i]) & 0x7FFFFFFFu);
         int32_t big = a >= 0x7F800000;
         bad |= big;
         a = big ? 0 : a;
@@ -286,11 +277,11 @@ static inline __attribute__((always_inline)) uint32_t abs_max_bits(const float *
     int64_t i = 0;
     for (; i + 8 <= n; i += 8)
         for (int l = 0; l < 8; l++) {
-            uint32_t a = f2u(in[i + l]) & 0x7FFFFFFFu;
+            uint32_t a = rg_f32_bits(in[i + l]) & 0x7FFFFFFFu;
             lm[l] = a > lm[l] ? a : lm[l];
         }
     for (; i < n; i++) {
-        uint32_t a = f2u(in[i]) & 0x7FFFFFFFu;
+        uint32_t a = rg_f32_bits(in[i]) & 0x7FFFFFFFu;
         lm[0] = a > lm[0] ? a : lm[0];
     }
     for (int l = 0; l < 4; l++)
@@ -356,14 +347,14 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
                 s = s < -127 ? -127 : (s > 127 ? 127 : s);
                 s = am[j] == 0 ? -127 : s;
                 sub |= (eb == 0) & (am[j] != 0);
-                inv[j] = u2f(-s >= -126 ? (uint32_t)(127 - s) << 23 : 0x00400000u);
-                d[j] = u2f(s >= -126 ? (uint32_t)(s + 127) << 23 : 0x00400000u);
+                inv[j] = rg_f32_from_bits(-s >= -126 ? (uint32_t)(127 - s) << 23 : 0x00400000u);
+                d[j] = rg_f32_from_bits(s >= -126 ? (uint32_t)(s + 127) << 23 : 0x00400000u);
             }
             if (!sub)
                 return;
         }
         for (int64_t j = 0; j < nb; j++) {
-            int s = x->be->mx_scale(u2f(am[j]), am[j], &q->elem, q->smode);
+            int s = x->be->mx_scale(rg_f32_from_bits(am[j]), am[j], &q->elem, q->smode);
             inv[j] = pow2f(-s);
             d[j] = pow2f(s);
         }
@@ -372,7 +363,7 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
         const float ts = x->tensor_scale;
 #pragma omp simd
         for (int64_t j = 0; j < nb; j++) {
-            float sb = u2f(am[j]) / 6.0f / ts;
+            float sb = rg_f32_from_bits(am[j]) / 6.0f / ts;
             d[j] = sb < 0x1p-6f ? 0x1p-6f : (sb > 448.0f ? 448.0f : sb);
         }
         x->be->conv(&x->e4m3, d, nb, 0);
@@ -385,7 +376,7 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
         const float mx = x->main.maxval;
 #pragma omp simd
         for (int64_t j = 0; j < nb; j++)
-            d[j] = u2f(am[j]) / mx;
+            d[j] = rg_f32_from_bits(am[j]) / mx;
         x->be->conv(&x->f16, d, nb, 0);
         break;
     }
@@ -393,7 +384,7 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
         const float mx = x->main.maxval;
 #pragma omp simd
         for (int64_t j = 0; j < nb; j++)
-            d[j] = u2f(am[j]) / mx;
+            d[j] = rg_f32_from_bits(am[j]) / mx;
         for (int64_t j = 0; j < nb; j++)
             bad[j] = 0;
         break;
@@ -405,7 +396,7 @@ RG_SIMD_CLONES static void tile_scales(const ctx *x, const float *in, int64_t le
 #pragma omp simd
     for (int64_t j = 0; j < nb; j++) {
         uint32_t pos = 0u - (uint32_t)(d[j] > 0.0f);
-        float v = u2f((f2u(d[j]) & pos) | (0x3F800000u & ~pos));
+        float v = rg_f32_from_bits((rg_f32_bits(d[j]) & pos) | (0x3F800000u & ~pos));
         d[j] = v;
         inv[j] = 1.0f / v;
     }
@@ -617,7 +608,7 @@ float rg_quant_tensor_amax(const float *in, int64_t n, int nthreads) {
     if (!in || n <= 0)
         return 0.0f;
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
-    return u2f(tensor_amax(in, n, n < 32768 ? 1 : nth));
+    return rg_f32_from_bits(tensor_amax(in, n, n < 32768 ? 1 : nth));
 }
 
 RG_SIMD_CLONES static uint32_t tensor_amax(const float *in, int64_t n, int nth) {
@@ -636,7 +627,7 @@ RG_SIMD_CLONES static uint32_t tensor_amax(const float *in, int64_t n, int nth) 
 
 /* Tensor scale from the tensor's finite amax (1 when it is 0). */
 static float tensor_scale_of(const rg_quant *q, uint32_t am) {
-    float a = u2f(am);
+    float a = rg_f32_from_bits(am);
     float s = q->fmt.scaling == RG_SCALE_NVFP4 ? a / (448.0f * 6.0f) : a / q->elem.maxval;
     return s > 0.0f ? s : 1.0f;
 }
@@ -667,7 +658,7 @@ int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int6
         nth = 1;
     if (tensor_scaled(q))
         x.tensor_scale =
-            tensor_scale_of(q, q->tensor_amax > 0.0f ? f2u(q->tensor_amax) : tensor_amax(in, n, nth));
+            tensor_scale_of(q, q->tensor_amax > 0.0f ? rg_f32_bits(q->tensor_amax) : tensor_amax(in, n, nth));
     run_units(&x, in, out, n, offset, nth);
     return 0;
 }
@@ -684,7 +675,7 @@ int rg_quant_qdq_ref(const rg_quant *q, const float *in, float *out, int64_t n, 
         for (int64_t i = 0; i < n; i++)
             if (isfinite(in[i]) && fabsf(in[i]) > am)
                 am = fabsf(in[i]);
-        x.tensor_scale = tensor_scale_of(q, f2u(q->tensor_amax > 0.0f ? q->tensor_amax : am));
+        x.tensor_scale = tensor_scale_of(q, rg_f32_bits(q->tensor_amax > 0.0f ? q->tensor_amax : am));
     }
     process(&x, in, out, n, (uint64_t)offset);
     return 0;
@@ -703,7 +694,7 @@ int rg_quant_elements(const rg_quant *q, const float *in, float *out, int64_t n,
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
     if (tensor_scaled(q))
         x.tensor_scale =
-            tensor_scale_of(q, q->tensor_amax > 0.0f ? f2u(q->tensor_amax) : tensor_amax(in, n, nth));
+            tensor_scale_of(q, q->tensor_amax > 0.0f ? rg_f32_bits(q->tensor_amax) : tensor_amax(in, n, nth));
     run_units(&x, in, out, n, 0, nth);
     return 0;
 }

@@ -13,18 +13,6 @@
 #include "rng.h"
 #include "testutil.h"
 
-static uint32_t f2u(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    return u;
-}
-
-static float u2f(uint32_t u) {
-    float x;
-    memcpy(&x, &u, 4);
-    return x;
-}
-
 /* Same value, same sign of zero (ints have one zero), or both NaN. */
 static int same(float got, double want, int is_int) {
     if (isnan(want))
@@ -101,7 +89,7 @@ static void check_rounding(const char *csv, const char *fmt) {
         CHECK(r.n == 14);
         if (r.n != 14)
             continue;
-        float x = u2f((uint32_t)csv_hex(r.f[0]));
+        float x = rg_f32_from_bits((uint32_t)csv_hex(r.f[0]));
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             double want = csv_value(r.f[cases[c].col]);
             const char *code_s = r.f[cases[c].col + 1];
@@ -170,7 +158,7 @@ static void check_bf16_fp16(void) {
     csv_row r;
     int rows = 0;
     while (csv_next(fp, &r)) {
-        float x = u2f((uint32_t)csv_hex(r.f[0]));
+        float x = rg_f32_from_bits((uint32_t)csv_hex(r.f[0]));
         uint16_t b = (uint16_t)csv_hex(r.f[2]), h = (uint16_t)csv_hex(r.f[4]);
         CHECK_MSG(rg_fpconv_f32_to_bf16(x) == b, "bf16(%s) = 0x%x want 0x%x", r.f[0],
                   rg_fpconv_f32_to_bf16(x), b);
@@ -186,7 +174,6 @@ static void check_bf16_fp16(void) {
     }
     fclose(fp);
     CHECK(rows >= 60);
-    (void)f2u;
 }
 
 int main(void) {

@@ -9,21 +9,10 @@
 #include <string.h>
 
 #include "mx.h"
+#include "fpconv.h"
 #include "quant.h"
 #include "rng.h"
 #include "testutil.h"
-
-static uint32_t f2u(float x) {
-    uint32_t u;
-    memcpy(&u, &x, 4);
-    return u;
-}
-
-static float u2f(uint32_t u) {
-    float x;
-    memcpy(&x, &u, 4);
-    return x;
-}
 
 /* A mix of inputs: raw random patterns, N(0,1)-ish values at random scales,
  * exact ties of small formats, and specials. */
@@ -35,10 +24,10 @@ static void fill_inputs(float *x, int64_t n, uint64_t seed) {
         uint64_t r = rg_rng_u64(seed, (uint64_t)i);
         switch (r & 7u) {
         case 0:
-            x[i] = u2f((uint32_t)(r >> 32));
+            x[i] = rg_f32_from_bits((uint32_t)(r >> 32));
             break;
         case 1:
-            x[i] = u2f(specials[(r >> 8) % (sizeof specials / sizeof specials[0])]);
+            x[i] = rg_f32_from_bits(specials[(r >> 8) % (sizeof specials / sizeof specials[0])]);
             break;
         case 2: /* ties and near-ties of k/16 grids */
             x[i] = (float)((int64_t)((r >> 16) & 0x3FF) - 512) / 16.0f * ((r >> 40) & 1 ? 1.0f : 1.0000001f);
@@ -57,7 +46,7 @@ static void fill_inputs(float *x, int64_t n, uint64_t seed) {
 
 static int same_bits(const float *a, const float *b, int64_t n, int64_t *where) {
     for (int64_t i = 0; i < n; i++) {
-        uint32_t ua = f2u(a[i]), ub = f2u(b[i]);
+        uint32_t ua = rg_f32_bits(a[i]), ub = rg_f32_bits(b[i]);
         if (ua != ub && !(isnan(a[i]) && isnan(b[i]))) {
             *where = i;
             return 0;
@@ -242,10 +231,10 @@ static void check_mx_scale(void) {
                 if (i % 3 == 0 && (bits & 0x7F800000u)) /* at or just below a power of two */
                     bits = (bits & 0x7F800000u) - (uint32_t)(i % 2);
                 int fast = rg_mx_scale_exp(bits, &e, (rg_scale_mode)m);
-                int ref = rg_mx_scale_exp_ref(u2f(bits), &e, (rg_scale_mode)m);
+                int ref = rg_mx_scale_exp_ref(rg_f32_from_bits(bits), &e, (rg_scale_mode)m);
                 if (fast != ref) {
-                    CHECK_MSG(fast == ref, "%s mode %d amax %a: fast %d ref %d", mx[k], m, (double)u2f(bits),
-                              fast, ref);
+                    CHECK_MSG(fast == ref, "%s mode %d amax %a: fast %d ref %d", mx[k], m,
+                              (double)rg_f32_from_bits(bits), fast, ref);
                     break;
                 }
             }
@@ -254,17 +243,18 @@ static void check_mx_scale(void) {
     /* 15.999999f: floor(log2) is 3 (log2f would say 4). E4M3 emax 8. */
     rg_elem e4 = elem_of("mxfp8_e4m3");
     float a = 15.999999f;
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_FLOOR), 3 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(a), &e4, RG_SMODE_FLOOR), 3 - 8);
     CHECK_EQ_INT(rg_mx_scale_exp_ref(a, &e4, RG_SMODE_FLOOR), 3 - 8);
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_CEIL), 4 - 8);
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_EVEN), 4 - 8); /* rounds to 16 in 1.3 bits */
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(15.0f), &e4, RG_SMODE_EVEN), 3 - 8);
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(16.0f), &e4, RG_SMODE_CEIL), 4 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(a), &e4, RG_SMODE_CEIL), 4 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(a), &e4, RG_SMODE_EVEN), 4 - 8); /* rounds to 16 in 1.3 bits */
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(15.0f), &e4, RG_SMODE_EVEN), 3 - 8);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(16.0f), &e4, RG_SMODE_CEIL), 4 - 8);
     /* rceil: smallest s with 448 * 2^s >= amax */
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(448.0f), &e4, RG_SMODE_RCEIL), 0);
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(448.00003f), &e4, RG_SMODE_RCEIL), 1);
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_RCEIL), -4);
-    CHECK_EQ_INT(rg_mx_scale_exp(f2u(a), &e4, RG_SMODE_RCEIL), rg_mx_scale_exp_ref(a, &e4, RG_SMODE_RCEIL));
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(448.0f), &e4, RG_SMODE_RCEIL), 0);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(448.00003f), &e4, RG_SMODE_RCEIL), 1);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(a), &e4, RG_SMODE_RCEIL), -4);
+    CHECK_EQ_INT(rg_mx_scale_exp(rg_f32_bits(a), &e4, RG_SMODE_RCEIL),
+                 rg_mx_scale_exp_ref(a, &e4, RG_SMODE_RCEIL));
     /* clamps to the E8M0 range; subnormal amax */
     CHECK_EQ_INT(rg_mx_scale_exp(1u, &e4, RG_SMODE_FLOOR), -127);
     CHECK_EQ_INT(rg_mx_scale_exp(0u, &e4, RG_SMODE_FLOOR), -127);
@@ -383,7 +373,7 @@ static void check_elem_api(void) {
     int bad = 0;
     for (int i = 0; i < 3000; i++) {
         float r = rg_fpconv_ref(x[i], &q.elem, RG_ROUND_RNA, true, 0);
-        bad += f2u(r) != f2u(y[i]) && !(isnan(r) && isnan(y[i]));
+        bad += rg_f32_bits(r) != rg_f32_bits(y[i]) && !(isnan(r) && isnan(y[i]));
     }
     CHECK_EQ_INT(bad, 0);
 }
@@ -403,9 +393,9 @@ static void check_kernels_finite(void) {
         int64_t blk = i / 32;
         uint64_t r = rg_rng_u64(4242, (uint64_t)i);
         if (!isfinite(x[i]))
-            x[i] = u2f((uint32_t)(r & 0x807FFFFFu));
+            x[i] = rg_f32_from_bits((uint32_t)(r & 0x807FFFFFu));
         if (blk % 5 == 1)
-            x[i] = u2f(((uint32_t)r & 0x80000000u) | (((uint32_t)r & 0x7FFFFFu) >> (r >> 59)));
+            x[i] = rg_f32_from_bits(((uint32_t)r & 0x80000000u) | (((uint32_t)r & 0x7FFFFFu) >> (r >> 59)));
         if (blk % 7 == 3)
             x[i] = 0.0f;
     }
