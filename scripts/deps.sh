@@ -3,7 +3,8 @@
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config git libcjson-dev libmicrohttpd-dev libpq-dev
-      postgresql libomp-dev ca-certificates curl chromium wrk hyperfine)
+      postgresql libomp-dev ca-certificates curl chromium wrk hyperfine
+      iverilog yosys verilator opensta qflow-tech-osu018)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,78 @@
+/* synth.h: synthesis of a Verilog unit to area, delay and power.
+ *
+ * rtl_synth maps a design onto a standard-cell library with yosys (generic
+ * synthesis, then abc technology mapping and `stat -liberty` for the area)
+ * and runs OpenSTA on the mapped netlist for the critical path and the
+ * power at a stated clock and input switching activity. Scripts, logs and
+ * the netlist stay in the caller's directory as the run's evidence.
+ *
+ * Units: the default library is the OSU 0.18 um cell set of the Debian
+ * package qflow-tech-osu018. Its header declares time_unit "1ns",
+ * capacitive_load_unit (1,pf), voltage_unit "1V", current_unit "1uA" and
+ * leakage_power_unit "1nW"; cell `area` carries no unit attribute and is in
+ * square micrometres (an INVX1 is 16, a DFFPOSX1 96: 0.18 um cells). yosys
+ * sums those areas as they are; OpenSTA converts every power to watts
+ * ("Power values are reported in watts", report_power's help) and reports
+ * times in the library's time unit, so delays come back in ns only for a
+ * library whose time_unit is 1ns: rtl_synth checks that. */
+#ifndef RTL_SYNTH_H
+#define RTL_SYNTH_H
+
+#include "status.h"
+
+/* The library rtl_synth uses when opts->liberty is NULL. */
+#define RTL_SYNTH_DEFAULT_LIBERTY "/usr/share/qflow/tech/osu018/osu018_stdcells.lib"
+/* Input toggle rate when the caller measured none: operands drawn uniformly
+ * at random each cycle flip each bit with probability 1/2. (OpenSTA's own
+ * default is 0.1, set_power_activity's help; Ridge always states one.) */
+#define RTL_SYNTH_DEFAULT_ACTIVITY 0.5
+#define RTL_SYNTH_DEFAULT_CLOCK_NS 10.0
+
+typedef struct rtl_synth_opts {
+    const char *liberty;    /* NULL = RTL_SYNTH_DEFAULT_LIBERTY */
+    double clock_ns;        /* period for timing and power, > 0 */
+    double input_activity;  /* transitions per input bit per cycle, measured
+                               from co-simulation vectors, in [0, 1];
+                               < 0 = RTL_SYNTH_DEFAULT_ACTIVITY */
+    const char *clock_port; /* NULL for combinational units, else e.g. "clk" */
+} rtl_synth_opts;
+
+typedef struct rtl_synth_result {
+    long cells;
+    double area_um2;
+    /* Critical path, the shortest period that meets timing (period minus the
+     * worst setup slack, inputs and outputs at zero external delay): the
+     * input-to-output arrival of a combinational unit; the worst
+     * in-to-reg, reg-to-reg or reg-to-out path, setup time included, of a
+     * sequential one. */
+    double delay_ns;
+    double power_w, internal_w, switching_w, leakage_w;
+    double energy_pj; /* power_w * clock period: one operation per cycle */
+    double clock_ns;
+    double activity;
+    char activity_source[64];
+    char liberty_path[512];
+    char liberty_sha256[65];
+    char yosys_version[96];
+    char sta_version[32];
+    double seconds; /* wall time of synthesis + sta */
+} rtl_synth_result;
+
+/* clock 10 ns, default activity and library, combinational. */
+void rtl_synth_opts_defaults(rtl_synth_opts *o);
+
+/* Synthesize module `top` of the Verilog-2005 `files` in the existing
+ * directory `dir`, which receives synth.ys, sta.tcl, yosys.log, sta.log,
+ * stat.txt and netlist.v. Paths may not hold whitespace, quotes, backslashes,
+ * braces, brackets, '$', ';', '#' or control characters (they are written into tool
+ * scripts); `top` and the clock port must be plain identifiers.
+ *
+ * Returns 0 and fills *res, or a negative status with `err` filled:
+ * RG_EINVAL/RG_ERANGE for bad arguments (field = the argument),
+ * RG_ENOTFOUND for a missing tool or library (the message names the Debian
+ * package to install), RG_EIO when a tool fails (field = "yosys" or "sta",
+ * message = the last meaningful line of its log). */
+int rtl_synth(const char *dir, const char *const *files, int nfiles, const char *top, const rtl_synth_opts *o,
+              rtl_synth_result *res, rg_err *err);
+
+#endif
