@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonw.h"
 #include "sha256.h"
 
 extern char **environ;
@@ -565,4 +566,16 @@ int rtl_synth(const char *dir, const char *const *files, int nfiles, const char 
     res->energy_pj = res->power_w * res->clock_ns * 1e3; /* W x ns = nJ = 1e3 pJ */
 out:
     return rc;
+}
+
+void rtl_synth_json(jw *w, const rtl_synth_result *r) {
+    jw_obj_begin(w);
+    jw_kint(w, "cells", r->cells);
+#define SYNTH_NUM_(name) jw_knum(w, #name, r->name);
+    RTL_SYNTH_NUM_FIELDS(SYNTH_NUM_)
+#undef SYNTH_NUM_
+#define SYNTH_STR_(name) jw_kstr(w, #name, r->name);
+    RTL_SYNTH_STR_FIELDS(SYNTH_STR_)
+#undef SYNTH_STR_
+    jw_obj_end(w);
 }

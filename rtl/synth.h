@@ -58,6 +58,20 @@ typedef struct rtl_synth_result {
     double seconds; /* wall time of synthesis + sta */
 } rtl_synth_result;
 
+/* The result's fields as they appear in JSON (the `synthesis` object of
+ * rtl_run and ridge ppa), one list for the writer and the readers: numbers,
+ * then strings; `cells` is the one integer. */
+#define RTL_SYNTH_NUM_FIELDS(X)                                                                              \
+    X(area_um2)                                                                                              \
+    X(delay_ns) X(power_w) X(internal_w) X(switching_w) X(leakage_w) X(energy_pj) X(clock_ns) X(activity)    \
+        X(seconds)
+#define RTL_SYNTH_STR_FIELDS(X)                                                                              \
+    X(activity_source) X(liberty_path) X(liberty_sha256) X(yosys_version) X(sta_version)
+
+struct jw;
+/* Writes `r` as one JSON object value (the caller writes its key). */
+void rtl_synth_json(struct jw *w, const rtl_synth_result *r);
+
 /* clock 10 ns, default activity and library, combinational. */
 void rtl_synth_opts_defaults(rtl_synth_opts *o);
 

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "jsonw.h"
 #include "synth.h"
 #include "testutil.h"
 
@@ -78,6 +81,26 @@ static void sha256sum_of(const char *path, char hex[65]) {
     pclose(p);
 }
 
+/* The JSON object carries every field under its struct name. */
+static void check_json(const rtl_synth_result *r) {
+    jw w;
+    jw_init(&w);
+    rtl_synth_json(&w, r);
+    char *text = jw_take(&w, NULL);
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    CHECK(o != NULL);
+    CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "cells")) == (double)r->cells);
+#define NUM_(name) CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(o, #name)) == r->name);
+    RTL_SYNTH_NUM_FIELDS(NUM_)
+#undef NUM_
+#define STR_(name) CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, #name)), r->name);
+    RTL_SYNTH_STR_FIELDS(STR_)
+#undef STR_
+    cJSON_Delete(o);
+    free(text);
+    jw_free(&w);
+}
+
 static void test_multipliers(void) {
     rtl_synth_result r4, r8;
     rg_err err = {0};
@@ -102,6 +125,7 @@ static void test_multipliers(void) {
     CHECK(strncmp(r8.yosys_version, "Yosys ", 6) == 0);
     CHECK(r8.sta_version[0] >= '0' && r8.sta_version[0] <= '9');
     CHECK(r8.seconds > 0);
+    check_json(&r8);
     printf("mul4: %ld cells %.0f um2 %.3f ns %.4f pJ; mul8: %ld cells %.0f um2 %.3f ns %.4f pJ (%.2f s)\n",
            r4.cells, r4.area_um2, r4.delay_ns, r4.energy_pj, r8.cells, r8.area_um2, r8.delay_ns, r8.energy_pj,
            r8.seconds);
