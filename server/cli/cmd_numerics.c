@@ -19,6 +19,7 @@
 #include "codec_numerics.h"
 #include "dist.h"
 #include "fpconv.h"
+#include "npy.h"
 #include "qdq_stream.h"
 #include "quant.h"
 
@@ -246,92 +247,6 @@ out:
 
 /* ---- quantize ------------------------------------------------------------- */
 
-/* Parse a .npy header (format v1-v3): little-endian f4, f8 or f2, C order.
- * Returns the data offset, or -1 with a message in `why`. */
-static long npy_header(const unsigned char *p, size_t len, char *dtype, int64_t *count, int64_t *last_dim,
-                       const char **why) {
-    if (len < 10 || memcmp(p, "\x93NUMPY", 6) != 0) {
-        *why = "not a .npy file (bad magic)";
-        return -1;
-    }
-    size_t hl, start;
-    if (p[6] == 1) {
-        hl = (size_t)p[8] | ((size_t)p[9] << 8);
-        start = 10;
-    } else if (p[6] == 2 || p[6] == 3) {
-        if (len < 12) {
-            *why = "truncated header";
-            return -1;
-        }
-        hl = (size_t)p[8] | ((size_t)p[9] << 8) | ((size_t)p[10] << 16) | ((size_t)p[11] << 24);
-        start = 12;
-    } else {
-        *why = "unsupported .npy version";
-        return -1;
-    }
-    if (start + hl > len || hl > 65536) {
-        *why = "truncated header";
-        return -1;
-    }
-    char h[65537];
-    memcpy(h, p + start, hl);
-    h[hl] = '\0';
-    const char *d = strstr(h, "'descr'");
-    const char *fo = strstr(h, "'fortran_order'");
-    const char *sh = strstr(h, "'shape'");
-    if (!d || !fo || !sh) {
-        *why = "header lacks descr, fortran_order or shape";
-        return -1;
-    }
-    d = strchr(d + 7, '\'');
-    if (!d) {
-        *why = "bad descr";
-        return -1;
-    }
-    if (strncmp(d, "'<f4'", 5) == 0)
-        *dtype = 'f';
-    else if (strncmp(d, "'<f8'", 5) == 0)
-        *dtype = 'd';
-    else if (strncmp(d, "'<f2'", 5) == 0)
-        *dtype = 'h';
-    else {
-        *why = "dtype must be little-endian float32, float64 or float16 ('<f4', '<f8', '<f2')";
-        return -1;
-    }
-    const char *t = fo + 15;
-    while (*t == ' ' || *t == ':')
-        t++;
-    if (strncmp(t, "False", 5) != 0) {
-        *why = "fortran_order arrays are not supported";
-        return -1;
-    }
-    const char *s = strchr(sh, '(');
-    if (!s) {
-        *why = "bad shape";
-        return -1;
-    }
-    int64_t prod = 1, last = 1;
-    s++;
-    for (;;) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        if (*s == ')')
-            break;
-        char *end = NULL;
-        long long v = strtoll(s, &end, 10);
-        if (end == s || v < 0 || v > (1LL << 40)) {
-            *why = "bad shape";
-            return -1;
-        }
-        prod *= v;
-        last = v;
-        s = end;
-    }
-    *count = prod;
-    *last_dim = last;
-    return (long)(start + hl);
-}
-
 /* Load --input into floats the caller frees. Returns NULL (message printed). */
 static float *load_input(const cli_extra *ex, int64_t *n, int64_t *cols, int *status) {
     size_t len = 0;
@@ -351,12 +266,15 @@ static float *load_input(const cli_extra *ex, int64_t *n, int64_t *cols, int *st
         dtype = 'b';
     } else if (strcmp(ex->input_format, "npy") == 0) {
         const char *why = NULL;
-        int64_t count = 0;
-        long off = npy_header(raw, len, &dtype, &count, cols, &why);
-        if (off < 0) {
+        npy_info ni;
+        if (npy_parse(raw, len, &ni, &why) < 0) {
             fprintf(stderr, "ridge quantize: --input: %s\n", why);
             goto out;
         }
+        dtype = ni.dtype;
+        int64_t count = ni.count;
+        size_t off = ni.offset;
+        *cols = ni.ndim > 0 ? ni.shape[ni.ndim - 1] : 1;
         size_t esz = dtype == 'd' ? 8 : (dtype == 'h' ? 2 : 4);
         if ((size_t)count * esz != len - (size_t)off) {
             fprintf(stderr,
