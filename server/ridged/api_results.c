@@ -12,35 +12,23 @@
 #include "sweep.h"
 #include "sweep_plan.h"
 
-typedef enum { COL_F64, COL_I64, COL_BOOL } col_type;
+#include "result_cols.h"
 
+typedef enum { COL_F64 = RC_F64, COL_I64 = RC_I64, COL_BOOL = RC_BOOL } col_type;
+
+/* The key columns, then the stored result columns of result_cols.h. */
 static const struct rcol {
     const char *name; /* API name = column name */
     col_type type;
-} rcols[] = {
-    {"point_index", COL_I64},
-    {"status", COL_I64},
-    {"time_s", COL_F64},
-    {"mfu", COL_F64},
-    {"tokens_per_s", COL_F64},
-    {"flops", COL_F64},
-    {"hw_flops", COL_F64},
-    {"bytes", COL_F64},
-    {"memory_per_device", COL_F64},
-    {"memory_capacity", COL_F64},
-    {"fits", COL_BOOL},
-    {"chips", COL_I64},
-    {"latency_per_token_s", COL_F64},
-    {"compute_s", COL_F64},
-    {"memory_s", COL_F64},
-    {"comm_exposed_s", COL_F64},
-    {"bubble_s", COL_F64},
+} rcols[] = {{"point_index", COL_I64},
+             {"status", COL_I64},
+#define RC_X_(name, type, sense, unit, value, desc) {#name, (col_type)type},
+             RIDGED_RESULT_COLS(RC_X_)
+#undef RC_X_
 };
-#define NRCOLS ((int)(sizeof rcols / sizeof rcols[0]))
-#define RESULT_COLS                                                                                          \
-    "point_index, status, time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, "            \
-    "memory_capacity, "                                                                                      \
-    "fits, chips, latency_per_token_s, compute_s, memory_s, comm_exposed_s, bubble_s"
+#define NRCOLS      ((int)(sizeof rcols / sizeof rcols[0]))
+#define RESULT_COLS "point_index, status" RIDGED_RESULT_COLS_SQL
+_Static_assert(NRCOLS == 2 + RC_COUNT, "key columns + result columns");
 
 static int col_find(const char *s, size_t n) {
     for (int i = 0; i < NRCOLS; i++)
@@ -49,11 +37,11 @@ static int col_find(const char *s, size_t n) {
     return -1;
 }
 
-static const char *col_list_hint(void) {
-    return "fields: point_index, status, time_s, mfu, tokens_per_s, flops, hw_flops, bytes, "
-           "memory_per_device, "
-           "memory_capacity, fits, chips, latency_per_token_s, compute_s, memory_s, comm_exposed_s, bubble_s";
-}
+/* "fields: point_index, status, time_s, ..." from the table. */
+#define RC_X_HINT_(name, type, sense, unit, value, desc) ", " #name
+static const char col_hint[] = "fields: point_index, status" RIDGED_RESULT_COLS(RC_X_HINT_);
+#undef RC_X_HINT_
+static const char *col_list_hint(void) { return col_hint; }
 
 /* The sweep's axes and total, to decode params. */
 static sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap) {
@@ -395,7 +383,7 @@ static bool parse_objective(http_req *r, const char *key, const char *def, int *
             return false;
         }
     } else {
-        *max = strcmp(rcols[*col].name, "mfu") == 0 || strcmp(rcols[*col].name, "tokens_per_s") == 0;
+        *max = rc_columns[*col - 2].sense == RC_MAX;
     }
     return true;
 }
@@ -478,4 +466,11 @@ out:
     plan_free(plan);
     sbuf_free(&sql);
     jw_free(&w);
+}
+
+void api_result_columns(http_req *r) {
+    jw w;
+    jw_init(&w);
+    rc_catalogue_write(&w);
+    http_reply_json(r, 200, &w);
 }

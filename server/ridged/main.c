@@ -20,6 +20,7 @@
 #include "api.h"
 #include "auth.h"
 #include "codec.h"
+#include "result_cols.h"
 #include "sweep.h"
 #include "sweep_cache.h"
 
@@ -260,9 +261,11 @@ int main(int argc, char **argv) {
     }
     db_conn *c = db_acquire(rd.pool);
     int mrc = c ? db_migrate(db_pg(c), errbuf, sizeof errbuf) : -1;
+    if (mrc == 0)
+        mrc = rc_schema_check(db_pg(c), errbuf, sizeof errbuf);
     db_release(rd.pool, c);
     if (mrc) {
-        fprintf(stderr, "ridged: migrations failed: %s\n", c ? errbuf : "no database connection");
+        fprintf(stderr, "ridged: migrations or schema check failed: %s\n", c ? errbuf : "no database connection");
         goto out;
     }
     if (migrate_only) {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "evaluate.h"
+#include "result_cols.h"
 #include "sha256.h"
 #include "sweep.h"
 #include "sweep_plan.h"
@@ -31,10 +32,7 @@
 
 typedef struct point_out {
     int status;
-    double v[8]; /* time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, memory_capacity */
-    double x[5]; /* latency_per_token_s, compute_s, memory_s, comm_exposed_s, bubble_s */
-    bool fits;
-    int64_t chips;
+    double v[RC_COUNT]; /* the result columns (result_cols.h) */
 } point_out;
 
 typedef struct worker {
@@ -255,24 +253,7 @@ static void evaluate(worker *w, const chunk *c, point_out *out, atomic_bool *abo
             o->status = rc;
             if (rc)
                 continue;
-            o->v[0] = res->time_s;
-            o->v[1] = res->mfu;
-            o->v[2] = res->tokens_per_s;
-            o->v[3] = res->flops;
-            o->v[4] = res->hw_flops;
-            o->v[5] = res->bytes;
-            o->v[6] = res->memory.per_device_bytes;
-            o->v[7] = res->memory.capacity_bytes;
-            o->x[0] = res->latency_per_token_s;
-            o->x[1] = res->breakdown.compute_s;
-            o->x[2] = res->breakdown.memory_s;
-            double exposed = 0;
-            for (int k = 0; k < RG_COMM_COUNT; k++) /* fixed order: deterministic */
-                exposed += res->breakdown.comm_exposed_s[k];
-            o->x[3] = exposed;
-            o->x[4] = res->breakdown.bubble_s;
-            o->fits = res->memory.fits;
-            o->chips = res->chips;
+            rc_values(res, o->v);
         }
         free(spec);
         free(res);
@@ -308,8 +289,26 @@ static char *putf8(char *p, double d, bool null) {
     return put64(p, (int64_t)u);
 }
 
-#define COPY_NCOLS   18
-#define COPY_ROW_MAX (2 + COPY_NCOLS * 4 + 8 * 16 + 4 + 1)
+/* sweep_id, point_index, status, then the result columns */
+#define COPY_NCOLS   (3 + RC_COUNT)
+#define COPY_ROW_MAX (2 + 3 * 4 + 8 + 8 + 4 + RC_COUNT * (4 + 8))
+
+/* One result column's field: int8 for integers, a one-byte bool, float8
+ * otherwise; NULL for failed points and non-finite values. */
+static char *put_col(char *p, rc_type type, double v, bool null) {
+    if (null)
+        return put32(p, -1);
+    if (type == RC_BOOL) {
+        p = put32(p, 1);
+        *p++ = v != 0 ? 1 : 0;
+        return p;
+    }
+    if (type == RC_I64) {
+        p = put32(p, 8);
+        return put64(p, (int64_t)v);
+    }
+    return putf8(p, v, false);
+}
 
 /* Encodes the chunk's rows; returns a malloc'd buffer (caller frees). */
 static char *encode(const chunk *c, const point_out *out, size_t *len) {
@@ -332,19 +331,8 @@ static char *encode(const chunk *c, const point_out *out, size_t *len) {
         p = put64(p, c->first + i);
         p = put32(p, 4);
         p = put32(p, o->status);
-        for (int k = 0; k < 8; k++)
-            p = putf8(p, o->v[k], null);
-        if (null) {
-            p = put32(p, -1);
-            p = put32(p, -1);
-        } else {
-            p = put32(p, 1);
-            *p++ = o->fits ? 1 : 0;
-            p = put32(p, 8);
-            p = put64(p, o->chips);
-        }
-        for (int k = 0; k < 5; k++)
-            p = putf8(p, o->x[k], null);
+        for (int k = 0; k < RC_COUNT; k++)
+            p = put_col(p, rc_columns[k].type, o->v[k], null);
     }
     p = put16(p, -1);
     *len = (size_t)(p - buf);
@@ -352,12 +340,8 @@ static char *encode(const chunk *c, const point_out *out, size_t *len) {
 }
 
 static bool copy_rows(worker *w, const char *buf, size_t len) {
-    PGresult *r =
-        PQexec(w->pg, "COPY sweep_results (sweep_id, point_index, status, time_s, mfu, tokens_per_s, "
-                      "flops, hw_flops, bytes, memory_per_device, memory_capacity, fits, chips, "
-                      "latency_per_token_s, compute_s, "
-                      "memory_s, comm_exposed_s, bubble_s) FROM STDIN "
-                      "(FORMAT binary)");
+    PGresult *r = PQexec(w->pg, "COPY sweep_results (sweep_id, point_index, status" RIDGED_RESULT_COLS_SQL
+                                ") FROM STDIN (FORMAT binary)");
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
     if (!ok)

@@ -52,7 +52,7 @@ async function request(method, path, { body, params, accept } = {}) {
   } catch (e) {
     throw new ApiError(0, { title: 'network error', detail: `cannot reach ridged: ${e.message}` });
   }
-  if (accept === 'text/csv' && resp.ok) return { text: await resp.text(), next: resp.headers.get('Location') };
+  if (accept === 'text/csv' && resp.ok) return { text: await resp.text(), next: resp.headers.get('X-Next-Page-Token') };
   const text = await resp.text();
   let data = null;
   if (text) {
@@ -89,19 +89,20 @@ export const api = {
   cancelSweep: (id) => request('POST', `/sweeps/${encodeURIComponent(id)}/cancel`, { body: {} }),
   sweepResults: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/results`, { params }),
   // All pages of the CSV: ridged answers one page per request and names the
-  // next one in the Location header (?page_token=...).
+  // next one in the X-Next-Page-Token header; every page repeats the header
+  // line, which is kept once.
   sweepResultsCsv: async (id, params) => {
-    let out = '';
+    const parts = [];
     let token;
     for (;;) {
       const page = await request('GET', `/sweeps/${encodeURIComponent(id)}/results`,
         { params: { ...params, limit: 10000, page_token: token }, accept: 'text/csv' });
-      out += out ? page.text.slice(page.text.indexOf('\n') + 1) : page.text;
-      const m = page.next && /page_token=([^&]+)/.exec(page.next);
-      if (!m) return out;
-      token = decodeURIComponent(m[1]);
+      parts.push(parts.length ? page.text.slice(page.text.indexOf('\n') + 1) : page.text);
+      if (!page.next) return parts.join('');
+      token = page.next;
     }
   },
+  resultColumns: () => request('GET', '/result-columns'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
 
   createDecision: (body) => request('POST', '/decisions', { body }),

@@ -11,15 +11,33 @@ import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance, ops
 
 const PAGE = 25;
 const SCATTER_MAX = 10000;
-// Result columns ridged can order, filter and optimise by; axis values
-// (params.*) are shown and plotted but sorted only by point_index.
-const SERVER_COLS = new Set(['point_index', 'status', 'time_s', 'mfu', 'tokens_per_s', 'flops', 'hw_flops', 'bytes',
-  'memory_per_device', 'memory_capacity', 'fits', 'chips']);
-const OBJECTIVES = new Set([...SERVER_COLS].filter((c) => !['point_index', 'status', 'fits'].includes(c)));
-// Fields where bigger is better; everything else (time, bytes, cost) is minimised.
+// Result columns ridged can order, filter and optimise by, with their
+// direction: ridged's catalogue (GET /result-columns, generated from
+// server/ridged/result_cols.h), read once. Axis values (params.*) are shown
+// and plotted but sorted only by point_index.
+const SERVER_COLS = new Set();
+const OBJECTIVES = new Set();
+const SENSE = new Map();
+let catalogue = null;
+function loadColumns() {
+  if (!catalogue) {
+    catalogue = api.resultColumns().then((cat) => {
+      for (const c of cat.key_columns || []) SERVER_COLS.add(c);
+      for (const c of cat.columns || []) {
+        SERVER_COLS.add(c.name);
+        SENSE.set(c.name, c.sense);
+        if (c.type !== 'boolean') OBJECTIVES.add(c.name);
+      }
+      return cat;
+    }, (e) => { catalogue = null; throw e; });
+  }
+  return catalogue;
+}
+// Fields outside the catalogue where bigger is better; everything else
+// (time, bytes, cost) is minimised.
 const MAXIMISE = /mfu|tokens_per_s|sqnr|throughput|fits/;
 
-export const sense = (field) => (MAXIMISE.test(field) ? 'max' : 'min');
+export const sense = (field) => SENSE.get(field) || (MAXIMISE.test(field) ? 'max' : 'min');
 
 function rowsOf(resp) {
   if (Array.isArray(resp)) return resp;
@@ -52,6 +70,7 @@ export function mountResults(root) {
   const xSel = h('select', { id: 'res-x' });
   const ySel = h('select', { id: 'res-y' });
   const scatterBox = h('figure', { class: 'scatter-box', id: 'res-scatter' });
+  const filterHelp = h('div', { id: 'res-filter-help', class: 'muted small' }, 'Terms "field op value" joined by "and".');
   const detail = h('div', { class: 'card', id: 'res-detail' }, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
   let rowsByKey = new Map();
   let refreshTimer = null;
@@ -83,6 +102,8 @@ export function mountResults(root) {
       clear(detail, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
     }
     try {
+      const cat = await loadColumns();
+      filterHelp.textContent = `Terms "field op value" joined by "and"; fields: ${[...(cat.key_columns || []), ...(cat.columns || []).map((c) => c.name)].join(', ')}.`;
       sweep = await api.getSweep(id);
     } catch (e) { notice(msg, 'error', errorText(e)); return; }
     const prov = sweep.provenance || {};
@@ -286,7 +307,7 @@ export function mountResults(root) {
     h('div', { class: 'toolbar card' },
       h('div', { class: 'field' }, h('label', { for: 'res-sweep' }, 'Sweep'), sweepSel),
       h('div', { class: 'field grow' }, h('label', { for: 'res-filter' }, 'Filter'), filterIn,
-        h('div', { id: 'res-filter-help', class: 'muted small' }, 'Terms "field op value" joined by "and"; fields: time_s, mfu, tokens_per_s, flops, hw_flops, bytes, memory_per_device, memory_capacity, fits, chips, status, point_index.'))),
+        filterHelp)),
     msg, info,
     h('div', { class: 'grid2 results-grid' },
       h('div', { class: 'card' }, h('h3', {}, 'Results'), tableBox, pager),
