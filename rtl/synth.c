@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,7 @@ typedef struct synth_job {
     double clock_ns;
     double activity;
     double lib_time_ns; /* one library time unit, in ns */
+    double timeout_s;   /* per tool run */
     char ys[SYNTH_PATH_MAX], tcl[SYNTH_PATH_MAX], ylog[SYNTH_PATH_MAX], slog[SYNTH_PATH_MAX];
     char stat[SYNTH_PATH_MAX], netlist[SYNTH_PATH_MAX], vlog[SYNTH_PATH_MAX];
 } synth_job;
@@ -77,6 +79,7 @@ void rtl_synth_opts_defaults(rtl_synth_opts *o) {
     o->clock_ns = RTL_SYNTH_DEFAULT_CLOCK_NS;
     o->input_activity = -1.0;
     o->clock_port = NULL;
+    o->timeout_s = 0;
 }
 
 /* 0 when `s` can be written quoted into a yosys or Tcl script. */
@@ -207,55 +210,81 @@ static void last_meaningful_line(const char *log, char *out, size_t n) {
         snprintf(out, n, "%.*s", (int)(best_len < n ? best_len : n - 1), best);
 }
 
-/* Runs argv (argv[0] = t->bin, looked up on PATH) with stdin from /dev/null
- * and stdout + stderr into `log`. Returns 0 when it exits 0; RG_ENOTFOUND
- * with the package hint when the binary is missing; RG_EIO (field = the
- * tool, message = the log's last meaningful line) when it fails. */
-static int run_tool(const synth_tool *t, char *const argv[], const char *log, rg_err *err) {
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Starts argv (argv[0] = t->bin, looked up on PATH) with stdin from
+ * /dev/null and stdout + stderr into `log`. RG_ENOTFOUND with the package
+ * hint when the binary is missing. */
+static int spawn_tool(const synth_tool *t, char *const argv[], const char *log, pid_t *pid, rg_err *err) {
     posix_spawn_file_actions_t fa;
-    int fa_ok = 0, status = 0, rc = 0;
-    pid_t pid = 0;
-    char *text = NULL;
-    char line[200];
-    if (posix_spawn_file_actions_init(&fa) != 0) {
-        rc = rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
-        goto out;
-    }
-    fa_ok = 1;
+    int rc = 0, e = 0;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
     if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
         posix_spawn_file_actions_adddup2(&fa, 1, 2) != 0) {
         rc = rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
         goto out;
     }
-    int e = posix_spawnp(&pid, t->bin, &fa, NULL, argv, environ);
-    if (e == ENOENT) {
+    e = posix_spawnp(pid, t->bin, &fa, NULL, argv, environ);
+    if (e == ENOENT)
         rc = rg_err_set(err, RG_ENOTFOUND, t->bin, "%s not found on PATH: install the Debian package %s",
                         t->bin, t->package);
-        goto out;
-    }
-    if (e != 0) {
+    else if (e != 0)
         rc = rg_err_set(err, RG_EIO, t->bin, "cannot run %s: %s", t->bin, strerror(e));
-        goto out;
-    }
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            rc = rg_err_set(err, RG_EIO, t->bin, "waiting for %s: %s", t->bin, strerror(errno));
-            goto out;
+out:
+    posix_spawn_file_actions_destroy(&fa);
+    return rc;
+}
+
+/* Waits for pid, killing it once `timeout_s` have passed (polled every
+ * 10 ms: tool runs take a tenth of a second and more). */
+static int wait_tool(const synth_tool *t, pid_t pid, double timeout_s, int *status, int *timed_out,
+                     rg_err *err) {
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+    double deadline = now_s() + timeout_s;
+    *timed_out = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return rg_err_set(err, RG_EIO, t->bin, "waiting for %s: %s", t->bin, strerror(errno));
+        if (r == 0 && now_s() > deadline && !*timed_out) {
+            kill(pid, SIGKILL);
+            *timed_out = 1;
         }
+        nanosleep(&tick, NULL);
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+}
+
+/* Runs a tool to completion. Returns 0 when it exits 0; RG_ENOTFOUND when
+ * it is missing; RG_EIO (field = the tool, message = the log's last
+ * meaningful line) when it fails or runs past timeout_s. */
+static int run_tool(const synth_tool *t, char *const argv[], const char *log, double timeout_s, rg_err *err) {
+    int status = 0, timed_out = 0;
+    pid_t pid = 0;
+    char *text = NULL;
+    char line[200];
+    int rc = spawn_tool(t, argv, log, &pid, err);
+    if (rc == 0)
+        rc = wait_tool(t, pid, timeout_s, &status, &timed_out, err);
+    if (rc != 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
         goto out;
     text = read_text(log);
     last_meaningful_line(text, line, sizeof line);
-    if (WIFSIGNALED(status))
+    if (timed_out)
+        rc = rg_err_set(err, RG_EIO, t->bin, "%s stopped after %.0f s; log: %s", t->bin, timeout_s, line);
+    else if (WIFSIGNALED(status))
         rc = rg_err_set(err, RG_EIO, t->bin, "%s killed by signal %d; log: %s", t->bin, WTERMSIG(status),
                         line);
     else
         rc = rg_err_set(err, RG_EIO, t->bin, "%s exited %d: %s", t->bin, WEXITSTATUS(status), line);
 out:
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
     free(text);
     return rc;
 }
@@ -266,7 +295,7 @@ static int tool_version(const synth_tool *t, const char *flag, const char *log, 
                         rg_err *err) {
     char *argv[] = {(char *)t->bin, (char *)flag, NULL};
     char *text = NULL;
-    int rc = run_tool(t, argv, log, err);
+    int rc = run_tool(t, argv, log, 60, err);
     if (rc != 0)
         goto out;
     text = read_text(log);
@@ -471,19 +500,13 @@ static int parse_power(const char *log, rtl_synth_result *res, rg_err *err) {
     return 0;
 }
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* Runs yosys then sta and reads their figures into res. */
 static int synth_run(const synth_job *j, rtl_synth_result *res, rg_err *err) {
     char *yargv[] = {"yosys", "-s", (char *)j->ys, NULL};
     char *sargv[] = {"sta", "-no_init", "-no_splash", "-exit", (char *)j->tcl, NULL};
     char *stat = NULL, *log = NULL;
     char line[200];
-    int rc = run_tool(&TOOL_YOSYS, yargv, j->ylog, err);
+    int rc = run_tool(&TOOL_YOSYS, yargv, j->ylog, j->timeout_s, err);
     if (rc != 0)
         goto out;
     stat = read_text(j->stat);
@@ -493,7 +516,7 @@ static int synth_run(const synth_job *j, rtl_synth_result *res, rg_err *err) {
     }
     rc = parse_stat(stat, res, err);
     if (rc == 0)
-        rc = run_tool(&TOOL_STA, sargv, j->slog, err);
+        rc = run_tool(&TOOL_STA, sargv, j->slog, j->timeout_s, err);
     if (rc != 0)
         goto out;
     log = read_text(j->slog);
@@ -546,6 +569,7 @@ int rtl_synth(const char *dir, const char *const *files, int nfiles, const char 
                     .clock_port = o->clock_port,
                     .liberty = o->liberty ? o->liberty : RTL_SYNTH_DEFAULT_LIBERTY,
                     .clock_ns = o->clock_ns,
+                    .timeout_s = o->timeout_s > 0 ? o->timeout_s : RTL_SYNTH_DEFAULT_TIMEOUT_S,
                     .activity = o->input_activity < 0 ? RTL_SYNTH_DEFAULT_ACTIVITY : o->input_activity};
     res->clock_ns = j.clock_ns;
     res->activity = j.activity;

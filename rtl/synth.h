@@ -27,6 +27,9 @@
  * default is 0.1, set_power_activity's help; Ridge always states one.) */
 #define RTL_SYNTH_DEFAULT_ACTIVITY 0.5
 #define RTL_SYNTH_DEFAULT_CLOCK_NS 10.0
+/* A tool run that takes longer is stopped: the largest unit (a 32-element MX
+ * dot) is meant to synthesize in under 5 minutes. */
+#define RTL_SYNTH_DEFAULT_TIMEOUT_S 1200.0
 
 typedef struct rtl_synth_opts {
     const char *liberty;    /* NULL = RTL_SYNTH_DEFAULT_LIBERTY */
@@ -35,6 +38,7 @@ typedef struct rtl_synth_opts {
                                from co-simulation vectors, in [0, 1];
                                < 0 = RTL_SYNTH_DEFAULT_ACTIVITY */
     const char *clock_port; /* NULL for combinational units, else e.g. "clk" */
+    double timeout_s;       /* per yosys or sta run; <= 0 = RTL_SYNTH_DEFAULT_TIMEOUT_S */
 } rtl_synth_opts;
 
 typedef struct rtl_synth_result {
@@ -63,8 +67,8 @@ typedef struct rtl_synth_result {
  * then strings; `cells` is the one integer. */
 #define RTL_SYNTH_NUM_FIELDS(X)                                                                              \
     X(area_um2)                                                                                              \
-    X(delay_ns) X(power_w) X(internal_w) X(switching_w) X(leakage_w) X(energy_pj) X(clock_ns) X(activity)    \
-        X(seconds)
+    X(delay_ns)                                                                                              \
+    X(power_w) X(internal_w) X(switching_w) X(leakage_w) X(energy_pj) X(clock_ns) X(activity) X(seconds)
 #define RTL_SYNTH_STR_FIELDS(X)                                                                              \
     X(activity_source) X(liberty_path) X(liberty_sha256) X(yosys_version) X(sta_version)
 
@@ -72,7 +76,7 @@ struct jw;
 /* Writes `r` as one JSON object value (the caller writes its key). */
 void rtl_synth_json(struct jw *w, const rtl_synth_result *r);
 
-/* clock 10 ns, default activity and library, combinational. */
+/* clock 10 ns, default activity, library and timeout, combinational. */
 void rtl_synth_opts_defaults(rtl_synth_opts *o);
 
 /* Synthesize module `top` of the Verilog-2005 `files` in the existing

@@ -232,6 +232,40 @@ static void test_missing_tool(void) {
     free(saved);
 }
 
+/* A tool that hangs is stopped at the timeout: a fake yosys that answers -V
+ * and then sleeps. */
+static void test_timeout(void) {
+    char run_dir[512], file[512], bin[600], fake[700], path[4096];
+    rtl_synth_opts o;
+    rtl_synth_result r;
+    rg_err err = {0};
+    const char *old = getenv("PATH");
+    char *saved = old ? strdup(old) : NULL;
+    put_unit("hang", BAD_V, run_dir, file);
+    snprintf(bin, sizeof bin, "%s/bin", run_dir);
+    snprintf(fake, sizeof fake, "%s/yosys", bin);
+    CHECK(mkdir(bin, 0755) == 0);
+    FILE *f = fopen(fake, "w");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fputs("#!/bin/sh\n[ \"$1\" = -V ] && { echo 'Yosys (fake)'; exit 0; }\nexec sleep 30\n", f);
+        fclose(f);
+    }
+    CHECK(chmod(fake, 0755) == 0);
+    snprintf(path, sizeof path, "%s:%s", bin, saved ? saved : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
+    const char *files[] = {file};
+    rtl_synth_opts_defaults(&o);
+    o.timeout_s = 0.3;
+    CHECK_EQ_INT(rtl_synth(run_dir, files, 1, "broken", &o, &r, &err), RG_EIO);
+    CHECK_STR(err.field, "yosys");
+    CHECK_MSG(strstr(err.msg, "stopped after") != NULL, "msg: %s", err.msg);
+    CHECK(r.seconds < 5);
+    if (saved != NULL)
+        setenv("PATH", saved, 1);
+    free(saved);
+}
+
 int main(void) {
     if (!have_tool("yosys") || !have_tool("sta") || access(RTL_SYNTH_DEFAULT_LIBERTY, R_OK) != 0) {
         printf("test_synth: skipped (needs yosys, opensta and qflow-tech-osu018: scripts/deps.sh)\n");
@@ -247,6 +281,7 @@ int main(void) {
     test_sequential();
     test_failures();
     test_missing_tool();
+    test_timeout();
     if (tu_failures == 0)
         nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     else
