@@ -27,5 +27,6 @@ int cmd_formats(int argc, char **argv);
 int cmd_qdq(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench_numerics(int argc, char **argv);
+int cmd_matmul(int argc, char **argv);
 
 #endif
