@@ -115,4 +115,9 @@ int codec_spec_finish(rg_spec *s, rg_err *err);
 /* Write any cJSON value through the lossless writer. */
 void codec_json_write(jw *w, const cJSON *v);
 
+/* The result object of codec_result_write, with the spec's SHA-256 when the
+ * caller has it (NULL: computed here) and a quality JSON text (may be NULL). */
+void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
+                             const char *quality_json);
+
 #endif

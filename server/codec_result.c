@@ -123,10 +123,8 @@ static void write_op(jw *w, const rg_op *op) {
     jw_obj_end(w);
 }
 
-static void result_write(jw *w, const rg_spec *spec, const rg_result *res, const char *quality_json);
-
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
-    result_write(w, spec, res, NULL);
+    codec_result_write_with(w, spec, res, NULL, NULL);
 }
 
 int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *quality,
@@ -135,7 +133,7 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
     char *text = NULL;
     int rc = 0;
     if (!quality || cJSON_IsNull(quality) || cJSON_IsFalse(quality)) {
-        result_write(w, spec, res, NULL);
+        codec_result_write_with(w, spec, res, NULL, NULL);
         return 0;
     }
     jw_init(&q);
@@ -147,14 +145,15 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
         rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
         goto out;
     }
-    result_write(w, spec, res, text);
+    codec_result_write_with(w, spec, res, NULL, text);
 out:
     free(text);
     jw_free(&q);
     return rc;
 }
 
-static void result_write(jw *w, const rg_spec *spec, const rg_result *res, const char *quality_json) {
+void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
+                             const char *quality_json) {
     char sha[65];
     const rg_format *mf = rg_format_get(spec->numerics.math);
     int math = mf ? (int)mf->math : RG_MATH_BF16;
@@ -208,7 +207,9 @@ static void result_write(jw *w, const rg_spec *spec, const rg_result *res, const
     codec_assumptions_write(w, spec, res->used);
     jw_kstr(w, "engine_version", codec_engine_version());
     jw_kstr(w, "git_commit", codec_git_commit());
-    if (codec_spec_sha256(spec, sha) == 0)
+    if (spec_sha)
+        jw_kstr(w, "spec_sha256", spec_sha);
+    else if (codec_spec_sha256(spec, sha) == 0)
         jw_kstr(w, "spec_sha256", sha);
     if (quality_json) {
         jw_key(w, "quality");

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "codec.h"
+#include "codec_eval.h"
 #include "evaluate.h"
 #include "search.h"
 
@@ -76,7 +77,7 @@ static double now_s(void) {
 int cmd_evaluate(int argc, char **argv) {
     const char *path = NULL;
     cJSON *json = NULL;
-    rg_result *res = NULL;
+    codec_eval *ev = NULL;
     rg_spec spec;
     rg_err e = {0};
     jw w;
@@ -106,12 +107,12 @@ int cmd_evaluate(int argc, char **argv) {
     json = load_json(path, &status);
     if (!json)
         goto out;
-    if (codec_spec_parse(json, &spec, &e) != 0) {
-        status = fail(&e);
-        goto out;
-    }
     if (canonical) {
         char sha[65] = "";
+        if (codec_spec_parse(json, &spec, &e) != 0) {
+            status = fail(&e);
+            goto out;
+        }
         codec_spec_sha256(&spec, sha);
         jw_obj_begin(&w);
         jw_key(&w, "spec");
@@ -121,25 +122,23 @@ int cmd_evaluate(int argc, char **argv) {
         status = emit(&w);
         goto out;
     }
-    res = malloc(sizeof *res);
-    if (!res) {
+    /* the same evaluation as POST /api/v1/evaluate (codec_eval.h) */
+    ev = calloc(1, sizeof *ev);
+    if (!ev) {
         fprintf(stderr, "ridge: out of memory\n");
         status = 1;
         goto out;
     }
-    if (rg_evaluate_ex(&spec, res, RG_EVAL_SATURATION, &e) != 0) {
+    if (codec_eval_run(json, ev, &e) != 0) {
         status = fail(&e);
         goto out;
     }
-    if (codec_result_write_quality(&w, &spec, res, cJSON_GetObjectItemCaseSensitive(json, "quality"), &e) !=
-        0) {
-        status = fail(&e);
-        goto out;
-    }
+    codec_eval_write(&w, ev);
     status = emit(&w);
 out:
     jw_free(&w);
-    free(res);
+    codec_eval_free(ev);
+    free(ev);
     cJSON_Delete(json);
     return status;
 }

@@ -62,6 +62,9 @@ void api_kstr_or_null(jw *w, const char *key, const PGresult *res, int row, int 
 /* Writes the provenance object of a parsed spec: spec_sha256, spec,
  * engine_version, git_commit, assumptions (all used marks, or `used`),
  * author, created_at. Leaves the object open so callers can add fields. */
+/* The same from a canonical text and its hash computed once (codec_eval). */
+void api_provenance_write(jw *w, const rg_spec *spec, const char *canonical, const char *sha,
+                          const uint8_t *used, const char *author, const char *created_at);
 int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const char *author,
                          const char *created_at, char sha_out[65]);
 

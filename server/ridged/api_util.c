@@ -223,31 +223,36 @@ void api_kstr_or_null(jw *w, const char *key, const PGresult *res, int row, int 
         jw_str(w, PQgetvalue(res, row, col));
 }
 
-int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const char *author,
-                         const char *created_at, char sha_out[65]) {
-    jw cw;
-    size_t len = 0;
+void api_provenance_write(jw *w, const rg_spec *spec, const char *canonical, const char *sha,
+                          const uint8_t *used, const char *author, const char *created_at) {
     uint8_t all[RG_A_COUNT];
-    jw_init(&cw);
-    codec_spec_write_canonical(&cw, spec);
-    char *canon = jw_take(&cw, &len);
-    if (!canon)
-        return RG_ENOMEM;
-    sha256_hex(canon, len, sha_out);
     if (!used) {
         memset(all, 1, sizeof all);
         used = all;
     }
     jw_obj_begin(w);
-    jw_kstr(w, "spec_sha256", sha_out);
+    jw_kstr(w, "spec_sha256", sha);
     jw_key(w, "spec");
-    jw_raw(w, canon);
+    jw_raw(w, canonical);
     jw_kstr(w, "engine_version", codec_engine_version());
     jw_kstr(w, "git_commit", codec_git_commit());
     jw_key(w, "assumptions");
     codec_assumptions_write(w, spec, used);
     jw_kstr(w, "author", author);
     jw_kstr(w, "created_at", created_at);
+}
+
+int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const char *author,
+                         const char *created_at, char sha_out[65]) {
+    jw cw;
+    size_t len = 0;
+    jw_init(&cw);
+    codec_spec_write_canonical(&cw, spec);
+    char *canon = jw_take(&cw, &len);
+    if (!canon)
+        return RG_ENOMEM;
+    sha256_hex(canon, len, sha_out);
+    api_provenance_write(w, spec, canon, sha_out, used, author, created_at);
     free(canon);
     return 0;
 }

@@ -152,7 +152,20 @@ req POST "$U/api/v1/numerics/quantize" -d '{"format":"fp5_nope"}'; expect 400 "u
 [ "$(jget 'd["field"]')" = format ] && ok "names format" || fail "quantize field"
 req GET "$U/api/v1/numerics/formats"; expect 200 "formats"
 req POST "$U/api/v1/evaluate" -d "${SPEC%\}},\"numerics\":{\"weights\":\"mxfp6_e2m3\"},\"quality\":true}"; expect 200 "evaluate with quality"
-[ "$(jget 'd["quality"]["weights"]["format"]')" = mxfp6_e2m3 ] && ok "quality of the weight format" || fail "quality: ${BODY:0:200}"
+[ "$(jget 'd["result"]["quality"]["weights"]["format"]')" = mxfp6_e2m3 ] && ok "quality of the weight format, inside the result" ||
+  fail "quality: ${BODY:0:200}"
+# One evaluation path: the service's result is the CLI's, batch analysis
+# included (the git commit and timing-free fields are the same build's).
+DEC='{"model":"llama3-8b","hardware":"h100-sxm","phase":"decode","batch":16,"seq_len":2048,"quality":true}'
+req POST "$U/api/v1/evaluate" -H 'Content-Type: application/json' -d "$DEC"; expect 200 "evaluate decode"
+echo "$DEC" | "$BUILD/ridge" evaluate - >"$TMP/cli.json"
+python3 - "$TMP/body" "$TMP/cli.json" <<'PY' && ok "HTTP result equals the CLI's (saturation and quality included)" || fail "HTTP and CLI results differ"
+import json, sys
+http = json.load(open(sys.argv[1]))["result"]
+cli = json.load(open(sys.argv[2]))
+assert "saturation_batch" in http and "max_batch_fits" in http and "quality" in http, sorted(http)
+assert http == cli, sorted(k for k in set(http) | set(cli) if http.get(k) != cli.get(k))
+PY
 
 # metrics
 req GET "$U/api/v1/metrics"; expect 200 "metrics"

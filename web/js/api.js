@@ -111,4 +111,9 @@ export const api = {
 
   quantize: (body) => request('POST', '/numerics/quantize', { body }),
   numericsFormats: () => request('GET', '/numerics/formats'),
+
+  // RTL jobs: queued with POST, run on the service's RTL workers.
+  createRtl: (body) => request('POST', '/rtl', { body }),
+  listRtl: (params) => request('GET', '/rtl', { params }),
+  getRtl: (id) => request('GET', `/rtl/${encodeURIComponent(id)}`),
 };
