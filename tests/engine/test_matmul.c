@@ -197,6 +197,39 @@ static void check_exact_block_equals_unit(void) {
     }
 }
 
+/* The narrowest window that keeps every block exact: the largest product
+ * of normal elements is below 2^(2 emax + 2) and the smallest product
+ * quantum is 2^(2 qmin), so N = 2 emax + 2 - 2 qmin bits (MXINT8 counts its
+ * elements at exponent 0: N = 2 + 12). By hand: E2M1 8, E2M3 12, E3M2 18,
+ * E4M3 36, E5M2 64, MXINT8 14, NVFP4 8. A = [max, min subnormal, -max, 0 ...]
+ * and B = [max, min subnormal, max, 0 ...] need all of them: the max^2
+ * terms cancel, leaving min^2 exactly, which N - 1 bits truncate to 0. */
+static void check_exact_window_width(void) {
+    static const struct {
+        const char *f;
+        int n;
+    } cases[] = {{"mxfp4", 8},       {"mxfp6_e2m3", 12}, {"mxfp6_e3m2", 18}, {"mxfp8_e4m3", 36},
+                 {"mxfp8_e5m2", 64}, {"mxint8", 14},     {"nvfp4", 8}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const rg_format *f = fmt(cases[t].f);
+        rg_elem e;
+        rg_elem_init(&e, f);
+        float a[32] = {0}, b[32] = {0}, c[3];
+        a[0] = b[0] = b[2] = e.maxval;
+        a[1] = b[1] = ldexpf(1.0f, e.qmin);
+        a[2] = -e.maxval;
+        const int aligns[3] = {0, cases[t].n, cases[t].n - 1};
+        for (int i = 0; i < 3; i++) {
+            rg_matmul_cfg cfg;
+            rg_err err = {0};
+            if (setup(&cfg, cases[t].f, NULL, aligns[i]) == 0)
+                CHECK_EQ_INT(rg_matmul(&cfg, a, b, 1, f->block, 1, &c[i], 1, &err), 0);
+        }
+        CHECK_MSG(c[0] == c[1] && c[0] > 0.0f && c[2] == 0.0f, "%s: exact %a, %d bits %a, %d bits %a",
+                  cases[t].f, c[0], cases[t].n, c[1], cases[t].n - 1, c[2]);
+    }
+}
+
 /* Exact accumulation over many blocks equals the float64 dot product of the
  * dequantized operands rounded once (MXFP4 on N(0,1): every partial sum is
  * exact in double, the terms spanning far fewer than 53 bits). */
@@ -295,6 +328,7 @@ int main(void) {
     check_known_bf16();
     check_values_equal_qdq();
     check_exact_block_equals_unit();
+    check_exact_window_width();
     check_exact_vs_double();
     check_threads();
     check_errors();
