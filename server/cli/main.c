@@ -27,8 +27,7 @@ static const cli_command commands[] = {
      "emulate a format on data and print quality metrics"},
     {"bench-numerics", cmd_bench_numerics, "bench-numerics [--n N]",
      "measure quantization kernel throughput against memcpy"},
-    {"matmul", cmd_matmul,
-     "matmul --a A.npy --b B.npy --a-format F --b-format G [--acc exact|fp32|FMT] [--align-bits N] [--out C.npy]",
+    {"matmul", cmd_matmul, "matmul --a A.npy --b B.npy --a-format F --b-format G [--acc ACC] [--align-bits N]",
      "multiply two .npy matrices through the unit models, print the error against float64"},
 };
 
