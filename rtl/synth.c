@@ -404,7 +404,10 @@ static int write_yosys_script(const synth_job *j, rg_err *err) {
     if (f == NULL)
         return rg_err_set(err, RG_EIO, "dir", "cannot write %s: %s", j->ys, strerror(errno));
     for (int i = 0; i < j->nfiles; i++)
-        fprintf(f, "read_verilog %s\n", j->files[i]);
+        if (j->files[i][0] == '/')
+            fprintf(f, "read_verilog %s\n", j->files[i]);
+        else
+            fprintf(f, "read_verilog %s/%s\n", j->dir, j->files[i]);
     fprintf(f, "synth -flatten -top %s\n", j->top);
     if (j->clock_port != NULL)
         fprintf(f, "dfflibmap -liberty %s\n", j->liberty);

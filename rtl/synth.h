@@ -79,11 +79,11 @@ void rtl_synth_json(struct jw *w, const rtl_synth_result *r);
 /* clock 10 ns, default activity, library and timeout, combinational. */
 void rtl_synth_opts_defaults(rtl_synth_opts *o);
 
-/* Synthesize module `top` of the Verilog-2005 `files` in the existing
- * directory `dir`, which receives synth.ys, sta.tcl, yosys.log, sta.log,
- * stat.txt and netlist.v. Paths may not hold whitespace, quotes, backslashes,
- * braces, brackets, '$', ';', '#' or control characters (they are written into tool
- * scripts); `top` and the clock port must be plain identifiers.
+/* Synthesize module `top` of the Verilog-2005 `files` (a relative path
+ * names a file in `dir`) in the existing directory `dir`, which receives synth.ys, sta.tcl, yosys.log,
+ * sta.log, stat.txt and netlist.v. Paths may not hold whitespace, quotes, backslashes, braces, brackets, '$',
+ * ';', '#' or control characters (they are written into tool scripts); `top` and the clock port must be plain
+ * identifiers.
  *
  * Returns 0 and fills *res, or a negative status with `err` filled:
  * RG_EINVAL/RG_ERANGE for bad arguments (field = the argument),

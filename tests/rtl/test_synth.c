@@ -150,6 +150,11 @@ static void test_activity_and_clock(void) {
     o.clock_ns = 5.0;
     CHECK(rtl_synth(run_dir, files, 1, "m", &o, &fast, &err) == 0);
     CHECK_STR(lo.activity_source, "co-simulation vectors");
+    /* a relative file name is a file in the run directory */
+    const char *relative[] = {"unit.v"};
+    rtl_synth_result rr;
+    CHECK(rtl_synth(run_dir, relative, 1, "m", &o, &rr, &err) == 0);
+    CHECK(rr.area_um2 == fast.area_um2);
     CHECK_REL(hi.internal_w + hi.switching_w, 4 * (lo.internal_w + lo.switching_w), 1e-3);
     CHECK_REL(fast.energy_pj - fast.leakage_w * 5e3, hi.energy_pj - hi.leakage_w * 10e3, 1e-3);
     CHECK_REL(fast.delay_ns, hi.delay_ns, 1e-3);
