@@ -9,11 +9,12 @@ typedef struct {
     int code;
     int http;
     const char *name;
+    const char *type;
     const char *msg;
 } status_row;
 
 static const status_row status_table[] = {
-#define RG_X_(name, value, http, msg) {value, http, #name, msg},
+#define RG_X_(name, value, http, type, msg) {value, http, #name, type, msg},
     RG_STATUS_LIST(RG_X_)
 #undef RG_X_
 };
@@ -39,6 +40,15 @@ int rg_status_http(int status) {
     const status_row *r = status_find(status);
     return r ? r->http : 500;
 }
+
+const char *rg_status_type(int status) {
+    const status_row *r = status_find(status);
+    return r ? r->type : "internal";
+}
+
+int rg_status_count(void) { return (int)(sizeof status_table / sizeof status_table[0]); }
+
+int rg_status_at(int i) { return i >= 0 && i < rg_status_count() ? status_table[i].code : RG_EINTERNAL; }
 
 int rg_err_set(rg_err *e, int code, const char *field, const char *fmt, ...) {
     if (!e)

@@ -29,6 +29,10 @@ void api_decision_list(http_req *r);
 void api_decision_get(http_req *r);
 void api_quantize(http_req *r);
 void api_formats(http_req *r);
+void api_problem_list(http_req *r);
+void api_problem_get(http_req *r);
+/* True when the status code has its documentation page (api_problems.c). */
+bool api_problem_documented(int code);
 
 /* Parses the request body as one JSON object. Returns the cJSON (caller
  * deletes) or NULL after answering 400 naming the position. */

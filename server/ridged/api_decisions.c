@@ -49,7 +49,7 @@ static void reply_decision(http_req *r, db_conn *c, const char *id, int status) 
     if (!db_ok(q)) {
         http_problem_db(r, "get decision", PQresultErrorMessage(q));
     } else if (PQntuples(q) == 0) {
-        http_problem(r, 404, "not found", "id", NULL, "no decision with id %s", id);
+        http_fail(r, RG_ENOTFOUND, "id", NULL, "no decision with id %s", id);
     } else {
         jw w;
         jw_init(&w);
@@ -69,7 +69,7 @@ static bool id_array(http_req *r, const cJSON *obj, const char *key, const char 
     char field[96];
     snprintf(field, sizeof field, "%s%s", fp, key);
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > 1000) {
-        http_problem(r, 400, "wrong type", field, NULL, "%s must be an array of ids", field);
+        http_fail(r, RG_ETYPE, field, NULL, "%s must be an array of ids", field);
         return false;
     }
     sbuf b;
@@ -81,7 +81,7 @@ static bool id_array(http_req *r, const cJSON *obj, const char *key, const char 
         char id[24];
         if (!api_json_id(it, id)) {
             sbuf_free(&b);
-            http_problem(r, 400, "wrong type", arena_printf(&r->a, "%s[%d]", field, i), NULL,
+            http_fail(r, RG_ETYPE, arena_printf(&r->a, "%s[%d]", field, i), NULL,
                          "must be an id (a string of digits)");
             return false;
         }
@@ -92,7 +92,7 @@ static bool id_array(http_req *r, const cJSON *obj, const char *key, const char 
     *out = b.oom ? NULL : arena_strndup(&r->a, b.buf, b.len);
     sbuf_free(&b);
     if (!*out) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         return false;
     }
     return true;
@@ -107,7 +107,7 @@ static bool ids_exist(http_req *r, db_conn *c, const char *sql, const char *arr,
         http_problem_db(r, "check references", PQresultErrorMessage(q));
     } else if (PQntuples(q) > 0) {
         int pos = atoi(PQgetvalue(q, 0, 1)) - 1;
-        http_problem(r, 400, "not found", arena_printf(&r->a, "%s[%d]", field, pos),
+        http_fail(r, RG_EINVAL, arena_printf(&r->a, "%s[%d]", field, pos),
                      "link only existing records", "no record with id %s", PQgetvalue(q, 0, 0));
     } else {
         ok = true;
@@ -158,27 +158,27 @@ void api_decision_create(http_req *r) {
     const char *reqn[3] = {"title", "question", "decision"};
     for (int i = 0; i < 3; i++)
         if (!req[i] || !req[i][0]) {
-            http_problem(r, 400, "required field missing", reqn[i], NULL, "%s is required", reqn[i]);
+            http_fail(r, RG_EMISSING, reqn[i], NULL, "%s is required", reqn[i]);
             goto out;
         }
     if (!status)
         status = "proposed";
     if (strcmp(status, "proposed") && strcmp(status, "accepted")) {
-        http_problem(r, 400, "invalid argument", "status", "a new decision is proposed or accepted",
+        http_fail(r, RG_EINVAL, "status", "a new decision is proposed or accepted",
                      "unknown status \"%s\"", status);
         goto out;
     }
     if (!confidence)
         confidence = "medium";
     if (strcmp(confidence, "low") && strcmp(confidence, "medium") && strcmp(confidence, "high")) {
-        http_problem(r, 400, "invalid argument", "confidence", "low, medium or high",
+        http_fail(r, RG_EINVAL, "confidence", "low, medium or high",
                      "unknown confidence \"%s\"", confidence);
         goto out;
     }
     const cJSON *as = cJSON_GetObjectItemCaseSensitive(body, "assumptions");
     if (as) {
         if (!cJSON_IsArray(as) || cJSON_GetArraySize(as) > 200) {
-            http_problem(r, 400, "wrong type", "assumptions",
+            http_fail(r, RG_ETYPE, "assumptions",
                          "[{\"name\", \"value\", \"source\", \"confidence\"}]",
                          "assumptions must be an array");
             goto out;
@@ -188,7 +188,7 @@ void api_decision_create(http_req *r) {
         cJSON_ArrayForEach(it, as) {
             const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
             if (!cJSON_IsString(it) && !(cJSON_IsObject(it) && cJSON_IsString(nm))) {
-                http_problem(r, 400, "wrong type", arena_printf(&r->a, "assumptions[%d]", i),
+                http_fail(r, RG_ETYPE, arena_printf(&r->a, "assumptions[%d]", i),
                              "a string, or an object with at least a name", "not an assumption");
                 goto out;
             }
@@ -202,13 +202,13 @@ void api_decision_create(http_req *r) {
         assump = strdup("[]");
     }
     if (!assump) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(body, "evidence");
     if (ev) {
         if (!cJSON_IsObject(ev)) {
-            http_problem(r, 400, "wrong type", "evidence", "{\"sweeps\": [ids], \"runs\": [ids]}",
+            http_fail(r, RG_ETYPE, "evidence", "{\"sweeps\": [ids], \"runs\": [ids]}",
                          "evidence must be an object");
             goto out;
         }
@@ -286,7 +286,7 @@ void api_decision_list(http_req *r) {
     if (limit < 0)
         return;
     if (status && strcmp(status, "proposed") && strcmp(status, "accepted") && strcmp(status, "superseded")) {
-        http_problem(r, 400, "invalid argument", "status", "proposed, accepted or superseded",
+        http_fail(r, RG_EINVAL, "status", "proposed, accepted or superseded",
                      "unknown status \"%.40s\"", status);
         return;
     }
@@ -296,7 +296,7 @@ void api_decision_list(http_req *r) {
         for (size_t i = 0; ok && i < n; i++)
             ok = token[i] >= '0' && token[i] <= '9';
         if (!ok) {
-            http_problem(r, 400, "invalid argument", "page_token", NULL, "malformed page token");
+            http_fail(r, RG_EINVAL, "page_token", NULL, "malformed page token");
             return;
         }
     }

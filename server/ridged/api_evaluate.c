@@ -17,7 +17,7 @@ static bool take_store(http_req *r, cJSON *body, bool *store) {
     *store = cJSON_IsTrue(st);
     cJSON_Delete(st);
     if (!ok)
-        http_problem(r, 400, "wrong type", "store", NULL, "store must be true or false");
+        http_fail(r, RG_ETYPE, "store", NULL, "store must be true or false");
     return ok;
 }
 
@@ -64,7 +64,7 @@ void api_evaluate(http_req *r) {
         goto out;
     ev = calloc(1, sizeof *ev);
     if (!ev) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
     if (codec_eval_run(body, ev, &err)) {
@@ -81,7 +81,7 @@ void api_evaluate(http_req *r) {
     result_text = jw_take(&rw, NULL);
     prov_text = jw_take(&pw, NULL);
     if (!result_text || !prov_text) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
     jw_obj_begin(&w);
@@ -119,7 +119,7 @@ void api_run_get(http_req *r) {
     if (!db_ok(q)) {
         http_problem_db(r, "get run", PQresultErrorMessage(q));
     } else if (PQntuples(q) == 0) {
-        http_problem(r, 404, "not found", "id", NULL, "no run with id %s", r->id);
+        http_fail(r, RG_ENOTFOUND, "id", NULL, "no run with id %s", r->id);
     } else {
         jw w;
         jw_init(&w);

@@ -45,7 +45,7 @@ void api_openapi(http_req *r) {
             http_reply_buf(r, 200, "application/json", copy, rg_embedded_files[i].size);
             return;
         }
-    http_problem(r, 404, "not found", NULL, NULL, "this build has no OpenAPI document");
+    http_fail(r, RG_ENOTFOUND, NULL, NULL, "this build has no OpenAPI document");
 }
 
 void api_presets(http_req *r) {

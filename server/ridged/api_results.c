@@ -55,7 +55,7 @@ static sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap)
         goto out;
     }
     if (PQntuples(q) == 0) {
-        http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", r->id);
+        http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
         goto out;
     }
     snprintf(status, scap, "%s", PQgetvalue(q, 0, 2));
@@ -63,8 +63,8 @@ static sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap)
     axes = cJSON_Parse(PQgetvalue(q, 0, 1));
     rg_err err = {0};
     if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &plan, &err)) {
-        http_problem(r, 500, "internal error", NULL, NULL, "the stored sweep cannot be decoded: %s %s",
-                     err.field, err.msg);
+        http_fail(r, RG_EINTERNAL, NULL, NULL, "the stored sweep cannot be decoded: %s %s", err.field,
+                  err.msg);
         plan = NULL;
     }
 out:
@@ -91,8 +91,8 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
             } else if (*s == ',') {
                 s++;
             } else {
-                http_problem(r, 400, "invalid argument", "filter", "terms are joined with \"and\"",
-                             "expected \"and\" at \"%.40s\"", s);
+                http_fail(r, RG_EINVAL, "filter", "terms are joined with \"and\"",
+                          "expected \"and\" at \"%.40s\"", s);
                 return false;
             }
             while (isspace((unsigned char)*s))
@@ -103,8 +103,8 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
             s++;
         int col = col_find(name, (size_t)(s - name));
         if (col < 0) {
-            http_problem(r, 400, "unknown name", "filter", col_list_hint(), "unknown field \"%.*s\"",
-                         (int)((s - name) > 40 ? 40 : (s - name)), name);
+            http_fail(r, RG_EUNKNOWN, "filter", col_list_hint(), "unknown field \"%.*s\"",
+                      (int)((s - name) > 40 ? 40 : (s - name)), name);
             return false;
         }
         while (isspace((unsigned char)*s))
@@ -116,8 +116,8 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
                 break;
             }
         if (!op) {
-            http_problem(r, 400, "invalid argument", "filter",
-                         "operators: = != < <= > >=", "expected an operator after %s", rcols[col].name);
+            http_fail(r, RG_EINVAL, "filter", "operators: = != < <= > >=", "expected an operator after %s",
+                      rcols[col].name);
             return false;
         }
         s += strlen(op);
@@ -128,13 +128,13 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
             s++;
         char *v = arena_strndup(&r->a, val, (size_t)(s - val));
         if (!v || !*v || *np >= maxp) {
-            http_problem(r, 400, "invalid argument", "filter", NULL, "missing value or too many terms");
+            http_fail(r, RG_EINVAL, "filter", NULL, "missing value or too many terms");
             return false;
         }
         const char *cast = "double precision";
         if (rcols[col].type == COL_BOOL) {
             if (strcmp(v, "true") && strcmp(v, "false")) {
-                http_problem(r, 400, "wrong type", "filter", NULL, "%s takes true or false", rcols[col].name);
+                http_fail(r, RG_ETYPE, "filter", NULL, "%s takes true or false", rcols[col].name);
                 return false;
             }
             cast = "boolean";
@@ -142,8 +142,8 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
             char *end = NULL;
             double d = strtod(v, &end);
             if (end == v || *end || !isfinite(d)) {
-                http_problem(r, 400, "wrong type", "filter", NULL, "%s takes a number (got \"%.40s\")",
-                             rcols[col].name, v);
+                http_fail(r, RG_ETYPE, "filter", NULL, "%s takes a number (got \"%.40s\")", rcols[col].name,
+                          v);
                 return false;
             }
         }
@@ -166,15 +166,15 @@ static bool parse_order(http_req *r, const char *o, int *col, bool *desc) {
     size_t n = colon ? (size_t)(colon - o) : strlen(o);
     *col = col_find(o, n);
     if (*col < 0) {
-        http_problem(r, 400, "unknown name", "order_by", col_list_hint(), "cannot order by \"%.40s\"", o);
+        http_fail(r, RG_EUNKNOWN, "order_by", col_list_hint(), "cannot order by \"%.40s\"", o);
         return false;
     }
     if (colon) {
         if (strcmp(colon + 1, "desc") == 0 || strcmp(colon + 1, "max") == 0)
             *desc = true;
         else if (strcmp(colon + 1, "asc") != 0 && strcmp(colon + 1, "min") != 0) {
-            http_problem(r, 400, "invalid argument", "order_by", "use field:asc or field:desc",
-                         "unknown direction \"%.20s\"", colon + 1);
+            http_fail(r, RG_EINVAL, "order_by", "use field:asc or field:desc", "unknown direction \"%.20s\"",
+                      colon + 1);
             return false;
         }
     }
@@ -257,9 +257,9 @@ void api_sweep_results(http_req *r) {
         char *end = NULL;
         long long v = (token[0] == 'o' || token[0] == 'k') ? strtoll(token + 1, &end, 10) : -1;
         if (!end || *end || v < 0 || (token[0] == 'k' && ocol != 0) || (token[0] == 'o' && ocol == 0)) {
-            http_problem(r, 400, "invalid argument", "page_token",
-                         "pass next_page_token from the previous page with the same order_by and filter",
-                         "malformed page token");
+            http_fail(r, RG_EINVAL, "page_token",
+                      "pass next_page_token from the previous page with the same order_by and filter",
+                      "malformed page token");
             goto out;
         }
         if (token[0] == 'o')
@@ -291,7 +291,7 @@ void api_sweep_results(http_req *r) {
         sbuf_printf(&sql, " OFFSET $%d::bigint", np);
     }
     if (sql.oom) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
     c = db_acquire(r->rd->pool);
@@ -369,8 +369,8 @@ static bool parse_objective(http_req *r, const char *key, const char *def, int *
     size_t n = colon ? (size_t)(colon - s) : strlen(s);
     *col = col_find(s, n);
     if (*col < 0 || rcols[*col].type == COL_BOOL || *col <= 1) {
-        http_problem(r, 400, "unknown name", key, "numeric result fields, e.g. time_s:min or mfu:max",
-                     "cannot optimise \"%.40s\"", s);
+        http_fail(r, RG_EUNKNOWN, key, "numeric result fields, e.g. time_s:min or mfu:max",
+                  "cannot optimise \"%.40s\"", s);
         return false;
     }
     *max = false;
@@ -378,8 +378,7 @@ static bool parse_objective(http_req *r, const char *key, const char *def, int *
         if (strcmp(colon + 1, "max") == 0)
             *max = true;
         else if (strcmp(colon + 1, "min") != 0) {
-            http_problem(r, 400, "invalid argument", key, "use :min or :max", "unknown direction \"%.20s\"",
-                         colon + 1);
+            http_fail(r, RG_EINVAL, key, "use :min or :max", "unknown direction \"%.20s\"", colon + 1);
             return false;
         }
     } else {
@@ -406,7 +405,7 @@ void api_sweep_pareto(http_req *r) {
     if (!parse_objective(r, "x", "time_s:min", &xc, &xmax) || !parse_objective(r, "y", "mfu:max", &yc, &ymax))
         goto out;
     if (xc == yc) {
-        http_problem(r, 400, "invalid argument", "y", NULL, "x and y must be different fields");
+        http_fail(r, RG_EINVAL, "y", NULL, "x and y must be different fields");
         goto out;
     }
     const char *xn = rcols[xc].name, *yn = rcols[yc].name;
@@ -424,7 +423,7 @@ void api_sweep_pareto(http_req *r) {
         goto out;
     sbuf_puts(&sql, ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000");
     if (sql.oom) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
     c = db_acquire(r->rd->pool);

@@ -68,7 +68,7 @@ static char *static_part(http_req *r, db_conn *c, const char *id, int64_t nid) {
     if (!db_ok(q)) {
         http_problem_db(r, "get sweep", PQresultErrorMessage(q));
     } else if (PQntuples(q) == 0) {
-        http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", id);
+        http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", id);
     } else {
         jw w;
         char link[96];
@@ -112,7 +112,7 @@ static char *static_part(http_req *r, db_conn *c, const char *id, int64_t nid) {
         }
         free(t);
         if (!out)
-            http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+            http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
     }
     PQclear(q);
     return out;
@@ -141,7 +141,7 @@ static void reply_sweep(http_req *r, db_conn *c, const char *id, int status) {
         goto out;
     }
     if (PQntuples(q) == 0) {
-        http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", id);
+        http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", id);
         goto out;
     }
     const char *stat = static_part(r, c, id, nid);
@@ -215,7 +215,7 @@ void api_sweep_create(http_req *r) {
         !api_string_array(r, body, "tags", 32, 64, &tags))
         goto out;
     if (!name || !name[0]) {
-        http_problem(r, 400, "required field missing", "name", NULL, "a sweep needs a non-empty name");
+        http_fail(r, RG_EMISSING, "name", NULL, "a sweep needs a non-empty name");
         goto out;
     }
     int64_t chunk = 0;
@@ -223,8 +223,7 @@ void api_sweep_create(http_req *r) {
     if (cs) {
         if (!cJSON_IsNumber(cs) || cs->valuedouble != (double)(int64_t)cs->valuedouble ||
             cs->valuedouble < 1 || cs->valuedouble > 100000) {
-            http_problem(r, 400, "value out of range", "chunk_size", NULL,
-                         "chunk_size must be an integer in 1..100000");
+            http_fail(r, RG_ERANGE, "chunk_size", NULL, "chunk_size must be an integer in 1..100000");
             goto out;
         }
         chunk = (int64_t)cs->valuedouble;
@@ -244,8 +243,8 @@ void api_sweep_create(http_req *r) {
     }
     int64_t nchunks = (plan->total + chunk - 1) / chunk;
     if (nchunks > 2000000) {
-        http_problem(r, 400, "value out of range", "chunk_size", NULL,
-                     "too many chunks (%lld): use a larger chunk_size", (long long)nchunks);
+        http_fail(r, RG_ERANGE, "chunk_size", NULL, "too many chunks (%lld): use a larger chunk_size",
+                  (long long)nchunks);
         goto out;
     }
     char sha[65], now[40];
@@ -305,7 +304,7 @@ void api_sweep_create(http_req *r) {
     reply_sweep(r, c, id, 202);
     goto out;
 oom:
-    http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+    http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
 out:
     PQclear(q);
     db_release(r->rd->pool, c);
@@ -353,10 +352,10 @@ void api_sweep_cancel(http_req *r) {
         if (!db_ok(q))
             http_problem_db(r, "cancel sweep", PQresultErrorMessage(q));
         else if (PQntuples(q) == 0)
-            http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", r->id);
+            http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
         else
-            http_problem(r, 409, "conflict", "status", "only queued or running sweeps can be cancelled",
-                         "sweep %s is already %s", r->id, PQgetvalue(q, 0, 0));
+            http_fail(r, RG_ECONFLICT, "status", "only queued or running sweeps can be cancelled",
+                      "sweep %s is already %s", r->id, PQgetvalue(q, 0, 0));
     }
     PQclear(q);
     db_release(r->rd->pool, c);
@@ -395,20 +394,17 @@ void api_sweep_list(http_req *r) {
         for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
             ok = ok || strcmp(status, statuses[i]) == 0;
         if (!ok) {
-            http_problem(r, 400, "invalid argument", "status",
-                         "one of queued, running, succeeded, failed, cancelled", "unknown status \"%.40s\"",
-                         status);
+            http_fail(r, RG_EINVAL, "status", "one of queued, running, succeeded, failed, cancelled",
+                      "unknown status \"%.40s\"", status);
             return;
         }
     }
     if (after && !valid_ts(after)) {
-        http_problem(r, 400, "invalid argument", "created_after", "RFC 3339, e.g. 2026-01-31T12:00:00Z",
-                     "not a timestamp");
+        http_fail(r, RG_EINVAL, "created_after", "RFC 3339, e.g. 2026-01-31T12:00:00Z", "not a timestamp");
         return;
     }
     if (before && !valid_ts(before)) {
-        http_problem(r, 400, "invalid argument", "created_before", "RFC 3339, e.g. 2026-01-31T12:00:00Z",
-                     "not a timestamp");
+        http_fail(r, RG_EINVAL, "created_before", "RFC 3339, e.g. 2026-01-31T12:00:00Z", "not a timestamp");
         return;
     }
     if (token) {
@@ -417,8 +413,8 @@ void api_sweep_list(http_req *r) {
         for (size_t i = 0; ok && i < n; i++)
             ok = token[i] >= '0' && token[i] <= '9';
         if (!ok) {
-            http_problem(r, 400, "invalid argument", "page_token",
-                         "pass next_page_token from the previous page", "malformed page token");
+            http_fail(r, RG_EINVAL, "page_token", "pass next_page_token from the previous page",
+                      "malformed page token");
             return;
         }
     }
@@ -434,8 +430,8 @@ void api_sweep_list(http_req *r) {
     if (!db_ok(q)) {
         const char *ss = db_sqlstate(q);
         if (strncmp(ss, "22", 2) == 0)
-            http_problem(r, 400, "invalid argument", after ? "created_after" : "created_before",
-                         "RFC 3339, e.g. 2026-01-31T12:00:00Z", "not a valid timestamp");
+            http_fail(r, RG_EINVAL, after ? "created_after" : "created_before",
+                      "RFC 3339, e.g. 2026-01-31T12:00:00Z", "not a valid timestamp");
         else
             http_problem_db(r, "list sweeps", PQresultErrorMessage(q));
     } else {
@@ -479,7 +475,7 @@ void api_sweep_chunks(http_req *r) {
         PQclear(q);
         q = db_query(c, exists, 1, p);
         if (db_ok(q) && PQntuples(q) == 0)
-            http_problem(r, 404, "not found", "id", NULL, "no sweep with id %s", r->id);
+            http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
         else
             http_problem_db(r, "sweep chunks", PQresultErrorMessage(q));
     } else {

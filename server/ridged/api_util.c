@@ -12,12 +12,12 @@
 cJSON *api_body_object(http_req *r) {
     const char *end = NULL;
     if (!r->body || r->body_len == 0) {
-        http_problem(r, 400, "malformed input", "", "send a JSON object with Content-Type: application/json",
-                     "the request body is empty");
+        http_fail(r, RG_EPARSE, "", "send a JSON object with Content-Type: application/json",
+                  "the request body is empty");
         return NULL;
     }
     if (memchr(r->body, '\0', r->body_len)) {
-        http_problem(r, 400, "malformed input", "", NULL, "the body contains a NUL byte");
+        http_fail(r, RG_EPARSE, "", NULL, "the body contains a NUL byte");
         return NULL;
     }
     cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, &end, 1);
@@ -32,13 +32,13 @@ cJSON *api_body_object(http_req *r) {
                 col++;
             }
         }
-        http_problem(r, 400, "malformed input", "", "check the JSON syntax near that position",
-                     "malformed JSON at line %d column %d", line, col);
+        http_fail(r, RG_EPARSE, "", "check the JSON syntax near that position",
+                  "malformed JSON at line %d column %d", line, col);
         return NULL;
     }
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        http_problem(r, 400, "wrong type", "", NULL, "the body must be a JSON object");
+        http_fail(r, RG_ETYPE, "", NULL, "the body must be a JSON object");
         return NULL;
     }
     return j;
@@ -56,8 +56,8 @@ bool api_known_keys(http_req *r, const cJSON *obj, const char *const *allowed, c
         if (!ok) {
             char field[200];
             snprintf(field, sizeof field, "%s%.120s", prefix ? prefix : "", it->string ? it->string : "");
-            http_problem(r, 400, "unknown name", field, "see /api/v1/openapi.json for the accepted fields",
-                         "unknown field \"%.120s\"", it->string ? it->string : "");
+            http_fail(r, RG_EUNKNOWN, field, "see /api/v1/openapi.json for the accepted fields",
+                      "unknown field \"%.120s\"", it->string ? it->string : "");
             return false;
         }
     }
@@ -71,8 +71,8 @@ bool api_path_id(http_req *r, const char *what) {
     for (size_t i = 0; ok && i < n; i++)
         ok = isdigit((unsigned char)s[i]) != 0;
     if (!ok)
-        http_problem(r, 404, "not found", "id", "ids are decimal numbers", "no %s with id \"%.40s\"", what,
-                     s ? s : "");
+        http_fail(r, RG_ENOTFOUND, "id", "ids are decimal numbers", "no %s with id \"%.40s\"", what,
+                  s ? s : "");
     return ok;
 }
 
@@ -83,8 +83,7 @@ int api_limit(http_req *r, int def, int max) {
     char *end = NULL;
     long v = strtol(s, &end, 10);
     if (end == s || *end || v < 1 || v > max) {
-        http_problem(r, 400, "value out of range", "limit", NULL,
-                     "limit must be an integer in 1..%d (got \"%.40s\")", max, s);
+        http_fail(r, RG_ERANGE, "limit", NULL, "limit must be an integer in 1..%d (got \"%.40s\")", max, s);
         return -1;
     }
     return (int)v;
@@ -117,11 +116,11 @@ bool api_opt_string(http_req *r, const cJSON *obj, const char *key, size_t maxle
     if (!v)
         return true;
     if (!cJSON_IsString(v)) {
-        http_problem(r, 400, "wrong type", key, NULL, "%s must be a string", key);
+        http_fail(r, RG_ETYPE, key, NULL, "%s must be a string", key);
         return false;
     }
     if (strlen(v->valuestring) > maxlen) {
-        http_problem(r, 400, "value out of range", key, NULL, "%s is longer than %zu bytes", key, maxlen);
+        http_fail(r, RG_ERANGE, key, NULL, "%s is longer than %zu bytes", key, maxlen);
         return false;
     }
     *out = v->valuestring;
@@ -135,7 +134,7 @@ bool api_string_array(http_req *r, const cJSON *obj, const char *key, int maxn, 
     if (!arr)
         return true;
     if (!cJSON_IsArray(arr)) {
-        http_problem(r, 400, "wrong type", key, NULL, "%s must be an array of strings", key);
+        http_fail(r, RG_ETYPE, key, NULL, "%s must be an array of strings", key);
         return false;
     }
     sbuf b;
@@ -147,12 +146,11 @@ bool api_string_array(http_req *r, const cJSON *obj, const char *key, int maxn, 
         char field[64];
         snprintf(field, sizeof field, "%s[%d]", key, i);
         if (i >= maxn) {
-            http_problem(r, 400, "value out of range", field, NULL, "at most %d entries", maxn);
+            http_fail(r, RG_ERANGE, field, NULL, "at most %d entries", maxn);
             goto fail;
         }
         if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) > maxlen) {
-            http_problem(r, 400, "wrong type", field, NULL, "must be a non-empty string of at most %zu bytes",
-                         maxlen);
+            http_fail(r, RG_ETYPE, field, NULL, "must be a non-empty string of at most %zu bytes", maxlen);
             goto fail;
         }
         sbuf_puts(&b, i ? ",\"" : "\"");
@@ -166,13 +164,13 @@ bool api_string_array(http_req *r, const cJSON *obj, const char *key, int maxn, 
     }
     sbuf_puts(&b, "}");
     if (b.oom) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto fail;
     }
     *pg_array = arena_strndup(&r->a, b.buf, b.len);
     sbuf_free(&b);
     if (!*pg_array) {
-        http_problem(r, 503, "out of memory", NULL, NULL, "out of memory");
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         return false;
     }
     return true;

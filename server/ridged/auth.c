@@ -75,8 +75,8 @@ bool auth_check(http_req *r, bool write) {
     const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h) {
         if (strncasecmp(h, "Bearer ", 7) != 0) {
-            http_problem(r, 401, "authentication required", "Authorization",
-                         "send 'Authorization: Bearer rg_…'", "only bearer tokens are accepted");
+            http_fail(r, RG_EAUTH, "Authorization", "send 'Authorization: Bearer rg_…'",
+                      "only bearer tokens are accepted");
             return false;
         }
         const char *tok = h + 7;
@@ -84,8 +84,8 @@ bool auth_check(http_req *r, bool write) {
             tok++;
         if (!lookup(r, tok)) {
             if (!r->status)
-                http_problem(r, 401, "authentication required", "Authorization",
-                             "create a token with `ridged token create`", "the token is unknown or revoked");
+                http_fail(r, RG_EAUTH, "Authorization", "create a token with `ridged token create`",
+                          "the token is unknown or revoked");
             return false;
         }
     }
@@ -94,15 +94,14 @@ bool auth_check(http_req *r, bool write) {
     if (r->role == HTTP_ROLE_WRITE)
         return true;
     if (r->role == HTTP_ROLE_READ) {
-        http_problem(r, 403, "forbidden", "Authorization", "use a token created with --role write",
-                     "token '%s' has the read role and cannot write", r->author);
+        http_fail(r, RG_EFORBIDDEN, "Authorization", "use a token created with --role write",
+                  "token '%s' has the read role and cannot write", r->author);
         return false;
     }
     if (r->rd->cfg.require_auth || !r->rd->cfg.loopback) {
-        http_problem(
-            r, 401, "authentication required", "Authorization",
-            "send 'Authorization: Bearer rg_…' with a write token (ridged token create --role write)",
-            "writes need a token on this server");
+        http_fail(r, RG_EAUTH, "Authorization",
+                  "send 'Authorization: Bearer rg_…' with a write token (ridged token create --role write)",
+                  "writes need a token on this server");
         return false;
     }
     return true;

@@ -49,34 +49,23 @@ void http_reply_sbuf(http_req *r, int status, const char *ctype, sbuf *b) {
     http_reply_buf(r, status, ctype, buf, len);
 }
 
-static const struct {
-    int status;
-    const char *slug;
-} slugs[] = {
-    {400, "bad-request"},       {401, "unauthorized"},           {403, "forbidden"},
-    {404, "not-found"},         {405, "method-not-allowed"},     {409, "conflict"},
-    {413, "payload-too-large"}, {415, "unsupported-media-type"}, {422, "unprocessable"},
-    {503, "unavailable"},
-};
-
-static const char *slug_for(int status) {
-    for (size_t i = 0; i < sizeof slugs / sizeof slugs[0]; i++)
-        if (slugs[i].status == status)
-            return slugs[i].slug;
-    return "internal";
-}
-
-static void problem_v(http_req *r, int status, const char *title, const char *field, const char *hint,
-                      const char *detail) {
+/* Every problem answer comes from the status table (engine/status.h): the
+ * code gives the HTTP status, the title and the problem type, whose URI is
+ * the relative reference /problems/<type> (RFC 9457 section 3.1.1: resolved
+ * against the request URI), where ridged serves its documentation
+ * (api_problems.c). */
+static void problem_v(http_req *r, int code, const char *field, const char *hint, const char *detail) {
     jw w;
     jw_init(&w);
     char type[96];
-    snprintf(type, sizeof type, "https://ridge.dev/problems/%s", slug_for(status));
+    int status = rg_status_http(code);
+    snprintf(type, sizeof type, "/problems/%s", rg_status_type(code));
     jw_obj_begin(&w);
     jw_kstr(&w, "type", type);
-    jw_kstr(&w, "title", title);
+    jw_kstr(&w, "title", rg_strerror(code));
     jw_kint(&w, "status", status);
     jw_kstr(&w, "detail", detail);
+    jw_kstr(&w, "code", rg_status_name(code));
     if (field && *field)
         jw_kstr(&w, "field", field);
     if (hint && *hint)
@@ -87,6 +76,30 @@ static void problem_v(http_req *r, int status, const char *title, const char *fi
     http_reply_buf(r, status, "application/problem+json", buf, len);
 }
 
+void http_fail(http_req *r, int code, const char *field, const char *hint, const char *fmt, ...) {
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    problem_v(r, code, field, hint, detail);
+}
+
+/* The code of an HTTP status and title: the row with both, else the first
+ * row with the status. */
+static int code_for(int status, const char *title) {
+    int first = RG_EINTERNAL;
+    for (int i = rg_status_count() - 1; i > 0; i--) {
+        int c = rg_status_at(i);
+        if (rg_status_http(c) != status)
+            continue;
+        if (title && strcmp(rg_strerror(c), title) == 0)
+            return c;
+        first = c;
+    }
+    return first;
+}
+
 void http_problem(http_req *r, int status, const char *title, const char *field, const char *hint,
                   const char *fmt, ...) {
     char detail[512];
@@ -94,13 +107,12 @@ void http_problem(http_req *r, int status, const char *title, const char *field,
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    problem_v(r, status, title, field, hint, detail);
+    problem_v(r, code_for(status, title), field, hint, detail);
 }
 
 void http_problem_err(http_req *r, const rg_err *e, const char *prefix, const char *hint) {
     char field[300];
     int code = e->code ? e->code : RG_EINVAL;
-    int status = rg_status_http(code);
     if (e->field[0])
         snprintf(field, sizeof field, "%s%s", prefix ? prefix : "", e->field);
     else
@@ -108,13 +120,12 @@ void http_problem_err(http_req *r, const rg_err *e, const char *prefix, const ch
     size_t fl = strlen(field);
     if (fl && field[fl - 1] == '.')
         field[fl - 1] = '\0';
-    problem_v(r, status, rg_strerror(code), field, hint, e->msg[0] ? e->msg : rg_strerror(code));
+    problem_v(r, code, field, hint, e->msg[0] ? e->msg : rg_strerror(code));
 }
 
 void http_problem_db(http_req *r, const char *what, const char *pqmsg) {
     fprintf(stderr, "ridged: database error (%s): %s\n", what, pqmsg ? pqmsg : "connection unavailable");
-    problem_v(r, 503, "database error", NULL, "retry later; the service could not reach or use its database",
-              what);
+    problem_v(r, RG_EDB, NULL, "retry later; the service could not reach or use its database", what);
 }
 
 /* ---- routing ---- */
@@ -163,39 +174,39 @@ static void dispatch(http_req *r) {
         r->route = i;
         r->id = id;
         if (r->too_big) {
-            http_problem(r, 413, "request too large", NULL, "send a smaller body",
-                         "the request body exceeds the limit of %zu bytes", r->rd->cfg.max_body);
+            http_fail(r, RG_ETOOBIG, NULL, "send a smaller body",
+                      "the request body exceeds the limit of %zu bytes", r->rd->cfg.max_body);
             return;
         }
         if (!auth_check(r, http_routes[i].write))
             return;
         http_routes[i].fn(r);
         if (!r->status)
-            http_problem(r, 500, "internal error", NULL, NULL, "the handler produced no response");
+            http_fail(r, RG_EINTERNAL, NULL, NULL, "the handler produced no response");
         return;
     }
     if (path_known) {
         r->allow = arena_strdup(&r->a, allow);
-        http_problem(r, 405, "method not allowed", NULL, NULL, "%s is not allowed on %s (allowed: %s)",
-                     r->method, path, allow);
+        http_fail(r, RG_EMETHOD, NULL, NULL, "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
         return;
     }
     if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0) {
-        http_problem(r, 404, "not found", NULL, "see /api/v1/openapi.json for the endpoints",
-                     "no endpoint at %s", path);
+        http_fail(r, RG_ENOTFOUND, NULL, "see /api/v1/openapi.json for the endpoints", "no endpoint at %s",
+                  path);
         return;
     }
     if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
         http_static(r);
         return;
     }
-    http_problem(r, 405, "method not allowed", NULL, NULL, "%s is not allowed on %s", r->method, path);
+    http_fail(r, RG_EMETHOD, NULL, NULL, "%s is not allowed on %s", r->method, path);
 }
 
 static enum MHD_Result queue(http_req *r) {
     struct MHD_Response *resp = NULL;
-    static const char oom[] = "{\"type\":\"https://ridge.dev/problems/unavailable\",\"title\":\"out of "
-                              "memory\",\"status\":503,\"detail\":\"the server ran out of memory\"}";
+    static const char oom[] =
+        "{\"type\":\"/problems/out-of-memory\",\"title\":\"out of "
+        "memory\",\"status\":503,\"detail\":\"the server ran out of memory\",\"code\":\"RG_ENOMEM\"}";
     if (r->resp) {
         resp = MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
         if (resp)
@@ -263,8 +274,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             char *end = NULL;
             unsigned long long n = strtoull(cl, &end, 10);
             if (end == cl || n > rd->cfg.max_body) {
-                http_problem(r, 413, "request too large", NULL, "send a smaller body",
-                             "Content-Length %s exceeds the limit of %zu bytes", cl, rd->cfg.max_body);
+                http_fail(r, RG_ETOOBIG, NULL, "send a smaller body",
+                          "Content-Length %s exceeds the limit of %zu bytes", cl, rd->cfg.max_body);
                 return queue(r);
             }
         }

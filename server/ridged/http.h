@@ -72,7 +72,17 @@ const char *http_header(http_req *r, const char *key);
 void http_reply_json(http_req *r, int status, jw *w);
 void http_reply_buf(http_req *r, int status, const char *ctype, char *buf, size_t len);
 void http_reply_sbuf(http_req *r, int status, const char *ctype, sbuf *b);
-/* application/problem+json. `field` and `hint` may be NULL. */
+/* application/problem+json for the status code `code` (engine/status.h):
+ * its HTTP status, title and problem type come from the status table.
+ * `field` and `hint` may be NULL. */
+void http_fail(http_req *r, int code, const char *field, const char *hint, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* The same from an HTTP status and a title, for older callers: answers
+ * with the table's row of that status and title (else the first row of the
+ * status). Prefer http_fail. */
 void http_problem(http_req *r, int status, const char *title, const char *field, const char *hint,
                   const char *fmt, ...)
 #if defined(__GNUC__)

@@ -23,5 +23,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false},
     {"POST", "/api/v1/numerics/quantize", api_quantize, "quantize", false},
     {"GET", "/api/v1/numerics/formats", api_formats, "formats", false},
+    {"GET", "/problems", api_problem_list, "problems", false},
+    {"GET", "/problems/{id}", api_problem_get, "problem_get", false},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);

@@ -65,8 +65,7 @@ static bool safe_path(const char *p) {
 }
 
 static void not_found(http_req *r) {
-    http_problem(r, 404, "not found", NULL, "the dashboard is at /; the API at /api/v1", "no file at %s",
-                 r->url);
+    http_fail(r, RG_ENOTFOUND, NULL, "the dashboard is at /; the API at /api/v1", "no file at %s", r->url);
 }
 
 void http_static(http_req *r) {

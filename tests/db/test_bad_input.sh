@@ -19,8 +19,9 @@ bad() {
   ct=$(curl -s -o /dev/null -w '%{content_type}' -X "$1" "$U$2" --data-binary "$3")
   [ "$ct" = "application/problem+json" ] || fail "$6: content type $ct"
   local f
-  f=$(python3 -c "import json; d=json.load(open('$TMP/body')); assert {'type','title','status','detail'} <= set(d), d; print(d.get('field',''))") ||
-    { fail "$6: not a problem document: $BODY"; return; }
+  f=$(python3 -c "import json; d=json.load(open('$TMP/body')); assert {'type','title','status','detail','code'} <= set(d), d; assert d['status'] == $4 and d['type'].startswith('/problems/'), d; print(d.get('field',''))") ||
+    { fail "$6: not a problem document of status $4 with a /problems/ type: $BODY"; return; }
+  TYPES+=("$(jget 'd["type"]')")
   if [ -n "$5" ] && [ "$f" != "$5" ]; then fail "$6: field '$f', expected '$5'"; return; fi
   ok "$6 ($CODE${5:+, field $5})"
 }
@@ -30,6 +31,7 @@ req POST "$U/api/v1/sweeps" -d "{\"name\":\"seed\",\"base\":$SPEC,\"axes\":[{\"p
 SW=$(jget 'd["id"]')
 wait_sweep "$U" "$SW" 30 >/dev/null
 BEFORE=$(counts)
+TYPES=()
 
 bad POST /api/v1/evaluate '{"model":' 400 "" "malformed JSON"
 bad POST /api/v1/evaluate '{"a":1} trailing' 400 "" "trailing garbage"
@@ -93,6 +95,16 @@ expect 200 "decision search with metacharacters"
 req POST "$U/api/v1/decisions" -d "{\"title\":\"$EVIL\",\"question\":\"$EVIL\",\"decision\":\"$EVIL\",\"rationale\":\"$EVIL\",\"tags\":[\"$EVIL\"]}"
 expect 201 "decision with metacharacters"
 [ "$(jget 'd["title"] == d["rationale"] == d["tags"][0]')" = True ] && ok "decision strings round-trip" || fail "decision strings"
+
+# every problem type met above has its documentation page, served by ridged
+for t in $(printf '%s\n' "${TYPES[@]}" | sort -u); do
+  CODE=$(curl -s -o "$TMP/doc" -w '%{http_code} %{content_type}' "$U$t")
+  [ "$CODE" = "200 text/html; charset=utf-8" ] && grep -q "<h1>${t#/problems/}</h1>" "$TMP/doc" &&
+    ok "documentation of $t" || fail "documentation of $t: $CODE"
+done
+[ "${#TYPES[@]}" -gt 10 ] && ok "${#TYPES[@]} problems checked" || fail "too few problems checked"
+req GET "$U/problems"; expect 200 "problem type index"
+req GET "$U/problems/no-such-type"; expect 404 "unknown problem type"
 
 AFTER=$(counts)
 # the two good writes above added: 1 sweep, its chunk, its result; 1 decision
