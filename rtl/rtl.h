@@ -29,6 +29,7 @@ typedef struct rtl_request {
     bool synth;          /* run yosys + OpenSTA */
     double clock_ns;     /* clock period for timing and power (default 10 ns) */
     char liberty[512];   /* "" = the OSU 0.18 um library of qflow-tech-osu018 */
+    bool keep_failed;    /* leave a failed run's DIR.tmp-PID for inspection */
 } rtl_request;
 
 void rtl_request_defaults(rtl_request *r);

@@ -28,5 +28,7 @@ int cmd_qdq(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench_numerics(int argc, char **argv);
 int cmd_matmul(int argc, char **argv);
+int cmd_rtl(int argc, char **argv);
+int cmd_ppa(int argc, char **argv);
 
 #endif
