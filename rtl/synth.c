@@ -1,7 +1,8 @@
 /* synth.c: yosys + OpenSTA on one Verilog unit (see synth.h).
  *
- * The tools run through posix_spawnp with an argument vector (no shell), their
- * stdout and stderr captured into yosys.log and sta.log beside the scripts.
+ * The tools run through rtl_tool_run (tool.h: posix_spawnp with an argument
+ * vector, no shell), their stdout and stderr captured into yosys.log and
+ * sta.log beside the scripts.
  * Paths and names that go into the scripts are checked against a small set
  * of characters the yosys and Tcl parsers would interpret (yosys splits its
  * commands at whitespace and not every pass strips quotes, so whitespace is
@@ -24,32 +25,20 @@
 #include "synth.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "jsonw.h"
 #include "sha256.h"
-
-extern char **environ;
+#include "tool.h"
 
 #define SYNTH_PATH_MAX  1024
 #define STA_DONE_MARKER "ridge-sta: done"
 
-typedef struct synth_tool {
-    const char *bin;
-    const char *package; /* Debian 12 package that provides bin */
-} synth_tool;
-
-static const synth_tool TOOL_YOSYS = {"yosys", "yosys"};
-static const synth_tool TOOL_STA = {"sta", "opensta"};
+static const rtl_tool TOOL_YOSYS = {"yosys", "yosys"};
+static const rtl_tool TOOL_STA = {"sta", "opensta"};
 static const char LIBERTY_PACKAGE[] = "qflow-tech-osu018";
 
 /* Library time units OpenSTA accepts, and their length in ns. */
@@ -151,162 +140,6 @@ static int job_paths(synth_job *j, rg_err *err) {
         rc = join_path(j->netlist, j->dir, "netlist.v", err);
     if (rc == 0)
         rc = join_path(j->vlog, j->dir, "version.log", err);
-    return rc;
-}
-
-/* Whole file as a NUL-terminated malloc'd string (caller frees), NULL on
- * failure with errno set. */
-static char *read_text(const char *path) {
-    char *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    long len = 0;
-    if (f == NULL)
-        goto out;
-    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto out;
-    buf = malloc((size_t)len + 1);
-    if (buf == NULL)
-        goto out;
-    if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[len] = '\0';
-out:
-    if (f != NULL)
-        fclose(f);
-    return buf;
-}
-
-/* The line of `log` that best explains a failure, into out: the last line
- * that starts with "ERROR" or "Error", else the last non-blank line. */
-static void last_meaningful_line(const char *log, char *out, size_t n) {
-    const char *best = NULL, *last = NULL;
-    size_t best_len = 0, last_len = 0;
-    for (const char *p = log; p != NULL && *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        const char *q = p;
-        while (q < p + len && (*q == ' ' || *q == '\t' || *q == '\r'))
-            q++;
-        if (q < p + len) {
-            last = q;
-            last_len = len - (size_t)(q - p);
-            if (strncmp(q, "ERROR", 5) == 0 || strncmp(q, "Error", 5) == 0) {
-                best = last;
-                best_len = last_len;
-            }
-        }
-        p = e ? e + 1 : NULL;
-    }
-    if (best == NULL) {
-        best = last;
-        best_len = last_len;
-    }
-    if (best == NULL)
-        snprintf(out, n, "(empty log)");
-    else
-        snprintf(out, n, "%.*s", (int)(best_len < n ? best_len : n - 1), best);
-}
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* Starts argv (argv[0] = t->bin, looked up on PATH) with stdin from
- * /dev/null and stdout + stderr into `log`. RG_ENOTFOUND with the package
- * hint when the binary is missing. */
-static int spawn_tool(const synth_tool *t, char *const argv[], const char *log, pid_t *pid, rg_err *err) {
-    posix_spawn_file_actions_t fa;
-    int rc = 0, e = 0;
-    if (posix_spawn_file_actions_init(&fa) != 0)
-        return rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
-    if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
-        posix_spawn_file_actions_adddup2(&fa, 1, 2) != 0) {
-        rc = rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
-        goto out;
-    }
-    e = posix_spawnp(pid, t->bin, &fa, NULL, argv, environ);
-    if (e == ENOENT)
-        rc = rg_err_set(err, RG_ENOTFOUND, t->bin, "%s not found on PATH: install the Debian package %s",
-                        t->bin, t->package);
-    else if (e != 0)
-        rc = rg_err_set(err, RG_EIO, t->bin, "cannot run %s: %s", t->bin, strerror(e));
-out:
-    posix_spawn_file_actions_destroy(&fa);
-    return rc;
-}
-
-/* Waits for pid, killing it once `timeout_s` have passed (polled every
- * 10 ms: tool runs take a tenth of a second and more). */
-static int wait_tool(const synth_tool *t, pid_t pid, double timeout_s, int *status, int *timed_out,
-                     rg_err *err) {
-    const struct timespec tick = {0, 10 * 1000 * 1000};
-    double deadline = now_s() + timeout_s;
-    *timed_out = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
-        if (r == pid)
-            return 0;
-        if (r < 0 && errno != EINTR)
-            return rg_err_set(err, RG_EIO, t->bin, "waiting for %s: %s", t->bin, strerror(errno));
-        if (r == 0 && now_s() > deadline && !*timed_out) {
-            kill(pid, SIGKILL);
-            *timed_out = 1;
-        }
-        nanosleep(&tick, NULL);
-    }
-}
-
-/* Runs a tool to completion. Returns 0 when it exits 0; RG_ENOTFOUND when
- * it is missing; RG_EIO (field = the tool, message = the log's last
- * meaningful line) when it fails or runs past timeout_s. */
-static int run_tool(const synth_tool *t, char *const argv[], const char *log, double timeout_s, rg_err *err) {
-    int status = 0, timed_out = 0;
-    pid_t pid = 0;
-    char *text = NULL;
-    char line[200];
-    int rc = spawn_tool(t, argv, log, &pid, err);
-    if (rc == 0)
-        rc = wait_tool(t, pid, timeout_s, &status, &timed_out, err);
-    if (rc != 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
-        goto out;
-    text = read_text(log);
-    last_meaningful_line(text, line, sizeof line);
-    if (timed_out)
-        rc = rg_err_set(err, RG_EIO, t->bin, "%s stopped after %.0f s; log: %s", t->bin, timeout_s, line);
-    else if (WIFSIGNALED(status))
-        rc = rg_err_set(err, RG_EIO, t->bin, "%s killed by signal %d; log: %s", t->bin, WTERMSIG(status),
-                        line);
-    else
-        rc = rg_err_set(err, RG_EIO, t->bin, "%s exited %d: %s", t->bin, WEXITSTATUS(status), line);
-out:
-    free(text);
-    return rc;
-}
-
-/* First line of `bin flag`'s output into out (e.g. "Yosys 0.23 (git sha1
- * 7ce5011c24b)", "2.0.17"). */
-static int tool_version(const synth_tool *t, const char *flag, const char *log, char *out, size_t n,
-                        rg_err *err) {
-    char *argv[] = {(char *)t->bin, (char *)flag, NULL};
-    char *text = NULL;
-    int rc = run_tool(t, argv, log, 60, err);
-    if (rc != 0)
-        goto out;
-    text = read_text(log);
-    if (text == NULL) {
-        rc = rg_err_set(err, RG_EIO, t->bin, "cannot read %s: %s", log, strerror(errno));
-        goto out;
-    }
-    text[strcspn(text, "\r\n")] = '\0';
-    snprintf(out, n, "%s", text);
-out:
-    free(text);
     return rc;
 }
 
@@ -509,27 +342,27 @@ static int synth_run(const synth_job *j, rtl_synth_result *res, rg_err *err) {
     char *sargv[] = {"sta", "-no_init", "-no_splash", "-exit", (char *)j->tcl, NULL};
     char *stat = NULL, *log = NULL;
     char line[200];
-    int rc = run_tool(&TOOL_YOSYS, yargv, j->ylog, j->timeout_s, err);
+    int rc = rtl_tool_run(&TOOL_YOSYS, yargv, j->ylog, j->timeout_s, NULL, err);
     if (rc != 0)
         goto out;
-    stat = read_text(j->stat);
+    stat = rtl_read_text(j->stat, NULL);
     if (stat == NULL) {
         rc = rg_err_set(err, RG_EIO, "yosys", "yosys wrote no stat.txt");
         goto out;
     }
     rc = parse_stat(stat, res, err);
     if (rc == 0)
-        rc = run_tool(&TOOL_STA, sargv, j->slog, j->timeout_s, err);
+        rc = rtl_tool_run(&TOOL_STA, sargv, j->slog, j->timeout_s, NULL, err);
     if (rc != 0)
         goto out;
-    log = read_text(j->slog);
+    log = rtl_read_text(j->slog, NULL);
     if (log == NULL) {
         rc = rg_err_set(err, RG_EIO, "sta", "cannot read %s", j->slog);
         goto out;
     }
     if (strstr(log, STA_DONE_MARKER "\n") == NULL || strncmp(log, "Error", 5) == 0 ||
         strstr(log, "\nError") != NULL) {
-        last_meaningful_line(log, line, sizeof line);
+        rtl_last_meaningful_line(log, line, sizeof line);
         rc = rg_err_set(err, RG_EIO, "sta", "%s", line);
         goto out;
     }
@@ -549,9 +382,9 @@ static int synth_identify(synth_job *j, rtl_synth_result *res, rg_err *err) {
     snprintf(res->liberty_path, sizeof res->liberty_path, "%s", real ? real : j->liberty);
     free(real);
     if (rc == 0)
-        rc = tool_version(&TOOL_YOSYS, "-V", j->vlog, res->yosys_version, sizeof res->yosys_version, err);
+        rc = rtl_tool_version(&TOOL_YOSYS, "-V", j->vlog, res->yosys_version, sizeof res->yosys_version, err);
     if (rc == 0)
-        rc = tool_version(&TOOL_STA, "-version", j->vlog, res->sta_version, sizeof res->sta_version, err);
+        rc = rtl_tool_version(&TOOL_STA, "-version", j->vlog, res->sta_version, sizeof res->sta_version, err);
     return rc;
 }
 
@@ -587,9 +420,9 @@ int rtl_synth(const char *dir, const char *const *files, int nfiles, const char 
         rc = write_sta_script(&j, err);
     if (rc != 0)
         goto out;
-    t0 = now_s();
+    t0 = rtl_now_s();
     rc = synth_run(&j, res, err);
-    res->seconds = now_s() - t0;
+    res->seconds = rtl_now_s() - t0;
     res->energy_pj = res->power_w * res->clock_ns * 1e3; /* W x ns = nJ = 1e3 pJ */
 out:
     return rc;
