@@ -12,13 +12,11 @@
  * Exit status: 0 when every row synthesized, 2 for bad options or a
  * combination the generator rejects, 1 when a tool or the system failed. */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -26,6 +24,7 @@
 #include "jsonw.h"
 #include "rtl.h"
 #include "synth.h"
+#include "tool.h"
 
 typedef struct ppa_kind {
     const char *unit;
@@ -417,13 +416,6 @@ static int ppa_emit(const char *out, const char *text) {
     return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* Synthesizes rows[0..n) under one temporary parent and removes it. */
 static int ppa_run_all(const ppa_opts *o, ppa_row *rows, int n) {
     const char *tmpdir = getenv("TMPDIR");
@@ -437,7 +429,8 @@ static int ppa_run_all(const ppa_opts *o, ppa_row *rows, int n) {
     }
     for (int i = 0; rc == 0 && i < n; i++)
         rc = ppa_run_one(o, parent, &rows[i]);
-    nftw(parent, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (rtl_remove_tree(parent) != 0)
+        fprintf(stderr, "ridge ppa: cannot remove %s\n", parent);
     return rc;
 }
 
