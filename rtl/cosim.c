@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rng.h"
 #include "tool.h"
@@ -231,15 +232,18 @@ static int write_tb(const rtl_design *d, const char *path, const char *hex, long
             d->top);
     fprintf(f, "    reg [%d:0] mem [0:%ld];\n    reg [%d:0] v;\n    reg [%d:0] vin;\n", tot - 1, n - 1,
             tot - 1, in - 1);
-    fprintf(f, "    reg [%d:0] want;\n    wire [%d:0] y;\n    reg clk;\n    integer i, bad;\n", ob - 1,
-            ob - 1);
+    fprintf(f, "    reg [%d:0] want;\n    wire [%d:0] y;\n    reg clk;\n    integer i, bad, first, last;\n",
+            ob - 1, ob - 1);
     fprintf(f, "    %s dut (%s", d->top, S ? ".clk(clk)" : "");
     port_slices(f, d);
     fprintf(f, ");\n    initial begin\n        $readmemh(\"%s\", mem);\n        bad = 0;\n        clk = 0;\n",
             hex);
-    fprintf(f, "        vin = 0;\n");
+    /* +first=F +count=C: the slice of vectors this process runs */
+    fprintf(f, "        if (!$value$plusargs(\"first=%%d\", first)) first = 0;\n");
+    fprintf(f, "        if (!$value$plusargs(\"count=%%d\", last)) last = %ld;\n", n);
+    fprintf(f, "        last = first + last;\n        if (last > %ld) last = %ld;\n        vin = 0;\n", n, n);
     if (!S) {
-        fprintf(f, "        for (i = 0; i < %ld; i = i + 1) begin\n            v = mem[i];\n", n);
+        fprintf(f, "        for (i = first; i < last; i = i + 1) begin\n            v = mem[i];\n");
         fprintf(f, "            vin = v[%d:%d];\n            want = v[%d:0];\n            #1;\n", tot - 1, ob,
                 ob - 1);
     } else {
@@ -260,8 +264,9 @@ static int write_tb(const rtl_design *d, const char *path, const char *hex, long
         f,
         "                if (bad <= 5) $display(\"MISMATCH vector %%0d in=%%h got=%%h want=%%h\", i, vin, y, "
         "want);\n            end\n        end\n");
-    fprintf(f, "        $display(\"RESULT %%0d %%0d\", %ld, bad);\n        $finish;\n    end\nendmodule\n",
-            n);
+    fprintf(
+        f,
+        "        $display(\"RESULT %%0d %%0d\", last - first, bad);\n        $finish;\n    end\nendmodule\n");
     if (fclose(f) != 0)
         return rg_err_set(err, RG_EIO, "cosim", "cannot write %s", path);
     return 0;
@@ -296,89 +301,169 @@ static int join(char *out, size_t n, const char *dir, const char *name, rg_err *
     return 0;
 }
 
-static void parse_result(const char *log, rtl_cosim_result *res) {
+/* Adds one process's RESULT line (and its first mismatch) to res. */
+static int add_result(const char *log, rtl_cosim_result *res) {
     const char *r = log ? strstr(log, "RESULT ") : NULL;
     long n = -1, bad = -1;
-    if (r && sscanf(r, "RESULT %ld %ld", &n, &bad) == 2) {
-        res->vectors = n;
-        res->mismatches = bad;
-    }
-    const char *m = log ? strstr(log, "MISMATCH") : NULL;
-    if (m) {
+    if (!r || sscanf(r, "RESULT %ld %ld", &n, &bad) != 2)
+        return -1;
+    res->vectors += n;
+    res->mismatches += bad;
+    const char *m = strstr(log, "MISMATCH");
+    if (m && !res->first_mismatch[0]) {
         size_t len = strcspn(m, "\n");
         snprintf(res->first_mismatch, sizeof res->first_mismatch, "%.*s",
                  (int)(len < sizeof res->first_mismatch ? len : sizeof res->first_mismatch - 1), m);
     }
+    return 0;
 }
 
-int rtl_cosim(const rtl_design *d, const char *dir, long nrandom, uint64_t seed, rtl_cosim_result *res,
-              rg_err *err) {
-    char hex[1024], tb[1024], sim[1024], log[1024], vlog[1024], files[RTL_MAX_FILES][1024];
+#define COSIM_MAX_PROCS 8
+
+typedef struct cosim_paths {
+    char hex[1024], tb[1024], sim[1024], vlog[1024];
+    char files[RTL_MAX_FILES][1024];
+    char logs[COSIM_MAX_PROCS][1024];
+} cosim_paths;
+
+static int cosim_paths_of(const rtl_design *d, const char *dir, cosim_paths *p, rg_err *err) {
+    int rc = join(p->hex, sizeof p->hex, dir, "vectors.hex", err);
+    if (rc == 0)
+        rc = join(p->tb, sizeof p->tb, dir, "tb.v", err);
+    if (rc == 0)
+        rc = join(p->sim, sizeof p->sim, dir, "sim.vvp", err);
+    if (rc == 0)
+        rc = join(p->vlog, sizeof p->vlog, dir, "iverilog.log", err);
+    for (int i = 0; rc == 0 && i < d->nfiles; i++)
+        rc = join(p->files[i], sizeof p->files[i], dir, d->file_names[i], err);
+    for (int i = 0; rc == 0 && i < COSIM_MAX_PROCS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "cosim-%d.log", i);
+        rc = join(p->logs[i], sizeof p->logs[i], dir, name, err);
+    }
+    return rc;
+}
+
+static int compile_tb(const rtl_design *d, cosim_paths *p, rtl_cosim_result *res, rg_err *err) {
     char *argv[RTL_MAX_FILES + 8];
-    char *text = NULL;
-    int rc = 0, argc = 0;
-    memset(res, 0, sizeof *res);
-    res->mismatches = -1;
-    if ((rc = join(hex, sizeof hex, dir, "vectors.hex", err)) < 0 ||
-        (rc = join(tb, sizeof tb, dir, "tb.v", err)) < 0 ||
-        (rc = join(sim, sizeof sim, dir, "sim.vvp", err)) < 0 ||
-        (rc = join(log, sizeof log, dir, "cosim.log", err)) < 0 ||
-        (rc = join(vlog, sizeof vlog, dir, "iverilog.log", err)) < 0)
-        goto out;
-    if (strchr(hex, '"') || strchr(hex, '\\')) {
-        rc = rg_err_set(err, RG_EINVAL, "dir", "the directory path holds a quote or backslash");
-        goto out;
-    }
-    double t0 = rtl_now_s();
-    long n = write_vectors(d, hex, nrandom, seed, &res->exhaustive, &res->activity, err);
-    if (n < 0) {
-        rc = (int)n;
-        goto out;
-    }
-    if ((rc = write_tb(d, tb, hex, n, err)) < 0)
-        goto out;
-    if ((rc = rtl_tool_version(&TOOL_IVERILOG, "-V", vlog, res->iverilog_version,
-                               sizeof res->iverilog_version, err)) < 0)
-        goto out;
+    int argc = 0;
+    int rc = rtl_tool_version(&TOOL_IVERILOG, "-V", p->vlog, res->iverilog_version,
+                              sizeof res->iverilog_version, err);
+    if (rc < 0)
+        return rc;
     argv[argc++] = "iverilog";
     argv[argc++] = "-g2005";
     argv[argc++] = "-s";
     argv[argc++] = "tb";
     argv[argc++] = "-o";
-    argv[argc++] = sim;
-    argv[argc++] = tb;
-    for (int i = 0; i < d->nfiles; i++) {
-        if ((rc = join(files[i], sizeof files[i], dir, d->file_names[i], err)) < 0)
-            goto out;
-        argv[argc++] = files[i];
-    }
+    argv[argc++] = p->sim;
+    argv[argc++] = p->tb;
+    for (int i = 0; i < d->nfiles; i++)
+        argv[argc++] = p->files[i];
     argv[argc] = NULL;
-    if ((rc = rtl_tool_run(&TOOL_IVERILOG, argv, vlog, 300, NULL, err)) < 0)
+    return rtl_tool_run(&TOOL_IVERILOG, argv, p->vlog, 300, NULL, err);
+}
+
+/* Runs the vectors in slices, one vvp per processor. */
+static int simulate(const char *dir, cosim_paths *p, long n, rtl_cosim_result *res, rg_err *err) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int np = (int)(cpus < 1 ? 1 : cpus > COSIM_MAX_PROCS ? COSIM_MAX_PROCS : cpus);
+    if (n < 4000L * np)
+        np = (int)(n / 4000 + 1);
+    char args[COSIM_MAX_PROCS][2][48];
+    char *argvs_store[COSIM_MAX_PROCS][6];
+    char *const *argvs[COSIM_MAX_PROCS];
+    const char *logs[COSIM_MAX_PROCS];
+    long per = (n + np - 1) / np;
+    for (int i = 0; i < np; i++) {
+        snprintf(args[i][0], sizeof args[i][0], "+first=%ld", per * i);
+        snprintf(args[i][1], sizeof args[i][1], "+count=%ld", per);
+        char **a = argvs_store[i];
+        a[0] = "vvp";
+        a[1] = "-n";
+        a[2] = p->sim;
+        a[3] = args[i][0];
+        a[4] = args[i][1];
+        a[5] = NULL;
+        argvs[i] = a;
+        logs[i] = p->logs[i];
+    }
+    int rc = rtl_tool_run_many(&TOOL_VVP, argvs, logs, np, dir, 3600, err);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < np; i++) {
+        char *text = rtl_read_text(p->logs[i], NULL);
+        int ok = add_result(text, res);
+        free(text);
+        if (ok < 0)
+            return rg_err_set(err, RG_EIO, "vvp", "the testbench printed no result (see %s)", p->logs[i]);
+    }
+    res->processes = np;
+    return 0;
+}
+
+int rtl_cosim(const rtl_design *d, const char *dir, long nrandom, uint64_t seed, rtl_cosim_result *res,
+              rg_err *err) {
+    cosim_paths *p = calloc(1, sizeof *p);
+    int rc = 0;
+    memset(res, 0, sizeof *res);
+    if (!p)
+        return rg_err_set(err, RG_ENOMEM, "cosim", "out of memory");
+    rc = cosim_paths_of(d, dir, p, err);
+    if (rc < 0)
         goto out;
-    char *vargv[] = {"vvp", "-n", sim, NULL};
-    if ((rc = rtl_tool_run(&TOOL_VVP, vargv, log, 1200, NULL, err)) < 0)
+    double t0 = rtl_now_s();
+    long n = write_vectors(d, p->hex, nrandom, seed, &res->exhaustive, &res->activity, err);
+    if (n < 0) {
+        rc = (int)n;
         goto out;
+    }
+    rc = write_tb(d, p->tb, "vectors.hex", n, err);
+    if (rc == 0)
+        rc = compile_tb(d, p, res, err);
+    if (rc == 0)
+        rc = simulate(dir, p, n, res, err);
     res->seconds = rtl_now_s() - t0;
-    text = rtl_read_text(log, NULL);
-    parse_result(text, res);
-    if (res->mismatches < 0)
-        rc = rg_err_set(err, RG_EIO, "vvp", "the testbench printed no result (see cosim.log)");
 out:
-    free(text);
+    free(p);
     return rc;
 }
 
+/* Counts verilator's warnings and keeps the first (or its error line). */
+static void lint_findings(const char *text, int status, rtl_lint_result *res) {
+    const char *p = text;
+    while (p) {
+        p = strstr(p, "%Warning");
+        if (!p)
+            break;
+        if (res->warnings++ == 0) {
+            size_t len = strcspn(p, "\n");
+            snprintf(res->first, sizeof res->first, "%.*s",
+                     (int)(len < sizeof res->first ? len : sizeof res->first - 1), p);
+        }
+        p++;
+    }
+    if (status != 0 && res->warnings == 0 && text)
+        rtl_last_meaningful_line(text, res->first, sizeof res->first);
+    res->clean = status == 0 && res->warnings == 0;
+}
+
 int rtl_lint(const rtl_design *d, const char *dir, rtl_lint_result *res, rg_err *err) {
-    char log[1024], vlog[1024], top[160], files[RTL_MAX_FILES][1024];
+    cosim_paths *p = calloc(1, sizeof *p);
+    char log[1024], top[160];
     char *argv[RTL_MAX_FILES + 8];
     char *text = NULL;
     int rc = 0, argc = 0, status = 0;
     memset(res, 0, sizeof *res);
-    if ((rc = join(log, sizeof log, dir, "lint.log", err)) < 0 ||
-        (rc = join(vlog, sizeof vlog, dir, "verilator-version.log", err)) < 0)
-        goto out;
-    if ((rc = rtl_tool_version(&TOOL_VERILATOR, "--version", vlog, res->verilator_version,
-                               sizeof res->verilator_version, err)) < 0)
+    if (!p)
+        return rg_err_set(err, RG_ENOMEM, "lint", "out of memory");
+    rc = cosim_paths_of(d, dir, p, err);
+    if (rc == 0)
+        rc = join(log, sizeof log, dir, "lint.log", err);
+    if (rc == 0)
+        rc = rtl_tool_version(&TOOL_VERILATOR, "--version", log, res->verilator_version,
+                              sizeof res->verilator_version, err);
+    if (rc < 0)
         goto out;
     snprintf(top, sizeof top, "%s", d->top);
     argv[argc++] = "verilator";
@@ -386,26 +471,16 @@ int rtl_lint(const rtl_design *d, const char *dir, rtl_lint_result *res, rg_err 
     argv[argc++] = "-Wall";
     argv[argc++] = "--top-module";
     argv[argc++] = top;
-    for (int i = 0; i < d->nfiles; i++) {
-        if ((rc = join(files[i], sizeof files[i], dir, d->file_names[i], err)) < 0)
-            goto out;
-        argv[argc++] = files[i];
-    }
+    for (int i = 0; i < d->nfiles; i++)
+        argv[argc++] = p->files[i];
     argv[argc] = NULL;
-    if ((rc = rtl_tool_run(&TOOL_VERILATOR, argv, log, 300, &status, err)) < 0)
+    rc = rtl_tool_run(&TOOL_VERILATOR, argv, log, 300, &status, err);
+    if (rc < 0)
         goto out;
     text = rtl_read_text(log, NULL);
-    for (const char *p = text; p && (p = strstr(p, "%Warning")) != NULL; p++) {
-        if (res->warnings++ == 0) {
-            size_t len = strcspn(p, "\n");
-            snprintf(res->first, sizeof res->first, "%.*s",
-                     (int)(len < sizeof res->first ? len : sizeof res->first - 1), p);
-        }
-    }
-    if (status != 0 && res->warnings == 0 && text)
-        rtl_last_meaningful_line(text, res->first, sizeof res->first);
-    res->clean = status == 0 && res->warnings == 0;
+    lint_findings(text, status, res);
 out:
     free(text);
+    free(p);
     return rc;
 }

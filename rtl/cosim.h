@@ -24,7 +24,8 @@ typedef struct rtl_cosim_result {
     long vectors;
     long mismatches;
     bool exhaustive;
-    double seconds;  /* iverilog compile + simulation */
+    double seconds;  /* vectors from the C model, iverilog compile, simulation */
+    int processes;   /* vvp processes the vectors were split over */
     double activity; /* mean toggles per input bit between consecutive vectors */
     char first_mismatch[256];
     char iverilog_version[96];

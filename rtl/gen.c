@@ -207,7 +207,8 @@ static void emit_rounder(gbuf *b, const char *name, int W, const rg_unit *u) {
     gp(b, "        else if (kept[%d]) y = {sign, eb[%d:0], kept[%d:0]};\n", MB, EB - 1, MB - 1);
     gp(b, "        else y = {sign, {%d{1'b0}}, kept[%d:0]};\n    end\n", EB, MB - 1);
     /* bits that are computed but not needed (verilator's *unused* rule) */
-    gp(b, "    wire unused_ok = &{1'b0, tmp, eb, nq%s};\nendmodule\n", rtz ? "" : ", tmp2");
+    gp(b, "    wire unused_ok = &{1'b0, tmp, eb, nq%s%s};\nendmodule\n", rtz ? "" : ", tmp2",
+       u->round == RG_ROUND_RNA ? ", sticky" : "");
 }
 
 /* ---- designs ------------------------------------------------------------- */

@@ -113,6 +113,7 @@ static void json_cosim(jw *w, const rtl_cosim_result *c, const rtl_lint_result *
     jw_kbool(w, "exhaustive", c->exhaustive);
     jw_kint(w, "seed", (int64_t)seed);
     jw_knum(w, "seconds", c->seconds);
+    jw_kint(w, "processes", c->processes);
     jw_knum(w, "input_activity", c->activity);
     if (c->first_mismatch[0])
         jw_kstr(w, "first_mismatch", c->first_mismatch);

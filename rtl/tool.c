@@ -80,14 +80,16 @@ double rtl_now_s(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int spawn_tool(const rtl_tool *t, char *const argv[], const char *log, pid_t *pid, rg_err *err) {
+static int spawn_tool(const rtl_tool *t, char *const argv[], const char *log, const char *cwd, pid_t *pid,
+                      rg_err *err) {
     posix_spawn_file_actions_t fa;
     int rc = 0, e = 0;
     if (posix_spawn_file_actions_init(&fa) != 0)
         return rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
     if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
-        posix_spawn_file_actions_adddup2(&fa, 1, 2) != 0) {
+        posix_spawn_file_actions_adddup2(&fa, 1, 2) != 0 ||
+        (cwd && posix_spawn_file_actions_addchdir_np(&fa, cwd) != 0)) {
         rc = rg_err_set(err, RG_ENOMEM, t->bin, "cannot prepare to run %s", t->bin);
         goto out;
     }
@@ -122,21 +124,16 @@ static int wait_tool(const rtl_tool *t, pid_t pid, double timeout_s, int *status
     }
 }
 
-int rtl_tool_run(const rtl_tool *t, char *const argv[], const char *log, double timeout_s, int *exit_status,
-                 rg_err *err) {
-    int status = 0, timed_out = 0;
-    pid_t pid = 0;
-    char *text = NULL;
+/* The verdict on a finished run: 0, or RG_EIO with the log's explanation. */
+static int verdict(const rtl_tool *t, int status, int timed_out, const char *log, double timeout_s,
+                   int *exit_status, rg_err *err) {
     char line[200];
-    int rc = spawn_tool(t, argv, log, &pid, err);
-    if (rc == 0)
-        rc = wait_tool(t, pid, timeout_s, &status, &timed_out, err);
-    if (rc != 0)
-        goto out;
+    char *text = NULL;
+    int rc = 0;
     if (!timed_out && WIFEXITED(status) && (WEXITSTATUS(status) == 0 || exit_status)) {
         if (exit_status)
             *exit_status = WEXITSTATUS(status);
-        goto out;
+        return 0;
     }
     text = rtl_read_text(log, NULL);
     rtl_last_meaningful_line(text, line, sizeof line);
@@ -147,8 +144,48 @@ int rtl_tool_run(const rtl_tool *t, char *const argv[], const char *log, double 
                         line);
     else
         rc = rg_err_set(err, RG_EIO, t->bin, "%s exited %d: %s", t->bin, WEXITSTATUS(status), line);
-out:
     free(text);
+    return rc;
+}
+
+int rtl_tool_run(const rtl_tool *t, char *const argv[], const char *log, double timeout_s, int *exit_status,
+                 rg_err *err) {
+    int status = 0, timed_out = 0;
+    pid_t pid = 0;
+    int rc = spawn_tool(t, argv, log, NULL, &pid, err);
+    if (rc == 0)
+        rc = wait_tool(t, pid, timeout_s, &status, &timed_out, err);
+    if (rc == 0)
+        rc = verdict(t, status, timed_out, log, timeout_s, exit_status, err);
+    return rc;
+}
+
+#define RTL_MAX_PARALLEL 16
+
+int rtl_tool_run_many(const rtl_tool *t, char *const *const argvs[], const char *const logs[], int n,
+                      const char *cwd, double timeout_s, rg_err *err) {
+    pid_t pids[RTL_MAX_PARALLEL];
+    int started = 0, rc = 0;
+    if (n < 1 || n > RTL_MAX_PARALLEL)
+        return rg_err_set(err, RG_ERANGE, t->bin, "%d parallel runs", n);
+    for (; started < n; started++) {
+        rc = spawn_tool(t, argvs[started], logs[started], cwd, &pids[started], err);
+        if (rc < 0)
+            break;
+    }
+    /* wait for every child that started, whatever happened to the others */
+    for (int i = 0; i < started; i++) {
+        int status = 0, timed_out = 0;
+        rg_err e = {0};
+        int r = wait_tool(t, pids[i], timeout_s, &status, &timed_out, &e);
+        if (r == 0)
+            r = verdict(t, status, timed_out, logs[i], timeout_s, NULL, &e);
+        if (r < 0 && rc == 0) {
+            rc = r;
+            if (err)
+                *err = e;
+        }
+    }
     return rc;
 }
 

@@ -21,6 +21,11 @@ typedef struct rtl_tool {
  * `exit_status` non-NULL a non-zero exit is not an error: it is stored. */
 int rtl_tool_run(const rtl_tool *t, char *const argv[], const char *log, double timeout_s, int *exit_status,
                  rg_err *err);
+/* Runs n instances at once (argvs[i] with output into logs[i]), in the
+ * directory `cwd` (NULL: the current one), and waits for all of them; the
+ * result is the first failure's, as rtl_tool_run reports it. */
+int rtl_tool_run_many(const rtl_tool *t, char *const *const argvs[], const char *const logs[], int n,
+                      const char *cwd, double timeout_s, rg_err *err);
 /* The first line `bin flag` prints, into out. */
 int rtl_tool_version(const rtl_tool *t, const char *flag, const char *log, char *out, size_t n, rg_err *err);
 
