@@ -220,7 +220,14 @@ int rtl_run(const rtl_request *r, const char *dir, char **json, rg_err *err) {
         rc = rg_err_set(err, RG_ECONFLICT, "--out", "'%s' exists: choose a new directory", dir);
         goto out;
     }
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dir, (long)getpid()) >= sizeof tmp) {
+    /* tools run in the directory: every path handed to them is absolute */
+    char cwd[PATH_MAX] = "";
+    if (dir[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+        rc = rg_err_set(err, RG_EIO, "--out", "cannot resolve the current directory: %s", strerror(errno));
+        goto out;
+    }
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s%s%s.tmp-%ld", cwd, cwd[0] ? "/" : "", dir, (long)getpid()) >=
+        sizeof tmp) {
         rc = rg_err_set(err, RG_ERANGE, "--out", "path too long");
         goto out;
     }

@@ -118,6 +118,11 @@ static int parse_args(int argc, char **argv, rtl_request *r, const char **out) {
         } else if (parse_num(o, v, r) < 0) {
             fprintf(stderr, "ridge rtl: %s: not a number in range: '%s'\n", a, v);
             return -1;
+        } else if (strcmp(a, "--align-bits") == 0 && r->align_bits < 1) {
+            /* omitting the option means exact alignment; a window has >= 1 bit */
+            fprintf(stderr, "ridge rtl: --align-bits: a window of 1..64 bits, got %s (omit it for exact)\n",
+                    v);
+            return -1;
         }
     }
     if (!r->unit[0] || !r->format[0] || !*out) {
