@@ -262,6 +262,11 @@ int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err) {
 
 static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
 
+/* The saturation search's probe: one evaluation without op rows. */
+static int probe_no_ops(const rg_spec *spec, rg_result *out, rg_err *err) {
+    return evaluate_one(spec, out, RG_EVAL_NO_OPS, err);
+}
+
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
     rg_saturation sat;
     int rc = 0;
@@ -273,7 +278,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
         return FIELD_ERR(RG_EINVAL, "", "no result storage");
     rc = rg_spec_validate(spec, err);
     if (rc == 0)
-        rc = rg_saturation_find(spec, out, &sat, err);
+        rc = rg_saturation_find(spec, probe_no_ops, out, &sat, err);
     if (rc == 0)
         rc = evaluate_one(spec, out, flags, err);
     if (rc)

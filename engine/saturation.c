@@ -25,26 +25,26 @@
  *   max batch that fits: the largest multiple of dp x ep whose per-device
  *     memory (weights + KV cache + activations + reserve) fits; memory grows
  *     linearly with B, so the same search applies.
- * Each probe is one rg_evaluate_ex without op rows (about a microsecond);
+ * Each probe is one evaluation without op rows (about a microsecond);
  * about a hundred probes in all. */
 #include "saturation.h"
 
 #include <string.h>
 
-#include "evaluate.h"
-
 /* Evaluate `tmp` at k sequences per replica into `scratch`. */
-static int probe(rg_spec *tmp, int64_t k, int64_t replicas, rg_result *scratch, rg_err *err) {
+static int probe(rg_probe_fn eval, rg_spec *tmp, int64_t k, int64_t replicas, rg_result *scratch,
+                 rg_err *err) {
     tmp->batch = k * replicas;
-    return rg_evaluate_ex(tmp, scratch, RG_EVAL_NO_OPS, err);
+    return eval(tmp, scratch, err);
 }
 
-int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *sat, rg_err *err) {
+int rg_saturation_find(const rg_spec *spec, rg_probe_fn eval, rg_result *scratch, rg_saturation *sat,
+                       rg_err *err) {
     int rc = 0;
     rg_spec tmp;
     memset(sat, 0, sizeof *sat);
-    if (!spec || !scratch)
-        return rg_err_set(err, RG_EINVAL, "", "no spec or scratch storage");
+    if (!spec || !scratch || !eval)
+        return rg_err_set(err, RG_EINVAL, "", "no spec, evaluator or scratch storage");
     if (spec->phase == RG_PHASE_TRAIN)
         return 0;
     double f = spec->assumptions.v[RG_A_SATURATION_FRACTION];
@@ -57,12 +57,12 @@ int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *s
     /* asymptote from two batches far past every knee */
     int64_t k1 = RG_SAT_MAX_BATCH / 2, k2 = RG_SAT_MAX_BATCH;
     double tok1 = 0.0, t1 = 0.0, share = 0.0;
-    rc = probe(&tmp, k1, replicas, scratch, err);
+    rc = probe(eval, &tmp, k1, replicas, scratch, err);
     if (rc)
         goto out;
     tok1 = scratch->tokens_per_s * scratch->time_s;
     t1 = scratch->time_s;
-    rc = probe(&tmp, k2, replicas, scratch, err);
+    rc = probe(eval, &tmp, k2, replicas, scratch, err);
     if (rc)
         goto out;
     double tok2 = scratch->tokens_per_s * scratch->time_s, t2 = scratch->time_s;
@@ -79,7 +79,7 @@ int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *s
     lo = 0;
     hi = 1;
     for (;;) {
-        rc = probe(&tmp, hi, replicas, scratch, err);
+        rc = probe(eval, &tmp, hi, replicas, scratch, err);
         if (rc)
             goto out;
         if (scratch->tokens_per_s_per_chip >= target)
@@ -94,7 +94,7 @@ int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *s
     if (hi > 0) {
         while (hi - lo > 1) {
             int64_t mid = lo + (hi - lo) / 2;
-            rc = probe(&tmp, mid, replicas, scratch, err);
+            rc = probe(eval, &tmp, mid, replicas, scratch, err);
             if (rc)
                 goto out;
             if (scratch->tokens_per_s_per_chip >= target)
@@ -102,7 +102,7 @@ int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *s
             else
                 lo = mid;
         }
-        rc = probe(&tmp, hi, replicas, scratch, err);
+        rc = probe(eval, &tmp, hi, replicas, scratch, err);
         if (rc)
             goto out;
         sat->batch = hi * replicas;
@@ -113,7 +113,7 @@ int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *s
     lo = 0;
     hi = 1;
     for (;;) {
-        rc = probe(&tmp, hi, replicas, scratch, err);
+        rc = probe(eval, &tmp, hi, replicas, scratch, err);
         if (rc)
             goto out;
         if (!scratch->memory.fits)
@@ -125,7 +125,7 @@ int rg_saturation_find(const rg_spec *spec, rg_result *scratch, rg_saturation *s
     }
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
-        rc = probe(&tmp, mid, replicas, scratch, err);
+        rc = probe(eval, &tmp, mid, replicas, scratch, err);
         if (rc)
             goto out;
         if (scratch->memory.fits)

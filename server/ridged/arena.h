@@ -1,8 +1,12 @@
 /* arena.h: memory by lifetime for ridged requests.
  *
- * One arena per HTTP request: every allocation made while handling the
- * request comes from it and is released at once when libmicrohttpd reports
- * the request complete. Allocation failure returns NULL (never aborts). */
+ * One arena per HTTP request, released at once when libmicrohttpd reports
+ * the request complete. It holds what lives as long as the request and is
+ * small: path ids, decoded arguments, SQL pieces, header values. Buffers
+ * that grow (the JSON writer, sbuf, the request body, the response) and
+ * cJSON trees are malloc'd by their owners and freed on every path of the
+ * handler (the response buffer by libmicrohttpd); engine work uses
+ * caller-provided structs. Allocation failure returns NULL (never aborts). */
 #ifndef RIDGED_ARENA_H
 #define RIDGED_ARENA_H
 

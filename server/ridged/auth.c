@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "http.h"
 #include "sha256.h"
 
 int auth_token_create(PGconn *pg, const char *name, const char *role, char *token, char *errbuf, size_t cap) {

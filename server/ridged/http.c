@@ -178,7 +178,7 @@ static void dispatch(http_req *r) {
                       "the request body exceeds the limit of %zu bytes", r->rd->cfg.max_body);
             return;
         }
-        if (!auth_check(r, http_routes[i].write))
+        if (!http_plugged.guard(r, http_routes[i].write))
             return;
         http_routes[i].fn(r);
         if (!r->status)
@@ -196,7 +196,7 @@ static void dispatch(http_req *r) {
         return;
     }
     if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) {
-        http_static(r);
+        http_plugged.fallback(r);
         return;
     }
     http_fail(r, RG_EMETHOD, NULL, NULL, "%s is not allowed on %s", r->method, path);

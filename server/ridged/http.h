@@ -95,12 +95,16 @@ void http_problem_err(http_req *r, const rg_err *e, const char *prefix, const ch
 /* 503 for a database failure; logs the libpq message. */
 void http_problem_db(http_req *r, const char *what, const char *pqmsg);
 
-/* Serves a file from the web directory (GET / HEAD outside /api). */
-void http_static(http_req *r);
-
-/* Authenticates the request (Authorization: Bearer). Returns false after
- * answering 401/403 when the route needs a role the caller lacks. */
-bool auth_check(http_req *r, bool write);
+/* What the daemon plugs into the HTTP layer, defined beside the route table
+ * (http_routes.c), so http.c depends on neither the token module nor the
+ * static files: `guard` checks a matched route's caller (false after
+ * answering; auth.h), `fallback` answers GET/HEAD outside /api (the
+ * dashboard's files; http_static.h). */
+typedef struct http_hooks {
+    bool (*guard)(http_req *r, bool write);
+    void (*fallback)(http_req *r);
+} http_hooks;
+extern const http_hooks http_plugged;
 
 double http_now(void);
 

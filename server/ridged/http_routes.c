@@ -1,6 +1,8 @@
 /* http_routes.c: the route table: method, path pattern, handler, metrics
  * label, and whether the route writes (needs the write role). */
 #include "api.h"
+#include "auth.h"
+#include "http_static.h"
 
 const http_route http_routes[] = {
     {"GET", "/api/v1/health", api_health, "health", false},
@@ -27,3 +29,5 @@ const http_route http_routes[] = {
     {"GET", "/problems/{id}", api_problem_get, "problem_get", false},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);
+
+const http_hooks http_plugged = {auth_check, http_static};

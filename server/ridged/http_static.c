@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "http_static.h"
 
 enum MHD_Result http_queue_fd(http_req *r, int status, int fd, size_t size, const char *ctype);
 
