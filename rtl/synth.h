@@ -13,8 +13,8 @@
  * square micrometres (an INVX1 is 16, a DFFPOSX1 96: 0.18 um cells). yosys
  * sums those areas as they are; OpenSTA converts every power to watts
  * ("Power values are reported in watts", report_power's help) and reports
- * times in the library's time unit, so delays come back in ns only for a
- * library whose time_unit is 1ns: rtl_synth checks that. */
+ * times in the library's time unit, which rtl_synth reads from the library
+ * header (1ns, 100ps, 10ps or 1ps) to convert periods and delays. */
 #ifndef RTL_SYNTH_H
 #define RTL_SYNTH_H
 
