@@ -18,6 +18,7 @@
 
 #include "jsonw.h"
 #include "synth.h"
+#include "tool.h"
 #include "testutil.h"
 
 static const char MUL_V[] = "module mul%d(input [%d:0] a, input [%d:0] b, output [%d:0] y);\n"
@@ -160,6 +161,40 @@ static void test_activity_and_clock(void) {
     CHECK_REL(fast.delay_ns, hi.delay_ns, 1e-3);
 }
 
+/* A library in 100 ps units: the same tables read as tenths of a ns, so the
+ * delay is a tenth while the clock period (converted to library units) and
+ * the power stay as they are. */
+static void test_time_unit(void) {
+    char run_dir[512], file[512], lib[600];
+    put_unit("ps100",
+             "module m(input [7:0] a, input [7:0] b, output [15:0] y);\n  assign y = a * b;\nendmodule\n",
+             run_dir, file);
+    snprintf(lib, sizeof lib, "%s/cells100ps.lib", run_dir);
+    char *text = rtl_read_text(RTL_SYNTH_DEFAULT_LIBERTY, NULL);
+    char *unit = text ? strstr(text, "time_unit : \"1ns\"") : NULL;
+    CHECK(unit != NULL);
+    FILE *f = fopen(lib, "w");
+    CHECK(f != NULL);
+    if (unit != NULL && f != NULL)
+        fprintf(f, "%.*stime_unit : \"100ps\"%s", (int)(unit - text), text,
+                unit + strlen("time_unit : \"1ns\""));
+    if (f != NULL)
+        fclose(f);
+    free(text);
+    const char *files[] = {file};
+    rtl_synth_opts o;
+    rtl_synth_result ns, ps;
+    rg_err err = {0};
+    rtl_synth_opts_defaults(&o);
+    CHECK(rtl_synth(run_dir, files, 1, "m", &o, &ns, &err) == 0);
+    o.liberty = lib;
+    int rc = rtl_synth(run_dir, files, 1, "m", &o, &ps, &err);
+    CHECK_MSG(rc == 0, "100ps library: %d %s: %s", rc, err.field, err.msg);
+    CHECK_REL(ps.delay_ns, 0.1 * ns.delay_ns, 2e-3);
+    CHECK_REL(ps.power_w, ns.power_w, 1e-3);
+    CHECK(strcmp(ps.liberty_sha256, ns.liberty_sha256) != 0);
+}
+
 static void test_sequential(void) {
     char run_dir[512], file[512];
     put_unit("mac8", MAC_V, run_dir, file);
@@ -283,6 +318,7 @@ int main(void) {
     }
     test_multipliers();
     test_activity_and_clock();
+    test_time_unit();
     test_sequential();
     test_failures();
     test_missing_tool();
