@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 double http_now(void) {
@@ -157,20 +158,137 @@ static bool route_match(http_req *r, const char *pattern, const char *path, cons
     return *p == '\0' && *s == '\0';
 }
 
-static void dispatch(http_req *r) {
-    const char *path = r->url;
+/* ---- cross-origin requests ----
+ *
+ * A page of any origin can make the browser send a "simple" request
+ * (text/plain or form body, no custom header) to ridged without asking, and
+ * on loopback ridged accepts anonymous writes: cross-site request forgery.
+ * Browsers name the page's origin in the Origin header of every such write
+ * (RFC 6454 section 7; the Fetch standard's "origin" header). So a write
+ * that carries an Origin must come from ridged's own origin (the Host the
+ * browser addressed) or one configured with --allow-origin, and must be
+ * Content-Type: application/json, which no page can send to another origin
+ * without a CORS preflight that ridged answers only for configured origins.
+ * Requests without an Origin (curl, scripts, the CLI) are not affected. */
+
+/* True when `origin` ("http://host:port") names the Host this request was
+ * sent to. */
+static bool same_origin(http_req *r, const char *origin) {
+    const char *host = http_header(r, MHD_HTTP_HEADER_HOST);
+    const char *o = origin;
+    if (strncmp(o, "http://", 7) == 0)
+        o += 7;
+    else if (strncmp(o, "https://", 8) == 0)
+        o += 8;
+    else
+        return false;
+    return host && *host && strcasecmp(o, host) == 0;
+}
+
+/* True when `origin` is in the comma-separated --allow-origin list. */
+static bool configured_origin(const ridged_config *cfg, const char *origin) {
+    size_t n = strlen(origin);
+    const char *s = cfg->allow_origins;
+    while (*s) {
+        while (*s == ',' || *s == ' ')
+            s++;
+        size_t len = strcspn(s, ", ");
+        if (len && len == n && strncmp(s, origin, n) == 0)
+            return true;
+        s += len;
+    }
+    return false;
+}
+
+/* "application/json", optionally with parameters ("; charset=utf-8"). */
+static bool is_json_type(const char *ct) {
+    static const char json[] = "application/json";
+    if (!ct || strncasecmp(ct, json, sizeof json - 1) != 0)
+        return false;
+    char c = ct[sizeof json - 1];
+    return c == '\0' || c == ';' || c == ' ' || c == '\t';
+}
+
+static bool safe_method(const char *m) {
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/* Checks the request's Origin; a configured origin gets CORS headers.
+ * Returns false after answering 403/415 for a refused write. */
+static bool origin_check(http_req *r) {
+    const char *origin = http_header(r, "Origin");
+    if (!origin)
+        return true;
+    bool configured = configured_origin(&r->rd->cfg, origin);
+    if (configured)
+        r->cors_origin = arena_strdup(&r->a, origin);
+    if (safe_method(r->method))
+        return true;
+    if (!configured && !same_origin(r, origin)) {
+        http_fail(r, RG_EORIGIN, "Origin", "start ridged with --allow-origin for that page's origin",
+                  "writes from pages of %.200s are refused (cross-site request forgery); nothing was written",
+                  origin);
+        return false;
+    }
+    if (!is_json_type(http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+        http_fail(r, RG_EMEDIA, "Content-Type", "send the body as application/json",
+                  "a write from a web page must be application/json; nothing was written");
+        return false;
+    }
+    return true;
+}
+
+/* OPTIONS: the methods of the path; a CORS preflight from a configured
+ * origin also gets the methods and headers it may use. */
+static void options(http_req *r, const char *allow) {
+    const char *origin = http_header(r, "Origin");
+    r->allow = arena_strdup(&r->a, allow);
+    if (origin && !r->cors_origin && !same_origin(r, origin)) {
+        http_fail(r, RG_EORIGIN, "Origin", "start ridged with --allow-origin for that page's origin",
+                  "cross-origin requests from %.200s are not allowed", origin);
+        return;
+    }
+    r->preflight = r->cors_origin != NULL;
+    r->status = 204; /* no body */
+}
+
+/* Adds `m` to the comma-separated method list `allow` (cap bytes). */
+static void allow_add(char *allow, size_t cap, const char *m) {
+    size_t n = strlen(allow);
+    if (!strstr(allow, m))
+        snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", m);
+}
+
+/* The route for the request's path and method (HEAD runs the GET route);
+ * -1 with the path's methods in `allow` when only the method differs, -2
+ * when no route has the path. */
+static int route_find(http_req *r, char *allow, size_t cap, const char **id) {
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     bool path_known = false;
-    char allow[128] = "";
     for (int i = 0; i < http_nroutes; i++) {
-        const char *id = NULL;
-        if (!route_match(r, http_routes[i].pattern, path, &id))
+        if (!route_match(r, http_routes[i].pattern, r->url, id))
             continue;
         path_known = true;
-        if (strcmp(http_routes[i].method, r->method) != 0) {
-            size_t n = strlen(allow);
-            snprintf(allow + n, sizeof allow - n, "%s%s", n ? ", " : "", http_routes[i].method);
-            continue;
-        }
+        allow_add(allow, cap, http_routes[i].method);
+        if (strcmp(http_routes[i].method, "GET") == 0)
+            allow_add(allow, cap, "HEAD");
+        if (strcmp(http_routes[i].method, method) == 0)
+            return i;
+    }
+    if (path_known)
+        allow_add(allow, cap, "OPTIONS");
+    return path_known ? -1 : -2;
+}
+
+static void dispatch(http_req *r) {
+    const char *path = r->url;
+    const char *id = NULL;
+    char allow[128] = "";
+    int i = route_find(r, allow, sizeof allow, &id);
+    bool api = strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+    if (!origin_check(r))
+        return;
+    if (i >= 0) {
         r->route = i;
         r->id = id;
         if (r->too_big) {
@@ -185,12 +303,16 @@ static void dispatch(http_req *r) {
             http_fail(r, RG_EINTERNAL, NULL, NULL, "the handler produced no response");
         return;
     }
-    if (path_known) {
+    if (i == -1 && strcmp(r->method, "OPTIONS") == 0) {
+        options(r, allow);
+        return;
+    }
+    if (i == -1) {
         r->allow = arena_strdup(&r->a, allow);
         http_fail(r, RG_EMETHOD, NULL, NULL, "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
         return;
     }
-    if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0) {
+    if (api) {
         http_fail(r, RG_ENOTFOUND, NULL, "see /api/v1/openapi.json for the endpoints", "no endpoint at %s",
                   path);
         return;
@@ -199,6 +321,11 @@ static void dispatch(http_req *r) {
         http_plugged.fallback(r);
         return;
     }
+    if (strcmp(r->method, "OPTIONS") == 0) {
+        options(r, "GET, HEAD, OPTIONS");
+        return;
+    }
+    r->allow = "GET, HEAD, OPTIONS";
     http_fail(r, RG_EMETHOD, NULL, NULL, "%s is not allowed on %s", r->method, path);
 }
 
@@ -228,6 +355,16 @@ static enum MHD_Result queue(http_req *r) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->next_token)
         MHD_add_response_header(resp, "X-Next-Page-Token", r->next_token);
+    if (r->cors_origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Location, X-Next-Page-Token");
+    }
+    if (r->preflight) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", r->allow ? r->allow : "GET, POST");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);

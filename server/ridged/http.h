@@ -43,7 +43,9 @@ typedef struct http_req {
     const char *ctype;
     const char *location;
     const char *allow;
-    const char *next_token; /* X-Next-Page-Token (CSV pages) */
+    const char *next_token;  /* X-Next-Page-Token (CSV pages) */
+    const char *cors_origin; /* a configured origin: CORS headers */
+    bool preflight;          /* OPTIONS answer to a CORS preflight */
 } http_req;
 
 typedef void (*http_handler)(http_req *r);

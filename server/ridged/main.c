@@ -43,7 +43,9 @@ static void usage(FILE *f) {
                "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
                "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
                "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
-               "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n");
+               "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n"
+               "  --allow-origin LIST  comma-separated web origins (https://host:port) whose pages may\n"
+               "                       call the API with CORS [RIDGE_ALLOW_ORIGINS] (none: same origin only)\n");
 }
 
 static int parse_listen(const char *s, ridged_config *cfg) {
@@ -156,6 +158,7 @@ int main(int argc, char **argv) {
     cfg->per_ip_limit = 0; /* behind a proxy every client shares one address */
     cfg->require_auth = getenv("RIDGE_REQUIRE_AUTH") && strcmp(getenv("RIDGE_REQUIRE_AUTH"), "1") == 0;
     const char *replica = getenv("RIDGE_REPLICA");
+    const char *origins = getenv("RIDGE_ALLOW_ORIGINS");
     struct {
         const char *env;
         int *slot;
@@ -218,6 +221,9 @@ int main(int argc, char **argv) {
             i++;
         } else if (strcmp(a, "--require-auth") == 0) {
             cfg->require_auth = true;
+        } else if (strcmp(a, "--allow-origin") == 0 && v) {
+            origins = v;
+            i++;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
@@ -233,6 +239,11 @@ int main(int argc, char **argv) {
     }
     if (!cfg->web_dir)
         cfg->web_dir = default_web();
+    if (origins && strlen(origins) >= sizeof cfg->allow_origins) {
+        fprintf(stderr, "ridged: --allow-origin: longer than %zu bytes\n", sizeof cfg->allow_origins - 1);
+        return 2;
+    }
+    snprintf(cfg->allow_origins, sizeof cfg->allow_origins, "%s", origins ? origins : "");
     if (replica) {
         snprintf(cfg->replica, sizeof cfg->replica, "%s", replica);
     } else {

@@ -30,6 +30,7 @@ typedef struct ridged_config {
     int conn_limit;
     int per_ip_limit;
     char replica[128]; /* this process's name in provenance and leases */
+    char allow_origins[1024]; /* comma-separated origins allowed cross-origin (CORS) */
 } ridged_config;
 
 typedef struct ridged {
