@@ -10,7 +10,17 @@
 
 #include <stdint.h>
 
-/* X(id, "name", "unit") */
+/* Process nodes with published scaling factors from 180 nm (engine/silicon.h):
+ * N(X, nm), X passed through. 180 nm itself is the synthesis node (factor 1, no assumption). */
+#define RG_NODE_LIST(N, X)                                                                                   \
+    N(X, 130) N(X, 90) N(X, 65) N(X, 45) N(X, 32) N(X, 20) N(X, 16) N(X, 14) N(X, 10) N(X, 7) N(X, 5) N(X, 3)
+
+/* X(id, "name", "unit"); the node rows expand through RG_NODE_LIST:
+ * node_area_factor_7nm, node_energy_factor_7nm, ... */
+#define RG_X_NODE_AREA_(X, nm)                                                                               \
+    X(RG_A_NODE_AREA_##nm, "node_area_factor_" #nm "nm", "area at node / area at 180 nm")
+#define RG_X_NODE_ENERGY_(X, nm)                                                                             \
+    X(RG_A_NODE_ENERGY_##nm, "node_energy_factor_" #nm "nm", "energy at node / energy at 180 nm")
 #define RG_ASSUMPTION_LIST(X)                                                                                \
     X(RG_A_MATMUL_EFF, "matmul_efficiency", "fraction of peak")                                              \
     X(RG_A_MEMORY_EFF, "memory_bw_efficiency", "fraction of peak")                                           \
@@ -30,7 +40,16 @@
     X(RG_A_OPTIMIZER_FLOPS, "optimizer_flops_per_param", "FLOP per parameter")                               \
     X(RG_A_MEM_RESERVED, "memory_reserved_fraction", "fraction of capacity")                                 \
     X(RG_A_VOCAB_PAD, "vocab_pad_multiple", "entries per tensor-parallel rank")                              \
-    X(RG_A_SATURATION_FRACTION, "saturation_fraction", "fraction of asymptotic throughput")
+    X(RG_A_SATURATION_FRACTION, "saturation_fraction", "fraction of asymptotic throughput")                  \
+    X(RG_A_LANE_AREA_UTILIZATION, "lane_area_utilization", "fraction of matrix area in lane cells")          \
+    X(RG_A_HBM_PJ_PER_BIT, "hbm_pj_per_bit", "pJ per bit")                                                   \
+    X(RG_A_SRAM_PJ_PER_BIT, "sram_pj_per_bit", "pJ per bit")                                                 \
+    X(RG_A_SRAM_OPERAND_REUSE, "sram_operand_reuse", "MACs per operand read from SRAM")                      \
+    X(RG_A_SCALEUP_PJ_PER_BIT, "scaleup_pj_per_bit", "pJ per bit")                                           \
+    X(RG_A_SCALEOUT_PJ_PER_BIT, "scaleout_pj_per_bit", "pJ per bit")                                         \
+    X(RG_A_STATIC_POWER_FRACTION, "static_power_fraction", "fraction of TDP")                                \
+    X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
+    RG_NODE_LIST(RG_X_NODE_AREA_, X) RG_NODE_LIST(RG_X_NODE_ENERGY_, X)
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

@@ -3,8 +3,10 @@
 #define RG_ENGINE_H
 
 #include "assumptions.h"
+#include "energy.h"
 #include "formats.h"
 #include "result.h"
+#include "silicon.h"
 #include "spec.h"
 #include "status.h"
 #include "evaluate.h"

@@ -30,12 +30,14 @@
 #include <string.h>
 
 #include "collectives.h"
+#include "energy.h"
 #include "formats.h"
 #include "memory.h"
 #include "model.h"
 #include "plan.h"
 #include "roofline.h"
 #include "saturation.h"
+#include "silicon.h"
 
 #define FIELD_ERR(code, field, ...) rg_err_set(err, code, field, __VA_ARGS__)
 
@@ -49,6 +51,23 @@ static int check_fmt(int id, const char *field, rg_err *err) {
     if (!rg_format_get(id))
         return FIELD_ERR(RG_EUNKNOWN, field, "format id %d is not in the format table", id);
     return 0;
+}
+
+/* The matrix unit of hardware.silicon, when given, and whether it runs
+ * numerics.math (silicon.h). `si` and `used` may be NULL. */
+static int check_silicon(const rg_spec *spec, rg_silicon_result *si, uint8_t *used, rg_err *err) {
+    rg_silicon_result local;
+    rg_silicon_result *r = si ? si : &local;
+    int rc = rg_silicon_derive(&spec->hw.silicon, spec->ppa, &spec->assumptions, r, used, err);
+    if (rc == 0 && r->enabled && !rg_silicon_runs(r->mac_format, spec->numerics.math)) {
+        const rg_format *m = rg_format_get(spec->numerics.math), *l = rg_format_get(r->mac_format);
+        rc = FIELD_ERR(
+            RG_ERANGE, "numerics.math",
+            "%s is wider than the %s lanes of hardware.silicon.mac_format (a lane runs formats whose "
+            "exponent and mantissa fit in its own)",
+            m ? m->name : "?", l ? l->name : "?");
+    }
+    return rc;
 }
 
 int rg_spec_validate(const rg_spec *spec, rg_err *err) {
@@ -113,6 +132,8 @@ int rg_spec_validate(const rg_spec *spec, rg_err *err) {
     for (int i = 0; i < RG_MATH_COUNT; i++)
         if (spec->hw.matrix_flops[i] < 0.0 || spec->hw.matrix_flops[i] != spec->hw.matrix_flops[i])
             return FIELD_ERR(RG_ERANGE, "hardware.matrix_flops", "%s peak must be >= 0", rg_math_name(i));
+    if ((rc = check_silicon(spec, NULL, NULL, err)))
+        return rc;
     /* phase, shape */
     if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_DECODE)
         return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill or decode");
@@ -240,7 +261,8 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
 typedef struct comm_acc {
     double total[RG_COMM_COUNT];
     double exposed[RG_COMM_COUNT];
-    double floor; /* a collective is a kernel too: at least kernel_overhead */
+    double floor;               /* a collective is a kernel too: at least kernel_overhead */
+    double up_bytes, out_bytes; /* bytes this device sends per link level (energy) */
 } comm_acc;
 
 static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t n, int64_t stride,
@@ -250,7 +272,10 @@ static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t 
     rg_group g = rg_coll_place(n, stride, net->domain);
     double one = rg_coll_time(net, kind, &g, bytes);
     double t = count * (one > acc->floor ? one : acc->floor);
-    double x = t * (1.0 - overlap);
+    double x = t * (1.0 - overlap), up = 0.0, out = 0.0;
+    rg_energy_coll_bytes(kind, &g, bytes, &up, &out);
+    acc->up_bytes += count * up;
+    acc->out_bytes += count * out;
     acc->total[kind] += t;
     acc->exposed[kind] += x;
     return x;
@@ -300,15 +325,18 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     const rg_numerics *nu = &spec->numerics;
     const double *av = spec->assumptions.v;
     const rg_format *mf = rg_format_get(nu->math);
-    double peak = spec->hw.matrix_flops[mf->math];
-    if (!(peak > 0.0))
-        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "%s has no %s matrix unit (math format %s)",
-                         spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(mf->math), mf->name);
 
     /* header fields; the ops array is written row by row */
     memset(out, 0, offsetof(rg_result, ops));
     memset(out->used, 0, sizeof out->used);
     uint8_t *used = out->used;
+    rc = check_silicon(spec, &out->silicon, used, err);
+    if (rc)
+        return rc;
+    double peak = out->silicon.enabled ? out->silicon.matrix_flops : spec->hw.matrix_flops[mf->math];
+    if (!(peak > 0.0))
+        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "%s has no %s matrix unit (math format %s)",
+                         spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(mf->math), mf->name);
 
     rg_model_dims dm;
     rg_model_derive(m, &dm);
@@ -491,5 +519,17 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     rg_model_params(m, &out->params, &out->active_params);
 
     rg_memory_estimate(spec, &dm, &pl, &out->memory, used);
+    rg_energy_in ein = {.matrix_flops = r.flops_matrix,
+                        .bytes = r.bytes,
+                        .scaleup_bytes = acc.up_bytes,
+                        .scaleout_bytes = acc.out_bytes,
+                        .time_s = out->time_s,
+                        .chips = (double)pl.chips,
+                        .tokens = tokens,
+                        .peak = peak,
+                        .tdp_w = spec->hw.tdp_w,
+                        .math_bytes = rg_format_bytes(nu->math),
+                        .silicon = &out->silicon};
+    rg_energy_compute(&ein, &spec->assumptions, &out->energy, used);
     return 0;
 }

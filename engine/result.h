@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "assumptions.h"
+#include "silicon.h"
 
 #define RG_MAX_OPS     160
 #define RG_OP_NAME_MAX 40
@@ -95,6 +96,33 @@ typedef struct rg_saturation {
     int64_t max_batch_fits;                 /* largest batch whose memory fits; 0 = none */
 } rg_saturation;
 
+/* Parts of a step's energy (engine/energy.h), in summation order. */
+#define RG_EPART_LIST(X)                                                                                     \
+    X(RG_EPART_MATRIX, "matrix")                                                                             \
+    X(RG_EPART_HBM, "hbm")                                                                                   \
+    X(RG_EPART_SRAM, "sram")                                                                                 \
+    X(RG_EPART_SCALEUP, "scaleup")                                                                           \
+    X(RG_EPART_SCALEOUT, "scaleout")                                                                         \
+    X(RG_EPART_STATIC, "static")
+
+typedef enum rg_epart {
+#define RG_X_(id, name) id,
+    RG_EPART_LIST(RG_X_)
+#undef RG_X_
+        RG_EPART_COUNT
+} rg_epart;
+
+/* Energy of one step, all chips. */
+typedef struct rg_energy {
+    double part_j[RG_EPART_COUNT];
+    double energy_j;           /* sum of the parts */
+    double energy_per_token_j; /* energy_j / tokens of the step */
+    double energy_per_mac_pj;  /* matrix energy per MAC used */
+    double matrix_power_w;     /* one chip's matrix units at peak */
+    double static_power_w;     /* one chip */
+    double avg_power_w;        /* one chip: energy_j / time / chips */
+} rg_energy;
+
 typedef struct rg_result {
     double time_s;   /* one step (train: iteration; prefill: batch; decode: one token) */
     double flops;    /* model FLOPs of the step, all devices */
@@ -109,7 +137,9 @@ typedef struct rg_result {
     double tokens_per_s_per_chip;
     rg_memory memory;
     rg_breakdown breakdown;
-    rg_saturation saturation; /* zero unless RG_EVAL_SATURATION */
+    rg_saturation saturation;  /* zero unless RG_EVAL_SATURATION */
+    rg_silicon_result silicon; /* zero unless hardware.silicon */
+    rg_energy energy;
     int n_ops;
     rg_op ops[RG_MAX_OPS];
     uint8_t used[RG_A_COUNT]; /* 1 for every assumption this result rests on */

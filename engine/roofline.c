@@ -79,6 +79,8 @@ double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matm
     else
         r->memory_s += count * m;
     r->flops_hw += count * flops;
+    if (matmul)
+        r->flops_matrix += count * flops;
     if (matmul && pass != RG_PASS_RECOMPUTE)
         r->flops_model += count * flops;
     r->bytes += count * bytes;

@@ -12,6 +12,7 @@
 
 #include "assumptions.h"
 #include "formats.h"
+#include "silicon.h"
 #include "status.h"
 
 #define RG_NAME_MAX 64
@@ -25,6 +26,8 @@ typedef struct rg_hardware {
     double mem_bytes;                   /* device memory capacity, bytes */
     double mem_bw;                      /* device memory bandwidth, bytes/s */
     double sram_bytes;                  /* on-chip SRAM (L2 + shared/L1 or VMEM), bytes */
+    double tdp_w;                       /* board power limit, W; 0 = not given */
+    rg_silicon silicon;                 /* a matrix unit built from synthesized lanes */
 } rg_hardware;
 
 typedef enum rg_norm { RG_NORM_RMS = 0, RG_NORM_LAYER = 1 } rg_norm;
@@ -116,6 +119,7 @@ typedef struct rg_spec {
     rg_numerics numerics;
     rg_parallel par;
     rg_assumptions assumptions;
+    const rg_ppa *ppa; /* synthesized lane table (engine/silicon.h); read-only, owned by the caller */
 } rg_spec;
 
 /* Check ranges and consistency. Returns 0 or a negative status with `err`

@@ -75,6 +75,15 @@ const codec_field codec_fields[] = {
     {"hardware.mem_bytes", CF_F64, OFF(hw.mem_bytes), 1, 1e16, "B", NULL, CF_REQUIRED, NULL, 0},
     {"hardware.mem_bw", CF_F64, OFF(hw.mem_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
     {"hardware.sram_bytes", CF_F64, OFF(hw.sram_bytes), 0, 1e13, "B", NULL, 0, NULL, 0},
+    {"hardware.tdp_w", CF_F64, OFF(hw.tdp_w), 0, 1e6, "W", NULL, 0, NULL, 0},
+    {"hardware.silicon", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"hardware.silicon.node_nm", CF_F64, OFF(hw.silicon.node_nm), 0, 1e4, "nm", NULL, CF_REQUIRED, NULL, 0},
+    {"hardware.silicon.clock_ghz", CF_F64, OFF(hw.silicon.clock_ghz), 0, 1e3, "GHz", NULL, CF_REQUIRED, NULL,
+     0},
+    {"hardware.silicon.matrix_area_mm2", CF_F64, OFF(hw.silicon.matrix_area_mm2), 0, 1e6, "mm2", NULL,
+     CF_REQUIRED, NULL, 0},
+    {"hardware.silicon.mac_format", CF_FMT, OFF(hw.silicon.mac_format), 0, 0, NULL, NULL, CF_REQUIRED, NULL,
+     0},
 
     {"system", CF_OBJ, OFF(system), 0, 0, NULL, NULL, 0, "systems", sizeof(rg_system)},
     {"system.name", CF_NAME, OFF(system.name), 0, 0, NULL, NULL, 0, NULL, 0},
@@ -484,6 +493,7 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
     if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))
         return rg_err_set(err, RG_ERANGE, "model.mla",
                           "kv_lora_rank needs qk_nope_head_dim and v_head_dim >= 1");
+    s->hw.silicon.enabled = s->hw.silicon.mac_format >= 0;
     int nclass = 0;
     for (int i = 0; i < RG_MATH_COUNT; i++)
         nclass += s->hw.matrix_flops[i] > 0;
@@ -656,6 +666,8 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_OBJ:
             /* No system: the key is left out, so canonical text parses back. */
             if (parent < 0 && f->preset_kind && strcmp(f->preset_kind, "systems") == 0 && !s->has_system)
+                continue;
+            if (f->off == 0 && strcmp(f->path, "hardware.silicon") == 0 && !s->hw.silicon.enabled)
                 continue;
             jw_key(w, codec_field_key(i));
             write_canonical_obj(w, i, s);
@@ -856,6 +868,8 @@ int codec_axis_set(const codec_axis *ax, rg_spec *spec, double v, rg_err *err) {
         return rg_err_set(err, RG_ETYPE, ax->path, "expected a string value for this axis");
     const codec_field *f = &codec_fields[ax->row];
     void *slot = (char *)spec + f->off;
+    if (strncmp(f->path, "hardware.silicon.", 17) == 0) /* an axis there builds a chip */
+        spec->hw.silicon.enabled = true;
     if (f->type == CF_BOOL) {
         if (v != 0 && v != 1)
             return rg_err_set(err, RG_ETYPE, f->path, "expected 0 or 1 (got %.17g)", v);
@@ -891,6 +905,8 @@ int codec_axis_set_str(const codec_axis *ax, rg_spec *spec, const char *s, rg_er
         if (id < 0)
             return rg_err_set(err, RG_EUNKNOWN, f->path, "unknown format \"%.80s\"", s);
         *(int *)slot = id;
+        if (strncmp(f->path, "hardware.silicon.", 17) == 0)
+            spec->hw.silicon.enabled = true;
         return 0;
     }
     const codec_preset *p = codec_preset_find(f->preset_kind, s);

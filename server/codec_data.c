@@ -209,7 +209,11 @@ static int load_presets(codec_data *d, const rg_embedded_file *files, int n, rg_
 
 int codec_data_load(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
     pthread_once(&index_once, index_fields);
-    int rc = load_assumptions(d, files, n, err);
+    d->default_spec.hw.silicon.mac_format = -1; /* no silicon unless a spec gives one */
+    d->default_spec.ppa = &d->ppa;
+    int rc = codec_ppa_load(d, files, n, err);
+    if (rc == 0)
+        rc = load_assumptions(d, files, n, err);
     if (rc == 0)
         rc = load_defaults(d, files, n, err);
     if (rc == 0)

@@ -80,6 +80,8 @@ typedef struct codec_data {
     codec_preset presets[CODEC_PRESETS_MAX];
     int npresets;
     codec_assumption_meta ameta[RG_A_COUNT];
+    rg_ppa ppa;                          /* data/ppa/osu018.json; default_spec.ppa points here */
+    char ppa_source[384];                /* its provenance in one line */
     cJSON *roots[CODEC_PRESETS_MAX + 2]; /* every parsed file, owned */
     int nroots;
 } codec_data;
@@ -91,6 +93,12 @@ struct rg_embedded_file;
  * either way: release it with codec_data_release. */
 int codec_data_load(codec_data *d, const struct rg_embedded_file *files, int n, rg_err *err);
 void codec_data_release(codec_data *d);
+
+/* data/ppa/osu018.json from `files` into d->ppa (codec_silicon.c); a
+ * missing file leaves an empty table. Returns 0 or RG_EINTERNAL. */
+int codec_ppa_load(codec_data *d, const struct rg_embedded_file *files, int n, rg_err *err);
+/* The result's "silicon" object (when the spec had one) and its energy. */
+void codec_silicon_write(jw *w, const rg_result *res);
 
 /* The process-wide data: loaded on first use. Returns 0 or the load error
  * (copied into err). */

@@ -157,7 +157,7 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     char sha[65];
     const rg_format *mf = rg_format_get(spec->numerics.math);
     int math = mf ? (int)mf->math : RG_MATH_BF16;
-    double peak = spec->hw.matrix_flops[math];
+    double peak = res->silicon.enabled ? res->silicon.matrix_flops : spec->hw.matrix_flops[math];
     jw_obj_begin(w);
     jw_knum(w, "time_s", res->time_s);
     jw_knum(w, "flops", res->flops);
@@ -194,6 +194,7 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
         jw_kint(w, "max_batch_fits", sa->max_batch_fits);
         jw_kbool(w, "saturation_batch_fits", sa->batch > 0 && sa->batch <= sa->max_batch_fits);
     }
+    codec_silicon_write(w, res);
     jw_key(w, "memory");
     write_memory(w, &res->memory);
     jw_key(w, "breakdown");

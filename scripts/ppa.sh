@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# ppa.sh: regenerate data/ppa/osu018.json, the synthesized cost of the
+# numerics lanes the roofline prices a chip with (engine/silicon.h).
+#
+# One `ridge ppa --json` run synthesizes every MAC lane (fp32 accumulator;
+# int32 for int8/int4) and every MX/NVFP4 block dot unit with yosys and
+# OpenSTA against the OSU 0.18 um cells, then wraps the rows with their
+# provenance: liberty checksum, tool and generator versions, clock,
+# activity source, date and the command itself. The build embeds the file
+# (cmake/embed.cmake globs data/*.json). Takes tens of minutes.
+#
+# Usage: scripts/ppa.sh [BUILD_DIR] (default build; RIDGE=path overrides)
+#        CLOCK_NS=10 by default (ridge ppa --clock-ns).
+#        FORMATS: the formats to synthesize (ridge ppa --formats); by default
+#        every MAC format and the three block dots the roofline question
+#        needs (mxfp8_e4m3, the dot baseline; mxfp4; nvfp4). A 32-element
+#        MX dot takes several CPU minutes in abc, so FORMATS=all (every
+#        block format too) is left to machines with time to spare.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ridge=${RIDGE:-${1:-build}/ridge}
+clock=${CLOCK_NS:-10}
+out=data/ppa/osu018.json
+formats=${FORMATS:-fp4_e2m1,fp6_e3m2,fp6_e2m3,fp8_e4m3,fp8_e5m2,bf16,fp16,int8,int4,mxfp8_e4m3,mxfp4,nvfp4}
+cmd=(ppa --units mac,dot --json --clock-ns "$clock")
+[ "$formats" = all ] || cmd+=(--formats "$formats")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$ridge" "${cmd[@]}" --out "$tmp/rows.json"
+jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+   --arg command "ridge ${cmd[*]}" \
+   --arg script "scripts/ppa.sh" \
+   '{
+      provenance: {
+        description: "Area, critical path and energy per operation of Ridge numerics lanes, synthesized with yosys and OpenSTA against the OSU 0.18 um standard cells (qflow-tech-osu018). Relative cost between formats comes from here; absolute cost at another node comes from the node scaling assumptions.",
+        node_nm: 180,
+        liberty_path: .[0].liberty_path,
+        liberty_sha256: .[0].liberty_sha256,
+        yosys_version: .[0].yosys_version,
+        sta_version: .[0].sta_version,
+        generator_version: .[0].generator_version,
+        clock_ns: .[0].clock_ns,
+        activity: .[0].activity,
+        activity_source: .[0].activity_source,
+        date: $date,
+        command: $command,
+        script: $script
+      },
+      units: [ .[] | {unit, format, acc, cells, area_um2, delay_ns, power_w, energy_pj, clock_ns,
+                      rel_area, rel_energy, rel_delay, relative_to} ]
+    }' "$tmp/rows.json" > "$tmp/out.json"
+mkdir -p "$(dirname "$out")"
+mv "$tmp/out.json" "$out"
+echo "wrote $out ($(jq '.units | length' "$out") units)"
