@@ -33,6 +33,9 @@ void api_problem_list(http_req *r);
 void api_problem_get(http_req *r);
 /* True when the status code has its documentation page (api_problems.c). */
 bool api_problem_documented(int code);
+void api_rtl_create(http_req *r);
+void api_rtl_list(http_req *r);
+void api_rtl_get(http_req *r);
 
 /* Parses the request body as one JSON object. Returns the cJSON (caller
  * deletes) or NULL after answering 400 naming the position. */

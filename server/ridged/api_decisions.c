@@ -1,6 +1,6 @@
 /* api_decisions.c: design-decision records. A decision states a question,
  * the answer, its rationale and confidence, the assumptions it rests on and
- * the sweeps and runs that are its evidence; a new decision may supersede
+ * the sweeps, runs and RTL jobs that are its evidence; a new decision may supersede
  * older ones, which are then marked superseded (the only change a stored
  * decision ever sees). */
 #include <stdio.h>
@@ -15,7 +15,9 @@
     "coalesce(json_agg(x::text), "                                                                           \
     "'[]') FROM unnest(d.evidence_runs) x), (SELECT coalesce(json_agg(x::text), '[]') FROM "                 \
     "unnest(d.supersedes) "                                                                                  \
-    "x), d.superseded_by, array_to_json(d.tags), d.author, " API_TS("d.created_at")
+    "x), d.superseded_by, array_to_json(d.tags), d.author, " API_TS(                                         \
+        "d.created_at") ", (SELECT "                                                                         \
+                        "coalesce(json_agg(x::text), '[]') FROM unnest(d.evidence_rtl) x)"
 
 static void write_decision(jw *w, const PGresult *q, int i) {
     static const char *const text[] = {"id",        "title",  "question",  "decision",
@@ -31,6 +33,8 @@ static void write_decision(jw *w, const PGresult *q, int i) {
     jw_raw(w, PQgetvalue(q, i, 8));
     jw_key(w, "runs");
     jw_raw(w, PQgetvalue(q, i, 9));
+    jw_key(w, "rtl");
+    jw_raw(w, PQgetvalue(q, i, 15));
     jw_obj_end(w);
     jw_key(w, "supersedes");
     jw_raw(w, PQgetvalue(q, i, 10));
@@ -82,7 +86,7 @@ static bool id_array(http_req *r, const cJSON *obj, const char *key, const char 
         if (!api_json_id(it, id)) {
             sbuf_free(&b);
             http_fail(r, RG_ETYPE, arena_printf(&r->a, "%s[%d]", field, i), NULL,
-                         "must be an id (a string of digits)");
+                      "must be an id (a string of digits)");
             return false;
         }
         sbuf_printf(&b, "%s%s", i ? "," : "", id);
@@ -107,8 +111,8 @@ static bool ids_exist(http_req *r, db_conn *c, const char *sql, const char *arr,
         http_problem_db(r, "check references", PQresultErrorMessage(q));
     } else if (PQntuples(q) > 0) {
         int pos = atoi(PQgetvalue(q, 0, 1)) - 1;
-        http_fail(r, RG_EINVAL, arena_printf(&r->a, "%s[%d]", field, pos),
-                     "link only existing records", "no record with id %s", PQgetvalue(q, 0, 0));
+        http_fail(r, RG_EINVAL, arena_printf(&r->a, "%s[%d]", field, pos), "link only existing records",
+                  "no record with id %s", PQgetvalue(q, 0, 0));
     } else {
         ok = true;
     }
@@ -120,21 +124,24 @@ void api_decision_create(http_req *r) {
     static const char *const keys[] = {"title",      "question",   "decision",    "rationale",
                                        "status",     "confidence", "assumptions", "evidence",
                                        "supersedes", "tags",       NULL};
-    static const char *const ev_keys[] = {"sweeps", "runs", NULL};
+    static const char *const ev_keys[] = {"sweeps", "runs", "rtl", NULL};
     static const char miss_sweeps[] =
         "SELECT x, o FROM unnest($1::bigint[]) WITH ORDINALITY AS u(x, o) WHERE NOT "
         "EXISTS (SELECT 1 FROM sweeps WHERE id = x) ORDER BY o LIMIT 1";
     static const char miss_runs[] =
         "SELECT x, o FROM unnest($1::bigint[]) WITH ORDINALITY AS u(x, o) WHERE NOT "
         "EXISTS (SELECT 1 FROM runs WHERE id = x) ORDER BY o LIMIT 1";
+    static const char miss_rtl[] =
+        "SELECT x, o FROM unnest($1::bigint[]) WITH ORDINALITY AS u(x, o) WHERE NOT "
+        "EXISTS (SELECT 1 FROM rtl_jobs WHERE id = x) ORDER BY o LIMIT 1";
     static const char miss_dec[] =
         "SELECT x, o FROM unnest($1::bigint[]) WITH ORDINALITY AS u(x, o) WHERE NOT "
         "EXISTS (SELECT 1 FROM decisions WHERE id = x AND status <> 'superseded') ORDER BY "
         "o LIMIT 1";
     static const char ins[] =
         "INSERT INTO decisions (title, question, decision, rationale, status, confidence, "
-        "assumptions, evidence_sweeps, evidence_runs, supersedes, tags, author) VALUES ($1, $2, "
-        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+        "assumptions, evidence_sweeps, evidence_runs, supersedes, tags, author, evidence_rtl) VALUES ($1, "
+        "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
     static const char sup[] = "UPDATE decisions SET status = 'superseded', superseded_by = $1 WHERE id = ANY "
                               "($2::bigint[]) AND status <> 'superseded'";
     cJSON *body = NULL;
@@ -142,7 +149,7 @@ void api_decision_create(http_req *r) {
     PGresult *q = NULL;
     char *assump = NULL;
     const char *title, *question, *decision, *rationale, *status, *confidence, *tags;
-    const char *ev_sweeps = "{}", *ev_runs = "{}", *supersedes = "{}";
+    const char *ev_sweeps = "{}", *ev_runs = "{}", *ev_rtl = "{}", *supersedes = "{}";
     body = api_body_object(r);
     if (!body || !api_known_keys(r, body, keys, ""))
         goto out;
@@ -164,23 +171,21 @@ void api_decision_create(http_req *r) {
     if (!status)
         status = "proposed";
     if (strcmp(status, "proposed") && strcmp(status, "accepted")) {
-        http_fail(r, RG_EINVAL, "status", "a new decision is proposed or accepted",
-                     "unknown status \"%s\"", status);
+        http_fail(r, RG_EINVAL, "status", "a new decision is proposed or accepted", "unknown status \"%s\"",
+                  status);
         goto out;
     }
     if (!confidence)
         confidence = "medium";
     if (strcmp(confidence, "low") && strcmp(confidence, "medium") && strcmp(confidence, "high")) {
-        http_fail(r, RG_EINVAL, "confidence", "low, medium or high",
-                     "unknown confidence \"%s\"", confidence);
+        http_fail(r, RG_EINVAL, "confidence", "low, medium or high", "unknown confidence \"%s\"", confidence);
         goto out;
     }
     const cJSON *as = cJSON_GetObjectItemCaseSensitive(body, "assumptions");
     if (as) {
         if (!cJSON_IsArray(as) || cJSON_GetArraySize(as) > 200) {
-            http_fail(r, RG_ETYPE, "assumptions",
-                         "[{\"name\", \"value\", \"source\", \"confidence\"}]",
-                         "assumptions must be an array");
+            http_fail(r, RG_ETYPE, "assumptions", "[{\"name\", \"value\", \"source\", \"confidence\"}]",
+                      "assumptions must be an array");
             goto out;
         }
         int i = 0;
@@ -189,7 +194,7 @@ void api_decision_create(http_req *r) {
             const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
             if (!cJSON_IsString(it) && !(cJSON_IsObject(it) && cJSON_IsString(nm))) {
                 http_fail(r, RG_ETYPE, arena_printf(&r->a, "assumptions[%d]", i),
-                             "a string, or an object with at least a name", "not an assumption");
+                          "a string, or an object with at least a name", "not an assumption");
                 goto out;
             }
             i++;
@@ -208,13 +213,13 @@ void api_decision_create(http_req *r) {
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(body, "evidence");
     if (ev) {
         if (!cJSON_IsObject(ev)) {
-            http_fail(r, RG_ETYPE, "evidence", "{\"sweeps\": [ids], \"runs\": [ids]}",
-                         "evidence must be an object");
+            http_fail(r, RG_ETYPE, "evidence", "{\"sweeps\": [ids], \"runs\": [ids], \"rtl\": [RTL job ids]}",
+                      "evidence must be an object");
             goto out;
         }
         if (!api_known_keys(r, ev, ev_keys, "evidence.") ||
             !id_array(r, ev, "sweeps", "evidence.", &ev_sweeps) ||
-            !id_array(r, ev, "runs", "evidence.", &ev_runs))
+            !id_array(r, ev, "runs", "evidence.", &ev_runs) || !id_array(r, ev, "rtl", "evidence.", &ev_rtl))
             goto out;
     }
     if (!id_array(r, body, "supersedes", "", &supersedes))
@@ -230,12 +235,14 @@ void api_decision_create(http_req *r) {
     }
     if (!ids_exist(r, c, miss_sweeps, ev_sweeps, "evidence.sweeps") ||
         !ids_exist(r, c, miss_runs, ev_runs, "evidence.runs") ||
+        !ids_exist(r, c, miss_rtl, ev_rtl, "evidence.rtl") ||
         !ids_exist(r, c, miss_dec, supersedes, "supersedes"))
         goto out;
-    const char *p[12] = {title,   question,   decision, rationale ? rationale : "",
+    const char *p[13] = {title,   question,   decision, rationale ? rationale : "",
                          status,  confidence, assump,   ev_sweeps,
-                         ev_runs, supersedes, tags,     r->author};
-    q = db_query(c, ins, 12, p);
+                         ev_runs, supersedes, tags,     r->author,
+                         ev_rtl};
+    q = db_query(c, ins, 13, p);
     if (!db_ok(q)) {
         http_problem_db(r, "create decision", PQresultErrorMessage(q));
         goto out;
@@ -286,8 +293,8 @@ void api_decision_list(http_req *r) {
     if (limit < 0)
         return;
     if (status && strcmp(status, "proposed") && strcmp(status, "accepted") && strcmp(status, "superseded")) {
-        http_fail(r, RG_EINVAL, "status", "proposed, accepted or superseded",
-                     "unknown status \"%.40s\"", status);
+        http_fail(r, RG_EINVAL, "status", "proposed, accepted or superseded", "unknown status \"%.40s\"",
+                  status);
         return;
     }
     if (token) {

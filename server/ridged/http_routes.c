@@ -27,6 +27,9 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/numerics/formats", api_formats, "formats", false},
     {"GET", "/problems", api_problem_list, "problems", false},
     {"GET", "/problems/{id}", api_problem_get, "problem_get", false},
+    {"POST", "/api/v1/rtl", api_rtl_create, "rtl_create", true},
+    {"GET", "/api/v1/rtl", api_rtl_list, "rtl_list", false},
+    {"GET", "/api/v1/rtl/{id}", api_rtl_get, "rtl_get", false},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);
 

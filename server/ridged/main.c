@@ -3,6 +3,7 @@
  *   ridged [--listen HOST:PORT] [--db CONNINFO] [options]   serve
  *   ridged token create --role read|write --name NAME       print a new API token
  *   ridged migrate                                          apply migrations and exit
+ *   ridged rtl-exec ...                                     one RTL job's flow (run by the RTL worker)
  *
  * Start-up: block SIGINT/SIGTERM in every thread, open the database pool,
  * apply pending migrations, start the sweep workers and the HTTP daemon,
@@ -20,6 +21,7 @@
 #include "api.h"
 #include "auth.h"
 #include "codec.h"
+#include "rtl_job.h"
 #include "result_cols.h"
 #include "sweep.h"
 #include "sweep_cache.h"
@@ -39,6 +41,8 @@ static void usage(FILE *f) {
                "  --web DIR            dashboard files served at / [RIDGE_WEB]\n"
                "  --threads N          HTTP threads [RIDGE_HTTP_THREADS] (cores)\n"
                "  --workers N          sweep worker threads [RIDGE_WORKERS] (1)\n"
+               "  --rtl-workers N      RTL job worker threads [RIDGE_RTL_WORKERS] (1)\n"
+               "  --rtl-liberty FILE   cell library for RTL synthesis [RIDGE_RTL_LIBERTY] (OSU 0.18 um)\n"
                "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
                "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
                "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
@@ -134,6 +138,8 @@ int main(int argc, char **argv) {
     static ridged rd;
     struct MHD_Daemon *d = NULL;
     int rc = 1;
+    if (argc >= 2 && strcmp(argv[1], "rtl-exec") == 0)
+        return rtl_job_exec_main(argc - 2, argv + 2);
     /* libgomp reads its settings when it is loaded: re-exec once so idle
      * OpenMP threads sleep instead of spinning against the HTTP threads. */
     if (!getenv("OMP_WAIT_POLICY")) {
@@ -149,6 +155,7 @@ int main(int argc, char **argv) {
     cfg->web_dir = getenv("RIDGE_WEB");
     cfg->http_threads = (int)ncpu;
     cfg->workers = 1;
+    cfg->rtl_workers = 1;
     cfg->omp_threads = (int)ncpu;
     cfg->lease_s = 30;
     cfg->max_attempts = 5;
@@ -159,12 +166,14 @@ int main(int argc, char **argv) {
     cfg->require_auth = getenv("RIDGE_REQUIRE_AUTH") && strcmp(getenv("RIDGE_REQUIRE_AUTH"), "1") == 0;
     const char *replica = getenv("RIDGE_REPLICA");
     const char *origins = getenv("RIDGE_ALLOW_ORIGINS");
+    const char *liberty = getenv("RIDGE_RTL_LIBERTY");
     struct {
         const char *env;
         int *slot;
         int lo, hi;
     } envs[] = {{"RIDGE_HTTP_THREADS", &cfg->http_threads, 1, 256},
                 {"RIDGE_WORKERS", &cfg->workers, 0, 64},
+                {"RIDGE_RTL_WORKERS", &cfg->rtl_workers, 0, 16},
                 {"RIDGE_OMP_THREADS", &cfg->omp_threads, 1, 256},
                 {"RIDGE_LEASE_SECONDS", &cfg->lease_s, 1, 86400}};
     for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
@@ -206,6 +215,13 @@ int main(int argc, char **argv) {
             if (int_arg(a, v, 0, 64, &cfg->workers))
                 return 2;
             i++;
+        } else if (strcmp(a, "--rtl-workers") == 0) {
+            if (int_arg(a, v, 0, 16, &cfg->rtl_workers))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--rtl-liberty") == 0 && v) {
+            liberty = v;
+            i++;
         } else if (strcmp(a, "--omp-threads") == 0) {
             if (int_arg(a, v, 1, 256, &cfg->omp_threads))
                 return 2;
@@ -239,6 +255,11 @@ int main(int argc, char **argv) {
     }
     if (!cfg->web_dir)
         cfg->web_dir = default_web();
+    if (liberty && strlen(liberty) >= sizeof cfg->rtl_liberty) {
+        fprintf(stderr, "ridged: --rtl-liberty: path too long\n");
+        return 2;
+    }
+    snprintf(cfg->rtl_liberty, sizeof cfg->rtl_liberty, "%s", liberty ? liberty : "");
     if (origins && strlen(origins) >= sizeof cfg->allow_origins) {
         fprintf(stderr, "ridged: --allow-origin: longer than %zu bytes\n", sizeof cfg->allow_origins - 1);
         return 2;
@@ -276,7 +297,8 @@ int main(int argc, char **argv) {
         mrc = rc_schema_check(db_pg(c), errbuf, sizeof errbuf);
     db_release(rd.pool, c);
     if (mrc) {
-        fprintf(stderr, "ridged: migrations or schema check failed: %s\n", c ? errbuf : "no database connection");
+        fprintf(stderr, "ridged: migrations or schema check failed: %s\n",
+                c ? errbuf : "no database connection");
         goto out;
     }
     if (migrate_only) {
@@ -290,6 +312,11 @@ int main(int argc, char **argv) {
     if (cfg->workers > 0) {
         rd.sw = sweep_workers_start(&rd);
         if (!rd.sw)
+            goto out;
+    }
+    if (cfg->rtl_workers > 0) {
+        rd.rw = rtl_workers_start(&rd);
+        if (!rd.rw)
             goto out;
     }
     d = http_start(&rd);
@@ -306,6 +333,7 @@ int main(int argc, char **argv) {
 out:
     atomic_store(&rd.stopping, true);
     sweep_workers_stop(rd.sw);
+    rtl_workers_stop(rd.rw);
     if (d)
         MHD_stop_daemon(d);
     db_pool_close(rd.pool);

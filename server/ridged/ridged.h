@@ -12,6 +12,7 @@
 #include "metrics.h"
 
 typedef struct sweep_workers sweep_workers;
+struct rtl_workers;
 
 typedef struct ridged_config {
     char host[256];
@@ -23,6 +24,8 @@ typedef struct ridged_config {
     int omp_threads;     /* OpenMP threads per sweep worker */
     int lease_s;         /* chunk lease length */
     int max_attempts;    /* a chunk claimed this often fails its sweep */
+    int rtl_workers;     /* RTL job worker threads */
+    char rtl_liberty[512]; /* cell library for RTL synthesis ("" = the flow's default) */
     bool require_auth;   /* writes need a token even on loopback */
     bool loopback;       /* listening on a loopback address only */
     size_t max_body;     /* request body cap, bytes */
@@ -38,6 +41,7 @@ typedef struct ridged {
     db_pool *pool;
     metrics m;
     sweep_workers *sw;
+    struct rtl_workers *rw;
     atomic_bool stopping;
 } ridged;
 
