@@ -43,7 +43,10 @@ static inline double rc_comm_exposed(const rg_result *res) {
     X(compute_s, RC_F64, RC_MIN, "s", res->breakdown.compute_s, "compute-bound op time in the step")         \
     X(memory_s, RC_F64, RC_MIN, "s", res->breakdown.memory_s, "memory-bound op time in the step")            \
     X(comm_exposed_s, RC_F64, RC_MIN, "s", rc_comm_exposed(res), "communication not hidden under compute")   \
-    X(bubble_s, RC_F64, RC_MIN, "s", res->breakdown.bubble_s, "pipeline bubble")
+    X(bubble_s, RC_F64, RC_MIN, "s", res->breakdown.bubble_s, "pipeline bubble")                             \
+    X(energy_j, RC_F64, RC_MIN, "J", res->energy.energy_j, "energy of the step, all chips")                  \
+    X(energy_per_token_j, RC_F64, RC_MIN, "J/token", res->energy.energy_per_token_j, "energy per token")     \
+    X(matrix_power_w, RC_F64, RC_MIN, "W", res->energy.matrix_power_w, "one chip's matrix units at peak")
 
 typedef enum { RC_F64, RC_I64, RC_BOOL } rc_type;
 typedef enum { RC_MIN, RC_MAX } rc_sense;

@@ -7,7 +7,8 @@
 // points, sweep values and a range (progress to 100 %, cancel), results
 // (sort, filter, scatter and Pareto front, a point's breakdowns, CSV),
 // record and supersede a decision with its evidence, search history,
-// numerics — and fails on any console error, page error or failed check.
+// numerics, silicon (queue a synthesized unit, see its area beside its
+// format's SQNR) — and fails on any console error, page error or failed check.
 // Known answers for the page's own helpers run in the page. Screenshots at
 // 1280x800 and 420x800 go to ARTIFACT_DIR.
 
@@ -312,6 +313,30 @@ try {
     await shot('numerics-1280');
   }
 
+  step = 'silicon';
+  // An FP4 multiplier through ridged's RTL worker: generation, exhaustive
+  // co-simulation and synthesis take seconds; the area appears beside the
+  // format's SQNR.
+  await page.click('a[data-view="silicon"]');
+  await page.selectOption('#sil-unit', 'mul');
+  await page.selectOption('#sil-format', 'fp4_e2m1');
+  await page.check('#sil-synth');
+  await page.click('#sil-submit');
+  await page.waitForFunction(() => /Queued RTL job \d+/.test(document.querySelector('#view-silicon .notice.ok')?.innerText || ''));
+  await page.waitForFunction(() => [...document.querySelectorAll('#sil-cost tbody tr')]
+    .some((tr) => tr.dataset.format === 'fp4_e2m1' && Number(tr.dataset.area) > 0), null, { timeout: 150000 });
+  const fp4 = page.locator('#sil-cost tbody tr[data-format="fp4_e2m1"]').first();
+  const area = Number((await fp4.locator('td.area').innerText()).replace(/,/g, ''));
+  const sqnr = Number(await fp4.locator('td.sqnr').innerText());
+  check(area > 0, `mul fp4_e2m1 synthesized: ${area} um2`);
+  check(sqnr > 0 && sqnr < 30, `beside its format's SQNR (${sqnr} dB)`);
+  check(await count('#sil-chart svg circle') >= 1, 'quality against energy per operation drawn');
+  check(await count('#sil-jobs tbody tr[data-status="done"]') >= 1, 'the job is listed as done');
+  await page.locator('#sil-jobs tbody tr[data-status="done"] button.link').first().click();
+  await page.waitForSelector('#sil-detail .rtl-detail details');
+  check(/[0-9a-f]{64}/.test(await text('#sil-detail .rtl-detail dl')), 'job detail shows the Verilog SHA-256');
+  await shot('silicon-1280');
+
   step = 'range sweep and cancel';
   await page.click('a[data-view="sweeps"]');
   await page.locator('.axis').nth(1).locator('button', { hasText: 'Remove' }).click();
@@ -349,7 +374,7 @@ try {
   step = 'narrow';
   await page.setViewportSize({ width: 420, height: 800 });
   for (const [view, sel] of [['point', '#roofline svg'], ['sweeps', '#sweep-count'], ['results', '#res-table'],
-    ['numerics', '#num-run'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
+    ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
     await page.click(`a[data-view="${view}"]`);
     await page.waitForSelector(sel, { state: 'attached' });
     await page.evaluate(() => window.scrollTo(0, 0));

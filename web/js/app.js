@@ -1,6 +1,6 @@
 // app.js: start-up and routing. Loads the presets, mounts each view once,
 // and shows one view per URL hash (#point, #sweeps, #results/ID, #numerics,
-// #compare, #history) so every screen can be linked to.
+// #silicon, #compare, #history) so every screen can be linked to.
 
 import { api, getToken, setToken } from './api.js';
 import { $, errorText } from './util.js';
@@ -9,10 +9,11 @@ import { mountPoint } from './views/point.js';
 import { mountSweeps } from './views/sweeps.js';
 import { mountResults } from './views/results.js';
 import { mountNumerics } from './views/numerics.js';
+import { mountSilicon } from './views/silicon.js';
 import { mountCompare } from './views/compare.js';
 import { mountHistory } from './views/history.js';
 
-const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'compare', 'history'];
+const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'compare', 'history'];
 
 function route() {
   const [name, ...rest] = (location.hash.slice(1) || 'point').split('/');
@@ -73,6 +74,7 @@ async function start() {
   mountSweeps($('#view-sweeps'));
   mountResults($('#view-results'));
   mountNumerics($('#view-numerics'));
+  mountSilicon($('#view-silicon'));
   mountCompare($('#view-compare'));
   mountHistory($('#view-history'));
   on('load-spec', (spec) => point.setSpec(spec));
