@@ -44,6 +44,14 @@ done
 run mul_e4m3_rtz --unit mul --format fp8_e4m3 --rounding rtz
 run mul_e4m3_rna_e2m1 --unit mul --format fp8_e4m3 --out-format fp4_e2m1 --rounding rna
 
+# 1b. the JSON contract: ports, files, provenance
+j="$T/mul_fp8_e4m3.json"
+[ "$(json_get "$j" "r['top']")" = rg_mul_fp8_e4m3 ] || fail "top name"
+[ "$(json_get "$j" "(r['ports']['a']['width'], r['ports']['y']['direction'], r['unit'], r['format'])")" = "(8, 'output', 'mul', 'fp8_e4m3')" ] || fail "ports/unit/format"
+sha=$(cd "$T/mul_fp8_e4m3" && cat $(json_get "$j" "' '.join(r['files'])") | sha256sum | cut -d' ' -f1)
+[ "$sha" = "$(json_get "$j" "r['verilog_sha256']")" ] || fail "verilog_sha256 is not the SHA-256 of the files"
+[ -n "$(json_get "$j" "r['generator_version']")" ] || fail "generator_version"
+
 # 2. the C model against ridge qdq --scaling none of the exact product: the
 #    codes' values come from the OCP tables in tests/reference (independent of
 #    Ridge); products of two 8-bit values are exact in float32.
@@ -89,6 +97,8 @@ run mac_int8 --unit mac --format int8 --stages 1 --vectors $N
 for f in mxfp8_e4m3 mxfp8_e5m2 mxfp6_e3m2 mxfp6_e2m3 mxfp4 mxint8 nvfp4; do
   run "dot_$f" --unit dot --format $f --vectors $N
 done
+[ "$(json_get "$T/dot_mxfp4.json" "(r['ports']['a']['width'], r['ports']['sa']['width'], r['parameters']['block'])")" = "(128, 8, 32)" ] || fail "mxfp4 dot ports"
+[ "$(json_get "$T/dot_nvfp4.json" "(r['ports']['a']['width'], r['ports']['sa']['width'], r['parameters']['block'])")" = "(64, 8, 16)" ] || fail "nvfp4 dot ports"
 W=$((N / 4))
 run dot_e4m3_w16 --unit dot --format mxfp8_e4m3 --align-bits 16 --vectors $W
 run dot_e2m1_w6_bf16 --unit dot --format mxfp4 --align-bits 6 --acc bf16 --vectors $W
