@@ -188,6 +188,51 @@ out:
     PQclear(q);
 }
 
+/* Writes "points_requested" (the product of the axes' lengths as given)
+ * and "collapsed": [{axis, path, steps, distinct}] for every integer range
+ * whose steps round to fewer distinct values. */
+static void write_counts(jw *w, const sweep_plan *plan) {
+    double requested = 1;
+    for (int k = 0; k < plan->naxes; k++)
+        requested *= (double)(plan->axes[k].is_range ? plan->axes[k].steps : plan->axes[k].n);
+    jw_knum(w, "points_requested", requested);
+    jw_key(w, "collapsed");
+    jw_arr_begin(w);
+    for (int k = 0; k < plan->naxes; k++) {
+        const plan_axis *a = &plan->axes[k];
+        if (!plan_axis_collapsed(a))
+            continue;
+        jw_obj_begin(w);
+        jw_kint(w, "axis", k);
+        jw_kstr(w, "path", a->path);
+        jw_kint(w, "steps", a->steps);
+        jw_kint(w, "distinct", a->n);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+/* POST /sweeps?dry_run=true: the plan's counts, nothing stored. */
+static void dry_run(http_req *r, const cJSON *body) {
+    sweep_plan *plan = NULL;
+    rg_err err = {0};
+    jw w;
+    jw_init(&w);
+    if (plan_build(cJSON_GetObjectItemCaseSensitive(body, "base"),
+                   cJSON_GetObjectItemCaseSensitive(body, "axes"), SWEEP_MAX_POINTS, true, &plan, &err)) {
+        http_problem_err(r, &err, NULL, "see /api/v1/openapi.json (SweepRequest) and GET /api/v1/presets");
+        goto out;
+    }
+    jw_obj_begin(&w);
+    jw_kint(&w, "points_total", plan->total);
+    write_counts(&w, plan);
+    jw_obj_end(&w);
+    http_reply_json(r, 200, &w);
+out:
+    plan_free(plan);
+    jw_free(&w);
+}
+
 void api_sweep_create(http_req *r) {
     static const char *const keys[] = {"name", "base", "axes", "tags", "notes", "chunk_size", NULL};
     static const char ins[] =
@@ -211,6 +256,11 @@ void api_sweep_create(http_req *r) {
     body = api_body_object(r);
     if (!body || !api_known_keys(r, body, keys, ""))
         goto out;
+    const char *dry = http_query(r, "dry_run");
+    if (dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0)) {
+        dry_run(r, body);
+        goto out;
+    }
     if (!api_opt_string(r, body, "name", 200, &name) || !api_opt_string(r, body, "notes", 20000, &notes) ||
         !api_string_array(r, body, "tags", 32, 64, &tags))
         goto out;
@@ -252,6 +302,7 @@ void api_sweep_create(http_req *r) {
     if (api_provenance_begin(&w, &plan->base, NULL, r->author, now, sha))
         goto oom;
     jw_kstr(&w, "submitted_to", r->rd->cfg.replica);
+    write_counts(&w, plan);
     jw_obj_end(&w);
     prov_text = jw_take(&w, NULL);
     api_json_write(&w, plan->base_json);

@@ -10,31 +10,63 @@
 
 #define PLAN_MAX_VALUES 1000000
 #define PLAN_MAX_STEPS  100000000
+/* An integer range keeps its distinct values in a table: at most this many
+ * steps (8 MiB). */
+#define PLAN_MAX_INT_STEPS (1 << 20)
 
 void plan_free(sweep_plan *p) {
     if (!p)
         return;
-    for (int k = 0; k < p->naxes; k++)
+    for (int k = 0; k < p->naxes; k++) {
         free(p->axes[k].vals);
+        free(p->axes[k].ivals);
+    }
     cJSON_Delete(p->base_json);
     cJSON_Delete(p->axes_json);
     free(p);
 }
 
-double plan_range_value(const plan_axis *a, int64_t j) {
-    if (a->n <= 1 || j <= 0)
+/* Step j of `steps` from start to stop, unrounded (exact at both ends). */
+static double range_raw(const plan_axis *a, int64_t j, int64_t steps) {
+    if (steps <= 1 || j <= 0)
         return a->start;
-    if (j >= a->n - 1)
+    if (j >= steps - 1)
         return a->stop;
-    double v;
     if (a->log)
-        v = a->start * pow(a->stop / a->start, (double)j / (double)(a->n - 1));
-    else /* the product first: exact for integral starts and steps */
-        v = a->start + ((a->stop - a->start) * (double)j) / (double)(a->n - 1);
-    return a->integral ? rint(v) : v;
+        return a->start * pow(a->stop / a->start, (double)j / (double)(steps - 1));
+    /* the product first: exact for integral starts and steps */
+    return a->start + ((a->stop - a->start) * (double)j) / (double)(steps - 1);
 }
 
-/* Sets value j of axis a on a typed spec. */
+double plan_range_value(const plan_axis *a, int64_t j) {
+    if (a->ivals)
+        return (double)a->ivals[j < 0 ? 0 : j >= a->n ? a->n - 1 : j];
+    return range_raw(a, j, a->n);
+}
+
+/* An integer field takes the range's values rounded to integers: steps
+ * that round to the same integer are one value, not repeated points. The
+ * rounded sequence is monotonic, so repeats are neighbours. Sets ivals and
+ * n (distinct values); `steps` keeps what was asked for. */
+static int range_distinct(plan_axis *a, const char *f, rg_err *err) {
+    if (a->steps > PLAN_MAX_INT_STEPS)
+        return rg_err_set(err, RG_ERANGE, f, "an integer range takes at most %d steps (got %lld)",
+                          PLAN_MAX_INT_STEPS, (long long)a->steps);
+    a->ivals = malloc((size_t)a->steps * sizeof *a->ivals);
+    if (!a->ivals)
+        return rg_err_set(err, RG_ENOMEM, f, "out of memory");
+    int64_t n = 0;
+    for (int64_t j = 0; j < a->steps; j++) {
+        double v = rint(range_raw(a, j, a->steps));
+        if (!(fabs(v) < 9e15))
+            return rg_err_set(err, RG_ERANGE, f, "integer range values must lie within +-9e15");
+        if (n == 0 || (int64_t)v != a->ivals[n - 1])
+            a->ivals[n++] = (int64_t)v;
+    }
+    a->n = n;
+    return 0;
+}
+
 static int axis_set(const plan_axis *a, int64_t j, rg_spec *s, rg_err *err) {
     if (a->is_range)
         return codec_axis_set(&a->ax, s, plan_range_value(a, j), err);
@@ -111,7 +143,9 @@ static int parse_range(const cJSON *rg, plan_axis *a, int k, rg_err *err) {
     rg_err perr;
     a->integral = codec_axis_set(&a->ax, probe, 0.5, &perr) == RG_ETYPE;
     free(probe);
-    return 0;
+    a->steps = a->n;
+    snprintf(f, sizeof f, "axes[%d].range", k);
+    return a->integral ? range_distinct(a, f, err) : 0;
 }
 
 static int depth(const char *path) {

@@ -28,6 +28,8 @@ typedef struct plan_axis {
     bool is_range, log;
     bool integral; /* range over an integer field: values rounded */
     double start, stop;
+    int64_t steps;      /* range: steps asked for; n counts distinct values */
+    int64_t *ivals;     /* integer range: its n distinct values (malloc) */
     const cJSON **vals; /* n values (lists), pointing into the plan's axes JSON */
     bool json_only;     /* some value is an object or array: JSON path per point */
 } plan_axis;
@@ -55,7 +57,12 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
                rg_err *err);
 void plan_free(sweep_plan *p);
 
-/* The value of step j of a range axis (exact at both ends). */
+/* Values of axis `k` that collapsed into others (integer range steps that
+ * round alike); 0 for other axes. */
+static inline int64_t plan_axis_collapsed(const plan_axis *a) { return a->is_range ? a->steps - a->n : 0; }
+
+/* The value of step j of a range axis (exact at both ends; an integer
+ * range's j-th distinct value). */
 double plan_range_value(const plan_axis *a, int64_t j);
 /* The spec of point `index` into `out`. Returns 0 or a negative status (the
  * point is infeasible or invalid: stored as its status). Thread-safe. */

@@ -167,6 +167,24 @@ assert "saturation_batch" in http and "max_batch_fits" in http and "quality" in 
 assert http == cli, sorted(k for k in set(http) | set(cli) if http.get(k) != cli.get(k))
 PY
 
+# an integer log range whose steps round alike counts distinct points only
+DUP="{\"name\":\"dup\",\"base\":$SPEC,\"axes\":[{\"path\":\"parallelism.dp\",\"range\":{\"start\":1,\"stop\":8,\"steps\":12,\"scale\":\"log\"}}]}"
+req POST "$U/api/v1/sweeps?dry_run=true" -H 'Content-Type: application/json' -d "$DUP"; expect 200 "dry run"
+[ "$(jget '(d["points_total"], d["points_requested"], d["collapsed"][0]["steps"], d["collapsed"][0]["distinct"])')" = "(7, 12, 12, 7)" ] &&
+  ok "12 log steps over 1..8 are 7 distinct points" || fail "dry run counts: $BODY"
+NSW=$(sql 'SELECT count(*) FROM sweeps')
+req POST "$U/api/v1/sweeps?dry_run=true" -H 'Content-Type: application/json' -d "$DUP"
+[ "$(sql 'SELECT count(*) FROM sweeps')" = "$NSW" ] && ok "dry run stores nothing" || fail "dry run stored a sweep"
+req POST "$U/api/v1/sweeps" -H 'Content-Type: application/json' -d "$DUP"; expect 202 "sweep with collapsed steps"
+DUPID=$(jget 'd["id"]')
+[ "$(jget 'd["points_total"]')" = 7 ] && ok "points_total counts distinct points" || fail "points_total: $BODY"
+[ "$(jget 'd["provenance"]["collapsed"][0]["path"]')" = parallelism.dp ] && ok "provenance says what collapsed" ||
+  fail "collapsed: $BODY"
+[ "$(wait_sweep "$U" "$DUPID" 60)" = succeeded ] && ok "collapsed sweep succeeded" || fail "collapsed sweep"
+req GET "$U/api/v1/sweeps/$DUPID/results?limit=100"
+[ "$(jget 'sorted(r["params"]["parallelism.dp"] for r in d["results"]) == [1,2,3,4,5,7,8]')" = True ] &&
+  ok "each distinct dp evaluated once" || fail "dp values: ${BODY:0:300}"
+
 # metrics
 req GET "$U/api/v1/metrics"; expect 200 "metrics"
 echo "$BODY" | grep -q 'ridged_http_requests_total{route="sweep_create",code="202"}' && ok "requests by route and code" ||
