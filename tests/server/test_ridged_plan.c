@@ -108,6 +108,47 @@ static void test_params_and_ranges(void) {
     plan_free(p);
 }
 
+/* A log range over an integer field with more steps than integers in its
+ * span: steps that round alike are one value, each point is distinct, and
+ * the plan says how many steps collapsed. 1..10 in 20 log steps rounds to
+ * 1,1,1,1,2,2,2,2,3,3,3,4,4,5,5,6,7,8,9,10 (rint of 10^(j/19)): 10 distinct. */
+static void test_integer_range_dedup(void) {
+    sweep_plan *p = NULL;
+    rg_err err = {0};
+    CHECK_EQ_INT(build("[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":10,\"steps\":20,\"scale\":"
+                       "\"log\"}},{\"path\":\"seq_len\",\"values\":[1024,2048]}]",
+                       &p, &err),
+                 0);
+    if (!p)
+        return;
+    CHECK_EQ_INT(p->axes[0].steps, 20);
+    CHECK_EQ_INT(p->axes[0].n, 10);
+    CHECK_EQ_INT(plan_axis_collapsed(&p->axes[0]), 10);
+    CHECK_EQ_INT(plan_axis_collapsed(&p->axes[1]), 0);
+    CHECK_EQ_INT(p->total, 20);
+    for (int j = 0; j < 10; j++)
+        CHECK(plan_range_value(&p->axes[0], j) == (double)(j + 1));
+    /* the last point: the last distinct batch, the last seq_len */
+    jw w;
+    jw_init(&w);
+    plan_write_params(p, p->total - 1, &w);
+    char *t = jw_take(&w, NULL);
+    CHECK_STR(t, "{\"batch\":10,\"seq_len\":2048}");
+    free(t);
+    plan_free(p);
+    /* a non-integer start rounds too */
+    CHECK_EQ_INT(build("[{\"path\":\"batch\",\"range\":{\"start\":1.4,\"stop\":3.6,\"steps\":3}}]", &p, &err),
+                 0);
+    if (p) {
+        CHECK(plan_range_value(&p->axes[0], 0) == 1 && plan_range_value(&p->axes[0], 2) == 4);
+        plan_free(p);
+    }
+    /* too many steps for the table */
+    CHECK(build("[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":1e9,\"steps\":2000000}}]", &p, &err) ==
+          RG_ERANGE);
+    CHECK_STR(err.field, "axes[0].range");
+}
+
 static void test_errors(void) {
     static const struct {
         const char *axes, *field;
@@ -143,8 +184,9 @@ static void test_errors(void) {
     }
     /* a too-large product is refused before anything is allocated per point */
     cJSON *b = cJSON_Parse(BASE);
-    cJSON *a = cJSON_Parse("[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":9,\"steps\":100000}},"
-                           "{\"path\":\"seq_len\",\"range\":{\"start\":1,\"stop\":9,\"steps\":100000}}]");
+    cJSON *a = cJSON_Parse("[{\"path\":\"hardware.mem_bw\",\"range\":{\"start\":1e12,\"stop\":9e12,\"steps\":"
+                           "100000}},{\"path\":\"assumptions.matmul_efficiency\",\"range\":{\"start\":0.1,"
+                           "\"stop\":0.9,\"steps\":100000}}]");
     sweep_plan *p = NULL;
     rg_err err = {0};
     CHECK_EQ_INT(plan_build(b, a, 1000000, true, &p, &err), RG_ERANGE);
@@ -179,6 +221,7 @@ static void test_arena_sbuf(void) {
 int main(void) {
     test_equivalence();
     test_params_and_ranges();
+    test_integer_range_dedup();
     test_errors();
     test_arena_sbuf();
     return tu_status("ridged_plan");

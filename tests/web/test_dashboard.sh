@@ -10,6 +10,7 @@ set -euo pipefail
 build=$(realpath "$1")
 src=$(realpath "$2")
 pgdir=$3
+script=${4:-run_dashboard.mjs} # the page walk to run (test_sweeps.sh: run_sweeps.mjs)
 here=$src/tests/web
 ridged=$build/ridged
 [ -x "$ridged" ] || { echo "test_dashboard: $ridged not built"; exit 1; }
@@ -52,7 +53,7 @@ for _ in $(seq 1 100); do
 done
 
 rc=0
-node "$here/run_dashboard.mjs" "http://127.0.0.1:$port/" "$here/artifacts" "$token" || rc=$?
+node "$here/$script" "http://127.0.0.1:$port/" "$here/artifacts" "$token" || rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "--- ridged log (tail)"
   tail -n 40 "$log"

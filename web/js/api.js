@@ -84,6 +84,8 @@ export const api = {
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
 
   createSweep: (body) => request('POST', '/sweeps', { body }),
+  // The plan's true point count (integer ranges deduplicated); nothing stored.
+  planSweep: (body) => request('POST', '/sweeps', { body, params: { dry_run: 'true' } }),
   listSweeps: (params) => request('GET', '/sweeps', { params }),
   getSweep: (id) => request('GET', `/sweeps/${encodeURIComponent(id)}`),
   cancelSweep: (id) => request('POST', `/sweeps/${encodeURIComponent(id)}/cancel`, { body: {} }),

@@ -104,11 +104,15 @@ export function getPath(obj, path) {
   return cur;
 }
 
+// A preset name on the way ("hardware": "h100-sxm") becomes {preset: name}
+// first, so setting hardware.mem_bw overrides one field of the preset
+// instead of replacing it (as ridged's codec_spec_set_path does for sweeps).
 export function setPath(obj, path, value) {
   const keys = path.split('.');
   let cur = obj;
   for (const k of keys.slice(0, -1)) {
-    if (cur[k] === null || typeof cur[k] !== 'object') cur[k] = {};
+    if (typeof cur[k] === 'string') cur[k] = { preset: cur[k] };
+    else if (cur[k] === null || typeof cur[k] !== 'object') cur[k] = {};
     cur = cur[k];
   }
   cur[keys[keys.length - 1]] = value;

@@ -80,10 +80,30 @@ export function mountSweeps(root) {
     return { path: a.path, range: { start: Number(a.range.start), stop: Number(a.range.stop), steps: Number(a.range.steps), scale: a.range.scale } };
   }
 
+  const plural = (n) => `${n.toLocaleString('en')} point${n === 1 ? '' : 's'}`;
+  let countGen = 0;
+  let countTimer = null;
+  // The page counts at once; ridged then counts the plan itself (POST
+  // /sweeps?dry_run=true, nothing stored), since steps of a range over an
+  // integer field that round to the same value are one point, not repeats.
   function updateCount() {
     const n = axes.length ? axes.reduce((p, a) => p * axisValues(axisSpec(a)).length, 1) : 0;
-    count.value = `${n.toLocaleString('en')} point${n === 1 ? '' : 's'}`;
+    count.value = plural(n);
     count.dataset.points = String(n);
+    delete count.dataset.checked;
+    clearTimeout(countTimer);
+    const gen = ++countGen;
+    if (n && base && axes.some((a) => a.mode === 'range')) {
+      countTimer = setTimeout(async () => {
+        let plan;
+        try { plan = await api.planSweep({ base, axes: axes.map(axisSpec) }); } catch { return; }
+        if (gen !== countGen) return;
+        const collapsed = (plan.collapsed || []).map((c) => `${c.path}: ${c.steps.toLocaleString('en')} steps round to ${c.distinct.toLocaleString('en')} integers`);
+        count.value = collapsed.length ? `${plural(plan.points_total)} (${collapsed.join('; ')})` : plural(plan.points_total);
+        count.dataset.points = String(plan.points_total);
+        count.dataset.checked = '1';
+      }, 150);
+    }
     return n;
   }
 
@@ -145,7 +165,8 @@ export function mountSweeps(root) {
   async function submit(e) {
     e.preventDefault();
     if (!base) { notice(msg, 'error', 'No base spec: evaluate a design point first.'); return; }
-    const n = updateCount();
+    updateCount();
+    const n = Number(count.dataset.points);
     if (!n) { notice(msg, 'error', 'Add at least one axis with values.'); return; }
     const body = {
       name: nameIn.value.trim() || 'sweep', base, axes: axes.map(axisSpec),
