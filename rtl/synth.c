@@ -60,7 +60,7 @@ typedef struct synth_job {
     double lib_time_ns; /* one library time unit, in ns */
     double timeout_s;   /* per tool run */
     char ys[SYNTH_PATH_MAX], tcl[SYNTH_PATH_MAX], ylog[SYNTH_PATH_MAX], slog[SYNTH_PATH_MAX];
-    char stat[SYNTH_PATH_MAX], netlist[SYNTH_PATH_MAX], vlog[SYNTH_PATH_MAX];
+    char stat[SYNTH_PATH_MAX], netlist[SYNTH_PATH_MAX], vlog[SYNTH_PATH_MAX], abc[SYNTH_PATH_MAX];
 } synth_job;
 
 void rtl_synth_opts_defaults(rtl_synth_opts *o) {
@@ -140,6 +140,8 @@ static int job_paths(synth_job *j, rg_err *err) {
         rc = join_path(j->netlist, j->dir, "netlist.v", err);
     if (rc == 0)
         rc = join_path(j->vlog, j->dir, "version.log", err);
+    if (rc == 0)
+        rc = join_path(j->abc, j->dir, "abc.script", err);
     return rc;
 }
 
@@ -244,7 +246,7 @@ static int write_yosys_script(const synth_job *j, rg_err *err) {
     fprintf(f, "synth -flatten -top %s\n", j->top);
     if (j->clock_port != NULL)
         fprintf(f, "dfflibmap -liberty %s\n", j->liberty);
-    fprintf(f, "abc -liberty %s\nopt_clean\n", j->liberty);
+    fprintf(f, "abc -liberty %s -script %s\nopt_clean\n", j->liberty, j->abc);
     fprintf(f, "tee -q -o %s stat -liberty %s\n", j->stat, j->liberty);
     /* OpenSTA's Verilog reader takes no concatenation on the left of an
      * assign: split internal multi-bit nets and drop their aliases first. */
@@ -409,11 +411,14 @@ int rtl_synth(const char *dir, const char *const *files, int nfiles, const char 
                     .activity = o->input_activity < 0 ? RTL_SYNTH_DEFAULT_ACTIVITY : o->input_activity};
     res->clock_ns = j.clock_ns;
     res->activity = j.activity;
+    snprintf(res->abc_script, sizeof res->abc_script, "%s", RTL_SYNTH_ABC_SCRIPT);
     snprintf(res->activity_source, sizeof res->activity_source, "%s",
              o->input_activity < 0 ? "default: uniform random operands" : "co-simulation vectors");
     rc = job_paths(&j, err);
     if (rc == 0)
         rc = synth_identify(&j, res, err);
+    if (rc == 0)
+        rc = write_file(j.abc, RTL_SYNTH_ABC_SCRIPT "\n", err);
     if (rc == 0)
         rc = write_yosys_script(&j, err);
     if (rc == 0)

@@ -27,6 +27,13 @@
  * default is 0.1, set_power_activity's help; Ridge always states one.) */
 #define RTL_SYNTH_DEFAULT_ACTIVITY 0.5
 #define RTL_SYNTH_DEFAULT_CLOCK_NS 10.0
+/* The ABC script of the technology mapping: yosys 0.23's default for
+ * `abc -liberty` (`help abc`) less its SAT sweeping (`&fraig -x`, `scorr`)
+ * and retiming (`dretime`, idle here: yosys hands ABC no flip-flops). SAT
+ * sweeping of a 32-element block dot's 25,000 gates runs for many minutes
+ * and finds little that `synth`'s own ABC pass left: docs/silicon.md has the
+ * measured difference. */
+#define RTL_SYNTH_ABC_SCRIPT "strash; dc2; strash; &get -n; &dch -f; &nf; &put"
 /* A tool run that takes longer is stopped: the largest unit (a 32-element MX
  * dot) is meant to synthesize in under 5 minutes. */
 #define RTL_SYNTH_DEFAULT_TIMEOUT_S 1200.0
@@ -55,6 +62,7 @@ typedef struct rtl_synth_result {
     double clock_ns;
     double activity;
     char activity_source[64];
+    char abc_script[64]; /* RTL_SYNTH_ABC_SCRIPT */
     char liberty_path[512];
     char liberty_sha256[65];
     char yosys_version[96];
@@ -70,7 +78,7 @@ typedef struct rtl_synth_result {
     X(delay_ns)                                                                                              \
     X(power_w) X(internal_w) X(switching_w) X(leakage_w) X(energy_pj) X(clock_ns) X(activity) X(seconds)
 #define RTL_SYNTH_STR_FIELDS(X)                                                                              \
-    X(activity_source) X(liberty_path) X(liberty_sha256) X(yosys_version) X(sta_version)
+    X(activity_source) X(abc_script) X(liberty_path) X(liberty_sha256) X(yosys_version) X(sta_version)
 
 struct jw;
 /* Writes `r` as one JSON object value (the caller writes its key). */
