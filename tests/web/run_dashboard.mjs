@@ -95,7 +95,7 @@ try {
   check(km.log.length === 4 && km.log.every((v, i) => Math.abs(v - 2 ** i) < 1e-12), `log range 1..8 in 4 steps is 1, 2, 4, 8 (${km.log})`);
   check(km.lin.join(',') === '0,0.25,0.5,0.75,1', `linear range 0..1 in 5 steps (${km.lin})`);
   check(km.list.join(',') === '8,16,32' && typeof km.list[0] === 'number' && km.names.join(',') === 'llama3-8b,llama3-70b', 'value lists parse to numbers or names');
-  check(km.fmt.join('|') === '1.5 KiB|1.5 ms|45.7 %|2.5 ktok/s', `formatters (${km.fmt.join('|')})`);
+  check(km.fmt.join('|') === '1.54 kB|1.5 ms|45.7 %|2.5 ktok/s', `formatters (${km.fmt.join('|')})`);
 
   if (token) {
     step = 'token';
@@ -336,6 +336,22 @@ try {
   await page.waitForSelector('#sil-detail .rtl-detail details');
   check(/[0-9a-f]{64}/.test(await text('#sil-detail .rtl-detail dl')), 'job detail shows the Verilog SHA-256');
   await shot('silicon-1280');
+  const jobId = await page.locator('#sil-jobs tbody tr[data-status="done"]').first().getAttribute('data-id');
+  await page.click('#sil-evidence');
+  await page.waitForFunction((id) => (document.querySelector('#dec-evidence')?.innerText || '').includes(`rtl ${id}`), jobId);
+  const fp4Title = `FP4 multiplier ${Date.now()}`;
+  await page.fill('#dec-title', fp4Title);
+  await page.fill('#dec-question', 'What does an E2M1 multiplier cost?');
+  await page.fill('#dec-decision', 'Build the E2M1 lane.');
+  await page.click('#dec-submit');
+  await page.waitForFunction(() => /Decision recorded/.test(document.querySelector('#view-history .notice.ok')?.innerText || ''));
+  await page.fill('#hist-tag', '');
+  await page.fill('#hist-q', fp4Title.split(' ').pop());
+  await page.click('#hist-search');
+  await page.waitForFunction((id) => [...document.querySelectorAll('#hist-decisions a.evidence')].some((a) => a.textContent === `RTL job ${id}`), jobId);
+  await page.locator('#hist-decisions a.evidence', { hasText: `RTL job ${jobId}` }).first().click();
+  await page.waitForFunction((id) => (document.querySelector('#sil-detail h3')?.innerText || '').startsWith(`RTL job ${id}`), jobId);
+  check(true, `a decision cites RTL job ${jobId} and links back to it`);
 
   step = 'range sweep and cancel';
   await page.click('a[data-view="sweeps"]');

@@ -14,11 +14,12 @@ const CONFIDENCE = ['high', 'medium', 'low'];
 const itemsOf = (r) => (Array.isArray(r) ? r : r.items || r.decisions || r.sweeps || []);
 const nextOf = (r) => r && (r.next_cursor || r.next_page_token || r.cursor || null);
 
-// ridged's evidence is {sweeps: [ids], runs: [ids]}.
+// ridged's evidence is {sweeps: [ids], runs: [ids], rtl: [RTL job ids]}.
 function evidenceLinks(ev) {
   const out = [];
   for (const id of (ev && ev.sweeps) || []) out.push(h('a', { href: `#results/${encodeURIComponent(id)}`, class: 'evidence' }, `sweep ${id}`));
   for (const id of (ev && ev.runs) || []) out.push(h('a', { href: `#compare/run/${encodeURIComponent(id)}`, class: 'evidence' }, `run ${id}`));
+  for (const id of (ev && ev.rtl) || []) out.push(h('a', { href: `#silicon/${encodeURIComponent(id)}`, class: 'evidence' }, `RTL job ${id}`));
   return out.length ? out : [h('span', { class: 'muted' }, 'no evidence linked')];
 }
 
@@ -149,6 +150,7 @@ export function mountHistory(root) {
       evidence: {
         sweeps: evidence.filter((x) => x.kind === 'sweep').map((x) => x.id),
         runs: evidence.filter((x) => x.kind === 'run').map((x) => x.id),
+        rtl: evidence.filter((x) => x.kind === 'rtl').map((x) => x.id),
       },
       assumptions: assumptions.map(({ name, value, unit, source, confidence }) => ({ name, value, unit, source, confidence })),
       supersedes: f.supersedes.value.split(',').map((t) => t.trim()).filter(Boolean),

@@ -8,7 +8,7 @@
 import { api } from '../api.js';
 import { h, clear, notice, errorText, fmtNum } from '../util.js';
 import { scatter, paretoFront } from '../charts.js';
-import { on } from '../state.js';
+import { on, emit } from '../state.js';
 
 // Operand formats of the generator (rtl/rtl.h, issue 10): element formats for
 // mul/mac, block-scaled formats for dot.
@@ -101,6 +101,10 @@ export function mountSilicon(root) {
       ].filter(([, v]) => v !== undefined && v !== null && v !== '');
       clear(detail, h('article', { class: 'card rtl-detail' },
         h('h3', {}, `RTL job ${j.id}: ${unitLabel(j)}`),
+        j.status === 'done' ? h('p', {}, h('button', {
+          type: 'button', class: 'link', id: 'sil-evidence',
+          onclick: () => { emit('evidence', { kind: 'rtl', id: j.id }); location.hash = '#history'; },
+        }, 'Use as decision evidence')) : null,
         j.error ? h('div', { class: 'notice error', role: 'alert' }, j.error) : null,
         h('dl', { class: 'provenance' }, facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
         j.verilog ? h('details', {}, h('summary', {}, `Verilog (${fmtNum(j.verilog_bytes)} bytes)`),
@@ -190,6 +194,7 @@ export function mountSilicon(root) {
       h('div', { class: 'card' }, h('h3', {}, 'Jobs'), jobsEl), detail),
     h('div', {}, chart, h('div', { class: 'card' }, h('h3', {}, 'Cost and quality'), costEl))));
   renderFormats();
-  on('view:silicon', refresh);
+  // #silicon/ID opens that job (the links of a decision's evidence).
+  on('view:silicon', (id) => { if (id) showJob(id); refresh(); });
   return { refresh };
 }
