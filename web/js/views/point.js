@@ -31,6 +31,12 @@ export const FIELDS = [
   ['parallelism.recompute', 'Recompute', 'select', ['none', 'selective', 'full']],
   ['parallelism.zero', 'ZeRO stage', 'select', [0, 1, 2, 3]],
   ['parallelism.sequence_parallel', 'Sequence parallel', 'bool'],
+  // Build a chip (hardware.silicon): the matrix unit priced from synthesized lanes.
+  ['hardware.silicon.matrix_area_mm2', 'Build a chip: matrix area (mm²)', 'num'],
+  ['hardware.silicon.node_nm', 'Build a chip: node (nm)', 'select', [180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7, 5, 3]],
+  ['hardware.silicon.clock_ghz', 'Build a chip: clock (GHz)', 'num'],
+  ['hardware.silicon.mac_format', 'Build a chip: MAC lane format', 'select',
+    ['fp4_e2m1', 'fp6_e3m2', 'fp6_e2m3', 'fp8_e4m3', 'fp8_e5m2', 'bf16', 'fp16', 'int8', 'int4', 'mxfp8_e4m3', 'mxfp4', 'nvfp4']],
 ];
 
 const REQUIRED = new Set(['model', 'hardware', 'phase']);
@@ -81,7 +87,8 @@ export function mountPoint(root) {
     } else if (kind === 'bool') {
       input = h('input', { id, name: path, type: 'checkbox' });
     } else {
-      input = h('input', { id, name: path, type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'default' });
+      const real = kind === 'num';
+      input = h('input', { id, name: path, type: 'number', min: 0, step: real ? 'any' : 1, inputmode: real ? 'decimal' : 'numeric', placeholder: real ? 'none' : 'default' });
     }
     input.addEventListener('change', () => fromForm(path, kind, input));
     if (input.type === 'number') input.addEventListener('input', debounce(() => fromForm(path, kind, input), 400));
@@ -92,13 +99,24 @@ export function mountPoint(root) {
     let v;
     if (kind === 'bool') v = input.checked;
     else if (input.value === '') v = undefined;
-    else if (kind === NUM || (kind === 'select' && typeof FIELDS.find((f) => f[0] === path)[3][0] === 'number')) v = Number(input.value);
+    else if (kind === NUM || kind === 'num' || (kind === 'select' && typeof FIELDS.find((f) => f[0] === path)[3][0] === 'number')) v = Number(input.value);
     else v = input.value;
-    if (v === getPath(state.spec, path)) return; // 'input' and 'change' both report one edit
-    if (v === undefined) deletePath(state.spec, path);
+    const cur = getPath(state.spec, path);
+    if (v === cur) return; // 'input' and 'change' both report one edit
+    if (kind.startsWith('preset:') && v !== undefined && cur && typeof cur === 'object' && 'preset' in cur) cur.preset = v; // keep a built chip
+    else if (v === undefined) deletePath(state.spec, path);
     else setPath(state.spec, path, v);
+    if (path.startsWith('hardware.silicon.')) pruneSilicon();
     toJson();
     schedule();
+  }
+
+  // An emptied chip form leaves no silicon object, and a bare {preset} is a name again.
+  function pruneSilicon() {
+    const hw = state.spec.hardware;
+    if (!hw || typeof hw !== 'object') return;
+    if (hw.silicon && !Object.keys(hw.silicon).length) delete hw.silicon;
+    if (Object.keys(hw).length === 1 && typeof hw.preset === 'string') state.spec.hardware = hw.preset;
   }
 
   function deletePath(obj, path) {
@@ -112,7 +130,7 @@ export function mountPoint(root) {
       const el = form.querySelector(`#${ids[path]}`);
       const v = getPath(state.spec, path);
       if (kind === 'bool') el.checked = !!v;
-      else if (v !== null && typeof v === 'object') el.value = '__custom';
+      else if (v !== null && typeof v === 'object') el.value = typeof v.preset === 'string' && [...el.options].some((o) => o.value === v.preset) ? v.preset : '__custom';
       else if (v === undefined) el.value = '';
       else {
         if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === String(v))) {

@@ -38,6 +38,10 @@ export function kpis(r) {
     kpi('Params', `${fmtSI(r.params)}${r.active_params && r.active_params !== r.params ? ` (${fmtSI(r.active_params)} active)` : ''}`, 'kpi-params'),
     kpi('Model FLOPs', fmtSI(r.flops, 'FLOP'), 'kpi-flops'),
     r.phase === 'decode' && r.latency_per_token_s ? kpi('Latency / token', fmtTime(r.latency_per_token_s), 'kpi-latency') : null,
+    r.energy_per_token_j !== undefined ? kpi('Energy / token', fmtSI(r.energy_per_token_j, 'J'), 'kpi-energy',
+      h('div', { class: 'kpi-sub' }, `${fmtSI(r.energy_j, 'J')} per step · ${fmtSI(r.energy?.avg_power_w, 'W')} per chip`)) : null,
+    r.silicon ? kpi('Built chip', `${fmtSI(r.silicon.macs)} ${r.silicon.mac_format} MACs`, 'kpi-silicon',
+      h('div', { class: 'kpi-sub' }, `${fmtSI(r.silicon.matrix_flops, 'FLOP/s')} · ${fmtSI(r.silicon.matrix_power_w, 'W')} matrix power · ${fmtNum(r.silicon.area_per_mac_um2)} µm²/MAC`)) : null,
   );
 }
 
