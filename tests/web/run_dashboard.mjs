@@ -95,7 +95,7 @@ try {
   check(km.log.length === 4 && km.log.every((v, i) => Math.abs(v - 2 ** i) < 1e-12), `log range 1..8 in 4 steps is 1, 2, 4, 8 (${km.log})`);
   check(km.lin.join(',') === '0,0.25,0.5,0.75,1', `linear range 0..1 in 5 steps (${km.lin})`);
   check(km.list.join(',') === '8,16,32' && typeof km.list[0] === 'number' && km.names.join(',') === 'llama3-8b,llama3-70b', 'value lists parse to numbers or names');
-  check(km.fmt.join('|') === '1.5 KiB|1.5 ms|45.7 %|2.5 ktok/s', `formatters (${km.fmt.join('|')})`);
+  check(km.fmt.join('|') === '1.54 kB|1.5 ms|45.7 %|2.5 ktok/s', `formatters (${km.fmt.join('|')})`);
 
   if (token) {
     step = 'token';

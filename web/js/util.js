@@ -59,11 +59,13 @@ export function fmtSI(v, unit = '', digits = 3) {
   return `${fmtNum(v, digits)} ${unit}`.trim();
 }
 
+// Decimal units (1 GB = 1e9 B), as the presets, the CLI's JSON and the README
+// write capacities and bandwidths.
 export function fmtBytes(v) {
   if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let x = Number(v), i = 0;
-  while (Math.abs(x) >= 1024 && i < units.length - 1) { x /= 1024; i++; }
+  while (Math.abs(x) >= 1000 && i < units.length - 1) { x /= 1000; i++; }
   return `${Number(x.toPrecision(3))} ${units[i]}`;
 }
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# test_readme.sh: every worked example of README.md runs as written and
+# prints what the README says. The ```sh blocks of "## Worked examples" run
+# in order, in one shell, in a scratch directory where build/ is this build
+# and tests/ the source's (ridge validate reads tests/reference), with a
+# ridged of this build behind the service example (its localhost:8080 is
+# this test's port). Each figure the README quotes is then computed from the
+# commands' outputs and must appear in the README as quoted.
+source "$(dirname "$0")/lib.sh"
+DB=$(new_db readme)
+PORT=$(free_port)
+start_ridged "$PORT" --listen "127.0.0.1:$PORT"
+command -v jq >/dev/null || { fail "jq is not installed (scripts/deps.sh installs it)"; finish; }
+W="$TMP/work"
+mkdir -p "$W"
+ln -s "$BUILD" "$W/build"
+ln -s "$SRC/tests" "$W/tests"
+python3 - "$SRC/README.md" "$W" "$PORT" <<'PY' || fail "README examples"
+import json, re, subprocess, sys
+readme, work, port = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+section = readme[readme.index("## Worked examples"):readme.index("## Further reading")]
+blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+assert len(blocks) >= 5, len(blocks)
+text = " ".join(section.split())  # prose and comments, whitespace folded
+fails = []
+def has(s, what):
+    if s not in text:
+        fails.append(f"README does not say {s!r} ({what})")
+    else:
+        print(f"ok: README says {s!r} ({what})")
+outs = []
+for i, b in enumerate(blocks):
+    script = b.replace("localhost:8080", f"127.0.0.1:{port}")
+    # one output file per command line, to check figures from each
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=work, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        fails.append(f"block {i} exited {r.returncode}: {r.stderr[-400:]}")
+    else:
+        print(f"ok: block {i} runs as written ({len(r.stdout)} bytes of output)")
+    outs.append(r.stdout)
+def run(cmd):
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", cmd], cwd=work, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, (cmd, r.stderr[-300:])
+    return r.stdout
+def jrun(cmd):
+    return json.loads(run(cmd))
+# decode
+d = jrun("build/ridge evaluate decode.json")
+has(f"{d['time_s'] * 1e3:.1f} ms", "decode step")
+has(f"{d['tokens_per_s']:,.0f} tokens/s", "decode throughput")
+bounds = [o["bound"] for o in d["ops"]]
+assert "compute" not in bounds, bounds
+has("no op is compute-bound", "no compute-bound op")
+has(f"the {bounds.count('memory')} matrix ops are memory-bound", "memory-bound ops")
+has(f"the {bounds.count('latency')} small vector ops", "latency-bound ops")
+flash = max(d["ops"], key=lambda o: o["time_s"] * o["count"])
+assert flash["name"] == "attn.flash", flash["name"]
+has(f"({flash['time_s'] * flash['count'] * 1e3:.1f} ms)", "attention first")
+has(f"exposed for {d['breakdown']['comm']['all_reduce']['exposed_s'] * 1e3:.1f} ms", "all-reduce")
+has(f"{d['memory']['per_device_bytes'] / 1e9:.1f} GB per device fits in {d['memory']['capacity_bytes'] / 1e9:.0f} GB", "memory")
+has(f"saturates at batch {d['saturation_batch']}", "saturation batch")
+has(f"batches up to {d['max_batch_fits']} fit", "max batch")
+first = json.loads(outs[0])
+assert set(first) == {"time_s", "tokens_per_s", "saturation_batch", "max_batch_fits", "memory"}, first
+# what-if
+c = jrun("build/ridge compare decode.json faster.json")
+has(f"speedup {c['speedup']:.2f}, {'one input differs' if len(c['inputs']) == 1 else 'inputs differ'}", "compare")
+# training and search
+g = jrun("build/ridge evaluate gpt3.json")
+has(f"{g['time_s']:.1f} s, MFU {g['mfu']:.2f}, bubble {g['breakdown']['bubble_s']:.2f} s", "gpt3 step")
+sr = jrun("build/ridge search gpt3.json --top 5")
+b0 = sr["best"][0]
+p = b0["parallelism"]
+has(f"({sr['evaluated']:,}, of which {sr['feasible']:,} fit in memory)", "search counts")
+has(f"tp {p['tp']}, pp {p['pp']}, dp {p['dp']}, cp {p['cp']} with {p['interleave']} interleaved stages, "
+    f"{b0['time_s']:.1f} s per step at MFU {b0['mfu']:.2f}", "best layout")
+assert jrun("build/ridge search gpt3.json --top 5 | jq '.best[0]'")["rank"] == 1
+# numerics
+m = jrun("build/ridge evaluate mx.json")
+w = m["quality"]["weights"]
+has(f"weights SQNR {w['sqnr_db']:.1f} dB at {w['bits_per_element']:g} bits", "mx quality")
+q = jrun("build/ridge quantize --format mxfp4 --dist normal --n 1048576 --seed 1")
+has(f"sqnr_db {q['sqnr_db']:.2f}, {q['bits_per_element']:g} bits", "quantize")
+# validation: the report, and its rows as JSON
+rep = run("build/ridge validate")
+for label, name in (("MAPE overall", "MAPE"), ("MAPE single-node", "single-node"), ("MAPE multi-node", "multi-node")):
+    v = re.search(label + r"\s+([0-9.]+) %", rep).group(1)
+    has(f"{name} {v} %", label)
+rows = jrun("build/ridge validate --json")
+assert rows, "validate --json prints JSON"
+# the service example answered JSON: the time of the decode step, then the sweep
+svc = outs[-1].split("\n", 1)
+assert abs(float(svc[0]) - d["time_s"]) < 1e-12, svc[0]
+assert json.loads(svc[1])["points_total"] == 28, svc[1][:200]
+print("ok: the service answers the decode time and a 28-point sweep")
+for f in fails:
+    print("FAIL:", f)
+sys.exit(1 if fails else 0)
+PY
+stop_ridged
+finish
