@@ -6,7 +6,8 @@
 # the recorded one), area and provenance; finished jobs immutable; the job
 # list; a decision citing the job; a job that fails reports the tool's
 # message; SIGTERM during a flow hands the job back and a restarted replica
-# finishes it; no temporary directory is left behind.
+# finishes it; a job queued on one replica runs on another; no temporary
+# directory is left behind.
 source "$(dirname "$0")/lib.sh"
 for t in iverilog vvp yosys sta; do
   command -v "$t" >/dev/null || { echo "skipped: $t is not installed (scripts/deps.sh installs it)"; exit 77; }
@@ -156,5 +157,20 @@ req GET "$U/api/v1/rtl/$JOB4"
   ok "failure carries the tool's message ($(jget 'd["error"][:120]'))" || fail "error: ${BODY:0:400}"
 [ "$(jget 'd["result"] is None and d["verilog_bytes"] is None')" = True ] && ok "no result stored for a failure" || fail "result"
 [ -z "$(ls -A "$TMPDIR")" ] && ok "no temporary directory left" || fail "left behind: $(ls -A "$TMPDIR")"
+stop_ridged
+
+# ---- a job queued on a replica without RTL workers runs on another replica
+PORT2=$(free_port)
+start_ridged "$PORT" --listen "127.0.0.1:$PORT" --replica front --rtl-workers 0
+FRONT=$RPID
+start_ridged "$PORT2" --listen "127.0.0.1:$PORT2" --replica back
+req POST "$U/api/v1/rtl" -d '{"unit":"mac","format":"fp8_e4m3","acc":"fp32"}'; expect 202 "queue on the replica without RTL workers"
+JOB5=$(jget 'd["id"]')
+[ "$(wait_job "$JOB5" 60)" = done ] && ok "job done" || fail "job $JOB5"
+req GET "$U/api/v1/rtl/$JOB5"
+[ "$(jget '(d["provenance"]["submitted_to"], d["replica"])')" = "('front', 'back')" ] &&
+  ok "queued on front, run on back" || fail "replicas: $(jget 'd["provenance"]')"
+stop_ridged
+RPID=$FRONT
 stop_ridged
 finish
