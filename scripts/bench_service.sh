@@ -8,8 +8,10 @@
 #      database on every request).
 # Before each read benchmark PostgreSQL is brought to a steady state
 # (VACUUM ANALYZE of the freshly loaded results, CHECKPOINT).
-# Starts its own throwaway PostgreSQL cluster (fsync on: the defaults of a
-# real deployment, except unix sockets only) and ridged; stops both at exit.
+# Starts its own throwaway PostgreSQL cluster (durable, as a real deployment:
+# fsync, synchronous_commit and full_page_writes on, unix sockets only) and
+# ridged; stops both at exit. The settings printed are the ones the running
+# cluster reports (SHOW), not the ones asked for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -24,9 +26,8 @@ cleanup() {
   rm -rf "$PGDIR"
 }
 trap cleanup EXIT
-tests/db/pg_start.sh "$PGDIR/pg" >/dev/null
+RIDGE_PG_DURABLE=1 tests/db/pg_start.sh "$PGDIR/pg" >/dev/null
 CONN="$(cat "$PGDIR/pg/conninfo")"
-psql "$CONN dbname=postgres" -qAt -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" >/dev/null
 psql "$CONN dbname=postgres" -qAt -c "CREATE DATABASE bench" >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 U="http://127.0.0.1:$PORT"
@@ -34,6 +35,7 @@ OMP_WAIT_POLICY=passive "$BUILD/ridged" --listen "127.0.0.1:$PORT" --db "$CONN d
 RPID=$!
 for _ in $(seq 1 100); do curl -fsS "$U/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "postgresql: $(psql "$CONN dbname=postgres" -qAt -c "SELECT format('%s, fsync %s, synchronous_commit %s, full_page_writes %s', current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'), current_setting('full_page_writes'))")"
 python3 - >"$PGDIR/sweep.json" <<'PY'
 import json
 print(json.dumps({"name": "bench 1M", "tags": ["bench"],

@@ -72,6 +72,14 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU time of the calling thread: on a shared machine the per-call cost,
+ * whatever else runs. */
+static double cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* ---- evaluate ---------------------------------------------------------- */
 
 int cmd_evaluate(int argc, char **argv) {
@@ -196,8 +204,9 @@ static const char *const bench_names[] = {"evaluate",    "evaluate_no_ops", "par
 /* Run one measurement for about `seconds`; returns calls per second, or a
  * negative status. */
 static double bench_run(bench_kind kind, const char *text, const rg_spec *spec, rg_result *res,
-                        double seconds, int64_t *calls, double *elapsed, rg_err *e) {
+                        double seconds, int64_t *calls, double *elapsed, double *cpu, rg_err *e) {
     int64_t n = 0, batch = 64;
+    double c0 = cpu_s();
     double t0 = now_s(), t = t0;
     size_t len = strlen(text);
     volatile double sink = 0;
@@ -256,6 +265,7 @@ static double bench_run(bench_kind kind, const char *text, const rg_spec *spec, 
     (void)sink;
     *calls = n;
     *elapsed = t - t0;
+    *cpu = cpu_s() - c0;
     return 0;
 }
 
@@ -326,8 +336,8 @@ int cmd_bench(int argc, char **argv) {
         jw_kint(&w, "ops", res->n_ops);
         for (int b = 0; b < BENCH_COUNT; b++) {
             int64_t calls = 0;
-            double elapsed = 0;
-            if (bench_run((bench_kind)b, texts[k], &spec, res, seconds, &calls, &elapsed, &e) != 0) {
+            double elapsed = 0, cpu = 0;
+            if (bench_run((bench_kind)b, texts[k], &spec, res, seconds, &calls, &elapsed, &cpu, &e) != 0) {
                 status = fail(&e);
                 goto out;
             }
@@ -337,6 +347,8 @@ int cmd_bench(int argc, char **argv) {
             jw_knum(&w, "seconds", elapsed);
             jw_knum(&w, "per_s_per_core", (double)calls / elapsed);
             jw_knum(&w, "us_per_call", 1e6 * elapsed / (double)calls);
+            jw_knum(&w, "cpu_seconds", cpu);
+            jw_knum(&w, "cpu_us_per_call", 1e6 * cpu / (double)calls);
             jw_obj_end(&w);
         }
         jw_obj_end(&w);
