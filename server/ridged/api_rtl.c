@@ -138,6 +138,7 @@ void api_rtl_create(http_req *r) {
     }
     if (!queue_job(r, c, canon, len, id))
         goto out;
+    atomic_fetch_add_explicit(&r->rd->m.rtl_jobs_created, 1, memory_order_relaxed);
     rtl_workers_wake(r->rd->rw);
     r->location = arena_printf(&r->a, "/api/v1/rtl/%s", id);
     reply_job(r, c, id, 202);

@@ -79,6 +79,13 @@ void metrics_render(metrics *m, struct db_pool *pool, sbuf *w) {
          "Chunks evaluated but not stored (lease lost, or the transaction failed).", &m->chunks_lost},
         {"ridged_points_done_total", "Sweep points evaluated and stored by this replica.", &m->points_done},
         {"ridged_evaluations_total", "Single evaluations (POST /evaluate).", &m->evaluations},
+        {"ridged_rtl_jobs_created_total", "RTL jobs accepted by this replica.", &m->rtl_jobs_created},
+        {"ridged_rtl_jobs_done_total", "RTL jobs this replica's workers recorded as done.",
+         &m->rtl_jobs_done},
+        {"ridged_rtl_jobs_failed_total", "RTL jobs this replica's workers recorded as failed.",
+         &m->rtl_jobs_failed},
+        {"ridged_rtl_jobs_lost_total", "RTL flows whose lease was lost before their outcome was recorded.",
+         &m->rtl_jobs_lost},
     };
     for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
         line(w, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,

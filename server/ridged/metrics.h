@@ -21,6 +21,7 @@ typedef struct metrics {
     atomic_uint_fast64_t latency_sum_us;
     atomic_uint_fast64_t sweeps_created, sweeps_finished, chunks_done, chunks_lost, points_done;
     atomic_uint_fast64_t evaluations;
+    atomic_uint_fast64_t rtl_jobs_created, rtl_jobs_done, rtl_jobs_failed, rtl_jobs_lost;
 } metrics;
 
 /* Route names must outlive the metrics (string literals). */

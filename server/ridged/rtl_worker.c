@@ -194,7 +194,10 @@ static int store_failure(rworker *w, const job *j, const char *why) {
         "= NULL WHERE id = $1 AND attempts = $2 AND owner = $3 AND status = 'running'";
     const char *p[2] = {why, w->rw->rd->cfg.replica};
     fprintf(stderr, "ridged: RTL job %s failed: %s\n", j->id, why);
-    return fenced(w, sql, j, 2, p, NULL);
+    int rc = fenced(w, sql, j, 2, p, NULL);
+    if (rc == 1)
+        atomic_fetch_add_explicit(&w->rw->rd->m.rtl_jobs_failed, 1, memory_order_relaxed);
+    return rc;
 }
 
 /* rtl_run's `dir` names the flow's temporary directory, gone once the job
@@ -211,6 +214,8 @@ static int store_result(rworker *w, const job *j, const char *json, const char *
     int rc = fenced(w, sql, j, 4, p, state);
     if (rc < 0 && strncmp(state, "22", 2) == 0) /* data the database refuses: a flow defect, not transient */
         rc = store_failure(w, j, "the flow's result was refused by the database (not valid JSON or text)");
+    else if (rc == 1)
+        atomic_fetch_add_explicit(&w->rw->rd->m.rtl_jobs_done, 1, memory_order_relaxed);
     return rc;
 }
 
@@ -393,8 +398,10 @@ static void record(rworker *w, const job *j, const char *tmp, int status) {
                      WEXITSTATUS(status), w->rw->rd->cfg.replica);
         rc = store_failure(w, j, why);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        atomic_fetch_add_explicit(&w->rw->rd->m.rtl_jobs_lost, 1, memory_order_relaxed);
         fprintf(stderr, "ridged: %s: lease on RTL job %s was lost; outcome discarded\n", w->owner, j->id);
+    }
 }
 
 static void process(rworker *w, const job *j) {
@@ -428,6 +435,7 @@ static void process(rworker *w, const job *j) {
         release(w, j);
         break;
     case FLOW_LOST:
+        atomic_fetch_add_explicit(&w->rw->rd->m.rtl_jobs_lost, 1, memory_order_relaxed);
         fprintf(stderr, "ridged: %s: lease on RTL job %s was lost; flow stopped\n", w->owner, j->id);
         break;
     case FLOW_TIMEOUT:

@@ -110,6 +110,9 @@ req GET "$U/api/v1/rtl?format=fp4_e2m1&status=done"; expect 200 "filter"
 [ "$(jget '[j["id"] for j in d["jobs"]]')" = "['$JOB']" ] && ok "filter by format and status" || fail "filter"
 req GET "$U/api/v1/rtl?status=finished"; expect 400 "unknown status"
 req GET "$U/api/v1/rtl/999999"; expect 404 "missing job"
+M=$(curl -fsS "$U/metrics")
+echo "$M" | grep -q '^ridged_rtl_jobs_created_total 2$' && echo "$M" | grep -q '^ridged_rtl_jobs_done_total 2$' &&
+  ok "metrics count RTL jobs" || fail "metrics: $(echo "$M" | grep rtl_jobs)"
 req GET "$U/api/v1/rtl/abc"; expect 404 "malformed id"
 
 # ---- a decision citing the job
