@@ -119,6 +119,11 @@ cJSON *codec_preset_get(const char *kind, const char *name, rg_err *err);
  * included. */
 void codec_presets_write(jw *w);
 
+/* Write the spec's fields from the codec's field table: {"fields": [{path,
+ * type, unit, min, max (numbers), values (enums)}]}, one per settable leaf
+ * (what sweep axes and the dashboard's forms may name, with their units). */
+void codec_fields_write(jw *w);
+
 /* Write any cJSON value through the lossless writer (numbers via jw_num). */
 void codec_json_write(jw *w, const cJSON *v);
 

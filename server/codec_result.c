@@ -265,3 +265,37 @@ void codec_presets_write(jw *w) {
     }
     jw_obj_end(w);
 }
+
+void codec_fields_write(jw *w) {
+    static const char *const types[] = {
+        [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
+        [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
+        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object",
+    };
+    jw_obj_begin(w);
+    jw_key(w, "fields");
+    jw_arr_begin(w);
+    for (int i = 0; i < codec_nfields; i++) {
+        const codec_field *f = &codec_fields[i];
+        if (f->type == CF_OBJ || f->type == CF_META || f->type == CF_ANY)
+            continue;
+        jw_obj_begin(w);
+        jw_kstr(w, "path", f->path);
+        jw_kstr(w, "type", types[f->type]);
+        jw_kstr(w, "unit", f->unit ? f->unit : "");
+        if (f->type == CF_I64 || f->type == CF_INT || f->type == CF_F64) {
+            jw_knum(w, "min", f->min);
+            jw_knum(w, "max", f->max);
+        }
+        if (f->type == CF_ENUM && f->names) {
+            jw_key(w, "values");
+            jw_arr_begin(w);
+            for (int k = 0; f->names[k]; k++)
+                jw_str(w, f->names[k]);
+            jw_arr_end(w);
+        }
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}

@@ -24,6 +24,7 @@ void api_sweep_chunks(http_req *r);
 void api_sweep_results(http_req *r);
 void api_sweep_pareto(http_req *r);
 void api_result_columns(http_req *r);
+void api_spec_fields(http_req *r);
 void api_decision_create(http_req *r);
 void api_decision_list(http_req *r);
 void api_decision_get(http_req *r);

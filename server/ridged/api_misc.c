@@ -54,3 +54,10 @@ void api_presets(http_req *r) {
     codec_presets_write(&w);
     http_reply_json(r, 200, &w);
 }
+
+void api_spec_fields(http_req *r) {
+    jw w;
+    jw_init(&w);
+    codec_fields_write(&w);
+    http_reply_json(r, 200, &w);
+}

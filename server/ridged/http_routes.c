@@ -20,6 +20,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/sweeps/{id}/pareto", api_sweep_pareto, "sweep_pareto", false},
     {"GET", "/api/v1/sweeps/{id}/chunks", api_sweep_chunks, "sweep_chunks", false},
     {"GET", "/api/v1/result-columns", api_result_columns, "result_columns", false},
+    {"GET", "/api/v1/spec-fields", api_spec_fields, "spec_fields", false},
     {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true},
     {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false},
     {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false},

@@ -7,7 +7,9 @@
 // - a point of that hardware.* sweep opens with the override merged into the
 //   preset ({preset: "h100-sxm", mem_bw: ...}), not in place of it;
 // - a log range over an integer field shows ridged's count of distinct
-//   points before submitting, and ridged stores that many.
+//   points before submitting, and ridged stores that many;
+// - values in their units (TB/s, not 4.8e12), infeasible points marked in the
+//   results table, and no stale result left on screen after a bad input.
 // Fails on any console error, page error or failed check.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -40,7 +42,12 @@ const ctx = await chromium.launchPersistentContext(userDir, {
 });
 const page = ctx.pages()[0] || await ctx.newPage();
 page.setDefaultTimeout(60000);
-page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error during "${step}": ${m.text()}`); });
+page.on('console', (m) => {
+  if (m.type() !== 'error') return;
+  // the 400s provoked on purpose: an infeasible point opened, a bad field
+  if (step === 'no stale result after an error' && /status of 400/.test(m.text())) return;
+  problems.push(`console error during "${step}": ${m.text()}`);
+});
 page.on('pageerror', (e) => problems.push(`page error during "${step}": ${e.message}`));
 
 const BASE = { model: 'llama3-8b', hardware: 'h100-sxm', phase: 'decode', batch: 8, seq_len: 2048 };
@@ -96,6 +103,14 @@ try {
   check(lines.length === 25001 && idx.size === 25000, `CSV complete: ${lines.length - 1} rows, ${idx.size} distinct points`);
   check(!lines.slice(1).some((l) => l.startsWith('point_index')), 'the header line appears once');
 
+  step = 'units, not raw exponents';
+  const table = await page.locator('#res-table tbody').innerText();
+  check(/TB\/s/.test(table), 'hardware.mem_bw shown in TB/s');
+  const raw = table.match(/\d(\.\d+)?e[+-]?\d+/);
+  check(!raw, `no raw exponents in the results table${raw ? ` (${raw[0]})` : ''}`);
+  const xl = await page.$$eval('#res-scatter svg .axis-label', (els) => els.map((e) => e.textContent));
+  check(xl.some((t) => /\((s|B|FLOP|B\/s|tok\/s)\)$/.test(t)), `scatter axes name their units (${xl.join(' / ')})`);
+
   step = 'point of a hardware sweep';
   const evals = [];
   page.on('request', (r) => { if (r.url().endsWith('/api/v1/evaluate')) evals.push(JSON.parse(r.postData() || '{}')); });
@@ -133,6 +148,32 @@ try {
   const body = await resp.json();
   check(body.points_total === n, `ridged stores the count the page showed (${body.points_total} = ${n})`);
   await page.screenshot({ path: path.join(artifacts, 'sweep-dedup-1280.png') });
+
+  step = 'infeasible designs marked';
+  const dd = await waitDone(body.id);
+  check(dd.status === 'succeeded', `the deduplicated sweep ${dd.status}`);
+  await page.goto(`${base}#results/${body.id}`);
+  await page.waitForFunction((want) => document.querySelector('#res-info h2 .mono')?.textContent === want, String(body.id));
+  await page.waitForFunction((n) => document.querySelectorAll('#res-table tbody tr').length === n, body.points_total);
+  const bad = await page.locator('#res-table tbody tr.infeasible').count();
+  const good = await page.locator('#res-table tbody tr:not(.infeasible):not(.nofit)').count();
+  check(bad > 0 && good > 0, `infeasible points marked (${bad} marked, ${good} valid)`);
+  check(/infeasible/.test(await page.locator('#res-table tbody tr.infeasible .row-state').first().innerText()),
+    'an infeasible row says so');
+
+  step = 'no stale result after an error';
+  await page.click('a[data-view="point"]');
+  await page.waitForSelector('#point-result .kpis');
+  const batchId = await page.locator('label', { hasText: 'Batch (sequences)' }).getAttribute('for');
+  await page.fill(`#${batchId}`, '0');
+  await page.locator(`#${batchId}`).dispatchEvent('change');
+  await page.waitForSelector('#view-point .notice.error');
+  await page.waitForSelector('#point-no-result');
+  check(await page.locator('#point-result .kpis').count() === 0, 'the last good result is taken off the screen after an error');
+  await page.fill(`#${batchId}`, '8');
+  await page.locator(`#${batchId}`).dispatchEvent('change');
+  await page.waitForSelector('#point-result .kpis');
+  check(true, 'a valid spec shows its result again');
 } catch (e) {
   failed = e;
   try { await page.screenshot({ path: path.join(artifacts, 'sweeps-failure.png') }); } catch { /* page gone */ }

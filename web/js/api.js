@@ -105,6 +105,7 @@ export const api = {
     }
   },
   resultColumns: () => request('GET', '/result-columns'),
+  specFields: () => request('GET', '/spec-fields'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
 
   createDecision: (body) => request('POST', '/decisions', { body }),

@@ -85,13 +85,39 @@ export function fmtPct(v) {
   return `${(Number(v) * 100).toFixed(1)} %`;
 }
 
-// Pick a formatter from a result field's name.
+// Units by field name: the spec's fields (GET /spec-fields, from the codec's
+// field table) and the stored result columns (GET /result-columns), as
+// ridged names them; params.* and point.* prefixes are looked through.
+const UNITS = new Map();
+export function registerUnits(entries) {
+  for (const [name, unit] of entries) if (unit) UNITS.set(name, unit);
+}
+export function unitOf(name) {
+  return UNITS.get(String(name).replace(/^(params|point)\./, '')) || '';
+}
+
+// A value in its unit: time as s/ms/µs, bytes decimal, rates with SI
+// prefixes (4.8e12 B/s -> "4.8 TB/s").
+export function fmtUnit(v, unit) {
+  if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
+  if (unit === 's') return fmtTime(v);
+  if (unit === 'B') return fmtBytes(v);
+  if (unit === 'B/s') return `${fmtBytes(v)}/s`;
+  if (unit === 'tok/s') return fmtSI(v, 'tok/s');
+  if (['FLOP/s', 'FLOP', 'W', 'J', 'Hz'].includes(unit)) return fmtSI(v, unit);
+  return unit ? `${fmtNum(v, 4)} ${unit}` : fmtNum(v, 4);
+}
+
+// Pick a formatter from a field's name: its registered unit first.
 export function fmtField(name, v) {
   if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
+  const unit = unitOf(name);
+  if (unit) return fmtUnit(v, unit);
   if (/(^|\.|_)mfu$/.test(name) || /efficiency$/.test(name)) return fmtPct(v);
   if (/_bytes$|(^|\.)bytes$|^memory_(per_device|capacity)$/.test(name)) return fmtBytes(v);
   if (/tokens_per_s/.test(name)) return fmtSI(v, 'tok/s');
   if (/_s$/.test(name)) return fmtTime(v);
+  if (/peak_flops$|matrix_flops|vector_flops/.test(name)) return fmtSI(v, 'FLOP/s');
   if (/flops$/.test(name)) return fmtSI(v, 'FLOP');
   if (/params$/.test(name)) return fmtSI(v);
   return fmtNum(v, 4);

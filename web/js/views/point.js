@@ -185,6 +185,10 @@ export function mountPoint(root) {
       if (mine !== seq) return;
       notice(msg, 'error', errorText(e));
       highlightField(e.field);
+      // The last good answer is not this spec's: take it off the screen
+      // rather than leave it looking current.
+      state.result = null;
+      clear(out, h('p', { class: 'muted stale', id: 'point-no-result' }, 'No result for this spec: fix the input named above.'));
     }
   }
 

@@ -4,7 +4,7 @@
 // of a chosen point, CSV download, and a shortcut to record a decision.
 
 import { api } from '../api.js';
-import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download } from '../util.js';
+import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download, registerUnits, unitOf } from '../util.js';
 import { state, emit, on } from '../state.js';
 import { scatter, paretoFront, roofline } from '../charts.js';
 import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance, opsTable, peaksOf, qualityTable } from './resultview.js';
@@ -21,7 +21,10 @@ const SENSE = new Map();
 let catalogue = null;
 function loadColumns() {
   if (!catalogue) {
-    catalogue = api.resultColumns().then((cat) => {
+    catalogue = Promise.all([api.resultColumns(), api.specFields()]).then(([cat, spec]) => {
+      // units for the table, the axes and the scatter: result columns and spec fields
+      registerUnits((cat.columns || []).map((c) => [c.name, c.unit]));
+      registerUnits((spec.fields || []).map((f) => [f.path, f.unit]));
       for (const c of cat.key_columns || []) SERVER_COLS.add(c);
       for (const c of cat.columns || []) {
         SERVER_COLS.add(c.name);
@@ -166,14 +169,30 @@ export function mountResults(root) {
           h('button', { type: 'button', class: 'sort', onclick: () => sortBy(c) }, c, order.col === c ? (order.dir === 'asc' ? ' ▲' : ' ▼') : ''))
         : h('th', { scope: 'col', class: 'axis-col' }, c.replace(/^params\./, '')))))),
       h('tbody', {}, rows.map((r) => h('tr', {
-        tabindex: 0, class: r.flat.__key === selectedKey ? 'selected' : '', 'data-key': r.flat.__key,
+        tabindex: 0, class: [r.flat.__key === selectedKey ? 'selected' : '', rowState(r.flat)].filter(Boolean).join(' '),
+        'data-key': r.flat.__key,
         onclick: () => choose(r.flat.__key), onkeydown: (e) => { if (e.key === 'Enter') choose(r.flat.__key); },
-      }, columns.map((c) => h('td', { class: typeof r.flat[c] === 'number' ? 'num' : '' }, fmtField(c, r.flat[c])))))))
+      }, columns.map((c, i) => h('td', { class: typeof r.flat[c] === 'number' ? 'num' : '' }, fmtField(c, r.flat[c]),
+        i === 0 ? stateBadge(r.flat) : null))))))
       : h('p', { class: 'muted' }, 'No results (yet).'));
     clear(pager,
       h('button', { type: 'button', class: 'secondary small', disabled: pageNo === 0, onclick: () => { pageNo--; loadPage(); } }, '← Prev'),
       h('span', {}, `Page ${pageNo + 1}${total !== null && total !== undefined ? ` of ${Math.max(1, Math.ceil(total / PAGE))} (${total} rows)` : ''}`),
       h('button', { type: 'button', class: 'secondary small', disabled: !tokens[pageNo + 1], onclick: () => { pageNo++; loadPage(); } }, 'Next →'));
+  }
+
+  // Designs that cannot run are marked, not shown like valid ones: a point
+  // the engine refused (status != 0, metrics null) and one that does not fit
+  // in device memory.
+  function rowState(f) {
+    if (f.status !== undefined && f.status !== 0) return 'infeasible';
+    return f.fits === false ? 'nofit' : '';
+  }
+  function stateBadge(f) {
+    const st = rowState(f);
+    if (!st) return null;
+    return h('span', { class: `badge bad row-state`, title: st === 'infeasible' ? `the engine refused this point (${f.error || f.status})` : 'needs more memory than the device has' },
+      st === 'infeasible' ? `infeasible${f.error ? ` (${f.error})` : ''}` : 'does not fit');
   }
 
   function sortBy(c) {
@@ -236,7 +255,8 @@ export function mountResults(root) {
     const nofit = pts.filter((p) => p.cls).length;
     // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
-    clear(scatterBox, scatter(pts, { xLabel: x, yLabel: y, front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
+    const lab = (f) => (unitOf(f) ? `${f} (${unitOf(f)})` : f);
+    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
       h('figcaption', { class: 'muted' },
         truncated ? `The ${shown.toLocaleString('en')} best points by ${y} and the whole front are drawn; narrow the rest with a filter. ` : '',
         nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));

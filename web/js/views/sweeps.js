@@ -3,7 +3,7 @@
 // it (POST /sweeps), watch its progress and cancel it.
 
 import { api } from '../api.js';
-import { h, clear, notice, errorText, parseList, nextId, fmtNum, flatten, getPath } from '../util.js';
+import { h, clear, notice, errorText, parseList, nextId, fmtField, flatten, getPath, registerUnits } from '../util.js';
 import { state, on, emit } from '../state.js';
 import { FIELDS } from './point.js';
 
@@ -53,6 +53,8 @@ export function mountSweeps(root) {
   const tagsIn = h('input', { id: 'sweep-tags', type: 'text', placeholder: 'comma separated' });
   const notesIn = h('textarea', { id: 'sweep-notes', rows: 2 });
   let base = null;
+  // Units of the spec's fields (ridged's field table) for the value previews.
+  api.specFields().then((f) => { registerUnits((f.fields || []).map((x) => [x.path, x.unit])); renderAxes(); }, () => {});
   const datalist = h('datalist', { id: 'sweep-paths' });
   // Every leaf of the canonical spec is a sweepable path.
   const fillPaths = () => {
@@ -113,7 +115,7 @@ export function mountSweeps(root) {
       const preview = h('div', { class: 'muted small preview' });
       const showPreview = () => {
         const vals = axisValues(axisSpec(a));
-        const f = (v) => (typeof v === 'number' ? fmtNum(v, 4) : String(v));
+        const f = (v) => (typeof v === 'number' ? fmtField(a.path, v) : String(v));
         const shown = vals.length > 8 ? [...vals.slice(0, 4).map(f), '…', ...vals.slice(-2).map(f)] : vals.map(f);
         preview.textContent = vals.length ? `${vals.length.toLocaleString('en')} values: ${shown.join(', ')}` : 'no values';
         updateCount();
@@ -142,7 +144,7 @@ export function mountSweeps(root) {
       const showRel = () => {
         const v = canonical() && getPath(canonical(), a.path);
         clear(rel, typeof v === 'number' && v !== 0 && a.mode === 'values' ? [
-          h('span', { class: 'muted' }, `base ${fmtNum(v, 4)}: `),
+          h('span', { class: 'muted' }, `base ${fmtField(a.path, v)}: `),
           h('button', { type: 'button', class: 'link', onclick: () => {
             const ints = Number.isInteger(v);
             a.text = FACTORS.map((f) => (ints ? Math.max(1, Math.round(v * f)) : Number((v * f).toPrecision(6)))).filter((x, k, arr) => arr.indexOf(x) === k).join(', ');
