@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "rtl_job.h"
 
@@ -331,6 +333,11 @@ int rtl_job_exec_main(int argc, char **argv) {
                 "usage: ridged rtl-exec REQUEST.json OUTDIR RESULT.json VERILOG.v ERROR.txt [LIBERTY]\n");
         return 2;
     }
+    /* Die with the worker thread that started us (ridged killed with
+     * SIGKILL): nobody would record or clean up after a lone flow. (No
+     * getppid() == 1 check: in a container ridged itself may be pid 1.) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        return 2;
     rtl_request req;
     rg_err err = {0};
     char *text = slurp(argv[0], NULL), *json = NULL, *v = NULL;

@@ -418,6 +418,7 @@ static void process(rworker *w, const job *j) {
     if (!mkdtemp(tmp)) {
         fprintf(stderr, "ridged: %s: cannot create %s: %s\n", w->owner, tmp, strerror(errno));
         release(w, j);
+        wait_for_work(w, RTL_POLL_MS); /* a replica's own trouble: let another one take the job */
         return;
     }
     snprintf(path, sizeof path, "%s/request.json", tmp);
@@ -431,8 +432,11 @@ static void process(rworker *w, const job *j) {
         record(w, j, tmp, status);
         break;
     case FLOW_STOPPED:
+        release(w, j);
+        break;
     case FLOW_SPAWN_FAILED:
         release(w, j);
+        wait_for_work(w, RTL_POLL_MS);
         break;
     case FLOW_LOST:
         atomic_fetch_add_explicit(&w->rw->rd->m.rtl_jobs_lost, 1, memory_order_relaxed);

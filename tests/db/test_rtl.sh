@@ -150,6 +150,25 @@ req GET "$U/api/v1/rtl/$JOB3"
   fail "job $JOB3: ${BODY:0:300}"
 stop_ridged
 
+# ---- SIGKILL during a flow: the flow dies with its replica, the lease expires, another claim finishes the job
+start_ridged "$PORT" --listen "127.0.0.1:$PORT" --lease-seconds 3
+req POST "$U/api/v1/rtl" -d '{"unit":"mul","format":"fp8_e5m2","cosim":true,"synth":true}'; expect 202 "queue a job to crash"
+JOB6=$(jget 'd["id"]')
+for _ in $(seq 1 100); do
+  [ "$(sql "SELECT status FROM rtl_jobs WHERE id = $JOB6")" = running ] && break
+  sleep 0.05
+done
+sleep 0.5
+kill -9 "$RPID"
+wait "$RPID" 2>/dev/null || true
+sleep 0.5
+pgrep -f "rtl-exec $TMPDIR" >/dev/null && fail "the flow outlived a killed ridged" || ok "the flow died with its replica"
+rm -rf "${TMPDIR:?}"/*   # a killed replica cannot clean up; its directory is the operator's
+start_ridged "$PORT" --listen "127.0.0.1:$PORT" --lease-seconds 3
+[ "$(wait_job "$JOB6" 120)" = done ] && ok "job finished after its lease expired" || fail "job $JOB6"
+[ "$(sql "SELECT attempts FROM rtl_jobs WHERE id = $JOB6")" = 2 ] && ok "claimed twice, recorded once" || fail "attempts"
+stop_ridged
+
 # ---- a failing job reports the tool's message (a replica without its cell library)
 start_ridged "$PORT" --listen "127.0.0.1:$PORT" --rtl-liberty "$TMP/missing/osu018_stdcells.lib"
 req POST "$U/api/v1/rtl" -d '{"unit":"mul","format":"fp4_e2m1","synth":true}'; expect 202 "queue a job that cannot synthesize"
