@@ -70,7 +70,17 @@ static int check_silicon(const rg_spec *spec, rg_silicon_result *si, uint8_t *us
     return rc;
 }
 
+static int validate_core(const rg_spec *spec, rg_err *err);
+
 int rg_spec_validate(const rg_spec *spec, rg_err *err) {
+    int rc = validate_core(spec, err);
+    if (rc == 0)
+        rc = check_silicon(spec, NULL, NULL, err);
+    return rc;
+}
+
+/* Everything but the silicon, which evaluate_one derives once into its result. */
+static int validate_core(const rg_spec *spec, rg_err *err) {
     int rc = 0;
     if (!spec)
         return FIELD_ERR(RG_EINVAL, "", "no spec");
@@ -132,8 +142,6 @@ int rg_spec_validate(const rg_spec *spec, rg_err *err) {
     for (int i = 0; i < RG_MATH_COUNT; i++)
         if (spec->hw.matrix_flops[i] < 0.0 || spec->hw.matrix_flops[i] != spec->hw.matrix_flops[i])
             return FIELD_ERR(RG_ERANGE, "hardware.matrix_flops", "%s peak must be >= 0", rg_math_name(i));
-    if ((rc = check_silicon(spec, NULL, NULL, err)))
-        return rc;
     /* phase, shape */
     if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_DECODE)
         return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill or decode");
@@ -318,7 +326,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     int rc = 0;
     if (!out)
         return FIELD_ERR(RG_EINVAL, "", "no result storage");
-    rc = rg_spec_validate(spec, err);
+    rc = validate_core(spec, err);
     if (rc)
         return rc;
     const rg_model *m = &spec->model;
