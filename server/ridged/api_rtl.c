@@ -22,12 +22,13 @@
 #define RTL_PROVENANCE                                                                                       \
     "jsonb_strip_nulls(jsonb_build_object('request_sha256', j.request_sha256, 'verilog_sha256', "            \
     "j.verilog_sha256, 'generator_version', j.result -> 'generator_version', 'generator_verilog_sha256', "   \
-    "j.result -> 'verilog_sha256', 'parameters', j.result -> 'parameters', 'tools', coalesce(j.result -> "   \
-    "'tools', nullif(jsonb_strip_nulls(jsonb_build_object('yosys', j.result #> "                             \
-    "'{synthesis,yosys_version}', 'sta', j.result #> '{synthesis,sta_version}', 'iverilog', j.result #> "    \
-    "'{cosim,iverilog_version}')), '{}')), 'liberty', nullif(jsonb_strip_nulls(jsonb_build_object('path', "  \
-    "j.result #> '{synthesis,liberty_path}', 'sha256', j.result #> '{synthesis,liberty_sha256}')), '{}'), "  \
-    "'author', j.author, 'submitted_to', j.submitted_to, 'replica', j.replica))"
+    "j.result -> 'verilog_sha256', 'engine_version', j.result -> 'engine_version', 'git_commit', j.result "  \
+    "-> 'git_commit', 'parameters', j.result -> 'parameters', 'tools', nullif(jsonb_strip_nulls("            \
+    "jsonb_build_object('yosys', j.result #> '{synthesis,yosys_version}', 'sta', j.result #> "               \
+    "'{synthesis,sta_version}', 'iverilog', j.result #> '{cosim,simulator}', 'verilator', j.result #> "      \
+    "'{cosim,lint,tool}')), '{}'), 'liberty', nullif(jsonb_strip_nulls(jsonb_build_object('path', j.result " \
+    "#> '{synthesis,liberty_path}', 'sha256', j.result #> '{synthesis,liberty_sha256}')), '{}'), 'author', " \
+    "j.author, 'submitted_to', j.submitted_to, 'replica', j.replica))"
 
 static void write_job(jw *w, const PGresult *q, int i, bool with_verilog) {
     jw_obj_begin(w);

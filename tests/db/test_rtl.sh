@@ -83,7 +83,8 @@ import json, sys
 p = json.load(open(sys.argv[1]))["provenance"]
 assert p["generator_version"] and p["parameters"], p
 assert len(p["liberty"]["sha256"]) == 64, p
-assert p["tools"].get("yosys") and p["tools"].get("sta"), p
+assert all(p["tools"].get(t) for t in ("yosys", "sta", "iverilog", "verilator")), p
+assert p["engine_version"] and p["git_commit"], p
 assert len(p["request_sha256"]) == 64 and p["author"] == "anonymous" and p["replica"], p
 PY
 [ "$(jget 'd["result"]["cosim"]["mismatches"]')" = 0 ] && ok "co-simulation: 0 mismatches" ||
