@@ -13,14 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_internal.h"
+#include "codec_data.h"
 #include "embedded.h"
 
 static pthread_once_t data_once = PTHREAD_ONCE_INIT;
 static int data_status;
 static rg_err data_err;
-static int field_parent[128];
-static const char *field_key[128];
 static codec_data data; /* the process-wide instance; read-only after init */
 
 typedef struct preset_dir {
@@ -34,31 +32,6 @@ static const preset_dir preset_dirs[] = {
     {"models/", "models", "model"},
     {"systems/", "systems", "system"},
 };
-
-int codec_field_parent(int row) { return field_parent[row]; }
-const char *codec_field_key(int row) { return field_key[row]; }
-
-int codec_field_find(const char *path) {
-    for (int i = 0; i < codec_nfields; i++)
-        if (strcmp(codec_fields[i].path, path) == 0)
-            return i;
-    return -1;
-}
-
-static void index_fields(void) {
-    for (int i = 0; i < codec_nfields; i++) {
-        const char *p = codec_fields[i].path;
-        const char *dot = strrchr(p, '.');
-        field_key[i] = dot ? dot + 1 : p;
-        field_parent[i] = -1;
-        if (dot) {
-            size_t n = (size_t)(dot - p);
-            for (int j = 0; j < codec_nfields; j++)
-                if (strlen(codec_fields[j].path) == n && strncmp(codec_fields[j].path, p, n) == 0)
-                    field_parent[i] = j;
-        }
-    }
-}
 
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
@@ -208,7 +181,7 @@ static int load_presets(codec_data *d, const rg_embedded_file *files, int n, rg_
 }
 
 int codec_data_load(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
-    pthread_once(&index_once, index_fields);
+    pthread_once(&index_once, codec_fields_index);
     d->default_spec.hw.silicon.mac_format = -1; /* no silicon unless a spec gives one */
     d->default_spec.ppa = &d->ppa;
     int rc = codec_ppa_load(d, files, n, err);
@@ -251,15 +224,6 @@ int codec_preset_count(void) { return data.npresets; }
 const codec_preset *codec_preset_at(int i) { return i >= 0 && i < data.npresets ? &data.presets[i] : NULL; }
 const codec_assumption_meta *codec_assumption_meta_get(int id) {
     return id >= 0 && id < RG_A_COUNT ? &data.ameta[id] : NULL;
-}
-
-const codec_preset *codec_data_preset_find(const codec_data *d, const char *kind, const char *name) {
-    if (!d || !kind || !name)
-        return NULL;
-    for (int i = 0; i < d->npresets; i++)
-        if (strcmp(d->presets[i].kind, kind) == 0 && strcmp(d->presets[i].name, name) == 0)
-            return &d->presets[i];
-    return NULL;
 }
 
 const codec_preset *codec_preset_find(const char *kind, const char *name) {

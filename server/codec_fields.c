@@ -1,0 +1,546 @@
+/* codec_fields.c: the spec's field table and the walker that reads JSON
+ * through it.
+ *
+ * Each row of codec_fields maps a dotted JSON path to a typed slot in rg_spec
+ * with its range and unit, so adding a field is one row. The same walker
+ * reads user specs, preset files and data/defaults.json: a spec starts as a
+ * copy of the defaults, a preset name copies that preset's typed section, and
+ * the remaining keys override. Numbers may be plain or wrapped as
+ * {"value": X, "unit": "...", "source": "..."}. Unknown keys, duplicate keys,
+ * wrong types, non-integral counts, non-finite or out-of-range numbers are
+ * refused with the offending path.
+ *
+ * This file depends on no other codec file: the data loader (codec_data.c)
+ * walks the data files with it, and the spec API (codec.c) walks user specs
+ * with it and the loaded data. */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_fields.h"
+
+static const char *const phase_names[] = {"train", "prefill", "decode", NULL};
+static const char *const recompute_names[] = {"none", "selective", "full", NULL};
+static const char *const norm_names[] = {"rmsnorm", "layernorm", NULL};
+
+static_assert(sizeof(rg_phase) == sizeof(int), "enums are stored as int");
+static_assert(sizeof(rg_recompute) == sizeof(int), "enums are stored as int");
+static_assert(sizeof(rg_norm) == sizeof(int), "enums are stored as int");
+
+/* Units: FLOP/s, B (bytes), B/s, s. Ranges refuse negatives, NaN and absurd
+ * magnitudes; cross-field rules live in codec_spec_finish and rg_spec_validate. */
+const codec_field codec_fields[] = {
+    /* path                         type       offset                           min   max    unit */
+    {"model", CF_OBJ, OFF(model), 0, 0, NULL, NULL, CF_REQUIRED, "models", sizeof(rg_model)},
+    {"model.name", CF_NAME, OFF(model.name), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.description", CF_META, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.notes", CF_META, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.layers", CF_I64, OFF(model.layers), 1, 1e6, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"model.d_model", CF_I64, OFF(model.d_model), 1, 1e7, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"model.heads", CF_I64, OFF(model.heads), 1, 1e6, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"model.kv_heads", CF_I64, OFF(model.kv_heads), 1, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.head_dim", CF_I64, OFF(model.head_dim), 1, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ffn_dim", CF_I64, OFF(model.ffn_dim), 1, 1e8, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"model.ffn_gated", CF_BOOL, OFF(model.ffn_gated), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.vocab", CF_I64, OFF(model.vocab), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"model.tied_embeddings", CF_BOOL, OFF(model.tied_embeddings), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.bias", CF_BOOL, OFF(model.bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.norm", CF_ENUM, OFF(model.norm), 0, 0, NULL, norm_names, 0, NULL, 0},
+    {"model.max_positions", CF_I64, OFF(model.max_positions), 0, 1e9, NULL, NULL, 0, NULL, 0},
+    {"model.moe", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.moe.experts", CF_I64, OFF(model.moe.experts), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.moe.top_k", CF_I64, OFF(model.moe.top_k), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.moe.shared_experts", CF_I64, OFF(model.moe.shared_experts), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.moe.expert_ffn_dim", CF_I64, OFF(model.moe.expert_ffn_dim), 0, 1e8, NULL, NULL, 0, NULL, 0},
+    {"model.moe.dense_layers", CF_I64, OFF(model.moe.dense_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.mla", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.mla.q_lora_rank", CF_I64, OFF(model.mla.q_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
+    {"model.mla.kv_lora_rank", CF_I64, OFF(model.mla.kv_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
+    {"model.mla.qk_nope_head_dim", CF_I64, OFF(model.mla.qk_nope_head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.mla.qk_rope_head_dim", CF_I64, OFF(model.mla.qk_rope_head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.mla.v_head_dim", CF_I64, OFF(model.mla.v_head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
+
+    {"hardware", CF_OBJ, OFF(hw), 0, 0, NULL, NULL, CF_REQUIRED, "hardware", sizeof(rg_hardware)},
+    {"hardware.name", CF_NAME, OFF(hw.name), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"hardware.description", CF_META, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"hardware.notes", CF_META, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"hardware.matrix_flops", CF_OBJ, 0, 0, 0, NULL, NULL, CF_REQUIRED, NULL, 0},
+#define RG_X_(id, name)                                                                                      \
+    {"hardware.matrix_flops." name, CF_F64, OFF(hw.matrix_flops[id]), 0, 1e21, "FLOP/s", NULL, 0, NULL, 0},
+    RG_MATH_LIST(RG_X_)
+#undef RG_X_
+        {"hardware.vector_flops", CF_F64, OFF(hw.vector_flops), 1, 1e21, "FLOP/s", NULL, CF_REQUIRED, NULL,
+         0},
+    {"hardware.mem_bytes", CF_F64, OFF(hw.mem_bytes), 1, 1e16, "B", NULL, CF_REQUIRED, NULL, 0},
+    {"hardware.mem_bw", CF_F64, OFF(hw.mem_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
+    {"hardware.sram_bytes", CF_F64, OFF(hw.sram_bytes), 0, 1e13, "B", NULL, 0, NULL, 0},
+    {"hardware.tdp_w", CF_F64, OFF(hw.tdp_w), 0, 1e6, "W", NULL, 0, NULL, 0},
+    {"hardware.silicon", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"hardware.silicon.node_nm", CF_F64, OFF(hw.silicon.node_nm), 0, 1e4, "nm", NULL, CF_REQUIRED, NULL, 0},
+    {"hardware.silicon.clock_ghz", CF_F64, OFF(hw.silicon.clock_ghz), 0, 1e3, "GHz", NULL, CF_REQUIRED, NULL,
+     0},
+    {"hardware.silicon.matrix_area_mm2", CF_F64, OFF(hw.silicon.matrix_area_mm2), 0, 1e6, "mm2", NULL,
+     CF_REQUIRED, NULL, 0},
+    {"hardware.silicon.mac_format", CF_FMT, OFF(hw.silicon.mac_format), 0, 0, NULL, NULL, CF_REQUIRED, NULL,
+     0},
+
+    {"system", CF_OBJ, OFF(system), 0, 0, NULL, NULL, 0, "systems", sizeof(rg_system)},
+    {"system.name", CF_NAME, OFF(system.name), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"system.description", CF_META, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"system.notes", CF_META, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"system.domain_chips", CF_I64, OFF(system.domain_chips), 1, 1e8, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"system.scaleup_bw", CF_F64, OFF(system.scaleup_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
+    {"system.scaleup_latency", CF_F64, OFF(system.scaleup_latency), 0, 1, "s", NULL, CF_REQUIRED, NULL, 0},
+    {"system.scaleout_bw", CF_F64, OFF(system.scaleout_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
+    {"system.scaleout_latency", CF_F64, OFF(system.scaleout_latency), 0, 1, "s", NULL, CF_REQUIRED, NULL, 0},
+
+    {"phase", CF_ENUM, OFF(phase), 0, 0, NULL, phase_names, CF_REQUIRED, NULL, 0},
+    {"batch", CF_I64, OFF(batch), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"seq_len", CF_I64, OFF(seq_len), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"chips", CF_I64, OFF(chips), 0, 1e9, NULL, NULL, 0, NULL, 0},
+
+    {"numerics", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.weights", CF_FMT, OFF(numerics.weights), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.activations", CF_FMT, OFF(numerics.activations), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.kv_cache", CF_FMT, OFF(numerics.kv_cache), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.math", CF_FMT, OFF(numerics.math), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.grads", CF_FMT, OFF(numerics.grads), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.master", CF_FMT, OFF(numerics.master), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.optimizer", CF_FMT, OFF(numerics.optimizer), 0, 0, NULL, NULL, 0, NULL, 0},
+
+    {"parallelism", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"parallelism.tp", CF_I64, OFF(par.tp), 1, 1e8, NULL, NULL, 0, NULL, 0},
+    {"parallelism.pp", CF_I64, OFF(par.pp), 1, 1e8, NULL, NULL, 0, NULL, 0},
+    {"parallelism.dp", CF_I64, OFF(par.dp), 1, 1e8, NULL, NULL, 0, NULL, 0},
+    {"parallelism.ep", CF_I64, OFF(par.ep), 1, 1e8, NULL, NULL, 0, NULL, 0},
+    {"parallelism.cp", CF_I64, OFF(par.cp), 1, 1e8, NULL, NULL, 0, NULL, 0},
+    {"parallelism.microbatch", CF_I64, OFF(par.microbatch), 1, 1e9, NULL, NULL, 0, NULL, 0},
+    {"parallelism.interleave", CF_I64, OFF(par.interleave), 1, 1e6, NULL, NULL, 0, NULL, 0},
+    {"parallelism.sequence_parallel", CF_BOOL, OFF(par.sequence_parallel), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"parallelism.recompute", CF_ENUM, OFF(par.recompute), 0, 0, NULL, recompute_names, 0, NULL, 0},
+    {"parallelism.zero", CF_INT, OFF(par.zero), 0, 3, NULL, NULL, 0, NULL, 0},
+
+    {"assumptions", CF_ASSUMPT, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"quality", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+};
+const int codec_nfields = (int)(sizeof codec_fields / sizeof codec_fields[0]);
+
+#define NFIELDS_MAX 128
+static_assert(sizeof codec_fields / sizeof codec_fields[0] <= NFIELDS_MAX, "raise NFIELDS_MAX");
+
+/* Keys a wrapped number {"value": X, ...} may carry besides "value". */
+static const char *const wrapper_keys[] = {"unit", "source", "note", "reason", "confidence", NULL};
+
+static const char *json_type_name(const cJSON *v) {
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsBool(v))
+        return "boolean";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsObject(v))
+        return "object";
+    return "invalid";
+}
+
+void codec_join_path(char *out, size_t cap, const char *prefix, const char *key) {
+    if (prefix && *prefix)
+        snprintf(out, cap, "%s.%s", prefix, key);
+    else
+        snprintf(out, cap, "%s", key);
+}
+
+/* Unwrap {"value": X, "unit": U, "source": S, ...}. Returns the value item
+ * (or `v` itself when it is not wrapped) or NULL with `err` set. */
+static const cJSON *unwrap(const cJSON *v, const codec_field *f, int *rc, rg_err *err) {
+    char path[160];
+    const cJSON *val = NULL, *it;
+    *rc = 0;
+    if (!cJSON_IsObject(v))
+        return v;
+    cJSON_ArrayForEach(it, v) {
+        const char *k = it->string ? it->string : "";
+        if (strcmp(k, "value") == 0) {
+            if (val) {
+                codec_join_path(path, sizeof path, f->path, "value");
+                *rc = rg_err_set(err, RG_EPARSE, path, "duplicate key");
+                return NULL;
+            }
+            val = it;
+            continue;
+        }
+        int known = 0;
+        for (int i = 0; wrapper_keys[i]; i++)
+            if (strcmp(k, wrapper_keys[i]) == 0)
+                known = 1;
+        codec_join_path(path, sizeof path, f->path, k);
+        if (!known) {
+            *rc = rg_err_set(err, RG_EUNKNOWN, path,
+                             "unknown key (a wrapped value takes value, unit, source, "
+                             "note, reason, confidence)");
+            return NULL;
+        }
+        if (!cJSON_IsString(it)) {
+            *rc = rg_err_set(err, RG_ETYPE, path, "expected a string (got %s)", json_type_name(it));
+            return NULL;
+        }
+        if (strcmp(k, "unit") == 0 && f->unit && strcmp(it->valuestring, f->unit) != 0) {
+            *rc = rg_err_set(err, RG_EINVAL, path, "unit must be \"%s\" (got \"%s\")", f->unit,
+                             it->valuestring);
+            return NULL;
+        }
+    }
+    if (!val) {
+        *rc =
+            rg_err_set(err, RG_ETYPE, f->path, "expected a %s or {\"value\": ...} (got object without value)",
+                       f->type == CF_F64 || f->type == CF_I64 || f->type == CF_INT ? "number" : "value");
+        return NULL;
+    }
+    return val;
+}
+
+/* Check a JSON number against a numeric row. Returns 0 or an error. */
+static int check_number(const cJSON *v, const codec_field *f, int integral, double *out, rg_err *err) {
+    if (!cJSON_IsNumber(v))
+        return rg_err_set(err, RG_ETYPE, f->path, "expected a number (got %s)", json_type_name(v));
+    double d = v->valuedouble;
+    if (!isfinite(d))
+        return rg_err_set(err, RG_ERANGE, f->path, "must be finite");
+    if (integral && d != floor(d))
+        return rg_err_set(err, RG_ETYPE, f->path, "must be an integer (got %.17g)", d);
+    if (d < f->min)
+        return rg_err_set(err, RG_ERANGE, f->path, "must be >= %.17g (got %.17g)", f->min, d);
+    if (d > f->max)
+        return rg_err_set(err, RG_ERANGE, f->path, "must be <= %.17g (got %.17g)", f->max, d);
+    *out = d;
+    return 0;
+}
+
+int codec_set_enum(const codec_field *f, const char *s, void *slot, rg_err *err) {
+    for (int i = 0; f->names[i]; i++)
+        if (strcmp(f->names[i], s) == 0) {
+            *(int *)slot = i;
+            return 0;
+        }
+    char allowed[128] = "";
+    for (int i = 0; f->names[i]; i++) {
+        strncat(allowed, i ? ", " : "", sizeof allowed - strlen(allowed) - 1);
+        strncat(allowed, f->names[i], sizeof allowed - strlen(allowed) - 1);
+    }
+    return rg_err_set(err, RG_EUNKNOWN, f->path, "must be one of %s (got \"%s\")", allowed, s);
+}
+
+/* Store one leaf value. */
+static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *err) {
+    int rc = 0;
+    double d = 0;
+    const cJSON *v = raw;
+    void *slot = (char *)s + f->off;
+    if (f->type != CF_META && f->type != CF_ANY) {
+        v = unwrap(raw, f, &rc, err);
+        if (!v)
+            return rc;
+    }
+    switch (f->type) {
+    case CF_I64:
+        rc = check_number(v, f, 1, &d, err);
+        if (rc == 0)
+            *(int64_t *)slot = (int64_t)d;
+        return rc;
+    case CF_INT:
+        rc = check_number(v, f, 1, &d, err);
+        if (rc == 0)
+            *(int *)slot = (int)d;
+        return rc;
+    case CF_F64:
+        rc = check_number(v, f, 0, &d, err);
+        if (rc == 0)
+            *(double *)slot = d;
+        return rc;
+    case CF_BOOL:
+        if (!cJSON_IsBool(v))
+            return rg_err_set(err, RG_ETYPE, f->path, "expected true or false (got %s)", json_type_name(v));
+        *(bool *)slot = cJSON_IsTrue(v);
+        return 0;
+    case CF_FMT: {
+        if (!cJSON_IsString(v))
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a format name (got %s)", json_type_name(v));
+        int id = rg_format_find(v->valuestring);
+        if (id < 0)
+            return rg_err_set(err, RG_EUNKNOWN, f->path, "unknown format \"%.80s\" (see `ridge formats`)",
+                              v->valuestring);
+        *(int *)slot = id;
+        return 0;
+    }
+    case CF_ENUM:
+        if (!cJSON_IsString(v))
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", json_type_name(v));
+        return codec_set_enum(f, v->valuestring, slot, err);
+    case CF_NAME:
+        if (!cJSON_IsString(v))
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", json_type_name(v));
+        if (strlen(v->valuestring) >= RG_NAME_MAX)
+            return rg_err_set(err, RG_ERANGE, f->path, "longer than %d characters", RG_NAME_MAX - 1);
+        snprintf((char *)slot, RG_NAME_MAX, "%s", v->valuestring);
+        return 0;
+    case CF_META:
+    case CF_ANY:
+        return 0;
+    default:
+        return rg_err_set(err, RG_EINTERNAL, f->path, "bad field type");
+    }
+}
+
+static int walk_assumptions(const cJSON *obj, rg_spec *s, rg_err *err) {
+    uint8_t seen[RG_A_COUNT] = {0};
+    const cJSON *it;
+    char path[160];
+    if (!cJSON_IsObject(obj))
+        return rg_err_set(err, RG_ETYPE, "assumptions", "expected an object of {name: value} (got %s)",
+                          json_type_name(obj));
+    cJSON_ArrayForEach(it, obj) {
+        const char *k = it->string ? it->string : "";
+        codec_join_path(path, sizeof path, "assumptions", k);
+        int id = rg_assumption_find(k);
+        if (id < 0)
+            return rg_err_set(err, RG_EUNKNOWN, path, "unknown assumption (see data/assumptions.json)");
+        if (seen[id])
+            return rg_err_set(err, RG_EPARSE, path, "duplicate key");
+        seen[id] = 1;
+        codec_field f = {path, CF_F64, 0, 0, 1e30, NULL, NULL, 0, NULL, 0};
+        f.unit = rg_assumption_unit(id);
+        int rc = 0;
+        double d = 0;
+        const cJSON *v = unwrap(it, &f, &rc, err);
+        if (!v)
+            return rc;
+        rc = check_number(v, &f, 0, &d, err);
+        if (rc)
+            return rc;
+        s->assumptions.v[id] = d;
+        s->assumptions.set[id] = 1;
+    }
+    return 0;
+}
+
+/* Walk state: which rows were seen and which objects took a preset. */
+typedef struct walk_state {
+    const codec_data *data;
+    uint8_t seen[NFIELDS_MAX];
+    uint8_t preset[NFIELDS_MAX];
+} walk_state;
+
+static int walk_obj(walk_state *ws, const cJSON *obj, int parent, rg_spec *s, rg_err *err);
+
+static int apply_preset_name(walk_state *ws, int row, const cJSON *name, rg_spec *s, rg_err *err) {
+    const codec_field *f = &codec_fields[row];
+    char path[160];
+    codec_join_path(path, sizeof path, f->path, "preset");
+    if (!cJSON_IsString(name))
+        return rg_err_set(err, RG_ETYPE, path, "expected a preset name (got %s)", json_type_name(name));
+    const codec_preset *p = codec_data_preset_find(ws->data, f->preset_kind, name->valuestring);
+    if (!p)
+        return rg_err_set(err, RG_EUNKNOWN, path, "unknown %s preset \"%.60s\" (see `ridge presets`)",
+                          f->preset_kind, name->valuestring);
+    memcpy((char *)s + f->off, (const char *)&p->spec + f->off, f->size);
+    ws->preset[row] = 1;
+    return 0;
+}
+
+static int walk_row(walk_state *ws, int row, const cJSON *v, rg_spec *s, rg_err *err) {
+    const codec_field *f = &codec_fields[row];
+    if (ws->seen[row])
+        return rg_err_set(err, RG_EPARSE, f->path, "duplicate key");
+    ws->seen[row] = 1;
+    switch (f->type) {
+    case CF_OBJ:
+        if (f->preset_kind && strcmp(f->preset_kind, "systems") == 0)
+            s->has_system = true;
+        if (f->preset_kind && cJSON_IsString(v))
+            return apply_preset_name(ws, row, v, s, err);
+        if (!cJSON_IsObject(v))
+            return rg_err_set(err, RG_ETYPE, f->path, "expected %s (got %s)",
+                              f->preset_kind ? "a preset name or an object" : "an object", json_type_name(v));
+        if (f->preset_kind) {
+            const cJSON *pn = cJSON_GetObjectItemCaseSensitive(v, "preset");
+            if (pn) {
+                int rc = apply_preset_name(ws, row, pn, s, err);
+                if (rc)
+                    return rc;
+            } else {
+                /* A full object starts from the defaults, not from whatever
+                 * the section held before. */
+                const char *from = (const char *)&ws->data->default_spec + f->off;
+                if ((char *)s + f->off != from)
+                    memcpy((char *)s + f->off, from, f->size);
+            }
+        }
+        return walk_obj(ws, v, row, s, err);
+    case CF_ASSUMPT:
+        return walk_assumptions(v, s, err);
+    default:
+        return set_leaf(f, v, s, err);
+    }
+}
+
+static int walk_obj(walk_state *ws, const cJSON *obj, int parent, rg_spec *s, rg_err *err) {
+    const cJSON *it;
+    const char *ppath = parent >= 0 ? codec_fields[parent].path : "";
+    int npreset = 0;
+    cJSON_ArrayForEach(it, obj) {
+        const char *k = it->string ? it->string : "";
+        if (parent >= 0 && codec_fields[parent].preset_kind && strcmp(k, "preset") == 0) {
+            if (npreset++) {
+                char path[160];
+                codec_join_path(path, sizeof path, ppath, k);
+                return rg_err_set(err, RG_EPARSE, path, "duplicate key");
+            }
+            continue; /* applied before the other keys */
+        }
+        int row = -1;
+        for (int i = 0; i < codec_nfields; i++)
+            if (codec_field_parent(i) == parent && strcmp(codec_field_key(i), k) == 0) {
+                row = i;
+                break;
+            }
+        if (row < 0) {
+            char path[160];
+            codec_join_path(path, sizeof path, ppath, k);
+            return rg_err_set(err, RG_EUNKNOWN, path, "unknown key");
+        }
+        int rc = walk_row(ws, row, it, s, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Missing required fields: a required row whose object was given (or is the
+ * root) without a preset and was not seen. */
+static int check_required(const walk_state *ws, int root, rg_err *err) {
+    for (int i = 0; i < codec_nfields; i++) {
+        if (!(codec_fields[i].flags & CF_REQUIRED) || ws->seen[i])
+            continue;
+        int p = codec_field_parent(i);
+        /* The parent must be present (or be the walk's root) and not preset. */
+        int present = p == root || (p >= 0 && ws->seen[p]);
+        if (!present)
+            continue;
+        if (p >= 0 && ws->preset[p])
+            continue;
+        /* A nested object under a preset section is covered by the preset. */
+        int q = p;
+        int covered = 0;
+        while (q >= 0) {
+            if (ws->preset[q])
+                covered = 1;
+            q = codec_field_parent(q);
+        }
+        if (covered)
+            continue;
+        return rg_err_set(err, RG_EMISSING, codec_fields[i].path, "required");
+    }
+    return 0;
+}
+
+int codec_walk(const codec_data *d, const cJSON *obj, int parent, rg_spec *s, int required, rg_err *err) {
+    walk_state ws;
+    memset(&ws, 0, sizeof ws);
+    ws.data = d;
+    if (!cJSON_IsObject(obj))
+        return rg_err_set(err, RG_ETYPE, parent >= 0 ? codec_fields[parent].path : "",
+                          "expected an object (got %s)", json_type_name(obj));
+    if (parent >= 0)
+        ws.seen[parent] = 1;
+    int rc = walk_obj(&ws, obj, parent, s, err);
+    if (rc == 0 && required)
+        rc = check_required(&ws, parent, err);
+    return rc;
+}
+
+/* Cross-field checks the codec can name precisely; rg_spec_validate does the
+ * rest. Zero kv_heads/head_dim/expert_ffn_dim mean "derive" (engine/model.h). */
+int codec_spec_finish(rg_spec *s, rg_err *err) {
+    const rg_model *m = &s->model;
+    int64_t kvh = m->kv_heads ? m->kv_heads : m->heads;
+    if (kvh > m->heads)
+        return rg_err_set(err, RG_ERANGE, "model.kv_heads", "must be <= heads (%lld) (got %lld)",
+                          (long long)m->heads, (long long)kvh);
+    if (m->heads % kvh != 0)
+        return rg_err_set(err, RG_ERANGE, "model.kv_heads",
+                          "heads (%lld) must be divisible by kv_heads (%lld)", (long long)m->heads,
+                          (long long)kvh);
+    if (m->head_dim == 0 && m->d_model % m->heads != 0 && !m->mla.kv_lora_rank)
+        return rg_err_set(err, RG_ERANGE, "model.head_dim",
+                          "d_model (%lld) is not divisible by heads (%lld): give head_dim",
+                          (long long)m->d_model, (long long)m->heads);
+    if (m->moe.experts > 0) {
+        if (m->moe.top_k < 1 || m->moe.top_k > m->moe.experts)
+            return rg_err_set(err, RG_ERANGE, "model.moe.top_k", "must be in 1..experts (%lld) (got %lld)",
+                              (long long)m->moe.experts, (long long)m->moe.top_k);
+        if (m->moe.dense_layers > m->layers)
+            return rg_err_set(err, RG_ERANGE, "model.moe.dense_layers", "must be <= layers (%lld) (got %lld)",
+                              (long long)m->layers, (long long)m->moe.dense_layers);
+    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers) {
+        return rg_err_set(err, RG_ERANGE, "model.moe.experts", "must be >= 1 when other moe fields are set");
+    }
+    s->model.mla.enabled = m->mla.kv_lora_rank > 0;
+    if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))
+        return rg_err_set(err, RG_ERANGE, "model.mla",
+                          "kv_lora_rank needs qk_nope_head_dim and v_head_dim >= 1");
+    s->hw.silicon.enabled = s->hw.silicon.mac_format >= 0;
+    int nclass = 0;
+    for (int i = 0; i < RG_MATH_COUNT; i++)
+        nclass += s->hw.matrix_flops[i] > 0;
+    if (nclass == 0)
+        return rg_err_set(err, RG_ERANGE, "hardware.matrix_flops", "needs at least one math class");
+    for (int i = 0; i < RG_A_COUNT; i++)
+        if (!s->assumptions.set[i])
+            return rg_err_set(err, RG_EINTERNAL, rg_assumption_name(i), "assumption has no value");
+    return 0;
+}
+
+/* ---- the table's index and lookups in loaded data ---------------------- */
+
+static int field_parent[NFIELDS_MAX];
+static const char *field_key[NFIELDS_MAX];
+
+int codec_field_parent(int row) { return field_parent[row]; }
+const char *codec_field_key(int row) { return field_key[row]; }
+
+int codec_field_find(const char *path) {
+    for (int i = 0; i < codec_nfields; i++)
+        if (strcmp(codec_fields[i].path, path) == 0)
+            return i;
+    return -1;
+}
+
+void codec_fields_index(void) {
+    for (int i = 0; i < codec_nfields; i++) {
+        const char *p = codec_fields[i].path;
+        const char *dot = strrchr(p, '.');
+        field_key[i] = dot ? dot + 1 : p;
+        field_parent[i] = -1;
+        if (dot) {
+            size_t n = (size_t)(dot - p);
+            for (int j = 0; j < codec_nfields; j++)
+                if (strlen(codec_fields[j].path) == n && strncmp(codec_fields[j].path, p, n) == 0)
+                    field_parent[i] = j;
+        }
+    }
+}
+
+const codec_preset *codec_data_preset_find(const codec_data *d, const char *kind, const char *name) {
+    if (!d || !kind || !name)
+        return NULL;
+    for (int i = 0; i < d->npresets; i++)
+        if (strcmp(d->presets[i].kind, kind) == 0 && strcmp(d->presets[i].name, name) == 0)
+            return &d->presets[i];
+    return NULL;
+}
