@@ -459,6 +459,9 @@ static void *worker_main(void *arg) {
         }
         job j = {0};
         int rc = claim(w, &j);
+        /* notifications libpq read while the last flow ran: only hints */
+        for (PGnotify *nf = PQnotifies(w->pg); nf; nf = PQnotifies(w->pg))
+            PQfreemem(nf);
         if (rc == 1)
             process(w, &j);
         else
