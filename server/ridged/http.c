@@ -171,8 +171,21 @@ static bool route_match(http_req *r, const char *pattern, const char *path, cons
  * without a CORS preflight that ridged answers only for configured origins.
  * Requests without an Origin (curl, scripts, the CLI) are not affected. */
 
+/* True when the Host header names this machine's loopback interface. A
+ * page whose name an attacker re-points at 127.0.0.1 (DNS rebinding) is the
+ * same origin as itself, so on loopback, where writes need no token, only a
+ * loopback Host counts as ridged's own origin. */
+static bool loopback_host(const char *host) {
+    static const char *const names[] = {"localhost", "127.0.0.1", "[::1]"};
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && strncasecmp(host, names[i], n) == 0)
+            return true;
+    return strncmp(host, "127.", 4) == 0 && n <= 15;
+}
+
 /* True when `origin` ("http://host:port") names the Host this request was
- * sent to. */
+ * sent to (on a loopback listener: a loopback Host). */
 static bool same_origin(http_req *r, const char *origin) {
     const char *host = http_header(r, MHD_HTTP_HEADER_HOST);
     const char *o = origin;
@@ -182,7 +195,9 @@ static bool same_origin(http_req *r, const char *origin) {
         o += 8;
     else
         return false;
-    return host && *host && strcasecmp(o, host) == 0;
+    if (!host || !*host || strcasecmp(o, host) != 0)
+        return false;
+    return !r->rd->cfg.loopback || loopback_host(host);
 }
 
 /* True when `origin` is in the comma-separated --allow-origin list. */

@@ -32,6 +32,11 @@ for w in "/api/v1/evaluate|${SPEC%\}},\"store\":true}" "/api/v1/sweeps|$SWEEP" "
 done
 req POST "$U/api/v1/sweeps/1/cancel" -H "Origin: $EVIL" -H 'Content-Type: text/plain' --data-binary '{}'
 expect 403 "cancel from a foreign origin refused"
+# DNS rebinding: a page of evil.example re-pointed at 127.0.0.1 is "same origin"
+# with its own Host, which is not a loopback name
+req POST "$U/api/v1/decisions" -H "Host: evil.example:$PORT" -H "Origin: http://evil.example:$PORT" \
+  -H 'Content-Type: application/json' --data-binary "$DECISION"
+expect 403 "write from a rebound name refused on loopback"
 # same origin: the dashboard's own writes, but only as JSON
 req POST "$U/api/v1/decisions" -H "Origin: http://127.0.0.1:$PORT" -H 'Content-Type: text/plain' \
   --data-binary "$DECISION"
@@ -43,6 +48,9 @@ expect 415 "same-origin text/plain write refused"
 req POST "$U/api/v1/decisions" -H "Origin: http://127.0.0.1:$PORT" -H 'Content-Type: application/json; charset=utf-8' \
   --data-binary "$DECISION"
 expect 201 "same-origin JSON write accepted"
+req POST "$U/api/v1/decisions" -H "Host: localhost:$PORT" -H "Origin: http://localhost:$PORT" \
+  -H 'Content-Type: application/json' --data-binary "$DECISION"
+expect 201 "same-origin JSON write from http://localhost accepted"
 req POST "$U/api/v1/decisions" -D "$TMP/hdr" -H "Origin: $ALLOWED" -H 'Content-Type: application/json' \
   --data-binary "$DECISION"
 expect 201 "configured origin's JSON write accepted"
