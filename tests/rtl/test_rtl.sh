@@ -45,6 +45,10 @@ for f in fp4_e2m1:256 fp6_e3m2:4096 fp6_e2m3:4096 fp8_e4m3:65536 fp8_e5m2:65536 
   run "mul_${f%%:*}" --unit mul --format "${f%%:*}"
   [ "${LAST_VECTORS:-0}" = "${f##*:}" ] && [ "${LAST_EXH:-}" = True ] || fail "mul ${f%%:*}: not exhaustive"
 done
+# user minifloats: IEEE-like, OCP-E4M3-like (fn) and without specials (finite)
+for f in e3m4 e3m4fn e4m3finite; do
+  run "mul_$f" --unit mul --format $f
+done
 run mul_e4m3_rtz --unit mul --format fp8_e4m3 --rounding rtz
 run mul_e4m3_rna_e2m1 --unit mul --format fp8_e4m3 --out-format fp4_e2m1 --rounding rna
 
