@@ -7,20 +7,20 @@
 # OpenSTA against the OSU 0.18 um cells, then wraps the rows with their
 # provenance: liberty checksum, tool and generator versions, clock,
 # activity source, date and the command itself. The build embeds the file
-# (cmake/embed.cmake globs data/*.json). Takes tens of minutes.
+# (cmake/embed.cmake globs data/*.json). Took 14 min on the shared 2-core machine.
 #
 # Usage: scripts/ppa.sh [BUILD_DIR] (default build; RIDGE=path overrides)
 #        CLOCK_NS=10 by default (ridge ppa --clock-ns).
+#        OUT=path writes the table elsewhere (tests).
 #        FORMATS: the formats to synthesize (ridge ppa --formats); by default
 #        every MAC format and the three block dots the roofline question
-#        needs (mxfp8_e4m3, the dot baseline; mxfp4; nvfp4). A 32-element
-#        MX dot takes several CPU minutes in abc, so FORMATS=all (every
-#        block format too) is left to machines with time to spare.
+#        needs (mxfp8_e4m3, the dot baseline; mxfp4; nvfp4). FORMATS=all
+#        adds the other MX dots (several minutes each on a shared machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ridge=${RIDGE:-${1:-build}/ridge}
 clock=${CLOCK_NS:-10}
-out=data/ppa/osu018.json
+out=${OUT:-data/ppa/osu018.json}
 formats=${FORMATS:-fp4_e2m1,fp6_e3m2,fp6_e2m3,fp8_e4m3,fp8_e5m2,bf16,fp16,int8,int4,mxfp8_e4m3,mxfp4,nvfp4}
 cmd=(ppa --units mac,dot --json --clock-ns "$clock")
 [ "$formats" = all ] || cmd+=(--formats "$formats")
@@ -50,5 +50,5 @@ jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
                       rel_area, rel_energy, rel_delay, relative_to} ]
     }' "$tmp/rows.json" > "$tmp/out.json"
 mkdir -p "$(dirname "$out")"
-mv "$tmp/out.json" "$out"
+cp "$tmp/out.json" "$out.tmp" && mv "$out.tmp" "$out"
 echo "wrote $out ($(jq '.units | length' "$out") units)"
