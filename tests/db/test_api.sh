@@ -20,6 +20,18 @@ routes = re.findall(r'\{"(GET|POST)", "/api/v1([^"]+)"', open(sys.argv[2]).read(
 missing = [(m, p) for m, p in routes if p != "/metrics" and m.lower() not in doc["paths"].get(p, {})]
 assert len(routes) > 10 and not missing, (len(routes), missing)
 PY
+python3 - "$TMP/body" "$SRC/server/ridged/http_routes.c" <<'PY' && ok "every operation's operationId is its route's name; operations with input document 4XX problems" || fail "OpenAPI operations"
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+routes = re.findall(r'\{"(GET|POST)", "/api/v1([^"]+)", \w+, "(\w+)"', open(sys.argv[2]).read())
+camel = lambda n: n.split("_")[0] + "".join(x.title() for x in n.split("_")[1:])
+bad = [(m, p, doc["paths"][p][m.lower()].get("operationId")) for m, p, n in routes
+       if doc["paths"][p][m.lower()].get("operationId") != camel(n)]
+ids = [o.get("operationId") for ops in doc["paths"].values() for o in ops.values()]
+no4xx = [(m, p) for p, ops in doc["paths"].items() for m, o in ops.items()
+         if (o.get("parameters") or o.get("requestBody")) and not any(k.startswith("4") for k in o.get("responses", {}))]
+assert not bad and len(ids) == len(set(ids)) and not no4xx, (bad, no4xx)
+PY
 req GET "$U/api/v1/presets"; expect 200 "presets"
 jget '[p["name"] for p in d["hardware"]]' | grep -q h100-sxm && ok "presets list h100-sxm" || fail "presets: ${BODY:0:200}"
 
