@@ -63,6 +63,7 @@ typedef struct ppa_row {
     const char *format;
     char acc[32];
     char generator_version[64];
+    char verilog_sha256[65];
     rtl_synth_result s;
     const struct ppa_row *base; /* NULL: baseline not in this run */
 } ppa_row;
@@ -249,6 +250,7 @@ static int ppa_read_json(const char *text, ppa_row *r) {
     RTL_SYNTH_STR_FIELDS(STR_)
 #undef STR_
     copy_str(r->generator_version, sizeof r->generator_version, root, "generator_version");
+    copy_str(r->verilog_sha256, sizeof r->verilog_sha256, root, "verilog_sha256");
     copy_str(r->acc, sizeof r->acc, root, "acc");
     copy_str(r->acc, sizeof r->acc, params, "acc");
 out:
@@ -354,6 +356,7 @@ static void ppa_write_json(jw *w, const ppa_row *rows, int n) {
         RTL_SYNTH_STR_FIELDS(STR_)
 #undef STR_
         jw_kstr(w, "generator_version", r->generator_version);
+        jw_kstr(w, "verilog_sha256", r->verilog_sha256);
         jw_obj_end(w);
     }
     jw_arr_end(w);

@@ -32,6 +32,8 @@ if "$RIDGE" ppa --units mul --formats fp4_e2m1,fp8_e4m3,bf16 --json --clock-ns 1
         fail "liberty checksum"
     [ "$(json_get "$T/ppa.json" "all(x['yosys_version'].startswith('Yosys') and x['sta_version'] and x['generator_version'] for x in r)")" = True ] ||
         fail "provenance"
+    [ "$(json_get "$T/ppa.json" "all(len(x['verilog_sha256']) == 64 for x in r) and len(set(x['verilog_sha256'] for x in r)) == 3")" = True ] ||
+        fail "verilog checksums"
     [ -z "$(ls -A "$TMPDIR")" ] || fail "temporary directories left: $(ls "$TMPDIR")"
 else
     fail "ridge ppa exited $?: $(tail -3 "$T/ppa.err")"
