@@ -152,6 +152,11 @@ try {
   step = 'infeasible designs marked';
   const dd = await waitDone(body.id);
   check(dd.status === 'succeeded', `the deduplicated sweep ${dd.status}`);
+  await page.waitForFunction((id) => document.querySelector(`#sweep-watch .status`)?.textContent === 'succeeded'
+    && document.querySelector(`tr[data-sweep="${id}"] td.points`), String(body.id));
+  const watchText = await page.locator('#sweep-watch .small.muted').first().innerText();
+  const recentText = await page.locator(`tr[data-sweep="${body.id}"] td.points`).innerText();
+  check(watchText.startsWith(recentText.replace(' / ', ' of ')), `"Recent sweeps" agrees with the bar (${recentText}; ${watchText})`);
   await page.goto(`${base}#results/${body.id}`);
   await page.waitForFunction((want) => document.querySelector('#res-info h2 .mono')?.textContent === want, String(body.id));
   await page.waitForFunction((n) => document.querySelectorAll('#res-table tbody tr').length === n, body.points_total);

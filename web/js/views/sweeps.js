@@ -209,6 +209,14 @@ export function mountSweeps(root) {
         status.textContent = s.status;
         status.className = `status st-${s.status}`;
         wmsg.textContent = `${done.toLocaleString('en')} of ${total.toLocaleString('en')} points${s.error ? ` — ${s.error.message || s.error}` : ''}`;
+        // the same sweep in "Recent sweeps" shows what the bar shows
+        const row = recentBox.querySelector(`tr[data-sweep="${CSS.escape(String(id))}"]`);
+        if (row) {
+          row.querySelector('td.points').textContent = pointsText(done, total);
+          const st = row.querySelector('.status');
+          st.textContent = s.status;
+          st.className = `status st-${s.status}`;
+        }
         if (FINISHED.has(s.status)) { cancel.disabled = true; loadRecent(); emit('sweep-finished', id); return; }
       } catch (err) {
         wmsg.textContent = errorText(err);
@@ -218,15 +226,17 @@ export function mountSweeps(root) {
     poll();
   }
 
+  const pointsText = (done, total) => `${done.toLocaleString('en')} / ${total.toLocaleString('en')}`;
+
   async function loadRecent() {
     try {
       const r = await api.listSweeps({ limit: 10 });
       const items = r.items || r.sweeps || r || [];
       clear(recentBox, h('h3', {}, 'Recent sweeps'), items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'aria-label': 'Recent sweeps' },
         h('thead', {}, h('tr', {}, ['name', 'status', 'points', 'tags', ''].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, items.map((s) => h('tr', {},
+        h('tbody', {}, items.map((s) => h('tr', { 'data-sweep': String(s.id) },
           h('td', {}, s.name || s.id), h('td', {}, h('span', { class: `status st-${s.status}` }, s.status)),
-          h('td', { class: 'num' }, `${Number(s.points_done ?? 0).toLocaleString('en')} / ${Number(s.points_total ?? 0).toLocaleString('en')}`), h('td', {}, (s.tags || []).join(', ')),
+          h('td', { class: 'num points' }, pointsText(Number(s.points_done ?? 0), Number(s.points_total ?? 0))), h('td', {}, (s.tags || []).join(', ')),
           h('td', {}, h('a', { href: `#results/${encodeURIComponent(s.id)}` }, 'results'), ' ',
             h('button', { type: 'button', class: 'link', onclick: () => watch(s.id) }, 'watch')))))))
         : h('p', { class: 'muted' }, 'No sweeps yet.'));
