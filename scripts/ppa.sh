@@ -43,6 +43,7 @@ jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
         clock_ns: .[0].clock_ns,
         activity: .[0].activity,
         activity_source: .[0].activity_source,
+        abc_script: .[0].abc_script,
         date: $date,
         command: $command,
         script: $script

@@ -16,11 +16,11 @@ while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
 cat > "$out" <<'JSON'
 [{"unit":"mac","format":"fp8_e4m3","acc":"fp32","cells":10,"area_um2":100,"delay_ns":2,"power_w":1e-3,"energy_pj":10,
   "clock_ns":10,"activity":0.5,"rel_area":0.5,"rel_energy":0.5,"rel_delay":0.5,"relative_to":"bf16",
-  "activity_source":"default: uniform random operands","liberty_path":"/x.lib","liberty_sha256":"abc",
+  "activity_source":"default: uniform random operands","abc_script":"strash","liberty_path":"/x.lib","liberty_sha256":"abc",
   "yosys_version":"Yosys 0.23","sta_version":"2.0.17","generator_version":"ridge-rtlgen 1","seconds":1},
  {"unit":"dot","format":"mxfp4","acc":"fp32","cells":20,"area_um2":300,"delay_ns":3,"power_w":2e-3,"energy_pj":20,
   "clock_ns":10,"activity":0.5,"rel_area":0.3,"rel_energy":0.3,"rel_delay":0.3,"relative_to":"mxfp8_e4m3",
-  "activity_source":"default: uniform random operands","liberty_path":"/x.lib","liberty_sha256":"abc",
+  "activity_source":"default: uniform random operands","abc_script":"strash","liberty_path":"/x.lib","liberty_sha256":"abc",
   "yosys_version":"Yosys 0.23","sta_version":"2.0.17","generator_version":"ridge-rtlgen 1","seconds":1}]
 JSON
 SH
@@ -28,7 +28,7 @@ chmod +x "$T/ridge"
 RIDGE="$T/ridge" OUT="$T/ppa.json" bash "$SRC/scripts/ppa.sh" > "$T/log" 2>&1 || fail "ppa.sh exited $?: $(cat "$T/log")"
 grep -q -- "--units mac,dot --json --clock-ns 10 --formats fp4_e2m1" "$T/args" || fail "ridge ppa arguments: $(cat "$T/args")"
 [ "$(json_get "$T/ppa.json" "sorted(r['provenance'])")" = \
-  "['activity', 'activity_source', 'clock_ns', 'command', 'date', 'description', 'generator_version', 'liberty_path', 'liberty_sha256', 'node_nm', 'script', 'sta_version', 'yosys_version']" ] ||
+  "['abc_script', 'activity', 'activity_source', 'clock_ns', 'command', 'date', 'description', 'generator_version', 'liberty_path', 'liberty_sha256', 'node_nm', 'script', 'sta_version', 'yosys_version']" ] ||
     fail "provenance keys: $(json_get "$T/ppa.json" "sorted(r['provenance'])")"
 [ "$(json_get "$T/ppa.json" "(r['provenance']['liberty_sha256'], r['provenance']['node_nm'], r['provenance']['command'][:9])")" = \
   "('abc', 180, 'ridge ppa')" ] || fail "provenance values"
