@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "plan_cache.h"
 #include "sweep.h"
 #include "sweep_plan.h"
 
@@ -43,30 +44,42 @@ static const char col_hint[] = "fields: point_index, status" RIDGED_RESULT_COLS(
 #undef RC_X_HINT_
 static const char *col_list_hint(void) { return col_hint; }
 
-/* The sweep's axes and total, to decode params. */
-static sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap) {
-    static const char sql[] = "SELECT base, axes, status FROM sweeps WHERE id = $1";
+/* The sweep's plan, to decode params (built once per sweep and cached:
+ * plan_cache.h), and its status. Returns a reference the caller drops with
+ * plan_cache_release, or NULL after answering. */
+static const sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap) {
+    static const char sql[] = "SELECT status, base, axes FROM sweeps WHERE id = $1";
+    static const char sql_status[] = "SELECT status FROM sweeps WHERE id = $1";
     const char *p[1] = {r->id};
-    PGresult *q = db_query(c, sql, 1, p);
-    sweep_plan *plan = NULL;
+    int64_t id = strtoll(r->id, NULL, 10);
+    const sweep_plan *plan = plan_cache_get(id);
+    PGresult *q = db_query(c, plan ? sql_status : sql, 1, p);
+    sweep_plan *built = NULL;
     cJSON *base = NULL, *axes = NULL;
+    rg_err err = {0};
     if (!db_ok(q)) {
         http_problem_db(r, "get sweep", PQresultErrorMessage(q));
-        goto out;
+        goto fail;
     }
     if (PQntuples(q) == 0) {
         http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
-        goto out;
+        goto fail;
     }
-    snprintf(status, scap, "%s", PQgetvalue(q, 0, 2));
-    base = cJSON_Parse(PQgetvalue(q, 0, 0));
-    axes = cJSON_Parse(PQgetvalue(q, 0, 1));
-    rg_err err = {0};
-    if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &plan, &err)) {
+    snprintf(status, scap, "%s", PQgetvalue(q, 0, 0));
+    if (plan)
+        goto out;
+    base = cJSON_Parse(PQgetvalue(q, 0, 1));
+    axes = cJSON_Parse(PQgetvalue(q, 0, 2));
+    if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &built, &err)) {
         http_fail(r, RG_EINTERNAL, NULL, NULL, "the stored sweep cannot be decoded: %s %s", err.field,
                   err.msg);
-        plan = NULL;
+        goto fail;
     }
+    plan = plan_cache_put(id, built);
+    goto out;
+fail:
+    plan_cache_release(plan);
+    plan = NULL;
 out:
     cJSON_Delete(base);
     cJSON_Delete(axes);
@@ -231,7 +244,7 @@ static void write_row_csv(sbuf *b, const sweep_plan *plan, const PGresult *q, in
 }
 
 void api_sweep_results(http_req *r) {
-    sweep_plan *plan = NULL;
+    const sweep_plan *plan = NULL;
     db_conn *c = NULL;
     PGresult *q = NULL;
     sbuf sql;
@@ -355,7 +368,7 @@ void api_sweep_results(http_req *r) {
 out:
     PQclear(q);
     db_release(r->rd->pool, c);
-    plan_free(plan);
+    plan_cache_release(plan);
     sbuf_free(&sql);
     jw_free(&w);
 }
@@ -388,7 +401,7 @@ static bool parse_objective(http_req *r, const char *key, const char *def, int *
 }
 
 void api_sweep_pareto(http_req *r) {
-    sweep_plan *plan = NULL;
+    const sweep_plan *plan = NULL;
     db_conn *c = NULL;
     PGresult *q = NULL;
     sbuf sql;
@@ -462,7 +475,7 @@ void api_sweep_pareto(http_req *r) {
 out:
     PQclear(q);
     db_release(r->rd->pool, c);
-    plan_free(plan);
+    plan_cache_release(plan);
     sbuf_free(&sql);
     jw_free(&w);
 }

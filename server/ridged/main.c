@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "codec.h"
 #include "rtl_job.h"
+#include "plan_cache.h"
 #include "result_cols.h"
 #include "sweep.h"
 #include "sweep_cache.h"
@@ -338,6 +339,7 @@ out:
         MHD_stop_daemon(d);
     db_pool_close(rd.pool);
     sweep_cache_clear();
+    plan_cache_clear();
     if (rc == 0 && !migrate_only)
         fprintf(stderr, "ridged: stopped\n");
     return rc;

@@ -46,6 +46,7 @@ typedef struct sweep_plan {
      * never overwrites "hardware.mem_bw" whatever their order in the
      * request; the digits still follow the request's order. */
     int order[PLAN_MAX_AXES];
+    int refs; /* references held through plan_cache.h (under its mutex) */
 } sweep_plan;
 
 /* Builds a plan from the base spec and axes JSON (copied; the caller keeps

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "codec.h"
 #include "evaluate.h"
+#include "plan_cache.h"
 #include "sbuf.h"
 #include "sweep_plan.h"
 #include "testutil.h"
@@ -149,6 +150,39 @@ static void test_integer_range_dedup(void) {
     CHECK_STR(err.field, "axes[0].range");
 }
 
+/* The plan cache shares one plan per sweep and frees an evicted plan only
+ * after its last reader lets go (ASan checks the frees). */
+static void test_plan_cache(void) {
+    const char *axes = "[{\"path\":\"batch\",\"values\":[16,64]}]";
+    sweep_plan *a = NULL, *b = NULL, *c = NULL;
+    rg_err err = {0};
+    CHECK(plan_cache_get(7) == NULL);
+    CHECK_EQ_INT(build(axes, &a, &err), 0);
+    CHECK_EQ_INT(build(axes, &b, &err), 0);
+    CHECK_EQ_INT(build(axes, &c, &err), 0);
+    if (!a || !b || !c)
+        return;
+    const sweep_plan *pa = plan_cache_put(7, a);
+    CHECK(pa == a);
+    const sweep_plan *pb = plan_cache_put(7, b); /* a second builder: b is freed, a shared */
+    CHECK(pb == a);
+    const sweep_plan *g = plan_cache_get(7);
+    CHECK(g == a);
+    /* sweep 7 + 16 maps to the same slot: a is evicted but still held three times */
+    const sweep_plan *pc = plan_cache_put(7 + 16, c);
+    CHECK(pc == c);
+    CHECK(plan_cache_get(7) == NULL);
+    CHECK_EQ_INT(g->total, 2);
+    plan_cache_release(g);
+    plan_cache_release(pb);
+    CHECK_EQ_INT(pa->total, 2);
+    plan_cache_release(pa); /* the last reference: a is freed */
+    plan_cache_release(pc);
+    plan_cache_release(NULL);
+    plan_cache_clear();
+    CHECK(plan_cache_get(7 + 16) == NULL);
+}
+
 static void test_errors(void) {
     static const struct {
         const char *axes, *field;
@@ -222,6 +256,7 @@ int main(void) {
     test_equivalence();
     test_params_and_ranges();
     test_integer_range_dedup();
+    test_plan_cache();
     test_errors();
     test_arena_sbuf();
     return tu_status("ridged_plan");
