@@ -7,7 +7,7 @@
 # OpenSTA against the OSU 0.18 um cells, then wraps the rows with their
 # provenance: liberty checksum, tool and generator versions, clock,
 # activity source, date and the command itself. The build embeds the file
-# (cmake/embed.cmake globs data/*.json). The checked-in run took 587 s of
+# (cmake/embed.cmake globs data/*.json). The checked-in run took 376 s of
 # synthesis (the per-unit seconds ridge ppa prints) on the shared 2-core machine.
 #
 # Usage: scripts/ppa.sh [BUILD_DIR] (default build; RIDGE=path overrides)
