@@ -38,7 +38,7 @@ int rg_elem_init(rg_elem *e, const rg_format *f) {
     if (f->kind == RG_FK_INT) {
         /* k in [-(2^mbits - 1), 2^mbits - 1]; MX ints are k * 2^-(mbits-1). */
         e->is_int = true;
-        e->kmax = (1 << f->mbits) - 1;
+        e->kmax = (int)(((uint32_t)1 << f->mbits) - 1u); /* mbits <= 31 (int32 accumulators) */
         e->qmin = f->scaling == RG_SCALE_MX ? -(f->mbits - 1) : 0;
         e->maxval = (float)ldexp(e->kmax, e->qmin);
         e->emax = ilogb(e->maxval);

@@ -111,7 +111,9 @@ static void json_cosim(jw *w, const rtl_cosim_result *c, const rtl_lint_result *
     jw_kint(w, "vectors", c->vectors);
     jw_kint(w, "mismatches", c->mismatches);
     jw_kbool(w, "exhaustive", c->exhaustive);
-    jw_kint(w, "seed", (int64_t)seed);
+    char sbuf[24]; /* a string: seeds run to 2^64 - 1, past JSON's exact integers */
+    snprintf(sbuf, sizeof sbuf, "%llu", (unsigned long long)seed);
+    jw_kstr(w, "seed", sbuf);
     jw_knum(w, "seconds", c->seconds);
     jw_kint(w, "processes", c->processes);
     jw_knum(w, "input_activity", c->activity);
