@@ -5,7 +5,7 @@
 # and tests/ the source's (ridge validate reads tests/reference), with a
 # ridged of this build behind the service example (its localhost:8080 is
 # this test's port). The figures the README quotes for the decode, what-if,
-# training, search, numerics and validation examples are then computed from
+# training, search, numerics, silicon and validation examples are then computed from
 # the commands' outputs and must appear in the README as quoted; the other
 # examples must run.
 source "$(dirname "$0")/lib.sh"
@@ -90,6 +90,15 @@ for label, name in (("MAPE overall", "MAPE"), ("MAPE single-node", "single-node"
     has(f"{name} {v} %", label)
 rows = jrun("build/ridge validate --json")
 assert rows, "validate --json prints JSON"
+# silicon: the multiplier's co-simulation and synthesis, and the ppa table
+rt = json.loads(open(work + "/mul-e4m3/result.json").read())
+assert rt["cosim"]["mismatches"] == 0 and rt["cosim"]["vectors"] == 65536, rt["cosim"]
+has(f"All {rt['cosim']['vectors']:,} operand pairs", "rtl vectors")
+sy = rt["synthesis"]
+has(f"onto {sy['cells']} OSU 0.18 µm cells ({sy['area_um2']:,.0f} µm², {sy['delay_ns']:.2f} ns critical path", "rtl synthesis")
+pp = {(r["unit"], r["format"]): r for r in jrun("build/ridge ppa --units mul --formats fp4_e2m1,bf16 --json")}
+has(f"FP4 ({pp[('mul', 'fp4_e2m1')]['cells']} cells, {pp[('mul', 'fp4_e2m1')]['rel_area']:.3f} of bf16's area)", "ppa fp4")
+has(f"bf16 ({pp[('mul', 'bf16')]['cells']} cells)", "ppa bf16")
 # the service example answered JSON: the time of the decode step, then the sweep
 svc = outs[next(i for i, b in enumerate(blocks) if "/api/v1/evaluate -d @decode.json" in b)].split("\n", 1)
 assert abs(float(svc[0]) - d["time_s"]) < 1e-12, svc[0]
