@@ -454,15 +454,20 @@ static int64_t sext(uint32_t code, int bits) {
     return (code >> (bits - 1)) & 1u ? (int64_t)code - ((int64_t)1 << bits) : (int64_t)code;
 }
 
-uint32_t rg_unit_mul(const rg_unit *u, uint32_t a, uint32_t b) {
-    if (u->is_int)
-        return (uint32_t)(sext(a, u->a.bits) * sext(b, u->a.bits)) & width_mask(u->out.bits);
+/* w = the exact product of two operand codes. */
+static void wide_product(const rg_unit *u, uint32_t a, uint32_t b, rg_wide *w) {
     rg_unpacked ua, ub;
     rg_unit_unpack(&u->a, a, &ua);
     rg_unit_unpack(&u->a, b, &ub);
+    rg_wide_zero(w);
+    add_product(w, &ua, &ub);
+}
+
+uint32_t rg_unit_mul(const rg_unit *u, uint32_t a, uint32_t b) {
+    if (u->is_int)
+        return (uint32_t)(sext(a, u->a.bits) * sext(b, u->a.bits)) & width_mask(u->out.bits);
     rg_wide w;
-    rg_wide_zero(&w);
-    add_product(&w, &ua, &ub);
+    wide_product(u, a, b, &w);
     return rg_wide_round(&w, &u->out, u->round, u->saturate);
 }
 
@@ -471,12 +476,8 @@ uint32_t rg_unit_mac(const rg_unit *u, uint32_t a, uint32_t b, uint32_t c) {
         uint64_t p = (uint64_t)(sext(a, u->a.bits) * sext(b, u->a.bits));
         return (uint32_t)((uint64_t)sext(c, u->out.bits) + p) & width_mask(u->out.bits);
     }
-    rg_unpacked ua, ub;
-    rg_unit_unpack(&u->a, a, &ua);
-    rg_unit_unpack(&u->a, b, &ub);
     rg_wide w;
-    rg_wide_zero(&w);
-    add_product(&w, &ua, &ub);
+    wide_product(u, a, b, &w);
     (void)rg_wide_add_code(&w, &u->out, c);
     return rg_wide_round(&w, &u->out, u->round, u->saturate);
 }

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 
 #include "rtl_job.h"
+#include "tool.h"
 
 typedef enum { F_STR, F_INT, F_LONG, F_BOOL, F_NUM, F_SEED } field_type;
 
@@ -209,43 +210,6 @@ void rtl_job_write(jw *w, const rtl_request *req) {
 
 /* ---- the flow process ---- */
 
-/* Reads a whole file into a malloc'd NUL-terminated buffer (caller frees);
- * NULL on failure. */
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    if (!f)
-        return NULL;
-    for (;;) {
-        if (cap - n < 65536) {
-            char *nb = realloc(buf, cap + 65536 + 1);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                goto out;
-            }
-            buf = nb;
-            cap += 65536;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-out:
-    fclose(f);
-    return buf;
-}
-
 static bool write_file(const char *path, const char *data, size_t len) {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -286,7 +250,7 @@ static int bundle(const char *json, const char *dir, char **out, size_t *out_len
         char path[4096], head[600];
         snprintf(path, sizeof path, "%s%s%s", name[0] == '/' ? "" : dir, name[0] == '/' ? "" : "/", name);
         size_t fl = 0;
-        char *body = slurp(path, &fl);
+        char *body = rtl_read_text(path, &fl);
         if (!body) {
             rc = rg_err_set(err, RG_EIO, "files", "cannot read generated file %.200s", name);
             goto out;
@@ -340,7 +304,7 @@ int rtl_job_exec_main(int argc, char **argv) {
         return 2;
     rtl_request req;
     rg_err err = {0};
-    char *text = slurp(argv[0], NULL), *json = NULL, *v = NULL;
+    char *text = rtl_read_text(argv[0], NULL), *json = NULL, *v = NULL;
     size_t vl = 0;
     int rc = 2;
     if (!text) {
