@@ -33,24 +33,25 @@
 #define RIDGED_INSTALLED_WEB "/usr/share/ridge/web"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: ridged [options]                   run the service\n"
-               "       ridged token create --role read|write --name NAME [--db CONNINFO]\n"
-               "       ridged migrate [--db CONNINFO]\n\n"
-               "options (environment variable in brackets):\n"
-               "  --listen HOST:PORT   address to listen on [RIDGE_LISTEN] (127.0.0.1:8080)\n"
-               "  --db CONNINFO        libpq connection string [RIDGE_DB] (dbname=ridge)\n"
-               "  --web DIR            dashboard files served at / [RIDGE_WEB]\n"
-               "  --threads N          HTTP threads [RIDGE_HTTP_THREADS] (cores)\n"
-               "  --workers N          sweep worker threads [RIDGE_WORKERS] (1)\n"
-               "  --rtl-workers N      RTL job worker threads [RIDGE_RTL_WORKERS] (1)\n"
-               "  --rtl-liberty FILE   cell library for RTL synthesis [RIDGE_RTL_LIBERTY] (OSU 0.18 um)\n"
-               "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
-               "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
-               "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
-               "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
-               "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n"
-               "  --allow-origin LIST  comma-separated web origins (https://host:port) whose pages may\n"
-               "                       call the API with CORS [RIDGE_ALLOW_ORIGINS] (none: same origin only)\n");
+    fprintf(f,
+            "usage: ridged [options]                   run the service\n"
+            "       ridged token create --role read|write --name NAME [--db CONNINFO]\n"
+            "       ridged migrate [--db CONNINFO]\n\n"
+            "options (environment variable in brackets):\n"
+            "  --listen HOST:PORT   address to listen on [RIDGE_LISTEN] (127.0.0.1:8080)\n"
+            "  --db CONNINFO        libpq connection string [RIDGE_DB] (dbname=ridge)\n"
+            "  --web DIR            dashboard files served at / [RIDGE_WEB]\n"
+            "  --threads N          HTTP threads [RIDGE_HTTP_THREADS] (cores)\n"
+            "  --workers N          sweep worker threads [RIDGE_WORKERS] (1)\n"
+            "  --rtl-workers N      RTL job worker threads [RIDGE_RTL_WORKERS] (1)\n"
+            "  --rtl-liberty FILE   cell library for RTL synthesis [RIDGE_RTL_LIBERTY] (OSU 0.18 um)\n"
+            "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
+            "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
+            "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
+            "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
+            "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n"
+            "  --allow-origin LIST  comma-separated web origins (https://host:port) whose pages may\n"
+            "                       call the API with CORS [RIDGE_ALLOW_ORIGINS] (none: same origin only)\n");
 }
 
 static int parse_listen(const char *s, ridged_config *cfg) {

@@ -17,22 +17,22 @@ struct rtl_workers;
 typedef struct ridged_config {
     char host[256];
     int port;
-    const char *db;      /* libpq conninfo */
-    const char *web_dir; /* static files served at / */
-    int http_threads;    /* libmicrohttpd thread pool */
-    int workers;         /* sweep worker threads */
-    int omp_threads;     /* OpenMP threads per sweep worker */
-    int lease_s;         /* chunk lease length */
-    int max_attempts;    /* a chunk claimed this often fails its sweep */
-    int rtl_workers;     /* RTL job worker threads */
+    const char *db;        /* libpq conninfo */
+    const char *web_dir;   /* static files served at / */
+    int http_threads;      /* libmicrohttpd thread pool */
+    int workers;           /* sweep worker threads */
+    int omp_threads;       /* OpenMP threads per sweep worker */
+    int lease_s;           /* chunk lease length */
+    int max_attempts;      /* a chunk claimed this often fails its sweep */
+    int rtl_workers;       /* RTL job worker threads */
     char rtl_liberty[512]; /* cell library for RTL synthesis ("" = the flow's default) */
-    bool require_auth;   /* writes need a token even on loopback */
-    bool loopback;       /* listening on a loopback address only */
-    size_t max_body;     /* request body cap, bytes */
+    bool require_auth;     /* writes need a token even on loopback */
+    bool loopback;         /* listening on a loopback address only */
+    size_t max_body;       /* request body cap, bytes */
     int conn_timeout_s;
     int conn_limit;
     int per_ip_limit;
-    char replica[128]; /* this process's name in provenance and leases */
+    char replica[128];        /* this process's name in provenance and leases */
     char allow_origins[1024]; /* comma-separated origins allowed cross-origin (CORS) */
 } ridged_config;
 
