@@ -25,12 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "wakeup.h"
 #include "rtl_job.h"
 #include "sha256.h"
 
@@ -100,27 +100,8 @@ static bool ensure_conn(rworker *w) {
     return ok;
 }
 
-static void drain(int fd) {
-    uint64_t v;
-    ssize_t n = read(fd, &v, sizeof v);
-    (void)n;
-}
-
 /* Waits up to `ms` for a notification, a wake-up or the stop request. */
-static void wait_for_work(rworker *w, int ms) {
-    struct pollfd fds[2] = {{.fd = w->evfd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
-    if (w->pg && PQstatus(w->pg) == CONNECTION_OK)
-        fds[1].fd = PQsocket(w->pg);
-    if (poll(fds, 2, ms) <= 0)
-        return;
-    if (fds[0].revents & POLLIN)
-        drain(w->evfd);
-    if (fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
-        PQconsumeInput(w->pg);
-        for (PGnotify *nf = PQnotifies(w->pg); nf; nf = PQnotifies(w->pg))
-            PQfreemem(nf);
-    }
-}
+static void wait_for_work(rworker *w, int ms) { wakeup_wait(w->evfd, w->pg, ms); }
 
 /* Returns 1 with *j filled (j->request malloc'd), 0 when there is no work,
  * -1 on a database error. */
@@ -358,7 +339,7 @@ static flow_end run_flow(rworker *w, const job *j, const char *tmp, int *status)
         if (pfd < 0 && ms > 200)
             ms = 200;
         if (poll(fds, 2, ms) > 0 && (fds[0].revents & POLLIN))
-            drain(w->evfd);
+            wakeup_drain(w->evfd);
     }
     if (end != FLOW_EXITED)
         kill_flow(pid);
@@ -488,7 +469,7 @@ rtl_workers *rtl_workers_start(ridged *rd) {
         rworker *w = &rw->w[i];
         w->rw = rw;
         w->index = i;
-        w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        w->evfd = wakeup_open();
         snprintf(w->owner, sizeof w->owner, "%s/rtl%d", rd->cfg.replica, i);
         if (w->evfd < 0 || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             fprintf(stderr, "ridged: cannot start RTL worker %d\n", i);
@@ -503,13 +484,8 @@ rtl_workers *rtl_workers_start(ridged *rd) {
 void rtl_workers_wake(rtl_workers *rw) {
     if (!rw)
         return;
-    for (int i = 0; i < rw->n; i++) {
-        uint64_t one = 1;
-        if (rw->w[i].evfd >= 0) {
-            ssize_t n = write(rw->w[i].evfd, &one, sizeof one);
-            (void)n;
-        }
-    }
+    for (int i = 0; i < rw->n; i++)
+        wakeup_signal(rw->w[i].evfd);
 }
 
 void rtl_workers_stop(rtl_workers *rw) {

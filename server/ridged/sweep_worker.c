@@ -19,9 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "wakeup.h"
 #include "evaluate.h"
 #include "result_cols.h"
 #include "sha256.h"
@@ -102,23 +102,7 @@ static bool ensure_conn(worker *w) {
 }
 
 /* Waits up to `ms` for a notification, a wake-up or the stop request. */
-static void wait_for_work(worker *w, int ms) {
-    struct pollfd fds[2] = {{.fd = w->evfd, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
-    if (w->pg && PQstatus(w->pg) == CONNECTION_OK)
-        fds[1].fd = PQsocket(w->pg);
-    if (poll(fds, 2, ms) <= 0)
-        return;
-    if (fds[0].revents & POLLIN) {
-        uint64_t v;
-        ssize_t n = read(w->evfd, &v, sizeof v);
-        (void)n;
-    }
-    if (fds[1].fd >= 0 && (fds[1].revents & POLLIN)) {
-        PQconsumeInput(w->pg);
-        for (PGnotify *nf = PQnotifies(w->pg); nf; nf = PQnotifies(w->pg))
-            PQfreemem(nf);
-    }
-}
+static void wait_for_work(worker *w, int ms) { wakeup_wait(w->evfd, w->pg, ms); }
 
 /* A worker stopped in the middle of its completion transaction (SIGSTOP,
  * swapped out, a frozen VM) keeps the chunk's row lock, so SKIP LOCKED
@@ -531,7 +515,7 @@ sweep_workers *sweep_workers_start(ridged *rd) {
         worker *w = &sw->w[i];
         w->sw = sw;
         w->index = i;
-        w->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        w->evfd = wakeup_open();
         snprintf(w->owner, sizeof w->owner, "%s/w%d", rd->cfg.replica, i);
         if (w->evfd < 0 || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             fprintf(stderr, "ridged: cannot start sweep worker %d\n", i);
@@ -546,13 +530,8 @@ sweep_workers *sweep_workers_start(ridged *rd) {
 void sweep_workers_wake(sweep_workers *sw) {
     if (!sw)
         return;
-    for (int i = 0; i < sw->n; i++) {
-        uint64_t one = 1;
-        if (sw->w[i].evfd >= 0) {
-            ssize_t n = write(sw->w[i].evfd, &one, sizeof one);
-            (void)n;
-        }
-    }
+    for (int i = 0; i < sw->n; i++)
+        wakeup_signal(sw->w[i].evfd);
 }
 
 void sweep_workers_stop(sweep_workers *sw) {
