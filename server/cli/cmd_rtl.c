@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "rtl.h"
 
@@ -140,6 +142,16 @@ static int exit_code(const rg_err *err) {
     return err->code == RG_EIO || err->code == RG_ENOTFOUND || err->code == RG_ENOMEM ? 1 : 2;
 }
 
+/* cosim.mismatches of a run's JSON; -1 if it cannot be read. */
+static long cosim_mismatches(const char *json) {
+    cJSON *root = cJSON_Parse(json);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cosim");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(c, "mismatches");
+    long n = cJSON_IsNumber(m) ? (long)m->valuedouble : -1;
+    cJSON_Delete(root);
+    return n;
+}
+
 int cmd_rtl(int argc, char **argv) {
     rtl_request r;
     rtl_request_defaults(&r);
@@ -156,7 +168,7 @@ int cmd_rtl(int argc, char **argv) {
         return rc == RG_ECONFLICT ? 2 : exit_code(&err);
     }
     printf("%s\n", json);
-    bool mismatch = r.cosim && strstr(json, "\"mismatches\":0,") == NULL;
+    bool mismatch = r.cosim && cosim_mismatches(json) != 0;
     free(json);
     if (mismatch)
         fprintf(stderr, "ridge rtl: co-simulation found mismatches (see %s/cosim.log)\n", out);
