@@ -120,7 +120,12 @@ try {
     'roofline draws memory and compute ceilings');
   check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
   check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
+  await page.locator('#preset-sources summary').click();
   check(await count('#preset-sources table') === 3 && await count('#preset-sources td.source') > 10, 'model, hardware and system preset values listed with their sources');
+  await page.locator('#assumption-list summary').click();
+  check(await count('#assumption-list table tbody tr') >= 10, `every assumption listed with its source (${await count('#assumption-list table tbody tr')} rows)`);
+  await page.locator('#assumption-list summary').click();
+  await page.locator('#preset-sources summary').click();
   check(await count('#point-result .quality tbody tr') === 3, 'quality (SQNR) of the weights, activations and KV-cache formats shown');
   await shot('point-1280');
   await page.locator('#preset-sources summary').click();
@@ -149,6 +154,30 @@ try {
   await page.locator(`#${batchId}`).dispatchEvent('change');
   await page.waitForFunction((b) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== b, before);
   check(JSON.parse(await page.inputValue('#spec-json')).batch === 64, 'JSON editor follows the form');
+  // Keystroke to new result, measured (reported, not asserted): typing a
+  // digit into the batch field until the step time changes.
+  const lat = [];
+  for (const b of ['96', '48', '80', '40', '72']) {
+    const was = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+    await page.locator(`#${batchId}`).fill(b.slice(0, 1));
+    await page.waitForFunction((w) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== w, was);
+    const now = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+    const t = await page.evaluate(async ([id, digit, w]) => {
+      const el = document.getElementById(id);
+      const t0 = performance.now();
+      el.value += digit;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((ok) => { const tick = () => (document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== w ? ok() : requestAnimationFrame(tick)); tick(); });
+      return performance.now() - t0;
+    }, [batchId, b.slice(1), now]);
+    lat.push(t);
+  }
+  lat.sort((a, b) => a - b);
+  const req = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/evaluate')).slice(-5).map((e) => e.duration).sort((a, b) => a - b));
+  log(`measured: keystroke to new result ${lat.map((t) => t.toFixed(0)).join(', ')} ms (median ${lat[2].toFixed(0)} ms); the evaluate request alone ${req.map((t) => t.toFixed(0)).join(', ')} ms`);
+  await page.fill(`#${batchId}`, '64');
+  await page.locator(`#${batchId}`).dispatchEvent('change');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('#spec-json').value).batch === 64);
   await page.click('button:has-text("Pin B")');
 
   step = 'invalid input';

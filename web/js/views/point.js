@@ -92,7 +92,7 @@ export function mountPoint(root) {
       input = h('input', { id, name: path, type: 'number', min: 0, step: real ? 'any' : 1, inputmode: real ? 'decimal' : 'numeric', placeholder: real ? 'none' : 'default' });
     }
     input.addEventListener('change', () => fromForm(path, kind, input));
-    if (input.type === 'number') input.addEventListener('input', debounce(() => fromForm(path, kind, input), 400));
+    if (input.type === 'number') input.addEventListener('input', () => fromForm(path, kind, input));
     return h('div', { class: `field${kind === 'bool' ? ' check' : ''}` }, h('label', { for: id }, label), input);
   }
 
@@ -162,7 +162,9 @@ export function mountPoint(root) {
     }
   }, 400));
 
-  const schedule = debounce(() => evaluate(false), 250);
+  // The engine answers in milliseconds: a short pause only merges a burst of
+  // keystrokes; answers that arrive out of order are dropped (seq).
+  const schedule = debounce(() => evaluate(false), 10);
 
   // A chip half filled in is not an error yet: say what it still needs.
   const CHIP_KEYS = [['node_nm', 'node'], ['clock_ghz', 'clock'], ['matrix_area_mm2', 'matrix area'], ['mac_format', 'MAC lane format']];
