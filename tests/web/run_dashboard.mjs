@@ -470,6 +470,50 @@ try {
   check(await count('#res-scatter svg .pareto-line') === 1 && await count('#res-scatter svg circle.on-front') >= 2, 'the speed x quality front is drawn');
   await shot('speed-quality-energy-1280');
 
+  // Shareable URLs: each screen's address reopens it as it was.
+  step = 'shareable URLs';
+  await page.click('a[data-view="point"]');
+  await page.waitForFunction(() => location.hash.startsWith('#point/'));
+  const pointUrl = page.url();
+  const specNow = JSON.parse(await page.inputValue('#spec-json'));
+  await page.click('a[data-view="results"]');
+  await page.waitForFunction(() => /^#results\/\d+\?x=time_s&y=quality_sqnr_db&color=energy_per_token_j/.test(location.hash));
+  const resultsUrl = page.url();
+  const page2 = await ctx.newPage();
+  page2.on('console', (m) => { if (m.type() === 'error') problems.push(`console error in the second page: ${m.text()}`); });
+  await page2.goto(pointUrl);
+  await page2.waitForSelector('#point-result .kpi[data-kpi="kpi-silicon"]');
+  check(JSON.stringify(JSON.parse(await page2.inputValue('#spec-json'))) === JSON.stringify(specNow), 'a design point link reopens the same spec (chip included)');
+  await page2.goto(resultsUrl);
+  await page2.waitForFunction(() => document.querySelector('#res-scatter svg .color-legend'), null, { timeout: 30000 });
+  check(await page2.inputValue('#res-x') === 'time_s' && await page2.inputValue('#res-y') === 'quality_sqnr_db' &&
+    await page2.inputValue('#res-color') === 'energy_per_token_j', 'a results link reopens the sweep with its axes and colour');
+
+  // Stored runs: the list, and three of them side by side.
+  step = 'runs';
+  const stored = await page2.evaluate(async () => {
+    const { api } = await import('/js/api.js');
+    const ids = [];
+    for (const b of [8, 16]) ids.push((await api.evaluate({ model: 'llama3-8b', hardware: 'h100-sxm', phase: 'decode', batch: b, seq_len: 2048 }, { store: true })).run_id);
+    return ids.map(String);
+  });
+  await page2.close();
+  await page.click('a[data-view="history"]');
+  await page.fill('#hist-q', '');
+  await page.fill('#hist-tag', '');
+  await page.fill('#hist-author', '');
+  await page.click('#hist-search');
+  await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`#hist-runs tr[data-id="${id}"]`)), stored);
+  check(await count('#hist-runs tbody tr') >= 3, `stored runs listed (${await count('#hist-runs tbody tr')})`);
+  for (const id of [...stored, runId]) await page.check(`#hist-run-${id}`);
+  check(await page.locator('#hist-compare-runs').innerText() === 'Compare 3 runs', 'three runs picked');
+  await page.click('#hist-compare-runs');
+  await page.waitForSelector('#compare-many table');
+  check(await count('#compare-many thead th') === 4, 'three runs side by side');
+  check(await count('#compare-many tr.changed.input') >= 1 && /batch/.test(await text('#compare-many')), 'the inputs that differ (batch) are listed');
+  check(/^#compare\/runs\/\d+,\d+,\d+$/.test(await page.evaluate(() => location.hash)), 'the compare set lives in the URL');
+  await shot('compare-runs-1280');
+
   step = 'labels';
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
     .filter((el) => el.type !== 'hidden')

@@ -15,10 +15,14 @@ import { mountHistory } from './views/history.js';
 
 const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'compare', 'history'];
 
+// #view/ARG?key=value&...: ARG names the thing shown (a sweep, a job, a
+// spec), the query the view's settings (scatter axes, filter).
 function route() {
-  const [name, ...rest] = (location.hash.slice(1) || 'point').split('/');
+  const [path, query] = (location.hash.slice(1) || 'point').split('?');
+  const [name, ...rest] = path.split('/');
   const view = VIEWS.includes(name) ? name : 'point';
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
+  const params = Object.fromEntries(new URLSearchParams(query || ''));
   for (const v of VIEWS) {
     const sec = $(`#view-${v}`);
     sec.hidden = v !== view;
@@ -26,7 +30,7 @@ function route() {
     if (v === view) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
   }
   document.title = `Ridge — ${$(`a[data-view="${view}"]`).textContent}`;
-  emit(`view:${view}`, arg);
+  emit(`view:${view}`, arg, params);
 }
 
 function tokenForm() {
