@@ -469,6 +469,14 @@ try {
   check((await page.locator('#res-scatter svg .chart-title').evaluate((t) => t.textContent)).startsWith('quality_sqnr_db (max) against time_s (min)'), 'time against matmul-output SQNR');
   check(await count('#res-scatter svg .pareto-line') === 1 && await count('#res-scatter svg circle.on-front') >= 2, 'the speed x quality front is drawn');
   await shot('speed-quality-energy-1280');
+  // charts leave the dashboard as SVG (styles inlined) and PNG
+  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.click('#res-scatter .export-svg')]);
+  const svgFile = fs.readFileSync(await svgDl.path(), 'utf8');
+  check(svgDl.suggestedFilename().endsWith('.svg') && svgFile.startsWith('<svg') && /style="fill:/.test(svgFile) &&
+    (svgFile.match(/<circle/g) || []).length === 16, `scatter exported as SVG with inlined styles (${svgFile.length} bytes)`);
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('#res-scatter .export-png')]);
+  const png = fs.readFileSync(await pngDl.path());
+  check(png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) === 1120, `scatter exported as PNG (${png.readUInt32BE(16)}x${png.readUInt32BE(20)} px)`);
 
   // Shareable URLs: each screen's address reopens it as it was.
   step = 'shareable URLs';
@@ -513,6 +521,14 @@ try {
   check(await count('#compare-many tr.changed.input') >= 1 && /batch/.test(await text('#compare-many')), 'the inputs that differ (batch) are listed');
   check(/^#compare\/runs\/\d+,\d+,\d+$/.test(await page.evaluate(() => location.hash)), 'the compare set lives in the URL');
   await shot('compare-runs-1280');
+
+  step = 'dark mode';
+  await page.click('#theme-toggle');
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === 'dark' &&
+    await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor) === 'rgb(11, 18, 32)', 'dark mode switches the page');
+  await shot('compare-runs-dark-1280');
+  await page.click('#theme-toggle');
+  check(await page.evaluate(() => localStorage.getItem('ridge.theme')) === 'light', 'the theme choice is kept');
 
   step = 'labels';
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]

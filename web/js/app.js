@@ -12,6 +12,7 @@ import { mountNumerics } from './views/numerics.js';
 import { mountSilicon } from './views/silicon.js';
 import { mountCompare } from './views/compare.js';
 import { mountHistory } from './views/history.js';
+import { watchCharts } from './export.js';
 
 const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'compare', 'history'];
 
@@ -52,6 +53,23 @@ function tokenForm() {
   show();
 }
 
+// Light or dark: the saved choice, else the system's preference.
+function theme() {
+  const btn = $('#theme-toggle');
+  const apply = (t) => {
+    document.documentElement.dataset.theme = t;
+    btn.setAttribute('aria-pressed', String(t === 'dark'));
+    btn.textContent = t === 'dark' ? 'Light mode' : 'Dark mode';
+  };
+  const saved = localStorage.getItem('ridge.theme');
+  apply(saved || (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  btn.addEventListener('click', () => {
+    const t = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
+    localStorage.setItem('ridge.theme', t);
+    apply(t);
+  });
+}
+
 async function health() {
   const el = $('#health');
   try {
@@ -65,6 +83,7 @@ async function health() {
 }
 
 async function start() {
+  theme();
   tokenForm();
   health();
   const [presets, numerics] = await Promise.allSettled([api.presets(), api.numericsFormats()]);
@@ -82,6 +101,7 @@ async function start() {
   mountCompare($('#view-compare'));
   mountHistory($('#view-history'));
   on('load-spec', (spec) => point.setSpec(spec));
+  watchCharts(document.querySelector('main'));
   window.addEventListener('hashchange', route);
   route();
   document.body.dataset.ready = '1';
