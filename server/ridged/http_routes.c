@@ -25,6 +25,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true},
     {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false},
     {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false},
+    {"GET", "/api/v1/decisions/{id}/report", api_decision_report, "decision_report", false},
     {"POST", "/api/v1/numerics/quantize", api_quantize, "quantize", false},
     {"GET", "/api/v1/numerics/formats", api_formats, "formats", false},
     {"GET", "/problems", api_problem_list, "problems", false},

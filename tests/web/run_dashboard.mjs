@@ -283,6 +283,11 @@ try {
   const ev = await text('#hist-detail .decision-detail');
   check(/sweep \d+/.test(ev) && ev.includes(`run ${runId}`), 'decision found by text search, sweep and run linked as evidence');
   check(await count('#hist-detail .decision-detail table tbody tr') >= 1, 'decision lists the assumptions it rests on');
+  const [report] = await Promise.all([ctx.waitForEvent('page'), page.click('#dec-report')]);
+  await report.waitForLoadState();
+  check(/^Decision \d+: /.test(await report.title()) && await report.locator('section.evidence svg circle').count() >= 1,
+    `the decision opens as a self-contained HTML report ("${await report.title()}")`);
+  await report.close();
 
   step = 'supersede';
   const firstId = await page.locator('#hist-detail dl.provenance dd').last().innerText();

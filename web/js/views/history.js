@@ -160,7 +160,8 @@ export function mountHistory(root) {
       const d = await api.getDecision(id);
       if (location.hash.startsWith('#history')) setHash(`#history/decision/${encodeURIComponent(d.id)}`); // shareable
       clear(detail, h('div', { class: 'card decision-detail' },
-        h('h3', {}, d.title), h('p', {}, h('span', { class: `status st-${d.status}` }, d.status), ' ', confidenceBadge(d.confidence), d.author ? ` · ${d.author}` : ''),
+        h('h3', {}, d.title), h('p', {}, h('span', { class: `status st-${d.status}` }, d.status), ' ', confidenceBadge(d.confidence), d.author ? ` · ${d.author}` : '',
+          ' · ', h('a', { href: `/api/v1/decisions/${encodeURIComponent(d.id)}/report`, target: '_blank', rel: 'noopener', id: 'dec-report' }, 'HTML report')),
         h('dl', { class: 'provenance' },
           [['question', d.question], ['decision', d.decision], ['rationale', d.rationale],
             ['supersedes', (d.supersedes || []).length ? d.supersedes.map(decLink) : null],
