@@ -3,6 +3,7 @@
  * of result columns; the SQL is assembled only from that table's constant
  * column names, and every value the user gives travels as a parameter. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,10 +154,26 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
             cast = "boolean";
         } else {
             char *end = NULL;
+            errno = 0;
             double d = strtod(v, &end);
             if (end == v || *end || !isfinite(d)) {
                 http_fail(r, RG_ETYPE, "filter", NULL, "%s takes a number (got \"%.40s\")", rcols[col].name,
                           v);
+                return false;
+            }
+            if (errno == ERANGE) {
+                http_fail(r, RG_ERANGE, "filter",
+                          "a value between 2.2250738585072014e-308 and 1.7976931348623157e308",
+                          "%s: %.40s is out of the range of a double", rcols[col].name, v);
+                return false;
+            }
+            /* PostgreSQL gets the number as parsed here (C's strtod takes hex
+             * floats and other spellings that float8 input refuses) */
+            char num[40];
+            jw_format_double(num, sizeof num, d);
+            v = arena_strdup(&r->a, num);
+            if (!v) {
+                http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
                 return false;
             }
         }

@@ -2,6 +2,7 @@
  * /sweeps (filters, cursor pages), GET /sweeps/{id}, POST
  * /sweeps/{id}/cancel. Evaluation happens on the sweep workers
  * (sweep_worker.c), never here. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,8 +272,9 @@ void api_sweep_create(http_req *r) {
     int64_t chunk = 0;
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(body, "chunk_size");
     if (cs) {
-        if (!cJSON_IsNumber(cs) || cs->valuedouble != (double)(int64_t)cs->valuedouble ||
-            cs->valuedouble < 1 || cs->valuedouble > 100000) {
+        /* the range first: casting 1e300 to an integer is undefined */
+        if (!cJSON_IsNumber(cs) || !(cs->valuedouble >= 1 && cs->valuedouble <= 100000) ||
+            cs->valuedouble != floor(cs->valuedouble)) {
             http_fail(r, RG_ERANGE, "chunk_size", NULL, "chunk_size must be an integer in 1..100000");
             goto out;
         }

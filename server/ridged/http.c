@@ -2,6 +2,8 @@
  * (see http.h). */
 #include "http.h"
 
+#include "codec_json.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -295,14 +297,33 @@ static int route_find(http_req *r, char *allow, size_t cap, const char **id) {
     return path_known ? -1 : -2;
 }
 
+/* MHD_get_connection_values callback: remembers the first query argument
+ * whose name or value is not valid UTF-8 (PostgreSQL refuses such text). */
+static enum MHD_Result bad_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    const char **bad = cls;
+    (void)kind;
+    if ((key && !codec_utf8_valid(key)) || (value && !codec_utf8_valid(value))) {
+        *bad = key ? key : "";
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 static void dispatch(http_req *r) {
     const char *path = r->url;
     const char *id = NULL;
+    const char *bad = NULL;
     char allow[128] = "";
     int i = route_find(r, allow, sizeof allow, &id);
     bool api = strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
     if (!origin_check(r))
         return;
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, bad_arg, &bad);
+    if (bad) {
+        http_fail(r, RG_EINVAL, bad, "percent-encode UTF-8 text", "query parameter %.80s is not valid UTF-8",
+                  bad);
+        return;
+    }
     if (i >= 0) {
         r->route = i;
         r->id = id;
