@@ -88,6 +88,18 @@ out:
     return plan;
 }
 
+/* A read that failed: past the statement timeout (a scan of a very large
+ * sweep) it says so and how to narrow it; otherwise a database error. */
+static void read_failed(http_req *r, const PGresult *q, const char *what) {
+    if (db_timed_out(q)) {
+        http_fail(r, RG_EUNAVAIL, "filter",
+                  "narrow it with filter=, or start ridged with a larger --db-timeout-ms",
+                  "the %s query ran past the limit of %d ms", what, r->rd->cfg.db_timeout_ms);
+        return;
+    }
+    http_problem_db(r, what, q ? PQresultErrorMessage(q) : NULL);
+}
+
 /* Parses "field op value [and field op value ...]" into SQL with $n
  * parameters starting at *np. Returns false after answering 400. */
 static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **params, int *np, int maxp) {
@@ -334,7 +346,7 @@ void api_sweep_results(http_req *r) {
         goto out;
     q = db_query_dyn(c, sql.buf, np, params);
     if (!db_ok(q)) {
-        http_problem_db(r, "results", PQresultErrorMessage(q));
+        read_failed(r, q, "results");
         goto out;
     }
     int n = PQntuples(q);
@@ -466,7 +478,7 @@ void api_sweep_pareto(http_req *r) {
         goto out;
     q = db_query_dyn(c, sql.buf, np, params);
     if (!db_ok(q)) {
-        http_problem_db(r, "pareto", PQresultErrorMessage(q));
+        read_failed(r, q, "pareto");
         goto out;
     }
     jw_obj_begin(&w);

@@ -107,4 +107,12 @@ EXPECT=$(python3 -c "b=list(map(int,'$BEFORE'.split('|'))); b[0]+=1; b[1]+=1; pr
 grep -q "database error" "$RLOG" && fail "a refused request reached the database: $(grep 'database error' "$RLOG" | head -3)" ||
   ok "no request was answered with a database error"
 stop_ridged
+
+# ---- loopback is the resolved address, not the listen string's prefix:
+# 2130706433 is 127.0.0.1 written as one number, so anonymous writes are allowed
+PORT=$(free_port)
+start_ridged "$PORT" --listen "2130706433:$PORT" --workers 0
+req POST "http://127.0.0.1:$PORT/api/v1/decisions" -d '{"title":"t","question":"q","decision":"d"}'
+expect 201 "a loopback listener written as a number takes anonymous writes"
+stop_ridged
 finish
