@@ -453,17 +453,21 @@ void api_sweep_pareto(http_req *r) {
     const char *xn = rcols[xc].name, *yn = rcols[yc].name;
     params[np++] = r->id;
     /* Both objectives as minimisation keys; a point is on the front when
-     * its y key beats every point before it in (x key, y key) order. */
-    sbuf_printf(
-        &sql,
-        "SELECT " RESULT_COLS " FROM (SELECT *, min(yk) OVER (ORDER BY xk, yk, point_index ROWS BETWEEN "
-        "UNBOUNDED PRECEDING AND 1 PRECEDING) AS best FROM (SELECT *, %s%s AS xk, %s%s AS yk FROM "
-        "sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND %s IS NOT NULL AND %s IS NOT NULL",
-        xmax ? "-" : "", xn, ymax ? "-" : "", yn, xn, yn);
+     * its y key beats every point before it in (x key, y key) order. The
+     * sort carries only (index, x, y), the front's rows are joined back
+     * for their columns: on 2M points about half the time of sorting
+     * whole rows (scripts/bench_overload.sh). */
+    sbuf_printf(&sql,
+                "SELECT " RESULT_COLS " FROM (SELECT pi, xk, yk FROM (SELECT pi, xk, yk, min(yk) OVER (ORDER BY "
+                "xk, yk, pi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best FROM (SELECT point_index "
+                "AS pi, %s%s AS xk, %s%s AS yk FROM sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND "
+                "%s IS NOT NULL AND %s IS NOT NULL",
+                xmax ? "-" : "", xn, ymax ? "-" : "", yn, xn, yn);
     const char *filter = http_query(r, "filter");
     if (filter && !parse_filter(r, filter, &sql, params, &np, 20))
         goto out;
-    sbuf_puts(&sql, ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000");
+    sbuf_puts(&sql, ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000) f JOIN sweep_results "
+                    "ON sweep_id = $1::bigint AND point_index = f.pi ORDER BY f.xk, f.yk");
     if (sql.oom) {
         http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
