@@ -132,7 +132,11 @@ static PGconn *connect_until(const char *conninfo, int timeout_ms, double deadli
         return pg;
     PQsetNoticeProcessor(pg, quiet, NULL);
     char set[160];
-    snprintf(set, sizeof set, "SET application_name = 'ridged'; SET statement_timeout = %d", timeout_ms);
+    /* extra_float_digits > 0: doubles come back as their shortest exact
+     * text (PostgreSQL 12+), which the results API passes on as is */
+    snprintf(set, sizeof set,
+             "SET application_name = 'ridged'; SET extra_float_digits = 3; SET statement_timeout = %d",
+             timeout_ms);
     db_conn tmp = {.pg = pg};
     if (!PQsendQuery(pg, set)) {
         PQfinish(pg);

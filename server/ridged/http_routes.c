@@ -14,6 +14,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/openapi.json", api_openapi, "openapi", false, HTTP_LANE_INLINE},
     {"GET", "/api/v1/presets", api_presets, "presets", false, HTTP_LANE_INLINE},
     {"POST", "/api/v1/evaluate", api_evaluate, "evaluate", true, HTTP_LANE_JOB},
+    {"GET", "/api/v1/runs", api_run_list, "run_list", false, HTTP_LANE_JOB},
     {"GET", "/api/v1/runs/{id}", api_run_get, "run_get", false, HTTP_LANE_JOB},
     {"POST", "/api/v1/sweeps", api_sweep_create, "sweep_create", true, HTTP_LANE_JOB},
     {"GET", "/api/v1/sweeps", api_sweep_list, "sweep_list", false, HTTP_LANE_JOB},
@@ -27,6 +28,8 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true, HTTP_LANE_JOB},
     {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false, HTTP_LANE_JOB},
     {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false, HTTP_LANE_JOB},
+    /* reads the decision's sweeps whole */
+    {"GET", "/api/v1/decisions/{id}/report", api_decision_report, "decision_report", false, HTTP_LANE_HEAVY},
     /* seconds of CPU per call: a write (a token under --require-auth), off the small reads */
     {"POST", "/api/v1/numerics/quantize", api_quantize, "quantize", true, HTTP_LANE_HEAVY},
     {"GET", "/api/v1/numerics/formats", api_formats, "formats", false, HTTP_LANE_INLINE},

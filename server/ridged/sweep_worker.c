@@ -23,9 +23,11 @@
 
 #include "wakeup.h"
 #include "evaluate.h"
+#include "codec_numerics.h"
 #include "result_cols.h"
 #include "sha256.h"
 #include "sweep.h"
+#include "sweep_index.h"
 #include "sweep_plan.h"
 
 #define WORKER_POLL_MS 1000
@@ -259,6 +261,10 @@ static void evaluate(worker *w, const chunk *c, point_out *out, atomic_bool *abo
     {
         rg_spec *spec = malloc(sizeof *spec);
         rg_result *res = malloc(sizeof *res);
+        /* the quality loss of the last numerics seen: most sweeps hold a few */
+        rg_numerics qnum;
+        int qphase = -1;
+        double qloss = NAN;
 #pragma omp for schedule(dynamic, 64)
         for (int64_t i = 0; i < c->n; i++) {
             point_out *o = &out[i];
@@ -279,7 +285,14 @@ static void evaluate(worker *w, const chunk *c, point_out *out, atomic_bool *abo
             o->status = rc;
             if (rc)
                 continue;
-            rc_values(res, o->v);
+            if (qphase != (int)spec->phase || memcmp(&qnum, &spec->numerics, sizeof qnum) != 0) {
+                qnum = spec->numerics;
+                qphase = (int)spec->phase;
+                if (codec_quality_loss(&qnum, spec->phase, &qloss) < 0)
+                    qloss = NAN; /* stored as NULL; the timing stands */
+            }
+            rc_extra ex = {.quality_loss = qloss};
+            rc_values(res, &ex, o->v);
         }
         free(spec);
         free(res);
@@ -464,8 +477,10 @@ static int complete(worker *w, const chunk *c, const point_out *out) {
     metrics *m = &w->sw->rd->m;
     atomic_fetch_add_explicit(&m->chunks_done, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->points_done, (uint64_t)c->n, memory_order_relaxed);
-    if (finished)
+    if (finished) {
         atomic_fetch_add_explicit(&m->sweeps_finished, 1, memory_order_relaxed);
+        sweep_indexer_add(w->sw->rd->ix, c->sweep); /* large sweeps get their indexes in the background */
+    }
     rc = 1;
 out:
     if (rc != 1 && r && !db_ok(r)) {
