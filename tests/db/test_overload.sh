@@ -71,6 +71,20 @@ expect 202 "a small sweep queued after it"
 SMALL=$(jget 'd["id"]')
 [ "$(wait_sweep "$U" "$SMALL" 120)" = succeeded ] && ok "the small sweep finished" || fail "small sweep did not finish"
 wait_sweep "$U" "$BIG" 180 >/dev/null
+# its 100 chunks come in pages
+req GET "$U/api/v1/sweeps/$BIG/chunks?limit=30"
+[ "$(jget 'len(d["chunks"])')" = 30 ] && [ "$(jget 'd["next_page_token"]')" = 30 ] && ok "chunks: a page of 30 and a token" ||
+  fail "chunks page: ${BODY:0:200}"
+SEEN=0 TOK=""
+for _ in 1 2 3 4 5; do
+  req GET "$U/api/v1/sweeps/$BIG/chunks?limit=30${TOK:+&page_token=$TOK}"
+  SEEN=$((SEEN + $(jget 'len(d["chunks"])')))
+  TOK=$(jget 'd["next_page_token"] or ""')
+  [ -z "$TOK" ] && break
+done
+[ "$SEEN" = 100 ] && ok "every chunk once across the pages" || fail "pages held $SEEN chunks"
+req GET "$U/api/v1/sweeps/$BIG/chunks?limit=20000"
+expect 400 "chunks limit past 10000"
 # when the small sweep finished, how many of the large one's chunks were done
 BIGDONE=$(sql "SELECT count(*) FILTER (WHERE k.done_at <= s.finished_at) || '/' || count(*) FROM sweep_chunks k, sweeps s WHERE k.sweep_id = $BIG AND s.id = $SMALL")
 [ "${BIGDONE%/*}" -lt "${BIGDONE#*/}" ] && ok "it finished before the large one ($BIGDONE of that one's chunks done by then)" ||
