@@ -682,3 +682,87 @@ int rg_recipe_qdq_ref(const rg_recipe *r, const float *in, float *out, int64_t r
     residual_rows(r, out, rows, cols);
     return 0;
 }
+
+/* ---- matmul-level error ---------------------------------------------------- */
+
+/* SQNR (dB) of q against x in the original basis. */
+static double tensor_sqnr(const float *x, const float *q, int64_t len) {
+    double sig = 0.0, err = 0.0;
+    for (int64_t i = 0; i < len; i++) {
+        double e = (double)x[i] - (double)q[i];
+        sig += (double)x[i] * x[i];
+        err += e * e;
+    }
+    return err > 0.0 ? 10.0 * log10(sig / err) : INFINITY;
+}
+
+int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, const float *bt, int64_t m,
+                     int64_t k, int64_t n, float *c, int nthreads, rg_recipe_mm *res, rg_err *err) {
+    if (!ra || !rb || !a || !bt || !res || m < 1 || k < 1 || n < 1)
+        return rg_err_set(err, RG_EINVAL, "a_recipe", "no recipe or empty operand");
+    if (ra->rotate != rb->rotate || (ra->rotate > 1 && ra->rotate_seed != rb->rotate_seed))
+        return rg_err_set(err, RG_EINVAL, "b_recipe: rotate",
+                          "A rotates by %d (seed %llu), B by %d (seed %llu): both operands need the same "
+                          "rotation so that it cancels in the product",
+                          ra->rotate, (unsigned long long)ra->rotate_seed, rb->rotate,
+                          (unsigned long long)rb->rotate_seed);
+    int rc = rg_recipe_check(ra, m, k, "a_recipe", err);
+    if (rc < 0 || (rc = rg_recipe_check(rb, n, k, "b_recipe", err)) < 0)
+        return rc;
+    int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
+    float *aq = malloc((size_t)(m * k) * sizeof *aq), *bq = malloc((size_t)(n * k) * sizeof *bq);
+    double *row_sig = calloc((size_t)m, sizeof *row_sig), *row_err = calloc((size_t)m, sizeof *row_err);
+    double *row_max = calloc((size_t)m, sizeof *row_max);
+    if (!aq || !bq || !row_sig || !row_err || !row_max) {
+        rc = rg_err_set(err, RG_ENOMEM, "a_recipe", "cannot allocate the quantized operands");
+        goto out;
+    }
+    if ((rc = rg_recipe_qdq(ra, a, aq, m, k, nth, err)) < 0 ||
+        (rc = rg_recipe_qdq(rb, bt, bq, n, k, nth, err)) < 0)
+        goto out;
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+    for (int64_t i = 0; i < m; i++) {
+        double sig = 0.0, e2 = 0.0, mx = 0.0;
+        for (int64_t j = 0; j < n; j++) {
+            double p = 0.0, q = 0.0;
+            for (int64_t t = 0; t < k; t++) {
+                p += (double)a[i * k + t] * (double)bt[j * k + t];
+                q += (double)aq[i * k + t] * (double)bq[j * k + t];
+            }
+            if (c)
+                c[i * n + j] = (float)q;
+            double e = q - p;
+            sig += p * p;
+            e2 += e * e;
+            mx = fabs(e) > mx ? fabs(e) : mx;
+        }
+        row_sig[i] = sig;
+        row_err[i] = e2;
+        row_max[i] = mx;
+    }
+    double sig = 0.0, e2 = 0.0, mx = 0.0;
+    for (int64_t i = 0; i < m; i++) { /* fixed order: same sums for any thread count */
+        sig += row_sig[i];
+        e2 += row_err[i];
+        mx = row_max[i] > mx ? row_max[i] : mx;
+    }
+    memset(res, 0, sizeof *res);
+    res->sqnr_db = e2 > 0.0 ? 10.0 * log10(sig / e2) : INFINITY;
+    res->rel_error = sig > 0.0 ? sqrt(e2 / sig) : (e2 > 0.0 ? INFINITY : 0.0);
+    res->max_abs_error = mx;
+    res->a_bits = rg_recipe_bits(ra, m, k);
+    res->b_bits = rg_recipe_bits(rb, n, k);
+    if ((rc = rg_recipe_unrotate(ra, aq, aq, m, k, nth)) < 0 ||
+        (rc = rg_recipe_unrotate(rb, bq, bq, n, k, nth)) < 0)
+        goto out;
+    res->a_sqnr_db = tensor_sqnr(a, aq, m * k);
+    res->b_sqnr_db = tensor_sqnr(bt, bq, n * k);
+    rc = 0;
+out:
+    free(aq);
+    free(bq);
+    free(row_sig);
+    free(row_err);
+    free(row_max);
+    return rc;
+}

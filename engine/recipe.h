@@ -133,4 +133,25 @@ int rg_recipe_qdq(const rg_recipe *r, const float *in, float *out, int64_t rows,
 int rg_recipe_qdq_ref(const rg_recipe *r, const float *in, float *out, int64_t rows, int64_t cols,
                       rg_err *err);
 
+/* The output error of a matmul whose operands go through recipes: A is m x
+ * k, B is given transposed as bt (n x k), both quantized along k (bt's rows
+ * are B's columns, so B's blocks are (n-rows) x (k-cols) tiles of B^T).
+ * Both recipes must rotate alike (size and seed), so that the rotations
+ * cancel. C = Aq Bq^T and the reference A B^T are summed in double in k
+ * order, one output at a time (deterministic for any thread count). */
+typedef struct rg_recipe_mm {
+    double sqnr_db;              /* 10 log10(sum C^2 / sum (Cq - C)^2); +Inf when exact */
+    double rel_error;            /* ||Cq - C||_F / ||C||_F */
+    double max_abs_error;        /* max |Cq - C| */
+    double a_sqnr_db, b_sqnr_db; /* each operand's own tensor SQNR (original basis) */
+    double a_bits, b_bits;       /* storage bits per element */
+} rg_recipe_mm;
+
+/* Fills `res`; `c` (m x n, may be NULL) receives Cq rounded to fp32.
+ * Returns 0 or a negative status with `err` naming "a_recipe" /
+ * "b_recipe" (with the key). Allocates m*k + n*k floats, freed before
+ * return. */
+int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, const float *bt, int64_t m,
+                     int64_t k, int64_t n, float *c, int nthreads, rg_recipe_mm *res, rg_err *err);
+
 #endif

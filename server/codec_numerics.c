@@ -230,6 +230,9 @@ static void write_metrics(jw *w, const rg_metrics *m) {
     jw_knum(w, "kl_div", m->kl_div);
 }
 
+static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
+                      rg_err *err);
+
 static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
                         rg_err *err) {
     float *x = NULL, *y = NULL;
@@ -238,6 +241,8 @@ static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthr
     rg_compress c;
     if (!cJSON_IsObject(req))
         return rg_err_set(err, RG_ETYPE, "", "request must be a JSON object");
+    if (cJSON_GetObjectItemCaseSensitive(req, "recipe"))
+        return recipe_run(req, data, n, nthreads, max_n, out, err);
     int rc = check_keys(req, request_keys, sizeof request_keys / sizeof request_keys[0], "", err);
     if (rc < 0)
         return rc;
@@ -423,6 +428,166 @@ out:
     free(x);
     free(y);
     return rc;
+}
+
+/* ---- recipes (recipe.h) ----------------------------------------------------- */
+
+static const char *const recipe_keys[] = {"recipe",       "dist",          "n",   "seed", "cols", "dof",
+                                          "outlier_frac", "outlier_scale", "data"};
+
+/* A request with "recipe": the tensor (data, or a synthetic dist) as rows of
+ * `cols`, quantized by the recipe, compared in the original basis (a
+ * rotation is undone before the metrics). */
+static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
+                      rg_err *err) {
+    float *x = NULL, *y = NULL;
+    rg_recipe r;
+    rg_dist d;
+    const char *spec = NULL;
+    uint64_t seed = 0;
+    int rc = check_keys(req, recipe_keys, sizeof recipe_keys / sizeof recipe_keys[0], "", err);
+    if (rc < 0 || (rc = get_str(req, "recipe", &spec, err)) < 0 ||
+        (rc = get_seed(req, "seed", &seed, err)) < 0)
+        return rc;
+    if ((rc = rg_recipe_parse(spec, &r, "recipe", err)) < 0)
+        return rc;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    int dk = RG_DIST_ACTIVATIONS;
+    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
+        0)
+        return rc;
+    bool synthetic = !data && !arr;
+    if (!synthetic &&
+        (cJSON_GetObjectItemCaseSensitive(req, "dist") || cJSON_GetObjectItemCaseSensitive(req, "n")))
+        return rg_err_set(err, RG_EINVAL, cJSON_GetObjectItemCaseSensitive(req, "n") ? "n" : "dist",
+                          "give either data or a synthetic dist and n, not both");
+    rg_dist_init(&d, (rg_dist_kind)dk, seed);
+    int64_t cols = 0, dof = d.dof;
+    if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
+        (rc = get_i64(req, "dof", 1, 64, &dof, err)) < 0 ||
+        (rc = get_f64(req, "outlier_frac", 0, 1, &d.outlier_frac, err)) < 0 ||
+        (rc = get_f64(req, "outlier_scale", 1e-30, 1e30, &d.outlier_scale, err)) < 0)
+        return rc;
+    d.dof = (int)dof;
+    if (arr) {
+        if (data)
+            return rg_err_set(err, RG_EINVAL, "data", "data given twice");
+        if (!cJSON_IsArray(arr))
+            return rg_err_set(err, RG_ETYPE, "data", "must be an array of numbers");
+        n = cJSON_GetArraySize(arr);
+        if (n < 1 || n > MAX_DATA)
+            return rg_err_set(err, RG_ERANGE, "data", "must hold 1..%d numbers", MAX_DATA);
+    }
+    if (synthetic) {
+        n = 1 << 20;
+        if ((rc = get_i64(req, "n", 1, max_n, &n, err)) < 0)
+            return rc;
+    }
+    if (cols <= 0)
+        cols = synthetic ? 4096 : n;
+    d.cols = cols;
+    if (n % cols != 0)
+        return rg_err_set(err, RG_EINVAL, "cols", "%" PRId64 " elements are not whole rows of %" PRId64, n,
+                          cols);
+    int64_t rows = n / cols;
+    if ((rc = rg_recipe_check(&r, rows, cols, "recipe", err)) < 0)
+        return rc;
+    y = malloc((size_t)n * sizeof *y);
+    if (!data) {
+        x = malloc((size_t)n * sizeof *x);
+        if (!x || !y) {
+            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+            goto out;
+        }
+        if (arr) {
+            int64_t i = 0;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, arr) {
+                if (!cJSON_IsNumber(it)) {
+                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
+                    goto out;
+                }
+                x[i++] = (float)it->valuedouble;
+            }
+        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
+            rg_err_set(err, rc, "dist", "bad distribution parameters");
+            goto out;
+        }
+        data = x;
+    } else if (!y) {
+        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+        goto out;
+    }
+    if ((rc = rg_recipe_qdq(&r, data, y, rows, cols, nthreads, err)) < 0 ||
+        (rc = rg_recipe_unrotate(&r, y, y, rows, cols, nthreads)) < 0)
+        goto out;
+    rg_metrics m;
+    if ((rc = rg_metrics_compute(data, y, n, cols, nthreads, &m)) < 0) {
+        rg_err_set(err, rc, "n", "out of memory computing metrics");
+        goto out;
+    }
+    jw_obj_begin(out);
+    codec_recipe_write(out, &r);
+    jw_kint(out, "n", n);
+    jw_kint(out, "rows", rows);
+    jw_kint(out, "cols", cols);
+    jw_key(out, "source");
+    jw_obj_begin(out);
+    if (synthetic) {
+        jw_kstr(out, "dist", rg_dist_name(d.kind));
+        write_seed(out, "seed", seed);
+    } else {
+        jw_kstr(out, "input", arr ? "data" : "file");
+    }
+    jw_obj_end(out);
+    jw_knum(out, "bits_per_element", rg_recipe_bits(&r, rows, cols));
+    write_metrics(out, &m);
+    jw_kint(out, "n_nonfinite", m.n_nonfinite);
+    jw_obj_end(out);
+    rc = 0;
+out:
+    free(x);
+    free(y);
+    return rc;
+}
+
+void codec_recipe_write(jw *w, const rg_recipe *r) {
+    static const char *const scale_names[] = {"fp32", "pow2", "e8m0", "e4m3", "ue5m3"};
+    jw_key(w, "recipe");
+    jw_obj_begin(w);
+    jw_kstr(w, "name", r->name);
+    jw_kstr(w, "elem", r->elem_name);
+    char blk[32];
+    snprintf(blk, sizeof blk, "%dx%d", r->br, r->bc);
+    jw_kstr(w, "block", blk);
+    jw_kstr(w, "scale", scale_names[r->scale]);
+    if (r->scale == RG_RSCALE_E8M0)
+        jw_kstr(w, "scale_mode", rg_scale_mode_name(r->smode));
+    jw_kbool(w, "tensor_scale", r->tensor_scale);
+    jw_kbool(w, "four_over_six", r->four_six);
+    jw_kbool(w, "asym", r->asym);
+    jw_kstr(w, "rounding", rg_round_name(r->round));
+    if (r->round == RG_ROUND_SR)
+        write_seed(w, "seed", r->seed);
+    jw_kint(w, "rotate", r->rotate);
+    if (r->rotate > 1)
+        write_seed(w, "rotate_seed", r->rotate_seed);
+    jw_kint(w, "residual", r->residual);
+    jw_obj_end(w);
+}
+
+void codec_recipes_write(jw *w) {
+    jw_arr_begin(w);
+    for (int i = 0; i < rg_recipe_count(); i++) {
+        rg_recipe r;
+        if (rg_recipe_parse(rg_recipe_preset_name(i), &r, "recipe", NULL) < 0)
+            continue;
+        jw_obj_begin(w);
+        codec_recipe_write(w, &r);
+        jw_kstr(w, "source", rg_recipe_preset_source(i));
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
 }
 
 int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err) {

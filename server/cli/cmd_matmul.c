@@ -25,9 +25,11 @@
 #include "matmul.h"
 #include "metrics.h"
 #include "npy.h"
+#include "codec_numerics.h"
+#include "recipe.h"
 
 typedef struct mm_args {
-    const char *a, *b, *a_format, *b_format, *acc, *align, *out, *threads;
+    const char *a, *b, *a_format, *b_format, *acc, *align, *out, *threads, *a_recipe, *b_recipe;
 } mm_args;
 
 static const struct mm_opt {
@@ -46,6 +48,10 @@ static const struct mm_opt {
      "block formats: product alignment window 1..64, or exact (default)"},
     {"--out", offsetof(mm_args, out), "write C (m x n float32) to this .npy"},
     {"--threads", offsetof(mm_args, threads), "OpenMP threads (default: all)"},
+    {"--a-recipe", offsetof(mm_args, a_recipe),
+     "instead of the formats: A's recipe (ridge recipes), blocks along k, e.g. fp8_1x128"},
+    {"--b-recipe", offsetof(mm_args, b_recipe),
+     "B's recipe, applied to B^T (blocks RxC are n x k tiles), e.g. fp8_128x128, nvfp4_16x16"},
 };
 #define MM_NOPTS (sizeof mm_opts / sizeof mm_opts[0])
 
@@ -75,6 +81,21 @@ static int mm_parse(int argc, char **argv, mm_args *x) {
             return 2;
         }
         *(const char **)((char *)x + mm_opts[j].off) = argv[++i];
+    }
+    if (x->a_recipe || x->b_recipe) {
+        if (x->a_format || x->b_format || x->acc || x->align) {
+            fprintf(stderr, "ridge matmul: %s: recipes replace --a-format/--b-format/--acc/--align-bits\n",
+                    x->a_recipe ? "--a-recipe" : "--b-recipe");
+            return 2;
+        }
+        const char *rq[] = {x->a, x->b, x->a_recipe, x->b_recipe};
+        const char *rn[] = {"--a", "--b", "--a-recipe", "--b-recipe"};
+        for (int r = 0; r < 4; r++)
+            if (!rq[r]) {
+                fprintf(stderr, "ridge matmul: %s: required\n", rn[r]);
+                return 2;
+            }
+        return 0;
     }
     const char *req[] = {x->a, x->b, x->a_format, x->b_format};
     const char *names[] = {"--a", "--b", "--a-format", "--b-format"};
@@ -306,6 +327,110 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static void write_recipe_operand(jw *w, const char *key, const rg_recipe *rc, int64_t r, int64_t c,
+                                 double bits, double sqnr) {
+    jw_key(w, key);
+    jw_obj_begin(w);
+    codec_recipe_write(w, rc);
+    jw_key(w, "shape");
+    jw_arr_begin(w);
+    jw_int(w, r);
+    jw_int(w, c);
+    jw_arr_end(w);
+    jw_knum(w, "bits_per_element", bits);
+    jw_knum(w, "sqnr_db", sqnr);
+    jw_obj_end(w);
+}
+
+/* `ridge matmul` with --a-recipe/--b-recipe: the output error of the
+ * recipes (rg_recipe_matmul). Returns 0, 1 or 2. */
+static int mm_recipes(const mm_args *x, jw *w) {
+    rg_recipe ra, rb;
+    rg_err err = {0};
+    mm_run r;
+    float *bt = NULL;
+    long v = 0;
+    int nth = 0, status = 2;
+    memset(&r, 0, sizeof r);
+    if (x->threads) {
+        if (parse_int_in(x->threads, 1, 4096, &v) < 0) {
+            fprintf(stderr, "ridge matmul: --threads: must be 1..4096, got '%s'\n", x->threads);
+            return 2;
+        }
+        nth = (int)v;
+    }
+    if (rg_recipe_parse(x->a_recipe, &ra, "--a-recipe", &err) < 0 ||
+        rg_recipe_parse(x->b_recipe, &rb, "--b-recipe", &err) < 0) {
+        fprintf(stderr, "ridge matmul: %s: %s\n", err.field, err.msg);
+        return 2;
+    }
+    r.a = load_npy("--a", x->a, &r.m, &r.k, &status);
+    if (!r.a)
+        goto out;
+    r.b = load_npy("--b", x->b, &r.kb, &r.n, &status);
+    if (!r.b)
+        goto out;
+    status = 2;
+    if (r.kb != r.k) {
+        fprintf(stderr, "ridge matmul: --b: B has %" PRId64 " rows, A has %" PRId64 " columns\n", r.kb, r.k);
+        goto out;
+    }
+    status = 1;
+    bt = malloc((size_t)(r.n * r.k) * sizeof *bt);
+    r.c = malloc((size_t)(r.m * r.n) * sizeof *r.c);
+    if (!bt || !r.c) {
+        fprintf(stderr, "ridge matmul: out of memory\n");
+        goto out;
+    }
+    for (int64_t t = 0; t < r.k; t++)
+        for (int64_t j = 0; j < r.n; j++)
+            bt[j * r.k + t] = r.b[t * r.n + j];
+    rg_recipe_mm res;
+    double t0 = now_s();
+    int rc = rg_recipe_matmul(&ra, &rb, r.a, bt, r.m, r.k, r.n, r.c, nth, &res, &err);
+    if (rc < 0) {
+        const char *f = err.field;
+        fprintf(stderr, "ridge matmul: %s%s: %s\n",
+                strncmp(f, "a_recipe", 8) == 0 ? "--a-recipe" : "--b-recipe", f + 8, err.msg);
+        status = rc == RG_ENOMEM ? 1 : 2;
+        goto out;
+    }
+    double secs = now_s() - t0;
+    if (x->out && npy_write_f32(x->out, r.c, r.m, r.n) < 0) {
+        fprintf(stderr, "ridge matmul: --out: cannot write '%s': %s\n", x->out, strerror(errno));
+        status = 2;
+        goto out;
+    }
+    jw_obj_begin(w);
+    write_recipe_operand(w, "a", &ra, r.m, r.k, res.a_bits, res.a_sqnr_db);
+    write_recipe_operand(w, "b", &rb, r.kb, r.n, res.b_bits, res.b_sqnr_db);
+    jw_key(w, "c");
+    jw_obj_begin(w);
+    jw_key(w, "shape");
+    jw_arr_begin(w);
+    jw_int(w, r.m);
+    jw_int(w, r.n);
+    jw_arr_end(w);
+    if (x->out)
+        jw_kstr(w, "path", x->out);
+    jw_obj_end(w);
+    jw_kstr(w, "product", "dequantized operands, summed in float64");
+    jw_kint(w, "threads", nth > 0 ? nth : omp_get_max_threads());
+    jw_knum(w, "seconds", secs);
+    jw_key(w, "vs_float64");
+    jw_obj_begin(w);
+    jw_knum(w, "sqnr_db", res.sqnr_db);
+    jw_knum(w, "rel_error", res.rel_error);
+    jw_knum(w, "max_abs_error", res.max_abs_error);
+    jw_obj_end(w);
+    jw_obj_end(w);
+    status = 0;
+out:
+    free(bt);
+    mm_run_free(&r);
+    return status;
+}
+
 int cmd_matmul(int argc, char **argv) {
     mm_args x;
     mm_run r;
@@ -317,6 +442,22 @@ int cmd_matmul(int argc, char **argv) {
     int status = mm_parse(argc, argv, &x);
     if (status != 0) {
         status = status == 1 ? 0 : status;
+        goto out;
+    }
+    if (x.a_recipe) {
+        status = mm_recipes(&x, &w);
+        if (status == 0) {
+            size_t len = 0;
+            char *s = jw_take(&w, &len);
+            if (!s) {
+                fprintf(stderr, "ridge matmul: out of memory\n");
+                status = 1;
+                goto out;
+            }
+            fwrite(s, 1, len, stdout);
+            fputc('\n', stdout);
+            free(s);
+        }
         goto out;
     }
     status = mm_config(&x, &cfg, &align, &nth);

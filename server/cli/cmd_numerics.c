@@ -56,6 +56,7 @@ static const struct opt {
     {"--window", "window", OPT_INT, FOR_QUANTIZE},
     {"--threshold", "threshold", OPT_NUM, FOR_QUANTIZE},
     {"--entropy", "entropy", OPT_TRUE, FOR_QUANTIZE},
+    {"--recipe", "recipe", OPT_STR, FOR_QUANTIZE},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -195,7 +196,10 @@ bad:
 }
 
 static int report_err(const char *cmd, const rg_err *err) {
-    fprintf(stderr, "ridge %s: %s: %s\n", cmd, flag_of(err->field), err->msg);
+    if (strncmp(err->field, "recipe", 6) == 0) /* "recipe: block" -> "--recipe: block" */
+        fprintf(stderr, "ridge %s: --%s: %s\n", cmd, err->field, err->msg);
+    else
+        fprintf(stderr, "ridge %s: %s: %s\n", cmd, flag_of(err->field), err->msg);
     return err->code == RG_ENOMEM || err->code == RG_EIO || err->code == RG_EINTERNAL ? 1 : 2;
 }
 
@@ -210,6 +214,19 @@ static int print_jw(jw *w) {
     fputc('\n', stdout);
     free(s);
     return 0;
+}
+
+int cmd_recipes(int argc, char **argv) {
+    if (argc > 1) {
+        fprintf(stderr, "ridge recipes: unknown option '%s'\n", argv[1]);
+        return 2;
+    }
+    jw w;
+    jw_init(&w);
+    codec_recipes_write(&w);
+    int status = print_jw(&w);
+    jw_free(&w);
+    return status;
 }
 
 int cmd_formats(int argc, char **argv) {

@@ -21,6 +21,7 @@ static const cli_command commands[] = {
     {"bench", cmd_bench, "bench [--seconds S] [SPEC.json]",
      "measure design points evaluated per second per core"},
     {"formats", cmd_formats, "formats", "list number formats and their parameters"},
+    {"recipes", cmd_recipes, "recipes", "list the numerics recipes (block-scaled schemes) and their sources"},
     {"qdq", cmd_qdq, "qdq --format F [options] < in.f32 > out.f32",
      "quantize-dequantize raw float32 from stdin to stdout"},
     {"quantize", cmd_quantize, "quantize --format F [options] (--input FILE | --dist D --n N --seed S)",

@@ -296,7 +296,52 @@ static void check_bits(void) {
     CHECK_REL(rg_recipe_bits(&r, 1024, 128), (896.0 * 3.0 + 128.0 * 16.0) / 1024.0, 1e-12);
 }
 
+/* Matmul-level error: exact formats with a rotation give the exact
+ * product; any thread count gives the same figures; rotations that differ
+ * between the operands are refused. */
+static void check_matmul(void) {
+    enum { M = 32, K = 256, NN = 48 };
+    static float a[M * K], bt[NN * K], c1[M * NN], c3[M * NN];
+    for (int i = 0; i < M * K; i++)
+        a[i] = (float)((int)(rg_rng_u64(3, (uint64_t)i) % 9) - 4);
+    for (int i = 0; i < NN * K; i++)
+        bt[i] = (float)((int)(rg_rng_u64(4, (uint64_t)i) % 7) - 3);
+    rg_recipe ra, rb;
+    rg_recipe_mm r1, r3;
+    rg_err err = {0};
+    CHECK_EQ_INT(rg_recipe_parse("elem=fp32,block=1x16,scale=e8m0,rotate=16,rotate_seed=5", &ra, "a", NULL),
+                 0);
+    rb = ra;
+    CHECK_EQ_INT(rg_recipe_matmul(&ra, &rb, a, bt, M, K, NN, c1, 2, &r1, &err), 0);
+    CHECK(isinf(r1.sqnr_db) && r1.rel_error == 0.0 && r1.max_abs_error == 0.0);
+    /* real recipes: figures independent of threads */
+    for (int i = 0; i < M * K; i++)
+        a[i] = (float)(rg_rng_unit(6, (uint64_t)i) - 0.5) * (i % K == 17 ? 30.0f : 1.0f);
+    for (int i = 0; i < NN * K; i++)
+        bt[i] = (float)(rg_rng_unit(7, (uint64_t)i) - 0.5);
+    CHECK_EQ_INT(rg_recipe_parse("nvfp4_4over6", &ra, "a", NULL), 0);
+    CHECK_EQ_INT(rg_recipe_parse("nvfp4_16x16", &rb, "b", NULL), 0);
+    CHECK_EQ_INT(rg_recipe_matmul(&ra, &rb, a, bt, M, K, NN, c1, 1, &r1, &err), 0);
+    CHECK_EQ_INT(rg_recipe_matmul(&ra, &rb, a, bt, M, K, NN, c3, 3, &r3, &err), 0);
+    CHECK(memcmp(&r1, &r3, sizeof r1) == 0 && memcmp(c1, c3, sizeof c1) == 0);
+    CHECK(r1.sqnr_db > 5.0 && r1.sqnr_db < 40.0 && isfinite(r1.a_sqnr_db) && r1.a_bits > 4.0);
+    /* FP8 loses less than NVFP4 on the same operands */
+    CHECK_EQ_INT(rg_recipe_parse("fp8_1x128", &ra, "a", NULL), 0);
+    CHECK_EQ_INT(rg_recipe_parse("fp8_1x128", &rb, "b", NULL), 0);
+    CHECK_EQ_INT(rg_recipe_matmul(&ra, &rb, a, bt, M, K, NN, NULL, 2, &r3, &err), 0);
+    CHECK_MSG(r3.sqnr_db > r1.sqnr_db + 10.0, "fp8 %g dB, nvfp4 %g dB", r3.sqnr_db, r1.sqnr_db);
+    /* rotations must cancel */
+    CHECK_EQ_INT(rg_recipe_parse("nvfp4_rht16", &ra, "a", NULL), 0);
+    CHECK_EQ_INT(rg_recipe_parse("nvfp4_1x16", &rb, "b", NULL), 0);
+    CHECK(rg_recipe_matmul(&ra, &rb, a, bt, M, K, NN, NULL, 1, &r1, &err) == RG_EINVAL);
+    CHECK_STR(err.field, "b_recipe: rotate");
+    CHECK_EQ_INT(rg_recipe_parse("fp8_128x128", &ra, "a", NULL), 0);
+    CHECK(rg_recipe_matmul(&ra, &ra, a, bt, M, K, NN, NULL, 1, &r1, &err) == RG_EINVAL);
+    CHECK_STR(err.field, "a_recipe: block");
+}
+
 int main(void) {
+    check_matmul();
     check_bad();
     check_bits();
     check_examples();
