@@ -28,11 +28,12 @@
 #include <omp.h>
 #include <string.h>
 
-/* The hot loops are also compiled for AVX2 and picked at load time where
- * the CPU has it (GCC function multiversioning); results are identical,
- * only the vector width changes. */
+/* The hot loops are also compiled for AVX-512 and AVX2 and the widest the
+ * CPU has is picked at load time (GCC function multiversioning); results are
+ * identical, only the vector width changes (the scalar _ref path is always
+ * there). */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define RG_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define RG_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define RG_SIMD_CLONES
 #endif
