@@ -696,30 +696,19 @@ static double tensor_sqnr(const float *x, const float *q, int64_t len) {
     return err > 0.0 ? 10.0 * log10(sig / err) : INFINITY;
 }
 
-int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, const float *bt, int64_t m,
-                     int64_t k, int64_t n, float *c, int nthreads, rg_recipe_mm *res, rg_err *err) {
-    if (!ra || !rb || !a || !bt || !res || m < 1 || k < 1 || n < 1)
-        return rg_err_set(err, RG_EINVAL, "a_recipe", "no recipe or empty operand");
-    if (ra->rotate != rb->rotate || (ra->rotate > 1 && ra->rotate_seed != rb->rotate_seed))
-        return rg_err_set(err, RG_EINVAL, "b_recipe: rotate",
-                          "A rotates by %d (seed %llu), B by %d (seed %llu): both operands need the same "
-                          "rotation so that it cancels in the product",
-                          ra->rotate, (unsigned long long)ra->rotate_seed, rb->rotate,
-                          (unsigned long long)rb->rotate_seed);
-    int rc = rg_recipe_check(ra, m, k, "a_recipe", err);
-    if (rc < 0 || (rc = rg_recipe_check(rb, n, k, "b_recipe", err)) < 0)
-        return rc;
+int rg_matmul_error(const float *a, const float *aq, const float *bt, const float *bq, int64_t m, int64_t k,
+                    int64_t n, float *c, int nthreads, rg_recipe_mm *res) {
+    if (!a || !aq || !bt || !bq || !res || m < 1 || k < 1 || n < 1)
+        return RG_EINVAL;
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
-    float *aq = malloc((size_t)(m * k) * sizeof *aq), *bq = malloc((size_t)(n * k) * sizeof *bq);
     double *row_sig = calloc((size_t)m, sizeof *row_sig), *row_err = calloc((size_t)m, sizeof *row_err);
     double *row_max = calloc((size_t)m, sizeof *row_max);
-    if (!aq || !bq || !row_sig || !row_err || !row_max) {
-        rc = rg_err_set(err, RG_ENOMEM, "a_recipe", "cannot allocate the quantized operands");
-        goto out;
+    if (!row_sig || !row_err || !row_max) {
+        free(row_sig);
+        free(row_err);
+        free(row_max);
+        return RG_ENOMEM;
     }
-    if ((rc = rg_recipe_qdq(ra, a, aq, m, k, nth, err)) < 0 ||
-        (rc = rg_recipe_qdq(rb, bt, bq, n, k, nth, err)) < 0)
-        goto out;
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int64_t i = 0; i < m; i++) {
         double sig = 0.0, e2 = 0.0, mx = 0.0;
@@ -746,10 +735,42 @@ int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, c
         e2 += row_err[i];
         mx = row_max[i] > mx ? row_max[i] : mx;
     }
-    memset(res, 0, sizeof *res);
     res->sqnr_db = e2 > 0.0 ? 10.0 * log10(sig / e2) : INFINITY;
     res->rel_error = sig > 0.0 ? sqrt(e2 / sig) : (e2 > 0.0 ? INFINITY : 0.0);
     res->max_abs_error = mx;
+    free(row_sig);
+    free(row_err);
+    free(row_max);
+    return 0;
+}
+
+int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, const float *bt, int64_t m,
+                     int64_t k, int64_t n, float *c, int nthreads, rg_recipe_mm *res, rg_err *err) {
+    if (!ra || !rb || !a || !bt || !res || m < 1 || k < 1 || n < 1)
+        return rg_err_set(err, RG_EINVAL, "a_recipe", "no recipe or empty operand");
+    if (ra->rotate != rb->rotate || (ra->rotate > 1 && ra->rotate_seed != rb->rotate_seed))
+        return rg_err_set(err, RG_EINVAL, "b_recipe: rotate",
+                          "A rotates by %d (seed %llu), B by %d (seed %llu): both operands need the same "
+                          "rotation so that it cancels in the product",
+                          ra->rotate, (unsigned long long)ra->rotate_seed, rb->rotate,
+                          (unsigned long long)rb->rotate_seed);
+    int rc = rg_recipe_check(ra, m, k, "a_recipe", err);
+    if (rc < 0 || (rc = rg_recipe_check(rb, n, k, "b_recipe", err)) < 0)
+        return rc;
+    int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
+    float *aq = malloc((size_t)(m * k) * sizeof *aq), *bq = malloc((size_t)(n * k) * sizeof *bq);
+    if (!aq || !bq) {
+        rc = rg_err_set(err, RG_ENOMEM, "a_recipe", "cannot allocate the quantized operands");
+        goto out;
+    }
+    if ((rc = rg_recipe_qdq(ra, a, aq, m, k, nth, err)) < 0 ||
+        (rc = rg_recipe_qdq(rb, bt, bq, n, k, nth, err)) < 0)
+        goto out;
+    memset(res, 0, sizeof *res);
+    if ((rc = rg_matmul_error(a, aq, bt, bq, m, k, n, c, nth, res)) < 0) {
+        rg_err_set(err, rc, "a_recipe", "out of memory");
+        goto out;
+    }
     res->a_bits = rg_recipe_bits(ra, m, k);
     res->b_bits = rg_recipe_bits(rb, n, k);
     if ((rc = rg_recipe_unrotate(ra, aq, aq, m, k, nth)) < 0 ||
@@ -761,8 +782,5 @@ int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, c
 out:
     free(aq);
     free(bq);
-    free(row_sig);
-    free(row_err);
-    free(row_max);
     return rc;
 }

@@ -154,4 +154,11 @@ typedef struct rg_recipe_mm {
 int rg_recipe_matmul(const rg_recipe *ra, const rg_recipe *rb, const float *a, const float *bt, int64_t m,
                      int64_t k, int64_t n, float *c, int nthreads, rg_recipe_mm *res, rg_err *err);
 
+/* The error of Cq = aq bq^T against C = a bt^T (a, aq: m x k; bt, bq:
+ * n x k), summed in double in k order, one output at a time: sets
+ * res->sqnr_db, rel_error, max_abs_error (the rest untouched); c (m x n,
+ * may be NULL) receives Cq in fp32. Returns 0, RG_EINVAL or RG_ENOMEM. */
+int rg_matmul_error(const float *a, const float *aq, const float *bt, const float *bq, int64_t m, int64_t k,
+                    int64_t n, float *c, int nthreads, rg_recipe_mm *res);
+
 #endif

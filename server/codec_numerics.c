@@ -6,6 +6,7 @@
 #include "compress.h"
 #include "dist.h"
 #include "metrics.h"
+#include "model.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -679,20 +680,35 @@ out:
 
 static double matmul_nsr(double a, double b) { return a + b + a * b; }
 
+static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, const rg_spec *spec,
+                         rg_err *err);
+
 int codec_quality_write(jw *w, const cJSON *opts, const rg_numerics *num, rg_err *err) {
-    return codec_quality_write_phase(w, opts, num, -1, err);
+    return quality_phase(w, opts, num, -1, NULL, err);
 }
 
 int codec_quality_write_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, rg_err *err) {
-    static const char *const keys[] = {"n", "seed", "dist"};
+    return quality_phase(w, opts, num, phase, NULL, err);
+}
+
+int codec_quality_write_spec(jw *w, const cJSON *opts, const rg_spec *spec, rg_err *err) {
+    return quality_phase(w, opts, &spec->numerics, (int)spec->phase, spec, err);
+}
+
+static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t seed, rg_err *err);
+
+static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, const rg_spec *spec,
+                         rg_err *err) {
+    static const char *const keys[] = {"n", "seed", "dist", "layers", "recipes"};
     int64_t n = DEFAULT_N;
     uint64_t seed = 0;
     int dist = -1;
     int rc;
     if (opts && !cJSON_IsObject(opts) && !cJSON_IsTrue(opts))
-        return rg_err_set(err, RG_ETYPE, "quality", "must be true or an object {n, seed, dist}");
+        return rg_err_set(err, RG_ETYPE, "quality",
+                          "must be true or an object {n, seed, dist, layers, recipes}");
     if (cJSON_IsObject(opts)) {
-        if ((rc = check_keys(opts, keys, 3, "quality.", err)) < 0 ||
+        if ((rc = check_keys(opts, keys, 5, "quality.", err)) < 0 ||
             (rc = get_i64(opts, "n", 1, 1 << 24, &n, err)) < 0 ||
             (rc = get_seed(opts, "seed", &seed, err)) < 0 ||
             (rc = get_enum(opts, "dist", rg_dist_find, &dist, "normal, laplace, student_t, activations, kv",
@@ -762,6 +778,242 @@ int codec_quality_write_phase(jw *w, const cJSON *opts, const rg_numerics *num, 
                 "weights) and attention (activations x kv_cache)");
         jw_obj_end(w);
     }
+    if (spec && (rc = layers_write(w, opts, spec, seed, err)) < 0) {
+        jw_obj_end(w);
+        return rc;
+    }
+    jw_obj_end(w);
+    return 0;
+}
+
+/* ---- matmul quality at the model's layer shapes ------------------------ */
+
+#define LAYER_M    16  /* token rows sampled */
+#define LAYER_N    128 /* output columns sampled (a multiple of 16x16 and 128x128 blocks) */
+#define LAYER_CTX  256 /* context tokens of the attention-score product */
+#define LCACHE_LEN 64
+
+/* How one operand is quantized: a recipe, or a spec format with
+ * rg_quant_init's defaults (blocks along k), or not at all (no format). */
+typedef struct opq {
+    bool is_recipe;
+    rg_recipe r;
+    int format;
+    char label[64];
+} opq;
+
+static int opq_init(opq *o, int format, const cJSON *recipes, const char *cls, rg_err *err) {
+    memset(o, 0, sizeof *o);
+    o->format = format;
+    const cJSON *rs = recipes ? cJSON_GetObjectItemCaseSensitive(recipes, cls) : NULL;
+    if (rs) {
+        char field[64];
+        snprintf(field, sizeof field, "quality.recipes.%s", cls);
+        if (!cJSON_IsString(rs))
+            return rg_err_set(err, RG_ETYPE, field, "must be a recipe string (ridge recipes)");
+        int rc = rg_recipe_parse(rs->valuestring, &o->r, field, err);
+        if (rc < 0)
+            return rc;
+        o->is_recipe = true;
+        snprintf(o->label, sizeof o->label, "%.47s", rs->valuestring);
+        return 0;
+    }
+    const rg_format *f = rg_format_get(format);
+    snprintf(o->label, sizeof o->label, "%s", f ? f->name : "fp32");
+    return 0;
+}
+
+/* y = qdq(x) (rows x cols) on one thread; 1 when the layer's shape does
+ * not fit a recipe's blocks (reason in err). */
+static int opq_run(const opq *o, const float *x, float *y, int64_t rows, int64_t cols, rg_err *err) {
+    if (o->is_recipe) {
+        int rc = rg_recipe_check(&o->r, rows, cols, "recipe", err);
+        if (rc < 0)
+            return 1;
+        return rg_recipe_qdq(&o->r, x, y, rows, cols, 1, err);
+    }
+    rg_quant q;
+    const rg_format *f = rg_format_get(o->format);
+    if (!f || rg_quant_init(&q, f, NULL) < 0) {
+        memcpy(y, x, (size_t)(rows * cols) * sizeof *y);
+        return 0;
+    }
+    return rg_quant_qdq(&q, x, y, rows * cols, 0, 1);
+}
+
+typedef struct lcache_entry {
+    char key[192];
+    rg_recipe_mm res;
+    int rc; /* 0, or 1 for a shape the recipe cannot tile */
+    char why[160];
+} lcache_entry;
+
+static lcache_entry lcache[LCACHE_LEN];
+static unsigned lcache_next;
+static pthread_mutex_t lcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One layer type: A (LAYER_M x k, dist da) times B^T (n x k, dist db). */
+static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, int64_t n, uint64_t seed,
+                     rg_recipe_mm *res, char *why, size_t cap) {
+    char key[192];
+    snprintf(key, sizeof key, "%s|%s|%d|%d|%" PRId64 "|%" PRId64 "|%" PRIu64, qa->label, qb->label, da, db, k,
+             n, seed);
+    pthread_mutex_lock(&lcache_lock);
+    for (int i = 0; i < LCACHE_LEN; i++)
+        if (strcmp(lcache[i].key, key) == 0) {
+            *res = lcache[i].res;
+            snprintf(why, cap, "%.150s", lcache[i].why);
+            int rc = lcache[i].rc;
+            pthread_mutex_unlock(&lcache_lock);
+            return rc;
+        }
+    pthread_mutex_unlock(&lcache_lock);
+    const int64_t m = LAYER_M;
+    float *a = malloc((size_t)(m * k) * sizeof *a), *aq = malloc((size_t)(m * k) * sizeof *aq);
+    float *b = malloc((size_t)(n * k) * sizeof *b), *bq = malloc((size_t)(n * k) * sizeof *bq);
+    rg_err e = {0};
+    int rc = RG_ENOMEM;
+    why[0] = 0;
+    memset(res, 0, sizeof *res);
+    if (!a || !aq || !b || !bq)
+        goto out;
+    rg_dist d;
+    rg_dist_init(&d, (rg_dist_kind)da, seed);
+    d.cols = k;
+    if ((rc = rg_dist_fill(&d, a, m * k, 0, 1)) < 0)
+        goto out;
+    rg_dist_init(&d, (rg_dist_kind)db, seed + 1);
+    d.dof = 8;
+    d.cols = k;
+    if ((rc = rg_dist_fill(&d, b, n * k, 0, 1)) < 0)
+        goto out;
+    if ((rc = opq_run(qa, a, aq, m, k, &e)) != 0 || (rc = opq_run(qb, b, bq, n, k, &e)) != 0) {
+        if (rc == 1)
+            snprintf(why, cap, "%.150s", e.msg);
+        goto out;
+    }
+    if ((rc = rg_matmul_error(a, aq, b, bq, m, k, n, NULL, 1, res)) < 0)
+        goto out;
+    res->a_bits = qa->is_recipe ? rg_recipe_bits(&qa->r, m, k) : 0.0;
+    res->b_bits = qb->is_recipe ? rg_recipe_bits(&qb->r, n, k) : 0.0;
+    rc = 0;
+out:
+    if (rc >= 0) {
+        pthread_mutex_lock(&lcache_lock);
+        lcache_entry *c = &lcache[lcache_next++ % LCACHE_LEN];
+        snprintf(c->key, sizeof c->key, "%s", key);
+        c->res = *res;
+        c->rc = rc;
+        snprintf(c->why, sizeof c->why, "%.150s", why);
+        pthread_mutex_unlock(&lcache_lock);
+    }
+    free(a);
+    free(aq);
+    free(b);
+    free(bq);
+    return rc;
+}
+
+/* "layers": for each matmul type of the model, the output error at its real
+ * reduction length k, on LAYER_M token rows x LAYER_N output columns of
+ * synthetic operands (activations with outlier channels x Student-t(8)
+ * weights; queries x kv keys for attention scores). */
+static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t seed, rg_err *err) {
+    bool want = true;
+    const cJSON *recipes = NULL;
+    int rc;
+    if (cJSON_IsObject(opts)) {
+        if ((rc = get_bool(opts, "layers", &want, err)) < 0) {
+            snprintf(err->field, sizeof err->field, "quality.layers");
+            return rc;
+        }
+        recipes = cJSON_GetObjectItemCaseSensitive(opts, "recipes");
+        if (recipes && !cJSON_IsObject(recipes))
+            return rg_err_set(err, RG_ETYPE, "quality.recipes",
+                              "must be an object {weights, activations, kv_cache}");
+        static const char *const rkeys[] = {"weights", "activations", "kv_cache"};
+        if (recipes && (rc = check_keys(recipes, rkeys, 3, "quality.recipes.", err)) < 0) {
+            if (err) {
+                char f[64];
+                snprintf(f, sizeof f, "%.60s", err->field);
+                snprintf(err->field, sizeof err->field, "quality.recipes.%s", f);
+            }
+            return rc;
+        }
+    }
+    if (!want)
+        return 0;
+    const rg_numerics *num = &spec->numerics;
+    opq qw, qa, qk;
+    if ((rc = opq_init(&qw, num->weights, recipes, "weights", err)) < 0 ||
+        (rc = opq_init(&qa, num->activations, recipes, "activations", err)) < 0 ||
+        (rc = opq_init(&qk, num->kv_cache, recipes, "kv_cache", err)) < 0)
+        return rc;
+    rg_model_dims dm;
+    rg_model_derive(&spec->model, &dm);
+    const struct {
+        const char *name;
+        int64_t k, n;
+        bool attn;
+    } ls[] = {{"attn_qkv", dm.d, dm.q_dim + dm.k_dim + dm.v_dim, false},
+              {"attn_out", dm.attn_out_dim, dm.d, false},
+              {"ffn_up", dm.d, dm.ffn_dim, false},
+              {"ffn_down", dm.ffn_dim, dm.d, false},
+              {"expert_up", dm.d, dm.expert_ffn_dim, false},
+              {"expert_down", dm.expert_ffn_dim, dm.d, false},
+              {"attn_scores", dm.qk_head_dim, spec->seq_len, true}};
+    jw_key(w, "layers");
+    jw_obj_begin(w);
+    for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
+        bool moe = strncmp(ls[i].name, "expert", 6) == 0;
+        if ((moe && dm.moe_layers <= 0) ||
+            (!moe && strncmp(ls[i].name, "ffn", 3) == 0 && dm.dense_layers <= 0) || ls[i].k < 1 ||
+            ls[i].n < 1)
+            continue;
+        if (ls[i].attn && spec->phase == RG_PHASE_TRAIN && num->kv_cache < 0)
+            continue;
+        const opq *a = &qa, *b = ls[i].attn ? &qk : &qw;
+        int64_t n = ls[i].attn ? LAYER_CTX : LAYER_N;
+        rg_recipe_mm res;
+        char why[160];
+        if (a->is_recipe && b->is_recipe &&
+            (a->r.rotate != b->r.rotate || a->r.rotate_seed != b->r.rotate_seed))
+            return rg_err_set(
+                err, RG_EINVAL, "quality.recipes",
+                "%s and %s rotate differently: both operands of a matmul need the same rotation", a->label,
+                b->label);
+        if ((a->is_recipe && a->r.rotate > 1 && !b->is_recipe) ||
+            (b->is_recipe && b->r.rotate > 1 && !a->is_recipe))
+            return rg_err_set(err, RG_EINVAL, "quality.recipes",
+                              "a rotating recipe needs a recipe with the same rotation on the other operand");
+        rc = layer_one(a, b, ls[i].attn ? RG_DIST_ACTIVATIONS : RG_DIST_ACTIVATIONS,
+                       ls[i].attn ? RG_DIST_KV : RG_DIST_STUDENT_T, ls[i].k, n, seed, &res, why, sizeof why);
+        if (rc < 0)
+            return rg_err_set(err, rc, "quality", "cannot emulate the %s matmul: %s", ls[i].name,
+                              rg_strerror(rc));
+        jw_key(w, ls[i].name);
+        jw_obj_begin(w);
+        jw_kint(w, "k", ls[i].k);
+        jw_kint(w, "n", ls[i].n);
+        jw_kint(w, "m_sampled", LAYER_M);
+        jw_kint(w, "n_sampled", n);
+        jw_kstr(w, "a", a->label);
+        jw_kstr(w, "b", b->label);
+        if (rc == 1) {
+            jw_kbool(w, "supported", false);
+            jw_kstr(w, "reason", why);
+        } else {
+            jw_knum(w, "sqnr_db", res.sqnr_db);
+            jw_knum(w, "rel_error", res.rel_error);
+            jw_knum(w, "max_abs_error", res.max_abs_error);
+        }
+        jw_obj_end(w);
+    }
+    jw_kstr(
+        w, "model",
+        "output of Aq Bq^T against the float64 product A B^T at each matmul's real reduction length k, on "
+        "16 token rows x 128 output columns (256 context tokens for attention scores) of synthetic "
+        "operands: activations with outlier channels x Student-t(8) weights, queries x kv-cache keys");
     jw_obj_end(w);
     return 0;
 }

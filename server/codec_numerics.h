@@ -94,6 +94,17 @@ int codec_quality_loss(const rg_numerics *num, rg_phase phase, double *nsr);
 int codec_quality_write_phase(jw *w, const cJSON *quality_opts, const rg_numerics *num, int phase,
                               rg_err *err);
 
+/* codec_quality_write_phase for a whole spec, plus a "layers" object: for
+ * each matmul type of the model (attn_qkv, attn_out, ffn_up, ffn_down,
+ * expert_up/down for MoE, attn_scores) {k, n, m_sampled, n_sampled, a, b,
+ * sqnr_db, rel_error, max_abs_error} of the emulated product at the real k
+ * (synthetic operands; cached per quantizers and shape). quality_opts may
+ * add "layers": false (skip it) and "recipes": {weights, activations,
+ * kv_cache} (recipe.h strings that replace the spec's formats). A layer
+ * whose shape a recipe's blocks do not tile says {"supported": false,
+ * "reason"}. */
+int codec_quality_write_spec(jw *w, const cJSON *quality_opts, const rg_spec *spec, rg_err *err);
+
 /* {"formats": [{name, kind, ebits, mbits, bias, nan, subnormals, scaling,
  * block, elem_bits, bits_per_element, math, max, min_normal, min_subnormal,
  * emax, saturate, description}], "rounding": [...], "scale_modes": [...],
