@@ -119,8 +119,30 @@ static void check_layers(void) {
     cJSON_Delete(q);
 }
 
+/* POST /numerics/quantize with a recipe: inline data as one row, or rows of cols. */
+static void check_recipe_requests(void) {
+    rg_err err;
+    /* one NVFP4 block of E2M1 grid values with block max 6: ts = 6 / 2688, s_b = 448 exactly, exact */
+    cJSON *r = run("{\"recipe\":\"nvfp4_1x16\",\"data\":[6,4,3,2,1.5,1,0.5,0,-6,-0.5,0,0,0,0,0,0]}", &err);
+    CHECK_MSG(r != NULL, "%s: %s", err.field, err.msg);
+    if (r) {
+        CHECK(num(r, "mse") == 0.0 && num(r, "rows") == 1 && num(r, "cols") == 16);
+        const cJSON *rc = cJSON_GetObjectItemCaseSensitive(r, "recipe");
+        CHECK(rc && strcmp(cJSON_GetObjectItemCaseSensitive(rc, "block")->valuestring, "1x16") == 0);
+    }
+    cJSON_Delete(r);
+    r = run("{\"recipe\":\"fp8_128x128\",\"dist\":\"student_t\",\"n\":65536,\"cols\":256}", &err);
+    CHECK(r && num(r, "rows") == 256 && num(r, "sqnr_db") > 25.0);
+    cJSON_Delete(r);
+    expect_error("{\"recipe\":\"fp8_128x128\",\"data\":[1,2,3]}", "recipe: block", RG_EINVAL);
+    expect_error("{\"recipe\":\"fp8_1x128:rotate=3\"}", "recipe: rotate", RG_ERANGE);
+    expect_error("{\"recipe\":\"fp8_1x128\",\"format\":\"mxfp4\"}", "format", RG_EUNKNOWN);
+    expect_error("{\"recipe\":\"fp8_1x128\",\"n\":1000,\"cols\":300}", "cols", RG_EINVAL);
+}
+
 int main(void) {
     check_layers();
+    check_recipe_requests();
     rg_err err;
     /* inline data, one MX block: values on the E2M1 grid are exact */
     cJSON *r = run("{\"format\":\"mxfp4\",\"data\":[6,4,3,2,1.5,1,0.5,0,-6,-0.5]}", &err);
