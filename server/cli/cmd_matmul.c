@@ -9,7 +9,15 @@
  * shapes, formats, accumulator, window, and the output's error against two
  * float64 products: of the unquantized inputs (what the whole numerics
  * choice costs) and of the dequantized inputs (what the accumulator and
- * window cost on their own). Bad input exits 2 naming the option. */
+ * window cost on their own). Bad input exits 2 naming the option.
+ *
+ *   ridge matmul --a A.npy --b B.npy --a-recipe R --b-recipe S [--out C.npy] [--threads T]
+ *   ridge matmul --a X.npy --b model.safetensors --b-tensor NAME --a-recipe R --b-recipe S
+ *
+ * With recipes (recipe.h) the operands are quantized along k by their
+ * recipes (B's on B^T; a safetensors --b tensor is B^T as stored) and the
+ * error of the product of the dequantized operands is reported
+ * (rg_recipe_matmul). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -27,9 +35,11 @@
 #include "npy.h"
 #include "codec_numerics.h"
 #include "recipe.h"
+#include "safetensors.h"
 
 typedef struct mm_args {
-    const char *a, *b, *a_format, *b_format, *acc, *align, *out, *threads, *a_recipe, *b_recipe;
+    const char *a, *b, *a_format, *b_format, *acc, *align, *out, *threads, *a_recipe, *b_recipe, *a_tensor,
+        *b_tensor;
 } mm_args;
 
 static const struct mm_opt {
@@ -52,6 +62,11 @@ static const struct mm_opt {
      "instead of the formats: A's recipe (ridge recipes), blocks along k, e.g. fp8_1x128"},
     {"--b-recipe", offsetof(mm_args, b_recipe),
      "B's recipe, applied to B^T (blocks RxC are n x k tiles), e.g. fp8_128x128, nvfp4_16x16"},
+    {"--a-tensor", offsetof(mm_args, a_tensor),
+     "with recipes: --a is a .safetensors file, A (m x k) is this tensor"},
+    {"--b-tensor", offsetof(mm_args, b_tensor),
+     "with recipes: --b is a .safetensors file and this tensor is B^T (n x k), as PyTorch stores a Linear "
+     "weight"},
 };
 #define MM_NOPTS (sizeof mm_opts / sizeof mm_opts[0])
 
@@ -96,6 +111,11 @@ static int mm_parse(int argc, char **argv, mm_args *x) {
                 return 2;
             }
         return 0;
+    }
+    if (x->a_tensor || x->b_tensor) {
+        fprintf(stderr, "ridge matmul: %s: safetensors operands go with --a-recipe/--b-recipe\n",
+                x->a_tensor ? "--a-tensor" : "--b-tensor");
+        return 2;
     }
     const char *req[] = {x->a, x->b, x->a_format, x->b_format};
     const char *names[] = {"--a", "--b", "--a-format", "--b-format"};
@@ -161,6 +181,57 @@ static float *load_npy(const char *flag, const char *path, int64_t *rows, int64_
     *cols = ni.shape[1];
     *status = 0;
 out:
+    free(raw);
+    return x;
+}
+
+/* A 2-D tensor `name` of the .safetensors file `path` as floats the caller
+ * frees. NULL with a message (and *status: 2 bad input, 1 out of memory). */
+static float *load_st(const char *flag, const char *path, const char *name, int64_t *rows, int64_t *cols,
+                      int *status) {
+    size_t len = 0;
+    float *x = NULL;
+    char why[512];
+    st_file f;
+    *status = 2;
+    unsigned char *raw = (unsigned char *)cli_read_file(path, &len);
+    if (!raw) {
+        fprintf(stderr, "ridge matmul: %s: cannot read '%s': %s\n", flag, path, strerror(errno));
+        return NULL;
+    }
+    if (st_parse(raw, len, &f, why, sizeof why) < 0) {
+        fprintf(stderr, "ridge matmul: %s: '%s': %s\n", flag, path, why);
+        free(raw);
+        return NULL;
+    }
+    const st_tensor *t = st_find(&f, name);
+    if (!t) {
+        fprintf(stderr, "ridge matmul: %s-tensor: '%s' is not in '%s'\n", flag, name, path);
+        goto out;
+    }
+    if (t->ndim != 2 || t->count < 1) {
+        fprintf(stderr,
+                "ridge matmul: %s-tensor: '%s' must be a non-empty 2-D tensor, it has %d dimensions\n", flag,
+                name, t->ndim);
+        goto out;
+    }
+    x = malloc((size_t)t->count * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "ridge matmul: out of memory\n");
+        *status = 1;
+        goto out;
+    }
+    if (st_read_f32(raw, &f, t, x, why, sizeof why) < 0) {
+        fprintf(stderr, "ridge matmul: %s-tensor: %s\n", flag, why);
+        free(x);
+        x = NULL;
+        goto out;
+    }
+    *rows = t->shape[0];
+    *cols = t->shape[1];
+    *status = 0;
+out:
+    st_free(&f);
     free(raw);
     return x;
 }
@@ -364,27 +435,35 @@ static int mm_recipes(const mm_args *x, jw *w) {
         fprintf(stderr, "ridge matmul: %s: %s\n", err.field, err.msg);
         return 2;
     }
-    r.a = load_npy("--a", x->a, &r.m, &r.k, &status);
+    r.a = x->a_tensor ? load_st("--a", x->a, x->a_tensor, &r.m, &r.k, &status)
+                      : load_npy("--a", x->a, &r.m, &r.k, &status);
     if (!r.a)
         goto out;
-    r.b = load_npy("--b", x->b, &r.kb, &r.n, &status);
-    if (!r.b)
+    if (x->b_tensor)
+        bt = load_st("--b", x->b, x->b_tensor, &r.n, &r.kb, &status); /* stored as B^T (n x k) */
+    else
+        r.b = load_npy("--b", x->b, &r.kb, &r.n, &status);
+    if (!r.b && !bt)
         goto out;
     status = 2;
     if (r.kb != r.k) {
-        fprintf(stderr, "ridge matmul: --b: B has %" PRId64 " rows, A has %" PRId64 " columns\n", r.kb, r.k);
+        fprintf(stderr, "ridge matmul: --b: B has %" PRId64 " rows (k), A has %" PRId64 " columns\n", r.kb,
+                r.k);
         goto out;
     }
     status = 1;
-    bt = malloc((size_t)(r.n * r.k) * sizeof *bt);
+    if (!bt) {
+        bt = malloc((size_t)(r.n * r.k) * sizeof *bt);
+        if (bt)
+            for (int64_t t = 0; t < r.k; t++)
+                for (int64_t j = 0; j < r.n; j++)
+                    bt[j * r.k + t] = r.b[t * r.n + j];
+    }
     r.c = malloc((size_t)(r.m * r.n) * sizeof *r.c);
     if (!bt || !r.c) {
         fprintf(stderr, "ridge matmul: out of memory\n");
         goto out;
     }
-    for (int64_t t = 0; t < r.k; t++)
-        for (int64_t j = 0; j < r.n; j++)
-            bt[j * r.k + t] = r.b[t * r.n + j];
     rg_recipe_mm res;
     double t0 = now_s();
     int rc = rg_recipe_matmul(&ra, &rb, r.a, bt, r.m, r.k, r.n, r.c, nth, &res, &err);

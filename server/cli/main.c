@@ -35,7 +35,8 @@ static const cli_command commands[] = {
     {"bench-numerics", cmd_bench_numerics, "bench-numerics [--n N]",
      "measure quantization kernel throughput against memcpy"},
     {"matmul", cmd_matmul,
-     "matmul --a A.npy --b B.npy --a-format F --b-format G [--acc ACC] [--align-bits N]",
+     "matmul --a A.npy --b B.npy (--a-format F --b-format G [--acc ACC] [--align-bits N] | --a-recipe R "
+     "--b-recipe S)",
      "multiply two .npy matrices through the unit models, print the error against float64"},
 };
 

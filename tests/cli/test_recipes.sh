@@ -40,6 +40,7 @@ def npy(path, r, c, v):
     open(path, 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hd)) + hd.encode() + struct.pack('<%df' % len(v), *v))
 npy(t + '/A.npy', 64, 512, [g.gauss(0, 1) * (30 if i % 512 == 7 else 1) for i in range(64 * 512)])
 npy(t + '/B.npy', 512, 128, [g.gauss(0, 0.02) for i in range(512 * 128)])
+npy(t + '/wT.npy', cols, rows, [vals[r * cols + c] for c in range(cols) for r in range(rows)])  # w transposed
 PY
 
 # the preset list names its sources
@@ -80,6 +81,14 @@ gt() { python3 -c "import sys; sys.exit(0 if float('$1') > float('$2') else 1)";
 gt "$(json_get "$T/m8.json" "r['vs_float64']['sqnr_db']")" "$(json_get "$T/m4_1.json" "r['vs_float64']['sqnr_db']")" ||
     fail "FP8 matmul SQNR not above NVFP4's"
 
+# a safetensors weight is B^T (out x in, as PyTorch stores a Linear weight): w.npy x w^T from either file
+"$RIDGE" matmul --a "$T/w.npy" --b "$T/w.safetensors" --b-tensor layers.0.w --a-recipe fp8_1x128 \
+    --b-recipe nvfp4_16x16 > "$T/mst.json" || fail "matmul --b-tensor"
+"$RIDGE" matmul --a "$T/w.npy" --b "$T/wT.npy" --a-recipe fp8_1x128 --b-recipe nvfp4_16x16 > "$T/mnp.json" ||
+    fail "matmul w^T npy"
+[ "$(json_get "$T/mst.json" "(r['vs_float64']['sqnr_db'], r['c']['shape'])")" = \
+  "$(json_get "$T/mnp.json" "(r['vs_float64']['sqnr_db'], r['c']['shape'])")" ] || fail "safetensors B^T differs from npy B"
+
 # bad input: exit 2, the message names the option, key or tensor
 bad() { # bad WANT-IN-STDERR CMD...
     local want="$1"
@@ -99,6 +108,8 @@ bad "truncated" "$RIDGE" quantize --input "$T/trunc.safetensors" --tensor layers
 bad "header length" "$RIDGE" quantize --input "$T/junk.safetensors" --tensor x --format nvfp4
 bad "--b-recipe: rotate" "$RIDGE" matmul --a "$T/A.npy" --b "$T/B.npy" --a-recipe nvfp4_rht16 --b-recipe nvfp4_1x16
 bad "--b-recipe: block" "$RIDGE" matmul --a "$T/A.npy" --b "$T/B.npy" --a-recipe fp8_1x128 --b-recipe fp8_128x128:block=96x128
+bad "--b-tensor: 'nope'" "$RIDGE" matmul --a "$T/w.npy" --b "$T/w.safetensors" --b-tensor nope --a-recipe fp8_1x128 --b-recipe fp8_1x128
+bad "--b-tensor" "$RIDGE" matmul --a "$T/w.npy" --b "$T/w.safetensors" --b-tensor layers.0.w --a-format mxfp4 --b-format mxfp4
 bad "--a-recipe" "$RIDGE" matmul --a "$T/A.npy" --b "$T/B.npy" --a-recipe fp8_1x128 --b-recipe fp8_1x128 --a-format mxfp4
 
 [ $fails = 0 ] && echo "test_recipes: all passed"
