@@ -35,9 +35,12 @@ static void fill(float *x, uint64_t seed, int edge) {
                 x[i] = (float)(u * 3e38);
         }
     }
-    if (edge)
+    if (edge) {
         for (int64_t j = 0; j < 64; j++)
             x[5 * COLS + j] = 0.0f; /* all-zero 1xN blocks */
+        x[7 * COLS] = 896.0f;       /* block amax exactly 448 * 2 and 6 * 2^7: power-of-two scale edges */
+        x[9 * COLS + 130] = 768.0f;
+    }
 }
 
 static int same_bits(const float *a, const float *b, int64_t n, int64_t *where) {
@@ -166,6 +169,14 @@ static void check_examples(void) {
     CHECK_EQ_INT(rg_recipe_parse("fp8_1x128_pow2", &r, "r", NULL), 0);
     CHECK_EQ_INT(rg_recipe_qdq(&r, t, u, 1, 128, 1, NULL), 0);
     CHECK(u[0] == 896.0f && u[1] == 3.25f);
+    /* amax 896 = 448 * 2 exactly: d = 2, not 4, so 3 * 2^-10 -> 1.5 * 2^-10 -> the subnormal 2^-9 -> 2^-8
+     * (with d = 4 it would round to 0) */
+    t[0] = 896.0f;
+    t[3] = 3.0f * 0x1p-10f;
+    CHECK_EQ_INT(rg_recipe_qdq(&r, t, u, 1, 128, 1, NULL), 0);
+    CHECK(u[0] == 896.0f && u[3] == 0x1p-8f);
+    CHECK_EQ_INT(rg_recipe_qdq_ref(&r, t, u, 1, 128, NULL), 0);
+    CHECK(u[0] == 896.0f && u[3] == 0x1p-8f);
 
     /* KIVI: int2 asym on {0, 1, 2, 3}: m = 0, s = 1, exact. */
     float k[4 * 2] = {0, 1, 2, 3, 0.5f, -0.25f, 0, 0}, kq[8];
