@@ -916,8 +916,9 @@ out:
 
 /* "layers": for each matmul type of the model, the output error at its real
  * reduction length k, on LAYER_M token rows x LAYER_N output columns of
- * synthetic operands (activations with outlier channels x Student-t(8)
- * weights; queries x kv keys for attention scores). */
+ * synthetic operands (activations with outlier channels x Laplace weights,
+ * one logarithm per value where Student-t needs nine normals: the weight
+ * matrix is 128 x k; queries x kv keys for attention scores). */
 static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t seed, rg_err *err) {
     bool want = true;
     const cJSON *recipes = NULL;
@@ -987,7 +988,7 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
             return rg_err_set(err, RG_EINVAL, "quality.recipes",
                               "a rotating recipe needs a recipe with the same rotation on the other operand");
         rc = layer_one(a, b, ls[i].attn ? RG_DIST_ACTIVATIONS : RG_DIST_ACTIVATIONS,
-                       ls[i].attn ? RG_DIST_KV : RG_DIST_STUDENT_T, ls[i].k, n, seed, &res, why, sizeof why);
+                       ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, ls[i].k, n, seed, &res, why, sizeof why);
         if (rc < 0)
             return rg_err_set(err, rc, "quality", "cannot emulate the %s matmul: %s", ls[i].name,
                               rg_strerror(rc));
@@ -1013,7 +1014,7 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         w, "model",
         "output of Aq Bq^T against the float64 product A B^T at each matmul's real reduction length k, on "
         "16 token rows x 128 output columns (256 context tokens for attention scores) of synthetic "
-        "operands: activations with outlier channels x Student-t(8) weights, queries x kv-cache keys");
+        "operands: activations with outlier channels x Laplace weights, queries x kv-cache keys");
     jw_obj_end(w);
     return 0;
 }
