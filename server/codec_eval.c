@@ -30,8 +30,7 @@ int codec_eval_run(const cJSON *json, codec_eval *ev, rg_err *err) {
     sha256_hex(ev->canonical, ev->canonical_len, ev->sha);
     const cJSON *quality = cJSON_GetObjectItemCaseSensitive(json, "quality");
     if (quality && !cJSON_IsNull(quality) && !cJSON_IsFalse(quality)) {
-        rc = codec_quality_write_phase(&qw, cJSON_IsTrue(quality) ? NULL : quality, &ev->spec.numerics,
-                                       (int)ev->spec.phase, err);
+        rc = codec_quality_write_spec(&qw, cJSON_IsTrue(quality) ? NULL : quality, &ev->spec, err);
         if (rc)
             goto out;
         ev->quality = jw_take(&qw, NULL);

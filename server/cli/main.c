@@ -21,6 +21,7 @@ static const cli_command commands[] = {
     {"bench", cmd_bench, "bench [--seconds S] [SPEC.json]",
      "measure design points evaluated per second per core"},
     {"formats", cmd_formats, "formats", "list number formats and their parameters"},
+    {"recipes", cmd_recipes, "recipes", "list the numerics recipes (block-scaled schemes) and their sources"},
     {"qdq", cmd_qdq, "qdq --format F [options] < in.f32 > out.f32",
      "quantize-dequantize raw float32 from stdin to stdout"},
     {"quantize", cmd_quantize, "quantize --format F [options] (--input FILE | --dist D --n N --seed S)",
@@ -34,7 +35,8 @@ static const cli_command commands[] = {
     {"bench-numerics", cmd_bench_numerics, "bench-numerics [--n N]",
      "measure quantization kernel throughput against memcpy"},
     {"matmul", cmd_matmul,
-     "matmul --a A.npy --b B.npy --a-format F --b-format G [--acc ACC] [--align-bits N]",
+     "matmul --a A.npy --b B.npy (--a-format F --b-format G [--acc ACC] [--align-bits N] | --a-recipe R "
+     "--b-recipe S)",
      "multiply two .npy matrices through the unit models, print the error against float64"},
 };
 

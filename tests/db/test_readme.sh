@@ -81,8 +81,12 @@ assert jrun("build/ridge search gpt3.json --top 5 | jq '.best[0]'")["rank"] == 1
 m = jrun("build/ridge evaluate mx.json")
 w = m["quality"]["weights"]
 has(f"weights SQNR {w['sqnr_db']:.1f} dB at {w['bits_per_element']:g} bits", "mx quality")
+fd = m["quality"]["layers"]["ffn_down"]
+has(f"ffn_down (k = {fd['k']:,}) keeps {fd['sqnr_db']:.1f} dB", "mx quality layers")
 q = jrun("build/ridge quantize --format mxfp4 --dist normal --n 1048576 --seed 1")
 has(f"sqnr_db {q['sqnr_db']:.2f}, {q['bits_per_element']:g} bits", "quantize")
+rq = jrun("build/ridge quantize --recipe fp8_1x128 --dist activations --n 1048576 --seed 1")
+has(f"sqnr_db {rq['sqnr_db']:.2f} at {rq['bits_per_element']:g} bits", "quantize --recipe")
 # validation: the report, and its rows as JSON
 rep = run("build/ridge validate")
 for label, name in (("MAPE overall", "MAPE"), ("MAPE single-node", "single-node"), ("MAPE multi-node", "multi-node")):
