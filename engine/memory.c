@@ -55,6 +55,14 @@ double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, c
     return tokens * (per_token + scores);
 }
 
+double rg_memory_ssm_state(const rg_model *m, const rg_model_dims *dm, int64_t tp) {
+    const rg_ssm *s = &m->ssm;
+    double t = (double)tp, hl = (double)s->heads / t, gl = ceil((double)s->groups / t);
+    double inner = hl * (double)dm->ssm_head_dim;
+    double conv = inner + 2.0 * gl * (double)s->state;
+    return inner * (double)s->state + conv * (double)(s->conv > 0 ? s->conv - 1 : 0);
+}
+
 double rg_memory_inflight(int64_t pp, double steps, int64_t v) {
     double held = (double)pp < steps ? (double)pp : steps;
     if (held < 1.0)
@@ -66,14 +74,20 @@ double rg_memory_inflight(int64_t pp, double steps, int64_t v) {
 
 double rg_memory_stage_params(const rg_model *m, const rg_model_dims *dm, const rg_plan *p, bool first) {
     double t = (double)p->tp;
-    double attn = rg_model_attn_params(m, dm) / t + 2.0 * (double)dm->norm_params;
+    double attn = rg_model_attn_params(m, dm) / t;
+    double ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) / t : 0.0;
     double dense = rg_model_ffn_params(m, dm) / t;
     double experts = rg_model_expert_params(m, dm) / t;
     double moe = rg_model_router_params(m, dm) +
                  experts * ((double)m->moe.experts / (double)p->ep + (double)m->moe.shared_experts);
     double nd = (double)(first ? p->dense_first : p->dense_last);
     double nm = (double)(first ? p->moe_first : p->moe_last);
-    double params = (nd + nm) * attn + nd * dense + nm * moe;
+    double L = (double)p->layers_stage, na = p->global_stage + p->local_stage;
+    double params = na * attn + p->ssm_stage * ssm + nd * dense + nm * moe;
+    params += (nd + nm) * rg_model_layer_norm_params(dm, true) +
+              (L - nd - nm) * rg_model_layer_norm_params(dm, false);
+    if (!first || p->pp == 1) /* the prediction modules sit with the head */
+        params += rg_model_mtp_params(m) / t;
     double vd = (double)m->vocab * (double)dm->d / t;
     bool has_embed = first || p->pp == 1, has_head = !first || p->pp == 1;
     if (has_embed)
@@ -133,7 +147,13 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
                              ? (double)dm->kv_cache_elems
                              : 2.0 * ceil((double)dm->kv_heads / (double)p->tp) * (double)dm->qk_head_dim;
         double ctx = (double)spec->seq_len / (double)p->cp;
-        mem->kv_cache_bytes = p->b_rep * ctx * per_tok * kvb * (double)p->layers_stage;
+        /* a sliding-window layer keeps the last `window` tokens; a Mamba-2
+         * layer its recurrent and conv state, whatever the context */
+        double win = dm->window > 0 && (double)dm->window < ctx ? (double)dm->window : ctx;
+        double toks = p->global_stage * ctx + p->local_stage * win;
+        mem->kv_cache_bytes = p->b_rep * toks * per_tok * kvb;
+        if (p->ssm_stage > 0.0)
+            mem->kv_cache_bytes += p->b_rep * p->ssm_stage * rg_memory_ssm_state(m, dm, p->tp) * kvb;
         /* transient: one layer's largest live tensors */
         double T = p->decode ? p->b_rep : p->b_rep * ctx;
         double f = (double)(dm->moe_layers > 0 && dm->expert_ffn_dim > dm->ffn_dim ? dm->expert_ffn_dim

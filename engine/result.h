@@ -132,6 +132,7 @@ typedef struct rg_result {
     double tokens_per_s;
     double params;
     double active_params;
+    double mtp_params; /* multi-token-prediction modules, not in params */
     int64_t chips;
     double latency_per_token_s; /* decode */
     double tokens_per_s_per_chip;

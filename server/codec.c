@@ -168,6 +168,7 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_NAME: /* names and notes do not change an evaluation */
         case CF_META:
         case CF_ANY:
+        case CF_HF: /* the imported fields are written instead */
             continue;
         case CF_OBJ:
             /* No system: the key is left out, so canonical text parses back. */

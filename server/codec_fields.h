@@ -26,7 +26,8 @@ typedef enum codec_ftype {
     CF_NAME,    /* char[RG_NAME_MAX] */
     CF_META,    /* accepted and ignored (description, notes) */
     CF_ANY,     /* passed through to another module (quality) */
-    CF_ASSUMPT  /* {name: value} assumption overrides */
+    CF_ASSUMPT, /* {name: value} assumption overrides */
+    CF_HF       /* a Hugging Face config.json read into the model (hf_import.h) */
 } codec_ftype;
 
 #define CF_REQUIRED 1 /* must be given when its object is given without a preset */

@@ -169,6 +169,7 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_knum(w, "latency_per_token_s", res->latency_per_token_s);
     jw_knum(w, "params", res->params);
     jw_knum(w, "active_params", res->active_params);
+    jw_knum(w, "mtp_params", res->mtp_params);
     jw_kint(w, "chips", res->chips);
     jw_kstr(w, "phase",
             spec->phase == RG_PHASE_TRAIN     ? "train"
