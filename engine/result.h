@@ -13,7 +13,7 @@
 #include "assumptions.h"
 #include "silicon.h"
 
-#define RG_MAX_OPS     160
+#define RG_MAX_OPS     256
 #define RG_OP_NAME_MAX 40
 
 typedef enum rg_bound {
