@@ -65,7 +65,8 @@ typedef struct rg_memory {
     double grads_bytes;
     double optimizer_bytes;
     double activations_bytes;
-    double kv_cache_bytes;
+    double kv_cache_bytes;   /* KV cache and recurrent (Mamba-2) state */
+    double ssm_state_bytes;  /* of which recurrent state of Mamba-2 layers */
     double other_bytes;      /* workspace, fragmentation reserve */
     double per_device_bytes; /* sum of the above on the busiest device */
     double capacity_bytes;

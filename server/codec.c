@@ -264,8 +264,9 @@ int codec_spec_set_path(cJSON *spec, const char *path, const cJSON *value, rg_er
             goto out;
         }
         copy = NULL;
-        if (cJSON_GetObjectItemCaseSensitive(spec, "model") ? !cJSON_ReplaceItemInObjectCaseSensitive(spec, "model", o)
-                                                            : !cJSON_AddItemToObject(spec, "model", o)) {
+        if (cJSON_GetObjectItemCaseSensitive(spec, "model")
+                ? !cJSON_ReplaceItemInObjectCaseSensitive(spec, "model", o)
+                : !cJSON_AddItemToObject(spec, "model", o)) {
             cJSON_Delete(o);
             rc = rg_err_set(err, RG_ENOMEM, path, "out of memory");
         }

@@ -73,6 +73,7 @@ static void write_memory(jw *w, const rg_memory *m) {
     jw_knum(w, "per_device_bytes", m->per_device_bytes);
     jw_knum(w, "weights_bytes", m->weights_bytes);
     jw_knum(w, "kv_cache_bytes", m->kv_cache_bytes);
+    jw_knum(w, "ssm_state_bytes", m->ssm_state_bytes);
     jw_knum(w, "activations_bytes", m->activations_bytes);
     jw_knum(w, "grads_bytes", m->grads_bytes);
     jw_knum(w, "optimizer_bytes", m->optimizer_bytes);

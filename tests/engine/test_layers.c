@@ -117,8 +117,10 @@ static void ssm_state(void) {
      * attention layers add 4 x ctx x 2 x 8 x 128 x 2 B: 134,217,728 B at
      * 8,192 tokens, 268,435,456 B at 16,384. */
     rg_spec s = spec(nemotron_h(), RG_PHASE_DECODE, 1, 8192);
-    if (eval(&s) == 0)
+    if (eval(&s) == 0) {
         CHECK_REL(res.memory.kv_cache_bytes, 51806208.0 + 134217728.0, 1e-12);
+        CHECK_REL(res.memory.ssm_state_bytes, 51806208.0, 1e-12);
+    }
     s.seq_len = 16384;
     if (eval(&s) == 0)
         CHECK_REL(res.memory.kv_cache_bytes, 51806208.0 + 268435456.0, 1e-12);
@@ -147,6 +149,24 @@ static void ssm_state(void) {
         if (scan)
             CHECK_REL(scan->flops, 4096.0 * 5373952.0, 1e-12);
     }
+    /* training activations, one sequence of 4,096 tokens, bf16, fused
+     * attention, no dropout, tp 1 (per token unless noted):
+     *  an MLP block keeps its norm input and input (2 x 4096 x 2 B) and the
+     *    up / activation outputs (2 x 21,504 x 2 B): 102,400 B, 24 blocks;
+     *  an attention mixer its norm input and input (16,384 B), q, k, v and
+     *    the out-projection input ((4096 + 1024 + 1024 + 4096) x 2 B) and the
+     *    fp32 log-sum-exp of 32 heads (128 B): 36,992 B, 4 mixers;
+     *  a Mamba-2 mixer its norm input and input (16,384 B), in_proj output
+     *    (18,560), conv output (10,240), scan and gated-norm outputs (2 x
+     *    8,192) x 2 B: 106,752 B, plus per sequence the fp32 states of 32
+     *    chunks, 32 x 8,192 x 128 x 4 B = 134,217,728 B; 24 mixers;
+     *  and the fp32 logits of the loss: 4,096 x 131,072 x 4 B.
+     * 4096 x (24 x 102,400 + 4 x 36,992 + 24 x 106,752) + 24 x 134,217,728
+     * + 2,147,483,648 = 26,535,264,256 B */
+    s = spec(nemotron_h(), RG_PHASE_TRAIN, 1, 4096);
+    s.hw.mem_bytes = 1e15;
+    if (eval(&s) == 0)
+        CHECK_REL(res.memory.activations_bytes, 26535264256.0, 1e-12);
     /* parameters: a Mamba-2 mixer holds in_proj 4096 x 18,560, conv 10,240 x 4
      * + 10,240 bias, dt_bias / A_log / D 3 x 128, norm 8,192, out_proj
      * 8,192 x 4,096: 109,635,968 */
