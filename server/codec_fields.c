@@ -416,6 +416,52 @@ static int walk_row(walk_state *ws, int row, const cJSON *v, rg_spec *s, rg_err 
     }
 }
 
+/* The config key a traced field came from ("num_hidden_layers ..."), or
+ * NULL when its source is a family rule. */
+static int source_key(const char *from, char *key, size_t cap) {
+    size_t n = 0;
+    while (from[n] && from[n] != ' ' && from[n] != ':' && n + 1 < cap) {
+        char c = from[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+        key[n] = c;
+        n++;
+    }
+    key[n] = '\0';
+    return n > 0;
+}
+
+int codec_hf_apply(const cJSON *cfg, const char *path, rg_model *m, hf_trace *tr, rg_err *err) {
+    hf_trace local;
+    hf_trace *t = tr ? tr : &local;
+    int rc = hf_import(cfg, path, m, t, err);
+    if (rc)
+        return rc;
+    /* the model's fields keep the ranges of the field table */
+    rg_spec probe;
+    memset(&probe, 0, sizeof probe);
+    probe.model = *m;
+    for (int i = 0; i < t->n; i++) {
+        char full[160], key[64], where[200];
+        snprintf(full, sizeof full, "model.%s", t->src[i].field);
+        int row = codec_field_find(full);
+        if (row < 0 || (codec_fields[row].type != CF_I64 && codec_fields[row].type != CF_F64))
+            continue;
+        const codec_field *f = &codec_fields[row];
+        const void *slot = (const char *)&probe + f->off;
+        double v = f->type == CF_I64 ? (double)*(const int64_t *)slot : *(const double *)slot;
+        if (v >= f->min && v <= f->max)
+            continue;
+        if (source_key(t->src[i].from, key, sizeof key))
+            snprintf(where, sizeof where, "%s.%s", path, key);
+        else
+            snprintf(where, sizeof where, "%s", full);
+        return rg_err_set(err, RG_ERANGE, where, "gives %s = %.17g, outside %.17g..%.17g", full, v, f->min,
+                          f->max);
+    }
+    return 0;
+}
+
 /* "hf_config" in a model object: read the config into the model before
  * the object's other keys, and count it as the object's preset. */
 static int apply_hf_config(walk_state *ws, const cJSON *obj, int parent, rg_spec *s, rg_err *err) {
@@ -433,7 +479,7 @@ static int apply_hf_config(walk_state *ws, const cJSON *obj, int parent, rg_spec
         return rg_err_set(err, RG_EPARSE, "model.hf_config", "duplicate key");
     if (cJSON_GetObjectItemCaseSensitive(obj, "preset"))
         return rg_err_set(err, RG_EINVAL, "model.hf_config", "give either preset or hf_config, not both");
-    int rc = hf_import(hf, "model.hf_config", &s->model, NULL, err);
+    int rc = codec_hf_apply(hf, "model.hf_config", &s->model, NULL, err);
     if (rc == 0)
         ws->preset[parent] = 1;
     return rc;

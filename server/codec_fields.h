@@ -44,6 +44,11 @@ typedef struct codec_field {
     size_t size;             /* CF_OBJ with preset_kind: size of the section copied from a preset */
 } codec_field;
 
+/* hf_import (hf_import.h) plus the field table's ranges on every field it
+ * set; a field out of range names the config key it came from under `path`. */
+struct hf_trace;
+int codec_hf_apply(const cJSON *cfg, const char *path, rg_model *m, struct hf_trace *tr, rg_err *err);
+
 extern const codec_field codec_fields[];
 extern const int codec_nfields;
 

@@ -81,7 +81,7 @@ int codec_hf_import_write(jw *w, const cJSON *cfg, rg_err *err) {
     if (rc)
         return rc;
     rg_spec s = *codec_default_spec();
-    rc = hf_import(cfg, "hf_config", &s.model, &tr, err);
+    rc = codec_hf_apply(cfg, "hf_config", &s.model, &tr, err);
     if (rc)
         return rc;
     const rg_model *m = &s.model;

@@ -599,6 +599,9 @@ static void moe(rd *r, rg_model *m) {
         memset(e, 0, sizeof *e);
         return;
     }
+    if (e->top_k < 1)
+        fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be >= 1 with %lld experts (got %lld)", "",
+             (long long)e->experts, (long long)e->top_k);
     if (e->top_k > e->experts)
         fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= the number of experts (%lld, got %lld)", "",
              (long long)e->experts, (long long)e->top_k);

@@ -104,4 +104,25 @@ echo '{"model_type": "gpt2", "n_head": "twelve"}' > "$T/g.json"
 "$RIDGE" import-model "$T/g.json" > /dev/null 2> "$T/g.err"; [ $? -eq 2 ] || fail "import-model bad: exit 2"
 grep -qF "hf_config.n_head: expected an integer (got string)" "$T/g.err" || fail "import-model names the key: $(cat "$T/g.err")"
 
+# every key of three configs set to a string, null, -1 and 1e18:
+# each import either succeeds or exits 2 naming a field, never crashes
+python3 - "$RIDGE" "$H" "$T" <<'PY' || fail "mutated configs"
+import json, subprocess, sys
+ridge, h, t = sys.argv[1:4]
+bad = 0
+for name in ["gemma-3-27b-pt.json", "deepseek-v3.json", "nemotron-h-8b-base-8k.json"]:
+    base = json.load(open(h + "/configs/" + name))
+    inner = base.get("text_config", base)
+    for key in list(inner):
+        for v in ["x", None, -1, 1e18]:
+            c = json.loads(json.dumps(base))
+            (c.get("text_config", c))[key] = v
+            open(t + "/m.json", "w").write(json.dumps(c))
+            p = subprocess.run([ridge, "import-model", t + "/m.json"], capture_output=True, text=True)
+            if p.returncode not in (0, 2) or (p.returncode == 2 and not p.stderr.startswith("ridge: hf_config")):
+                print(f"FAIL {name} {key}={v!r}: rc {p.returncode} {p.stderr.strip()[:200]}")
+                bad += 1
+sys.exit(1 if bad else 0)
+PY
+
 [ $fails -eq 0 ] && echo "ok" || exit 1
