@@ -49,7 +49,9 @@
     X(RG_A_SCALEOUT_PJ_PER_BIT, "scaleout_pj_per_bit", "pJ per bit")                                         \
     X(RG_A_STATIC_POWER_FRACTION, "static_power_fraction", "fraction of TDP")                                \
     X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
-    RG_NODE_LIST(RG_X_NODE_AREA_, X) RG_NODE_LIST(RG_X_NODE_ENERGY_, X)
+    RG_NODE_LIST(RG_X_NODE_AREA_, X)                                                                         \
+    RG_NODE_LIST(RG_X_NODE_ENERGY_, X)                                                                       \
+        X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

@@ -122,6 +122,13 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
             return FIELD_ERR(RG_ERANGE, "model.moe.dense_layers", "exceeds layers (%lld)",
                              (long long)m->layers);
     }
+    if (spec->mtp_draft_tokens < 0 || spec->mtp_draft_tokens > m->mtp_layers ||
+        (spec->mtp_draft_tokens > 0 && spec->phase != RG_PHASE_DECODE))
+        return FIELD_ERR(
+            RG_ERANGE, "mtp_draft_tokens",
+            "drafts need phase decode and at most one token per MTP module (model.mtp_layers %lld), "
+            "got %lld",
+            (long long)m->mtp_layers, (long long)spec->mtp_draft_tokens);
     if (m->mla.enabled) {
         const rg_mla *a = &m->mla;
         if ((rc = check_pos(a->kv_lora_rank, "model.mla.kv_lora_rank", err)) ||
@@ -251,7 +258,10 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
         p->micro = p->b_rep;
         p->steps = 1.0;
     }
-    p->tokens_mb = p->micro * (p->decode ? 1.0 : (double)spec->seq_len / (double)p->cp);
+    /* decode with MTP drafts verifies 1 + k tokens per sequence and step */
+    p->draft = p->decode ? (double)spec->mtp_draft_tokens : 0.0;
+    p->mtp = p->train ? spec->model.mtp_layers > 0 : p->draft > 0.0;
+    p->tokens_mb = p->micro * (p->decode ? 1.0 + p->draft : (double)spec->seq_len / (double)p->cp);
     int64_t L = spec->model.layers;
     p->layers_stage = (L + p->pp - 1) / p->pp;
     int64_t nd = dm->dense_layers;
@@ -378,7 +388,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     rg_shape sh;
     memset(&sh, 0, sizeof sh);
     sh.b = pl.micro;
-    sh.s_q = pl.decode ? 1.0 : (double)spec->seq_len / (double)pl.cp;
+    sh.s_q = pl.decode ? 1.0 + pl.draft : (double)spec->seq_len / (double)pl.cp;
     sh.s_k = pl.decode ? (double)spec->seq_len / (double)pl.cp : (double)spec->seq_len;
     sh.tp = pl.tp;
     sh.sp = spec->par.sequence_parallel && pl.tp > 1;
@@ -394,7 +404,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.n_local = pl.local_stage * pl.steps;
     sh.n_ssm = pl.ssm_stage * pl.steps;
     sh.window = (double)dm.window;
-    sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : 0.0;
+    sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : pl.draft; /* decode: one module run per draft */
     sh.n_dense = (double)pl.dense_last * pl.steps;
     sh.n_moe = (double)pl.moe_last * pl.steps;
     sh.n_head = pl.steps;
@@ -425,8 +435,8 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
         double L = (double)pl.layers_stage, steps = pl.steps;
         if (pl.tp > 1) {
             /* one all-reduce after each mixer and each FFN */
-            double blocks =
-                L + (double)(pl.dense_last + pl.moe_last) + (pl.train ? 2.0 * (double)m->mtp_layers : 0.0);
+            double blocks = L + (double)(pl.dense_last + pl.moe_last) +
+                            (pl.train ? 2.0 * (double)m->mtp_layers : 2.0 * pl.draft);
             double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
             if (sh.sp) {
@@ -537,10 +547,20 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     out->bytes = r.bytes * (double)pl.chips;
     out->chips = pl.chips;
     out->mfu = out->time_s > 0.0 ? out->flops / (out->time_s * (double)pl.chips * peak) : 0.0;
-    double tokens = pl.decode ? (double)spec->batch : (double)spec->batch * (double)spec->seq_len;
+    /* a step with k drafts yields 1 + a + ... + a^k tokens per sequence
+     * (each draft kept only if the ones before it were) */
+    double per_step = 1.0, kept = 1.0;
+    for (int64_t k = 0; k < (int64_t)pl.draft; k++) {
+        kept *= av[RG_A_MTP_ACCEPTANCE];
+        per_step += kept;
+    }
+    if (pl.draft > 0.0)
+        used[RG_A_MTP_ACCEPTANCE] = 1;
+    double tokens = pl.decode ? (double)spec->batch * per_step : (double)spec->batch * (double)spec->seq_len;
     out->tokens_per_s = out->time_s > 0.0 ? tokens / out->time_s : 0.0;
     out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
-    out->latency_per_token_s = pl.decode ? out->time_s : 0.0;
+    out->latency_per_token_s = pl.decode ? out->time_s / per_step : 0.0;
+    out->tokens_per_step = pl.decode ? per_step : 0.0;
     rg_model_params(m, &out->params, &out->active_params);
     out->mtp_params = rg_model_mtp_params(m);
 

@@ -114,7 +114,7 @@ double rg_memory_stage_params(const rg_model *m, const rg_model_dims *dm, const 
     double params = na * attn + p->ssm_stage * ssm + nd * dense + nm * moe;
     params += (nd + nm) * rg_model_layer_norm_params(dm, true) +
               (L - nd - nm) * rg_model_layer_norm_params(dm, false);
-    if (!first || p->pp == 1) /* the prediction modules sit with the head */
+    if (p->mtp && (!first || p->pp == 1)) /* the prediction modules sit with the head */
         params += rg_model_mtp_params(m) / t;
     double vd = (double)m->vocab * (double)dm->d / t;
     bool has_embed = first || p->pp == 1, has_head = !first || p->pp == 1;
@@ -192,6 +192,8 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
          * layer its recurrent and conv state, whatever the context */
         double win = dm->window > 0 && (double)dm->window < ctx ? (double)dm->window : ctx;
         double toks = p->global_stage * ctx + p->local_stage * win;
+        if (p->mtp) /* a drafting module keeps the cache of its own layer */
+            toks += (double)m->mtp_layers * (dm->global_layers > 0 ? ctx : win);
         mem->kv_cache_bytes = p->b_rep * toks * per_tok * kvb;
         if (p->ssm_stage > 0.0)
             mem->ssm_state_bytes = p->b_rep * p->ssm_stage * rg_memory_ssm_state(m, dm, p->tp) * kvb;

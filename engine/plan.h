@@ -27,6 +27,8 @@ typedef struct rg_plan {
     /* mixers on a stage: the model's mix of global / sliding-window
      * attention and Mamba-2 layers scaled to layers_stage (exact at pp = 1) */
     double global_stage, local_stage, ssm_stage;
+    double draft; /* decode: MTP draft tokens per sequence and step */
+    bool mtp;     /* the MTP modules run (training, or decode with drafts) */
     double vocab; /* padded vocabulary */
     bool train, decode;
 } rg_plan;

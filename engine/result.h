@@ -136,6 +136,7 @@ typedef struct rg_result {
     double mtp_params; /* multi-token-prediction modules, not in params */
     int64_t chips;
     double latency_per_token_s; /* decode */
+    double tokens_per_step;     /* decode: tokens each sequence gains per step (> 1 with MTP drafts) */
     double tokens_per_s_per_chip;
     rg_memory memory;
     rg_breakdown breakdown;

@@ -31,16 +31,17 @@
 #include "formats.h"
 
 /* FLOPs per element of the element-wise ops (operation definitions). */
-#define NORM_FLOPS      5.0 /* square/subtract, accumulate, scale, (shift), multiply by weight */
-#define SOFTMAX_FLOPS   5.0 /* max, subtract, exp, sum, divide */
-#define ROPE_FLOPS      3.0 /* two multiplies and one add per rotated element */
-#define ACT_FLOPS       8.0 /* GELU / SiLU (+ gate multiply) per element */
-#define LOSS_FLOPS      5.0 /* softmax cross-entropy per logit */
-#define RESIDUAL_FLOPS  1.0
-#define SOFTCAP_FLOPS   3.0 /* scale, tanh, scale per logit (Gemma 2 soft-capping) */
-#define CONV_FLOPS      2.0 /* multiply-accumulate per tap of the depthwise causal conv */
-#define SCAN_STEP_FLOPS 5.0 /* recurrent SSD step per state element: decay, outer product, add, readout (2)  \
-                             */
+#define NORM_FLOPS     5.0 /* square/subtract, accumulate, scale, (shift), multiply by weight */
+#define SOFTMAX_FLOPS  5.0 /* max, subtract, exp, sum, divide */
+#define ROPE_FLOPS     3.0 /* two multiplies and one add per rotated element */
+#define ACT_FLOPS      8.0 /* GELU / SiLU (+ gate multiply) per element */
+#define LOSS_FLOPS     5.0 /* softmax cross-entropy per logit */
+#define RESIDUAL_FLOPS 1.0
+#define SOFTCAP_FLOPS  3.0 /* scale, tanh, scale per logit (Gemma 2 soft-capping) */
+#define CONV_FLOPS     2.0 /* multiply-accumulate per tap of the depthwise causal conv */
+#define SCAN_STEP_FLOPS                                                                                      \
+    5.0 /* recurrent SSD step per state element: decay, outer product, add, readout (2)                      \
+         */
 
 void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes, double gemms,
                       double *compute_s, double *memory_s, double *time_s, rg_bound *bound) {
@@ -373,8 +374,9 @@ static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 static void head(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
     double t = (double)sh->tp, d = (double)dm->d;
-    /* inference needs logits of the last position only */
-    double T = sh->train ? sh->b * sh->s_q : sh->b;
+    /* prefill needs logits of the last position only; decode those of every
+     * position it verifies */
+    double T = sh->train || sh->decode ? sh->b * sh->s_q : sh->b;
     double Tn = sh->sp && sh->train ? T / t : T;
     double vl = sh->vocab / t;
     vec(e, "final_norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
@@ -428,11 +430,16 @@ void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims 
         moe_block(&e, m, dm, sh->n_moe);
     r->cat = RG_CAT_HEAD;
     head(&e, m, dm, sh->n_head);
-    if (m->mtp_layers > 0 && sh->train) {
+    if (m->mtp_layers > 0 && sh->n_mtp > 0.0) {
         /* DeepSeek-V3 sec. 2.2: each module projects [norm(h); norm(emb)]
          * (2d -> d), runs one layer of the model's last kind and the shared
-         * output head with its own loss */
-        double n = sh->n_mtp, T = sh->b * sh->s_q, d = (double)dm->d;
+         * output head (training: with its own loss). A decode draft runs a
+         * module on one token per sequence, once per draft token. */
+        rg_shape one = *sh;
+        if (sh->decode)
+            one.s_q = 1.0;
+        e.sh = &one;
+        double n = sh->n_mtp, T = one.b * one.s_q, d = (double)dm->d;
         r->cat = RG_CAT_MTP;
         e.pfx = "mtp";
         vec(&e, "mtp.norms", n, 2.0 * T * d, NORM_FLOPS, 1, 1, 2.0 * (double)dm->norm_params * e.w, false);
@@ -450,6 +457,7 @@ void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims 
         e.pfx = "mtp";
         head(&e, m, dm, n);
         e.pfx = NULL;
+        e.sh = sh;
     }
     r->cat = -1;
 }

@@ -144,9 +144,10 @@ typedef struct rg_spec {
     rg_system system;
     bool has_system;
     rg_phase phase;
-    int64_t batch;   /* sequences (training: global batch) */
-    int64_t seq_len; /* tokens per sequence; decode: context held in the KV cache */
-    int64_t chips;   /* total chips; 0 = product of parallel degrees */
+    int64_t batch;            /* sequences (training: global batch) */
+    int64_t seq_len;          /* tokens per sequence; decode: context held in the KV cache */
+    int64_t chips;            /* total chips; 0 = product of parallel degrees */
+    int64_t mtp_draft_tokens; /* decode: tokens drafted per step by the model's MTP modules (0 = none) */
     rg_numerics numerics;
     rg_parallel par;
     rg_assumptions assumptions;

@@ -127,6 +127,7 @@ const codec_field codec_fields[] = {
     {"batch", CF_I64, OFF(batch), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
     {"seq_len", CF_I64, OFF(seq_len), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
     {"chips", CF_I64, OFF(chips), 0, 1e9, NULL, NULL, 0, NULL, 0},
+    {"mtp_draft_tokens", CF_I64, OFF(mtp_draft_tokens), 0, 1e3, NULL, NULL, 0, NULL, 0},
 
     {"numerics", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"numerics.weights", CF_FMT, OFF(numerics.weights), 0, 0, NULL, NULL, 0, NULL, 0},

@@ -171,6 +171,8 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_knum(w, "params", res->params);
     jw_knum(w, "active_params", res->active_params);
     jw_knum(w, "mtp_params", res->mtp_params);
+    if (res->tokens_per_step > 1.0)
+        jw_knum(w, "tokens_per_step", res->tokens_per_step);
     jw_kint(w, "chips", res->chips);
     jw_kstr(w, "phase",
             spec->phase == RG_PHASE_TRAIN     ? "train"

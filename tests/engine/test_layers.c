@@ -275,7 +275,58 @@ static void mtp(void) {
         CHECK(f1 > res.flops);
 }
 
+/* Speculative decoding with one MTP module (DeepSeek-V3 sec. 5.4.3) on a
+ * Llama-3-8B shape: each step verifies 2 tokens per sequence in the main
+ * model and drafts 1 with the module; with acceptance a = 0.85 a step yields
+ * 1 + a = 1.85 tokens. */
+static void mtp_decode(void) {
+    rg_model m = fx_llama3_8b();
+    m.mtp_layers = 1;
+    rg_spec s = spec(m, RG_PHASE_DECODE, 4, 2048);
+    s.assumptions.v[RG_A_MTP_ACCEPTANCE] = 0.85;
+    s.mtp_draft_tokens = 1;
+    if (eval(&s) != 0)
+        return;
+    CHECK_REL(res.tokens_per_step, 1.85, 1e-15);
+    CHECK_REL(res.tokens_per_s * res.time_s, 4.0 * 1.85, 1e-12);
+    CHECK_REL(res.latency_per_token_s, res.time_s / 1.85, 1e-12);
+    /* the main model scores 2 queries per sequence against 2,048 keys:
+     * 2 x 4 x 32 heads x 2 x 2048 x (128 + 128); the head computes both
+     * positions' logits, 2 x (4 x 2) x 4096 x 128,256 */
+    const rg_op *f = find_op("attn.flash", RG_PASS_FWD), *h = find_op("lm_head", RG_PASS_FWD);
+    CHECK(f && h);
+    if (f && h) {
+        CHECK_REL(f->flops, 2.0 * 4.0 * 32.0 * 2.0 * 2048.0 * 256.0, 1e-12);
+        CHECK_REL(h->flops, 2.0 * 8.0 * 4096.0 * 128256.0, 1e-12);
+    }
+    /* the draft: eh_proj 2 x 4 x 8192 x 4096 and the shared head on one token */
+    const rg_op *e = find_op("mtp.eh_proj", RG_PASS_FWD), *mh = find_op("mtp.lm_head", RG_PASS_FWD);
+    CHECK(e && mh);
+    if (e && mh) {
+        CHECK_REL(e->flops, 2.0 * 4.0 * 8192.0 * 4096.0, 1e-12);
+        CHECK_REL(mh->flops, 2.0 * 4.0 * 4096.0 * 128256.0, 1e-12);
+    }
+    /* the module's own layer caches its keys too: 33 layers x 4 x 2048 x
+     * 2048 elements x 2 B */
+    CHECK_REL(res.memory.kv_cache_bytes, 33.0 * 4.0 * 2048.0 * 2048.0 * 2.0, 1e-12);
+    /* without drafts the module is not run, not loaded, and a step is one token */
+    s.mtp_draft_tokens = 0;
+    if (eval(&s) == 0) {
+        CHECK(find_op("mtp.eh_proj", RG_PASS_FWD) == NULL);
+        CHECK_REL(res.tokens_per_step, 1.0, 1e-15);
+        CHECK_REL(res.memory.kv_cache_bytes, 32.0 * 4.0 * 2048.0 * 2048.0 * 2.0, 1e-12);
+    }
+    /* more drafts than modules, or drafts outside decode, are refused */
+    rg_err err = {0};
+    s.mtp_draft_tokens = 2;
+    CHECK(rg_evaluate(&s, &res, &err) != 0 && strcmp(err.field, "mtp_draft_tokens") == 0);
+    s.mtp_draft_tokens = 1;
+    s.phase = RG_PHASE_PREFILL;
+    CHECK(rg_evaluate(&s, &res, &err) != 0 && strcmp(err.field, "mtp_draft_tokens") == 0);
+}
+
 int main(void) {
+    mtp_decode();
     kv_cache();
     ssm_state();
     window_flops();
