@@ -4,7 +4,7 @@
 // of a chosen point, CSV download, and a shortcut to record a decision.
 
 import { api } from '../api.js';
-import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download, registerUnits, unitOf } from '../util.js';
+import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download, registerUnits, unitOf, setHash } from '../util.js';
 import { state, emit, on } from '../state.js';
 import { scatter, paretoFront, roofline } from '../charts.js';
 import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance, opsTable, peaksOf, qualityTable } from './resultview.js';
@@ -72,11 +72,14 @@ export function mountResults(root) {
   const pager = h('div', { class: 'pager' });
   const xSel = h('select', { id: 'res-x' });
   const ySel = h('select', { id: 'res-y' });
+  const cSel = h('select', { id: 'res-color' });
+  const sqeBtn = h('button', { type: 'button', class: 'secondary', id: 'res-sqe', title: 'time against matmul-output SQNR, coloured by energy per token', onclick: () => speedQualityEnergy() }, 'Speed × quality × energy');
   const scatterBox = h('figure', { class: 'scatter-box', id: 'res-scatter' });
   const filterHelp = h('div', { id: 'res-filter-help', class: 'muted small' }, 'Terms "field op value" joined by "and".');
   const detail = h('div', { class: 'card', id: 'res-detail' }, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
   let rowsByKey = new Map();
   let refreshTimer = null;
+  let wanted = {}; // scatter settings a link asked for (#results/ID?x=&y=&color=&filter=)
 
   async function loadSweepList(selectId) {
     try {
@@ -209,14 +212,40 @@ export function mountResults(root) {
 
   function fillAxes() {
     const cols = numericColumns();
-    for (const [sel, prefer] of [[xSel, /(^|\.)time_s$/], [ySel, /(^|\.)mfu$/]]) {
-      const cur = sel.value;
+    for (const [sel, prefer, key] of [[xSel, /(^|\.)time_s$/, 'x'], [ySel, /(^|\.)mfu$/, 'y']]) {
+      const cur = cols.includes(wanted[key]) ? wanted[key] : sel.value;
       clear(sel, cols.map((c) => h('option', { value: c }, c)));
       sel.value = cols.includes(cur) ? cur : (cols.find((c) => prefer.test(c)) || cols[0] || '');
     }
+    const cur = cols.includes(wanted.color) ? wanted.color : cSel.value;
+    clear(cSel, h('option', { value: '' }, '(none)'), cols.map((c) => h('option', { value: c }, c)));
+    cSel.value = cols.includes(cur) ? cur : '';
+    if (cols.length) wanted = {}; // applied once; the user's choices win afterwards
+    sqeBtn.disabled = !['time_s', 'quality_sqnr_db', 'energy_per_token_j'].every((c) => cols.includes(c));
+  }
+
+  // Speed x quality x energy of a numerics sweep: time against matmul-output
+  // SQNR, coloured by energy per token.
+  function speedQualityEnergy() {
+    xSel.value = 'time_s';
+    ySel.value = 'quality_sqnr_db';
+    cSel.value = 'energy_per_token_j';
+    loadScatter();
+  }
+
+  // The address bar holds the sweep and how it is viewed.
+  function syncHash() {
+    if (!sweep || !location.hash.startsWith('#results')) return;
+    const q = new URLSearchParams();
+    if (xSel.value) q.set('x', xSel.value);
+    if (ySel.value) q.set('y', ySel.value);
+    if (cSel.value) q.set('color', cSel.value);
+    if (filterIn.value.trim()) q.set('filter', filterIn.value.trim());
+    setHash(`#results/${encodeURIComponent(sweep.id)}${q.toString() ? `?${q}` : ''}`);
   }
 
   async function loadScatter() {
+    syncHash();
     const x = xSel.value, y = ySel.value;
     if (!x || !y) { clear(scatterBox, h('p', { class: 'muted' }, 'No numeric fields to plot yet.')); return; }
     const all = [];
@@ -251,12 +280,14 @@ export function mountResults(root) {
     } catch (e) { notice(msg, 'error', `Pareto front: ${errorText(e)}`); }
     all.forEach((r) => rowsByKey.set(r.flat.__key, r));
     // Points that do not fit in device memory are drawn hollow.
-    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
+    const cf = cSel.value;
+    const num = (v) => (v === null || v === undefined || v === '' ? NaN : Number(v));
+    const pts = all.map((r) => ({ key: r.flat.__key, x: num(r.flat[x]), y: num(r.flat[y]), c: cf ? num(r.flat[cf]) : undefined, label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
     const nofit = pts.filter((p) => p.cls).length;
     // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
     const lab = (f) => (unitOf(f) ? `${f} (${unitOf(f)})` : f);
-    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
+    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), color: cf ? { label: lab(cf) } : null, title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
       h('figcaption', { class: 'muted' },
         truncated ? `The ${shown.toLocaleString('en')} best points by ${y} and the whole front are drawn; narrow the rest with a filter. ` : '',
         nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));
@@ -322,6 +353,7 @@ export function mountResults(root) {
   filterIn.addEventListener('change', () => { tokens = [null]; pageNo = 0; loadPage(); loadScatter(); });
   xSel.addEventListener('change', loadScatter);
   ySel.addEventListener('change', loadScatter);
+  cSel.addEventListener('change', loadScatter);
 
   clear(root,
     h('div', { class: 'toolbar card' },
@@ -333,10 +365,18 @@ export function mountResults(root) {
       h('div', { class: 'card' }, h('h3', {}, 'Results'), tableBox, pager),
       h('div', { class: 'card' }, h('h3', {}, 'Scatter and Pareto front'),
         h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: 'res-x' }, 'x'), xSel),
-          h('div', { class: 'field' }, h('label', { for: 'res-y' }, 'y'), ySel)), scatterBox)),
+          h('div', { class: 'field' }, h('label', { for: 'res-y' }, 'y'), ySel),
+          h('div', { class: 'field' }, h('label', { for: 'res-color' }, 'colour'), cSel),
+          h('div', { class: 'field' }, h('label', {}, '\u00a0'), sqeBtn)), scatterBox)),
     detail);
 
   // Opening #results/ID (again) reloads the sweep: a running one has more points.
-  on('view:results', async (arg) => { await loadSweepList(arg); if (arg) open(arg); });
+  on('view:results', async (arg, params = {}) => {
+    wanted = params;
+    if (params.filter !== undefined) filterIn.value = params.filter;
+    await loadSweepList(arg || (sweep && sweep.id));
+    if (arg) open(arg);
+    else syncHash(); // back on the tab: the address names the sweep shown
+  });
   return { open };
 }
