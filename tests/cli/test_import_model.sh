@@ -61,6 +61,28 @@ mix() { json_get "$T/$1.out" "r['layers']"; }
 [ "$(json_get "$T/gpt2.json.out" "(r['model']['max_positions']['value'], r['model']['bias']['value'], r['model']['norm']['value'], r['model']['tied_embeddings']['value'], r['model']['ffn_dim']['value'])")" = "(1024, True, 'layernorm', True, 3072)" ] || fail "gpt2"
 [ "$(json_get "$T/gpt-neox-20b.json.out" "r['model']['kv_heads']['source']")" = "num_key_value_heads absent or null: num_attention_heads (multi-head)" ] || fail "neox kv source"
 
+# the layer rules on edited configs (transformers' semantics):
+# Qwen2 with use_sliding_window windows layers i >= max_window_layers (28 - 20 = 8);
+# Qwen3-MoE: mlp_only_layers [0, 1] and decoder_sparse_step 2 leave MoE on layers
+# 3, 5, ..., 93 (46 of 94); layer_types overrides Gemma 2's alternation;
+# an explicit null kv heads means one per query head, absent means the class default
+mut() { # CONFIG PYTHON-EDIT EXPR EXPECTED WHAT
+    python3 -c "import json,sys; c=json.load(open(sys.argv[1])); $2; print(json.dumps(c))" "$H/configs/$1" > "$T/mut.json"
+    "$RIDGE" import-model "$T/mut.json" > "$T/mut.out" || { fail "$5: import failed"; return; }
+    [ "$(json_get "$T/mut.out" "$3")" = "$4" ] || fail "$5: $(json_get "$T/mut.out" "$3") != $4"
+}
+mut qwen2.5-72b.json "c.update(use_sliding_window=True, max_window_layers=72, sliding_window=4096)" \
+    "(r['layers']['sliding_attention'], r['model']['sliding_window']['value'])" "(8, 4096)" "qwen2 max_window_layers"
+mut qwen3-235b-a22b.json "c.update(mlp_only_layers=[0, 1], decoder_sparse_step=2)" \
+    "(r['layers']['dense_ffn'], r['layers']['moe_ffn'])" "(48, 46)" "qwen3-moe sparse step"
+mut gemma-2-9b.json "c['layer_types'] = ['full_attention'] * 40 + ['sliding_attention'] * 2" \
+    "r['layers']['sliding_attention']" "2" "gemma2 layer_types"
+mut mistral-7b-v0.1.json "c['num_key_value_heads'] = None" "r['model']['kv_heads']['value']" "32" "mistral kv null"
+mut mistral-7b-v0.1.json "del c['num_key_value_heads']" "r['model']['kv_heads']['value']" "8" "mistral kv absent"
+mut mistral-7b-v0.1.json "c['sliding_window'] = None" "r['layers']['sliding_attention']" "0" "mistral window null"
+mut deepseek-v3.json "c.update(first_k_dense_replace=1, moe_layer_freq=2)" \
+    "(r['layers']['dense_ffn'], r['layers']['moe_ffn'])" "(31, 30)" "deepseek moe_layer_freq"
+
 # every config: the printed model object evaluates, with the same counts
 for f in "$H"/configs/*.json; do
     n=$(basename "$f")
