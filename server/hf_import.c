@@ -176,6 +176,12 @@ static const cJSON *item(const rd *r, const char *key) {
     return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
+/* The first of two spellings of a key that the config holds (else `a`). */
+static const char *pick(const rd *r, const char *a, const char *b) {
+    return cJSON_GetObjectItemCaseSensitive(r->cfg, a) || !cJSON_GetObjectItemCaseSensitive(r->cfg, b) ? a
+                                                                                                       : b;
+}
+
 /* The key is given as null (transformers' None). */
 static bool is_null(const rd *r, const char *key) {
     return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r->cfg, key));
@@ -499,30 +505,45 @@ static void nemotron_h(rd *r, rg_model *m) {
     rg_ssm *s = &m->ssm;
     s->heads = int_field(r, "ssm.heads", "mamba_num_heads", 128, 1);
     int64_t hd = int_field(r, "ssm.inner", "mamba_head_dim", 64, 1);
+    (void)get_int(r, pick(r, "expand", "mamba_expand"), 2, 1, NULL); /* inner is heads x head_dim */
     s->inner = s->heads * hd;
     trace(r, "ssm.inner", "%smamba_num_heads x mamba_head_dim", "", 0);
     s->state = int_field(r, "ssm.state", "ssm_state_size", 128, 1);
-    s->groups = int_field(r, "ssm.groups", "n_groups", 8, 1);
-    s->conv = int_field(r, "ssm.conv", "conv_kernel", 4, 1);
-    s->chunk = int_field(r, "ssm.chunk", "chunk_size", 128, 1);
+    /* a saved config holds the attributes (n_groups, conv_kernel, ...); the
+     * class's __init__ takes them as mamba_n_groups, mamba_d_conv, ... */
+    s->groups = int_field(r, "ssm.groups", pick(r, "n_groups", "mamba_n_groups"), 8, 1);
+    s->conv = int_field(r, "ssm.conv", pick(r, "conv_kernel", "mamba_d_conv"), 4, 1);
+    s->chunk = int_field(r, "ssm.chunk", pick(r, "chunk_size", "mamba_chunk_size"), 256, 1);
     s->bias = bool_field(r, "ssm.bias", "use_bias", false);
-    s->conv_bias = bool_field(r, "ssm.conv_bias", "use_conv_bias", true);
+    s->conv_bias = bool_field(r, "ssm.conv_bias", pick(r, "use_conv_bias", "mamba_conv_bias"), true);
     if (!r->rc && s->heads % s->groups != 0)
         fail(r, RG_ERANGE, "n_groups", "%smamba_num_heads (%lld) must be divisible by n_groups (%lld)", "",
              (long long)s->heads, (long long)s->groups);
     if (ne > 0) {
-        m->moe.experts = int_field(r, "moe.experts", "n_routed_experts", 0, 1);
-        m->moe.top_k = int_field(r, "moe.top_k", "num_experts_per_tok", 0, 1);
-        m->moe.expert_ffn_dim = int_field(r, "moe.expert_ffn_dim", "moe_intermediate_size", 0, 1);
-        m->moe.shared_experts = int_field(r, "moe.shared_experts", "n_shared_experts", 0, 0);
-        m->moe.dense_layers = nf;
+        rg_moe *e = &m->moe;
+        e->experts = int_field(r, "moe.experts", "n_routed_experts", 8, 1);
+        e->top_k = int_field(r, "moe.top_k", "num_experts_per_tok", 2, 1);
+        e->expert_ffn_dim = int_field(r, "moe.expert_ffn_dim", "moe_intermediate_size", 7688, 1);
+        int64_t ns = int_field(r, "moe.shared_experts", "n_shared_experts", 1, 0);
+        e->dense_layers = nf;
         trace(r, "moe.dense_layers", "%shybrid_override_pattern: - blocks", "", 0);
-        bool hs = false;
-        int64_t sw = get_int(r, "moe_shared_expert_intermediate_size", m->moe.expert_ffn_dim, 1, &hs);
-        if (hs && m->moe.shared_experts > 0 && sw != m->moe.shared_experts * m->moe.expert_ffn_dim)
-            fail(r, RG_EUNSUPPORTED, "moe_shared_expert_intermediate_size",
-                 "%sa shared expert wider than the routed ones (%lld vs %lld) is not supported", "",
-                 (long long)sw, (long long)m->moe.expert_ffn_dim);
+        /* shared experts of their own width, in units of the routed width */
+        int64_t sw = get_int(r, "moe_shared_expert_intermediate_size", 7688, 1, NULL);
+        if (!r->rc && ns > 0) {
+            if (sw % e->expert_ffn_dim != 0)
+                fail(r, RG_EUNSUPPORTED, "moe_shared_expert_intermediate_size",
+                     "%s%lld is not a multiple of moe_intermediate_size (%lld)", "", (long long)sw,
+                     (long long)e->expert_ffn_dim);
+            e->shared_experts = ns * (sw / e->expert_ffn_dim);
+            trace(r, "moe.shared_experts",
+                  "%sn_shared_experts x moe_shared_expert_intermediate_size / moe_intermediate_size", "", 0);
+        }
+        if (item(r, "moe_latent_size"))
+            fail(r, RG_EUNSUPPORTED, "moe_latent_size", "%slatent MoE projections are not supported", "", 0,
+                 0);
+        if (e->top_k > e->experts)
+            fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= n_routed_experts (%lld, got %lld)", "",
+                 (long long)e->experts, (long long)e->top_k);
     }
 }
 
@@ -577,8 +598,7 @@ static void common(rd *r, rg_model *m) {
     }
     m->kv_heads = kv;
     if (f->arch != ARCH_MLA) {
-        const char *hk =
-            f->arch == ARCH_NEMOTRON_H && item(r, "attention_head_dim") ? "attention_head_dim" : "head_dim";
+        const char *hk = f->arch == ARCH_NEMOTRON_H ? pick(r, "head_dim", "attention_head_dim") : "head_dim";
         int64_t hd = get_int(r, hk, 0, 1, &have);
         if (have) {
             trace(r, "head_dim", "%s", hk, 0);
