@@ -3,6 +3,7 @@
  * Everything goes through the lossless writer (jsonw.h): no number is
  * printed by cJSON. Key names are the contract the CLI, the service and
  * the web UI read; they are only ever added to. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,8 +276,9 @@ void codec_fields_write(jw *w) {
     static const char *const types[] = {
         [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
         [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
-        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object",
+        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_HF] = "object",
     };
+    static_assert(sizeof types / sizeof types[0] == CF_HF + 1, "a name for every field type");
     jw_obj_begin(w);
     jw_key(w, "fields");
     jw_arr_begin(w);
