@@ -52,10 +52,11 @@
     X(RG_A_STATIC_POWER_FRACTION, "static_power_fraction", "fraction of TDP")                                \
     X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
     RG_NODE_LIST(RG_X_NODE_AREA_, X)                                                                         \
-    RG_NODE_LIST(RG_X_NODE_ENERGY_, X) RG_NODE_LIST(RG_X_NODE_DELAY_, X) X(                                  \
-        RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",                                               \
-        "fraction of lane area and energy per added stage")                                                  \
-        X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")
+    RG_NODE_LIST(RG_X_NODE_ENERGY_, X)                                                                       \
+    RG_NODE_LIST(RG_X_NODE_DELAY_, X) X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",               \
+                                        "fraction of lane area and energy per added stage")                  \
+        X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")  \
+            X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

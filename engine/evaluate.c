@@ -122,6 +122,13 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
             return FIELD_ERR(RG_ERANGE, "model.moe.dense_layers", "exceeds layers (%lld)",
                              (long long)m->layers);
     }
+    if (spec->mtp_draft_tokens < 0 || spec->mtp_draft_tokens > m->mtp_layers ||
+        (spec->mtp_draft_tokens > 0 && spec->phase != RG_PHASE_DECODE))
+        return FIELD_ERR(
+            RG_ERANGE, "mtp_draft_tokens",
+            "drafts need phase decode and at most one token per MTP module (model.mtp_layers %lld), "
+            "got %lld",
+            (long long)m->mtp_layers, (long long)spec->mtp_draft_tokens);
     if (m->mla.enabled) {
         const rg_mla *a = &m->mla;
         if ((rc = check_pos(a->kv_lora_rank, "model.mla.kv_lora_rank", err)) ||
@@ -251,16 +258,27 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
         p->micro = p->b_rep;
         p->steps = 1.0;
     }
-    p->tokens_mb = p->micro * (p->decode ? 1.0 : (double)spec->seq_len / (double)p->cp);
+    /* decode with MTP drafts verifies 1 + k tokens per sequence and step */
+    p->draft = p->decode ? (double)spec->mtp_draft_tokens : 0.0;
+    p->mtp = p->train ? spec->model.mtp_layers > 0 : p->draft > 0.0;
+    p->tokens_mb = p->micro * (p->decode ? 1.0 + p->draft : (double)spec->seq_len / (double)p->cp);
     int64_t L = spec->model.layers;
     p->layers_stage = (L + p->pp - 1) / p->pp;
     int64_t nd = dm->dense_layers;
-    p->dense_first = nd < p->layers_stage ? nd : p->layers_stage;
-    p->moe_first = p->layers_stage - p->dense_first;
+    /* FFN blocks on a stage: all of its layers unless some layers have none */
+    int64_t ffn_stage = dm->ffn_layers == L
+                            ? p->layers_stage
+                            : (int64_t)ceil((double)p->layers_stage * (double)dm->ffn_layers / (double)L);
+    p->dense_first = nd < ffn_stage ? nd : ffn_stage;
+    p->moe_first = ffn_stage - p->dense_first;
     /* Time is taken on the busiest stage: ceil(L/pp) layers, MoE layers
      * first (they are the heavier kind), plus the LM head of the last stage. */
-    p->moe_last = dm->moe_layers < p->layers_stage ? dm->moe_layers : p->layers_stage;
-    p->dense_last = p->layers_stage - p->moe_last;
+    p->moe_last = dm->moe_layers < ffn_stage ? dm->moe_layers : ffn_stage;
+    p->dense_last = ffn_stage - p->moe_last;
+    double share = (double)p->layers_stage / (double)L;
+    p->global_stage = (double)dm->global_layers * share;
+    p->local_stage = (double)dm->local_layers * share;
+    p->ssm_stage = (double)dm->ssm_layers * share;
     double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
     p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
 }
@@ -370,7 +388,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     rg_shape sh;
     memset(&sh, 0, sizeof sh);
     sh.b = pl.micro;
-    sh.s_q = pl.decode ? 1.0 : (double)spec->seq_len / (double)pl.cp;
+    sh.s_q = pl.decode ? 1.0 + pl.draft : (double)spec->seq_len / (double)pl.cp;
     sh.s_k = pl.decode ? (double)spec->seq_len / (double)pl.cp : (double)spec->seq_len;
     sh.tp = pl.tp;
     sh.sp = spec->par.sequence_parallel && pl.tp > 1;
@@ -382,7 +400,11 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.dropout = pl.train && av[RG_A_DROPOUT] >= 0.5;
     if (pl.train)
         used[RG_A_DROPOUT] = 1;
-    sh.n_attn = (double)pl.layers_stage * pl.steps;
+    sh.n_attn = pl.global_stage * pl.steps;
+    sh.n_local = pl.local_stage * pl.steps;
+    sh.n_ssm = pl.ssm_stage * pl.steps;
+    sh.window = (double)dm.window;
+    sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : pl.draft; /* decode: one module run per draft */
     sh.n_dense = (double)pl.dense_last * pl.steps;
     sh.n_moe = (double)pl.moe_last * pl.steps;
     sh.n_head = pl.steps;
@@ -412,7 +434,10 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
         double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
         double L = (double)pl.layers_stage, steps = pl.steps;
         if (pl.tp > 1) {
-            double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = 2.0 * L * passes * steps;
+            /* one all-reduce after each mixer and each FFN */
+            double blocks = L + (double)(pl.dense_last + pl.moe_last) +
+                            (pl.train ? 2.0 * (double)m->mtp_layers : 2.0 * pl.draft);
+            double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
             if (sh.sp) {
                 t_inner += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, bytes, n, ov);
@@ -509,7 +534,9 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
 
     /* totals over all devices */
     double per_stage = (double)pl.chips / (double)pl.pp;
-    double units[RG_CAT_COUNT] = {(double)m->layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0};
+    double units[RG_CAT_COUNT] = {
+        (double)dm.global_layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0,
+        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers};
     double fm = 0.0, fh = 0.0;
     for (int c = 0; c < RG_CAT_COUNT; c++) {
         fm += r.unit_model_flops[c] * units[c];
@@ -520,11 +547,22 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     out->bytes = r.bytes * (double)pl.chips;
     out->chips = pl.chips;
     out->mfu = out->time_s > 0.0 ? out->flops / (out->time_s * (double)pl.chips * peak) : 0.0;
-    double tokens = pl.decode ? (double)spec->batch : (double)spec->batch * (double)spec->seq_len;
+    /* a step with k drafts yields 1 + a + ... + a^k tokens per sequence
+     * (each draft kept only if the ones before it were) */
+    double per_step = 1.0, kept = 1.0;
+    for (int64_t k = 0; k < (int64_t)pl.draft; k++) {
+        kept *= av[RG_A_MTP_ACCEPTANCE];
+        per_step += kept;
+    }
+    if (pl.draft > 0.0)
+        used[RG_A_MTP_ACCEPTANCE] = 1;
+    double tokens = pl.decode ? (double)spec->batch * per_step : (double)spec->batch * (double)spec->seq_len;
     out->tokens_per_s = out->time_s > 0.0 ? tokens / out->time_s : 0.0;
     out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
-    out->latency_per_token_s = pl.decode ? out->time_s : 0.0;
+    out->latency_per_token_s = pl.decode ? out->time_s / per_step : 0.0;
+    out->tokens_per_step = pl.decode ? per_step : 0.0;
     rg_model_params(m, &out->params, &out->active_params);
+    out->mtp_params = rg_model_mtp_params(m);
 
     rg_memory_estimate(spec, &dm, &pl, &out->memory, used);
     rg_energy_in ein = {.matrix_flops = r.flops_matrix,

@@ -24,7 +24,12 @@ typedef struct rg_plan {
     int64_t layers_stage;           /* layers on the busiest stage */
     int64_t dense_first, moe_first; /* layers of each kind on the first stage */
     int64_t dense_last, moe_last;   /* ... on the busiest stage (MoE first, + LM head) */
-    double vocab;                   /* padded vocabulary */
+    /* mixers on a stage: the model's mix of global / sliding-window
+     * attention and Mamba-2 layers scaled to layers_stage (exact at pp = 1) */
+    double global_stage, local_stage, ssm_stage;
+    double draft; /* decode: MTP draft tokens per sequence and step */
+    bool mtp;     /* the MTP modules run (training, or decode with drafts) */
+    double vocab; /* padded vocabulary */
     bool train, decode;
 } rg_plan;
 

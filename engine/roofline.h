@@ -8,9 +8,12 @@
  * next one). Measured on Megatron-DeepSpeed this per-kernel maximum fits far
  * better than either adding the overhead or overlapping host and device over
  * a whole step (ridge validate). The
- * transformer emitter walks one layer of each kind (attention, dense FFN, MoE
- * FFN) plus embedding, LM head and loss once, with `count` = runs per step, so
- * the cost does not grow with depth. No allocation, no formatting: op names
+ * transformer emitter walks one layer of each kind (full and sliding-window
+ * attention, Mamba-2, dense FFN, MoE FFN, a multi-token-prediction module)
+ * plus embedding, LM head and loss once, with `count` = runs per step, so
+ * the cost does not grow with depth. Op names say the layer kind:
+ * attn.* (full attention), attn_local.* (sliding window), ssm.* (Mamba-2),
+ * ffn.*, moe.*, mtp_*.* (the prediction module's own layer). No allocation, no formatting: op names
  * are string constants. */
 #ifndef RG_ROOFLINE_H
 #define RG_ROOFLINE_H
@@ -23,7 +26,16 @@
 #include "spec.h"
 
 /* Flop categories for global (all-device) model-FLOP totals. */
-enum { RG_CAT_ATTN = 0, RG_CAT_DENSE = 1, RG_CAT_MOE = 2, RG_CAT_HEAD = 3, RG_CAT_COUNT = 4 };
+enum {
+    RG_CAT_ATTN = 0,  /* full-attention mixer */
+    RG_CAT_DENSE = 1, /* dense FFN */
+    RG_CAT_MOE = 2,   /* MoE FFN */
+    RG_CAT_HEAD = 3,  /* embedding, LM head, loss */
+    RG_CAT_LOCAL = 4, /* sliding-window attention mixer */
+    RG_CAT_SSM = 5,   /* Mamba-2 mixer */
+    RG_CAT_MTP = 6,   /* one multi-token-prediction module (training) */
+    RG_CAT_COUNT = 7
+};
 
 typedef struct rg_roof {
     rg_result *out; /* rows go to out->ops when `rows` */
@@ -68,7 +80,11 @@ typedef struct rg_shape {
     bool decode;
     rg_recompute recompute;
     bool flash, dropout;
-    double n_attn;           /* attention blocks run per step on this device (layers x micro-steps) */
+    double n_attn;           /* full-attention blocks run per step on this device (layers x micro-steps) */
+    double n_local;          /* sliding-window attention blocks per step */
+    double n_ssm;            /* Mamba-2 blocks per step */
+    double n_mtp;            /* multi-token-prediction modules per step (training, last stage) */
+    double window;           /* keys of a sliding-window layer (0 = none) */
     double n_dense;          /* dense FFN blocks per step */
     double n_moe;            /* MoE FFN blocks per step */
     double n_head;           /* LM head + loss passes per step (0 if not on this device) */

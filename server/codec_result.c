@@ -3,6 +3,7 @@
  * Everything goes through the lossless writer (jsonw.h): no number is
  * printed by cJSON. Key names are the contract the CLI, the service and
  * the web UI read; they are only ever added to. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ static void write_memory(jw *w, const rg_memory *m) {
     jw_knum(w, "per_device_bytes", m->per_device_bytes);
     jw_knum(w, "weights_bytes", m->weights_bytes);
     jw_knum(w, "kv_cache_bytes", m->kv_cache_bytes);
+    jw_knum(w, "ssm_state_bytes", m->ssm_state_bytes);
     jw_knum(w, "activations_bytes", m->activations_bytes);
     jw_knum(w, "grads_bytes", m->grads_bytes);
     jw_knum(w, "optimizer_bytes", m->optimizer_bytes);
@@ -169,6 +171,9 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_knum(w, "latency_per_token_s", res->latency_per_token_s);
     jw_knum(w, "params", res->params);
     jw_knum(w, "active_params", res->active_params);
+    jw_knum(w, "mtp_params", res->mtp_params);
+    if (res->tokens_per_step > 1.0)
+        jw_knum(w, "tokens_per_step", res->tokens_per_step);
     jw_kint(w, "chips", res->chips);
     jw_kstr(w, "phase",
             spec->phase == RG_PHASE_TRAIN     ? "train"
@@ -270,8 +275,9 @@ void codec_fields_write(jw *w) {
     static const char *const types[] = {
         [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
         [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
-        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object",
+        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_HF] = "object",
     };
+    static_assert(sizeof types / sizeof types[0] == CF_HF + 1, "a name for every field type");
     jw_obj_begin(w);
     jw_key(w, "fields");
     jw_arr_begin(w);

@@ -31,5 +31,6 @@ int cmd_bench_numerics(int argc, char **argv);
 int cmd_matmul(int argc, char **argv);
 int cmd_rtl(int argc, char **argv);
 int cmd_ppa(int argc, char **argv);
+int cmd_import_model(int argc, char **argv);
 
 #endif

@@ -529,3 +529,27 @@ out:
     cJSON_Delete(json);
     return status;
 }
+
+/* ridge import-model CONFIG.json|- : a Hugging Face config.json as Ridge's
+ * model object, each field with the config key or family default it came
+ * from, and the parameter counts. */
+int cmd_import_model(int argc, char **argv) {
+    int status = 0;
+    rg_err e = {0};
+    jw w;
+    if (argc != 2) {
+        fprintf(stderr, "usage: ridge import-model CONFIG.json|-\n");
+        return 2;
+    }
+    cJSON *cfg = load_json(argv[1], &status);
+    if (!cfg)
+        return status;
+    jw_init(&w);
+    int rc = codec_hf_import_write(&w, cfg, &e);
+    cJSON_Delete(cfg);
+    if (rc) {
+        jw_free(&w);
+        return fail(&e);
+    }
+    return emit(&w);
+}

@@ -13,6 +13,8 @@ static const cli_command commands[] = {
     {"compare", cmd_compare, "compare A.json B.json [--ops N]",
      "evaluate two specs, print differences in inputs, assumptions, results and ops"},
     {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
+    {"import-model", cmd_import_model, "import-model CONFIG.json|-",
+     "a Hugging Face config.json as Ridge's model object, each field with its source"},
     {"search", cmd_search,
      "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages]",
      "search parallel strategies for a model on a system"},
