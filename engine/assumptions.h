@@ -51,11 +51,11 @@
     X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
     X(RG_A_SP_REGATHER, "sp_backward_regather", "1 re-gathered in backward, 0 kept")                         \
     X(RG_A_PP_SCATTER_GATHER, "pp_scatter_gather", "1 split over tp, 0 whole message")                       \
-    X(RG_A_ALL_REDUCE_EFF, "all_reduce_bw_efficiency", "fraction of link bandwidth")                         \
-    X(RG_A_ALL_GATHER_EFF, "all_gather_bw_efficiency", "fraction of link bandwidth")                         \
-    X(RG_A_REDUCE_SCATTER_EFF, "reduce_scatter_bw_efficiency", "fraction of link bandwidth")                 \
-    X(RG_A_ALL_TO_ALL_EFF, "all_to_all_bw_efficiency", "fraction of link bandwidth")                         \
-    X(RG_A_SEND_RECV_EFF, "send_recv_bw_efficiency", "fraction of link bandwidth")                           \
+    X(RG_A_ALL_REDUCE_EFF, "all_reduce_bw_efficiency", "x link-level bandwidth")                             \
+    X(RG_A_ALL_GATHER_EFF, "all_gather_bw_efficiency", "x link-level bandwidth")                             \
+    X(RG_A_REDUCE_SCATTER_EFF, "reduce_scatter_bw_efficiency", "x link-level bandwidth")                     \
+    X(RG_A_ALL_TO_ALL_EFF, "all_to_all_bw_efficiency", "x link-level bandwidth")                             \
+    X(RG_A_SEND_RECV_EFF, "send_recv_bw_efficiency", "x link-level bandwidth")                               \
     X(RG_A_ALL_REDUCE_LAT, "all_reduce_latency", "s per collective")                                         \
     X(RG_A_ALL_GATHER_LAT, "all_gather_latency", "s per collective")                                         \
     X(RG_A_REDUCE_SCATTER_LAT, "reduce_scatter_latency", "s per collective")                                 \

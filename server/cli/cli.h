@@ -23,6 +23,7 @@ int cmd_presets(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_qdq(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
