@@ -284,15 +284,22 @@ static int do_explain(const char *spec_path, double measured, const char *profil
         goto out;
     }
     json = codec_json_parse(text, len, &e);
-    if (!json || codec_spec_parse(json, &s, &e) != 0) {
-        fprintf(stderr, "ridge calibrate: %s: %s: %s\n", spec_path, e.field, e.msg);
+    if (!json) {
+        fprintf(stderr, "ridge calibrate: %s: %s\n", spec_path, e.msg);
         status = 2;
         goto out;
     }
-    if (profile) {
-        if ((status = load_profile(profile, &prof)))
-            goto out;
-        calib_apply_spec(&prof, &s, NULL, &s.assumptions, NULL);
+    /* --profile, or the spec's own "calibration" */
+    const cJSON *ck = cJSON_GetObjectItemCaseSensitive(json, "calibration");
+    if (!profile && cJSON_IsString(ck))
+        profile = ck->valuestring;
+    if (profile && (status = load_profile(profile, &prof)))
+        goto out;
+    calib_applied applied;
+    if (calib_apply_json(json, &prof, &applied, &e) != 0 || codec_spec_parse(json, &s, &e) != 0) {
+        fprintf(stderr, "ridge calibrate: %s: %s: %s\n", spec_path, e.field, e.msg);
+        status = 2;
+        goto out;
     }
     if (rg_evaluate(&s, res, &e) != 0) {
         fprintf(stderr, "ridge calibrate: %s: %s: %s\n", spec_path, e.field, e.msg);
