@@ -51,9 +51,10 @@ int calib_params(int kind, int *ids) {
         ids[0] = RG_A_MEMORY_EFF;
         ids[1] = RG_A_MEMORY_HALF_BYTES;
         return 2;
-    case CALIB_STEP:
+    case CALIB_STEP: /* the per-op floor of the software stack and the matmul plateau */
         ids[0] = RG_A_KERNEL_OVERHEAD;
-        return 1;
+        ids[1] = RG_A_MATMUL_EFF;
+        return 2;
     default:
         return 0;
     }
@@ -527,6 +528,21 @@ static void fit_group(const calib_set *set, const int *idx, int n, int folds, ca
         free(tr);
         free(te);
     }
+}
+
+void calib_fit_subset(const calib_set *set, const int *idx, int n, calib_group *g, rg_result *scratch) {
+    if (g->np == 0)
+        g->np = calib_params(g->kind, g->ids);
+    g->rows = n;
+    fit_group(set, idx, n, 0, g, scratch);
+}
+
+double calib_mape(const calib_set *set, const int *idx, int n, const calib_group *g, rg_result *scratch) {
+    fit_ctx c = {set, idx, n, g->np, g->ids, scratch};
+    double theta[CALIB_PARAMS_MAX];
+    for (int k = 0; k < g->np; k++)
+        theta[k] = log(g->value[k] > 0.0 ? g->value[k] : 1e-300);
+    return mape_of(&c, theta, idx, n);
 }
 
 int calib_fit(const calib_set *set, int folds, calib_profile *out) {

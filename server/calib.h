@@ -85,6 +85,13 @@ typedef struct calib_profile {
 int calib_fit(const calib_set *set, int folds, calib_profile *out);
 void calib_profile_free(calib_profile *p);
 
+/* Fit the assumptions of `g->kind` (g->np, g->ids set by the caller, or 0 =
+ * calib_params) on rows idx[0..n) only, from their own assumption values:
+ * g->value/low/high/before, mape_before/after; no cross-validation. */
+void calib_fit_subset(const calib_set *set, const int *idx, int n, calib_group *g, rg_result *scratch);
+/* MAPE (percent) of rows idx[0..n) with group `g`'s values applied. */
+double calib_mape(const calib_set *set, const int *idx, int n, const calib_group *g, rg_result *scratch);
+
 /* Whether group `g` applies to a row / a spec, and its values applied. */
 bool calib_group_matches_row(const calib_group *g, const calib_row *r);
 void calib_apply_row(const calib_profile *p, const calib_row *r, rg_assumptions *a);
