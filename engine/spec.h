@@ -128,6 +128,7 @@ typedef struct rg_spec {
     rg_numerics numerics;
     rg_parallel par;
     rg_stages stages;
+    char stack[RG_NAME_MAX]; /* software-stack preset the assumptions came from ("" = none) */
     rg_assumptions assumptions;
     const rg_ppa *ppa; /* synthesized lane table (engine/silicon.h); read-only, owned by the caller */
 } rg_spec;

@@ -125,6 +125,7 @@ const codec_field codec_fields[] = {
     {"parallelism.first_stage_layers", CF_I64, OFF(stages.first_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"parallelism.last_stage_layers", CF_I64, OFF(stages.last_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
 
+    {"stack", CF_NAME, OFF(stack), 0, 0, NULL, NULL, 0, NULL, 0},
     {"assumptions", CF_ASSUMPT, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"quality", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 };

@@ -21,4 +21,9 @@ void codec_json_write(jw *w, const cJSON *v);
 void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
                              const char *quality_json);
 
+/* Apply the spec's "stack" (data/stacks.json) to `out` after the walk, for
+ * every assumption and parallelism key `json` does not give itself. Returns
+ * 0, or RG_EUNKNOWN "stack" for an unknown stack. */
+int codec_stack_apply(const cJSON *json, rg_spec *out, rg_err *err);
+
 #endif

@@ -178,6 +178,8 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_kstr(w, "hardware", spec->hw.name);
     if (spec->has_system)
         jw_kstr(w, "system", spec->system.name);
+    if (spec->stack[0])
+        jw_kstr(w, "stack", spec->stack);
     jw_kstr(w, "math", rg_math_name(math));
     jw_knum(w, "peak_flops", peak);
     /* Ridge point of the math class: the intensity where compute and memory
