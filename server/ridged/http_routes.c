@@ -31,6 +31,9 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/rtl", api_rtl_create, "rtl_create", true},
     {"GET", "/api/v1/rtl", api_rtl_list, "rtl_list", false},
     {"GET", "/api/v1/rtl/{id}", api_rtl_get, "rtl_get", false},
+    {"POST", "/api/v1/calibrations", api_calibration_create, "calibration_create", true},
+    {"GET", "/api/v1/calibrations", api_calibration_list, "calibration_list", false},
+    {"GET", "/api/v1/calibrations/{id}", api_calibration_get, "calibration_get", false},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);
 
