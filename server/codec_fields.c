@@ -128,6 +128,7 @@ const codec_field codec_fields[] = {
     {"stack", CF_NAME, OFF(stack), 0, 0, NULL, NULL, 0, NULL, 0},
     {"assumptions", CF_ASSUMPT, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"quality", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"uncertainty", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 };
 const int codec_nfields = (int)(sizeof codec_fields / sizeof codec_fields[0]);
 

@@ -124,7 +124,7 @@ static void write_op(jw *w, const rg_op *op) {
 }
 
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
-    codec_result_write_with(w, spec, res, NULL, NULL);
+    codec_result_write_with(w, spec, res, NULL, NULL, NULL);
 }
 
 int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *quality,
@@ -133,7 +133,7 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
     char *text = NULL;
     int rc = 0;
     if (!quality || cJSON_IsNull(quality) || cJSON_IsFalse(quality)) {
-        codec_result_write_with(w, spec, res, NULL, NULL);
+        codec_result_write_with(w, spec, res, NULL, NULL, NULL);
         return 0;
     }
     jw_init(&q);
@@ -145,7 +145,7 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
         rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
         goto out;
     }
-    codec_result_write_with(w, spec, res, NULL, text);
+    codec_result_write_with(w, spec, res, NULL, text, NULL);
 out:
     free(text);
     jw_free(&q);
@@ -153,7 +153,7 @@ out:
 }
 
 void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
-                             const char *quality_json) {
+                             const char *quality_json, const char *uncertainty_json) {
     char sha[65];
     const rg_format *mf = rg_format_get(spec->numerics.math);
     int math = mf ? (int)mf->math : RG_MATH_BF16;
@@ -217,6 +217,10 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     if (quality_json) {
         jw_key(w, "quality");
         jw_raw(w, quality_json);
+    }
+    if (uncertainty_json) {
+        jw_key(w, "uncertainty");
+        jw_raw(w, uncertainty_json);
     }
     jw_obj_end(w);
 }
