@@ -138,4 +138,16 @@ jq '.calibration = "badprof.json"' spec.json >spec2.json
 "$ridge" evaluate spec2.json >/dev/null 2>err.txt; [ $? -eq 2 ] || fail "bad profile not exit 2"
 grep -q "calibration: badprof.json" err.txt || fail "bad profile message: $(cat err.txt)"
 set -e
+# the shipped public measurements parse and predict (data/measured/README.md)
+src=$2
+"$ridge" calibrate check "$src/data/measured/mamf-gemm.jsonl" >mamf.json || fail "data/measured/mamf-gemm.jsonl"
+"$ridge" calibrate --measurements "$src/data/measured/allreduce-8xh200.jsonl" --out ar.json --folds 2 >ar_fit.json ||
+  fail "data/measured/allreduce-8xh200.jsonl"
+python3 - <<'PY' || fail "public measurements"
+import json
+m = json.load(open("mamf.json"))
+assert m["rows"] == 4 and all("ml-engineering" in r["source"] for r in m["per_row"])
+g = json.load(open("ar_fit.json"))["groups"]["groups"][0]
+assert g["rows"] == 20 and g["mape_after"] < g["mape_before"] and g["cv_mape"] < 10, g
+PY
 echo "test_calibrate: ok"
