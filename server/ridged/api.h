@@ -16,6 +16,7 @@ void api_openapi(http_req *r);
 void api_presets(http_req *r);
 void api_evaluate(http_req *r);
 void api_run_get(http_req *r);
+void api_run_list(http_req *r);
 void api_sweep_create(http_req *r);
 void api_sweep_list(http_req *r);
 void api_sweep_get(http_req *r);
@@ -59,6 +60,9 @@ bool api_known_keys(http_req *r, const cJSON *obj, const char *const *allowed, c
 bool api_path_id(http_req *r, const char *what);
 /* Parses ?limit= (default `def`, 1..max). Answers 400 and returns -1 if bad. */
 int api_limit(http_req *r, int def, int max);
+/* ?page_token= as an id cursor (the last id of the previous page): NULL when
+ * absent; false (400 sent) when it is not 1..18 digits. */
+bool api_page_token(http_req *r, const char **token);
 /* A JSON id given as a string of digits or an integer; writes the decimal
  * text into `out` (24 bytes). False if not an id. */
 bool api_json_id(const cJSON *v, char out[24]);

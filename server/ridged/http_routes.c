@@ -11,6 +11,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/openapi.json", api_openapi, "openapi", false},
     {"GET", "/api/v1/presets", api_presets, "presets", false},
     {"POST", "/api/v1/evaluate", api_evaluate, "evaluate", true},
+    {"GET", "/api/v1/runs", api_run_list, "run_list", false},
     {"GET", "/api/v1/runs/{id}", api_run_get, "run_get", false},
     {"POST", "/api/v1/sweeps", api_sweep_create, "sweep_create", true},
     {"GET", "/api/v1/sweeps", api_sweep_list, "sweep_list", false},

@@ -35,6 +35,7 @@ export const FIELDS = [
   ['hardware.silicon.matrix_area_mm2', 'Build a chip: matrix area (mm²)', 'num'],
   ['hardware.silicon.node_nm', 'Build a chip: node (nm)', 'select', [180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7, 5, 3]],
   ['hardware.silicon.clock_ghz', 'Build a chip: clock (GHz)', 'num'],
+  ['hardware.silicon.pipeline_stages', 'Build a chip: pipeline stages (empty: the fewest the clock needs)', 'num'],
   ['hardware.silicon.mac_format', 'Build a chip: MAC lane format', 'select',
     ['fp4_e2m1', 'fp6_e3m2', 'fp6_e2m3', 'fp8_e4m3', 'fp8_e5m2', 'bf16', 'fp16', 'int8', 'int4', 'mxfp8_e4m3', 'mxfp4', 'nvfp4']],
 ];
@@ -91,7 +92,7 @@ export function mountPoint(root) {
       input = h('input', { id, name: path, type: 'number', min: 0, step: real ? 'any' : 1, inputmode: real ? 'decimal' : 'numeric', placeholder: real ? 'none' : 'default' });
     }
     input.addEventListener('change', () => fromForm(path, kind, input));
-    if (input.type === 'number') input.addEventListener('input', debounce(() => fromForm(path, kind, input), 400));
+    if (input.type === 'number') input.addEventListener('input', () => fromForm(path, kind, input));
     return h('div', { class: `field${kind === 'bool' ? ' check' : ''}` }, h('label', { for: id }, label), input);
   }
 
@@ -161,10 +162,25 @@ export function mountPoint(root) {
     }
   }, 400));
 
-  const schedule = debounce(() => evaluate(false), 250);
+  // The engine answers in milliseconds: a short pause only merges a burst of
+  // keystrokes; answers that arrive out of order are dropped (seq).
+  const schedule = debounce(() => evaluate(false), 10);
+
+  // A chip half filled in is not an error yet: say what it still needs.
+  const CHIP_KEYS = [['node_nm', 'node'], ['clock_ghz', 'clock'], ['matrix_area_mm2', 'matrix area'], ['mac_format', 'MAC lane format']];
+  function chipMissing() {
+    const si = state.spec.hardware && typeof state.spec.hardware === 'object' ? state.spec.hardware.silicon : null;
+    if (!si || typeof si !== 'object') return [];
+    return CHIP_KEYS.filter(([k]) => si[k] === undefined).map(([, label]) => label);
+  }
 
   async function evaluate(store) {
     const mine = ++seq;
+    const missing = chipMissing();
+    if (missing.length) {
+      notice(msg, 'info', `Build a chip: give the ${missing.join(', ')} too, then the matrix unit is priced.`);
+      return;
+    }
     notice(msg, 'info', store ? 'Storing run…' : '');
     try {
       const r = await api.evaluate(state.spec, { store, quality: withQuality.checked });

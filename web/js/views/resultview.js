@@ -41,7 +41,7 @@ export function kpis(r) {
     r.energy_per_token_j !== undefined ? kpi('Energy / token', fmtSI(r.energy_per_token_j, 'J'), 'kpi-energy',
       h('div', { class: 'kpi-sub' }, `${fmtSI(r.energy_j, 'J')} per step · ${fmtSI(r.energy?.avg_power_w, 'W')} per chip`)) : null,
     r.silicon ? kpi('Built chip', `${fmtSI(r.silicon.macs)} ${r.silicon.mac_format} MACs`, 'kpi-silicon',
-      h('div', { class: 'kpi-sub' }, `${fmtSI(r.silicon.matrix_flops, 'FLOP/s')} · ${fmtSI(r.silicon.matrix_power_w, 'W')} matrix power · ${fmtNum(r.silicon.area_per_mac_um2)} µm²/MAC`)) : null,
+      h('div', { class: 'kpi-sub' }, `${fmtSI(r.silicon.matrix_flops, 'FLOP/s')} · ${fmtSI(r.silicon.matrix_power_w, 'W')} matrix power · ${fmtNum(r.silicon.area_per_mac_um2)} µm²/MAC · ${r.silicon.pipeline_stages} pipeline ${r.silicon.pipeline_stages === 1 ? 'stage' : 'stages'} (up to ${fmtNum(r.silicon.max_clock_ghz)} GHz)`)) : null,
   );
 }
 
@@ -191,6 +191,18 @@ function showOp(el, op) {
 }
 
 // The whole result, as used by the design-point view.
+// A <details> whose body is built the first time it opens: long tables
+// (every assumption with its source, every preset value) cost nothing on
+// the keystroke path until someone reads them.
+function lazyDetails(attrs, summary, build) {
+  const d = h('details', attrs, h('summary', {}, summary));
+  let built = false;
+  const fill = () => { if (!built && d.open) { built = true; d.append(...[].concat(build()).filter(Boolean)); } };
+  d.addEventListener('toggle', fill);
+  if (attrs.open) fill();
+  return d;
+}
+
 export function renderResult(el, r, presets = []) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
   clear(el,
@@ -200,8 +212,9 @@ export function renderResult(el, r, presets = []) {
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
       h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
-    h('details', { class: 'card', open: true }, h('summary', {}, 'Assumptions and provenance'),
-      assumptionsTable(r.assumptions), provenance(r)),
-    presets.length ? h('details', { class: 'card', id: 'preset-sources' }, h('summary', {}, 'Preset values and their sources'),
-      presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
+    h('div', { class: 'card' }, h('h3', {}, 'Provenance'), provenance(r)),
+    lazyDetails({ class: 'card', id: 'assumption-list' }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
+      () => assumptionsTable(r.assumptions)),
+    presets.length ? lazyDetails({ class: 'card', id: 'preset-sources' }, 'Preset values and their sources',
+      () => presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
 }
