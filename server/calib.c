@@ -148,6 +148,8 @@ static int parse_row(const cJSON *j, const char *path, int line, calib_row *r, c
         if (get_pos(j, "ranks", &r->ranks, msg, len, path, line) ||
             get_pos(j, "bytes", &r->bytes, msg, len, path, line))
             return -1;
+        if (r->ranks != floor(r->ranks) || r->ranks > 1e7)
+            return row_err(msg, len, path, line, "ranks", "must be a whole number of ranks");
         if (r->kind != RG_COMM_SEND_RECV && r->ranks < 2)
             return row_err(msg, len, path, line, "ranks", "a collective needs >= 2 ranks");
     }

@@ -125,6 +125,12 @@ check_bad bad2.jsonl "bad2.jsonl:1: kind: unknown"
 check_bad bad3.jsonl "bad3.jsonl:1: hardware: unknown hardware preset"
 check_bad bad4.jsonl "bad4.jsonl:1: time_s: must be a number > 0"
 check_bad bad5.jsonl "bad5.jsonl:1: spec\."
+printf '%s\n' '{"kind":"all_gather","system":"dgx-h100","ranks":2.5,"bytes":1,"time_s":1}' >bad6.jsonl
+check_bad bad6.jsonl "bad6.jsonl:1: ranks: must be a whole number"
+printf '%s\n' '[1,2]' >bad7.jsonl
+check_bad bad7.jsonl "bad7.jsonl:1: (row): expected a JSON object"
+printf '%s\n' '{"kind":"all_gather","system":"nope","ranks":8,"bytes":1,"time_s":1}' >bad8.jsonl
+check_bad bad8.jsonl "bad8.jsonl:1: system: unknown system preset"
 cat rows.jsonl bad1.jsonl bad5.jsonl >mixed.jsonl
 "$ridge" calibrate check mixed.jsonl --skip-bad >skip.json || fail "--skip-bad"
 python3 -c "import json; d=json.load(open('skip.json')); assert d['skipped_bad']==3 and d['rows']==81, d['skipped_bad']" ||
