@@ -368,7 +368,8 @@ static int cross_validate(const rg_spec *base, const vset *set, int k, cv_fold *
         r->time_s = set->rows[i].v[COL_MS] * 1e-3;
         row_spec(base, &set->rows[i], &r->spec);
         /* the fit starts from the shipped defaults, not the setup's hand-set values */
-        r->spec.assumptions.v[RG_A_KERNEL_OVERHEAD] = codec_default_spec()->assumptions.v[RG_A_KERNEL_OVERHEAD];
+        r->spec.assumptions.v[RG_A_KERNEL_OVERHEAD] =
+            codec_default_spec()->assumptions.v[RG_A_KERNEL_OVERHEAD];
         r->spec.assumptions.v[RG_A_MATMUL_EFF] = codec_default_spec()->assumptions.v[RG_A_MATMUL_EFF];
         int c = 0;
         while (c < ncfg && !same_config(&set->rows[cfg[c]], &set->rows[i]))
@@ -412,6 +413,47 @@ out:
     return rc;
 }
 
+/* The measured rows as `ridge calibrate` step rows (one JSON line each: the
+ * row's canonical spec and measured time), so the same data can be fitted
+ * and checked there. Returns 0, or 2 when the file cannot be written. */
+static int emit_rows(const char *path, const rg_spec *base, const vset *set) {
+    FILE *f = fopen(path, "w");
+    int rc = 0;
+    if (!f) {
+        fprintf(stderr, "ridge validate: %s: cannot write: %s\n", path, strerror(errno));
+        return 2;
+    }
+    for (int i = 0; i < set->n && rc == 0; i++) {
+        const vrow *r = &set->rows[i];
+        rg_spec s;
+        jw w;
+        size_t len = 0;
+        jw_init(&w);
+        row_spec(base, r, &s);
+        jw_obj_begin(&w);
+        jw_kstr(&w, "kind", "step");
+        jw_key(&w, "spec");
+        codec_spec_write_canonical(&w, &s);
+        jw_knum(&w, "time_s", r->v[COL_MS] * 1e-3);
+        char src[200];
+        snprintf(src, sizeof src,
+                 "vTrain (Bang et al., MICRO 2024) vtrain_megatron_deepspeed_%s_node.csv line %d",
+                 r->multi ? "multi" : "single", r->line);
+        jw_kstr(&w, "source", src);
+        jw_obj_end(&w);
+        char *text = jw_take(&w, &len);
+        if (!text || fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF)
+            rc = 2;
+        free(text);
+        jw_free(&w);
+    }
+    if (fclose(f) != 0)
+        rc = 2;
+    if (rc)
+        fprintf(stderr, "ridge validate: %s: cannot write\n", path);
+    return rc;
+}
+
 static void write_cv_json(jw *w, const cv_fold *folds, int k, double held_out) {
     jw_key(w, "cross_validation");
     jw_obj_begin(w);
@@ -442,6 +484,7 @@ static void write_cv_json(jw *w, const cv_fold *folds, int k, double held_out) {
 static void usage(void) {
     fprintf(stderr, "usage: ridge validate [--data DIR] [--json] [--worst N] [--max-mape PCT]\n"
                     "                      [--set ASSUMPTION=VALUE ...] [--folds K [--max-cv-mape PCT]]\n"
+                    "                      [--emit-rows FILE]  (the rows as ridge calibrate step rows)\n"
                     "  DIR holds vtrain_megatron_deepspeed_{single,multi}_node.csv\n"
                     "  (default tests/reference/measured)\n");
 }
@@ -476,6 +519,7 @@ int cmd_validate(int argc, char **argv) {
     const char *dir = "tests/reference/measured";
     int json = 0, worst = 15, status = 0, nset = 0, nfolds = 0;
     double max_cv = -1.0, held_out = 0.0;
+    const char *emit_path = NULL;
     cv_fold folds[MAX_FOLDS];
     const char *sets[MAX_SETS];
     double max_mape = -1.0;
@@ -502,6 +546,8 @@ int cmd_validate(int argc, char **argv) {
                 status = 2;
                 goto out;
             }
+        } else if (strcmp(argv[i], "--emit-rows") == 0 && i + 1 < argc) {
+            emit_path = argv[++i];
         } else if (strcmp(argv[i], "--max-cv-mape") == 0 && i + 1 < argc) {
             max_cv = atof(argv[++i]);
         } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
@@ -539,6 +585,8 @@ int cmd_validate(int argc, char **argv) {
     }
     if ((status = read_csv(dir, "vtrain_megatron_deepspeed_single_node.csv", 0, &set)) ||
         (status = read_csv(dir, "vtrain_megatron_deepspeed_multi_node.csv", 1, &set)))
+        goto out;
+    if (emit_path && (status = emit_rows(emit_path, &base, &set)))
         goto out;
     res = malloc(sizeof *res);
     order = malloc((size_t)(set.n ? set.n : 1) * sizeof *order);

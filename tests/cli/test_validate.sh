@@ -65,6 +65,23 @@ set +e
 [ $? -eq 2 ] || fail "--folds 1 not refused with exit 2"
 set -e
 
+# the rows as ridge calibrate step rows: check predicts them exactly as validate does, and a fit on
+# them recovers the setup's step assumptions
+"$ridge" validate --data "$data" --emit-rows "$tmp/steps.jsonl" >/dev/null || fail "--emit-rows"
+[ "$(wc -l <"$tmp/steps.jsonl")" -eq 1549 ] || fail "--emit-rows wrote $(wc -l <"$tmp/steps.jsonl") rows"
+"$ridge" calibrate check "$tmp/steps.jsonl" >"$tmp/steps_check.json" || fail "calibrate check of the step rows"
+"$ridge" calibrate --measurements "$tmp/steps.jsonl" --out "$tmp/vtrain.json" --folds 0 >/dev/null ||
+  fail "calibrate fit of the step rows"
+python3 - "$tmp" <<'PY' || fail "step rows disagree with validate"
+import json, sys
+t = sys.argv[1]
+v, c = json.load(open(t + "/out.json")), json.load(open(t + "/steps_check.json"))
+assert c["rows"] == 1549 and abs(c["mape"] - v["mape"]) < 1e-9, (c["mape"], v["mape"])
+assert c["per_row"][0]["source"].startswith("vTrain")
+p = json.load(open(t + "/vtrain.json"))["groups"][0]["params"]
+assert 6e-5 < p["kernel_overhead"]["value"] < 1.1e-4 and 0.7 < p["matmul_efficiency"]["value"] < 0.9, p
+PY
+
 # a what-if override changes the answer; an unknown one is refused (exit 2)
 "$ridge" validate --data "$data" --json --set matmul_efficiency=0.5 >"$tmp/slow.json"
 python3 -c "import json,sys; a=json.load(open('$tmp/out.json')); b=json.load(open('$tmp/slow.json')); assert b['mean_signed_error'] > a['mean_signed_error']" ||
