@@ -387,6 +387,42 @@ out:
     return status;
 }
 
+/* A spec's "calibration": PROFILE.json (ridge calibrate --out) sets the
+ * fitted assumptions the spec does not name itself (calib_apply_json).
+ * Returns 0 (nothing to do, or applied: *prof owned by the caller), or the
+ * exit status with a message printed. */
+int cli_calibration_resolve(cJSON *json, calib_profile *prof, calib_applied *ap, char *name, size_t nlen) {
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(json, "calibration");
+    size_t len = 0;
+    rg_err e = {0};
+    char msg[256] = "";
+    if (!c)
+        return 0;
+    if (!cJSON_IsString(c) || !c->valuestring[0]) {
+        fprintf(stderr, "ridge: calibration: expected the path of a profile (ridge calibrate --out)\n");
+        return 2;
+    }
+    snprintf(name, nlen, "%s", c->valuestring);
+    char *text = cli_read_file(name, &len);
+    if (!text) {
+        fprintf(stderr, "ridge: calibration: %s: cannot read: %s\n", name, strerror(errno));
+        return 2;
+    }
+    cJSON *pj = codec_json_parse(text, len, &e);
+    free(text);
+    int rc = pj ? calib_profile_parse(pj, prof, msg, sizeof msg) : -1;
+    cJSON_Delete(pj);
+    if (rc) {
+        fprintf(stderr, "ridge: calibration: %s: %s\n", name, pj ? msg : e.msg);
+        return 2;
+    }
+    if (calib_apply_json(json, prof, ap, &e) != 0) {
+        fprintf(stderr, "ridge: %s: %s\n", e.field[0] ? e.field : "calibration", e.msg);
+        return e.code == RG_ENOMEM ? 1 : 2;
+    }
+    return 0;
+}
+
 int cmd_calibrate(int argc, char **argv) {
     const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "fit";
     const char *in = NULL, *outp = NULL, *profile = NULL;

@@ -83,40 +83,6 @@ static double cpu_s(void) {
 
 /* ---- evaluate ---------------------------------------------------------- */
 
-/* A spec's "calibration": PROFILE.json (ridge calibrate --out) sets the
- * fitted assumptions the spec does not name itself (calib_apply_json).
- * Returns 0 (nothing to do, or applied: *prof owned by the caller), or the
- * exit status with a message printed. */
-static int resolve_calibration(cJSON *json, calib_profile *prof, calib_applied *ap, char *name, size_t nlen) {
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(json, "calibration");
-    size_t len = 0;
-    rg_err e = {0};
-    char msg[256] = "";
-    if (!c)
-        return 0;
-    if (!cJSON_IsString(c) || !c->valuestring[0]) {
-        fprintf(stderr, "ridge: calibration: expected the path of a profile (ridge calibrate --out)\n");
-        return 2;
-    }
-    snprintf(name, nlen, "%s", c->valuestring);
-    char *text = cli_read_file(name, &len);
-    if (!text) {
-        fprintf(stderr, "ridge: calibration: %s: cannot read: %s\n", name, strerror(errno));
-        return 2;
-    }
-    cJSON *pj = codec_json_parse(text, len, &e);
-    free(text);
-    int rc = pj ? calib_profile_parse(pj, prof, msg, sizeof msg) : -1;
-    cJSON_Delete(pj);
-    if (rc) {
-        fprintf(stderr, "ridge: calibration: %s: %s\n", name, pj ? msg : e.msg);
-        return 2;
-    }
-    if (calib_apply_json(json, prof, ap, &e) != 0)
-        return fail(&e);
-    return 0;
-}
-
 /* The result object with "calibration" appended (text splice: the writer's
  * object is complete). */
 static int emit_calibrated(jw *w, const char *name, const calib_profile *prof, const calib_applied *ap) {
@@ -174,7 +140,7 @@ int cmd_evaluate(int argc, char **argv) {
     json = load_json(path, &status);
     if (!json)
         goto out;
-    if ((status = resolve_calibration(json, &prof, &applied, prof_name, sizeof prof_name)))
+    if ((status = cli_calibration_resolve(json, &prof, &applied, prof_name, sizeof prof_name)))
         goto out;
     if (canonical) {
         char sha[65] = "";
@@ -378,7 +344,7 @@ int cmd_bench(int argc, char **argv) {
             calib_profile prof = {0};
             calib_applied applied;
             char name[512] = "";
-            status = resolve_calibration(uj, &prof, &applied, name, sizeof name);
+            status = cli_calibration_resolve(uj, &prof, &applied, name, sizeof name);
             calib_profile_free(&prof);
             char *t = status ? NULL : cJSON_PrintUnformatted(uj);
             if (status == 0 && !t)
@@ -486,6 +452,9 @@ int cmd_search(int argc, char **argv) {
     jw w;
     int status = 0;
     long v = 0;
+    calib_profile prof = {0};
+    calib_applied applied;
+    char prof_name[512] = "";
     rg_search_opts_init(&opts);
     jw_init(&w);
     for (int i = 1; i < argc; i++) {
@@ -534,6 +503,8 @@ int cmd_search(int argc, char **argv) {
     }
     json = load_json(path, &status);
     if (!json)
+        goto out;
+    if ((status = cli_calibration_resolve(json, &prof, &applied, prof_name, sizeof prof_name)))
         goto out;
     if (codec_spec_parse_base(json, &spec, &e) != 0) {
         status = fail(&e);
@@ -610,5 +581,6 @@ out:
     jw_free(&w);
     free(sr);
     cJSON_Delete(json);
+    calib_profile_free(&prof);
     return status;
 }

@@ -88,6 +88,13 @@ assert abs(used["matmul_efficiency"]["value"] - names["matmul_efficiency"]["valu
 assert used["all_gather_latency"]["value"] == 0
 PY
 
+# compare and search read "calibration" too
+jq 'del(.calibration)' spec.json >plain.json
+"$ridge" compare plain.json spec.json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['speedup'] < 1, d['speedup']" ||
+  fail "compare with a calibrated side"
+jq '.chips = 8 | del(.parallelism)' spec.json >search.json
+"$ridge" search search.json --top 1 >/dev/null || fail "search with a calibration"
+
 # explain: a measured step 20 % slower than predicted
 pred=$("$ridge" evaluate spec.json | python3 -c "import json,sys; print(json.load(sys.stdin)['time_s'])")
 meas=$(python3 -c "print($pred * 1.2)")
