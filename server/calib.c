@@ -741,6 +741,34 @@ int calib_profile_parse(const cJSON *j, calib_profile *out, char *msg, size_t le
 
 /* ---- a spec's "calibration" ---- */
 
+/* "uncertainty": true becomes {"ranges": {...}} with the applied values'
+ * fitted intervals, so the interval rests on the calibration. */
+static int calib_uncertainty_ranges(cJSON *spec, const calib_profile *p, const calib_applied *ap,
+                                    rg_err *err) {
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(spec, "uncertainty");
+    if (!cJSON_IsTrue(u) || ap->n == 0)
+        return 0;
+    cJSON *obj = cJSON_CreateObject(), *ranges = obj ? cJSON_AddObjectToObject(obj, "ranges") : NULL;
+    for (int i = 0; ranges && i < ap->n; i++) {
+        const calib_group *g = &p->groups[ap->group[i]];
+        for (int k = 0; k < g->np; k++) {
+            if (g->ids[k] != ap->id[i] || !isfinite(g->high[k]) || !(g->high[k] >= g->low[k]))
+                continue;
+            double pair[2] = {g->low[k], g->high[k]};
+            cJSON *arr = cJSON_CreateDoubleArray(pair, 2);
+            if (!arr || !cJSON_AddItemToObject(ranges, rg_assumption_name(g->ids[k]), arr)) {
+                cJSON_Delete(arr);
+                ranges = NULL;
+            }
+        }
+    }
+    if (!ranges || !cJSON_ReplaceItemInObjectCaseSensitive(spec, "uncertainty", obj)) {
+        cJSON_Delete(obj);
+        return rg_err_set(err, RG_ENOMEM, "uncertainty", "out of memory");
+    }
+    return 0;
+}
+
 int calib_apply_json(cJSON *spec, const calib_profile *p, calib_applied *out, rg_err *err) {
     rg_spec s;
     uint8_t keep[RG_A_COUNT] = {0};
@@ -770,7 +798,7 @@ int calib_apply_json(cJSON *spec, const calib_profile *p, calib_applied *out, rg
         out->group[out->n] = group[id];
         out->id[out->n++] = id;
     }
-    return 0;
+    return calib_uncertainty_ranges(spec, p, out, err);
 }
 
 void calib_applied_write(jw *w, const char *name, const calib_profile *p, const calib_applied *ap) {

@@ -39,12 +39,13 @@ int codec_eval_run(const cJSON *json, codec_eval *ev, rg_err *err) {
             rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
     }
     const cJSON *unc = cJSON_GetObjectItemCaseSensitive(json, "uncertainty");
-    if (rc == 0 && unc && !cJSON_IsBool(unc))
-        rc = rg_err_set(err, RG_ETYPE, "uncertainty", "expected true or false");
-    if (rc == 0 && cJSON_IsTrue(unc)) {
+    if (rc == 0 && unc && !cJSON_IsBool(unc) && !cJSON_IsObject(unc))
+        rc = rg_err_set(err, RG_ETYPE, "uncertainty",
+                        "expected true, false or {\"ranges\": {name: [low, high]}}");
+    if (rc == 0 && (cJSON_IsTrue(unc) || cJSON_IsObject(unc))) {
         jw uw;
         jw_init(&uw);
-        rc = codec_uncertainty_write(&uw, &ev->spec, &ev->res, err);
+        rc = codec_uncertainty_write(&uw, &ev->spec, &ev->res, cJSON_IsObject(unc) ? unc : NULL, err);
         ev->uncertainty = rc ? NULL : jw_take(&uw, NULL);
         if (rc == 0 && !ev->uncertainty)
             rc = rg_err_set(err, RG_ENOMEM, "uncertainty", "out of memory");

@@ -22,9 +22,11 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
                              const char *quality_json, const char *uncertainty_json);
 
 /* The "uncertainty" object of a result: an interval for time, MFU and
- * tokens/s from each used assumption's range (codec_uncertainty.c). Returns
- * 0 or a negative status. */
-int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, rg_err *err);
+ * tokens/s from each used assumption's range (codec_uncertainty.c);
+ * `opts` (may be NULL) is the spec's {"ranges": {name: [low, high]}}, which
+ * replace the confidence-level ranges (a calibration's intervals). Returns
+ * 0 or a negative status naming "uncertainty.ranges.NAME". */
+int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *opts, rg_err *err);
 
 /* Apply the spec's "stack" (data/stacks.json) to `out` after the walk, for
  * every assumption and parallelism key `json` does not give itself. Returns

@@ -14,6 +14,7 @@
  * dropout, sp_backward_regather, pp_scatter_gather) and integer layout
  * helpers are not ranged: they describe the stack, not a measurement. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,11 +55,39 @@ static int cmp_contrib(const void *a, const void *b) {
     return ex < ey ? 1 : ex > ey ? -1 : (x->id > y->id) - (x->id < y->id);
 }
 
-int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, rg_err *err) {
+/* Given ranges: {"ranges": {name: [low, high]}} into lo/hi (NAN = not given). */
+static int given_ranges(const cJSON *opts, double *lo, double *hi, rg_err *err) {
+    for (int i = 0; i < RG_A_COUNT; i++)
+        lo[i] = hi[i] = NAN;
+    const cJSON *r = opts ? cJSON_GetObjectItemCaseSensitive(opts, "ranges") : NULL, *it;
+    if (opts && !cJSON_IsObject(r))
+        return rg_err_set(err, RG_ETYPE, "uncertainty.ranges", "expected {name: [low, high]}");
+    cJSON_ArrayForEach(it, r) {
+        char field[160];
+        snprintf(field, sizeof field, "uncertainty.ranges.%s", it->string);
+        int id = rg_assumption_find(it->string);
+        if (id < 0)
+            return rg_err_set(err, RG_EUNKNOWN, field, "unknown assumption");
+        const cJSON *a = cJSON_GetArrayItem(it, 0), *b = cJSON_GetArrayItem(it, 1);
+        if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 || !cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
+            !(a->valuedouble >= 0.0) || !(b->valuedouble >= a->valuedouble) || !isfinite(b->valuedouble))
+            return rg_err_set(err, RG_ERANGE, field, "expected [low, high] with 0 <= low <= high");
+        lo[id] = a->valuedouble;
+        hi[id] = b->valuedouble;
+    }
+    return 0;
+}
+
+int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *opts,
+                            rg_err *err) {
     rg_spec s = *spec;
-    rg_result *scratch = malloc(sizeof *scratch);
+    rg_result *scratch = NULL;
     contrib c[RG_A_COUNT];
-    int n = 0;
+    double glo[RG_A_COUNT], ghi[RG_A_COUNT];
+    int n = 0, rc = given_ranges(opts, glo, ghi, err);
+    if (rc)
+        return rc;
+    scratch = malloc(sizeof *scratch);
     if (!scratch)
         return rg_err_set(err, RG_ENOMEM, "uncertainty", "out of memory");
     double t = res->time_s, sum_up = 0.0, sum_down = 0.0;
@@ -66,7 +95,10 @@ int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, rg
         if (!res->used[id] || skipped(id))
             continue;
         double v = spec->assumptions.v[id], h = half_width(id), lo, hi;
-        if (is_overlap(id)) {
+        if (!isnan(glo[id])) { /* a calibration's interval */
+            lo = glo[id];
+            hi = ghi[id];
+        } else if (is_overlap(id)) {
             lo = v - h < 0.0 ? 0.0 : v - h;
             hi = v + h > 1.0 ? 1.0 : v + h;
         } else {
@@ -99,8 +131,9 @@ int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, rg
         t_lo = 0.0;
     jw_obj_begin(w);
     jw_kstr(w, "method",
-            "one assumption at a time over its range (confidence high +-5 %, medium +-20 %, low +-50 %; "
-            "overlaps in absolute terms), excursions combined in quadrature");
+            "one assumption at a time over its range (a calibration's interval where given, else confidence "
+            "high +-5 %, medium +-20 %, low +-50 %; overlaps in absolute terms), excursions combined in "
+            "quadrature");
     jw_key(w, "time_s");
     jw_obj_begin(w);
     jw_knum(w, "low", t_lo);
@@ -126,7 +159,10 @@ int codec_uncertainty_write(jw *w, const rg_spec *spec, const rg_result *res, rg
         jw_obj_begin(w);
         jw_kstr(w, "name", rg_assumption_name(c[i].id));
         jw_knum(w, "value", spec->assumptions.v[c[i].id]);
-        jw_kstr(w, "confidence", m && m->confidence ? m->confidence : "");
+        jw_kstr(w, "confidence",
+                !isnan(glo[c[i].id]) ? "calibrated"
+                : m && m->confidence ? m->confidence
+                                     : "");
         jw_knum(w, "range_low", c[i].lo);
         jw_knum(w, "range_high", c[i].hi);
         jw_knum(w, "time_at_low_s", c[i].t_lo);

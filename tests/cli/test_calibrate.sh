@@ -88,6 +88,31 @@ assert abs(used["matmul_efficiency"]["value"] - names["matmul_efficiency"]["valu
 assert used["all_gather_latency"]["value"] == 0
 PY
 
+# with "uncertainty": true the calibrated values vary over their fitted intervals
+jq '.uncertainty = true' spec.json >unc.json
+"$ridge" evaluate unc.json >unc_out.json || fail "calibrated uncertainty"
+python3 - <<'PY' || fail "calibrated ranges"
+import json
+d = json.load(open("unc_out.json"))
+p = {k: v for g in json.load(open("prof.json"))["groups"] for k, v in g["params"].items()}
+cal = [x for x in d["uncertainty"]["dominant"] if x["confidence"] == "calibrated"]
+assert cal, d["uncertainty"]["dominant"]
+for x in cal:
+    assert abs(x["range_low"] - p[x["name"]]["low"]) < 1e-12 and abs(x["range_high"] - p[x["name"]]["high"]) < 1e-12
+PY
+jq 'del(.calibration) | .uncertainty = {"ranges": {"matmul_efficiency": [0.5, 0.9]}}' spec.json >ranges.json
+"$ridge" evaluate ranges.json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)['uncertainty']['dominant']
+m = [x for x in d if x['name'] == 'matmul_efficiency'][0]
+assert m['range_low'] == 0.5 and m['range_high'] == 0.9 and m['confidence'] == 'calibrated'
+" || fail "explicit ranges"
+jq 'del(.calibration) | .uncertainty = {"ranges": {"nope": [0.5, 0.9]}}' spec.json >badr.json
+set +e
+"$ridge" evaluate badr.json >/dev/null 2>err.txt; [ $? -eq 2 ] || fail "unknown range not exit 2"
+set -e
+grep -q "uncertainty.ranges.nope" err.txt || fail "range error message: $(cat err.txt)"
+
 # compare and search read "calibration" too
 jq 'del(.calibration)' spec.json >plain.json
 "$ridge" compare plain.json spec.json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['speedup'] < 1, d['speedup']" ||
