@@ -14,7 +14,7 @@
 #include "api.h"
 #include "calib.h"
 
-#define CALIB_MAX_ROWS      20000
+#define CALIB_MAX_ROWS      5000 /* about 1.9 kB each while fitting */
 #define CALIB_MAX_STEP_ROWS 200
 
 static bool good_name(const char *s) {
