@@ -189,6 +189,38 @@ req GET "$U/api/v1/decisions?q=decode"; expect 200 "search text"
 [ "$(jget '[x["id"] for x in d["decisions"]]')" = "['$D2']" ] && ok "text search" || fail "search: $BODY"
 req GET "$U/api/v1/decisions?tag=hbm&author=anonymous"; [ "$(jget 'len(d["decisions"])')" = 2 ] && ok "tag+author search" ||
   fail "tag search"
+# a decision as one self-contained HTML report: question, decision, the
+# assumptions, the sweep's scatter and fastest points with their parameters,
+# the run's figures; record text escaped; no script, no external file
+req GET "$U/api/v1/decisions/$D1/report"; expect 200 "decision report"
+CT=$(curl -sS -o /dev/null -w '%{content_type}' "$U/api/v1/decisions/$D1/report")
+python3 - "$TMP/body" "$CT" "$SW" "$RUN" <<'PY' && ok "report: HTML with the question, assumptions, sweep scatter + Pareto, points with params, run" || fail "report: $(head -c 600 "$TMP/body")"
+import sys
+from html.parser import HTMLParser
+body, ct, sw, run = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], sys.argv[4]
+assert ct.startswith("text/html"), ct
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.tags = []; self.ext = []
+    def handle_starttag(self, t, a):
+        self.tags.append(t)
+        a = dict(a)
+        for k in ("src", "href"):
+            if k in a: self.ext.append(a[k])
+p = P(); p.feed(body)
+assert "script" not in p.tags and not p.ext, (p.ext,)
+for s in ("Does 1.5x HBM bandwidth pay?", "No for 8B training", "compute bound", "matmul_efficiency",
+          f"Sweep {sw}: hbm what-if", f"Run {run}", "Pareto front", "batch = "):
+    assert s in body, s
+assert p.tags.count("circle") >= 3 and "polyline" in p.tags, p.tags.count("circle")
+PY
+req POST "$U/api/v1/decisions" -d '{"title":"<script>alert(1)</script> & \"q\"","question":"<img src=x onerror=alert(1)>","decision":"d"}'
+expect 201 "decision with markup in its text"
+DX=$(jget 'd["id"]')
+req GET "$U/api/v1/decisions/$DX/report"; expect 200 "its report"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;' "$TMP/body" && ! grep -q '<script>\|<img' "$TMP/body" &&
+  ok "record text is escaped in the report" || fail "report escaping: $(head -c 400 "$TMP/body")"
+req GET "$U/api/v1/decisions/999999/report"; expect 404 "report of a missing decision"
 
 # numerics
 req POST "$U/api/v1/numerics/quantize" -d '{"format":"mxfp4","n":65536,"seed":7}'; expect 200 "quantize"

@@ -86,6 +86,7 @@ export const api = {
     },
   })),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
+  listRuns: (params) => request('GET', '/runs', { params }),
 
   createSweep: (body) => request('POST', '/sweeps', { body }),
   // The plan's true point count (integer ranges deduplicated); nothing stored.
@@ -111,6 +112,7 @@ export const api = {
   resultColumns: () => request('GET', '/result-columns'),
   specFields: () => request('GET', '/spec-fields'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
+  density: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/density`, { params }),
 
   createDecision: (body) => request('POST', '/decisions', { body }),
   listDecisions: (params) => request('GET', '/decisions', { params }),

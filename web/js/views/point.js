@@ -3,8 +3,8 @@
 // (POST /evaluate) and shows the result at once.
 
 import { api } from '../api.js';
-import { h, clear, getPath, setPath, debounce, notice, errorText, nextId } from '../util.js';
-import { state, emit, formats, presetNames, presetObject } from '../state.js';
+import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash } from '../util.js';
+import { state, emit, on, formats, presetNames, presetObject } from '../state.js';
 import { renderResult } from './resultview.js';
 
 const NUM = 'int';
@@ -188,6 +188,8 @@ export function mountPoint(root) {
       if (mine !== seq) return;
       state.result = r;
       highlightField(null);
+      // the address bar holds this design point (#point/<spec>): copy it to share
+      if (location.hash === '' || location.hash.startsWith('#point')) setHash(`#point/${encodeState(state.spec)}`);
       // Presets named by the spec, with the source of every number.
       const used = [['model', 'models'], ['hardware', 'hardware'], ['system', 'systems']]
         .map(([key, kind]) => [key, typeof state.spec[key] === 'string' ? presetObject(kind, state.spec[key]) : null])
@@ -244,5 +246,17 @@ export function mountPoint(root) {
   toJson();
   toForm();
   evaluate(false);
+  // #point/<spec>: a shared design point opens as it was.
+  on('view:point', (arg) => {
+    if (!arg) {
+      if (state.result) setHash(`#point/${encodeState(state.spec)}`);
+      return;
+    }
+    try {
+      const spec = decodeState(arg);
+      if (JSON.stringify(spec) === JSON.stringify(state.spec)) return;
+      state.spec = spec; toJson(); toForm(); schedule();
+    } catch (e) { notice(msg, 'error', `This link holds no readable design point (${e.message}).`); }
+  });
   return { evaluate, setSpec: (spec) => { state.spec = spec; toJson(); toForm(); schedule(); } };
 }
