@@ -178,6 +178,22 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
         return FIELD_ERR(RG_EINVAL, "parallelism.interleave",
                          "needs pp > 1 and a layer per virtual stage (layers %lld < pp*interleave %lld)",
                          (long long)m->layers, (long long)(p->pp * p->interleave));
+    if (spec->stages.first_layers < 0 || spec->stages.last_layers < 0)
+        return FIELD_ERR(RG_ERANGE, "parallelism.first_stage_layers", "stage layers must be >= 0");
+    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0) {
+        int64_t f = spec->stages.first_layers, l = spec->stages.last_layers, rest = m->layers - f - l;
+        const char *fld = f > 0 ? "parallelism.first_stage_layers" : "parallelism.last_stage_layers";
+        if (p->pp < 2 || f < 1 || l < 1)
+            return FIELD_ERR(RG_EINVAL, fld,
+                             "uneven stages need pp >= 2 and both first_stage_layers and "
+                             "last_stage_layers >= 1");
+        if ((p->pp == 2 && rest != 0) || (p->pp > 2 && rest < p->pp - 2))
+            return FIELD_ERR(RG_EINVAL, fld,
+                             "first (%lld) + last (%lld) stage layers leave %lld of %lld layers for %lld "
+                             "middle stages",
+                             (long long)f, (long long)l, (long long)rest, (long long)m->layers,
+                             (long long)(p->pp - 2));
+    }
     if (p->ep > 1 && (m->moe.experts == 0 || m->moe.experts % p->ep != 0))
         return FIELD_ERR(RG_EINVAL, "parallelism.ep", "ep (%lld) must divide the experts (%lld)",
                          (long long)p->ep, (long long)m->moe.experts);
@@ -264,6 +280,18 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
     p->tokens_mb = p->micro * (p->decode ? 1.0 + p->draft : (double)spec->seq_len / (double)p->cp);
     int64_t L = spec->model.layers;
     p->layers_stage = (L + p->pp - 1) / p->pp;
+    p->layers_first = p->layers_mid = p->layers_last = p->layers_stage;
+    if (p->pp >= 2 && spec->stages.first_layers > 0 && spec->stages.last_layers > 0) {
+        int64_t rest = L - spec->stages.first_layers - spec->stages.last_layers;
+        p->layers_first = spec->stages.first_layers;
+        p->layers_last = spec->stages.last_layers;
+        p->layers_mid = p->pp > 2 ? (rest + p->pp - 3) / (p->pp - 2) : 0;
+        p->layers_stage = p->layers_first;
+        if (p->layers_mid > p->layers_stage)
+            p->layers_stage = p->layers_mid;
+        if (p->layers_last > p->layers_stage)
+            p->layers_stage = p->layers_last;
+    }
     int64_t nd = dm->dense_layers;
     /* FFN blocks on a stage: all of its layers unless some layers have none */
     int64_t ffn_stage = dm->ffn_layers == L
@@ -289,7 +317,30 @@ typedef struct comm_acc {
     double exposed[RG_COMM_COUNT];
     double floor;               /* a collective is a kernel too: at least kernel_overhead */
     double up_bytes, out_bytes; /* bytes this device sends per link level (energy) */
+    uint8_t *used;
 } comm_acc;
+
+/* Per-kind collective assumptions, in rg_comm_kind order. */
+static const int kind_eff_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_EFF, RG_A_ALL_GATHER_EFF,
+                                               RG_A_REDUCE_SCATTER_EFF, RG_A_ALL_TO_ALL_EFF,
+                                               RG_A_SEND_RECV_EFF};
+static const int kind_lat_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_LAT, RG_A_ALL_GATHER_LAT,
+                                               RG_A_REDUCE_SCATTER_LAT, RG_A_ALL_TO_ALL_LAT,
+                                               RG_A_SEND_RECV_LAT};
+
+void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) {
+    const double *av = as->v;
+    memset(net, 0, sizeof *net);
+    net->up.bw = s->scaleup_bw * av[RG_A_SCALEUP_EFF];
+    net->up.latency = s->scaleup_latency;
+    net->out.bw = s->scaleout_bw * av[RG_A_SCALEOUT_EFF];
+    net->out.latency = s->scaleout_latency;
+    net->domain = s->domain_chips;
+    for (int k = 0; k < RG_COMM_COUNT; k++) {
+        net->kind_eff[k] = av[kind_eff_id[k]];
+        net->kind_latency[k] = av[kind_lat_id[k]];
+    }
+}
 
 static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t n, int64_t stride,
                    double bytes, double count, double overlap) {
@@ -300,6 +351,8 @@ static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t 
     double t = count * (one > acc->floor ? one : acc->floor);
     double x = t * (1.0 - overlap), up = 0.0, out = 0.0;
     rg_energy_coll_bytes(kind, &g, bytes, &up, &out);
+    if (acc->used)
+        acc->used[kind_eff_id[kind]] = acc->used[kind_lat_id[kind]] = 1;
     acc->up_bytes += count * up;
     acc->out_bytes += count * out;
     acc->total[kind] += t;
@@ -381,6 +434,14 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     r.overhead = av[RG_A_KERNEL_OVERHEAD];
     r.math = mf->math;
     r.cat = -1;
+    r.cores = spec->hw.matrix_cores;
+    r.tile_m = av[RG_A_GEMM_TILE_M];
+    r.tile_n = av[RG_A_GEMM_TILE_N];
+    r.split_k_min = av[RG_A_GEMM_SPLIT_K_MIN];
+    r.mem_half = av[RG_A_MEMORY_HALF_BYTES];
+    used[RG_A_MEMORY_HALF_BYTES] = 1;
+    if (r.cores >= 1.0)
+        used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;
     used[RG_A_MATMUL_EFF] = used[RG_A_MATMUL_HALF_FLOPS] = used[RG_A_VECTOR_EFF] = 1;
     used[RG_A_MEMORY_EFF] = used[RG_A_KERNEL_OVERHEAD] = used[RG_A_FLASH_ATTENTION] = 1;
     used[RG_A_VOCAB_PAD] = 1;
@@ -422,14 +483,14 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     comm_acc acc;
     memset(&acc, 0, sizeof acc);
     acc.floor = r.overhead;
+    acc.used = used;
     double a = rg_format_bytes(nu->activations), d = (double)dm.d;
     double t_inner = 0.0; /* exposed comm inside a micro-step (tp, cp, ep) */
     double t_pp = 0.0, t_dp = 0.0;
     if (pl.chips > 1) {
         const rg_system *s = &spec->system;
-        rg_net net = {{s->scaleup_bw * av[RG_A_SCALEUP_EFF], s->scaleup_latency},
-                      {s->scaleout_bw * av[RG_A_SCALEOUT_EFF], s->scaleout_latency},
-                      s->domain_chips};
+        rg_net net;
+        rg_evaluate_net(s, &spec->assumptions, &net);
         used[RG_A_SCALEUP_EFF] = used[RG_A_SCALEOUT_EFF] = 1;
         double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
         double L = (double)pl.layers_stage, steps = pl.steps;
@@ -440,7 +501,13 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
             double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
             if (sh.sp) {
-                t_inner += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, bytes, n, ov);
+                /* Korthikanti et al. 2022, sec. 4.2.2: the backward pass
+                 * all-gathers the layer-norm output again (it was not kept)
+                 * for the weight gradient of the first linear of each block. */
+                double regather = pl.train && av[RG_A_SP_REGATHER] >= 0.5 ? 2.0 * L * steps : 0.0;
+                if (pl.train)
+                    used[RG_A_SP_REGATHER] = 1;
+                t_inner += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, bytes, n + regather, ov);
                 t_inner += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, pl.tp, 1, bytes, n, ov);
             } else {
                 t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, bytes, n, ov);
@@ -461,13 +528,22 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
                 comm(&acc, &net, RG_COMM_ALL_TO_ALL, pl.ep, pl.tp * pl.cp, bytes, n, av[RG_A_EP_OVERLAP]);
         }
         if (pl.pp > 1) {
-            double bytes = pl.tokens_mb * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            /* Narayanan et al. 2021, sec. 4.1 (scatter/gather): each
+             * tensor-parallel rank sends 1/tp of the activation and the
+             * receiving stage all-gathers it over the scale-up link; with
+             * sequence parallelism the activation is already split. */
+            bool split = pl.tp > 1 && (sh.sp || av[RG_A_PP_SCATTER_GATHER] >= 0.5);
+            double full = pl.tokens_mb * d * a, bytes = full / (split ? (double)pl.tp : 1.0);
             double n = (pl.train ? 2.0 * (double)pl.v : 1.0) * steps;
             int64_t stride = pl.tp * pl.cp * pl.ep * pl.dp;
             used[RG_A_PP_OVERLAP] = 1;
+            if (pl.tp > 1 && !sh.sp)
+                used[RG_A_PP_SCATTER_GATHER] = 1;
             if (!pl.train) /* the batch crosses every stage boundary on its way */
                 n = (double)(pl.pp - 1);
             t_pp = comm(&acc, &net, RG_COMM_SEND_RECV, pl.pp, stride, bytes, n, av[RG_A_PP_OVERLAP]);
+            if (split && !sh.sp)
+                t_pp += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, full, n, av[RG_A_PP_OVERLAP]);
         }
         if (pl.train && pl.replicas * pl.cp > 1) {
             double stage = rg_memory_stage_params(m, &dm, &pl, false);
@@ -513,10 +589,32 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
 
     /* step time */
     rg_breakdown *bd = &out->breakdown;
-    double t_mb = (t_ops + t_inner) / pl.steps; /* one micro-step on the busiest stage */
+    /* The busiest stage: per-layer work (ops and in-layer collectives) times
+     * its layers, plus the embedding on the first stage and the LM head and
+     * loss on the last (the roofline above ran the stage with the most
+     * layers, head included). */
+    double t_stage = t_ops + t_inner, imbalance = 0.0;
+    if (pl.pp > 1) {
+        double per_layer = (t_ops - r.head_s + t_inner) / (double)pl.layers_stage;
+        double first = per_layer * (double)pl.layers_first + rg_roofline_embed_s(&r, m, &dm, &sh, pl.steps);
+        double mid = per_layer * (double)pl.layers_mid, last = per_layer * (double)pl.layers_last + r.head_s;
+        t_stage = last > first ? last : first;
+        if (pl.pp > 2 && mid > t_stage)
+            t_stage = mid;
+        /* the ops rows and the compute/memory split describe the stage with
+         * the most layers; the difference to the busiest stage is "other" */
+        imbalance = t_stage - (t_ops + t_inner);
+        t_ops = t_stage - t_inner;
+    }
+    double t_mb = t_stage / pl.steps; /* one micro-step on the busiest stage */
     double bubble = 0.0, step_overhead = 0.0;
     if (pl.train) {
-        bubble = (double)(pl.pp - 1) / (double)pl.v * t_mb;
+        /* Interleaved 1F1B (Narayanan et al. 2021, sec. 2.2.2) with v chunks:
+         * (pp-1) chunk slots fill and drain the pipeline, and with fewer
+         * micro-batches than stages each further chunk round waits (pp - m)
+         * slots for its first micro-batch to come around. */
+        double short_by = pl.steps < (double)pl.pp ? (double)pl.pp - pl.steps : 0.0;
+        bubble = ((double)(pl.pp - 1) + (double)(pl.v - 1) * short_by) / (double)pl.v * t_mb;
         step_overhead = av[RG_A_STEP_OVERHEAD];
         used[RG_A_STEP_OVERHEAD] = 1;
     } else {
@@ -529,7 +627,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
         bd->comm_exposed_s[k] = acc.exposed[k];
     }
     bd->bubble_s = bubble;
-    bd->other_s = r.overhead_s + step_overhead; /* latency-bound ops */
+    bd->other_s = r.overhead_s + step_overhead + imbalance; /* latency-bound ops, stage imbalance */
     out->time_s = t_ops + t_inner + t_pp + t_dp + t_opt + bubble + step_overhead;
 
     /* totals over all devices */

@@ -7,6 +7,7 @@
 #ifndef RG_EVALUATE_H
 #define RG_EVALUATE_H
 
+#include "collectives.h"
 #include "result.h"
 #include "spec.h"
 #include "status.h"
@@ -26,5 +27,10 @@
  * unless it lies in (0, 1). */
 int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err);
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
+
+/* The network an evaluation prices collectives on: `s`'s links at
+ * scaleup/scaleout_bw_efficiency, with each collective kind's bandwidth
+ * efficiency and fixed latency from `as`. No allocation. */
+void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net);
 
 #endif

@@ -21,7 +21,8 @@ typedef struct rg_plan {
     double micro;                   /* sequences per micro-batch */
     double steps;                   /* micro-steps per step (gradient accumulation) */
     double tokens_mb;               /* tokens of one micro-batch on one device: micro x seq / cp */
-    int64_t layers_stage;           /* layers on the busiest stage */
+    int64_t layers_stage;           /* layers on the stage holding the most */
+    int64_t layers_first, layers_mid, layers_last; /* layers on the first, a middle and the last stage */
     int64_t dense_first, moe_first; /* layers of each kind on the first stage */
     int64_t dense_last, moe_last;   /* ... on the busiest stage (MoE first, + LM head) */
     /* mixers on a stage: the model's mix of global / sliding-window

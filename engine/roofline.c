@@ -43,9 +43,23 @@
     5.0 /* recurrent SSD step per state element: decay, outer product, add, readout (2)                      \
          */
 
+/* Memory time (bytes plus the per-kernel ramp memory_half_efficiency_bytes
+ * at the sustained bandwidth), the roofline maximum and the launch floor. */
+static void finish_time(const rg_roof *r, double c, double bytes, double *compute_s, double *memory_s,
+                        double *time_s, rg_bound *bound) {
+    double m = bytes > 0.0 ? (bytes + r->mem_half) / r->bw : 0.0;
+    double busy = c > m ? c : m;
+    *compute_s = c;
+    *memory_s = m;
+    /* kernels are dispatched asynchronously: a kernel shorter than the
+     * per-kernel host/launch overhead waits for the next launch */
+    *time_s = busy > r->overhead ? busy : r->overhead;
+    *bound = r->overhead > busy ? RG_BOUND_LATENCY : (c >= m ? RG_BOUND_COMPUTE : RG_BOUND_MEMORY);
+}
+
 void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes, double gemms,
                       double *compute_s, double *memory_s, double *time_s, rg_bound *bound) {
-    double c = 0.0, m, busy;
+    double c = 0.0;
     if (flops > 0.0) {
         if (matmul) {
             double per = flops / (gemms > 1.0 ? gemms : 1.0);
@@ -55,20 +69,12 @@ void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes,
             c = flops / r->vec_rate;
         }
     }
-    m = bytes / r->bw;
-    busy = c > m ? c : m;
-    *compute_s = c;
-    *memory_s = m;
-    /* kernels are dispatched asynchronously: a kernel shorter than the
-     * per-kernel host/launch overhead waits for the next launch */
-    *time_s = busy > r->overhead ? busy : r->overhead;
-    *bound = r->overhead > busy ? RG_BOUND_LATENCY : (c >= m ? RG_BOUND_COMPUTE : RG_BOUND_MEMORY);
+    finish_time(r, c, bytes, compute_s, memory_s, time_s, bound);
 }
 
-double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
-                  double flops, double bytes, double gemms) {
-    double c, m, t;
-    rg_bound bound;
+/* Accounting shared by every op kind. */
+static double account(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
+                      double flops, double bytes, double c, double m, double t, rg_bound bound) {
     if (r->cat >= 0) {
         r->unit_hw_flops[r->cat] += flops;
         if (matmul && pass != RG_PASS_RECOMPUTE)
@@ -76,13 +82,14 @@ double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matm
     }
     if (count <= 0.0)
         return 0.0;
-    rg_roofline_time(r, matmul, flops, bytes, gemms, &c, &m, &t, &bound);
     if (bound == RG_BOUND_LATENCY)
         r->overhead_s += count * t;
     else if (bound == RG_BOUND_COMPUTE)
         r->compute_s += count * c;
     else
         r->memory_s += count * m;
+    if (r->cat == RG_CAT_HEAD)
+        r->head_s += count * t;
     r->flops_hw += count * flops;
     if (matmul)
         r->flops_matrix += count * flops;
@@ -109,6 +116,67 @@ double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matm
         op->bound = bound;
     }
     return count * t;
+}
+
+double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
+                  double flops, double bytes, double gemms) {
+    double c = 0.0, m = 0.0, t = 0.0;
+    rg_bound bound = RG_BOUND_MEMORY;
+    if (count > 0.0)
+        rg_roofline_time(r, matmul, flops, bytes, gemms, &c, &m, &t, &bound);
+    return account(r, name, pass, fmt, matmul, count, flops, bytes, c, m, t, bound);
+}
+
+/* The tile of one dimension: halved from `tile` while the dimension fits
+ * in half of it, down to 16. */
+static double tile_for(double tile, double dim) {
+    while (tile > 16.0 && dim <= 0.5 * tile)
+        tile *= 0.5;
+    return tile;
+}
+
+double rg_gemm_utilization(const rg_roof *r, double M, double N, double K, double batch) {
+    if (!(r->cores >= 1.0) || !(r->tile_m >= 1.0) || !(r->tile_n >= 1.0) || M <= 0.0 || N <= 0.0)
+        return 1.0;
+    double tm = tile_for(r->tile_m, M), tn = tile_for(r->tile_n, N);
+    double rows = ceil(M / tm), cols = ceil(N / tn);
+    double tiles = rows * cols * (batch > 1.0 ? batch : 1.0);
+    double split = 1.0;
+    if (tiles < r->cores && r->split_k_min >= 1.0) {
+        split = floor(r->cores / tiles);
+        double most = floor(K / r->split_k_min);
+        if (split > most)
+            split = most;
+        if (split < 1.0)
+            split = 1.0;
+    }
+    double units = tiles * split, waves = ceil(units / r->cores);
+    double tile_fill = (M * N) / (rows * tm * cols * tn);
+    return tile_fill * units / (waves * r->cores);
+}
+
+static double product_s(const rg_roof *r, double M, double N, double K, double batch) {
+    double b = batch > 1.0 ? batch : 1.0, per = 2.0 * M * N * K;
+    double eff = r->mm_eff * per / (per + r->mm_half) * rg_gemm_utilization(r, M, N, K, b);
+    return b * per / (r->mm_peak * eff);
+}
+
+double rg_gemm_compute_s(const rg_roof *r, double M, double K, double N, double batch, rg_gemm_pass which) {
+    if (which == RG_GEMM_FWD)
+        return product_s(r, M, N, K, batch);
+    /* dX = dY W^T: M x N by N x K; dW = X^T dY: K x M by M x N */
+    return product_s(r, M, K, N, batch) + product_s(r, K, N, M, batch);
+}
+
+double rg_roof_gemm(rg_roof *r, const char *name, rg_pass pass, int fmt, double count, double M, double K,
+                    double N, double batch, rg_gemm_pass which, double bytes) {
+    double b = batch > 1.0 ? batch : 1.0;
+    double flops = (which == RG_GEMM_BWD ? 4.0 : 2.0) * b * M * K * N;
+    double c = 0.0, m = 0.0, t = 0.0;
+    rg_bound bound = RG_BOUND_MEMORY;
+    if (count > 0.0)
+        finish_time(r, rg_gemm_compute_s(r, M, K, N, b, which), bytes, &c, &m, &t, &bound);
+    return account(r, name, pass, fmt, true, count, flops, bytes, c, m, t, bound);
 }
 
 /* Per-step emission state. */
@@ -159,11 +227,18 @@ static void emit(em *e, const char *name, int fmt, bool matmul, double count, do
 /* `batch` independent matmuls of an M x K activation with a K x N weight
  * (batch > 1: per-head absorbed MLA projections). */
 static void matmul(em *e, const char *name, double count, double M, double K, double N, double batch) {
+    const rg_shape *sh = e->sh;
     double act = batch * (M * K + M * N) * e->a;
     double wts = batch * K * N;
     double fb = act + wts * e->w;
     double bb = 2.0 * act + wts * (e->w + e->g);
-    emit(e, name, e->sh->fw, true, count, batch * 2.0 * M * K * N, fb, bb, batch, false);
+    name = opname(e, name);
+    rg_roof_gemm(e->r, name, RG_PASS_FWD, sh->fw, count, M, K, N, batch, RG_GEMM_FWD, fb);
+    if (!sh->train)
+        return;
+    rg_roof_gemm(e->r, name, RG_PASS_BWD, sh->fw, count, M, K, N, batch, RG_GEMM_BWD, bb);
+    if (e->r->cat != RG_CAT_HEAD && sh->recompute == RG_RECOMPUTE_FULL)
+        rg_roof_gemm(e->r, name, RG_PASS_RECOMPUTE, sh->fw, count, M, K, N, batch, RG_GEMM_FWD, fb);
 }
 
 /* Element-wise op over `elems` elements reading `rd` and writing `wr` tensors
@@ -396,6 +471,21 @@ static void embed(em *e, const rg_model *m, const rg_model_dims *dm) {
     if (sh->train) /* scatter-add of the gradient rows */
         rg_roof_op(e->r, "embedding", RG_PASS_BWD, sh->fg, false, sh->n_embed, T * d * rows,
                    T * d * (e->a + 2.0 * rows * e->g), 1);
+}
+
+double rg_roofline_embed_s(const rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
+                           double runs) {
+    double T = sh->b * sh->s_q, d = (double)dm->d, c, mem, t, total = 0.0;
+    double a = rg_format_bytes(sh->fa), w = rg_format_bytes(sh->fw), g = rg_format_bytes(sh->fg);
+    double rows = m->max_positions > 0 ? 2.0 : 1.0;
+    rg_bound bound;
+    rg_roofline_time(r, false, T * d * (rows - 1.0), T * d * (rows * w + a), 1, &c, &mem, &t, &bound);
+    total += t;
+    if (sh->train) {
+        rg_roofline_time(r, false, T * d * rows, T * d * (a + 2.0 * rows * g), 1, &c, &mem, &t, &bound);
+        total += t;
+    }
+    return runs * total;
 }
 
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh) {

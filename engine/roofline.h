@@ -47,6 +47,12 @@ typedef struct rg_roof {
     double bw;       /* memory bytes/s x memory_bw_efficiency */
     double overhead; /* kernel_overhead, s per kernel */
     int math;        /* rg_math class of numerics.math */
+    /* GEMM shape model (rg_gemm_utilization); cores 0 = not modelled */
+    double cores;          /* hardware.matrix_cores: SMs / CUs / matrix units working in parallel */
+    double tile_m, tile_n; /* gemm_tile_m, gemm_tile_n: output tile of one core */
+    double split_k_min;    /* gemm_split_k_min: shortest reduction slice a split-K kernel takes */
+    double mem_half;       /* memory_half_efficiency_bytes: time = (bytes + this) / bw */
+    double head_s;         /* time of the LM head / loss (and embedding) ops, count-weighted */
     /* accumulated over the step, count-weighted, this device */
     double compute_s, memory_s, overhead_s; /* op time by bound (overhead_s: latency-bound ops) */
     double flops_model, flops_hw, bytes;
@@ -67,6 +73,29 @@ void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes,
  * hardware FLOPs are all FLOPs. */
 double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
                   double flops, double bytes, double gemms);
+
+/* Which products a GEMM row stands for: the forward product, or the
+ * backward pass's data gradient (M x N by N x K) plus weight gradient
+ * (K x M by M x N). */
+typedef enum rg_gemm_pass { RG_GEMM_FWD = 0, RG_GEMM_BWD = 1 } rg_gemm_pass;
+
+/* Fraction of the matrix unit that `batch` independent (M x K)(K x N)
+ * products keep busy, from tile and wave quantisation over `r->cores`
+ * cores (NVIDIA Deep Learning Performance Guide, "Matrix Multiplication
+ * Background", sec. 6-7: output tiles padded to whole tiles, tiles run in
+ * waves of one per core). A dimension shorter than the tile gets a tile
+ * halved down to 16 (kernels ship smaller tiles for skinny shapes); fewer
+ * tiles than cores split K into slices of at least split_k_min (split-K
+ * kernels, CUTLASS). 1 when cores == 0 (not modelled). */
+double rg_gemm_utilization(const rg_roof *r, double M, double N, double K, double batch);
+
+/* Compute time of one GEMM row: each product at matmul_efficiency x its
+ * size curve (F / (F + matmul_half_efficiency_flops)) x its utilization. */
+double rg_gemm_compute_s(const rg_roof *r, double M, double K, double N, double batch, rg_gemm_pass which);
+
+/* Account a GEMM row (as rg_roof_op, with the shaped compute time). */
+double rg_roof_gemm(rg_roof *r, const char *name, rg_pass pass, int fmt, double count, double M, double K,
+                    double N, double batch, rg_gemm_pass which, double bytes);
 
 /* Shape of the per-device work of one micro-step. */
 typedef struct rg_shape {
@@ -96,5 +125,10 @@ typedef struct rg_shape {
 
 /* Emit every op of the step for `sh` into `r`. */
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh);
+
+/* Time of the embedding ops of one step with `runs` passes, without
+ * accounting them (the first pipeline stage's extra work). */
+double rg_roofline_embed_s(const rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
+                           double runs);
 
 #endif

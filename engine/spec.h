@@ -27,7 +27,8 @@ typedef struct rg_hardware {
     double mem_bw;                      /* device memory bandwidth, bytes/s */
     double sram_bytes;                  /* on-chip SRAM (L2 + shared/L1 or VMEM), bytes */
     double tdp_w;                       /* board power limit, W; 0 = not given */
-    rg_silicon silicon;                 /* a matrix unit built from synthesized lanes */
+    double matrix_cores; /* SMs / CUs / matrix units a GEMM's tiles spread over; 0 = not given */
+    rg_silicon silicon;  /* a matrix unit built from synthesized lanes */
 } rg_hardware;
 
 typedef enum rg_norm { RG_NORM_RMS = 0, RG_NORM_LAYER = 1 } rg_norm;
@@ -127,6 +128,14 @@ typedef struct rg_parallel {
     int zero; /* ZeRO stage 0..3 (3 = FSDP) */
 } rg_parallel;
 
+/* Layers on the first and last pipeline stages (spec keys
+ * parallelism.first_stage_layers / last_stage_layers; 0 = an even split):
+ * Llama 3 (Dubey et al. 2024, sec. 3.3.2) drops one layer from each to
+ * balance the embedding and the LM head and loss. */
+typedef struct rg_stages {
+    int64_t first_layers, last_layers;
+} rg_stages;
+
 /* Format ids (rg_format_find) per tensor class. */
 typedef struct rg_numerics {
     int weights;
@@ -150,6 +159,8 @@ typedef struct rg_spec {
     int64_t mtp_draft_tokens; /* decode: tokens drafted per step by the model's MTP modules (0 = none) */
     rg_numerics numerics;
     rg_parallel par;
+    rg_stages stages;
+    char stack[RG_NAME_MAX]; /* software-stack preset the assumptions came from ("" = none) */
     rg_assumptions assumptions;
     const rg_ppa *ppa; /* synthesized lane table (engine/silicon.h); read-only, owned by the caller */
 } rg_spec;

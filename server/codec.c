@@ -25,6 +25,8 @@ int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
         return rc;
     *out = *codec_default_spec();
     rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
+    if (rc == 0)
+        rc = codec_stack_apply(json, out, err);
     if (rc)
         return rc;
     return codec_spec_check(out, err);
@@ -36,6 +38,8 @@ int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err) {
         return rc;
     *out = *codec_default_spec();
     rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
+    if (rc == 0)
+        rc = codec_stack_apply(json, out, err);
     if (rc)
         return rc;
     return codec_spec_finish(out, err);

@@ -105,6 +105,7 @@ const codec_field codec_fields[] = {
     {"hardware.mem_bw", CF_F64, OFF(hw.mem_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
     {"hardware.sram_bytes", CF_F64, OFF(hw.sram_bytes), 0, 1e13, "B", NULL, 0, NULL, 0},
     {"hardware.tdp_w", CF_F64, OFF(hw.tdp_w), 0, 1e6, "W", NULL, 0, NULL, 0},
+    {"hardware.matrix_cores", CF_F64, OFF(hw.matrix_cores), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"hardware.silicon", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"hardware.silicon.node_nm", CF_F64, OFF(hw.silicon.node_nm), 0, 1e4, "nm", NULL, CF_REQUIRED, NULL, 0},
     {"hardware.silicon.clock_ghz", CF_F64, OFF(hw.silicon.clock_ghz), 0, 1e3, "GHz", NULL, CF_REQUIRED, NULL,
@@ -152,9 +153,13 @@ const codec_field codec_fields[] = {
     {"parallelism.sequence_parallel", CF_BOOL, OFF(par.sequence_parallel), 0, 0, NULL, NULL, 0, NULL, 0},
     {"parallelism.recompute", CF_ENUM, OFF(par.recompute), 0, 0, NULL, recompute_names, 0, NULL, 0},
     {"parallelism.zero", CF_INT, OFF(par.zero), 0, 3, NULL, NULL, 0, NULL, 0},
+    {"parallelism.first_stage_layers", CF_I64, OFF(stages.first_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"parallelism.last_stage_layers", CF_I64, OFF(stages.last_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
 
+    {"stack", CF_NAME, OFF(stack), 0, 0, NULL, NULL, 0, NULL, 0},
     {"assumptions", CF_ASSUMPT, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"quality", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"uncertainty", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 };
 const int codec_nfields = (int)(sizeof codec_fields / sizeof codec_fields[0]);
 

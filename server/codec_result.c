@@ -126,7 +126,7 @@ static void write_op(jw *w, const rg_op *op) {
 }
 
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
-    codec_result_write_with(w, spec, res, NULL, NULL);
+    codec_result_write_with(w, spec, res, NULL, NULL, NULL);
 }
 
 int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *quality,
@@ -135,7 +135,7 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
     char *text = NULL;
     int rc = 0;
     if (!quality || cJSON_IsNull(quality) || cJSON_IsFalse(quality)) {
-        codec_result_write_with(w, spec, res, NULL, NULL);
+        codec_result_write_with(w, spec, res, NULL, NULL, NULL);
         return 0;
     }
     jw_init(&q);
@@ -147,7 +147,7 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
         rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
         goto out;
     }
-    codec_result_write_with(w, spec, res, NULL, text);
+    codec_result_write_with(w, spec, res, NULL, text, NULL);
 out:
     free(text);
     jw_free(&q);
@@ -155,7 +155,7 @@ out:
 }
 
 void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
-                             const char *quality_json) {
+                             const char *quality_json, const char *uncertainty_json) {
     char sha[65];
     const rg_format *mf = rg_format_get(spec->numerics.math);
     int math = mf ? (int)mf->math : RG_MATH_BF16;
@@ -183,6 +183,8 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_kstr(w, "hardware", spec->hw.name);
     if (spec->has_system)
         jw_kstr(w, "system", spec->system.name);
+    if (spec->stack[0])
+        jw_kstr(w, "stack", spec->stack);
     jw_kstr(w, "math", rg_math_name(math));
     jw_knum(w, "peak_flops", peak);
     /* Ridge point of the math class: the intensity where compute and memory
@@ -220,6 +222,10 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     if (quality_json) {
         jw_key(w, "quality");
         jw_raw(w, quality_json);
+    }
+    if (uncertainty_json) {
+        jw_key(w, "uncertainty");
+        jw_raw(w, uncertainty_json);
     }
     jw_obj_end(w);
 }

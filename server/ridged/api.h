@@ -40,6 +40,16 @@ bool api_problem_documented(int code);
 void api_rtl_create(http_req *r);
 void api_rtl_list(http_req *r);
 void api_rtl_get(http_req *r);
+void api_calibration_create(http_req *r);
+void api_calibration_list(http_req *r);
+void api_calibration_get(http_req *r);
+/* A spec body's "calibration": NAME: loads the stored profile and applies it
+ * (calib_apply_json; the key is removed). Returns 0 (no key), 1 (applied:
+ * *prof owned by the caller, `name` set) or -1 after answering 4xx/5xx. */
+struct calib_profile;
+struct calib_applied;
+int api_calibration_resolve(http_req *r, cJSON *spec, struct calib_profile *prof, struct calib_applied *ap,
+                            char *name, size_t nlen);
 
 /* Parses the request body as one JSON object. Returns the cJSON (caller
  * deletes) or NULL after answering 400 naming the position. */

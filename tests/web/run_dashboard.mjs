@@ -127,6 +127,14 @@ try {
   await page.locator('#assumption-list summary').click();
   await page.locator('#preset-sources summary').click();
   check(await count('#point-result .quality tbody tr') === 3, 'quality (SQNR) of the weights, activations and KV-cache formats shown');
+  // how sure the answer is: an interval and the assumptions behind it
+  await page.locator('#point-uncertainty').check();
+  await page.waitForSelector('#point-result .uncertainty tbody tr', { timeout: 10000 });
+  const interval = await text('#uncertainty-interval');
+  check(/Step .+ – .+, MFU .+ – .+/.test(interval) && await count('#point-result .uncertainty tbody tr') >= 2,
+    `uncertainty interval and its dominant assumptions shown (${interval})`);
+  await page.locator('#point-uncertainty').uncheck();
+  await page.waitForFunction(() => !document.querySelector('#point-result .uncertainty'));
   await shot('point-1280');
   await page.locator('#preset-sources summary').click();
   await page.locator('#preset-sources').scrollIntoViewIfNeeded();
