@@ -69,8 +69,9 @@
     X(RG_A_MEMORY_HALF_BYTES, "memory_half_efficiency_bytes", "B per kernel")                                \
     RG_NODE_LIST(RG_X_NODE_AREA_, X)                                                                         \
     RG_NODE_LIST(RG_X_NODE_ENERGY_, X)                                                                       \
-    RG_NODE_LIST(RG_X_NODE_DELAY_, X) X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",               \
-                                        "fraction of lane area and energy per added stage")                  \
+    RG_NODE_LIST(RG_X_NODE_DELAY_, X)                                                                        \
+    X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",                                                 \
+      "fraction of lane area and energy per added stage")                                                    \
         X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")  \
             X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")
 

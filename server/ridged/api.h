@@ -65,6 +65,11 @@ int api_limit(http_req *r, int def, int max);
 /* ?page_token= as an id cursor (the last id of the previous page): NULL when
  * absent; false (400 sent) when it is not 1..18 digits. */
 bool api_page_token(http_req *r, const char **token);
+/* Ends a list page begun as {"<items>": [ ... : closes the array, writes
+ * next_page_token (the id in column 0 of the last row shown when the query,
+ * run with LIMIT limit + 1, returned n > limit rows, else null), closes the
+ * object and answers 200. */
+void api_page_reply(http_req *r, jw *w, const PGresult *q, int n, int limit);
 
 struct sweep_plan;
 /* Sweep `id`'s plan, to decode point params (built once per sweep and
