@@ -121,8 +121,10 @@ try {
   check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
   check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
   await page.locator('#preset-sources summary').click();
+  await page.waitForFunction(() => document.querySelectorAll('#preset-sources table').length === 3, null, { timeout: 5000 }).catch(() => {});
   check(await count('#preset-sources table') === 3 && await count('#preset-sources td.source') > 10, 'model, hardware and system preset values listed with their sources');
   await page.locator('#assumption-list summary').click();
+  await page.waitForFunction(() => document.querySelectorAll('#assumption-list table tbody tr').length >= 10, null, { timeout: 5000 }).catch(() => {});
   check(await count('#assumption-list table tbody tr') >= 10, `every assumption listed with its source (${await count('#assumption-list table tbody tr')} rows)`);
   await page.locator('#assumption-list summary').click();
   await page.locator('#preset-sources summary').click();

@@ -210,16 +210,23 @@ function showOp(el, op) {
 // (every assumption with its source, every preset value) cost nothing on
 // the keystroke path until someone reads them.
 function lazyDetails(attrs, summary, build) {
-  const d = h('details', attrs, h('summary', {}, summary));
+  const sum = h('summary', {}, summary);
+  const d = h('details', attrs, sum);
   let built = false;
-  const fill = () => { if (!built && d.open) { built = true; d.append(...[].concat(build()).filter(Boolean)); } };
-  d.addEventListener('toggle', fill);
+  const fill = () => { if (!built) { built = true; d.append(...[].concat(build()).filter(Boolean)); } };
+  // Built on the click itself (before the browser opens the element), so the
+  // body is there the moment it shows; the toggle covers keyboard and script.
+  sum.addEventListener('click', fill);
+  d.addEventListener('toggle', () => { if (d.open) fill(); });
   if (attrs.open) fill();
   return d;
 }
 
 export function renderResult(el, r, presets = []) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
+  // A section the reader opened stays open when a keystroke re-renders the result.
+  const wasOpen = (id) => !!el.querySelector(`details#${id}[open]`);
+  const openA = wasOpen('assumption-list'), openP = wasOpen('preset-sources');
   clear(el,
     kpis(r),
     h('div', { class: 'grid2 wide-left' },
@@ -228,8 +235,8 @@ export function renderResult(el, r, presets = []) {
       h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality), uncertaintyTable(r.uncertainty))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('div', { class: 'card' }, h('h3', {}, 'Provenance'), provenance(r)),
-    lazyDetails({ class: 'card', id: 'assumption-list' }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
+    lazyDetails({ class: 'card', id: 'assumption-list', open: openA }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
       () => assumptionsTable(r.assumptions)),
-    presets.length ? lazyDetails({ class: 'card', id: 'preset-sources' }, 'Preset values and their sources',
+    presets.length ? lazyDetails({ class: 'card', id: 'preset-sources', open: openP }, 'Preset values and their sources',
       () => presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
 }
