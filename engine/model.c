@@ -122,7 +122,8 @@ double rg_model_expert_params(const rg_model *m, const rg_model_dims *dm) {
 }
 
 double rg_model_router_params(const rg_model *m, const rg_model_dims *dm) {
-    return (double)dm->d * (double)m->moe.experts;
+    /* + the shared-expert gate, a d x 1 linear layer (Qwen2-MoE) */
+    return (double)dm->d * (double)(m->moe.experts + (m->moe.shared_gate ? 1 : 0));
 }
 
 double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm) {

@@ -387,6 +387,8 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 
     vec(e, "moe.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "moe.router", n, T, d, E, 1);
+    if (m->moe.shared_gate) /* sigmoid(x W_g) scales the shared experts' output */
+        matmul(e, "moe.shared_gate", n, T, d, 1, 1);
     vec(e, "moe.topk", n, T * E, SOFTMAX_FLOPS, 1, 1, 0, false);
 
     double wts = e_loc * touched * d * fl;

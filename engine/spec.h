@@ -39,6 +39,7 @@ typedef struct rg_moe {
     int64_t shared_experts; /* always-on experts (DeepSeek) */
     int64_t expert_ffn_dim; /* FFN width of one expert (default: ffn_dim) */
     int64_t dense_layers;   /* leading layers with a dense FFN (DeepSeek: 3) */
+    bool shared_gate;       /* sigmoid gate d x 1 over the shared experts' output (Qwen2-MoE) */
 } rg_moe;
 
 typedef struct rg_mla {

@@ -398,6 +398,11 @@ static void moe(rd *r, rg_model *m) {
             e->shared_experts = sw / e->expert_ffn_dim;
             trace(r, "moe.shared_experts", "%sshared_expert_intermediate_size / moe_intermediate_size", "",
                   0);
+            if (e->shared_experts > 0) { /* Qwen2MoeSparseMoeBlock.shared_expert_gate: Linear(d, 1) */
+                e->shared_gate = true;
+                trace(r, "moe.shared_gate", "%s: shared_expert_gate, a hidden_size x 1 sigmoid gate", f->cls,
+                      0);
+            }
         }
         int64_t step = get_int(r, "decoder_sparse_step", 1, 1, NULL);
         const cJSON *only = item(r, "mlp_only_layers");

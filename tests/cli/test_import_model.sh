@@ -51,6 +51,17 @@ mix() { json_get "$T/$1.out" "r['layers']"; }
 [ "$(json_get "$T/mixtral-8x7b-v0.1.json.out" "(r['layers']['sliding_attention'], r['model']['moe']['experts']['value'], r['model']['moe']['top_k']['source'])")" = "(0, 8, 'num_experts_per_tok')" ] || fail "mixtral"
 # Qwen2: q/k/v biases always, o without; use_sliding_window false = no window
 [ "$(json_get "$T/qwen2.5-72b.json.out" "(r['model']['qkv_bias']['value'], r['model']['out_bias']['value'], r['layers']['sliding_attention'])")" = "(True, False, 0)" ] || fail "qwen2 biases"
+# Qwen1.5-MoE (qwen2_moe): the shared expert's sigmoid gate is a hidden_size x 1 linear layer per MoE layer
+# (Qwen2MoeSparseMoeBlock.shared_expert_gate in transformers): 24 layers x 2048 = 49,152 parameters
+[ "$(json_get "$T/qwen1.5-moe-a2.7b.json.out" "r['model']['moe']['shared_gate']['value']")" = "True" ] || fail "qwen2-moe shared gate"
+for g in true false; do
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r['model']['moe']['shared_gate'] = sys.argv[2] == 'true'; print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 1, 'seq_len': 128}))" \
+        "$T/qwen1.5-moe-a2.7b.json.out" $g > "$T/gate_$g.json"
+    "$RIDGE" evaluate "$T/gate_$g.json" > "$T/gate_$g.out" || fail "shared gate $g does not evaluate"
+done
+[ "$(python3 -c "import json,sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); print((a['params'] - b['params'], a['active_params'] - b['active_params']))" "$T/gate_true.out" "$T/gate_false.out")" = "(49152, 49152)" ] ||
+    fail "shared gate parameters"
+grep -q '"moe.shared_gate"' "$T/gate_true.out" && ! grep -q '"moe.shared_gate"' "$T/gate_false.out" || fail "shared gate op row"
 # DeepSeek-V3: 3 dense + 58 MoE layers, MLA, one MTP module apart; V2-Lite: q_lora_rank null
 [ "$(json_get "$T/deepseek-v3.json.out" "(r['layers']['dense_ffn'], r['layers']['moe_ffn'], r['model']['mla']['kv_lora_rank']['value'], r['model']['mtp_layers']['value'], r['mtp_params'] > 1.1e10)")" = "(3, 58, 512, 1, True)" ] || fail "deepseek v3"
 [ "$(json_get "$T/deepseek-v2-lite.json.out" "(r['layers']['dense_ffn'], r['model']['mla']['q_lora_rank']['value'], r['model']['moe']['shared_experts']['value'])")" = "(1, 0, 2)" ] || fail "deepseek v2 lite"
