@@ -67,6 +67,10 @@ typedef struct rg_ssm {
     int64_t chunk;  /* SSD chunk length of the training / prefill scan */
     bool bias;      /* in_proj / out_proj biases */
     bool conv_bias; /* conv1d bias */
+    /* Mamba-1 (selective scan, Gu & Dao 2023): version 1; 0 or 2 = Mamba-2 */
+    int64_t version;
+    int64_t dt_rank; /* Mamba-1: rank of the step-size projection (x_proj -> dt_proj) */
+    bool dt_norms;   /* Mamba-1: RMSNorms over dt, B and C (Jamba) */
 } rg_ssm;
 
 typedef struct rg_model {

@@ -89,6 +89,9 @@ const codec_field codec_fields[] = {
     {"model.ssm.chunk", CF_I64, OFF(model.ssm.chunk), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"model.ssm.bias", CF_BOOL, OFF(model.ssm.bias), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.ssm.conv_bias", CF_BOOL, OFF(model.ssm.conv_bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.version", CF_I64, OFF(model.ssm.version), 0, 2, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.dt_rank", CF_I64, OFF(model.ssm.dt_rank), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.dt_norms", CF_BOOL, OFF(model.ssm.dt_norms), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.hf_config", CF_HF, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 
     {"hardware", CF_OBJ, OFF(hw), 0, 0, NULL, NULL, CF_REQUIRED, "hardware", sizeof(rg_hardware)},
@@ -610,6 +613,20 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
             return rg_err_set(err, RG_ERANGE, "model.moe.shared_gate", "needs shared_experts >= 1");
     } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate) {
         return rg_err_set(err, RG_ERANGE, "model.moe.experts", "must be >= 1 when other moe fields are set");
+    }
+    if (m->ssm.layers > 0) {
+        const rg_ssm *q = &m->ssm;
+        if (q->inner < 1 || q->state < 1 || q->conv < 1)
+            return rg_err_set(err, RG_ERANGE, "model.ssm", "layers > 0 needs inner, state and conv >= 1");
+        if (q->version == 1 && q->dt_rank < 1)
+            return rg_err_set(err, RG_ERANGE, "model.ssm.dt_rank",
+                              "a Mamba-1 mixer (version 1) needs dt_rank >= 1");
+        if (q->version != 1 &&
+            (q->heads < 1 || q->groups < 1 || q->inner % q->heads != 0 || q->heads % q->groups != 0))
+            return rg_err_set(
+                err, RG_ERANGE, "model.ssm.heads",
+                "a Mamba-2 mixer needs heads >= 1 dividing inner (%lld) and divisible by groups (%lld)",
+                (long long)q->inner, (long long)q->groups);
     }
     s->model.mla.enabled = m->mla.kv_lora_rank > 0;
     if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))

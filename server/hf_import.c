@@ -27,7 +27,7 @@
 
 enum { WIN_NONE, WIN_ALL, WIN_QWEN, WIN_GEMMA2, WIN_GEMMA3 };
 enum { MOE_NONE, MOE_MIXTRAL, MOE_QWEN3, MOE_DEEPSEEK, MOE_QWEN2 };
-enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H };
+enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H, ARCH_JAMBA };
 
 typedef struct hf_family {
     const char *type; /* model_type */
@@ -103,6 +103,9 @@ static const hf_family families[] = {
     {"nemotron_h", "NemotronHConfig", ARCH_NEMOTRON_H,
      131072, 4096, 21504, 52, 32, 8, 128, 4096, 0,
      "mlp_hidden_act", "relu2", false, false, false, false, false, false, WIN_NONE, MOE_NONE, 0, 0},
+    {"jamba", "JambaConfig", ARCH_JAMBA,
+     65536, 4096, 14336, 32, 32, 8, 0, 262144, 0,
+     "hidden_act", "silu", true, false, false, false, false, false, WIN_ALL, MOE_NONE, 0, 0},
 };
 // clang-format on
 #define NFAMILIES ((int)(sizeof families / sizeof families[0]))
@@ -116,7 +119,7 @@ static const char *const activations[] = {
 const char *hf_known_types(void) {
     return "llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3 (text_config), gemma3_text, "
            "phi3, "
-           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h";
+           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h, jamba";
 }
 
 /* Read state: the first error sticks, later reads do nothing. */
@@ -552,6 +555,66 @@ static void nemotron_h(rd *r, rg_model *m) {
     }
 }
 
+/* Layers i of `layers` with i % period == offset (JambaConfig's
+ * attn_layer_period / _offset and expert_layer_period / _offset). */
+static int64_t periodic(rd *r, const char *kp, const char *ko, int64_t dp, int64_t dof, int64_t layers) {
+    int64_t per = get_int(r, kp, dp, 1, NULL), off = get_int(r, ko, dof, 0, NULL);
+    if (!r->rc && off >= per)
+        fail(r, RG_ERANGE, ko, "%smust be < %lld (the period)", "", (long long)per, 0);
+    if (r->rc)
+        return 0;
+    return layers > off ? (layers - off + per - 1) / per : 0;
+}
+
+/* Jamba (JambaForCausalLM): Mamba-1 mixers with an attention mixer on layers
+ * i % attn_layer_period == attn_layer_offset, and a MoE FFN on layers
+ * i % expert_layer_period == expert_layer_offset (a dense MLP elsewhere). */
+static void jamba(rd *r, rg_model *m) {
+    int64_t na = periodic(r, "attn_layer_period", "attn_layer_offset", 8, 4, m->layers);
+    int64_t ne = periodic(r, "expert_layer_period", "expert_layer_offset", 2, 1, m->layers);
+    if (r->rc)
+        return;
+    rg_ssm *s = &m->ssm;
+    s->version = 1;
+    trace(r, "ssm.version", "%s: Mamba-1 mixers (JambaMambaMixer)", r->fam->cls, 0);
+    s->layers = m->layers - na;
+    trace(r, "ssm.layers",
+          "%snum_hidden_layers minus attention layers (attn_layer_period, attn_layer_offset)", "", 0);
+    s->state = int_field(r, "ssm.state", "mamba_d_state", 16, 1);
+    s->conv = int_field(r, "ssm.conv", "mamba_d_conv", 4, 1);
+    int64_t ex = get_int(r, "mamba_expand", 2, 1, NULL);
+    s->inner = ex * m->d_model;
+    trace(r, "ssm.inner", "%smamba_expand x hidden_size", "", 0);
+    const cJSON *dt = item(r, "mamba_dt_rank");
+    if (!dt || (cJSON_IsString(dt) && strcmp(dt->valuestring, "auto") == 0)) {
+        s->dt_rank = (m->d_model + 15) / 16;
+        trace(r, "ssm.dt_rank", "%smamba_dt_rank \"auto\": ceil(hidden_size / 16)", "", 0);
+    } else if (cJSON_IsString(dt)) {
+        fail(r, RG_ETYPE, "mamba_dt_rank", "expected an integer or \"auto\" (got \"%.40s\")", dt->valuestring,
+             0, 0);
+    } else {
+        s->dt_rank = int_field(r, "ssm.dt_rank", "mamba_dt_rank", 256, 1);
+    }
+    s->conv_bias = bool_field(r, "ssm.conv_bias", "mamba_conv_bias", true);
+    s->bias = bool_field(r, "ssm.bias", "mamba_proj_bias", false);
+    s->dt_norms = true;
+    trace(r, "ssm.dt_norms", "%s: dt_layernorm, b_layernorm, c_layernorm (JambaMambaMixer)", r->fam->cls, 0);
+    int64_t experts = get_int(r, "num_experts", 16, 1, NULL);
+    if (!r->rc && experts > 1 && ne > 0) {
+        rg_moe *e = &m->moe;
+        e->experts = int_field(r, "moe.experts", "num_experts", 16, 1);
+        e->top_k = int_field(r, "moe.top_k", "num_experts_per_tok", 2, 1);
+        e->expert_ffn_dim = m->ffn_dim;
+        trace(r, "moe.expert_ffn_dim", "%sintermediate_size (JambaSparseMoeBlock experts)", "", 0);
+        e->dense_layers = m->layers - ne;
+        trace(r, "moe.dense_layers",
+              "%snum_hidden_layers minus MoE layers (expert_layer_period, expert_layer_offset)", "", 0);
+        if (!r->rc && e->top_k > e->experts)
+            fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= num_experts (%lld, got %lld)", "",
+                 (long long)e->experts, (long long)e->top_k);
+    }
+}
+
 static const hf_family *find_family(const char *type) {
     for (int i = 0; i < NFAMILIES; i++)
         if (strcmp(families[i].type, type) == 0)
@@ -717,6 +780,8 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
     common(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_NEMOTRON_H)
         nemotron_h(&r, &m);
+    if (!r.rc && r.fam->arch == ARCH_JAMBA)
+        jamba(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_MLA)
         mla(&r, &m);
     if (!r.rc && r.fam->moe != MOE_NONE)
