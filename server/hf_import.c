@@ -553,6 +553,31 @@ static void nemotron_h(rd *r, rg_model *m) {
             fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= n_routed_experts (%lld, got %lld)", "",
                  (long long)e->experts, (long long)e->top_k);
     }
+    /* multi-token prediction: num_nextn_predict_layers modules, each made of
+     * the blocks of mtp_hybrid_override_pattern; Ridge's MTP module is one
+     * attention mixer and the model's FFN kind (MoE when it has E blocks) */
+    const cJSON *mp = item(r, "mtp_hybrid_override_pattern");
+    int64_t nn = get_int(r, "num_nextn_predict_layers", mp ? 1 : 0, 0, NULL);
+    if (r->rc || nn == 0)
+        return;
+    if (mp && !cJSON_IsString(mp)) {
+        fail(r, RG_ETYPE, "mtp_hybrid_override_pattern", "expected a string (got %s)", type_name(mp), 0, 0);
+        return;
+    }
+    const char *want = ne > 0 ? "*E" : "*-";
+    if (mp && strcmp(mp->valuestring, want) != 0) {
+        fail(r, RG_EUNSUPPORTED, "mtp_hybrid_override_pattern",
+             "\"%.40s\": an MTP module is one attention block and one FFN block of the model's kind (here "
+             "\"*E\" "
+             "with MoE blocks, \"*-\" without)",
+             mp->valuestring, 0, 0);
+        return;
+    }
+    m->mtp_layers = nn;
+    trace(r, "mtp_layers",
+          mp ? "%snum_nextn_predict_layers modules of mtp_hybrid_override_pattern (attention + FFN)"
+             : "%snum_nextn_predict_layers",
+          "", 0);
 }
 
 /* Layers i of `layers` with i % period == offset (JambaConfig's

@@ -116,6 +116,18 @@ bad_cfg "c['attn_layer_offset'] = 8" "hf_config.attn_layer_offset"
 bad_cfg "c['mamba_dt_rank'] = 'big'" "hf_config.mamba_dt_rank"
 bad_cfg "c['mamba_d_state'] = '16'" "hf_config.mamba_d_state"
 
+# Nemotron-H MTP (as Nemotron 3 Super's config gives it): num_nextn_predict_layers modules of
+# mtp_hybrid_override_pattern "*E" = one attention block + one MoE block, reported apart as mtp_params.
+# By hand from the Nemotron 3 Nano shape: 2 RMSNorms + attention (q, o: d x 32 x 128; k, v: d x 2 x 128)
+# + router d x 128 + 128 experts of 2 x d x 1856 (relu2, two matrices) + shared 2 x d x 3712
+# + eh_proj 2d x d + 3 norms (enorm, hnorm, final) = 1,335,325,824 (d = 2688)
+mut nemotron-3-nano-30b-a3b.json "c.update(mtp_hybrid_override_pattern='*E', num_nextn_predict_layers=1)" \
+    "(r['mtp_params'], r['model']['mtp_layers']['value'], r['layers']['moe_ffn'])" "(1335325824, 1, 23)" "nemotron-h mtp pattern"
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(mtp_hybrid_override_pattern='M*E'); print(json.dumps({'model': {'hf_config': c}, 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 1, 'seq_len': 128}))" \
+    "$H/configs/nemotron-3-nano-30b-a3b.json" > "$T/mtpbad.json"
+"$RIDGE" evaluate "$T/mtpbad.json" > /dev/null 2> "$T/mtpbad.err"; rc=$?
+[ $rc = 2 ] && grep -q "model.hf_config.mtp_hybrid_override_pattern" "$T/mtpbad.err" || fail "mtp pattern refused: rc $rc $(cat "$T/mtpbad.err")"
+
 # GPT-2: learned positions, biases, layernorm, tied; GPT-NeoX: kv_heads from heads
 [ "$(json_get "$T/gpt2.json.out" "(r['model']['max_positions']['value'], r['model']['bias']['value'], r['model']['norm']['value'], r['model']['tied_embeddings']['value'], r['model']['ffn_dim']['value'])")" = "(1024, True, 'layernorm', True, 3072)" ] || fail "gpt2"
 [ "$(json_get "$T/gpt-neox-20b.json.out" "r['model']['kv_heads']['source']")" = "num_key_value_heads absent or null: num_attention_heads (multi-head)" ] || fail "neox kv source"
