@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "codec_fields.h"
+#include "codec_json.h"
 #include "hf_import.h"
 
 static const char *const phase_names[] = {"train", "prefill", "decode", NULL};
@@ -173,22 +174,6 @@ static_assert(sizeof codec_fields / sizeof codec_fields[0] <= NFIELDS_MAX, "rais
 /* Keys a wrapped number {"value": X, ...} may carry besides "value". */
 static const char *const wrapper_keys[] = {"unit", "source", "note", "reason", "confidence", NULL};
 
-static const char *json_type_name(const cJSON *v) {
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    if (cJSON_IsNull(v))
-        return "null";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsObject(v))
-        return "object";
-    return "invalid";
-}
-
 void codec_join_path(char *out, size_t cap, const char *prefix, const char *key) {
     if (prefix && *prefix)
         snprintf(out, cap, "%s.%s", prefix, key);
@@ -227,7 +212,7 @@ static const cJSON *unwrap(const cJSON *v, const codec_field *f, int *rc, rg_err
             return NULL;
         }
         if (!cJSON_IsString(it)) {
-            *rc = rg_err_set(err, RG_ETYPE, path, "expected a string (got %s)", json_type_name(it));
+            *rc = rg_err_set(err, RG_ETYPE, path, "expected a string (got %s)", codec_json_type_name(it));
             return NULL;
         }
         if (strcmp(k, "unit") == 0 && !f->unit) {
@@ -253,7 +238,7 @@ static const cJSON *unwrap(const cJSON *v, const codec_field *f, int *rc, rg_err
 /* Check a JSON number against a numeric row. Returns 0 or an error. */
 static int check_number(const cJSON *v, const codec_field *f, int integral, double *out, rg_err *err) {
     if (!cJSON_IsNumber(v))
-        return rg_err_set(err, RG_ETYPE, f->path, "expected a number (got %s)", json_type_name(v));
+        return rg_err_set(err, RG_ETYPE, f->path, "expected a number (got %s)", codec_json_type_name(v));
     double d = v->valuedouble;
     if (!isfinite(d))
         return rg_err_set(err, RG_ERANGE, f->path, "must be finite");
@@ -310,12 +295,14 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
         return rc;
     case CF_BOOL:
         if (!cJSON_IsBool(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected true or false (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected true or false (got %s)",
+                              codec_json_type_name(v));
         *(bool *)slot = cJSON_IsTrue(v);
         return 0;
     case CF_FMT: {
         if (!cJSON_IsString(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected a format name (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a format name (got %s)",
+                              codec_json_type_name(v));
         int id = rg_format_find(v->valuestring);
         if (id < 0)
             return rg_err_set(err, RG_EUNKNOWN, f->path, "unknown format \"%.80s\" (see `ridge formats`)",
@@ -325,11 +312,11 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
     }
     case CF_ENUM:
         if (!cJSON_IsString(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", codec_json_type_name(v));
         return codec_set_enum(f, v->valuestring, slot, err);
     case CF_NAME:
         if (!cJSON_IsString(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", codec_json_type_name(v));
         if (strlen(v->valuestring) >= RG_NAME_MAX)
             return rg_err_set(err, RG_ERANGE, f->path, "longer than %d characters", RG_NAME_MAX - 1);
         snprintf((char *)slot, RG_NAME_MAX, "%s", v->valuestring);
@@ -348,7 +335,7 @@ static int walk_assumptions(const cJSON *obj, rg_spec *s, rg_err *err) {
     char path[160];
     if (!cJSON_IsObject(obj))
         return rg_err_set(err, RG_ETYPE, "assumptions", "expected an object of {name: value} (got %s)",
-                          json_type_name(obj));
+                          codec_json_type_name(obj));
     cJSON_ArrayForEach(it, obj) {
         const char *k = it->string ? it->string : "";
         codec_join_path(path, sizeof path, "assumptions", k);
@@ -388,7 +375,7 @@ static int apply_preset_name(walk_state *ws, int row, const cJSON *name, rg_spec
     char path[160];
     codec_join_path(path, sizeof path, f->path, "preset");
     if (!cJSON_IsString(name))
-        return rg_err_set(err, RG_ETYPE, path, "expected a preset name (got %s)", json_type_name(name));
+        return rg_err_set(err, RG_ETYPE, path, "expected a preset name (got %s)", codec_json_type_name(name));
     const codec_preset *p = codec_data_preset_find(ws->data, f->preset_kind, name->valuestring);
     if (!p)
         return rg_err_set(err, RG_EUNKNOWN, path, "unknown %s preset \"%.60s\" (see `ridge presets`)",
@@ -411,7 +398,8 @@ static int walk_row(walk_state *ws, int row, const cJSON *v, rg_spec *s, rg_err 
             return apply_preset_name(ws, row, v, s, err);
         if (!cJSON_IsObject(v))
             return rg_err_set(err, RG_ETYPE, f->path, "expected %s (got %s)",
-                              f->preset_kind ? "a preset name or an object" : "an object", json_type_name(v));
+                              f->preset_kind ? "a preset name or an object" : "an object",
+                              codec_json_type_name(v));
         if (f->preset_kind) {
             const cJSON *pn = cJSON_GetObjectItemCaseSensitive(v, "preset");
             if (pn) {
@@ -577,7 +565,7 @@ int codec_walk(const codec_data *d, const cJSON *obj, int parent, rg_spec *s, in
     ws.data = d;
     if (!cJSON_IsObject(obj))
         return rg_err_set(err, RG_ETYPE, parent >= 0 ? codec_fields[parent].path : "",
-                          "expected an object (got %s)", json_type_name(obj));
+                          "expected an object (got %s)", codec_json_type_name(obj));
     if (parent >= 0)
         ws.seen[parent] = 1;
     int rc = walk_obj(&ws, obj, parent, s, err);

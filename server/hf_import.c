@@ -20,6 +20,8 @@
  *     FFN, so layers = mixers and the FFN blocks fill as many of them. */
 #include "hf_import.h"
 
+#include "codec_json.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -159,20 +161,6 @@ static void trace(rd *r, const char *field, const char *fmt, const char *a, long
     snprintf(s->from, HF_SOURCE_MAX, fmt, a ? a : "", x);
 }
 
-static const char *type_name(const cJSON *v) {
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsObject(v))
-        return "object";
-    return "null";
-}
-
 /* The key's item, or NULL when it is absent or null (transformers' None). */
 static const cJSON *item(const rd *r, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->cfg, key);
@@ -198,7 +186,7 @@ static int64_t get_int(rd *r, const char *key, int64_t def, int64_t min, bool *h
     if (!v || r->rc)
         return def;
     if (!cJSON_IsNumber(v)) {
-        fail(r, RG_ETYPE, key, "expected an integer (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, key, "expected an integer (got %s)", codec_json_type_name(v), 0, 0);
         return def;
     }
     double d = v->valuedouble;
@@ -222,7 +210,7 @@ static double get_num(rd *r, const char *key, double def, bool *have) {
     if (!v || r->rc)
         return def;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
-        fail(r, RG_ETYPE, key, "expected a number >= 0 (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, key, "expected a number >= 0 (got %s)", codec_json_type_name(v), 0, 0);
         return def;
     }
     return v->valuedouble;
@@ -235,7 +223,7 @@ static bool get_bool(rd *r, const char *key, bool def, bool *have) {
     if (!v || r->rc)
         return def;
     if (!cJSON_IsBool(v)) {
-        fail(r, RG_ETYPE, key, "expected true or false (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, key, "expected true or false (got %s)", codec_json_type_name(v), 0, 0);
         return def;
     }
     return cJSON_IsTrue(v);
@@ -276,7 +264,8 @@ static void check_activation(rd *r) {
     const char *name = r->fam->act;
     if (v) {
         if (!cJSON_IsString(v)) {
-            fail(r, RG_ETYPE, r->fam->act_key, "expected an activation name (got %s)", type_name(v), 0, 0);
+            fail(r, RG_ETYPE, r->fam->act_key, "expected an activation name (got %s)",
+                 codec_json_type_name(v), 0, 0);
             return;
         }
         name = v->valuestring;
@@ -297,13 +286,14 @@ static bool layer_types(rd *r, int64_t layers, int64_t *local) {
     if (!v || r->rc)
         return false;
     if (!cJSON_IsArray(v)) {
-        fail(r, RG_ETYPE, "layer_types", "expected an array of strings (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, "layer_types", "expected an array of strings (got %s)", codec_json_type_name(v), 0,
+             0);
         return false;
     }
     cJSON_ArrayForEach(it, v) {
         if (!cJSON_IsString(it)) {
             fail(r, RG_ETYPE, "layer_types", "expected an array of strings (got an element of type %s)",
-                 type_name(it), 0, 0);
+                 codec_json_type_name(it), 0, 0);
             return false;
         }
         if (strcmp(it->valuestring, "sliding_attention") == 0)
@@ -411,15 +401,15 @@ static void moe(rd *r, rg_model *m) {
         const cJSON *only = item(r, "mlp_only_layers");
         if (only && !cJSON_IsArray(only))
             fail(r, RG_ETYPE, "mlp_only_layers", "expected an array of layer indices (got %s)",
-                 type_name(only), 0, 0);
+                 codec_json_type_name(only), 0, 0);
         for (int64_t i = 0; i < L && !r->rc; i++) {
             bool dense = false;
             const cJSON *it;
             if (only)
                 cJSON_ArrayForEach(it, only) {
                     if (!cJSON_IsNumber(it))
-                        fail(r, RG_ETYPE, "mlp_only_layers", "expected layer indices (got %s)", type_name(it),
-                             0, 0);
+                        fail(r, RG_ETYPE, "mlp_only_layers", "expected layer indices (got %s)",
+                             codec_json_type_name(it), 0, 0);
                     else if (it->valuedouble == (double)i)
                         dense = true;
                 }
@@ -476,7 +466,8 @@ static void nemotron_h(rd *r, rg_model *m) {
         return;
     }
     if (!cJSON_IsString(p)) {
-        fail(r, RG_ETYPE, "hybrid_override_pattern", "expected a string (got %s)", type_name(p), 0, 0);
+        fail(r, RG_ETYPE, "hybrid_override_pattern", "expected a string (got %s)", codec_json_type_name(p), 0,
+             0);
         return;
     }
     for (const char *c = p->valuestring; *c; c++) {
@@ -561,7 +552,8 @@ static void nemotron_h(rd *r, rg_model *m) {
     if (r->rc || nn == 0)
         return;
     if (mp && !cJSON_IsString(mp)) {
-        fail(r, RG_ETYPE, "mtp_hybrid_override_pattern", "expected a string (got %s)", type_name(mp), 0, 0);
+        fail(r, RG_ETYPE, "mtp_hybrid_override_pattern", "expected a string (got %s)",
+             codec_json_type_name(mp), 0, 0);
         return;
     }
     const char *want = ne > 0 ? "*E" : "*-";
@@ -769,13 +761,14 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
     if (tr)
         memset(tr, 0, sizeof *tr);
     if (!cJSON_IsObject(cfg))
-        return rg_err_set(err, RG_ETYPE, r.path, "expected a config.json object (got %s)", type_name(cfg));
+        return rg_err_set(err, RG_ETYPE, r.path, "expected a config.json object (got %s)",
+                          codec_json_type_name(cfg));
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(cfg, "model_type");
     keypath(&r, "model_type", p, sizeof p);
     if (!mt)
         return rg_err_set(err, RG_EMISSING, p, "required (known: %s)", hf_known_types());
     if (!cJSON_IsString(mt))
-        return rg_err_set(err, RG_ETYPE, p, "expected a string (got %s)", type_name(mt));
+        return rg_err_set(err, RG_ETYPE, p, "expected a string (got %s)", codec_json_type_name(mt));
     const char *type = mt->valuestring;
     char tpath[160];
     if (strcmp(type, "gemma3") == 0) { /* multimodal Gemma 3: the language model is text_config */
