@@ -48,12 +48,15 @@ static const char *col_list_hint(void) { return col_hint; }
 /* The sweep's plan, to decode params (built once per sweep and cached:
  * plan_cache.h), and its status (api.h). */
 const sweep_plan *api_sweep_plan(http_req *r, db_conn *c, const char *id_text, char *status, size_t scap) {
-    static const char sql[] = "SELECT status, base, axes FROM sweeps WHERE id = $1";
-    static const char sql_status[] = "SELECT status FROM sweeps WHERE id = $1";
+    /* the status and the definition's hash; the definition itself only
+     * when no plan of that hash is cached */
+    static const char sql_status[] = "SELECT status, md5(base::text || axes::text) FROM sweeps WHERE id = $1";
+    static const char sql[] = "SELECT base, axes FROM sweeps WHERE id = $1";
     const char *p[1] = {id_text};
     int64_t id = strtoll(id_text, NULL, 10);
-    const sweep_plan *plan = plan_cache_get(id);
-    PGresult *q = db_query(c, plan ? sql_status : sql, 1, p);
+    const sweep_plan *plan = NULL;
+    char key[PLAN_KEY_SIZE];
+    PGresult *q = db_query(c, sql_status, 1, p);
     sweep_plan *built = NULL;
     cJSON *base = NULL, *axes = NULL;
     rg_err err = {0};
@@ -68,17 +71,26 @@ const sweep_plan *api_sweep_plan(http_req *r, db_conn *c, const char *id_text, c
         goto fail;
     }
     snprintf(status, scap, "%s", PQgetvalue(q, 0, 0));
+    snprintf(key, sizeof key, "%s", PQgetvalue(q, 0, 1));
+    plan = plan_cache_get(id, key);
     if (plan)
         goto out;
-    base = cJSON_Parse(PQgetvalue(q, 0, 1));
-    axes = cJSON_Parse(PQgetvalue(q, 0, 2));
+    PQclear(q);
+    q = db_query(c, sql, 1, p);
+    if (!db_ok(q) || PQntuples(q) == 0) {
+        if (r)
+            http_problem_db(r, "get sweep", PQresultErrorMessage(q));
+        goto fail;
+    }
+    base = cJSON_Parse(PQgetvalue(q, 0, 0));
+    axes = cJSON_Parse(PQgetvalue(q, 0, 1));
     if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &built, &err)) {
         if (r)
             http_fail(r, RG_EINTERNAL, NULL, NULL, "the stored sweep cannot be decoded: %s %s", err.field,
                       err.msg);
         goto fail;
     }
-    plan = plan_cache_put(id, built);
+    plan = plan_cache_put(id, key, built);
     goto out;
 fail:
     plan_cache_release(plan);

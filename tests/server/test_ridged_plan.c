@@ -3,6 +3,7 @@
  * point as a client editing the JSON and parsing it (codec_spec_set_path +
  * codec_spec_parse), decode params in mixed radix with the last axis
  * fastest, hit range endpoints exactly, and name bad values precisely. */
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,17 @@ static void test_equivalence(void) {
         const int order[4] = {2, 1, 3, 0};
         for (int o = 0; o < 4; o++) {
             int k = order[o];
-            cJSON *v = p->axes[k].is_range ? cJSON_CreateNumber(plan_range_value(&p->axes[k], d[k]))
-                                           : cJSON_Duplicate(p->axes[k].vals[d[k]], 1);
+            cJSON *v = NULL;
+            if (p->axes[k].is_range) {
+                v = cJSON_CreateNumber(plan_range_value(&p->axes[k], d[k]));
+            } else { /* the typed value written back as JSON */
+                jw vw;
+                jw_init(&vw);
+                plan_value_write(&p->axes[k].vals[d[k]], &vw);
+                char *t = jw_take(&vw, NULL);
+                v = t ? cJSON_Parse(t) : NULL;
+                free(t);
+            }
             CHECK_EQ_INT(codec_spec_set_path(j, p->axes[k].path, v, &err), 0);
             cJSON_Delete(v);
         }
@@ -157,22 +167,24 @@ static void test_plan_cache(void) {
     const char *axes = "[{\"path\":\"batch\",\"values\":[16,64]}]";
     sweep_plan *a = NULL, *b = NULL, *c = NULL;
     rg_err err = {0};
-    CHECK(plan_cache_get(7) == NULL);
+    CHECK(plan_cache_get(7, "k7") == NULL);
     CHECK_EQ_INT(build(axes, &a, &err), 0);
     CHECK_EQ_INT(build(axes, &b, &err), 0);
     CHECK_EQ_INT(build(axes, &c, &err), 0);
     if (!a || !b || !c)
         return;
-    const sweep_plan *pa = plan_cache_put(7, a);
+    const sweep_plan *pa = plan_cache_put(7, "k7", a);
     CHECK(pa == a);
-    const sweep_plan *pb = plan_cache_put(7, b); /* a second builder: b is freed, a shared */
+    const sweep_plan *pb = plan_cache_put(7, "k7", b); /* a second builder: b is freed, a shared */
     CHECK(pb == a);
-    const sweep_plan *g = plan_cache_get(7);
+    const sweep_plan *g = plan_cache_get(7, "k7");
     CHECK(g == a);
+    /* the same id with another definition's hash is not that plan */
+    CHECK(plan_cache_get(7, "other") == NULL);
     /* sweep 7 + 16 maps to the same slot: a is evicted but still held three times */
-    const sweep_plan *pc = plan_cache_put(7 + 16, c);
+    const sweep_plan *pc = plan_cache_put(7 + 16, "k23", c);
     CHECK(pc == c);
-    CHECK(plan_cache_get(7) == NULL);
+    CHECK(plan_cache_get(7, "k7") == NULL);
     CHECK_EQ_INT(g->total, 2);
     plan_cache_release(g);
     plan_cache_release(pb);
@@ -181,7 +193,7 @@ static void test_plan_cache(void) {
     plan_cache_release(pc);
     plan_cache_release(NULL);
     plan_cache_clear();
-    CHECK(plan_cache_get(7 + 16) == NULL);
+    CHECK(plan_cache_get(7 + 16, "k23") == NULL);
 }
 
 static void test_errors(void) {
