@@ -603,10 +603,12 @@ void api_sweep_pareto(http_req *r) {
         sbuf_printf(&ids, "%s%lld", i ? "," : "", (long long)acc.pt[i].index);
     sbuf_puts(&ids, "}");
     const char *jp[2] = {r->id, ids.buf};
+    /* by the primary key (= ANY reads the index whatever the array's
+     * length; a join against unnest() was planned as a scan of the sweep),
+     * in point order: rows are then matched to the front by bisection */
     static const char sql_front[] =
-        "SELECT " RESULT_COLS
-        " FROM unnest($2::bigint[]) WITH ORDINALITY AS f(pi, ord) JOIN sweep_results ON "
-        "sweep_id = $1::bigint AND point_index = f.pi ORDER BY f.ord";
+        "SELECT " RESULT_COLS " FROM sweep_results WHERE sweep_id = $1::bigint AND "
+        "point_index = ANY($2::bigint[]) ORDER BY point_index";
     q = ids.oom ? NULL : db_query_dyn(c, sql_front, 2, jp);
     sbuf_free(&ids);
     if (!db_ok(q)) {
@@ -628,8 +630,19 @@ void api_sweep_pareto(http_req *r) {
     jw_obj_end(&w);
     jw_key(&w, "front");
     jw_arr_begin(&w);
-    for (int i = 0; i < PQntuples(q); i++)
-        write_row_json(&w, plan, q, i);
+    int nrows = PQntuples(q);
+    for (size_t i = 0; i < nf; i++) { /* front order; rows sorted by point_index */
+        int lo = 0, hi = nrows;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (strtoll(PQgetvalue(q, mid, 0), NULL, 10) < acc.pt[i].index)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < nrows && strtoll(PQgetvalue(q, lo, 0), NULL, 10) == acc.pt[i].index)
+            write_row_json(&w, plan, q, lo);
+    }
     jw_arr_end(&w);
     jw_obj_end(&w);
     http_reply_json(r, 200, &w);
