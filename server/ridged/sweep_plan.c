@@ -23,6 +23,7 @@ void plan_free(sweep_plan *p) {
             free(p->axes[k].vals[j].text);
         free(p->axes[k].vals);
         free(p->axes[k].ivals);
+        free(p->axes[k].rtext);
     }
     free(p->base_text);
     free(p->axes_text);
@@ -93,8 +94,11 @@ static char *json_text(const cJSON *v) {
 static int value_take(const cJSON *v, plan_value *out) {
     memset(out, 0, sizeof *out);
     if (cJSON_IsNumber(v)) {
+        char num[40];
         out->kind = PV_NUM;
         out->num = v->valuedouble;
+        jw_format_double(num, sizeof num, out->num);
+        out->text = strdup(num);
     } else if (cJSON_IsBool(v)) {
         out->kind = PV_BOOL;
         out->num = cJSON_IsTrue(v) ? 1 : 0;
@@ -105,7 +109,7 @@ static int value_take(const cJSON *v, plan_value *out) {
         out->kind = PV_JSON; /* objects, arrays, null: the JSON path */
         out->text = json_text(v);
     }
-    return out->kind == PV_NUM || out->kind == PV_BOOL || out->text ? 0 : RG_ENOMEM;
+    return out->kind == PV_BOOL || out->text ? 0 : RG_ENOMEM;
 }
 
 /* Sets `path` of the JSON spec `jb` to value j of list axis `a`. */
@@ -311,6 +315,15 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
             if (a->json_only)
                 p->slow = true;
         }
+        if (a->is_range && a->n <= PLAN_TEXT_STEPS) {
+            a->rtext = malloc((size_t)a->n * sizeof *a->rtext);
+            if (!a->rtext) {
+                rc = rg_err_set(err, RG_ENOMEM, f, "out of memory");
+                goto fail;
+            }
+            for (int64_t j = 0; j < a->n; j++)
+                jw_format_double(a->rtext[j], sizeof a->rtext[j], plan_range_value(a, j));
+        }
         if (p->total > max_points / a->n) {
             rc = rg_err_set(err, RG_ERANGE, "axes", "the sweep has more than %lld points",
                             (long long)max_points);
@@ -411,7 +424,7 @@ static void digits(const sweep_plan *p, int64_t index, int64_t *digit) {
 
 void plan_value_write(const plan_value *v, jw *w) {
     if (v->kind == PV_NUM)
-        jw_num(w, v->num);
+        jw_raw(w, v->text);
     else if (v->kind == PV_BOOL)
         jw_bool(w, v->num != 0);
     else if (v->kind == PV_STR)
@@ -426,7 +439,9 @@ void plan_write_params(const sweep_plan *p, int64_t index, jw *w) {
     jw_obj_begin(w);
     for (int k = 0; k < p->naxes; k++) {
         jw_key(w, p->axes[k].path);
-        if (p->axes[k].is_range)
+        if (p->axes[k].rtext)
+            jw_raw(w, p->axes[k].rtext[digit[k]]);
+        else if (p->axes[k].is_range)
             jw_num(w, plan_range_value(&p->axes[k], digit[k]));
         else
             plan_value_write(&p->axes[k].vals[digit[k]], w);
@@ -451,6 +466,10 @@ void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b) {
     for (int k = 0; k < p->naxes; k++) {
         sbuf_put(b, ",", 1);
         const plan_axis *a = &p->axes[k];
+        if (a->rtext) {
+            sbuf_puts(b, a->rtext[digit[k]]);
+            continue;
+        }
         if (a->is_range) {
             jw_format_double(num, sizeof num, plan_range_value(a, digit[k]));
             sbuf_puts(b, num);
@@ -458,8 +477,7 @@ void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b) {
         }
         const plan_value *v = &a->vals[digit[k]];
         if (v->kind == PV_NUM) {
-            jw_format_double(num, sizeof num, v->num);
-            sbuf_puts(b, num);
+            sbuf_puts(b, v->text);
         } else if (v->kind == PV_BOOL) {
             sbuf_puts(b, v->num != 0 ? "true" : "false");
         } else {

@@ -24,6 +24,9 @@
 #include "spec.h"
 
 #define PLAN_MAX_AXES 8
+/* A range axis of at most this many values keeps each value's text, so a
+ * CSV or JSON page copies it instead of formatting a double per cell. */
+#define PLAN_TEXT_STEPS 16384
 
 struct cJSON;
 
@@ -42,10 +45,11 @@ typedef struct plan_axis {
     bool is_range, log;
     bool integral; /* range over an integer field: values rounded */
     double start, stop;
-    int64_t steps;    /* range: steps asked for; n counts distinct values */
-    int64_t *ivals;   /* integer range: its n distinct values (malloc) */
-    plan_value *vals; /* n values (lists), owned */
-    bool json_only;   /* some value is an object or array: JSON path per point */
+    int64_t steps;     /* range: steps asked for; n counts distinct values */
+    int64_t *ivals;    /* integer range: its n distinct values (malloc) */
+    plan_value *vals;  /* n values (lists), owned */
+    bool json_only;    /* some value is an object or array: JSON path per point */
+    char (*rtext)[32]; /* a range of at most PLAN_TEXT_STEPS values: each as written */
 } plan_axis;
 
 typedef struct sweep_plan {
