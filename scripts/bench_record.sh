@@ -47,7 +47,7 @@ med() { # URL: median of 5 timed GETs after a warm-up, ms
 for o in time_s:asc mfu:desc tokens_per_s:desc energy_per_token_j:asc memory_per_device:asc; do
   echo "top 100 of the large sweep by ${o/:/ }: $(med "/api/v1/sweeps/$BIG/results?limit=100&order_by=$o")"
 done
-echo "top 100 of the 2,000-point sweep by time_s (beside 3M other rows): $(med "/api/v1/sweeps/$SMALL/results?limit=100&order_by=time_s")"
+echo "top 100 of the 2,000-point sweep by time_s (beside $((3 * STEPS * 1000)) other rows): $(med "/api/v1/sweeps/$SMALL/results?limit=100&order_by=time_s")"
 echo "Pareto front of the large sweep, time_s x energy_per_token_j: $(med "/api/v1/sweeps/$BIG/pareto?x=time_s:min&y=energy_per_token_j:min")"
 python3 - "$PORT" "$BIG" <<'PY'
 import http.client, sys, time
