@@ -477,6 +477,20 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.fkv = nu->kv_cache;
     sh.fg = nu->grads;
     rg_roofline_transformer(&r, m, &dm, &sh);
+    if (pl.train && av[RG_A_GRAD_ACCUM_FUSION] < 0.5) {
+        /* Without gradient-accumulation fusion the weight-gradient GEMM
+         * writes a fresh gradient in the working precision and a separate
+         * kernel adds it into the accumulation buffer (read both, write the
+         * buffer) once per micro-batch, for every parameter of the stage
+         * (Megatron-LM's local DDP before --gradient-accumulation-fusion:
+         * param.main_grad.add_(param.grad) in the backward hook). */
+        double stage = rg_memory_stage_params(m, &dm, &pl, false);
+        double g = rg_format_bytes(nu->grads), w = rg_format_bytes(nu->weights);
+        rg_roof_op(&r, "grad_accum", RG_PASS_BWD, nu->grads, false, pl.steps, stage, stage * (w + 2.0 * g),
+                   1.0);
+    }
+    if (pl.train)
+        used[RG_A_GRAD_ACCUM_FUSION] = 1;
     double t_ops = r.compute_s + r.memory_s + r.overhead_s; /* all micro-steps */
 
     /* communication */

@@ -334,7 +334,7 @@ static int do_explain(const char *spec_path, double measured, const char *profil
         double v = s.assumptions.v[id];
         if (!used[id] || !(v > 0.0) || id == RG_A_VOCAB_PAD || id == RG_A_FLASH_ATTENTION ||
             id == RG_A_DROPOUT || id == RG_A_SP_REGATHER || id == RG_A_PP_SCATTER_GATHER ||
-            id == RG_A_MEM_RESERVED)
+            id == RG_A_GRAD_ACCUM_FUSION || id == RG_A_MEM_RESERVED)
             continue;
         s.assumptions.v[id] = v * 1.01;
         double t1 = eval_time(&s, res);
