@@ -237,11 +237,11 @@ export function mountPoint(root) {
       h('h4', {}, 'Predicted against measured'),
       h('p', { class: 'small', id: 'gap-summary' }, `Predicted ${fmtTime(x.predicted_s)}, measured ${fmtTime(x.measured_s)} (${x.gap >= 0 ? '+' : ''}${fmtPct(x.gap)}). ${x.summary}.`),
       waterfall(x.predicted_s, rows, x.measured_s, { title: 'Gap by assumption (smallest joint change in confidence ranges)', fmt: fmtTime }),
-      h('table', { class: 'data compact', 'aria-label': 'Assumption that alone closes the gap' },
+      h('div', { class: 'table-wrap' }, h('table', { class: 'data compact', 'aria-label': 'Assumption that alone closes the gap' },
         h('thead', {}, h('tr', {}, h('th', {}, 'assumption'), h('th', {}, 'value'), h('th', {}, 'alone, to match'), h('th', {}, 'ranges away'))),
         h('tbody', {}, top.map((a) => h('tr', {}, h('td', {}, a.name), h('td', { class: 'num' }, fmtNum(a.value)),
           h('td', { class: 'num' }, a.needed === null ? 'out of reach' : fmtNum(a.needed)),
-          h('td', { class: 'num' }, a.ranges_away === undefined ? '' : fmtNum(a.ranges_away, 2)))))));
+          h('td', { class: 'num' }, a.ranges_away === undefined ? '' : fmtNum(a.ranges_away, 2))))))));
   }
 
   function highlightField(field) {
