@@ -114,7 +114,7 @@ static int parse_intv(const char *v, long lo, long hi, int *out) {
 
 static int set_key(rg_recipe *r, const char *k, const char *v, const char *field, rg_err *err) {
     char fb[128];
-    snprintf(fb, sizeof fb, "%s: %s", field, k);
+    snprintf(fb, sizeof fb, "%.60s: %.60s", field, k); /* bounded: gcc -Wformat-truncation */
     int t = 0;
     if (strcmp(k, "elem") == 0)
         return set_elem(r, v, fb, err);
@@ -201,8 +201,14 @@ static int apply_list(rg_recipe *r, const char *list, const char *field, rg_err 
     if (strlen(list) >= sizeof buf)
         return rg_err_set(err, RG_ERANGE, field, "recipe too long");
     snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* Split on commas in place (empty items are skipped); strtok_r is POSIX, not C11. */
+    for (char *tok = buf, *next; tok; tok = next) {
+        char *comma = strchr(tok, ',');
+        next = comma ? comma + 1 : NULL;
+        if (comma)
+            *comma = 0;
+        if (!*tok)
+            continue;
         char *eq = strchr(tok, '=');
         if (!eq || eq == tok)
             return rg_err_set(err, RG_EPARSE, field, "'%s': want key=value", tok);
