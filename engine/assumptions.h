@@ -49,6 +49,9 @@
     X(RG_A_SCALEOUT_PJ_PER_BIT, "scaleout_pj_per_bit", "pJ per bit")                                         \
     X(RG_A_STATIC_POWER_FRACTION, "static_power_fraction", "fraction of TDP")                                \
     X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
+    X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
+    X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
+    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")                                         \
     RG_NODE_LIST(RG_X_NODE_AREA_, X) RG_NODE_LIST(RG_X_NODE_ENERGY_, X)
 
 typedef enum rg_assumption_id {

@@ -37,6 +37,7 @@
 #include "plan.h"
 #include "roofline.h"
 #include "saturation.h"
+#include "serve.h"
 #include "silicon.h"
 
 #define FIELD_ERR(code, field, ...) rg_err_set(err, code, field, __VA_ARGS__)
@@ -143,8 +144,8 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
         if (spec->hw.matrix_flops[i] < 0.0 || spec->hw.matrix_flops[i] != spec->hw.matrix_flops[i])
             return FIELD_ERR(RG_ERANGE, "hardware.matrix_flops", "%s peak must be >= 0", rg_math_name(i));
     /* phase, shape */
-    if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_DECODE)
-        return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill or decode");
+    if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_SERVE)
+        return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill, decode or serve");
     if ((rc = check_pos(spec->batch, "batch", err)) || (rc = check_pos(spec->seq_len, "seq_len", err)))
         return rc;
     if ((rc = check_fmt(spec->numerics.weights, "numerics.weights", err)) ||
@@ -191,8 +192,12 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
         return FIELD_ERR(RG_EINVAL, "parallelism.microbatch",
                          "batch per replica (%lld = batch / (dp*ep)) is not divisible by microbatch (%lld)",
                          (long long)(spec->batch / replicas), (long long)p->microbatch);
+    if (spec->phase == RG_PHASE_SERVE && (rc = rg_serve_check(&spec->serving, err)))
+        return rc;
     int64_t product = p->tp * p->pp * p->dp * p->ep * p->cp;
-    if (spec->chips < 0 || (spec->chips != 0 && spec->chips != product))
+    bool pools =
+        spec->phase == RG_PHASE_SERVE && spec->serving.disaggregated; /* chips checked by the pools */
+    if (spec->chips < 0 || (spec->chips != 0 && spec->chips != product && !pools))
         return FIELD_ERR(RG_EINVAL, "chips", "chips (%lld) must equal tp*cp*ep*dp*pp (%lld) or be 0",
                          (long long)spec->chips, (long long)product);
     if (product > 1) {
@@ -293,18 +298,28 @@ int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err) {
     return rg_evaluate_ex(spec, out, 0u, err);
 }
 
-static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
+static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err);
 
 /* The saturation search's probe: one evaluation without op rows. */
 static int probe_no_ops(const rg_spec *spec, rg_result *out, rg_err *err) {
-    return evaluate_one(spec, out, RG_EVAL_NO_OPS, err);
+    return evaluate_one(spec, NULL, out, RG_EVAL_NO_OPS, err);
+}
+
+int rg_evaluate_mix(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err) {
+    if (!spec || !mix)
+        return FIELD_ERR(RG_EINVAL, "", "no spec or mix");
+    if (spec->phase == RG_PHASE_TRAIN)
+        return FIELD_ERR(RG_EINVAL, "phase", "a mixed serving step is an inference step");
+    return evaluate_one(spec, mix, out, flags & RG_EVAL_NO_OPS, err);
 }
 
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
     rg_saturation sat;
     int rc = 0;
+    if (spec && spec->phase == RG_PHASE_SERVE)
+        return rg_serve_evaluate(spec, out, flags, err);
     if (!(flags & RG_EVAL_SATURATION))
-        return evaluate_one(spec, out, flags, err);
+        return evaluate_one(spec, NULL, out, flags, err);
     /* the batch probes use `out` as scratch; the design point is written last */
     memset(&sat, 0, sizeof sat);
     if (!out)
@@ -313,7 +328,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
     if (rc == 0)
         rc = rg_saturation_find(spec, probe_no_ops, out, &sat, err);
     if (rc == 0)
-        rc = evaluate_one(spec, out, flags, err);
+        rc = evaluate_one(spec, NULL, out, flags, err);
     if (rc)
         return rc;
     out->saturation = sat;
@@ -322,7 +337,45 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
     return 0;
 }
 
-static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
+/* The effective rates of the roofline for `spec` on one device (shared by
+ * evaluate_one and rg_evaluate_core_ctx). */
+static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
+    const double *av = spec->assumptions.v;
+    r->mm_peak = peak;
+    r->mm_eff = av[RG_A_MATMUL_EFF];
+    r->mm_half = av[RG_A_MATMUL_HALF_FLOPS];
+    r->vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
+    r->bw = spec->hw.mem_bw * av[RG_A_MEMORY_EFF];
+    r->overhead = av[RG_A_KERNEL_OVERHEAD];
+    r->math = math;
+    r->cat = -1;
+}
+
+int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
+    int rc = validate_core(spec, err);
+    if (rc)
+        return rc;
+    rg_silicon_result si;
+    rc = check_silicon(spec, &si, NULL, err);
+    if (rc)
+        return rc;
+    const rg_format *mf = rg_format_get(spec->numerics.math);
+    double peak = si.enabled ? si.matrix_flops : spec->hw.matrix_flops[mf->math];
+    if (!(peak > 0.0))
+        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "no %s matrix unit", rg_math_name(mf->math));
+    memset(ctx, 0, sizeof *ctx);
+    rg_model_derive(&spec->model, &ctx->dims);
+    roof_rates(spec, peak, mf->math, &ctx->roof);
+    ctx->shape.tp = spec->par.tp;
+    ctx->shape.flash = spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5;
+    ctx->shape.fa = spec->numerics.activations;
+    ctx->shape.fkv = spec->numerics.kv_cache;
+    ctx->layers = (double)((spec->model.layers + spec->par.pp - 1) / spec->par.pp);
+    ctx->pp = (double)spec->par.pp;
+    return 0;
+}
+
+static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err) {
     int rc = 0;
     if (!out)
         return FIELD_ERR(RG_EINVAL, "", "no result storage");
@@ -350,19 +403,14 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     rg_model_derive(m, &dm);
     rg_plan pl;
     make_plan(spec, &dm, &pl);
+    if (mix) /* a serving step: its tokens, not batch x seq_len */
+        pl.tokens_mb = mix->prefill.q + mix->decode.q;
 
     rg_roof r;
     memset(&r, 0, sizeof r);
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
-    r.mm_peak = peak;
-    r.mm_eff = av[RG_A_MATMUL_EFF];
-    r.mm_half = av[RG_A_MATMUL_HALF_FLOPS];
-    r.vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
-    r.bw = spec->hw.mem_bw * av[RG_A_MEMORY_EFF];
-    r.overhead = av[RG_A_KERNEL_OVERHEAD];
-    r.math = mf->math;
-    r.cat = -1;
+    roof_rates(spec, peak, mf->math, &r);
     used[RG_A_MATMUL_EFF] = used[RG_A_MATMUL_HALF_FLOPS] = used[RG_A_VECTOR_EFF] = 1;
     used[RG_A_MEMORY_EFF] = used[RG_A_KERNEL_OVERHEAD] = used[RG_A_FLASH_ATTENTION] = 1;
     used[RG_A_VOCAB_PAD] = 1;
@@ -393,6 +441,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.fa = nu->activations;
     sh.fkv = nu->kv_cache;
     sh.fg = nu->grads;
+    sh.mix = mix;
     rg_roofline_transformer(&r, m, &dm, &sh);
     double t_ops = r.compute_s + r.memory_s + r.overhead_s; /* all micro-steps */
 
@@ -520,7 +569,9 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     out->bytes = r.bytes * (double)pl.chips;
     out->chips = pl.chips;
     out->mfu = out->time_s > 0.0 ? out->flops / (out->time_s * (double)pl.chips * peak) : 0.0;
-    double tokens = pl.decode ? (double)spec->batch : (double)spec->batch * (double)spec->seq_len;
+    double tokens = mix         ? mix->prefill.q + mix->decode.q
+                    : pl.decode ? (double)spec->batch
+                                : (double)spec->batch * (double)spec->seq_len;
     out->tokens_per_s = out->time_s > 0.0 ? tokens / out->time_s : 0.0;
     out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
     out->latency_per_token_s = pl.decode ? out->time_s : 0.0;
