@@ -46,7 +46,15 @@ static inline double rc_comm_exposed(const rg_result *res) {
     X(bubble_s, RC_F64, RC_MIN, "s", res->breakdown.bubble_s, "pipeline bubble")                             \
     X(energy_j, RC_F64, RC_MIN, "J", res->energy.energy_j, "energy of the step, all chips")                  \
     X(energy_per_token_j, RC_F64, RC_MIN, "J/token", res->energy.energy_per_token_j, "energy per token")     \
-    X(matrix_power_w, RC_F64, RC_MIN, "W", res->energy.matrix_power_w, "one chip's matrix units at peak")
+    X(matrix_power_w, RC_F64, RC_MIN, "W", res->energy.matrix_power_w, "one chip's matrix units at peak")    \
+    X(ttft_p99_s, RC_F64, RC_MIN, "s", res->serving.ttft_s.p99, "serve: time to first token, p99")           \
+    X(tpot_p99_s, RC_F64, RC_MIN, "s", res->serving.tpot_s.p99, "serve: time per output token, p99")         \
+    X(goodput_requests_per_s, RC_F64, RC_MAX, "req/s", res->serving.goodput_requests_per_s,                  \
+      "serve: requests meeting every SLO per second")                                                        \
+    X(serve_output_tokens_per_s_per_chip, RC_F64, RC_MAX, "tok/s",                                           \
+      res->serving.output_tokens_per_s_per_chip, "serve: output tokens per second per chip")                 \
+    X(slo_attainment, RC_F64, RC_MAX, "", res->serving.slo_attainment,                                       \
+      "serve: share of requests meeting every SLO")
 
 typedef enum { RC_F64, RC_I64, RC_BOOL } rc_type;
 typedef enum { RC_MIN, RC_MAX } rc_sense;
