@@ -16,11 +16,13 @@
     N(X, 130) N(X, 90) N(X, 65) N(X, 45) N(X, 32) N(X, 20) N(X, 16) N(X, 14) N(X, 10) N(X, 7) N(X, 5) N(X, 3)
 
 /* X(id, "name", "unit"); the node rows expand through RG_NODE_LIST:
- * node_area_factor_7nm, node_energy_factor_7nm, ... */
+ * node_area_factor_7nm, node_energy_factor_7nm, node_delay_factor_7nm, ... */
 #define RG_X_NODE_AREA_(X, nm)                                                                               \
     X(RG_A_NODE_AREA_##nm, "node_area_factor_" #nm "nm", "area at node / area at 180 nm")
 #define RG_X_NODE_ENERGY_(X, nm)                                                                             \
     X(RG_A_NODE_ENERGY_##nm, "node_energy_factor_" #nm "nm", "energy at node / energy at 180 nm")
+#define RG_X_NODE_DELAY_(X, nm)                                                                              \
+    X(RG_A_NODE_DELAY_##nm, "node_delay_factor_" #nm "nm", "delay at node / delay at 180 nm")
 #define RG_ASSUMPTION_LIST(X)                                                                                \
     X(RG_A_MATMUL_EFF, "matmul_efficiency", "fraction of peak")                                              \
     X(RG_A_MEMORY_EFF, "memory_bw_efficiency", "fraction of peak")                                           \
@@ -49,10 +51,14 @@
     X(RG_A_SCALEOUT_PJ_PER_BIT, "scaleout_pj_per_bit", "pJ per bit")                                         \
     X(RG_A_STATIC_POWER_FRACTION, "static_power_fraction", "fraction of TDP")                                \
     X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
-    X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
-    X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
-    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")                                         \
-    RG_NODE_LIST(RG_X_NODE_AREA_, X) RG_NODE_LIST(RG_X_NODE_ENERGY_, X)
+    RG_NODE_LIST(RG_X_NODE_AREA_, X)                                                                         \
+    RG_NODE_LIST(RG_X_NODE_ENERGY_, X)                                                                       \
+    RG_NODE_LIST(RG_X_NODE_DELAY_, X) X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",               \
+                                        "fraction of lane area and energy per added stage")                  \
+        X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")  \
+            X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                          \
+                X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                  \
+                    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

@@ -15,6 +15,18 @@
  *   matrix_flops = 2 * macs * clock
  *   energy/MAC   = lane_energy * node_energy_factor / B
  *   matrix_power = macs * clock * energy/MAC   (every lane busy)
+ * The clock must be reachable: the lane's critical path scales to the node
+ * by node_delay_factor_<N>nm; a lane whose path is longer than one clock
+ * period is cut into pipeline stages (hardware.silicon.pipeline_stages, or
+ * the fewest that fit). A cut does not divide the path evenly: a fraction u
+ * (pipeline_unsplit_fraction: the accumulator loop, register timing, uneven
+ * cuts) stays in every stage, and each stage after the first adds
+ * pipeline_overhead_per_stage of the lane's area and energy:
+ *   d            = lane_delay * node_delay_factor
+ *   stage delay  = d * (u + (1 - u) / stages)   (d when stages = 1)
+ *   stages       = given, or the fewest with stage delay <= 1 / clock
+ *   lane_area   *= 1 + overhead * (stages - 1), same for energy
+ * A given stage count too small for the clock is refused naming clock_ghz.
  * A lane runs its own format and any format whose values it holds exactly:
  * same kind (float or integer), exponent and mantissa no wider, and, for a
  * block-scaled format, a block lane with the same scaling and block size (a
@@ -56,6 +68,7 @@ typedef struct rg_silicon {
     double clock_ghz;       /* > 0 */
     double matrix_area_mm2; /* > 0 */
     int mac_format;         /* lane format id; a block format selects a block dot lane */
+    int pipeline_stages;    /* 0: the fewest the clock needs */
 } rg_silicon;
 
 /* What the derivation gives; zero when silicon is off. */
@@ -73,6 +86,10 @@ typedef struct rg_silicon_result {
     double energy_factor;     /* node_energy_factor */
     double rel_area;          /* this lane's area per MAC / the bf16 MAC's (synthesized) */
     double rel_energy;        /* same for energy per MAC */
+    double delay_factor;      /* node_delay_factor */
+    double lane_delay_ns;     /* the lane's unpipelined critical path at the node */
+    int pipeline_stages;      /* stages the lane is cut into */
+    double max_clock_ghz;     /* fastest clock at these stages: 1 / stage delay */
 } rg_silicon_result;
 
 /* Index of the lane for format `fmt` in `t`, or RG_EUNKNOWN. */

@@ -17,6 +17,13 @@
 #        every MAC format and the three block dots the roofline question
 #        needs (mxfp8_e4m3, the dot baseline; mxfp4; nvfp4). FORMATS=all
 #        adds the other MX dots (several minutes each on a shared machine).
+#        PIPELINE=only regenerates just data/ppa/pipeline.json (below);
+#        PIPELINE=0 skips it.
+#
+# data/ppa/pipeline.json holds the fp8_e4m3 MAC (fp32 accumulator)
+# synthesized at 1, 2 and 3 pipeline stages (ridge rtl --stages): the
+# measured cost of pipeline registers behind the pipeline_overhead_per_stage
+# assumption (data/assumptions.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ridge=${RIDGE:-${1:-build}/ridge}
@@ -27,6 +34,39 @@ cmd=(ppa --units mac,dot --json --clock-ns "$clock")
 [ "$formats" = all ] || cmd+=(--formats "$formats")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+pipeline() {
+  local pout
+  pout=$(dirname "$out")/pipeline.json
+  for s in 1 2 3; do
+    "$ridge" rtl --unit mac --format fp8_e4m3 --acc fp32 --stages "$s" --synth --clock-ns "$clock" \
+      --out "$tmp/mac_s$s" > "$tmp/mac_s$s.json"
+  done
+  jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg script "scripts/ppa.sh" '{
+      provenance: {
+        description: "The fp8_e4m3 MAC lane (fp32 accumulator) synthesized at 1, 2 and 3 pipeline stages with yosys and OpenSTA against the OSU 0.18 um cells: the cost of pipeline registers.",
+        node_nm: 180,
+        liberty_sha256: .[0].synthesis.liberty_sha256,
+        yosys_version: .[0].synthesis.yosys_version,
+        sta_version: .[0].synthesis.sta_version,
+        generator_version: .[0].generator_version,
+        date: $date,
+        command: "ridge rtl --unit mac --format fp8_e4m3 --acc fp32 --stages S --synth",
+        script: $script
+      },
+      stages: [ .[] | {stages: .parameters.stages, verilog_sha256, cells: .synthesis.cells,
+                       area_um2: .synthesis.area_um2, delay_ns: .synthesis.delay_ns,
+                       energy_pj: .synthesis.energy_pj} ]
+    }' "$tmp"/mac_s1.json "$tmp"/mac_s2.json "$tmp"/mac_s3.json > "$tmp/pipeline.json"
+  cp "$tmp/pipeline.json" "$pout.tmp" && mv "$pout.tmp" "$pout"
+  echo "wrote $pout"
+}
+if [ "${PIPELINE:-1}" = only ]; then
+  pipeline
+  exit 0
+fi
+[ "${PIPELINE:-1}" = 0 ] || pipeline
+
 "$ridge" "${cmd[@]}" --out "$tmp/rows.json"
 jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
    --arg command "ridge ${cmd[*]}" \

@@ -245,6 +245,12 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
             jw_key(w, codec_field_key(i));
             put_i64(w, canonical_i64(i, s));
             continue;
+        case CF_INT:
+            /* Pipeline stages left to the clock stay absent. */
+            if (*(const int *)((const char *)s + f->off) == 0 &&
+                strcmp(f->path, "hardware.silicon.pipeline_stages") == 0)
+                continue;
+            break;
         default:
             break;
         }

@@ -30,7 +30,8 @@ int codec_eval_run(const cJSON *json, codec_eval *ev, rg_err *err) {
     sha256_hex(ev->canonical, ev->canonical_len, ev->sha);
     const cJSON *quality = cJSON_GetObjectItemCaseSensitive(json, "quality");
     if (quality && !cJSON_IsNull(quality) && !cJSON_IsFalse(quality)) {
-        rc = codec_quality_write(&qw, cJSON_IsTrue(quality) ? NULL : quality, &ev->spec.numerics, err);
+        rc = codec_quality_write_phase(&qw, cJSON_IsTrue(quality) ? NULL : quality, &ev->spec.numerics,
+                                       (int)ev->spec.phase, err);
         if (rc)
             goto out;
         ev->quality = jw_take(&qw, NULL);

@@ -185,6 +185,8 @@ const codec_field codec_fields[] = {
      CF_REQUIRED, NULL, 0},
     {"hardware.silicon.mac_format", CF_FMT, OFF(hw.silicon.mac_format), 0, 0, NULL, NULL, CF_REQUIRED, NULL,
      0},
+    {"hardware.silicon.pipeline_stages", CF_INT, OFF(hw.silicon.pipeline_stages), 1, 64, NULL, NULL, 0, NULL,
+     0},
 
     {"system", CF_OBJ, OFF(system), 0, 0, NULL, NULL, 0, "systems", sizeof(rg_system)},
     {"system.name", CF_NAME, OFF(system.name), 0, 0, NULL, NULL, 0, NULL, 0},

@@ -512,7 +512,13 @@ out:
     return rc;
 }
 
+static double matmul_nsr(double a, double b) { return a + b + a * b; }
+
 int codec_quality_write(jw *w, const cJSON *opts, const rg_numerics *num, rg_err *err) {
+    return codec_quality_write_phase(w, opts, num, -1, err);
+}
+
+int codec_quality_write_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, rg_err *err) {
     static const char *const keys[] = {"n", "seed", "dist"};
     int64_t n = DEFAULT_N;
     uint64_t seed = 0;
@@ -541,6 +547,7 @@ int codec_quality_write(jw *w, const cJSON *opts, const rg_numerics *num, rg_err
     } cls[] = {{"weights", num->weights, RG_DIST_STUDENT_T},
                {"activations", num->activations, RG_DIST_ACTIVATIONS},
                {"kv_cache", num->kv_cache, RG_DIST_KV}};
+    double nsr[3] = {0, 0, 0};
     jw_obj_begin(w);
     for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++) {
         const rg_format *f = rg_format_get(cls[i].format);
@@ -569,6 +576,25 @@ int codec_quality_write(jw *w, const cJSON *opts, const rg_numerics *num, rg_err
         write_seed(w, "seed", seed);
         write_metrics(w, &m);
         jw_knum(w, "bits_per_element", bits);
+        jw_obj_end(w);
+        if (isfinite(m.sqnr_db))
+            nsr[i] = pow(10.0, -m.sqnr_db / 10.0);
+    }
+    if (phase >= 0) { /* the loss a sweep stores as quality_loss (codec_quality_loss) */
+        bool attn = phase == RG_PHASE_PREFILL || phase == RG_PHASE_DECODE;
+        double lin = matmul_nsr(nsr[1], nsr[0]), att = attn ? matmul_nsr(nsr[1], nsr[2]) : 0.0;
+        double loss = lin > att ? lin : att;
+        jw_key(w, "matmul");
+        jw_obj_begin(w);
+        jw_knum(w, "linear_nsr", lin);
+        if (attn)
+            jw_knum(w, "attention_nsr", att);
+        jw_knum(w, "quality_loss", loss);
+        jw_knum(w, "quality_sqnr_db", loss > 0 ? -10.0 * log10(loss) : INFINITY);
+        jw_kstr(w, "model",
+                "output noise-to-signal of a matmul of independently quantized operands: "
+                "nsr_a + nsr_b + nsr_a nsr_b; the loss is the worse of linear (activations x "
+                "weights) and attention (activations x kv_cache)");
         jw_obj_end(w);
     }
     jw_obj_end(w);
@@ -630,4 +656,34 @@ void codec_formats_write(jw *w) {
     jw_key(w, "user_formats");
     jw_str(w, "eXmY (IEEE-like), eXmYfn (no Inf, one NaN), eXmYfinite (no Inf/NaN); 1<=X<=8, 0<=Y<=23");
     jw_obj_end(w);
+}
+
+/* nsr of one class: 0 unquantized or unsupported (a scale-only format). */
+static int class_nsr(int format, int dist, double *nsr) {
+    *nsr = 0.0;
+    if (!rg_format_get(format))
+        return 0;
+    rg_metrics m;
+    double bits = 0;
+    int rc = quality_one(format, dist, DEFAULT_N, 0, &m, &bits);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 && isfinite(m.sqnr_db))
+        *nsr = pow(10.0, -m.sqnr_db / 10.0);
+    return 0;
+}
+
+int codec_quality_loss(const rg_numerics *num, rg_phase phase, double *nsr) {
+    double w = 0, a = 0, kv = 0;
+    int rc = class_nsr(num->weights, RG_DIST_STUDENT_T, &w);
+    if (rc == 0)
+        rc = class_nsr(num->activations, RG_DIST_ACTIVATIONS, &a);
+    bool attn = phase == RG_PHASE_PREFILL || phase == RG_PHASE_DECODE;
+    if (rc == 0 && attn)
+        rc = class_nsr(num->kv_cache, RG_DIST_KV, &kv);
+    if (rc < 0)
+        return rc;
+    double lin = matmul_nsr(a, w), att = attn ? matmul_nsr(a, kv) : 0.0;
+    *nsr = lin > att ? lin : att;
+    return 0;
 }

@@ -64,6 +64,27 @@ int codec_quantize_json(const cJSON *req, jw *out, rg_err *err);
  * naming "quality.<key>". */
 int codec_quality_write(jw *w, const cJSON *quality_opts, const rg_numerics *num, rg_err *err);
 
+/* The quality loss of a spec's numerics as one number: the noise-to-signal
+ * power ratio at the output of its matmuls. Each operand class is emulated
+ * on its tensor as in codec_quality_write (weights Student-t, activations
+ * with outlier channels, KV rows; 65,536 values, seed 0), giving
+ * nsr = 10^(-SQNR/10) per class (0 for an unquantized class). For a matmul
+ * of independent operands whose errors are independent of the values,
+ * E[(ab - a'b')^2] / E[(ab)^2] = nsr_a + nsr_b + nsr_a nsr_b (Widrow &
+ * Kollar, "Quantization Noise", 2008, ch. 4: quantization as additive
+ * noise). The loss is the worst of the matmul kinds the phase runs: the
+ * linear layers (activations x weights) and, for prefill and decode, the
+ * attention products (activations x KV cache). Cached by format; a sweep
+ * pays the emulation once per format. Returns 0 or a negative status. */
+int codec_quality_loss(const rg_numerics *num, rg_phase phase, double *nsr);
+
+/* codec_quality_write plus, for phase >= 0 (an rg_phase), a "matmul" object:
+ * linear_nsr, attention_nsr (prefill, decode), quality_loss and
+ * quality_sqnr_db as codec_quality_loss computes them from the classes
+ * written. */
+int codec_quality_write_phase(jw *w, const cJSON *quality_opts, const rg_numerics *num, int phase,
+                              rg_err *err);
+
 /* {"formats": [{name, kind, ebits, mbits, bias, nan, subnormals, scaling,
  * block, elem_bits, bits_per_element, math, max, min_normal, min_subnormal,
  * emax, saturate, description}], "rounding": [...], "scale_modes": [...],

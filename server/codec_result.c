@@ -137,7 +137,8 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
         return 0;
     }
     jw_init(&q);
-    rc = codec_quality_write(&q, cJSON_IsTrue(quality) ? NULL : quality, &spec->numerics, err);
+    rc = codec_quality_write_phase(&q, cJSON_IsTrue(quality) ? NULL : quality, &spec->numerics,
+                                   (int)spec->phase, err);
     if (rc)
         goto out;
     text = jw_take(&q, NULL);

@@ -101,6 +101,11 @@ static void write_silicon(jw *w, const rg_silicon_result *s) {
     jw_knum(w, "area_per_mac_um2", s->area_per_mac_um2);
     jw_knum(w, "energy_per_mac_pj", s->energy_per_mac_pj);
     jw_knum(w, "matrix_power_w", s->matrix_power_w);
+    /* the clock against the lane's critical path (node_delay_factor, pipeline_* assumptions) */
+    jw_knum(w, "lane_delay_ns", s->lane_delay_ns);
+    jw_kint(w, "pipeline_stages", s->pipeline_stages);
+    jw_knum(w, "max_clock_ghz", s->max_clock_ghz);
+    jw_knum(w, "node_delay_factor", s->delay_factor);
     /* absolute: published node factors (low confidence, in the assumptions list) */
     jw_knum(w, "node_area_factor", s->area_factor);
     jw_knum(w, "node_energy_factor", s->energy_factor);

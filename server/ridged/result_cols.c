@@ -12,7 +12,7 @@ const rc_column rc_columns[RC_COUNT] = {
 #undef RC_X_
 };
 
-void rc_values(const rg_result *res, double v[RC_COUNT]) {
+void rc_values(const rg_result *res, const rc_extra *ex, double v[RC_COUNT]) {
 #define RC_X_(name, type, sense, unit, value, desc) v[RC_##name] = (double)(value);
     RIDGED_RESULT_COLS(RC_X_)
 #undef RC_X_

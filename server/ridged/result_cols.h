@@ -13,6 +13,7 @@
 #define RIDGED_RESULT_COLS_H
 
 #include <libpq-fe.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,7 +28,17 @@ static inline double rc_comm_exposed(const rg_result *res) {
     return s;
 }
 
-/* X(name, type, sense, unit, value of `res`, description) */
+/* What a sweep point stores beside its engine result: the quality loss of
+ * its numerics (codec_quality_loss in codec_numerics.h). */
+typedef struct rc_extra {
+    double quality_loss; /* noise-to-signal power at the matmul outputs */
+} rc_extra;
+
+static inline double rc_db(double nsr) {
+    return nsr > 0 ? -10.0 * log10(nsr) : (double)INFINITY; /* lossless: NULL when stored */
+}
+
+/* X(name, type, sense, unit, value of `res` and `ex`, description) */
 #define RIDGED_RESULT_COLS(X)                                                                                \
     X(time_s, RC_F64, RC_MIN, "s", res->time_s, "step time")                                                 \
     X(mfu, RC_F64, RC_MAX, "", res->mfu, "model FLOPs utilisation")                                          \
@@ -47,6 +58,10 @@ static inline double rc_comm_exposed(const rg_result *res) {
     X(energy_j, RC_F64, RC_MIN, "J", res->energy.energy_j, "energy of the step, all chips")                  \
     X(energy_per_token_j, RC_F64, RC_MIN, "J/token", res->energy.energy_per_token_j, "energy per token")     \
     X(matrix_power_w, RC_F64, RC_MIN, "W", res->energy.matrix_power_w, "one chip's matrix units at peak")    \
+    X(quality_loss, RC_F64, RC_MIN, "", ex->quality_loss,                                                    \
+      "noise-to-signal power at the matmul outputs from the numerics (emulated)")                            \
+    X(quality_sqnr_db, RC_F64, RC_MAX, "dB", rc_db(ex->quality_loss),                                        \
+      "matmul output SQNR: -10 log10 quality_loss")                                                          \
     X(ttft_p99_s, RC_F64, RC_MIN, "s", res->serving.ttft_s.p99, "serve: time to first token, p99")           \
     X(tpot_p99_s, RC_F64, RC_MIN, "s", res->serving.tpot_s.p99, "serve: time per output token, p99")         \
     X(goodput_requests_per_s, RC_F64, RC_MAX, "req/s", res->serving.goodput_requests_per_s,                  \
@@ -81,8 +96,9 @@ typedef struct rc_column {
 /* The columns in table order; RC_COUNT entries. */
 extern const rc_column rc_columns[RC_COUNT];
 
-/* Fills v[RC_COUNT] from an engine result (booleans as 0/1). */
-void rc_values(const rg_result *res, double v[RC_COUNT]);
+/* Fills v[RC_COUNT] from an engine result and what the point adds
+ * (booleans as 0/1). */
+void rc_values(const rg_result *res, const rc_extra *ex, double v[RC_COUNT]);
 
 /* PostgreSQL's information_schema data_type of a column type. */
 const char *rc_sql_type(rc_type t);

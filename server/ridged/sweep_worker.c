@@ -23,6 +23,7 @@
 
 #include "wakeup.h"
 #include "evaluate.h"
+#include "codec_numerics.h"
 #include "result_cols.h"
 #include "sha256.h"
 #include "sweep.h"
@@ -217,6 +218,10 @@ static void evaluate(worker *w, const chunk *c, point_out *out, atomic_bool *abo
     {
         rg_spec *spec = malloc(sizeof *spec);
         rg_result *res = malloc(sizeof *res);
+        /* the quality loss of the last numerics seen: most sweeps hold a few */
+        rg_numerics qnum;
+        int qphase = -1;
+        double qloss = NAN;
 #pragma omp for schedule(dynamic, 64)
         for (int64_t i = 0; i < c->n; i++) {
             point_out *o = &out[i];
@@ -237,7 +242,14 @@ static void evaluate(worker *w, const chunk *c, point_out *out, atomic_bool *abo
             o->status = rc;
             if (rc)
                 continue;
-            rc_values(res, o->v);
+            if (qphase != (int)spec->phase || memcmp(&qnum, &spec->numerics, sizeof qnum) != 0) {
+                qnum = spec->numerics;
+                qphase = (int)spec->phase;
+                if (codec_quality_loss(&qnum, spec->phase, &qloss) < 0)
+                    qloss = NAN; /* stored as NULL; the timing stands */
+            }
+            rc_extra ex = {.quality_loss = qloss};
+            rc_values(res, &ex, o->v);
         }
         free(spec);
         free(res);

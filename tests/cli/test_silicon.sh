@@ -37,15 +37,26 @@ for a in node_area_factor_5nm node_energy_factor_5nm lane_area_utilization hbm_p
 done
 case " $names " in *" node_area_factor_7nm "*) fail "lists a node it did not use" ;; esac
 
-# The same area holds lanes in the inverse ratio of their synthesized areas.
+# The same area holds lanes in the inverse ratio of their synthesized areas,
+# each grown by its pipeline registers: 1 + pipeline_overhead_per_stage x
+# (stages - 1).
 a8=$(json_get "$PPA" "[u['area_um2'] for u in r['units'] if u['unit']=='mac' and u['format']=='fp8_e4m3'][0]")
 a4=$(json_get "$PPA" "[u['area_um2'] for u in r['units'] if u['unit']=='mac' and u['format']=='fp4_e2m1'][0]")
 ad=$(json_get "$PPA" "[u['area_um2'] for u in r['units'] if u['unit']=='dot' and u['format']=='mxfp4'][0]")
 m8=$(json_get "$T/fp8.out" "r['silicon']['macs']")
 m4=$(json_get "$T/fp4.out" "r['silicon']['macs']")
 md=$(json_get "$T/mx4.out" "r['silicon']['macs']")
-python3 -c "import sys; a8,a4,ad,m8,m4,md=map(float,sys.argv[1:]); assert m4>m8 and abs(m4/m8-a8/a4)<=1e-5*a8/a4, (m4/m8,a8/a4); assert abs(md/m8-a8/(ad/32))<=1e-4*a8/(ad/32), (md/m8, a8/(ad/32))" \
-    "$a8" "$a4" "$ad" "$m8" "$m4" "$md" || fail "lane ratios: fp8 $m8, fp4 $m4, mxfp4 dot $md MACs"
+grow() { json_get "$1" "1 + $(json_get "$SRC/data/assumptions.json" "[a['value'] for a in r['assumptions'] if a['name']=='pipeline_overhead_per_stage'][0]") * (r['silicon']['pipeline_stages'] - 1)"; }
+g8=$(grow "$T/fp8.out"); g4=$(grow "$T/fp4.out"); gd=$(grow "$T/mx4.out")
+python3 -c "import sys; a8,a4,ad,m8,m4,md,g8,g4,gd=map(float,sys.argv[1:]); a8*=g8; a4*=g4; ad*=gd; assert m4>m8 and abs(m4/m8-a8/a4)<=1e-5*a8/a4, (m4/m8,a8/a4); assert abs(md/m8-a8/(ad/32))<=1e-4*a8/(ad/32), (md/m8, a8/(ad/32))" \
+    "$a8" "$a4" "$ad" "$m8" "$m4" "$md" "$g8" "$g4" "$gd" || fail "lane ratios: fp8 $m8, fp4 $m4, mxfp4 dot $md MACs"
+# The clock against the lane's path: stages and the fastest clock they allow
+[ "$(json_get "$T/fp8.out" "r['silicon']['pipeline_stages'] >= 1 and r['silicon']['max_clock_ghz'] >= 1.8 and r['silicon']['lane_delay_ns'] > 0")" = True ] ||
+    fail "pipeline stages do not reach the clock: $(json_get "$T/fp8.out" "r['silicon']")"
+spec fp8_e4m3 fp8_e4m3 prefill | jq '.hardware.silicon.pipeline_stages = 1' > "$T/st1.json"
+"$RIDGE" evaluate "$T/st1.json" > /dev/null 2> "$T/st1.err"; rc=$?
+[ $rc = 2 ] && grep -q "hardware.silicon.clock_ghz" "$T/st1.err" && grep -q "pipeline stages" "$T/st1.err" ||
+    fail "one stage at 1.8 GHz: exit $rc $(cat "$T/st1.err")"
 [ "$(json_get "$T/mx4.out" "r['silicon']['macs_per_lane']")" = 32 ] || fail "an MX dot lane holds 32 MACs"
 
 # Energy: parts add up, per token, in results with and without silicon.

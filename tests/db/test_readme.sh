@@ -99,6 +99,22 @@ has(f"onto {sy['cells']} OSU 0.18 µm cells ({sy['area_um2']:,.0f} µm², {sy['d
 pp = {(r["unit"], r["format"]): r for r in jrun("build/ridge ppa --units mul --formats fp4_e2m1,bf16 --json")}
 has(f"FP4 ({pp[('mul', 'fp4_e2m1')]['cells']} cells, {pp[('mul', 'fp4_e2m1')]['rel_area']:.3f} of bf16's area)", "ppa fp4")
 has(f"bf16 ({pp[('mul', 'bf16')]['cells']} cells)", "ppa bf16")
+# a chip that does not exist yet: every row of the table from the chip block's output
+chip = [json.loads(l) for l in outs[next(i for i, b in enumerate(blocks) if "cat > chip.json" in b)].splitlines() if l.strip()]
+assert len(chip) == 6, len(chip)
+for lane in ("fp8_e4m3", "mxfp8_e4m3", "mxfp4"):
+    dec = next(r for r in chip if r["lane"] == lane and r["phase"] == "decode")
+    tr = next(r for r in chip if r["lane"] == lane and r["phase"] == "train")
+    m = dec["macs"] / 1e6
+    has(f"| {m:.2f} M |" if m < 10 else f"| {m:.1f} M |", f"{lane} MACs")
+    has(f"M | {dec['stages']} | {dec['peak_flops'] / 1e15:.1f} PFLOP/s | {dec['matrix_power_w']:,.0f} W |", f"{lane} stages, peak, power")
+    has(f"| {dec['time_s'] * 1e3:.1f} ms / {dec['energy_per_token_j']:.2f} J | {tr['time_s']:.2f} s / {tr['energy_per_token_j']:.2f} J |", f"{lane} decode and training")
+    has(f"| {dec['weights_sqnr_db']:.1f} / {dec['activations_sqnr_db']:.1f} / {dec['matmul_sqnr_db']:.1f} dB |", f"{lane} SQNR")
+# the quality sweep's front: non-dominated in time and quality loss
+qf = outs[next(i for i, b in enumerate(blocks) if "lanes x weights" in b)]
+front = [json.loads(l) for l in qf.splitlines() if l.startswith("{") and "quality_sqnr_db" in l]
+assert len(front) >= 2 and all(r["quality_sqnr_db"] > 0 for r in front), qf[-400:]
+print(f"ok: the time x quality front has {len(front)} points")
 # the service example answered JSON: the time of the decode step, then the sweep
 svc = outs[next(i for i, b in enumerate(blocks) if "/api/v1/evaluate -d @decode.json" in b)].split("\n", 1)
 assert abs(float(svc[0]) - d["time_s"]) < 1e-12, svc[0]

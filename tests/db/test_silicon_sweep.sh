@@ -40,8 +40,9 @@ for r in rows:
 for (lane, ghz, mm2), r in by.items():
     if ghz == 1.0:
         r2 = by[(lane, 2.0, mm2)]
-        assert abs(r2["matrix_power_w"] / r["matrix_power_w"] - 2) < 1e-9, (lane, mm2)
-        assert r2["time_s"] <= r["time_s"]
+        # more stages at 2 GHz: fewer, dearer MACs, the same power per area
+        # (up to the whole number of lanes)
+        assert abs(r2["matrix_power_w"] / r["matrix_power_w"] - 2) < 1e-5, (lane, mm2)
     if mm2 == 100:
         assert by[(lane, ghz, 400)]["matrix_power_w"] > 3.9 * r["matrix_power_w"]
 PY
@@ -56,6 +57,64 @@ for a in f:
                     (b["time_s"] < a["time_s"] or b["energy_per_token_j"] < a["energy_per_token_j"]))
 assert [p["time_s"] for p in f] == sorted(p["time_s"] for p in f)
 PY
+# speed x quality x energy: lanes and the numerics they run in one sweep;
+# every point stores its quality loss (matmul-output noise-to-signal from
+# the emulated formats), narrower numerics lose more, and the Pareto front
+# trades time against quality loss
+cat >"$TMP/q.json" <<JSON
+{"name":"lanes x numerics","base":$BASE,
+ "axes":[{"path":"hardware.silicon.mac_format","values":["fp8_e4m3","mxfp4"]},
+         {"path":"numerics.weights","values":["fp8_e4m3","mxfp4","bf16"]},
+         {"path":"numerics.activations","values":["fp8_e4m3","mxfp4"]}]}
+JSON
+req POST "$U/api/v1/sweeps" -d @"$TMP/q.json"; expect 202 "create lanes x numerics sweep"
+SWQ=$(jget 'd["id"]')
+[ "$(wait_sweep "$U" "$SWQ" 120)" = succeeded ] && ok "lanes x numerics sweep succeeded" || fail "sweep $SWQ did not succeed"
+[ "$(sql "SELECT count(*) FROM sweep_results WHERE sweep_id = $SWQ AND quality_loss > 0 AND quality_sqnr_db > 0")" = 12 ] &&
+  ok "every point stores quality_loss and quality_sqnr_db" || fail "quality columns: $(sql "SELECT point_index, quality_loss FROM sweep_results WHERE sweep_id = $SWQ")"
+req GET "$U/api/v1/sweeps/$SWQ/results?limit=100&order_by=quality_sqnr_db:desc"; expect 200 "results by quality"
+python3 - "$TMP/body" <<'PY' && ok "quality follows the formats: mxfp4 loses more than fp8, the loss is the matmul's nsr sum" || fail "quality: $(head -c 600 "$TMP/body")"
+import json, math, sys
+rows = json.load(open(sys.argv[1]))["results"]
+q = {}
+for r in rows:
+    p = r["params"]
+    q[(p["hardware.silicon.mac_format"], p["numerics.weights"], p["numerics.activations"])] = r
+    assert abs(r["quality_sqnr_db"] + 10 * math.log10(r["quality_loss"])) < 1e-9
+    # quality depends on the numerics, never on the lanes
+for (lane, w, a), r in q.items():
+    assert r["quality_loss"] == q[("mxfp4", w, a)]["quality_loss"]
+for lane in ("fp8_e4m3", "mxfp4"):
+    for a in ("fp8_e4m3", "mxfp4"):
+        assert q[(lane, "mxfp4", a)]["quality_loss"] > q[(lane, "fp8_e4m3", a)]["quality_loss"] > q[(lane, "bf16", a)]["quality_loss"]
+    assert q[(lane, "bf16", "mxfp4")]["quality_loss"] > q[(lane, "bf16", "fp8_e4m3")]["quality_loss"]
+# bf16 weights: the loss is essentially the activations' (nsr_bf16 ~ 1e-5.5)
+sq = [r["quality_sqnr_db"] for r in rows]
+assert sq == sorted(sq, reverse=True)
+PY
+req GET "$U/api/v1/sweeps/$SWQ/pareto?x=time_s:min&y=quality_loss:min"; expect 200 "pareto time x quality loss"
+python3 - "$TMP/body" <<'PY' && ok "time x quality front is non-dominated" || fail "quality front: $(head -c 400 "$TMP/body")"
+import json, sys
+f = json.load(open(sys.argv[1]))["front"]
+assert len(f) >= 2
+for a in f:
+    for b in f:
+        assert not (b["time_s"] <= a["time_s"] and b["quality_loss"] <= a["quality_loss"] and
+                    (b["time_s"] < a["time_s"] or b["quality_loss"] < a["quality_loss"]))
+PY
+# the same loss through ridge evaluate's quality object
+printf '%s' "$BASE" | python3 -c "import json,sys; s=json.load(sys.stdin); s['numerics'].update(weights='mxfp4', activations='fp8_e4m3'); s['quality']=True; print(json.dumps(s))" > "$TMP/qe.json"
+"$BUILD/ridge" evaluate "$TMP/qe.json" > "$TMP/qe.out" || fail "ridge evaluate with quality"
+req GET "$U/api/v1/sweeps/$SWQ/results?limit=100"; expect 200 "results again"
+python3 - "$TMP/qe.out" "$TMP/body" <<'PY' && ok "ridge evaluate's quality.matmul equals the sweep's column" || fail "evaluate's quality.matmul differs from the sweep's column"
+import json, sys
+e = json.load(open(sys.argv[1]))["quality"]["matmul"]
+rows = json.load(open(sys.argv[2]))["results"]
+r = [r for r in rows if r["params"]["numerics.weights"] == "mxfp4" and r["params"]["numerics.activations"] == "fp8_e4m3"][0]
+assert e["quality_loss"] == r["quality_loss"], (e, r["quality_loss"])
+assert e["quality_sqnr_db"] == r["quality_sqnr_db"]
+PY
+
 # a math format wider than the lane: the point fails naming numerics.math
 cat >"$TMP/bad.json" <<JSON
 {"name":"wide","base":$BASE,"axes":[{"path":"numerics.math","values":["fp4_e2m1","bf16"]}]}

@@ -30,11 +30,16 @@ static rg_assumptions scaling(void) {
     a.v[RG_A_NODE_AREA_5] = 0.0032 / 1.8;
     a.v[RG_A_NODE_ENERGY_5] = 0.001813 * 0.7;
     a.v[RG_A_LANE_AREA_UTILIZATION] = 0.5;
+    /* short paths: every lane here fits one stage at <= 2 GHz (test_pipeline cuts them) */
+    a.v[RG_A_NODE_DELAY_7] = 0.01;
+    a.v[RG_A_NODE_DELAY_5] = 0.01;
+    a.v[RG_A_PIPELINE_OVERHEAD] = 0.22;
+    a.v[RG_A_PIPELINE_UNSPLIT] = 0.38;
     return a;
 }
 
 static rg_silicon chip(const char *fmt, double node, double ghz, double mm2) {
-    rg_silicon s = {true, node, ghz, mm2, rg_format_find(fmt)};
+    rg_silicon s = {true, node, ghz, mm2, rg_format_find(fmt), 0};
     return s;
 }
 
@@ -64,8 +69,9 @@ static void test_hand(void) {
     CHECK_REL(r.rel_energy, 400.0 / 700.0, 1e-12);
     CHECK(used[RG_A_NODE_AREA_7] && used[RG_A_NODE_ENERGY_7] && used[RG_A_LANE_AREA_UTILIZATION]);
     CHECK(!used[RG_A_NODE_AREA_5]);
-    /* 180 nm needs no factor: lane area / utilization = 120000 um2 */
-    s = chip("fp8_e4m3", 180, 0.1, 1.2);
+    /* 180 nm needs no factor: lane area / utilization = 120000 um2; the
+     * 24 ns lane fits one stage of 25 ns */
+    s = chip("fp8_e4m3", 180, 0.04, 1.2);
     CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, NULL, &err), 0);
     CHECK_REL(r.lanes, 10, 0);
     CHECK_REL(r.area_factor, 1, 0);
@@ -101,6 +107,58 @@ static void test_lane_ratio(void) {
     CHECK_EQ_INT(rg_silicon_derive(&s4, &t, &a, &r4, NULL, &err), 0);
     CHECK_REL(r4.macs / r8.macs, 60000.0 / 30000.0, 1e-6);
     CHECK_REL(r4.area_per_mac_um2 / r8.area_per_mac_um2, 0.5, 1e-12);
+}
+
+/* The clock against the lane's path, by hand: fp8 lane 24 ns at 180 nm,
+ * node_delay_factor 0.04 -> d = 0.96 ns; 1.8 GHz -> period 0.5556 ns.
+ * u = 0.38: a stage of S holds 0.96 (0.38 + 0.62 / S); the fewest S with
+ * that <= 0.5556: S >= 0.5952 / (0.5556 - 0.3648) = 3.12 -> 4 stages, stage
+ * delay 0.5136 ns (max clock 1.947 GHz). Overhead 0.22 per added stage:
+ * lane area 60000 x 0.0032 x 1.66 / 0.5 = 637.44 um2 -> floor(4e8 / 637.44)
+ * = 627510 lanes; energy 400 x 0.001813 x 1.66 = 1.203832 pJ per MAC. */
+static void test_pipeline(void) {
+    rg_ppa t = table();
+    rg_assumptions a = scaling();
+    a.v[RG_A_NODE_DELAY_7] = 0.04;
+    rg_silicon s = chip("fp8_e4m3", 7, 1.8, 400);
+    rg_silicon_result r;
+    uint8_t used[RG_A_COUNT] = {0};
+    rg_err err = {0};
+    CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, used, &err), 0);
+    CHECK_REL(r.lane_delay_ns, 0.96, 1e-12);
+    CHECK_EQ_INT(r.pipeline_stages, 4);
+    CHECK_REL(r.max_clock_ghz, 1.0 / (0.96 * (0.38 + 0.62 / 4)), 1e-12);
+    CHECK_REL(r.area_per_mac_um2, 637.44, 1e-12);
+    CHECK_REL(r.lanes, 627510, 0);
+    CHECK_REL(r.energy_per_mac_pj, 1.203832, 1e-12);
+    CHECK_REL(r.matrix_flops, 2.0 * 627510 * 1.8e9, 1e-15);
+    CHECK(used[RG_A_NODE_DELAY_7] && used[RG_A_PIPELINE_OVERHEAD] && used[RG_A_PIPELINE_UNSPLIT]);
+    /* more stages than needed are the user's choice: overhead 1 + 0.22 x 5 */
+    s.pipeline_stages = 6;
+    CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, NULL, &err), 0);
+    CHECK_EQ_INT(r.pipeline_stages, 6);
+    CHECK_REL(r.area_per_mac_um2, 60000 * 0.0032 * 2.1 / 0.5, 1e-12);
+    /* too few for the clock: refused naming the clock */
+    s.pipeline_stages = 3;
+    CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, NULL, &err), RG_ERANGE);
+    CHECK_STR(err.field, "hardware.silicon.clock_ghz");
+    CHECK(strstr(err.msg, "needs 4 pipeline stages") != NULL);
+    /* a slow clock: one stage, no pipeline assumption read */
+    memset(used, 0, sizeof used);
+    s = chip("fp8_e4m3", 7, 0.9, 400);
+    CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, used, &err), 0);
+    CHECK_EQ_INT(r.pipeline_stages, 1);
+    CHECK_REL(r.area_per_mac_um2, 384, 1e-12);
+    CHECK(!used[RG_A_PIPELINE_OVERHEAD] && !used[RG_A_PIPELINE_UNSPLIT]);
+    /* the unsplit part alone exceeds the period: no stage count reaches it */
+    s = chip("fp8_e4m3", 7, 3.0, 400);
+    CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, NULL, &err), RG_ERANGE);
+    CHECK_STR(err.field, "hardware.silicon.clock_ghz");
+    CHECK(strstr(err.msg, "out of reach") != NULL);
+    s = chip("fp8_e4m3", 7, 1.8, 400);
+    s.pipeline_stages = 65;
+    CHECK_EQ_INT(rg_silicon_derive(&s, &t, &a, &r, NULL, &err), RG_ERANGE);
+    CHECK_STR(err.field, "hardware.silicon.pipeline_stages");
 }
 
 static void test_runs(void) {
@@ -202,6 +260,7 @@ int main(void) {
     test_block_lane();
     test_lane_ratio();
     test_runs();
+    test_pipeline();
     test_bad_input();
     test_prefill_scales();
     test_spec_errors();

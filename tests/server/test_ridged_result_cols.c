@@ -3,6 +3,7 @@
  * the order_by documentation must name every column with its type, the
  * catalogue must list them in table order, and rc_values must read each
  * column from the engine result it names. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,8 +113,14 @@ static void test_values(void) {
         return;
     CHECK_EQ_INT(codec_spec_parse_text(s, strlen(s), &spec, &e), 0);
     CHECK_EQ_INT(rg_evaluate(&spec, res, &e), 0);
-    rc_values(res, v);
+    rc_extra ex = {.quality_loss = 1e-3};
+    rc_values(res, &ex, v);
     CHECK(v[RC_time_s] == res->time_s);
+    CHECK(v[RC_quality_loss] == 1e-3);
+    CHECK_REL(v[RC_quality_sqnr_db], 30.0, 1e-12);
+    ex.quality_loss = 0; /* lossless: infinite SQNR, stored as NULL */
+    rc_values(res, &ex, v);
+    CHECK(isinf(v[RC_quality_sqnr_db]));
     CHECK(v[RC_memory_per_device] == res->memory.per_device_bytes);
     CHECK(v[RC_fits] == (res->memory.fits ? 1.0 : 0.0));
     CHECK(v[RC_chips] == (double)res->chips);

@@ -62,8 +62,8 @@ function ticks([d0, d1], log, n = 5) {
 }
 
 // A framed plot area with axes, ticks, grid and labels.
-function frame({ width = 560, height = 360, xDomain, yDomain, xLog, yLog, xLabel, yLabel, title, xFmt, yFmt }) {
-  const m = { l: 64, r: 16, t: title ? 42 : 12, b: 44 };
+function frame({ width = 560, height = 360, xDomain, yDomain, xLog, yLog, xLabel, yLabel, title, xFmt, yFmt, legend }) {
+  const m = { l: 64, r: 16, t: (title ? 42 : 12) + (legend ? 30 : 0), b: 44 };
   const svg = s('svg', {
     viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img',
     'aria-label': title || `${yLabel} against ${xLabel}`, preserveAspectRatio: 'xMidYMid meet',
@@ -208,7 +208,20 @@ export function paretoFront(points, xMin = true, yMin = false) {
 
 // Scatter of points [{x, y, label, key}], with an optional front drawn as a
 // step line. Axes go log when the data span more than two decades.
-export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, title, labels } = {}) {
+// A sequential colour scale (light yellow -> green -> blue -> dark purple,
+// the stops of matplotlib's viridis read backwards): t in [0, 1].
+const SEQ = [[253, 231, 37], [94, 201, 98], [33, 145, 140], [59, 82, 139], [68, 1, 84]];
+export function seqColor(t) {
+  const u = Math.min(1, Math.max(0, t)) * (SEQ.length - 1);
+  const i = Math.min(SEQ.length - 2, Math.floor(u)), f = u - i;
+  const c = SEQ[i].map((a, k) => Math.round(a + (SEQ[i + 1][k] - a) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+// `color` {label}: each point's p.c picks its fill on a sequential scale
+// (logarithmic when the values span more than 100x), with a legend; the
+// front is then marked by a red ring instead of a red fill.
+export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, title, labels, color } = {}) {
   const good = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const spans = (vals) => {
     const pos = vals.filter((v) => v > 0);
@@ -218,7 +231,7 @@ export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, 
   const yLog = spans(good.map((p) => p.y));
   const f = frame({
     xDomain: extent(good.map((p) => p.x), xLog), yDomain: extent(good.map((p) => p.y), yLog),
-    xLog, yLog, xLabel, yLabel, title, xFmt: (v) => fmtSI(v), yFmt: (v) => fmtSI(v),
+    xLog, yLog, xLabel, yLabel, title, xFmt: (v) => fmtSI(v), yFmt: (v) => fmtSI(v), legend: !!color,
   });
   if (front && front.length) {
     const fp = front.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).slice().sort((a, b) => a.x - b.x);
@@ -227,14 +240,34 @@ export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, 
     }));
   }
   const frontKeys = new Set((front || []).map((p) => p.key));
+  let cOf = null;
+  if (color) {
+    const cv = good.map((p) => p.c).filter(Number.isFinite);
+    if (cv.length) {
+      const cLog = spans(cv);
+      const lo = Math.min(...cv), hi = Math.max(...cv);
+      const tr = (v) => (cLog ? Math.log10(v) : v);
+      const span = tr(hi) - tr(lo);
+      cOf = (v) => (Number.isFinite(v) ? seqColor(span > 0 ? (tr(v) - tr(lo)) / span : 0.5) : null);
+      const gid = `grad-${Math.random().toString(36).slice(2)}`;
+      const lx = f.width - f.m.r - 150, ly = f.m.t - 38;
+      f.svg.append(s('defs', {}, s('linearGradient', { id: gid }, ...[0, 0.25, 0.5, 0.75, 1].map((t) => s('stop', { offset: `${t * 100}%`, 'stop-color': seqColor(t) })))));
+      f.svg.append(s('g', { class: 'color-legend', 'data-min': lo, 'data-max': hi },
+        s('text', { x: lx + 150, y: ly + 8, 'text-anchor': 'end', class: 'tick' }, `colour: ${color.label}${cLog ? ' (log)' : ''}`),
+        s('rect', { x: lx, y: ly + 12, width: 150, height: 8, fill: `url(#${gid})` }),
+        s('text', { x: lx, y: ly + 31, class: 'tick' }, fmtSI(lo)),
+        s('text', { x: lx + 150, y: ly + 31, 'text-anchor': 'end', class: 'tick' }, fmtSI(hi))));
+    }
+  }
   const g = s('g', { class: 'points' });
   for (const p of good) {
     const onFront = frontKeys.has(p.key);
+    const fill = cOf ? cOf(p.c) : null;
     const c = s('circle', {
       cx: f.x(p.x), cy: f.y(p.y), r: onFront ? 5 : 3.5, tabindex: 0,
-      class: `pt${onFront ? ' on-front' : ''}${p.key === selectedKey ? ' selected' : ''}${p.cls ? ` ${p.cls}` : ''}`,
-      'data-key': p.key,
-    }, s('title', {}, `${p.label || p.key}\n${xLabel}: ${fmtNum(p.x, 4)}\n${yLabel}: ${fmtNum(p.y, 4)}`));
+      class: `pt${onFront ? ' on-front' : ''}${fill ? ' colored' : ''}${p.key === selectedKey ? ' selected' : ''}${p.cls ? ` ${p.cls}` : ''}`,
+      'data-key': p.key, style: fill ? `fill:${fill}` : null,
+    }, s('title', {}, `${p.label || p.key}\n${xLabel}: ${fmtNum(p.x, 4)}\n${yLabel}: ${fmtNum(p.y, 4)}${cOf ? `\n${color.label}: ${fmtNum(p.c, 4)}` : ''}`));
     if (onSelect) {
       c.addEventListener('click', () => onSelect(p));
       c.addEventListener('keydown', (e) => { if (e.key === 'Enter') onSelect(p); });

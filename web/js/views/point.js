@@ -35,6 +35,7 @@ export const FIELDS = [
   ['hardware.silicon.matrix_area_mm2', 'Build a chip: matrix area (mm²)', 'num'],
   ['hardware.silicon.node_nm', 'Build a chip: node (nm)', 'select', [180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7, 5, 3]],
   ['hardware.silicon.clock_ghz', 'Build a chip: clock (GHz)', 'num'],
+  ['hardware.silicon.pipeline_stages', 'Build a chip: pipeline stages (empty: the fewest the clock needs)', 'num'],
   ['hardware.silicon.mac_format', 'Build a chip: MAC lane format', 'select',
     ['fp4_e2m1', 'fp6_e3m2', 'fp6_e2m3', 'fp8_e4m3', 'fp8_e5m2', 'bf16', 'fp16', 'int8', 'int4', 'mxfp8_e4m3', 'mxfp4', 'nvfp4']],
 ];
@@ -163,8 +164,21 @@ export function mountPoint(root) {
 
   const schedule = debounce(() => evaluate(false), 250);
 
+  // A chip half filled in is not an error yet: say what it still needs.
+  const CHIP_KEYS = [['node_nm', 'node'], ['clock_ghz', 'clock'], ['matrix_area_mm2', 'matrix area'], ['mac_format', 'MAC lane format']];
+  function chipMissing() {
+    const si = state.spec.hardware && typeof state.spec.hardware === 'object' ? state.spec.hardware.silicon : null;
+    if (!si || typeof si !== 'object') return [];
+    return CHIP_KEYS.filter(([k]) => si[k] === undefined).map(([, label]) => label);
+  }
+
   async function evaluate(store) {
     const mine = ++seq;
+    const missing = chipMissing();
+    if (missing.length) {
+      notice(msg, 'info', `Build a chip: give the ${missing.join(', ')} too, then the matrix unit is priced.`);
+      return;
+    }
     notice(msg, 'info', store ? 'Storing run…' : '');
     try {
       const r = await api.evaluate(state.spec, { store, quality: withQuality.checked });

@@ -72,6 +72,8 @@ export function mountResults(root) {
   const pager = h('div', { class: 'pager' });
   const xSel = h('select', { id: 'res-x' });
   const ySel = h('select', { id: 'res-y' });
+  const cSel = h('select', { id: 'res-color' });
+  const sqeBtn = h('button', { type: 'button', class: 'secondary', id: 'res-sqe', title: 'time against matmul-output SQNR, coloured by energy per token', onclick: () => speedQualityEnergy() }, 'Speed × quality × energy');
   const scatterBox = h('figure', { class: 'scatter-box', id: 'res-scatter' });
   const filterHelp = h('div', { id: 'res-filter-help', class: 'muted small' }, 'Terms "field op value" joined by "and".');
   const detail = h('div', { class: 'card', id: 'res-detail' }, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
@@ -214,6 +216,19 @@ export function mountResults(root) {
       clear(sel, cols.map((c) => h('option', { value: c }, c)));
       sel.value = cols.includes(cur) ? cur : (cols.find((c) => prefer.test(c)) || cols[0] || '');
     }
+    const cur = cSel.value;
+    clear(cSel, h('option', { value: '' }, '(none)'), cols.map((c) => h('option', { value: c }, c)));
+    cSel.value = cols.includes(cur) ? cur : '';
+    sqeBtn.disabled = !['time_s', 'quality_sqnr_db', 'energy_per_token_j'].every((c) => cols.includes(c));
+  }
+
+  // Speed x quality x energy of a numerics sweep: time against matmul-output
+  // SQNR, coloured by energy per token.
+  function speedQualityEnergy() {
+    xSel.value = 'time_s';
+    ySel.value = 'quality_sqnr_db';
+    cSel.value = 'energy_per_token_j';
+    loadScatter();
   }
 
   async function loadScatter() {
@@ -251,12 +266,14 @@ export function mountResults(root) {
     } catch (e) { notice(msg, 'error', `Pareto front: ${errorText(e)}`); }
     all.forEach((r) => rowsByKey.set(r.flat.__key, r));
     // Points that do not fit in device memory are drawn hollow.
-    const pts = all.map((r) => ({ key: r.flat.__key, x: Number(r.flat[x]), y: Number(r.flat[y]), label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
+    const cf = cSel.value;
+    const num = (v) => (v === null || v === undefined || v === '' ? NaN : Number(v));
+    const pts = all.map((r) => ({ key: r.flat.__key, x: num(r.flat[x]), y: num(r.flat[y]), c: cf ? num(r.flat[cf]) : undefined, label: pointLabel(r), cls: r.flat.fits === false ? 'nofit' : '' }));
     const nofit = pts.filter((p) => p.cls).length;
     // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
     const lab = (f) => (unitOf(f) ? `${f} (${unitOf(f)})` : f);
-    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
+    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), color: cf ? { label: lab(cf) } : null, title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
       h('figcaption', { class: 'muted' },
         truncated ? `The ${shown.toLocaleString('en')} best points by ${y} and the whole front are drawn; narrow the rest with a filter. ` : '',
         nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));
@@ -322,6 +339,7 @@ export function mountResults(root) {
   filterIn.addEventListener('change', () => { tokens = [null]; pageNo = 0; loadPage(); loadScatter(); });
   xSel.addEventListener('change', loadScatter);
   ySel.addEventListener('change', loadScatter);
+  cSel.addEventListener('change', loadScatter);
 
   clear(root,
     h('div', { class: 'toolbar card' },
@@ -333,7 +351,9 @@ export function mountResults(root) {
       h('div', { class: 'card' }, h('h3', {}, 'Results'), tableBox, pager),
       h('div', { class: 'card' }, h('h3', {}, 'Scatter and Pareto front'),
         h('div', { class: 'toolbar' }, h('div', { class: 'field' }, h('label', { for: 'res-x' }, 'x'), xSel),
-          h('div', { class: 'field' }, h('label', { for: 'res-y' }, 'y'), ySel)), scatterBox)),
+          h('div', { class: 'field' }, h('label', { for: 'res-y' }, 'y'), ySel),
+          h('div', { class: 'field' }, h('label', { for: 'res-color' }, 'colour'), cSel),
+          h('div', { class: 'field' }, h('label', {}, '\u00a0'), sqeBtn)), scatterBox)),
     detail);
 
   // Opening #results/ID (again) reloads the sweep: a running one has more points.

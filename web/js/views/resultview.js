@@ -41,7 +41,7 @@ export function kpis(r) {
     r.energy_per_token_j !== undefined ? kpi('Energy / token', fmtSI(r.energy_per_token_j, 'J'), 'kpi-energy',
       h('div', { class: 'kpi-sub' }, `${fmtSI(r.energy_j, 'J')} per step · ${fmtSI(r.energy?.avg_power_w, 'W')} per chip`)) : null,
     r.silicon ? kpi('Built chip', `${fmtSI(r.silicon.macs)} ${r.silicon.mac_format} MACs`, 'kpi-silicon',
-      h('div', { class: 'kpi-sub' }, `${fmtSI(r.silicon.matrix_flops, 'FLOP/s')} · ${fmtSI(r.silicon.matrix_power_w, 'W')} matrix power · ${fmtNum(r.silicon.area_per_mac_um2)} µm²/MAC`)) : null,
+      h('div', { class: 'kpi-sub' }, `${fmtSI(r.silicon.matrix_flops, 'FLOP/s')} · ${fmtSI(r.silicon.matrix_power_w, 'W')} matrix power · ${fmtNum(r.silicon.area_per_mac_um2)} µm²/MAC · ${r.silicon.pipeline_stages} pipeline ${r.silicon.pipeline_stages === 1 ? 'stage' : 'stages'} (up to ${fmtNum(r.silicon.max_clock_ghz)} GHz)`)) : null,
   );
 }
 
