@@ -20,6 +20,7 @@
 #include "evaluate.h"
 #include "fixtures.h"
 #include "serve.h"
+#include "serve_search.h"
 
 static rg_result res, res2;
 static rg_serving_result sr, sr2;
@@ -414,6 +415,50 @@ static void test_bad_input(void) {
     CHECK_EQ_INT(res.serving.chips, 12);
 }
 
+/* The serving search: the fewest-chips goal ranks deployments that reach the
+ * attainment first, by chips; the goodput goal by goodput per chip; one
+ * thread and two give the same answer. */
+static void test_search(void) {
+    static rg_serve_search_result a, b;
+    rg_spec s = serve_spec();
+    s.system = fx_dgx();
+    s.has_system = true;
+    s.chips = 2;
+    s.serving.rate_per_s = 8;
+    s.serving.requests = 60;
+    s.serving.prompt = (rg_len){RG_LEN_FIXED, 512, 0, 0, 0};
+    s.serving.output = (rg_len){RG_LEN_FIXED, 32, 0, 0, 0};
+    s.serving.slo_ttft_s = 0.5;
+    s.serving.slo_tpot_s = 0.05;
+    rg_serve_search_opts o;
+    rg_serve_search_opts_init(&o);
+    o.top_n = 20;
+    o.goal = RG_SERVE_GOAL_MIN_CHIPS;
+    o.threads = 1;
+    rg_err e = {0};
+    int rc = rg_serve_search(&s, &o, &a, &e);
+    CHECK_MSG(rc == 0, "%s: %s", e.field, e.msg);
+    o.threads = 2;
+    CHECK_EQ_INT(rg_serve_search(&s, &o, &b, &e), 0);
+    CHECK(a.n_best == 20 && memcmp(a.best, b.best, sizeof a.best) == 0);
+    CHECK(a.evaluated > 100 && a.meet > 0);
+    for (int i = 1; i < a.n_best; i++) {
+        const rg_serve_search_entry *p = &a.best[i - 1], *q = &a.best[i];
+        bool mp = p->slo_attainment >= o.min_attainment, mq = q->slo_attainment >= o.min_attainment;
+        CHECK(mp >= mq);
+        if (mp && mq)
+            CHECK(p->chips <= q->chips);
+    }
+    CHECK(a.best[0].chips == 1); /* 8 requests/s of 512 + 32 tokens fit one H100 */
+    o.goal = RG_SERVE_GOAL_GOODPUT;
+    CHECK_EQ_INT(rg_serve_search(&s, &o, &a, &e), 0);
+    for (int i = 1; i < a.n_best; i++)
+        CHECK(a.best[i - 1].goodput_per_chip >= a.best[i].goodput_per_chip);
+    s.phase = RG_PHASE_DECODE;
+    CHECK_EQ_INT(rg_serve_search(&s, &o, &a, &e), RG_EINVAL);
+    CHECK_STR(e.field, "phase");
+}
+
 int main(void) {
     test_mix_is_uniform();
     test_decomposition();
@@ -423,5 +468,6 @@ int main(void) {
     test_vanishing_load();
     test_roofline_runs();
     test_bad_input();
+    test_search();
     return tu_status("test_serve");
 }
