@@ -185,7 +185,7 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
     if (p->microbatch < 0)
         return FIELD_ERR(RG_ERANGE, "parallelism.microbatch", "must be >= 0 (0 = whole replica batch)");
     int64_t replicas = p->dp * p->ep;
-    if (spec->batch % replicas != 0)
+    if (spec->batch % replicas != 0 && spec->phase != RG_PHASE_SERVE) /* serve: batch is not used */
         return FIELD_ERR(RG_EINVAL, "batch", "batch (%lld) must be divisible by dp*ep (%lld)",
                          (long long)spec->batch, (long long)replicas);
     if (spec->phase == RG_PHASE_TRAIN && p->microbatch > 0 && (spec->batch / replicas) % p->microbatch != 0)
