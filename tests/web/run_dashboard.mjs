@@ -441,6 +441,21 @@ try {
   check(await count('#res-scatter svg .pareto-line') === 1 && await count('#res-scatter svg circle.on-front') >= 2, 'the speed x quality front is drawn');
   await shot('speed-quality-energy-1280');
 
+  // A serving run: the phase select gives a small workload; the result shows
+  // the latency quantiles, goodput under the SLOs and the run's time series.
+  step = 'serving';
+  await page.click('a[data-view="point"]');
+  const phaseId = await page.locator('label', { hasText: /^Phase$/ }).getAttribute('for');
+  await page.selectOption(`#${phaseId}`, 'serve');
+  await page.waitForSelector('#point-result #serving .kpi[data-kpi="kpi-ttft"] .kpi-value', { timeout: 30000 });
+  check(/\d/.test(await text('#point-result #serving .kpi[data-kpi="kpi-ttft"] .kpi-value')), 'TTFT quantiles shown');
+  check(/within the SLOs/.test(await text('#point-result #serving .kpi[data-kpi="kpi-goodput"]')), 'goodput and SLO attainment shown');
+  check(await count('#serving-cdf svg circle.pt') === 9, 'TTFT, TPOT and end-to-end quantiles plotted');
+  check(await count('#serving-series svg circle.pt') > 20, 'waiting requests and batch size over the run plotted');
+  await page.locator('#serving').scrollIntoViewIfNeeded();
+  await shot('serving-1280');
+  await page.evaluate(() => window.scrollTo(0, 0));
+
   step = 'labels';
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
     .filter((el) => el.type !== 'hidden')
