@@ -317,6 +317,10 @@ static void add_prefill(rg_serve_step *st, const req *q, int64_t c) {
 static bool admit(sim *s, inst *I, int64_t id, int64_t c, rg_serve_step *st, double *extra_s) {
     req *q = &s->r[id];
     int64_t tokens = q->target > q->cached + c ? q->target : q->cached + c;
+    if (s->c->admission == RG_ADMIT_RESERVE) {
+        int64_t whole = q->prompt + q->output + (s->c->speculative ? s->c->spec_tokens + 1 : 1);
+        tokens = tokens > whole ? tokens : whole;
+    }
     if (!grow(s, I, id, tokens))
         return false;
     if (q->swapped) {
@@ -408,7 +412,10 @@ static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *ex
         while (I->n_wait > 0 && I->n_run < c->max_batch && s->r[I->head].ready <= now) {
             int64_t id = I->head;
             req *q = &s->r[id];
-            if (!grow(s, I, id, q->cached + q_tokens))
+            int64_t need = q->cached + q_tokens;
+            if (s->c->admission == RG_ADMIT_RESERVE)
+                need = q->prompt + q->output + q_tokens;
+            if (!grow(s, I, id, need))
                 break;
             q_pop(s, I);
             q->state = ST_RUN;

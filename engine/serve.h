@@ -47,6 +47,13 @@ typedef struct rg_len {
 
 typedef enum rg_preempt { RG_PREEMPT_RECOMPUTE = 0, RG_PREEMPT_SWAP = 1 } rg_preempt;
 
+/* KV admission: greedy takes the blocks of the prompt and grows (and
+ * preempts) as tokens come (vLLM: Kwon et al. SOSP 2023); reserve admits a
+ * request only when the blocks of its whole prompt and output are free and
+ * takes them at once, so nothing is ever preempted (TensorRT-LLM's
+ * GUARANTEED_NO_EVICT capacity scheduler, its default). */
+typedef enum rg_admission { RG_ADMIT_GREEDY = 0, RG_ADMIT_RESERVE = 1 } rg_admission;
+
 /* One pool of instances (disaggregated serving). */
 typedef struct rg_serve_pool {
     int64_t instances;
@@ -75,6 +82,7 @@ typedef struct rg_serving {
     int64_t chunked_prefill_tokens; /* 0 = no chunking (prefill-first steps) */
     double prefix_cache_hit_rate;   /* share of each prompt found in the prefix cache */
     int preemption;                 /* rg_preempt */
+    int admission;                  /* rg_admission */
     /* speculative decoding: k draft tokens per round, each accepted with
      * probability `acceptance` until the first rejection; one draft token
      * costs draft_cost x the target's decode step of the same sequences */

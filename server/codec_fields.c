@@ -24,6 +24,7 @@
 static const char *const phase_names[] = {"train", "prefill", "decode", "serve", NULL};
 static const char *const preempt_names[] = {"recompute", "swap", NULL};
 static const char *const link_names[] = {"scaleout", "scaleup", NULL};
+static const char *const admission_names[] = {"greedy", "reserve", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
 static const char *const norm_names[] = {"rmsnorm", "layernorm", NULL};
 
@@ -245,6 +246,7 @@ const codec_field codec_fields[] = {
     {"serving.prefix_cache_hit_rate", CF_F64, OFF(serving.prefix_cache_hit_rate), 0, 0.999, NULL, NULL, 0,
      NULL, 0},
     {"serving.preemption", CF_ENUM, OFF(serving.preemption), 0, 0, NULL, preempt_names, 0, NULL, 0},
+    {"serving.kv_admission", CF_ENUM, OFF(serving.admission), 0, 0, NULL, admission_names, 0, NULL, 0},
     {"serving.speculative", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"serving.speculative.tokens", CF_I64, OFF(serving.spec_tokens), 1, 64, NULL, NULL, 0, NULL, 0},
     {"serving.speculative.acceptance", CF_F64, OFF(serving.spec_acceptance), 0, 1, NULL, NULL, 0, NULL, 0},

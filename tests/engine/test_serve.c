@@ -296,6 +296,15 @@ static void test_preemption(void) {
     c.preemption = RG_PREEMPT_SWAP;
     CHECK_EQ_INT(rg_serve_simulate(&c, &env, &sr2, &e), 0);
     CHECK(sr2.preemptions >= 1);
+    /* reserve admission takes each request's 4 blocks (51 tokens) at once:
+     * one at a time, nothing preempted, the second starts when the first ends */
+    c.preemption = RG_PREEMPT_RECOMPUTE;
+    c.admission = RG_ADMIT_RESERVE;
+    CHECK_EQ_INT(rg_serve_simulate(&c, &env, &sr2, &e), 0);
+    CHECK_EQ_INT(sr2.preemptions, 0);
+    CHECK_REL(sr2.mean_batch, 1.0, 1e-12);
+    CHECK_EQ_INT(sr2.steps, 2 * 20); /* a prefill step and 19 decode steps each */
+    c.admission = RG_ADMIT_GREEDY;
     /* a request that cannot fit even alone is refused, not left waiting */
     c.trace[1].prompt_tokens = 100;
     CHECK_EQ_INT(rg_serve_simulate(&c, &env, &sr, &e), RG_ERANGE);
