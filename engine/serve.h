@@ -86,12 +86,12 @@ typedef struct rg_serving {
     /* speculative decoding: k draft tokens per round, each accepted with
      * probability `acceptance` until the first rejection; one draft token
      * costs draft_cost x the target's decode step of the same sequences */
-    bool speculative;
+    bool speculative; /* = spec_tokens > 0 (the engine derives it) */
     int64_t spec_tokens;
     double spec_acceptance;
     double spec_draft_cost;
     /* disaggregated: prefill and decode pools, KV moved between them */
-    bool disaggregated;
+    bool disaggregated; /* = a pool has instances (the engine derives it) */
     rg_serve_pool prefill_pool, decode_pool;
     int kv_link;                   /* KV transfer network: 0 scale-out, 1 scale-up */
     double slo_ttft_s, slo_tpot_s; /* 0 = no SLO on it */
@@ -170,6 +170,10 @@ typedef struct rg_serve_env {
     int64_t chips;             /* all instances */
     int64_t instances[2];      /* colocated: instances[0] = dp */
 } rg_serve_env;
+
+/* Derive speculative and disaggregated from their counts (spec_tokens,
+ * pool instances), as a sweep axis may set the counts alone. */
+void rg_serve_normalize(rg_serving *c);
 
 /* Check the serving object: names the field (serving.arrival.rate_per_s,
  * serving.slo.ttft_s, serving.arrival.trace ...). */

@@ -400,6 +400,7 @@ int codec_axis_compile(const char *path, codec_axis *ax, rg_err *err) {
     case CF_INT:
     case CF_F64:
     case CF_BOOL:
+    case CF_LEN: /* a fixed token count */
         ax->numeric = true;
         break;
     case CF_FMT:
@@ -434,6 +435,13 @@ int codec_axis_set(const codec_axis *ax, rg_spec *spec, double v, rg_err *err) {
         if (v != 0 && v != 1)
             return rg_err_set(err, RG_ETYPE, f->path, "expected 0 or 1 (got %.17g)", v);
         *(bool *)slot = v != 0;
+        return 0;
+    }
+    if (f->type == CF_LEN) {
+        if (!isfinite(v) || v != floor(v) || v < 1 || v > 1e8)
+            return rg_err_set(err, RG_ERANGE, f->path, "must be an integer token count in 1..1e8 (got %.17g)",
+                              v);
+        *(rg_len *)slot = (rg_len){RG_LEN_FIXED, v, 0, 0, 0};
         return 0;
     }
     if (!isfinite(v))
