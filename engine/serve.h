@@ -12,19 +12,16 @@
  *
  * Scheduler (one per instance; an instance is tp x ep x pp chips, dp
  * instances share the arrivals, each request joins the instance with the
- * fewest requests): every step first gives each running decode sequence its
- * tokens (1, or k + 1 with speculation), then prefill work up to
- * max_tokens_per_step: with chunked_prefill_tokens = C > 0 running prefills
- * continue and waiting requests are admitted in chunks of at most C tokens,
- * sharing the step with the decodes (Sarathi-Serve, Agrawal et al. OSDI
- * 2024); with C = 0 a step that can admit waiting requests runs their whole
- * prompts alone and the decodes wait (prefill-first, as vLLM without chunked
- * prefill: Kwon et al. SOSP 2023). The KV cache is paged in blocks of
- * kv_block_tokens in the memory the memory model leaves; a decode that
- * needs a block when none is free preempts the newest running request
- * (recompute: its cache is dropped and it is prefilled again with its
- * generated tokens; swap: its blocks go to host memory over the host link
- * and come back before it resumes). */
+ * fewest requests; with pp > 1 an instance runs pp virtual engines one
+ * stage apart, each with its own batch and 1/pp of the KV blocks): every step first gives each running decode
+ * sequence its tokens (1, or k + 1 with speculation), then prefill work up to max_tokens_per_step: with
+ * chunked_prefill_tokens = C > 0 running prefills continue and waiting requests are admitted in chunks of at
+ * most C tokens, sharing the step with the decodes (Sarathi-Serve, Agrawal et al. OSDI 2024); with C = 0 a
+ * step that can admit waiting requests runs their whole prompts alone and the decodes wait (prefill-first, as
+ * vLLM without chunked prefill: Kwon et al. SOSP 2023). The KV cache is paged in blocks of kv_block_tokens in
+ * the memory the memory model leaves; a decode that needs a block when none is free preempts the newest
+ * running request (recompute: its cache is dropped and it is prefilled again with its generated tokens; swap:
+ * its blocks go to host memory over the host link and come back before it resumes). */
 #ifndef RG_SERVE_H
 #define RG_SERVE_H
 

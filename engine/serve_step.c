@@ -256,7 +256,7 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
     m->used[RG_A_KV_BLOCK_TOKENS] = m->used[RG_A_SERVE_STEP_OVERHEAD] = 1;
     rg_memory mem0;
     memset(&mem0, 0, sizeof mem0);
-    double per_tok_dev = 0.0;
+    double kv_tok = 0.0;
     for (int p = 0; p < pools; p++) {
         rg_spec *ps = &m->spec[p];
         *ps = *spec;
@@ -267,8 +267,12 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
         ps->chips = 0;
         if (c->disaggregated)
             ps->par.tp = p == 0 ? c->prefill_pool.tp : c->decode_pool.tp;
+        /* pipeline parallelism: pp virtual engines per instance, one stage
+         * apart, each with its own batch and 1/pp of the KV blocks (vLLM's
+         * virtual engines); a step is the batch's trip through every stage */
         env.instances[p] =
-            c->disaggregated ? (p == 0 ? c->prefill_pool.instances : c->decode_pool.instances) : par->dp;
+            (c->disaggregated ? (p == 0 ? c->prefill_pool.instances : c->decode_pool.instances) : par->dp) *
+            par->pp;
         if ((rc = rg_evaluate_core_ctx(ps, &m->core[p], err)))
             goto out;
         rg_memory mem;
@@ -276,6 +280,7 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
         if ((rc = kv_capacity(ps, c->max_tokens_per_step, env.block_tokens, tmp, &pt, &env.kv_blocks[p], &mem,
                               m->used, err)))
             goto out;
+        env.kv_blocks[p] /= par->pp;
         if (env.kv_blocks[p] < 1) {
             rc = FIELD_ERR(RG_ERANGE, c->disaggregated ? "serving.disaggregated" : "parallelism",
                            "the weights (%.4g GB per device) and a %lld-token step leave no memory for a KV "
@@ -284,15 +289,12 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
                            mem.capacity_bytes / 1e9);
             goto out;
         }
-        if (p == pools - 1) {
+        if (p == pools - 1)
             mem0 = mem;
-            per_tok_dev = pt;
-        }
-        if (p == 0 && pools == 2)
-            per_tok_dev = pt;
+        if (p == 0) /* whole-model KV bytes per token: one device's share x the ranks that split it */
+            kv_tok = pt * (double)ps->par.tp * (double)par->pp;
     }
-    /* whole-model KV bytes per token: one device's share x the ranks that split it */
-    env.kv_bytes_per_token = per_tok_dev * (double)m->spec[pools - 1].par.tp * (double)par->pp;
+    env.kv_bytes_per_token = kv_tok;
     env.swap_bw = av[RG_A_HOST_LINK_BW] * (double)m->spec[0].par.tp;
     if (c->preemption == RG_PREEMPT_SWAP)
         m->used[RG_A_HOST_LINK_BW] = 1;

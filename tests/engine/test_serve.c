@@ -384,6 +384,33 @@ static void test_roofline_runs(void) {
     CHECK_REL(sr.mean_batch, 64.0, 0.02);
 }
 
+/* Pipeline parallelism runs pp virtual engines per instance: two stages of
+ * one chip each serve about as many tokens/s as two one-chip replicas (the
+ * stages overlap), each request waits for both stages per token, and each
+ * engine holds half of the two stages' KV blocks. */
+static void test_pipeline(void) {
+    rg_spec s = serve_spec();
+    s.system = fx_dgx();
+    s.has_system = true;
+    s.serving.rate_per_s = 1e6;
+    s.serving.requests = 600;
+    s.serving.prompt.mean = 512;
+    s.serving.output.mean = 128;
+    s.par.pp = 2;
+    rg_err e = {0};
+    int rc = rg_evaluate(&s, &res, &e);
+    CHECK_MSG(rc == 0, "%s: %s", e.field, e.msg);
+    rg_serving_result pp = res.serving;
+    s.par.pp = 1;
+    s.par.dp = 2;
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    rg_serving_result dp = res.serving;
+    CHECK_REL(pp.output_tokens_per_s, dp.output_tokens_per_s, 0.2);
+    CHECK(pp.tpot_s.mean > dp.tpot_s.mean);
+    CHECK(pp.kv_blocks > dp.kv_blocks); /* a stage holds half the weights: more room for the cache */
+    CHECK_EQ_INT(pp.chips, 2);
+}
+
 static void test_bad_input(void) {
     rg_serving c = base_cfg();
     rg_err e = {0};
@@ -476,6 +503,7 @@ int main(void) {
     test_preemption();
     test_vanishing_load();
     test_roofline_runs();
+    test_pipeline();
     test_bad_input();
     test_search();
     return tu_status("test_serve");
