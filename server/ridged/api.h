@@ -16,6 +16,8 @@ void api_openapi(http_req *r);
 void api_presets(http_req *r);
 void api_evaluate(http_req *r);
 void api_run_get(http_req *r);
+void api_run_list(http_req *r);
+void api_decision_report(http_req *r);
 void api_sweep_create(http_req *r);
 void api_sweep_list(http_req *r);
 void api_sweep_get(http_req *r);
@@ -49,6 +51,16 @@ bool api_known_keys(http_req *r, const cJSON *obj, const char *const *allowed, c
 bool api_path_id(http_req *r, const char *what);
 /* Parses ?limit= (default `def`, 1..max). Answers 400 and returns -1 if bad. */
 int api_limit(http_req *r, int def, int max);
+/* ?page_token= as an id cursor (the last id of the previous page): NULL when
+ * absent; false (400 sent) when it is not 1..18 digits. */
+bool api_page_token(http_req *r, const char **token);
+
+struct sweep_plan;
+/* Sweep `id`'s plan, to decode point params (built once per sweep and
+ * cached, plan_cache.h), and its status into `status`. Returns a reference
+ * the caller drops with plan_cache_release, or NULL after answering (404,
+ * 503; `r` NULL: without answering). */
+const struct sweep_plan *api_sweep_plan(http_req *r, db_conn *c, const char *id, char *status, size_t scap);
 /* A JSON id given as a string of digits or an integer; writes the decimal
  * text into `out` (24 bytes). False if not an id. */
 bool api_json_id(const cJSON *v, char out[24]);

@@ -137,3 +137,89 @@ void api_run_get(http_req *r) {
     PQclear(q);
     db_release(r->rd->pool, c);
 }
+
+/* GET /api/v1/runs: newest first, ?author= ?phase= ?model= ?hardware= (the
+ * preset or object name the result carries) ?spec_sha256= ?q= (text
+ * in the model or hardware name) ?limit= ?page_token=. Each item is a summary
+ * (the headline result fields); GET /runs/{id} has the whole result. */
+void api_run_list(http_req *r) {
+    static const char sql[] = "SELECT id, author, " API_TS(
+        "created_at") ", spec_sha256, result->>'model', "
+                      "result->>'hardware', result->>'phase', spec->>'batch', result->>'time_s', "
+                      "result->>'mfu', result->>'tokens_per_s', result->>'energy_per_token_j', "
+                      "(result->'memory'->>'fits')::text FROM runs"
+                      " WHERE ($1::text IS NULL OR author = $1) AND ($2::text IS NULL OR result->>'phase' = "
+                      "$2)"
+                      " AND ($3::text IS NULL OR result->>'model' = $3)"
+                      " AND ($4::text IS NULL OR result->>'hardware' = $4)"
+                      " AND ($5::text IS NULL OR spec_sha256 = $5)"
+                      " AND ($6::text IS NULL OR strpos(lower(coalesce(result->>'model', '') || ' ' ||"
+                      " coalesce(result->>'hardware', '')), lower($6)) > 0)"
+                      " AND ($7::bigint IS NULL OR id < $7) ORDER BY id DESC LIMIT $8";
+    const char *author = http_query(r, "author"), *phase = http_query(r, "phase");
+    const char *model = http_query(r, "model"), *hw = http_query(r, "hardware");
+    const char *sha = http_query(r, "spec_sha256"), *text = http_query(r, "q"), *token = NULL;
+    int limit = api_limit(r, 50, 500);
+    if (limit < 0 || !api_page_token(r, &token))
+        return;
+    if (phase && strcmp(phase, "train") && strcmp(phase, "prefill") && strcmp(phase, "decode")) {
+        http_fail(r, RG_EINVAL, "phase", "train, prefill or decode", "unknown phase \"%.40s\"", phase);
+        return;
+    }
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "list runs", NULL);
+        return;
+    }
+    const char *p[8] = {author, phase, model, hw, sha, text, token, lim};
+    PGresult *q = db_query(c, sql, 8, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, "list runs", PQresultErrorMessage(q));
+    } else {
+        static const char *const nums[] = {"batch", "time_s", "mfu", "tokens_per_s", "energy_per_token_j"};
+        int n = PQntuples(q);
+        jw w;
+        jw_init(&w);
+        jw_obj_begin(&w);
+        jw_key(&w, "runs");
+        jw_arr_begin(&w);
+        for (int i = 0; i < n && i < limit; i++) {
+            char link[64];
+            jw_obj_begin(&w);
+            jw_kstr(&w, "id", PQgetvalue(q, i, 0));
+            jw_kstr(&w, "author", PQgetvalue(q, i, 1));
+            jw_kstr(&w, "created_at", PQgetvalue(q, i, 2));
+            jw_kstr(&w, "spec_sha256", PQgetvalue(q, i, 3));
+            api_kstr_or_null(&w, "model", q, i, 4);
+            api_kstr_or_null(&w, "hardware", q, i, 5);
+            api_kstr_or_null(&w, "phase", q, i, 6);
+            for (int k = 0; k < 5; k++) {
+                jw_key(&w, nums[k]);
+                if (PQgetisnull(q, i, 7 + k))
+                    jw_null(&w);
+                else
+                    jw_raw(&w, PQgetvalue(q, i, 7 + k)); /* jsonb numbers as PostgreSQL printed them */
+            }
+            jw_key(&w, "fits");
+            if (PQgetisnull(q, i, 12))
+                jw_null(&w);
+            else
+                jw_bool(&w, strcmp(PQgetvalue(q, i, 12), "true") == 0);
+            snprintf(link, sizeof link, "/api/v1/runs/%s", PQgetvalue(q, i, 0));
+            jw_kstr(&w, "href", link);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_key(&w, "next_page_token");
+        if (n > limit)
+            jw_str(&w, PQgetvalue(q, limit - 1, 0));
+        else
+            jw_null(&w);
+        jw_obj_end(&w);
+        http_reply_json(r, 200, &w);
+    }
+    PQclear(q);
+    db_release(r->rd->pool, c);
+}

@@ -45,24 +45,25 @@ static const char col_hint[] = "fields: point_index, status" RIDGED_RESULT_COLS(
 static const char *col_list_hint(void) { return col_hint; }
 
 /* The sweep's plan, to decode params (built once per sweep and cached:
- * plan_cache.h), and its status. Returns a reference the caller drops with
- * plan_cache_release, or NULL after answering. */
-static const sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t scap) {
+ * plan_cache.h), and its status (api.h). */
+const sweep_plan *api_sweep_plan(http_req *r, db_conn *c, const char *id_text, char *status, size_t scap) {
     static const char sql[] = "SELECT status, base, axes FROM sweeps WHERE id = $1";
     static const char sql_status[] = "SELECT status FROM sweeps WHERE id = $1";
-    const char *p[1] = {r->id};
-    int64_t id = strtoll(r->id, NULL, 10);
+    const char *p[1] = {id_text};
+    int64_t id = strtoll(id_text, NULL, 10);
     const sweep_plan *plan = plan_cache_get(id);
     PGresult *q = db_query(c, plan ? sql_status : sql, 1, p);
     sweep_plan *built = NULL;
     cJSON *base = NULL, *axes = NULL;
     rg_err err = {0};
     if (!db_ok(q)) {
-        http_problem_db(r, "get sweep", PQresultErrorMessage(q));
+        if (r)
+            http_problem_db(r, "get sweep", PQresultErrorMessage(q));
         goto fail;
     }
     if (PQntuples(q) == 0) {
-        http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
+        if (r)
+            http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", id_text);
         goto fail;
     }
     snprintf(status, scap, "%s", PQgetvalue(q, 0, 0));
@@ -71,8 +72,9 @@ static const sweep_plan *load_plan(http_req *r, db_conn *c, char *status, size_t
     base = cJSON_Parse(PQgetvalue(q, 0, 1));
     axes = cJSON_Parse(PQgetvalue(q, 0, 2));
     if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &built, &err)) {
-        http_fail(r, RG_EINTERNAL, NULL, NULL, "the stored sweep cannot be decoded: %s %s", err.field,
-                  err.msg);
+        if (r)
+            http_fail(r, RG_EINTERNAL, NULL, NULL, "the stored sweep cannot be decoded: %s %s", err.field,
+                      err.msg);
         goto fail;
     }
     plan = plan_cache_put(id, built);
@@ -312,7 +314,7 @@ void api_sweep_results(http_req *r) {
         http_problem_db(r, "results", NULL);
         goto out;
     }
-    plan = load_plan(r, c, status, sizeof status);
+    plan = api_sweep_plan(r, c, r->id, status, sizeof status);
     if (!plan)
         goto out;
     q = db_query_dyn(c, sql.buf, np, params);
@@ -444,7 +446,7 @@ void api_sweep_pareto(http_req *r) {
         http_problem_db(r, "pareto", NULL);
         goto out;
     }
-    plan = load_plan(r, c, status, sizeof status);
+    plan = api_sweep_plan(r, c, r->id, status, sizeof status);
     if (!plan)
         goto out;
     q = db_query_dyn(c, sql.buf, np, params);

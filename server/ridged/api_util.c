@@ -76,6 +76,19 @@ bool api_path_id(http_req *r, const char *what) {
     return ok;
 }
 
+bool api_page_token(http_req *r, const char **token) {
+    const char *s = http_query(r, "page_token");
+    size_t n = s ? strlen(s) : 0;
+    bool ok = !s || (n >= 1 && n <= 18);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isdigit((unsigned char)s[i]) != 0;
+    if (!ok)
+        http_fail(r, RG_EINVAL, "page_token", "pass next_page_token from the previous page",
+                  "malformed page token");
+    *token = s;
+    return ok;
+}
+
 int api_limit(http_req *r, int def, int max) {
     const char *s = http_query(r, "limit");
     if (!s)

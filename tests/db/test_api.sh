@@ -53,6 +53,41 @@ req GET "$U/api/v1/runs/$RUN"; expect 200 "get run"
 [ "$(jget 'd["provenance"]["author"]')" = anonymous ] && ok "anonymous author on loopback" || fail "author"
 if psql "$DB" -qAt -c "UPDATE runs SET author = 'x'" >/dev/null 2>&1; then fail "runs are mutable"; else ok "runs are immutable"; fi
 req GET "$U/api/v1/runs/999999"; expect 404 "missing run"
+# the list of runs: filters, summaries and pages
+for b in 16 32 64; do
+  req POST "$U/api/v1/evaluate" -d "$(printf '%s' "${SPEC%\}},\"store\":true}" | python3 -c "import json,sys; s=json.load(sys.stdin); s['batch']=$b; print(json.dumps(s))")"
+  expect 201 "store run with batch $b"
+done
+req POST "$U/api/v1/evaluate" -d '{"model":"llama3-8b","hardware":"b200","phase":"prefill","batch":2,"seq_len":512,"store":true}'
+expect 201 "store a b200 prefill run"
+req GET "$U/api/v1/runs?limit=2"; expect 200 "list runs"
+python3 - "$TMP/body" <<'PY' && ok "runs newest first, two per page, with summaries" || fail "runs page: ${BODY:0:400}"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["runs"]
+assert len(r) == 2 and int(r[0]["id"]) > int(r[1]["id"]) and d["next_page_token"] == r[1]["id"], d
+assert r[0]["hardware"] == "b200" and r[0]["phase"] == "prefill" and r[0]["batch"] == 2 and r[0]["time_s"] > 0, r[0]
+assert r[1]["batch"] == 64 and r[1]["href"] == f"/api/v1/runs/{r[1]['id']}" and isinstance(r[1]["fits"], bool), r[1]
+PY
+TOK=$(jget 'd["next_page_token"]')
+N=$(sql 'SELECT count(*) FROM runs')
+seen=2
+while [ "$TOK" != None ]; do
+  req GET "$U/api/v1/runs?limit=2&page_token=$TOK"; expect 200 "next runs page"
+  seen=$((seen + $(jget 'len(d["runs"])')))
+  TOK=$(jget 'd["next_page_token"]')
+done
+[ "$seen" = "$N" ] && ok "pages cover all $N runs once" || fail "pages saw $seen of $N runs"
+req GET "$U/api/v1/runs?hardware=b200"; expect 200 "runs by hardware"
+[ "$(jget 'len(d["runs"])')" = 1 ] && ok "hardware filter" || fail "hardware filter: ${BODY:0:300}"
+req GET "$U/api/v1/runs?phase=train&spec_sha256=$SHA"; expect 200 "runs by phase and spec"
+[ "$(jget 'len(d["runs"]) == 1 and d["runs"][0]["id"] == "'"$RUN"'"')" = True ] && ok "spec_sha256 filter finds the run" || fail "sha filter: ${BODY:0:300}"
+req GET "$U/api/v1/runs?q=B20&author=anonymous"; expect 200 "runs by text"
+[ "$(jget 'len(d["runs"])')" = 1 ] && ok "text search in names" || fail "text filter: ${BODY:0:300}"
+req GET "$U/api/v1/runs?phase=serve"; expect 400 "unknown phase"
+jget 'd["field"]' | grep -qx phase && ok "bad phase names the field" || fail "bad phase: ${BODY:0:200}"
+req GET "$U/api/v1/runs?page_token=x1"; expect 400 "bad page token"
+req GET "$U/api/v1/runs?limit=0"; expect 400 "bad limit"
 
 # sweeps
 cat >"$TMP/sweep.json" <<JSON
@@ -154,6 +189,38 @@ req GET "$U/api/v1/decisions?q=decode"; expect 200 "search text"
 [ "$(jget '[x["id"] for x in d["decisions"]]')" = "['$D2']" ] && ok "text search" || fail "search: $BODY"
 req GET "$U/api/v1/decisions?tag=hbm&author=anonymous"; [ "$(jget 'len(d["decisions"])')" = 2 ] && ok "tag+author search" ||
   fail "tag search"
+# a decision as one self-contained HTML report: question, decision, the
+# assumptions, the sweep's scatter and fastest points with their parameters,
+# the run's figures; record text escaped; no script, no external file
+req GET "$U/api/v1/decisions/$D1/report"; expect 200 "decision report"
+CT=$(curl -sS -o /dev/null -w '%{content_type}' "$U/api/v1/decisions/$D1/report")
+python3 - "$TMP/body" "$CT" "$SW" "$RUN" <<'PY' && ok "report: HTML with the question, assumptions, sweep scatter + Pareto, points with params, run" || fail "report: $(head -c 600 "$TMP/body")"
+import sys
+from html.parser import HTMLParser
+body, ct, sw, run = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], sys.argv[4]
+assert ct.startswith("text/html"), ct
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.tags = []; self.ext = []
+    def handle_starttag(self, t, a):
+        self.tags.append(t)
+        a = dict(a)
+        for k in ("src", "href"):
+            if k in a: self.ext.append(a[k])
+p = P(); p.feed(body)
+assert "script" not in p.tags and not p.ext, (p.ext,)
+for s in ("Does 1.5x HBM bandwidth pay?", "No for 8B training", "compute bound", "matmul_efficiency",
+          f"Sweep {sw}: hbm what-if", f"Run {run}", "Pareto front", "batch = "):
+    assert s in body, s
+assert p.tags.count("circle") >= 3 and "polyline" in p.tags, p.tags.count("circle")
+PY
+req POST "$U/api/v1/decisions" -d '{"title":"<script>alert(1)</script> & \"q\"","question":"<img src=x onerror=alert(1)>","decision":"d"}'
+expect 201 "decision with markup in its text"
+DX=$(jget 'd["id"]')
+req GET "$U/api/v1/decisions/$DX/report"; expect 200 "its report"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;' "$TMP/body" && ! grep -q '<script>\|<img' "$TMP/body" &&
+  ok "record text is escaped in the report" || fail "report escaping: $(head -c 400 "$TMP/body")"
+req GET "$U/api/v1/decisions/999999/report"; expect 404 "report of a missing decision"
 
 # numerics
 req POST "$U/api/v1/numerics/quantize" -d '{"format":"mxfp4","n":65536,"seed":7}'; expect 200 "quantize"

@@ -120,7 +120,12 @@ try {
     'roofline draws memory and compute ceilings');
   check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
   check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
+  await page.locator('#preset-sources summary').click();
   check(await count('#preset-sources table') === 3 && await count('#preset-sources td.source') > 10, 'model, hardware and system preset values listed with their sources');
+  await page.locator('#assumption-list summary').click();
+  check(await count('#assumption-list table tbody tr') >= 10, `every assumption listed with its source (${await count('#assumption-list table tbody tr')} rows)`);
+  await page.locator('#assumption-list summary').click();
+  await page.locator('#preset-sources summary').click();
   check(await count('#point-result .quality tbody tr') === 3, 'quality (SQNR) of the weights, activations and KV-cache formats shown');
   await shot('point-1280');
   await page.locator('#preset-sources summary').click();
@@ -149,6 +154,30 @@ try {
   await page.locator(`#${batchId}`).dispatchEvent('change');
   await page.waitForFunction((b) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== b, before);
   check(JSON.parse(await page.inputValue('#spec-json')).batch === 64, 'JSON editor follows the form');
+  // Keystroke to new result, measured (reported, not asserted): typing a
+  // digit into the batch field until the step time changes.
+  const lat = [];
+  for (const b of ['96', '48', '80', '40', '72']) {
+    const was = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+    await page.locator(`#${batchId}`).fill(b.slice(0, 1));
+    await page.waitForFunction((w) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== w, was);
+    const now = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+    const t = await page.evaluate(async ([id, digit, w]) => {
+      const el = document.getElementById(id);
+      const t0 = performance.now();
+      el.value += digit;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((ok) => { const tick = () => (document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== w ? ok() : requestAnimationFrame(tick)); tick(); });
+      return performance.now() - t0;
+    }, [batchId, b.slice(1), now]);
+    lat.push(t);
+  }
+  lat.sort((a, b) => a - b);
+  const req = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/evaluate')).slice(-5).map((e) => e.duration).sort((a, b) => a - b));
+  log(`measured: keystroke to new result ${lat.map((t) => t.toFixed(0)).join(', ')} ms (median ${lat[2].toFixed(0)} ms); the evaluate request alone ${req.map((t) => t.toFixed(0)).join(', ')} ms`);
+  await page.fill(`#${batchId}`, '64');
+  await page.locator(`#${batchId}`).dispatchEvent('change');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('#spec-json').value).batch === 64);
   await page.click('button:has-text("Pin B")');
 
   step = 'invalid input';
@@ -254,6 +283,11 @@ try {
   const ev = await text('#hist-detail .decision-detail');
   check(/sweep \d+/.test(ev) && ev.includes(`run ${runId}`), 'decision found by text search, sweep and run linked as evidence');
   check(await count('#hist-detail .decision-detail table tbody tr') >= 1, 'decision lists the assumptions it rests on');
+  const [report] = await Promise.all([ctx.waitForEvent('page'), page.click('#dec-report')]);
+  await report.waitForLoadState();
+  check(/^Decision \d+: /.test(await report.title()) && await report.locator('section.evidence svg circle').count() >= 1,
+    `the decision opens as a self-contained HTML report ("${await report.title()}")`);
+  await report.close();
 
   step = 'supersede';
   const firstId = await page.locator('#hist-detail dl.provenance dd').last().innerText();
@@ -440,6 +474,66 @@ try {
   check((await page.locator('#res-scatter svg .chart-title').evaluate((t) => t.textContent)).startsWith('quality_sqnr_db (max) against time_s (min)'), 'time against matmul-output SQNR');
   check(await count('#res-scatter svg .pareto-line') === 1 && await count('#res-scatter svg circle.on-front') >= 2, 'the speed x quality front is drawn');
   await shot('speed-quality-energy-1280');
+  // charts leave the dashboard as SVG (styles inlined) and PNG
+  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.click('#res-scatter .export-svg')]);
+  const svgFile = fs.readFileSync(await svgDl.path(), 'utf8');
+  check(svgDl.suggestedFilename().endsWith('.svg') && svgFile.startsWith('<svg') && /style="fill:/.test(svgFile) &&
+    (svgFile.match(/<circle/g) || []).length === 16, `scatter exported as SVG with inlined styles (${svgFile.length} bytes)`);
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('#res-scatter .export-png')]);
+  const png = fs.readFileSync(await pngDl.path());
+  check(png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) === 1120, `scatter exported as PNG (${png.readUInt32BE(16)}x${png.readUInt32BE(20)} px)`);
+
+  // Shareable URLs: each screen's address reopens it as it was.
+  step = 'shareable URLs';
+  await page.click('a[data-view="point"]');
+  await page.waitForFunction(() => location.hash.startsWith('#point/'));
+  const pointUrl = page.url();
+  const specNow = JSON.parse(await page.inputValue('#spec-json'));
+  await page.click('a[data-view="results"]');
+  await page.waitForFunction(() => /^#results\/\d+\?x=time_s&y=quality_sqnr_db&color=energy_per_token_j/.test(location.hash));
+  const resultsUrl = page.url();
+  const page2 = await ctx.newPage();
+  page2.on('console', (m) => { if (m.type() === 'error') problems.push(`console error in the second page: ${m.text()}`); });
+  await page2.goto(pointUrl);
+  await page2.waitForSelector('#point-result .kpi[data-kpi="kpi-silicon"]');
+  check(JSON.stringify(JSON.parse(await page2.inputValue('#spec-json'))) === JSON.stringify(specNow), 'a design point link reopens the same spec (chip included)');
+  await page2.goto(resultsUrl);
+  await page2.waitForFunction(() => document.querySelector('#res-scatter svg .color-legend'), null, { timeout: 30000 });
+  check(await page2.inputValue('#res-x') === 'time_s' && await page2.inputValue('#res-y') === 'quality_sqnr_db' &&
+    await page2.inputValue('#res-color') === 'energy_per_token_j', 'a results link reopens the sweep with its axes and colour');
+
+  // Stored runs: the list, and three of them side by side.
+  step = 'runs';
+  const stored = await page2.evaluate(async () => {
+    const { api } = await import('/js/api.js');
+    const ids = [];
+    for (const b of [8, 16]) ids.push((await api.evaluate({ model: 'llama3-8b', hardware: 'h100-sxm', phase: 'decode', batch: b, seq_len: 2048 }, { store: true })).run_id);
+    return ids.map(String);
+  });
+  await page2.close();
+  await page.click('a[data-view="history"]');
+  await page.fill('#hist-q', '');
+  await page.fill('#hist-tag', '');
+  await page.fill('#hist-author', '');
+  await page.click('#hist-search');
+  await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`#hist-runs tr[data-id="${id}"]`)), stored);
+  check(await count('#hist-runs tbody tr') >= 3, `stored runs listed (${await count('#hist-runs tbody tr')})`);
+  for (const id of [...stored, runId]) await page.check(`#hist-run-${id}`);
+  check(await page.locator('#hist-compare-runs').innerText() === 'Compare 3 runs', 'three runs picked');
+  await page.click('#hist-compare-runs');
+  await page.waitForSelector('#compare-many table');
+  check(await count('#compare-many thead th') === 4, 'three runs side by side');
+  check(await count('#compare-many tr.changed.input') >= 1 && /batch/.test(await text('#compare-many')), 'the inputs that differ (batch) are listed');
+  check(/^#compare\/runs\/\d+,\d+,\d+$/.test(await page.evaluate(() => location.hash)), 'the compare set lives in the URL');
+  await shot('compare-runs-1280');
+
+  step = 'dark mode';
+  await page.click('#theme-toggle');
+  check(await page.evaluate(() => document.documentElement.dataset.theme) === 'dark' &&
+    await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor) === 'rgb(11, 18, 32)', 'dark mode switches the page');
+  await shot('compare-runs-dark-1280');
+  await page.click('#theme-toggle');
+  check(await page.evaluate(() => localStorage.getItem('ridge.theme')) === 'light', 'the theme choice is kept');
 
   // A serving run: the phase select gives a small workload; the result shows
   // the latency quantiles, goodput under the SLOs and the run's time series.

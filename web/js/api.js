@@ -82,6 +82,7 @@ export const api = {
     body: { ...spec, ...(opts.store ? { store: true } : {}), ...(opts.quality ? { quality: true } : {}) },
   })),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
+  listRuns: (params) => request('GET', '/runs', { params }),
 
   createSweep: (body) => request('POST', '/sweeps', { body }),
   // The plan's true point count (integer ranges deduplicated); nothing stored.

@@ -12,13 +12,18 @@ import { mountNumerics } from './views/numerics.js';
 import { mountSilicon } from './views/silicon.js';
 import { mountCompare } from './views/compare.js';
 import { mountHistory } from './views/history.js';
+import { watchCharts } from './export.js';
 
 const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'compare', 'history'];
 
+// #view/ARG?key=value&...: ARG names the thing shown (a sweep, a job, a
+// spec), the query the view's settings (scatter axes, filter).
 function route() {
-  const [name, ...rest] = (location.hash.slice(1) || 'point').split('/');
+  const [path, query] = (location.hash.slice(1) || 'point').split('?');
+  const [name, ...rest] = path.split('/');
   const view = VIEWS.includes(name) ? name : 'point';
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
+  const params = Object.fromEntries(new URLSearchParams(query || ''));
   for (const v of VIEWS) {
     const sec = $(`#view-${v}`);
     sec.hidden = v !== view;
@@ -26,7 +31,7 @@ function route() {
     if (v === view) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
   }
   document.title = `Ridge — ${$(`a[data-view="${view}"]`).textContent}`;
-  emit(`view:${view}`, arg);
+  emit(`view:${view}`, arg, params);
 }
 
 function tokenForm() {
@@ -48,6 +53,23 @@ function tokenForm() {
   show();
 }
 
+// Light or dark: the saved choice, else the system's preference.
+function theme() {
+  const btn = $('#theme-toggle');
+  const apply = (t) => {
+    document.documentElement.dataset.theme = t;
+    btn.setAttribute('aria-pressed', String(t === 'dark'));
+    btn.textContent = t === 'dark' ? 'Light mode' : 'Dark mode';
+  };
+  const saved = localStorage.getItem('ridge.theme');
+  apply(saved || (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  btn.addEventListener('click', () => {
+    const t = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
+    localStorage.setItem('ridge.theme', t);
+    apply(t);
+  });
+}
+
 async function health() {
   const el = $('#health');
   try {
@@ -61,6 +83,7 @@ async function health() {
 }
 
 async function start() {
+  theme();
   tokenForm();
   health();
   const [presets, numerics] = await Promise.allSettled([api.presets(), api.numericsFormats()]);
@@ -78,6 +101,7 @@ async function start() {
   mountCompare($('#view-compare'));
   mountHistory($('#view-history'));
   on('load-spec', (spec) => point.setSpec(spec));
+  watchCharts(document.querySelector('main'));
   window.addEventListener('hashchange', route);
   route();
   document.body.dataset.ready = '1';

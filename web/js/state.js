@@ -18,8 +18,8 @@ export function on(event, fn) {
   listeners.get(event).push(fn);
 }
 
-export function emit(event, payload) {
-  for (const fn of listeners.get(event) || []) fn(payload);
+export function emit(event, payload, extra) {
+  for (const fn of listeners.get(event) || []) fn(payload, extra);
 }
 
 // Fallback when ridged lists no formats: names and storage bits per element

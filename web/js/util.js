@@ -195,3 +195,20 @@ export function download(name, text, type) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+// Shareable URLs: a JSON value as base64url (UTF-8) in the hash, and back.
+export function encodeState(v) {
+  const bytes = new TextEncoder().encode(JSON.stringify(v));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+export function decodeState(s) {
+  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(b, (c) => c.charCodeAt(0))));
+}
+// Replaces the hash without a hashchange (no re-route), so the address bar
+// always holds the screen as it is.
+export function setHash(hash) {
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+}

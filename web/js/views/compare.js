@@ -29,6 +29,31 @@ function diffTable(title, keys, va, vb, { ratio } = {}) {
     h('tbody', {}, rows));
 }
 
+// Many stored runs side by side (#compare/runs/1,2,3): inputs that differ
+// between any two, the outputs, and the assumptions whose values differ.
+function manyTable(runs) {
+  const specs = runs.map((r) => flatten((r.result.provenance && r.result.provenance.spec) || {}));
+  const outs = runs.map((r) => flatten(r.result));
+  const keys = [...new Set(specs.flatMap((f) => Object.keys(f)))].sort();
+  const differs = (vals) => vals.some((v) => !same(v, vals[0]));
+  const inKeys = keys.filter((k) => differs(specs.map((f) => f[k])));
+  const outKeys = OUTPUTS.filter((k) => outs.some((o) => k in o));
+  const am = runs.map((r) => new Map((r.result.assumptions || []).map((x) => [x.name, x.value])));
+  const aKeys = [...new Set(am.flatMap((m) => [...m.keys()]))].sort().filter((k) => differs(am.map((m) => m.get(k))));
+  const t0 = Number(runs[0].result.time_s);
+  const row = (k, vals, cls, ratio) => h('tr', { class: cls }, h('th', { scope: 'row' }, k),
+    vals.map((v) => h('td', { class: 'num' }, fmtField(k, v),
+      ratio && typeof v === 'number' && t0 > 0 && k === 'time_s' ? h('span', { class: 'muted small' }, ` (${(v / t0).toFixed(2)}×)`) : null)));
+  return h('div', { class: 'card table-wrap', id: 'compare-many' },
+    h('table', { class: 'data compare', 'aria-label': `${runs.length} runs compared` },
+      h('caption', {}, `${runs.length} runs: ${inKeys.length} inputs and ${aKeys.length} assumptions differ (time relative to the first)`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'field'), runs.map((r) => h('th', { scope: 'col' }, h('a', { href: `#compare/run/${r.id}` }, `run ${r.id}`))))),
+      h('tbody', {},
+        inKeys.map((k) => row(k, specs.map((f) => f[k]), 'changed input')),
+        outKeys.map((k) => row(k, outs.map((o) => o[k]), differs(outs.map((o) => o[k])) ? 'changed output' : 'output', true)),
+        aKeys.map((k) => row(`assumption ${k}`, am.map((m) => m.get(k)), 'changed assumption')))));
+}
+
 export function mountCompare(root) {
   const body = h('div', { id: 'compare-body' });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
@@ -96,7 +121,16 @@ export function mountCompare(root) {
     h('div', { class: 'check' }, onlyDiff, h('label', { for: 'cmp-only-diff' }, 'only differing inputs'))),
   msg, body);
   on('compare-changed', render);
-  on('view:compare', (arg) => {
+  on('view:compare', async (arg) => {
+    const many = /^runs\/(\d+(?:,\d+)+)$/.exec(arg || '');
+    if (many) {
+      try {
+        const ids = many[1].split(',');
+        const runs = await Promise.all(ids.map(async (id) => ({ id, result: await api.run(id) })));
+        clear(body, manyTable(runs));
+      } catch (e) { notice(msg, 'error', errorText(e)); }
+      return;
+    }
     const m = /^run\/(\d+)$/.exec(arg || '');
     if (m) {
       const slot = state.compare.a ? 'b' : 'a';

@@ -3,7 +3,7 @@
 // with its evidence (the sweep it came from) linked.
 
 import { api } from '../api.js';
-import { h, clear, notice, errorText } from '../util.js';
+import { h, clear, notice, errorText, fmtField, setHash } from '../util.js';
 import { state, on } from '../state.js';
 import { confidenceBadge, assumptionsTable } from './resultview.js';
 
@@ -32,6 +32,8 @@ export function mountHistory(root) {
   const decisionStatus = h('select', { id: 'hist-decision-status' }, h('option', { value: '' }, 'any'),
     ['proposed', 'accepted', 'superseded'].map((v) => h('option', { value: v }, v)));
   const sweepsBox = h('div', { id: 'hist-sweeps' });
+  const runsBox = h('div', { id: 'hist-runs' });
+  const picked = new Set();
   const decisionsBox = h('div', { id: 'hist-decisions' });
   const detail = h('div', { id: 'hist-detail' });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
@@ -56,7 +58,32 @@ export function mountHistory(root) {
       h('button', { type: 'button', class: 'link', 'aria-label': `remove assumption ${a.name}`, onclick: () => { assumptions.splice(i, 1); renderAssumptions(); } }, '×')))
       : h('span', { class: 'muted' }, 'Taken from the evidence sweep\'s provenance.'));
   }
-  let sweepCursor = null, decCursor = null;
+  let sweepCursor = null, decCursor = null, runCursor = null;
+
+  // Stored runs (GET /runs): tick any number and compare them side by side.
+  function renderRuns(items, append) {
+    const rows = items.map((r) => {
+      const box = h('input', { type: 'checkbox', id: `hist-run-${r.id}`, checked: picked.has(r.id), onchange: (e) => { if (e.target.checked) picked.add(r.id); else picked.delete(r.id); cmpBtn.disabled = picked.size < 2; cmpBtn.textContent = `Compare ${picked.size} runs`; } });
+      return h('tr', { 'data-id': r.id, class: r.fits === false ? 'nofit' : '' },
+        h('td', {}, box, h('label', { for: `hist-run-${r.id}`, class: 'sr-only' }, `pick run ${r.id}`)),
+        h('td', {}, h('a', { href: `#compare/run/${encodeURIComponent(r.id)}` }, r.id)),
+        h('td', {}, r.model || '—'), h('td', {}, r.hardware || '—'), h('td', {}, r.phase || '—'), h('td', { class: 'num' }, r.batch ?? '—'),
+        h('td', { class: 'num' }, fmtField('time_s', r.time_s)), h('td', { class: 'num' }, fmtField('mfu', r.mfu)),
+        h('td', { class: 'num' }, fmtField('energy_per_token_j', r.energy_per_token_j)), h('td', {}, r.author || '—'),
+        h('td', { class: 'small' }, r.created_at ? new Date(r.created_at).toLocaleString() : ''));
+    });
+    const tbody = append && runsBox.querySelector('tbody');
+    if (tbody) tbody.append(...rows);
+    else {
+      clear(runsBox, rows.length ? [h('div', { class: 'table-wrap' }, h('table', { class: 'data', 'aria-label': 'Stored runs' },
+        h('thead', {}, h('tr', {}, ['', 'run', 'model', 'hardware', 'phase', 'batch', 'step time', 'MFU', 'energy/token', 'author', 'stored'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, rows))), h('div', { class: 'buttons' }, cmpBtn)] : h('p', { class: 'muted' }, 'No stored runs match ("Store run" on a design point keeps one).'));
+    }
+    runsBox.querySelector('.more')?.remove();
+    if (runCursor) runsBox.append(h('button', { type: 'button', class: 'secondary small more', onclick: () => search('runs') }, 'More runs'));
+  }
+  const cmpBtn = h('button', { type: 'button', id: 'hist-compare-runs', disabled: true,
+    onclick: () => { location.hash = `#compare/runs/${[...picked].join(',')}`; } }, 'Compare 0 runs');
 
   function renderEvidence() {
     clear(evidenceBox, evidence.length ? evidence.map((e, i) => h('span', { class: 'chip' }, `${e.kind} ${e.id}`,
@@ -74,7 +101,12 @@ export function mountHistory(root) {
     notice(msg, 'info', 'Searching…');
     try {
       await Promise.all([
-        more === 'decisions' ? null : (async () => {
+        more && more !== 'runs' ? null : (async () => {
+          const r = await api.listRuns({ q: p.q && p.q.split(/\s+/).length === 1 ? p.q : undefined, author: p.author, limit: p.limit, page_token: more === 'runs' ? runCursor : undefined });
+          runCursor = nextOf(r);
+          renderRuns(r.runs || [], more === 'runs');
+        })(),
+        more === 'decisions' || more === 'runs' ? null : (async () => {
           const s = await api.listSweeps({ tag: p.tag, author: p.author, status: sweepStatus.value || undefined, limit: p.limit, page_token: more === 'sweeps' ? sweepCursor : undefined });
           sweepCursor = nextOf(s);
           // ridged filters sweeps by tag, author and status; text is matched here.
@@ -82,7 +114,7 @@ export function mountHistory(root) {
           const hay = (x) => [x.name, x.notes, x.author, ...(x.tags || [])].join(' ').toLowerCase();
           renderSweeps(itemsOf(s).filter((x) => words.every((w) => hay(x).includes(w))), more === 'sweeps');
         })(),
-        more === 'sweeps' ? null : (async () => {
+        more === 'sweeps' || more === 'runs' ? null : (async () => {
           const d = await api.listDecisions({ ...p, status: decisionStatus.value || undefined, page_token: more === 'decisions' ? decCursor : undefined });
           decCursor = nextOf(d);
           renderDecisions(itemsOf(d), more === 'decisions');
@@ -126,8 +158,10 @@ export function mountHistory(root) {
   async function show(id) {
     try {
       const d = await api.getDecision(id);
+      if (location.hash.startsWith('#history')) setHash(`#history/decision/${encodeURIComponent(d.id)}`); // shareable
       clear(detail, h('div', { class: 'card decision-detail' },
-        h('h3', {}, d.title), h('p', {}, h('span', { class: `status st-${d.status}` }, d.status), ' ', confidenceBadge(d.confidence), d.author ? ` · ${d.author}` : ''),
+        h('h3', {}, d.title), h('p', {}, h('span', { class: `status st-${d.status}` }, d.status), ' ', confidenceBadge(d.confidence), d.author ? ` · ${d.author}` : '',
+          ' · ', h('a', { href: `/api/v1/decisions/${encodeURIComponent(d.id)}/report`, target: '_blank', rel: 'noopener', id: 'dec-report' }, 'HTML report')),
         h('dl', { class: 'provenance' },
           [['question', d.question], ['decision', d.decision], ['rationale', d.rationale],
             ['supersedes', (d.supersedes || []).length ? d.supersedes.map(decLink) : null],
@@ -180,7 +214,8 @@ export function mountHistory(root) {
       msg,
       h('div', { class: 'card' }, h('h3', {}, 'Decisions'), decisionsBox),
       detail,
-      h('div', { class: 'card' }, h('h3', {}, 'Sweeps'), sweepsBox)),
+      h('div', { class: 'card' }, h('h3', {}, 'Sweeps'), sweepsBox),
+      h('div', { class: 'card' }, h('h3', {}, 'Stored runs'), runsBox)),
     h('form', { class: 'card', id: 'decision-form', 'aria-label': 'Record a decision', onsubmit: record },
       h('h2', {}, 'Record a decision'),
       fld('dec-title', 'Title', f.title), fld('dec-question', 'Question', f.question), fld('dec-decision', 'Decision', f.decision),
@@ -205,7 +240,11 @@ export function mountHistory(root) {
     if (!f.question.value && sweep.notes) f.question.value = sweep.notes;
     renderEvidence();
   });
-  on('view:history', () => search());
+  on('view:history', (arg) => {
+    search();
+    const m = /^decision\/(\d+)$/.exec(arg || '');
+    if (m) show(m[1]);
+  });
   renderEvidence();
   renderAssumptions();
   void state;

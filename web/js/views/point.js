@@ -3,8 +3,8 @@
 // (POST /evaluate) and shows the result at once.
 
 import { api } from '../api.js';
-import { h, clear, getPath, setPath, debounce, notice, errorText, nextId } from '../util.js';
-import { state, emit, formats, presetNames, presetObject } from '../state.js';
+import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash } from '../util.js';
+import { state, emit, on, formats, presetNames, presetObject } from '../state.js';
 import { renderResult } from './resultview.js';
 
 const NUM = 'int';
@@ -92,7 +92,7 @@ export function mountPoint(root) {
       input = h('input', { id, name: path, type: 'number', min: 0, step: real ? 'any' : 1, inputmode: real ? 'decimal' : 'numeric', placeholder: real ? 'none' : 'default' });
     }
     input.addEventListener('change', () => fromForm(path, kind, input));
-    if (input.type === 'number') input.addEventListener('input', debounce(() => fromForm(path, kind, input), 400));
+    if (input.type === 'number') input.addEventListener('input', () => fromForm(path, kind, input));
     return h('div', { class: `field${kind === 'bool' ? ' check' : ''}` }, h('label', { for: id }, label), input);
   }
 
@@ -166,7 +166,9 @@ export function mountPoint(root) {
     }
   }, 400));
 
-  const schedule = debounce(() => evaluate(false), 250);
+  // The engine answers in milliseconds: a short pause only merges a burst of
+  // keystrokes; answers that arrive out of order are dropped (seq).
+  const schedule = debounce(() => evaluate(false), 10);
 
   // A chip half filled in is not an error yet: say what it still needs.
   const CHIP_KEYS = [['node_nm', 'node'], ['clock_ghz', 'clock'], ['matrix_area_mm2', 'matrix area'], ['mac_format', 'MAC lane format']];
@@ -189,6 +191,8 @@ export function mountPoint(root) {
       if (mine !== seq) return;
       state.result = r;
       highlightField(null);
+      // the address bar holds this design point (#point/<spec>): copy it to share
+      if (location.hash === '' || location.hash.startsWith('#point')) setHash(`#point/${encodeState(state.spec)}`);
       // Presets named by the spec, with the source of every number.
       const used = [['model', 'models'], ['hardware', 'hardware'], ['system', 'systems']]
         .map(([key, kind]) => [key, typeof state.spec[key] === 'string' ? presetObject(kind, state.spec[key]) : null])
@@ -244,5 +248,17 @@ export function mountPoint(root) {
   toJson();
   toForm();
   evaluate(false);
+  // #point/<spec>: a shared design point opens as it was.
+  on('view:point', (arg) => {
+    if (!arg) {
+      if (state.result) setHash(`#point/${encodeState(state.spec)}`);
+      return;
+    }
+    try {
+      const spec = decodeState(arg);
+      if (JSON.stringify(spec) === JSON.stringify(state.spec)) return;
+      state.spec = spec; toJson(); toForm(); schedule();
+    } catch (e) { notice(msg, 'error', `This link holds no readable design point (${e.message}).`); }
+  });
   return { evaluate, setSpec: (spec) => { state.spec = spec; toJson(); toForm(); schedule(); } };
 }

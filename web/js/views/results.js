@@ -4,7 +4,7 @@
 // of a chosen point, CSV download, and a shortcut to record a decision.
 
 import { api } from '../api.js';
-import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download, registerUnits, unitOf } from '../util.js';
+import { h, clear, flatten, getPath, setPath, fmtField, notice, errorText, download, registerUnits, unitOf, setHash } from '../util.js';
 import { state, emit, on } from '../state.js';
 import { scatter, paretoFront, roofline } from '../charts.js';
 import { kpis, timeBreakdown, memoryBreakdown, assumptionsTable, provenance, opsTable, peaksOf, qualityTable } from './resultview.js';
@@ -79,6 +79,7 @@ export function mountResults(root) {
   const detail = h('div', { class: 'card', id: 'res-detail' }, h('p', { class: 'muted' }, 'Choose a point (table row or scatter dot) to see its breakdown.'));
   let rowsByKey = new Map();
   let refreshTimer = null;
+  let wanted = {}; // scatter settings a link asked for (#results/ID?x=&y=&color=&filter=)
 
   async function loadSweepList(selectId) {
     try {
@@ -211,14 +212,15 @@ export function mountResults(root) {
 
   function fillAxes() {
     const cols = numericColumns();
-    for (const [sel, prefer] of [[xSel, /(^|\.)time_s$/], [ySel, /(^|\.)mfu$/]]) {
-      const cur = sel.value;
+    for (const [sel, prefer, key] of [[xSel, /(^|\.)time_s$/, 'x'], [ySel, /(^|\.)mfu$/, 'y']]) {
+      const cur = cols.includes(wanted[key]) ? wanted[key] : sel.value;
       clear(sel, cols.map((c) => h('option', { value: c }, c)));
       sel.value = cols.includes(cur) ? cur : (cols.find((c) => prefer.test(c)) || cols[0] || '');
     }
-    const cur = cSel.value;
+    const cur = cols.includes(wanted.color) ? wanted.color : cSel.value;
     clear(cSel, h('option', { value: '' }, '(none)'), cols.map((c) => h('option', { value: c }, c)));
     cSel.value = cols.includes(cur) ? cur : '';
+    if (cols.length) wanted = {}; // applied once; the user's choices win afterwards
     sqeBtn.disabled = !['time_s', 'quality_sqnr_db', 'energy_per_token_j'].every((c) => cols.includes(c));
   }
 
@@ -231,7 +233,19 @@ export function mountResults(root) {
     loadScatter();
   }
 
+  // The address bar holds the sweep and how it is viewed.
+  function syncHash() {
+    if (!sweep || !location.hash.startsWith('#results')) return;
+    const q = new URLSearchParams();
+    if (xSel.value) q.set('x', xSel.value);
+    if (ySel.value) q.set('y', ySel.value);
+    if (cSel.value) q.set('color', cSel.value);
+    if (filterIn.value.trim()) q.set('filter', filterIn.value.trim());
+    setHash(`#results/${encodeURIComponent(sweep.id)}${q.toString() ? `?${q}` : ''}`);
+  }
+
   async function loadScatter() {
+    syncHash();
     const x = xSel.value, y = ySel.value;
     if (!x || !y) { clear(scatterBox, h('p', { class: 'muted' }, 'No numeric fields to plot yet.')); return; }
     const all = [];
@@ -357,6 +371,12 @@ export function mountResults(root) {
     detail);
 
   // Opening #results/ID (again) reloads the sweep: a running one has more points.
-  on('view:results', async (arg) => { await loadSweepList(arg); if (arg) open(arg); });
+  on('view:results', async (arg, params = {}) => {
+    wanted = params;
+    if (params.filter !== undefined) filterIn.value = params.filter;
+    await loadSweepList(arg || (sweep && sweep.id));
+    if (arg) open(arg);
+    else syncHash(); // back on the tab: the address names the sweep shown
+  });
   return { open };
 }

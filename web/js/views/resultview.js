@@ -191,7 +191,6 @@ function showOp(el, op) {
   if (rows[0]) rows[0].scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
-// The whole result, as used by the design-point view.
 // A serving run (phase serve): latency and SLO figures, the latency quantiles
 // as points of their distribution functions, and the sampled time series.
 export function servingCard(r) {
@@ -226,6 +225,19 @@ export function servingCard(r) {
         h('figcaption', { class: 'muted' }, `Orange: requests waiting; blue: sequences in the step. Sampled at step ends; KV blocks in use peaked at ${fmtPct(sv.kv_utilization_peak)} (mean ${fmtPct(sv.kv_utilization_mean)}).`))));
 }
 
+// A <details> whose body is built the first time it opens: long tables
+// (every assumption with its source, every preset value) cost nothing on
+// the keystroke path until someone reads them.
+function lazyDetails(attrs, summary, build) {
+  const d = h('details', attrs, h('summary', {}, summary));
+  let built = false;
+  const fill = () => { if (!built && d.open) { built = true; d.append(...[].concat(build()).filter(Boolean)); } };
+  d.addEventListener('toggle', fill);
+  if (attrs.open) fill();
+  return d;
+}
+
+// The whole result, as used by the design-point view.
 export function renderResult(el, r, presets = []) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
   clear(el,
@@ -236,8 +248,9 @@ export function renderResult(el, r, presets = []) {
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
       h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
-    h('details', { class: 'card', open: true }, h('summary', {}, 'Assumptions and provenance'),
-      assumptionsTable(r.assumptions), provenance(r)),
-    presets.length ? h('details', { class: 'card', id: 'preset-sources' }, h('summary', {}, 'Preset values and their sources'),
-      presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
+    h('div', { class: 'card' }, h('h3', {}, 'Provenance'), provenance(r)),
+    lazyDetails({ class: 'card', id: 'assumption-list' }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
+      () => assumptionsTable(r.assumptions)),
+    presets.length ? lazyDetails({ class: 'card', id: 'preset-sources' }, 'Preset values and their sources',
+      () => presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
 }
