@@ -211,10 +211,9 @@ static void write_row_json(jw *w, const sweep_plan *plan, const PGresult *q, int
         const char *v = PQgetvalue(q, i, k);
         if (rcols[k].type == COL_BOOL)
             jw_bool(w, v[0] == 't');
-        else if (rcols[k].type == COL_I64)
+        else /* integers, and doubles as PostgreSQL's shortest exact text (db.c; never NaN/Inf: stored NULL)
+              */
             jw_raw(w, v);
-        else
-            jw_num(w, strtod(v, NULL));
     }
     if (strcmp(PQgetvalue(q, i, 1), "0") != 0) {
         int code = atoi(PQgetvalue(q, i, 1));
@@ -225,22 +224,17 @@ static void write_row_json(jw *w, const sweep_plan *plan, const PGresult *q, int
 
 static void write_row_csv(sbuf *b, const sweep_plan *plan, const PGresult *q, int i) {
     int64_t idx = strtoll(PQgetvalue(q, i, 0), NULL, 10);
-    char num[40];
-    sbuf_printf(b, "%lld", (long long)idx);
+    sbuf_puts(b, PQgetvalue(q, i, 0));
     plan_write_params_csv(plan, idx, b);
     for (int k = 1; k < NRCOLS; k++) {
         sbuf_put(b, ",", 1);
         if (PQgetisnull(q, i, k))
             continue;
         const char *v = PQgetvalue(q, i, k);
-        if (rcols[k].type == COL_BOOL) {
+        if (rcols[k].type == COL_BOOL)
             sbuf_puts(b, v[0] == 't' ? "true" : "false");
-        } else if (rcols[k].type == COL_I64) {
+        else /* as write_row_json: PostgreSQL's exact text */
             sbuf_puts(b, v);
-        } else {
-            jw_format_double(num, sizeof num, strtod(v, NULL));
-            sbuf_puts(b, num);
-        }
     }
     sbuf_put(b, "\n", 1);
 }

@@ -31,7 +31,9 @@ static PGconn *db_connect(const char *conninfo) {
     if (pg)
         PQsetNoticeProcessor(pg, quiet, NULL);
     if (pg && PQstatus(pg) == CONNECTION_OK) {
-        PGresult *r = PQexec(pg, "SET application_name = 'ridged'");
+        /* extra_float_digits > 0: doubles come back as their shortest exact
+         * text (PostgreSQL 12+), which the results API passes on as is */
+        PGresult *r = PQexec(pg, "SET application_name = 'ridged'; SET extra_float_digits = 3");
         PQclear(r);
     }
     return pg;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "sweep_index.h"
 #include "auth.h"
 #include "codec.h"
 #include "rtl_job.h"
@@ -47,6 +48,8 @@ static void usage(FILE *f) {
             "  --rtl-liberty FILE   cell library for RTL synthesis [RIDGE_RTL_LIBERTY] (OSU 0.18 um)\n"
             "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
             "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
+            "  (no flag)            index a succeeded sweep of at least N points by every result column,\n"
+            "                       0 never [RIDGE_INDEX_MIN_POINTS] (500000)\n"
             "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
             "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
             "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n"
@@ -158,6 +161,7 @@ int main(int argc, char **argv) {
     cfg->http_threads = (int)ncpu;
     cfg->workers = 1;
     cfg->rtl_workers = 1;
+    cfg->index_min_points = SWEEP_INDEX_MIN_POINTS;
     cfg->omp_threads = (int)ncpu;
     cfg->lease_s = 30;
     cfg->max_attempts = 5;
@@ -177,7 +181,8 @@ int main(int argc, char **argv) {
                 {"RIDGE_WORKERS", &cfg->workers, 0, 64},
                 {"RIDGE_RTL_WORKERS", &cfg->rtl_workers, 0, 16},
                 {"RIDGE_OMP_THREADS", &cfg->omp_threads, 1, 256},
-                {"RIDGE_LEASE_SECONDS", &cfg->lease_s, 1, 86400}};
+                {"RIDGE_LEASE_SECONDS", &cfg->lease_s, 1, 86400},
+                {"RIDGE_INDEX_MIN_POINTS", &cfg->index_min_points, 0, 2000000000}};
     for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
         if (getenv(envs[i].env) &&
             int_arg(envs[i].env, getenv(envs[i].env), envs[i].lo, envs[i].hi, envs[i].slot))
@@ -312,6 +317,7 @@ int main(int argc, char **argv) {
         names[i] = http_routes[i].name;
     metrics_init(&rd.m, http_nroutes, names);
     if (cfg->workers > 0) {
+        rd.ix = sweep_indexer_start(cfg->db, cfg->index_min_points);
         rd.sw = sweep_workers_start(&rd);
         if (!rd.sw)
             goto out;
@@ -335,6 +341,7 @@ int main(int argc, char **argv) {
 out:
     atomic_store(&rd.stopping, true);
     sweep_workers_stop(rd.sw);
+    sweep_indexer_stop(rd.ix);
     rtl_workers_stop(rd.rw);
     if (d)
         MHD_stop_daemon(d);

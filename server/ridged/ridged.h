@@ -25,6 +25,7 @@ typedef struct ridged_config {
     int lease_s;           /* chunk lease length */
     int max_attempts;      /* a chunk claimed this often fails its sweep */
     int rtl_workers;       /* RTL job worker threads */
+    int index_min_points;  /* a succeeded sweep this large gets its indexes (sweep_index.h); 0 never */
     char rtl_liberty[512]; /* cell library for RTL synthesis ("" = the flow's default) */
     bool require_auth;     /* writes need a token even on loopback */
     bool loopback;         /* listening on a loopback address only */
@@ -42,6 +43,7 @@ typedef struct ridged {
     metrics m;
     sweep_workers *sw;
     struct rtl_workers *rw;
+    struct sweep_indexer *ix; /* builds large sweeps' indexes (sweep_index.h); NULL: none */
     atomic_bool stopping;
 } ridged;
 

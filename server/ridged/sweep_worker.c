@@ -27,6 +27,7 @@
 #include "result_cols.h"
 #include "sha256.h"
 #include "sweep.h"
+#include "sweep_index.h"
 #include "sweep_plan.h"
 
 #define WORKER_POLL_MS 1000
@@ -434,8 +435,10 @@ static int complete(worker *w, const chunk *c, const point_out *out) {
     metrics *m = &w->sw->rd->m;
     atomic_fetch_add_explicit(&m->chunks_done, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->points_done, (uint64_t)c->n, memory_order_relaxed);
-    if (finished)
+    if (finished) {
         atomic_fetch_add_explicit(&m->sweeps_finished, 1, memory_order_relaxed);
+        sweep_indexer_add(w->sw->rd->ix, c->sweep); /* large sweeps get their indexes in the background */
+    }
     rc = 1;
 out:
     if (rc != 1 && r && !db_ok(r))
