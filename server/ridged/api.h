@@ -18,6 +18,7 @@ void api_evaluate(http_req *r);
 void api_run_get(http_req *r);
 void api_run_list(http_req *r);
 void api_decision_report(http_req *r);
+void api_sweep_density(http_req *r);
 void api_sweep_create(http_req *r);
 void api_sweep_list(http_req *r);
 void api_sweep_get(http_req *r);

@@ -19,6 +19,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/sweeps/{id}/cancel", api_sweep_cancel, "sweep_cancel", true},
     {"GET", "/api/v1/sweeps/{id}/results", api_sweep_results, "sweep_results", false},
     {"GET", "/api/v1/sweeps/{id}/pareto", api_sweep_pareto, "sweep_pareto", false},
+    {"GET", "/api/v1/sweeps/{id}/density", api_sweep_density, "sweep_density", false},
     {"GET", "/api/v1/sweeps/{id}/chunks", api_sweep_chunks, "sweep_chunks", false},
     {"GET", "/api/v1/result-columns", api_result_columns, "result_columns", false},
     {"GET", "/api/v1/spec-fields", api_spec_fields, "spec_fields", false},

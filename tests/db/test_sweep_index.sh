@@ -42,4 +42,38 @@ req GET "$U/api/v1/sweeps/$BIG/results?limit=50&order_by=mfu:desc"; expect 200 "
 got=$(jget '",".join(str(r["point_index"]) for r in d["results"])')
 exp=$(sql "SELECT string_agg(point_index::text, ',' ORDER BY mfu DESC NULLS LAST, point_index DESC) FROM (SELECT point_index, mfu FROM sweep_results WHERE sweep_id = $BIG ORDER BY mfu DESC NULLS LAST, point_index DESC LIMIT 50) t")
 [ "$got" = "$exp" ] && ok "results by mfu equal a full sort" || fail "order differs: $got vs $exp"
+# density: every point of the sweep in one cell of the grid, as computed here
+req GET "$U/api/v1/sweeps/$BIG/density?x=time_s&y=energy_per_token_j&bins=16"; expect 200 "density"
+cp "$TMP/body" "$TMP/density.json"
+rows=()
+tok=""
+: > "$TMP/all.jsonl"
+while :; do
+  req GET "$U/api/v1/sweeps/$BIG/results?limit=1000${tok:+&page_token=$tok}"
+  jget 'json.dumps(d["results"])' >> "$TMP/all.jsonl"
+  tok=$(jget 'd["next_page_token"] or ""')
+  [ -n "$tok" ] || break
+done
+python3 - "$TMP/density.json" "$TMP/all.jsonl" <<'PY' && ok "density counts every point in the cell computed from its values" || fail "density: $(head -c 400 "$TMP/density.json")"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+pts = [r for line in open(sys.argv[2]) for r in json.loads(line)]
+assert d["points"] == len(pts) == 2000 and d["bins"] == 16, (d["points"], len(pts))
+def cell(v, ax):
+    f = (lambda u: math.log10(u)) if ax["log"] else (lambda u: u)
+    lo, hi = f(ax["lo"]), f(ax["hi"])
+    return min(int((f(v) - lo) / (hi - lo) * 16), 15)
+want = {}
+for r in pts:
+    k = (cell(r["time_s"], d["x"]), cell(r["energy_per_token_j"], d["y"]))
+    want[k] = want.get(k, 0) + 1
+got = {(i, j): n for i, j, n in d["cells"]}
+assert sum(got.values()) == 2000 and all(0 <= i < 16 and 0 <= j < 16 for i, j in got), got
+diff = sum(abs(got.get(k, 0) - want.get(k, 0)) for k in set(got) | set(want))
+assert diff <= 4, (diff, got, want)  # float rounding at a cell edge may move a point
+PY
+req GET "$U/api/v1/sweeps/$BIG/density?x=fits&y=time_s"; expect 400 "density of a boolean"
+[ "$(jget 'd["field"]')" = x ] && ok "names x" || fail "field: $BODY"
+req GET "$U/api/v1/sweeps/$BIG/density?x=time_s&y=mfu&bins=1000"; expect 400 "too many bins"
+req GET "$U/api/v1/sweeps/999999/density?x=time_s&y=mfu"; expect 404 "density of a missing sweep"
 finish

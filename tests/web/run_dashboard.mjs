@@ -527,6 +527,26 @@ try {
   check(/^#compare\/runs\/\d+,\d+,\d+$/.test(await page.evaluate(() => location.hash)), 'the compare set lives in the URL');
   await shot('compare-runs-1280');
 
+  // A sweep larger than the scatter draws: the density of every point beneath.
+  step = 'density';
+  const bigId = await page.evaluate(async () => {
+    const { api } = await import('/js/api.js');
+    const r = await api.createSweep({ name: 'web test 12k', base: { model: 'llama3-8b', hardware: 'h100-sxm', phase: 'decode', batch: 8, seq_len: 2048 },
+      axes: [{ path: 'batch', range: { start: 1, stop: 1200, steps: 1200 } }, { path: 'assumptions.memory_bw_efficiency', range: { start: 0.5, stop: 0.9, steps: 10 } }] });
+    for (let i = 0; i < 1200; i++) {
+      const sw = await api.getSweep(r.id);
+      if (sw.status !== 'queued' && sw.status !== 'running') break;
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    return String(r.id);
+  });
+  await page.evaluate((id) => { location.hash = `#results/${id}?x=time_s&y=tokens_per_s`; }, bigId);
+  await page.waitForSelector('#res-scatter svg image.density', { timeout: 60000 });
+  const dens = await page.locator('#res-scatter svg image.density').evaluate((im) => ({ points: Number(im.dataset.points), cells: Number(im.dataset.cells) }));
+  check(dens.points === 12000 && dens.cells > 10, `density of all 12,000 points drawn beneath the 10,000 plotted (${dens.cells} cells)`);
+  check(/over the density of all 12,000/.test(await text('#res-scatter figcaption')), 'the caption says what is drawn');
+  await shot('density-1280');
+
   step = 'dark mode';
   await page.click('#theme-toggle');
   check(await page.evaluate(() => document.documentElement.dataset.theme) === 'dark' &&

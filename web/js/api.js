@@ -108,6 +108,7 @@ export const api = {
   resultColumns: () => request('GET', '/result-columns'),
   specFields: () => request('GET', '/spec-fields'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
+  density: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/density`, { params }),
 
   createDecision: (body) => request('POST', '/decisions', { body }),
   listDecisions: (params) => request('GET', '/decisions', { params }),

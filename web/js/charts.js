@@ -221,18 +221,24 @@ export function seqColor(t) {
 // `color` {label}: each point's p.c picks its fill on a sequential scale
 // (logarithmic when the values span more than 100x), with a legend; the
 // front is then marked by a red ring instead of a red fill.
-export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, title, labels, color } = {}) {
+// `density` (GET /sweeps/{id}/density): the whole sweep's counts on a grid,
+// painted on a canvas beneath the points; its extents and scales set the axes.
+export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, title, labels, color, density } = {}) {
   const good = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const spans = (vals) => {
     const pos = vals.filter((v) => v > 0);
     return pos.length === vals.length && pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 100;
   };
-  const xLog = spans(good.map((p) => p.x));
-  const yLog = spans(good.map((p) => p.y));
+  const dens = density && density.x && density.cells && density.cells.length ? density : null;
+  const xLog = dens ? dens.x.log : spans(good.map((p) => p.x));
+  const yLog = dens ? dens.y.log : spans(good.map((p) => p.y));
+  const xs = good.map((p) => p.x), ys = good.map((p) => p.y);
+  if (dens) { xs.push(dens.x.lo, dens.x.hi); ys.push(dens.y.lo, dens.y.hi); }
   const f = frame({
-    xDomain: extent(good.map((p) => p.x), xLog), yDomain: extent(good.map((p) => p.y), yLog),
+    xDomain: extent(xs, xLog), yDomain: extent(ys, yLog),
     xLog, yLog, xLabel, yLabel, title, xFmt: (v) => fmtSI(v), yFmt: (v) => fmtSI(v), legend: !!color,
   });
+  if (dens) f.plot.append(densityImage(f, dens));
   if (front && front.length) {
     const fp = front.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).slice().sort((a, b) => a.x - b.x);
     f.plot.append(s('polyline', {
@@ -277,6 +283,26 @@ export function scatter(points, { xLabel, yLabel, front, onSelect, selectedKey, 
   if (labels) placeLabels(f, good, g);
   f.plot.append(g);
   return f.svg;
+}
+
+// The density grid as one canvas-drawn image: cell shade by log count.
+function densityImage(f, d) {
+  const n = d.bins;
+  const c = document.createElement('canvas');
+  c.width = n; c.height = n;
+  const g = c.getContext('2d');
+  const max = Math.max(...d.cells.map((x) => x[2]));
+  for (const [i, j, k] of d.cells) {
+    const t = Math.log1p(k) / Math.log1p(max);
+    g.fillStyle = `rgba(37, 99, 235, ${(0.08 + 0.6 * t).toFixed(3)})`;
+    g.fillRect(i, n - 1 - j, 1, 1);
+  }
+  const x0 = f.x(d.x.lo), x1 = f.x(d.x.hi), y0 = f.y(d.y.hi), y1 = f.y(d.y.lo);
+  return s('image', {
+    href: c.toDataURL('image/png'), x: x0, y: y0, width: x1 - x0, height: y1 - y0,
+    preserveAspectRatio: 'none', class: 'density', style: 'image-rendering: pixelated',
+    'data-points': d.points, 'data-cells': d.cells.length,
+  });
 }
 
 // Point labels placed greedily so they neither overlap each other nor run

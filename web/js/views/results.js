@@ -286,10 +286,15 @@ export function mountResults(root) {
     const nofit = pts.filter((p) => p.cls).length;
     // Axis fields (params.*) are not objectives ridged optimises: the front is computed here.
     if (!front || !front.length) front = paretoFront(pts, sense(x) === 'min', sense(y) === 'min');
+    // More points than drawn: the density of all of them underneath.
+    let density = null;
+    if (truncated && !filterIn.value.trim() && SERVER_COLS.has(x) && SERVER_COLS.has(y) && OBJECTIVES.has(x) && OBJECTIVES.has(y)) {
+      try { density = await api.density(sweep.id, { x, y, bins: 96 }); } catch (e) { notice(msg, 'error', `Density: ${errorText(e)}`); }
+    }
     const lab = (f) => (unitOf(f) ? `${f} (${unitOf(f)})` : f);
-    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), color: cf ? { label: lab(cf) } : null, title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
+    clear(scatterBox, scatter(pts, { xLabel: lab(x), yLabel: lab(y), front, selectedKey, onSelect: (p) => choose(p.key), color: cf ? { label: lab(cf) } : null, density, title: `${y} (${sense(y)}) against ${x} (${sense(x)}): ${pts.length.toLocaleString('en')} points, Pareto front in red` }),
       h('figcaption', { class: 'muted' },
-        truncated ? `The ${shown.toLocaleString('en')} best points by ${y} and the whole front are drawn; narrow the rest with a filter. ` : '',
+        truncated ? `The ${shown.toLocaleString('en')} best points by ${y} and the whole front are drawn${density ? `, over the density of all ${density.points.toLocaleString('en')} (shaded)` : ''}; narrow the rest with a filter. ` : '',
         nofit ? `${nofit} hollow points do not fit in device memory. ` : '', 'Click a point for its breakdown.'));
   }
 
