@@ -430,6 +430,10 @@ static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *ex
                 need = q->prompt + q->output + q_tokens;
             if (!grow(s, I, id, need))
                 break;
+            if (q->swapped) { /* preempted here by swap: its blocks come back first */
+                *extra_s += (double)q->cached * s->env->kv_bytes_per_token / s->env->swap_bw;
+                q->swapped = false;
+            }
             q_pop(s, I);
             q->state = ST_RUN;
             I->run[I->n_run++] = id;
