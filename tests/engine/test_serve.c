@@ -296,6 +296,19 @@ static void test_preemption(void) {
     c.preemption = RG_PREEMPT_SWAP;
     CHECK_EQ_INT(rg_serve_simulate(&c, &env, &sr2, &e), 0);
     CHECK(sr2.preemptions >= 1);
+    /* the same on a disaggregated decode pool of 4 blocks: swapped requests
+     * resume there, recomputed ones go back through the prefill pool */
+    rg_serving d = c;
+    d.disaggregated = true;
+    d.prefill_pool = (rg_serve_pool){1, 1};
+    d.decode_pool = (rg_serve_pool){1, 1};
+    rg_serve_env denv = env;
+    denv.kv_blocks[1] = 4;
+    for (int mode = 0; mode < 2; mode++) {
+        d.preemption = mode;
+        CHECK_EQ_INT(rg_serve_simulate(&d, &denv, &sr2, &e), 0);
+        CHECK(sr2.preemptions >= 1 && sr2.requests == 2);
+    }
     /* reserve admission takes each request's 4 blocks (51 tokens) at once:
      * one at a time, nothing preempted, the second starts when the first ends */
     c.preemption = RG_PREEMPT_RECOMPUTE;
