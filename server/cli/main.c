@@ -14,8 +14,9 @@ static const cli_command commands[] = {
      "evaluate two specs, print differences in inputs, assumptions, results and ops"},
     {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
     {"search", cmd_search,
-     "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages]",
-     "search parallel strategies for a model on a system"},
+     "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages] "
+     "[--goal goodput|chips] [--attainment A] [--disaggregated]",
+     "search parallel strategies for a model on a system (serve specs: deployments under the SLOs)"},
     {"validate", cmd_validate, "validate [--data DIR] [--json]",
      "compare predictions with measured training iteration times"},
     {"bench", cmd_bench, "bench [--seconds S] [SPEC.json]",
