@@ -264,7 +264,7 @@ static void sweep_section(db_conn *c, sbuf *b, const char *id) {
     sbuf_puts(b, "</table>");
     q = db_query(c, rows, 1, p);
     int n = db_ok(q) ? PQntuples(q) : 0;
-    if (n == 0) {
+    if (n <= 0) {
         sbuf_puts(b, "<p class=muted>No successful points stored.</p></section>");
         goto out;
     }
