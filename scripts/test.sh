@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: build Ridge from scratch and run every test under ctest, twice:
 # an optimised build and an AddressSanitizer + UndefinedBehaviorSanitizer
-# build. Database, HTTP and browser tests start their own PostgreSQL.
+# build; then a clang sanitizer build (float-cast-overflow) and a short
+# fuzzing run. Database, HTTP and browser tests start their own PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -16,4 +17,15 @@ for variant in build build-asan; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     ctest --test-dir "$variant" --output-on-failure --timeout 900
 done
+# clang's UBSan with float-cast-overflow (gcc's leaves it out): the unit,
+# codec and CLI tests and the hostile-input HTTP test; then every libFuzzer
+# target for 30 s from its seed corpus (scripts/fuzz.sh).
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIDGE_SANITIZE=ON >/dev/null
+cmake --build build-clang -j "$jobs"
+echo "== ctest (build-clang, float-cast-overflow)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  ctest --test-dir build-clang --output-on-failure --timeout 900 -E rtl \
+  -R '^(engine|server|cli)[.]|^db[.](pg_start|pg_stop|test_hostile)$'
+echo "== fuzz (30 s per target)"
+scripts/fuzz.sh 30
 echo "== all tests passed"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "codec_json.h"
 #include "sha256.h"
 
 int codec_spec_check(rg_spec *spec, rg_err *err) {
@@ -65,6 +66,11 @@ cJSON *codec_json_parse(const char *text, size_t len, rg_err *err) {
             }
         }
         rg_err_set(err, RG_EPARSE, "", "malformed JSON at line %d column %d", line, col);
+        return NULL;
+    }
+    if (codec_json_check(text, len, json, err)) {
+        cJSON_Delete(json);
+        return NULL;
     }
     return json;
 }

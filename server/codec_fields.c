@@ -142,7 +142,8 @@ const codec_field codec_fields[] = {
     {"model.d_model", CF_I64, OFF(model.d_model), 1, 1e7, NULL, NULL, CF_REQUIRED, NULL, 0},
     {"model.heads", CF_I64, OFF(model.heads), 1, 1e6, NULL, NULL, CF_REQUIRED, NULL, 0},
     {"model.kv_heads", CF_I64, OFF(model.kv_heads), 1, 1e6, NULL, NULL, 0, NULL, 0},
-    {"model.head_dim", CF_I64, OFF(model.head_dim), 1, 1e6, NULL, NULL, 0, NULL, 0},
+    /* 0 = derived: d_model / heads, or unused by MLA (whose canonical text says 0) */
+    {"model.head_dim", CF_I64, OFF(model.head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.ffn_dim", CF_I64, OFF(model.ffn_dim), 1, 1e8, NULL, NULL, CF_REQUIRED, NULL, 0},
     {"model.ffn_gated", CF_BOOL, OFF(model.ffn_gated), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.vocab", CF_I64, OFF(model.vocab), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
@@ -331,7 +332,12 @@ static const cJSON *unwrap(const cJSON *v, const codec_field *f, int *rc, rg_err
             *rc = rg_err_set(err, RG_ETYPE, path, "expected a string (got %s)", json_type_name(it));
             return NULL;
         }
-        if (strcmp(k, "unit") == 0 && f->unit && strcmp(it->valuestring, f->unit) != 0) {
+        if (strcmp(k, "unit") == 0 && !f->unit) {
+            *rc = rg_err_set(err, RG_EINVAL, path, "%s has no unit (got \"%.40s\"): leave unit out", f->path,
+                             it->valuestring);
+            return NULL;
+        }
+        if (strcmp(k, "unit") == 0 && strcmp(it->valuestring, f->unit) != 0) {
             *rc = rg_err_set(err, RG_EINVAL, path, "unit must be \"%s\" (got \"%s\")", f->unit,
                              it->valuestring);
             return NULL;

@@ -7,6 +7,7 @@
 #include "dist.h"
 #include "metrics.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -96,9 +97,12 @@ static int get_seed(const cJSON *o, const char *key, uint64_t *out, rg_err *err)
         char *end = NULL;
         if (*s < '0' || *s > '9')
             return rg_err_set(err, RG_ETYPE, key, "must be a non-negative integer");
+        errno = 0;
         unsigned long long u = strtoull(s, &end, 10);
         if (*end != '\0')
             return rg_err_set(err, RG_ETYPE, key, "must be a non-negative integer");
+        if (errno == ERANGE)
+            return rg_err_set(err, RG_ERANGE, key, "must be at most 18446744073709551615 (2^64 - 1)");
         *out = (uint64_t)u;
         return 1;
     }

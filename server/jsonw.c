@@ -1,6 +1,8 @@
 /* jsonw.c: streaming JSON writer (see jsonw.h). */
 #include "jsonw.h"
 
+#include "codec_json.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -122,6 +124,14 @@ static void put_escaped(jw *w, const char *s, size_t n) {
             ubuf[5] = hex[c & 15];
             ubuf[6] = '\0';
             esc = ubuf;
+        } else if (c >= 0x80) {
+            /* a byte that starts no valid UTF-8 sequence becomes U+FFFD, so
+             * whatever a client sent, what is written back is valid JSON */
+            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (i + len > n || codec_utf8_valid_prefix(s + i, len) != len)
+                esc = "\\ufffd";
+            else
+                i += len - 1;
         }
         if (esc) {
             put(w, s + start, i - start);

@@ -61,7 +61,7 @@ static cJSON *load_json(const char *path, int *status) {
     cJSON *json = codec_json_parse(text, len, &e);
     free(text);
     if (!json) {
-        fprintf(stderr, "ridge: %s: %s\n", path, e.msg);
+        fprintf(stderr, "ridge: %s: %s%s%s\n", path, e.field, e.field[0] ? ": " : "", e.msg);
         *status = 2;
     }
     return json;

@@ -6,27 +6,43 @@
 #include "api.h"
 #include "codec.h"
 #include "embedded.h"
+#include "sweep.h"
+
+/* The whole check, waiting for a pool connection included, takes at most
+ * this long, so a frozen database reads as degraded within it. */
+#define HEALTH_DB_MS 1500
 
 void api_health(http_req *r) {
     static const char sql[] = "SELECT 1";
     bool db_up = false;
-    db_conn *c = db_acquire(r->rd->pool);
+    db_conn *c = db_acquire_within(r->rd->pool, HEALTH_DB_MS);
     if (c) {
         PGresult *res = db_query(c, sql, 0, NULL);
         db_up = db_ok(res);
         PQclear(res);
         db_release(r->rd->pool, c);
     }
+    char werr[256] = "";
+    /* one failure is a hiccup (a database restart); two in a row persist */
+    int wfail = sweep_workers_failing(r->rd->sw, werr, sizeof werr);
+    if (wfail < 2)
+        wfail = 0;
+    bool ok = db_up && wfail == 0;
     jw w;
     jw_init(&w);
     jw_obj_begin(&w);
-    jw_kstr(&w, "status", db_up ? "ok" : "degraded");
+    jw_kstr(&w, "status", ok ? "ok" : "degraded");
     jw_kstr(&w, "database", db_up ? "ok" : "unreachable");
+    jw_kstr(&w, "sweep_workers", wfail ? "failing" : "ok");
+    if (wfail) {
+        jw_kint(&w, "sweep_worker_failures", wfail);
+        jw_kstr(&w, "sweep_worker_error", werr);
+    }
     jw_kstr(&w, "replica", r->rd->cfg.replica);
     jw_kstr(&w, "engine_version", codec_engine_version());
     jw_kstr(&w, "git_commit", codec_git_commit());
     jw_obj_end(&w);
-    http_reply_json(r, db_up ? 200 : 503, &w);
+    http_reply_json(r, ok ? 200 : 503, &w);
 }
 
 void api_metrics(http_req *r) {

@@ -70,6 +70,14 @@ static const problem_doc docs[] = {
      "(cross-site request forgery). Nothing was written. Requests without an Origin header "
      "(curl, scripts, the CLI) are not affected.",
      "Open the dashboard from ridged itself, or start ridged with --allow-origin for that page's origin."},
+    {RG_EUNAVAIL,
+     "ridged is saturated (every request thread busy and the queue full, or every connection of this "
+     "client address in use) or shutting down. Nothing was done.",
+     "Retry after the number of seconds in the Retry-After header."},
+    {RG_EQUOTA,
+     "The request would exceed a configured limit: points in one sweep (--max-sweep-points) or points "
+     "queued or running for one author (--max-author-points). Nothing was written.",
+     "Send a smaller sweep, wait for your sweeps to finish, or cancel one."},
 };
 
 bool api_problem_documented(int code) {

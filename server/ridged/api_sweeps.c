@@ -2,6 +2,7 @@
  * /sweeps (filters, cursor pages), GET /sweeps/{id}, POST
  * /sweeps/{id}/cancel. Evaluation happens on the sweep workers
  * (sweep_worker.c), never here. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,31 @@ out:
     jw_free(&w);
 }
 
+/* Inside the creating transaction: the author's queued and running points
+ * plus `total` must stay within --max-author-points. The advisory lock on
+ * the author serializes that author's concurrent creates, so two cannot
+ * both fit under the limit. False after answering 429 (or 503). */
+static bool author_quota(http_req *r, db_conn *c, int64_t total) {
+    static const char sql[] =
+        "SELECT pg_advisory_xact_lock(hashtext('ridge-author:' || $1)), coalesce(sum(points_total - "
+        "points_done), 0) FROM sweeps WHERE author = $1 AND status IN ('queued', 'running')";
+    const char *p[1] = {r->author};
+    PGresult *q = db_query(c, sql, 1, p);
+    bool ok = false;
+    if (!db_ok(q)) {
+        http_problem_db(r, "create sweep", q ? PQresultErrorMessage(q) : NULL);
+    } else {
+        long long queued = strtoll(PQgetvalue(q, 0, 1), NULL, 10);
+        ok = queued + total <= r->rd->cfg.max_author_points;
+        if (!ok)
+            http_fail(r, RG_EQUOTA, "axes", "wait for your sweeps to finish, or cancel one",
+                      "%s has %lld points queued or running; %lld more would pass the limit of %lld",
+                      r->author, queued, (long long)total, r->rd->cfg.max_author_points);
+    }
+    PQclear(q);
+    return ok;
+}
+
 void api_sweep_create(http_req *r) {
     static const char *const keys[] = {"name", "base", "axes", "tags", "notes", "chunk_size", NULL};
     static const char ins[] =
@@ -271,8 +297,9 @@ void api_sweep_create(http_req *r) {
     int64_t chunk = 0;
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(body, "chunk_size");
     if (cs) {
-        if (!cJSON_IsNumber(cs) || cs->valuedouble != (double)(int64_t)cs->valuedouble ||
-            cs->valuedouble < 1 || cs->valuedouble > 100000) {
+        /* the range first: casting 1e300 to an integer is undefined */
+        if (!cJSON_IsNumber(cs) || !(cs->valuedouble >= 1 && cs->valuedouble <= 100000) ||
+            cs->valuedouble != floor(cs->valuedouble)) {
             http_fail(r, RG_ERANGE, "chunk_size", NULL, "chunk_size must be an integer in 1..100000");
             goto out;
         }
@@ -282,6 +309,12 @@ void api_sweep_create(http_req *r) {
                         cJSON_GetObjectItemCaseSensitive(body, "axes"), SWEEP_MAX_POINTS, true, &plan, &err);
     if (rc) {
         http_problem_err(r, &err, NULL, "see /api/v1/openapi.json (SweepRequest) and GET /api/v1/presets");
+        goto out;
+    }
+    if (plan->total > r->rd->cfg.max_sweep_points) {
+        http_fail(r, RG_EQUOTA, "axes", "split the sweep, or ask for a larger --max-sweep-points",
+                  "the sweep has %lld points; this service takes at most %lld in one sweep",
+                  (long long)plan->total, r->rd->cfg.max_sweep_points);
         goto out;
     }
     if (!chunk) {
@@ -324,6 +357,8 @@ void api_sweep_create(http_req *r) {
         http_problem_db(r, "create sweep", PQerrorMessage(db_pg(c)));
         goto out;
     }
+    if (!author_quota(r, c, plan->total))
+        goto out;
     const char *p9[9] = {name,      base_text, axes_text, tags,     notes ? notes : "",
                          r->author, total_s,   chunk_s,   prov_text};
     q = db_query(c, ins, 9, p9);
@@ -507,36 +542,71 @@ void api_sweep_list(http_req *r) {
     db_release(r->rd->pool, c);
 }
 
+/* GET /sweeps/{id}/chunks: one page of chunks in index order (?limit=,
+ * default 1000, at most 10000; ?page_token= from next_page_token), so a
+ * sweep of millions of chunks is never rendered in one answer. */
 void api_sweep_chunks(http_req *r) {
     static const char sql[] = "SELECT chunk_index, first_point, n_points, state, attempt, replica, " API_TS(
-        "done_at") " FROM sweep_chunks WHERE sweep_id = $1 ORDER BY chunk_index";
+        "done_at") " FROM sweep_chunks WHERE sweep_id = $1 AND chunk_index >= $2::integer ORDER BY "
+                   "chunk_index "
+                   "LIMIT $3::integer";
     static const char exists[] = "SELECT 1 FROM sweeps WHERE id = $1";
     if (!api_path_id(r, "sweep"))
         return;
+    int limit = api_limit(r, 1000, 10000);
+    if (limit < 0)
+        return;
+    const char *token = http_query(r, "page_token");
+    char from[16] = "0", lim[16];
+    if (token) {
+        char *end = NULL;
+        long v = strtol(token, &end, 10);
+        if (end == token || *end || v < 0 || v > 2000000000L) {
+            http_fail(r, RG_EINVAL, "page_token", "pass next_page_token from the previous page",
+                      "malformed page token");
+            return;
+        }
+        snprintf(from, sizeof from, "%ld", v);
+    }
+    snprintf(lim, sizeof lim, "%d", limit + 1);
     db_conn *c = db_acquire(r->rd->pool);
     if (!c) {
         http_problem_db(r, "sweep chunks", NULL);
         return;
     }
-    const char *p[1] = {r->id};
-    PGresult *q = db_query(c, sql, 1, p);
+    const char *p[3] = {r->id, from, lim};
+    PGresult *q = db_query(c, sql, 3, p);
     if (!db_ok(q)) {
         http_problem_db(r, "sweep chunks", PQresultErrorMessage(q));
     } else if (PQntuples(q) == 0) {
         PQclear(q);
         q = db_query(c, exists, 1, p);
-        if (db_ok(q) && PQntuples(q) == 0)
+        if (db_ok(q) && PQntuples(q) == 0) {
             http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
-        else
+        } else if (db_ok(q)) {
+            jw w;
+            jw_init(&w);
+            jw_obj_begin(&w);
+            jw_kstr(&w, "sweep_id", r->id);
+            jw_key(&w, "chunks");
+            jw_arr_begin(&w);
+            jw_arr_end(&w);
+            jw_key(&w, "next_page_token");
+            jw_null(&w);
+            jw_obj_end(&w);
+            http_reply_json(r, 200, &w);
+        } else {
             http_problem_db(r, "sweep chunks", PQresultErrorMessage(q));
+        }
     } else {
+        int n = PQntuples(q), shown = n < limit ? n : limit;
         jw w;
         jw_init(&w);
         jw_obj_begin(&w);
         jw_kstr(&w, "sweep_id", r->id);
         jw_key(&w, "chunks");
         jw_arr_begin(&w);
-        for (int i = 0; i < PQntuples(q); i++) {
+        for (int i = 0; i < shown; i++) {
             jw_obj_begin(&w);
             jw_key(&w, "chunk_index");
             jw_raw(&w, PQgetvalue(q, i, 0));
@@ -552,6 +622,11 @@ void api_sweep_chunks(http_req *r) {
             jw_obj_end(&w);
         }
         jw_arr_end(&w);
+        jw_key(&w, "next_page_token");
+        if (n > limit)
+            jw_str(&w, PQgetvalue(q, limit, 0));
+        else
+            jw_null(&w);
         jw_obj_end(&w);
         http_reply_json(r, 200, &w);
     }

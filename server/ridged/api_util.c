@@ -10,30 +10,18 @@
 #include "sha256.h"
 
 cJSON *api_body_object(http_req *r) {
-    const char *end = NULL;
+    rg_err err = {0};
     if (!r->body || r->body_len == 0) {
         http_fail(r, RG_EPARSE, "", "send a JSON object with Content-Type: application/json",
                   "the request body is empty");
         return NULL;
     }
-    if (memchr(r->body, '\0', r->body_len)) {
-        http_fail(r, RG_EPARSE, "", NULL, "the body contains a NUL byte");
-        return NULL;
-    }
-    cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len + 1, &end, 1);
+    /* syntax, duplicate keys, UTF-8 and \u0000: the codec's one boundary */
+    cJSON *j = codec_json_parse(r->body, r->body_len, &err);
     if (!j) {
-        size_t at = end && end >= r->body ? (size_t)(end - r->body) : 0;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < at && i < r->body_len; i++) {
-            if (r->body[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        http_fail(r, RG_EPARSE, "", "check the JSON syntax near that position",
-                  "malformed JSON at line %d column %d", line, col);
+        http_problem_err(r, &err, NULL,
+                         err.field[0] ? "every key once, every string valid UTF-8 without \\u0000"
+                                      : "check the JSON syntax near that position");
         return NULL;
     }
     if (!cJSON_IsObject(j)) {

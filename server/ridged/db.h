@@ -15,15 +15,25 @@
 typedef struct db_conn db_conn;
 typedef struct db_pool db_pool;
 
-/* Opens `n` connections. Returns NULL with a message in `errbuf` on failure.
+/* Opens `n` connections whose statements may take `timeout_ms` (<= 0:
+ * 5000). Returns NULL with a message in `errbuf` on failure.
  * The pool owns the connections; free with db_pool_close. */
-db_pool *db_pool_open(const char *conninfo, int n, char *errbuf, size_t cap);
+db_pool *db_pool_open(const char *conninfo, int n, int timeout_ms, char *errbuf, size_t cap);
 /* NULL-safe; closes every connection (PQfinish). */
 void db_pool_close(db_pool *p);
 
-/* Borrows a connection, waiting if all are busy; reconnects a broken one.
- * Returns NULL if the database cannot be reached. */
+/* Borrows a connection, waiting up to the pool's timeout if all are busy;
+ * reconnects a broken one. Returns NULL if the database cannot be reached
+ * in that time. Every statement on it then waits at most the pool's
+ * timeout (client side, so a frozen server cannot hold the thread; the
+ * server's statement_timeout is the same): NULL from db_query when it
+ * passed, the connection closed. */
 db_conn *db_acquire(db_pool *p);
+/* The same with one deadline `ms` from now for the whole borrow: waiting,
+ * reconnecting and every statement (/health). */
+db_conn *db_acquire_within(db_pool *p, int ms);
+/* The pool's timeout in milliseconds. */
+int db_pool_timeout_ms(const db_pool *p);
 /* Gives it back (NULL-safe). A connection left inside a transaction is
  * rolled back first. */
 void db_release(db_pool *p, db_conn *c);
@@ -41,10 +51,12 @@ bool db_cmd(db_conn *c, const char *sql);
 bool db_ok(const PGresult *r);
 /* SQLSTATE of a failed result ("" if none). */
 const char *db_sqlstate(const PGresult *r);
+/* True when the server cancelled the statement at statement_timeout. */
+bool db_timed_out(const PGresult *r);
 
 typedef struct db_stats {
     int size, busy;
-    uint64_t acquires, waits, reconnects, errors;
+    uint64_t acquires, waits, reconnects, errors, timeouts;
 } db_stats;
 void db_pool_stats(db_pool *p, db_stats *out);
 

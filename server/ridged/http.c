@@ -2,7 +2,11 @@
  * (see http.h). */
 #include "http.h"
 
+#include "codec_json.h"
+
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +14,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+/* Requests each job lane queues before answering 503 + Retry-After. */
+#define HTTP_JOB_QUEUE 64
 
 double http_now(void) {
     struct timespec ts;
@@ -295,14 +302,56 @@ static int route_find(http_req *r, char *allow, size_t cap, const char **id) {
     return path_known ? -1 : -2;
 }
 
+/* MHD_get_connection_values callback: remembers the first query argument
+ * whose name or value is not valid UTF-8 (PostgreSQL refuses such text). */
+static enum MHD_Result bad_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    const char **bad = cls;
+    (void)kind;
+    if ((key && !codec_utf8_valid(key)) || (value && !codec_utf8_valid(value))) {
+        *bad = key ? key : "";
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* The matched route's guard and handler. */
+static void run_route(http_req *r) {
+    const http_route *rt = &http_routes[r->route];
+    if (!http_plugged.guard(r, rt->write))
+        return;
+    rt->fn(r);
+    if (!r->status)
+        http_fail(r, RG_EINTERNAL, NULL, NULL, "the handler produced no response");
+}
+
+/* On a job thread: the handler, then the connection resumes and its next
+ * callback queues the response. */
+static void run_job(http_req *r) {
+    if (atomic_load(&r->rd->stopping)) {
+        r->retry_after = 5;
+        http_fail(r, RG_EUNAVAIL, NULL, "retry on another replica or later", "ridged is shutting down");
+    } else {
+        run_route(r);
+    }
+    r->job_done = true;
+    MHD_resume_connection(r->conn);
+}
+
 static void dispatch(http_req *r) {
     const char *path = r->url;
     const char *id = NULL;
+    const char *bad = NULL;
     char allow[128] = "";
     int i = route_find(r, allow, sizeof allow, &id);
     bool api = strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
     if (!origin_check(r))
         return;
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, bad_arg, &bad);
+    if (bad) {
+        http_fail(r, RG_EINVAL, bad, "percent-encode UTF-8 text", "query parameter %.80s is not valid UTF-8",
+                  bad);
+        return;
+    }
     if (i >= 0) {
         r->route = i;
         r->id = id;
@@ -311,11 +360,12 @@ static void dispatch(http_req *r) {
                       "the request body exceeds the limit of %zu bytes", r->rd->cfg.max_body);
             return;
         }
-        if (!http_plugged.guard(r, http_routes[i].write))
-            return;
-        http_routes[i].fn(r);
-        if (!r->status)
-            http_fail(r, RG_EINTERNAL, NULL, NULL, "the handler produced no response");
+        if (http_routes[i].lane != HTTP_LANE_INLINE && r->rd->jobs) {
+            r->offload = true;
+            r->lane = http_routes[i].lane == HTTP_LANE_HEAVY ? HTTP_LANE_HEAVY : HTTP_LANE_JOB;
+            return; /* the guard (a token lookup) and the handler run on a job thread */
+        }
+        run_route(r);
         return;
     }
     if (i == -1 && strcmp(r->method, "OPTIONS") == 0) {
@@ -370,6 +420,11 @@ static enum MHD_Result queue(http_req *r) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->next_token)
         MHD_add_response_header(resp, "X-Next-Page-Token", r->next_token);
+    if (r->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", r->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     if (r->cors_origin) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
         MHD_add_response_header(resp, "Vary", "Origin");
@@ -462,9 +517,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->responded)
         return MHD_YES;
+    if (r->job_done)
+        return queue(r);
     dispatch(r);
     if (r->responded) /* the static handler queued its own response */
         return MHD_YES;
+    if (r->offload) {
+        if (!http_jobs_reserve(rd->jobs, r->lane)) {
+            r->retry_after = 1;
+            http_fail(r, RG_EUNAVAIL, NULL, "retry after the Retry-After delay",
+                      "ridged is saturated: every request thread is busy and the queue is full");
+            return queue(r);
+        }
+        /* suspended before it is queued, so the job cannot resume it first */
+        MHD_suspend_connection(conn);
+        http_jobs_push(rd->jobs, r->lane, r);
+        return MHD_YES;
+    }
     return queue(r);
 }
 
@@ -482,6 +551,57 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static bool addr_is_loopback(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* libmicrohttpd's messages (a client that aborts its connection, a
+ * refused connection past a limit), at most MHD_LOG_BURST a second so a
+ * flood of aborted connections cannot flood the log; the rest are counted
+ * and reported with the next line that passes. */
+#define MHD_LOG_BURST 10
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static time_t window;
+    static int in_window;
+    static unsigned long suppressed;
+    (void)cls;
+    time_t now = time(NULL);
+    pthread_mutex_lock(&mu);
+    if (now != window) {
+        window = now;
+        in_window = 0;
+    }
+    bool show = in_window < MHD_LOG_BURST;
+    unsigned long skipped = 0;
+    if (show) {
+        in_window++;
+        skipped = suppressed;
+        suppressed = 0;
+    } else {
+        suppressed++;
+    }
+    pthread_mutex_unlock(&mu);
+    if (!show)
+        return;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        line[--n] = '\0';
+    if (skipped)
+        fprintf(stderr, "ridged: http: %s (%lu similar messages suppressed)\n", line, skipped);
+    else
+        fprintf(stderr, "ridged: http: %s\n", line);
+}
+
 struct MHD_Daemon *http_start(ridged *rd) {
     struct addrinfo hints = {0}, *res = NULL;
     char port[16];
@@ -494,14 +614,25 @@ struct MHD_Daemon *http_start(ridged *rd) {
         fprintf(stderr, "ridged: cannot resolve listen address %s: %s\n", rd->cfg.host, gai_strerror(gai));
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* handlers that wait for the database run on job threads (http_jobs.h) */
+    int n_job = 2 * rd->cfg.http_threads, n_heavy = rd->cfg.http_threads > 1 ? rd->cfg.http_threads / 2 : 1;
+    rd->jobs = http_jobs_start(n_job, n_heavy, HTTP_JOB_QUEUE, run_job);
+    if (!rd->jobs) {
+        freeaddrinfo(res);
+        return NULL;
+    }
+    /* loopback (anonymous writes allowed) is what the address resolved to,
+     * not how the listen string begins ("127.example.com") */
+    rd->cfg.loopback = addr_is_loopback(res->ai_addr);
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (res->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)rd->cfg.port, NULL, NULL, on_request, rd, MHD_OPTION_SOCK_ADDR, res->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)rd->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)rd->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)rd->cfg.conn_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)rd->cfg.per_ip_limit,
+        flags, (uint16_t)rd->cfg.port, NULL, NULL, on_request, rd, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, res->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)rd->cfg.http_threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)rd->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)rd->cfg.conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)rd->cfg.per_ip_limit,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, rd, MHD_OPTION_END);
     freeaddrinfo(res);

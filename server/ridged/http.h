@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "http_jobs.h"
 #include "jsonw.h"
 #include "ridged.h"
 #include "sbuf.h"
@@ -46,6 +47,11 @@ typedef struct http_req {
     const char *next_token;  /* X-Next-Page-Token (CSV pages) */
     const char *cors_origin; /* a configured origin: CORS headers */
     bool preflight;          /* OPTIONS answer to a CORS preflight */
+    int retry_after;         /* seconds, for a Retry-After header (0 = none) */
+    /* job lanes (http_jobs.h) */
+    bool offload; /* the handler is to run on a job thread, in `lane` */
+    int lane;
+    bool job_done; /* the job ran: the next callback queues the response */
 } http_req;
 
 typedef void (*http_handler)(http_req *r);
@@ -56,6 +62,7 @@ typedef struct http_route {
     http_handler fn;
     const char *name; /* metrics label */
     bool write;       /* needs the write role (see auth) */
+    int lane;         /* HTTP_LANE_JOB (default: waits for the database), _INLINE, _HEAVY */
 } http_route;
 
 extern const http_route http_routes[];

@@ -1,39 +1,44 @@
 /* http_routes.c: the route table: method, path pattern, handler, metrics
- * label, and whether the route writes (needs the write role). */
+ * label, whether the route writes (needs the write role), and its lane
+ * (http_jobs.h): answered on the HTTP thread (no database wait, or /health,
+ * whose wait is bounded), on the job threads (the default), or on the heavy
+ * lane (reads that can scan a whole sweep). */
 #include "api.h"
 #include "auth.h"
 #include "http_static.h"
 
 const http_route http_routes[] = {
-    {"GET", "/api/v1/health", api_health, "health", false},
-    {"GET", "/api/v1/metrics", api_metrics, "metrics", false},
-    {"GET", "/metrics", api_metrics, "metrics", false},
-    {"GET", "/api/v1/openapi.json", api_openapi, "openapi", false},
-    {"GET", "/api/v1/presets", api_presets, "presets", false},
-    {"POST", "/api/v1/evaluate", api_evaluate, "evaluate", true},
-    {"GET", "/api/v1/runs", api_run_list, "run_list", false},
-    {"GET", "/api/v1/runs/{id}", api_run_get, "run_get", false},
-    {"POST", "/api/v1/sweeps", api_sweep_create, "sweep_create", true},
-    {"GET", "/api/v1/sweeps", api_sweep_list, "sweep_list", false},
-    {"GET", "/api/v1/sweeps/{id}", api_sweep_get, "sweep_get", false},
-    {"POST", "/api/v1/sweeps/{id}/cancel", api_sweep_cancel, "sweep_cancel", true},
-    {"GET", "/api/v1/sweeps/{id}/results", api_sweep_results, "sweep_results", false},
-    {"GET", "/api/v1/sweeps/{id}/pareto", api_sweep_pareto, "sweep_pareto", false},
-    {"GET", "/api/v1/sweeps/{id}/density", api_sweep_density, "sweep_density", false},
-    {"GET", "/api/v1/sweeps/{id}/chunks", api_sweep_chunks, "sweep_chunks", false},
-    {"GET", "/api/v1/result-columns", api_result_columns, "result_columns", false},
-    {"GET", "/api/v1/spec-fields", api_spec_fields, "spec_fields", false},
-    {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true},
-    {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false},
-    {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false},
-    {"GET", "/api/v1/decisions/{id}/report", api_decision_report, "decision_report", false},
-    {"POST", "/api/v1/numerics/quantize", api_quantize, "quantize", false},
-    {"GET", "/api/v1/numerics/formats", api_formats, "formats", false},
-    {"GET", "/problems", api_problem_list, "problems", false},
-    {"GET", "/problems/{id}", api_problem_get, "problem_get", false},
-    {"POST", "/api/v1/rtl", api_rtl_create, "rtl_create", true},
-    {"GET", "/api/v1/rtl", api_rtl_list, "rtl_list", false},
-    {"GET", "/api/v1/rtl/{id}", api_rtl_get, "rtl_get", false},
+    {"GET", "/api/v1/health", api_health, "health", false, HTTP_LANE_INLINE},
+    {"GET", "/api/v1/metrics", api_metrics, "metrics", false, HTTP_LANE_INLINE},
+    {"GET", "/metrics", api_metrics, "metrics", false, HTTP_LANE_INLINE},
+    {"GET", "/api/v1/openapi.json", api_openapi, "openapi", false, HTTP_LANE_INLINE},
+    {"GET", "/api/v1/presets", api_presets, "presets", false, HTTP_LANE_INLINE},
+    {"POST", "/api/v1/evaluate", api_evaluate, "evaluate", true, HTTP_LANE_JOB},
+    {"GET", "/api/v1/runs", api_run_list, "run_list", false, HTTP_LANE_JOB},
+    {"GET", "/api/v1/runs/{id}", api_run_get, "run_get", false, HTTP_LANE_JOB},
+    {"POST", "/api/v1/sweeps", api_sweep_create, "sweep_create", true, HTTP_LANE_JOB},
+    {"GET", "/api/v1/sweeps", api_sweep_list, "sweep_list", false, HTTP_LANE_JOB},
+    {"GET", "/api/v1/sweeps/{id}", api_sweep_get, "sweep_get", false, HTTP_LANE_JOB},
+    {"POST", "/api/v1/sweeps/{id}/cancel", api_sweep_cancel, "sweep_cancel", true, HTTP_LANE_JOB},
+    {"GET", "/api/v1/sweeps/{id}/results", api_sweep_results, "sweep_results", false, HTTP_LANE_HEAVY},
+    {"GET", "/api/v1/sweeps/{id}/pareto", api_sweep_pareto, "sweep_pareto", false, HTTP_LANE_HEAVY},
+    {"GET", "/api/v1/sweeps/{id}/density", api_sweep_density, "sweep_density", false, HTTP_LANE_HEAVY},
+    {"GET", "/api/v1/sweeps/{id}/chunks", api_sweep_chunks, "sweep_chunks", false, HTTP_LANE_HEAVY},
+    {"GET", "/api/v1/result-columns", api_result_columns, "result_columns", false, HTTP_LANE_INLINE},
+    {"GET", "/api/v1/spec-fields", api_spec_fields, "spec_fields", false, HTTP_LANE_INLINE},
+    {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true, HTTP_LANE_JOB},
+    {"GET", "/api/v1/decisions", api_decision_list, "decision_list", false, HTTP_LANE_JOB},
+    {"GET", "/api/v1/decisions/{id}", api_decision_get, "decision_get", false, HTTP_LANE_JOB},
+    /* reads the decision's sweeps whole */
+    {"GET", "/api/v1/decisions/{id}/report", api_decision_report, "decision_report", false, HTTP_LANE_HEAVY},
+    /* seconds of CPU per call: a write (a token under --require-auth), off the small reads */
+    {"POST", "/api/v1/numerics/quantize", api_quantize, "quantize", true, HTTP_LANE_HEAVY},
+    {"GET", "/api/v1/numerics/formats", api_formats, "formats", false, HTTP_LANE_INLINE},
+    {"GET", "/problems", api_problem_list, "problems", false, HTTP_LANE_INLINE},
+    {"GET", "/problems/{id}", api_problem_get, "problem_get", false, HTTP_LANE_INLINE},
+    {"POST", "/api/v1/rtl", api_rtl_create, "rtl_create", true, HTTP_LANE_JOB},
+    {"GET", "/api/v1/rtl", api_rtl_list, "rtl_list", false, HTTP_LANE_JOB},
+    {"GET", "/api/v1/rtl/{id}", api_rtl_get, "rtl_get", false, HTTP_LANE_JOB},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);
 

@@ -3,7 +3,8 @@
  * Only plain files below the web directory are served: the request path is
  * checked segment by segment (no "..", no hidden files, no backslashes),
  * then resolved with realpath and required to stay under the directory, so
- * neither dot segments nor symlinks lead outside it. */
+ * neither dot segments nor symlinks lead outside it. FIFOs, devices and
+ * sockets are not served, and opening one never blocks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -93,7 +94,10 @@ void http_static(http_req *r) {
         return;
     }
     struct stat st;
-    fd = open(real, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a device) for reading would otherwise
+     * wait for a writer and hold this thread; fstat then refuses anything
+     * but a regular file (a regular file ignores the flag). */
+    fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);

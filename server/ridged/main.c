@@ -34,27 +34,39 @@
 #define RIDGED_INSTALLED_WEB "/usr/share/ridge/web"
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: ridged [options]                   run the service\n"
-            "       ridged token create --role read|write --name NAME [--db CONNINFO]\n"
-            "       ridged migrate [--db CONNINFO]\n\n"
-            "options (environment variable in brackets):\n"
-            "  --listen HOST:PORT   address to listen on [RIDGE_LISTEN] (127.0.0.1:8080)\n"
-            "  --db CONNINFO        libpq connection string [RIDGE_DB] (dbname=ridge)\n"
-            "  --web DIR            dashboard files served at / [RIDGE_WEB]\n"
-            "  --threads N          HTTP threads [RIDGE_HTTP_THREADS] (cores)\n"
-            "  --workers N          sweep worker threads [RIDGE_WORKERS] (1)\n"
-            "  --rtl-workers N      RTL job worker threads [RIDGE_RTL_WORKERS] (1)\n"
-            "  --rtl-liberty FILE   cell library for RTL synthesis [RIDGE_RTL_LIBERTY] (OSU 0.18 um)\n"
-            "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
-            "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
-            "  (no flag)            index a succeeded sweep of at least N points by every result column,\n"
-            "                       0 never [RIDGE_INDEX_MIN_POINTS] (500000)\n"
-            "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
-            "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
-            "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n"
-            "  --allow-origin LIST  comma-separated web origins (https://host:port) whose pages may\n"
-            "                       call the API with CORS [RIDGE_ALLOW_ORIGINS] (none: same origin only)\n");
+    fprintf(
+        f,
+        "usage: ridged [options]                   run the service\n"
+        "       ridged token create --role read|write --name NAME [--db CONNINFO]\n"
+        "       ridged migrate [--db CONNINFO]\n\n"
+        "options (environment variable in brackets):\n"
+        "  --listen HOST:PORT   address to listen on [RIDGE_LISTEN] (127.0.0.1:8080)\n"
+        "  --db CONNINFO        libpq connection string [RIDGE_DB] (dbname=ridge)\n"
+        "  --web DIR            dashboard files served at / [RIDGE_WEB]\n"
+        "  --threads N          HTTP threads [RIDGE_HTTP_THREADS] (cores)\n"
+        "  --workers N          sweep worker threads [RIDGE_WORKERS] (1)\n"
+        "  --rtl-workers N      RTL job worker threads [RIDGE_RTL_WORKERS] (1)\n"
+        "  --rtl-liberty FILE   cell library for RTL synthesis [RIDGE_RTL_LIBERTY] (OSU 0.18 um)\n"
+        "  --omp-threads N      OpenMP threads per sweep worker [RIDGE_OMP_THREADS] (cores)\n"
+        "  --lease-seconds N    sweep chunk lease [RIDGE_LEASE_SECONDS] (30)\n"
+        "  (no flag)            index a succeeded sweep of at least N points by every result column,\n"
+        "                       0 never [RIDGE_INDEX_MIN_POINTS] (500000)\n"
+        "  --replica NAME       name in provenance and leases [RIDGE_REPLICA] (host:port)\n"
+        "  --max-body BYTES     request body cap [RIDGE_MAX_BODY] (4194304)\n"
+        "  --require-auth       writes need a token even on loopback [RIDGE_REQUIRE_AUTH=1]\n"
+        "  --db-timeout-ms N    longest wait for the database per statement on HTTP threads, and\n"
+        "                       its statement_timeout [RIDGE_DB_TIMEOUT_MS] (5000)\n"
+        "  --conn-timeout N     seconds a client may stay silent, headers or body [RIDGE_CONN_TIMEOUT] (10)\n"
+        "  --conn-limit N       open HTTP connections in all [RIDGE_CONN_LIMIT] (1000)\n"
+        "  --max-attempts N     claims of a chunk, or failed claims in a row, before its sweep\n"
+        "                       fails [RIDGE_MAX_ATTEMPTS] (5)\n"
+        "  --max-sweep-points N points in one sweep [RIDGE_MAX_SWEEP_POINTS] (100000000)\n"
+        "  --max-author-points N points queued or running for one author (token name, or\n"
+        "                       anonymous) [RIDGE_MAX_AUTHOR_POINTS] (200000000)\n"
+        "  --per-ip-limit N     open HTTP connections per client address, 0 = none\n"
+        "                       [RIDGE_PER_IP_LIMIT] (64; behind a proxy all clients share one)\n"
+        "  --allow-origin LIST  comma-separated web origins (https://host:port) whose pages may\n"
+        "                       call the API with CORS [RIDGE_ALLOW_ORIGINS] (none: same origin only)\n");
 }
 
 static int parse_listen(const char *s, ridged_config *cfg) {
@@ -88,6 +100,18 @@ static int int_arg(const char *name, const char *v, int lo, int hi, int *out) {
         return -1;
     }
     *out = (int)x;
+    return 0;
+}
+
+/* A point limit: 1 .. SWEEP_MAX_POINTS * 1000. */
+static int ll_arg(const char *name, const char *v, long long *out) {
+    char *end = NULL;
+    long long x = v ? strtoll(v, &end, 10) : 0;
+    if (!v || end == v || *end || x < 1 || x > SWEEP_MAX_POINTS * 1000) {
+        fprintf(stderr, "ridged: %s must be an integer in 1..%lld\n", name, SWEEP_MAX_POINTS * 1000);
+        return -1;
+    }
+    *out = x;
     return 0;
 }
 
@@ -166,9 +190,14 @@ int main(int argc, char **argv) {
     cfg->lease_s = 30;
     cfg->max_attempts = 5;
     cfg->max_body = 4u << 20;
-    cfg->conn_timeout_s = 30;
-    cfg->conn_limit = 1024;
-    cfg->per_ip_limit = 0; /* behind a proxy every client shares one address */
+    cfg->conn_timeout_s = 10;
+    cfg->conn_limit = 1000;
+    /* a few clients must not hold every connection; behind a proxy every
+     * client shares one address: raise it or set 0 there */
+    cfg->per_ip_limit = 64;
+    cfg->db_timeout_ms = 5000;
+    cfg->max_sweep_points = SWEEP_MAX_POINTS;
+    cfg->max_author_points = 2 * SWEEP_MAX_POINTS;
     cfg->require_auth = getenv("RIDGE_REQUIRE_AUTH") && strcmp(getenv("RIDGE_REQUIRE_AUTH"), "1") == 0;
     const char *replica = getenv("RIDGE_REPLICA");
     const char *origins = getenv("RIDGE_ALLOW_ORIGINS");
@@ -182,10 +211,23 @@ int main(int argc, char **argv) {
                 {"RIDGE_RTL_WORKERS", &cfg->rtl_workers, 0, 16},
                 {"RIDGE_OMP_THREADS", &cfg->omp_threads, 1, 256},
                 {"RIDGE_LEASE_SECONDS", &cfg->lease_s, 1, 86400},
+                {"RIDGE_DB_TIMEOUT_MS", &cfg->db_timeout_ms, 100, 3600000},
+                {"RIDGE_CONN_TIMEOUT", &cfg->conn_timeout_s, 1, 3600},
+                {"RIDGE_CONN_LIMIT", &cfg->conn_limit, 4, 100000},
+                {"RIDGE_PER_IP_LIMIT", &cfg->per_ip_limit, 0, 100000},
+                {"RIDGE_MAX_ATTEMPTS", &cfg->max_attempts, 1, 1000},
                 {"RIDGE_INDEX_MIN_POINTS", &cfg->index_min_points, 0, 2000000000}};
     for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
         if (getenv(envs[i].env) &&
             int_arg(envs[i].env, getenv(envs[i].env), envs[i].lo, envs[i].hi, envs[i].slot))
+            return 2;
+    const struct {
+        const char *env;
+        long long *slot;
+    } lenvs[] = {{"RIDGE_MAX_SWEEP_POINTS", &cfg->max_sweep_points},
+                 {"RIDGE_MAX_AUTHOR_POINTS", &cfg->max_author_points}};
+    for (size_t i = 0; i < sizeof lenvs / sizeof lenvs[0]; i++)
+        if (getenv(lenvs[i].env) && ll_arg(lenvs[i].env, getenv(lenvs[i].env), lenvs[i].slot))
             return 2;
     if (getenv("RIDGE_MAX_BODY")) {
         int mb = 0;
@@ -242,6 +284,30 @@ int main(int argc, char **argv) {
                 return 2;
             cfg->max_body = (size_t)maxb;
             i++;
+        } else if (strcmp(a, "--db-timeout-ms") == 0) {
+            if (int_arg(a, v, 100, 3600000, &cfg->db_timeout_ms))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--conn-timeout") == 0) {
+            if (int_arg(a, v, 1, 3600, &cfg->conn_timeout_s))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--conn-limit") == 0) {
+            if (int_arg(a, v, 4, 100000, &cfg->conn_limit))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--max-attempts") == 0) {
+            if (int_arg(a, v, 1, 1000, &cfg->max_attempts))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--max-sweep-points") == 0 || strcmp(a, "--max-author-points") == 0) {
+            if (ll_arg(a, v, a[6] == 's' ? &cfg->max_sweep_points : &cfg->max_author_points))
+                return 2;
+            i++;
+        } else if (strcmp(a, "--per-ip-limit") == 0) {
+            if (int_arg(a, v, 0, 100000, &cfg->per_ip_limit))
+                return 2;
+            i++;
         } else if (strcmp(a, "--require-auth") == 0) {
             cfg->require_auth = true;
         } else if (strcmp(a, "--allow-origin") == 0 && v) {
@@ -293,15 +359,27 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ridged: embedded data: %s: %s\n", ierr.field, ierr.msg);
         goto out;
     }
-    rd.pool = db_pool_open(cfg->db, cfg->http_threads + 2, errbuf, sizeof errbuf);
+    /* one connection per job thread (2 per HTTP thread, 1 per 2 on the heavy
+     * lane: http_start), one per HTTP thread for /health, and a spare */
+    int npool =
+        2 * cfg->http_threads + (cfg->http_threads > 1 ? cfg->http_threads / 2 : 1) + cfg->http_threads + 1;
+    rd.pool = db_pool_open(cfg->db, npool, cfg->db_timeout_ms, errbuf, sizeof errbuf);
     if (!rd.pool) {
         fprintf(stderr, "ridged: %s", errbuf);
         goto out;
     }
     db_conn *c = db_acquire(rd.pool);
+    /* a migration may rewrite a large table: no statement_timeout for it */
+    if (c)
+        PQclear(PQexec(db_pg(c), "SET statement_timeout = 0"));
     int mrc = c ? db_migrate(db_pg(c), errbuf, sizeof errbuf) : -1;
     if (mrc == 0)
         mrc = rc_schema_check(db_pg(c), errbuf, sizeof errbuf);
+    if (c) {
+        char set[64];
+        snprintf(set, sizeof set, "SET statement_timeout = %d", cfg->db_timeout_ms);
+        PQclear(PQexec(db_pg(c), set));
+    }
     db_release(rd.pool, c);
     if (mrc) {
         fprintf(stderr, "ridged: migrations or schema check failed: %s\n",
@@ -343,6 +421,8 @@ out:
     sweep_workers_stop(rd.sw);
     sweep_indexer_stop(rd.ix);
     rtl_workers_stop(rd.rw);
+    http_jobs_stop(rd.jobs); /* answers and resumes what is queued */
+    rd.jobs = NULL;
     if (d)
         MHD_stop_daemon(d);
     db_pool_close(rd.pool);

@@ -108,4 +108,8 @@ void metrics_render(metrics *m, struct db_pool *pool, sbuf *w) {
          "# HELP ridged_db_pool_reconnects_total Connections re-established.\n"
          "# TYPE ridged_db_pool_reconnects_total counter\nridged_db_pool_reconnects_total %llu\n",
          (unsigned long long)st.reconnects);
+    line(w,
+         "# HELP ridged_db_pool_timeouts_total Borrows and statements that ran past the database timeout.\n"
+         "# TYPE ridged_db_pool_timeouts_total counter\nridged_db_pool_timeouts_total %llu\n",
+         (unsigned long long)st.timeouts);
 }

@@ -6,6 +6,8 @@
 #ifndef RIDGED_SWEEP_H
 #define RIDGED_SWEEP_H
 
+#include <stddef.h>
+
 #include "ridged.h"
 
 #define SWEEP_MAX_POINTS 100000000LL
@@ -16,6 +18,9 @@ sweep_workers *sweep_workers_start(ridged *rd);
 /* Asks the workers to stop, waits for them; a chunk in progress is released
  * (its lease cleared) so another replica takes it at once. NULL-safe. */
 void sweep_workers_stop(sweep_workers *sw);
+/* How many claims or completions in a row the most failing worker has had
+ * fail (0: none), with its last database message in `msg`. NULL-safe. */
+int sweep_workers_failing(sweep_workers *sw, char *msg, size_t cap);
 /* Wake-up hint after this replica queued a sweep. NULL-safe. */
 void sweep_workers_wake(sweep_workers *sw);
 

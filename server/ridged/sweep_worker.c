@@ -47,13 +47,49 @@ typedef struct worker {
     sweep_plan *plan;
     pthread_t thread;
     bool started;
+    /* consecutive failed claims or completions, and the last message
+     * (under the workers' mutex: /health reads them) */
+    int failures;
+    char last_error[256];
 } worker;
 
 struct sweep_workers {
     ridged *rd;
     int n;
     worker *w;
+    pthread_mutex_t mu; /* guards failures / last_error */
 };
+
+/* Records a failed claim or completion with the database's message. */
+static void worker_failed(worker *w, const char *msg) {
+    pthread_mutex_lock(&w->sw->mu);
+    w->failures++;
+    snprintf(w->last_error, sizeof w->last_error, "%s", msg && *msg ? msg : "connection lost");
+    size_t n = strlen(w->last_error);
+    while (n && (w->last_error[n - 1] == '\n' || w->last_error[n - 1] == ' '))
+        w->last_error[--n] = '\0';
+    pthread_mutex_unlock(&w->sw->mu);
+}
+
+static void worker_ok(worker *w) {
+    pthread_mutex_lock(&w->sw->mu);
+    w->failures = 0;
+    pthread_mutex_unlock(&w->sw->mu);
+}
+
+int sweep_workers_failing(sweep_workers *sw, char *msg, size_t cap) {
+    int worst = 0;
+    if (!sw)
+        return 0;
+    pthread_mutex_lock(&sw->mu);
+    for (int i = 0; i < sw->n; i++)
+        if (sw->w[i].failures > worst) {
+            worst = sw->w[i].failures;
+            snprintf(msg, cap, "%s", sw->w[i].last_error);
+        }
+    pthread_mutex_unlock(&sw->mu);
+    return worst;
+}
 
 typedef struct chunk {
     char sweep[24], index[16], attempt[16];
@@ -133,23 +169,29 @@ static void reap_stalled(worker *w) {
 
 /* Returns 1 with *c filled, 0 when there is no work, -1 on a database error. */
 static int claim(worker *w, chunk *c) {
+    /* Round-robin across sweeps: of the active sweeps with a claimable
+     * chunk, the one whose last claim is oldest (never claimed first) gives
+     * its lowest claimable chunk; the claim stamps the sweep. */
     static const char sql[] =
-        "UPDATE sweep_chunks c SET state = 'running', attempt = c.attempt + 1, owner = $1, "
-        "lease_until = now() + make_interval(secs => $2::double precision) FROM (SELECT k.sweep_id, "
-        "k.chunk_index "
-        "FROM sweep_chunks k JOIN sweeps s ON s.id = k.sweep_id WHERE s.status IN ('queued', 'running') AND "
-        "(k.state = 'pending' OR (k.state = 'running' AND k.lease_until < now())) ORDER BY k.sweep_id, "
-        "k.chunk_index "
-        "LIMIT 1 FOR UPDATE OF k SKIP LOCKED) t WHERE c.sweep_id = t.sweep_id AND c.chunk_index = "
-        "t.chunk_index "
-        "RETURNING c.sweep_id, c.chunk_index, c.first_point, c.n_points, c.attempt";
+        "WITH pick AS (SELECT k.sweep_id, k.chunk_index FROM sweeps s CROSS JOIN LATERAL (SELECT "
+        "k.sweep_id, k.chunk_index FROM sweep_chunks k WHERE k.sweep_id = s.id AND k.state <> 'done' AND "
+        "(k.state = 'pending' OR (k.state = 'running' AND k.lease_until < now())) ORDER BY k.chunk_index "
+        "LIMIT 1 FOR UPDATE OF k SKIP LOCKED) k WHERE s.status IN ('queued', 'running') ORDER BY "
+        "s.last_claim_at NULLS FIRST, s.id LIMIT 1), claimed AS (UPDATE sweep_chunks c SET state = "
+        "'running', attempt = c.attempt + 1, owner = $1, lease_until = now() + make_interval(secs => "
+        "$2::double precision) FROM pick t WHERE c.sweep_id = t.sweep_id AND c.chunk_index = t.chunk_index "
+        "RETURNING c.sweep_id, c.chunk_index, c.first_point, c.n_points, c.attempt), stamp AS (UPDATE sweeps "
+        "s SET last_claim_at = clock_timestamp() FROM claimed WHERE s.id = claimed.sweep_id) SELECT * FROM "
+        "claimed";
     char lease[16];
     snprintf(lease, sizeof lease, "%d", w->sw->rd->cfg.lease_s);
     const char *p[2] = {w->owner, lease};
     PGresult *r = exec(w, sql, 2, p);
     int rc = 0;
     if (!db_ok(r)) {
-        fprintf(stderr, "ridged: %s: claim failed: %s", w->owner, PQresultErrorMessage(r));
+        const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(w->pg);
+        fprintf(stderr, "ridged: %s: claim failed: %s", w->owner, msg);
+        worker_failed(w, msg);
         rc = -1;
     } else if (PQntuples(r) == 1) {
         snprintf(c->sweep, sizeof c->sweep, "%s", PQgetvalue(r, 0, 0));
@@ -441,9 +483,13 @@ static int complete(worker *w, const chunk *c, const point_out *out) {
     }
     rc = 1;
 out:
-    if (rc != 1 && r && !db_ok(r))
+    if (rc != 1 && r && !db_ok(r)) {
         fprintf(stderr, "ridged: %s: completing chunk %s/%s failed: %s", w->owner, c->sweep, c->index,
                 PQresultErrorMessage(r));
+        worker_failed(w, PQresultErrorMessage(r));
+    } else if (rc == 1) {
+        worker_ok(w);
+    }
     PQclear(r);
     if (rc != 1 && PQstatus(w->pg) == CONNECTION_OK && PQtransactionStatus(w->pg) != PQTRANS_IDLE) {
         PGresult *rb = PQexec(w->pg, "ROLLBACK");
@@ -493,6 +539,29 @@ static void process(worker *w, const chunk *c) {
     free(out);
 }
 
+/* A claim that keeps failing (the disk full, a broken constraint) never
+ * counts an attempt on any chunk: after max_attempts failures in a row the
+ * sweep that would be claimed next fails with the database's message. */
+static void fail_stuck_sweep(worker *w) {
+    static const char next[] =
+        "SELECT s.id FROM sweeps s WHERE s.status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM "
+        "sweep_chunks k WHERE k.sweep_id = s.id AND k.state <> 'done' AND (k.state = 'pending' OR (k.state "
+        "= 'running' AND k.lease_until < now()))) ORDER BY s.last_claim_at NULLS FIRST, s.id LIMIT 1";
+    char why[400], msg[256] = "";
+    pthread_mutex_lock(&w->sw->mu);
+    int n = w->failures;
+    snprintf(msg, sizeof msg, "%s", w->last_error);
+    pthread_mutex_unlock(&w->sw->mu);
+    if (n < w->sw->rd->cfg.max_attempts)
+        return;
+    PGresult *r = exec(w, next, 0, NULL);
+    if (db_ok(r) && PQntuples(r) == 1) {
+        snprintf(why, sizeof why, "claiming a chunk failed %d times in a row: %s", n, msg);
+        fail_sweep(w, PQgetvalue(r, 0, 0), why);
+    }
+    PQclear(r);
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     while (!stopping(w)) {
@@ -505,8 +574,12 @@ static void *worker_main(void *arg) {
         if (rc == 1) {
             process(w, &c);
         } else {
-            if (rc == 0)
+            if (rc == 0) {
+                worker_ok(w);
                 reap_stalled(w);
+            } else {
+                fail_stuck_sweep(w);
+            }
             wait_for_work(w, WORKER_POLL_MS);
         }
     }
@@ -518,6 +591,7 @@ sweep_workers *sweep_workers_start(ridged *rd) {
     if (!sw)
         return NULL;
     sw->rd = rd;
+    pthread_mutex_init(&sw->mu, NULL);
     sw->w = calloc((size_t)rd->cfg.workers, sizeof *sw->w);
     if (!sw->w) {
         free(sw);
@@ -565,5 +639,6 @@ void sweep_workers_stop(sweep_workers *sw) {
         plan_free(w->plan);
     }
     free(sw->w);
+    pthread_mutex_destroy(&sw->mu);
     free(sw);
 }

@@ -40,6 +40,7 @@ export function num(v) {
 }
 
 const SI = [[1e18, 'E'], [1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+const SMALL = [[1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n'], [1e-12, 'p'], [1e-15, 'f']];
 
 export function fmtNum(v, digits = 3) {
   if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
@@ -56,6 +57,8 @@ export function fmtSI(v, unit = '', digits = 3) {
   v = Number(v);
   const a = Math.abs(v);
   for (const [f, p] of SI) if (a >= f) return `${Number((v / f).toPrecision(digits))} ${p}${unit}`;
+  // very small values take a prefix too (5.55 µ, not 5.55e-6); 0.01..1 stays plain
+  if (a > 0 && a < 1e-2) for (const [f, p] of SMALL) if (a >= f) return `${Number((v / f).toPrecision(digits))} ${p}${unit}`;
   return `${fmtNum(v, digits)} ${unit}`.trim();
 }
 
@@ -120,6 +123,7 @@ export function fmtField(name, v) {
   if (/peak_flops$|matrix_flops|vector_flops/.test(name)) return fmtSI(v, 'FLOP/s');
   if (/flops$/.test(name)) return fmtSI(v, 'FLOP');
   if (/params$/.test(name)) return fmtSI(v);
+  if (/quality_loss$|_nsr$/.test(name)) return fmtSI(v); // noise-to-signal ratios: 5.55 µ, not 5.547e-6
   return fmtNum(v, 4);
 }
 
