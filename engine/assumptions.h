@@ -51,14 +51,32 @@
     X(RG_A_SCALEOUT_PJ_PER_BIT, "scaleout_pj_per_bit", "pJ per bit")                                         \
     X(RG_A_STATIC_POWER_FRACTION, "static_power_fraction", "fraction of TDP")                                \
     X(RG_A_MATRIX_POWER_FRACTION, "matrix_power_fraction", "fraction of TDP at matrix peak")                 \
+    X(RG_A_SP_REGATHER, "sp_backward_regather", "1 re-gathered in backward, 0 kept")                         \
+    X(RG_A_PP_SCATTER_GATHER, "pp_scatter_gather", "1 split over tp, 0 whole message")                       \
+    X(RG_A_ALL_REDUCE_EFF, "all_reduce_bw_efficiency", "x link-level bandwidth")                             \
+    X(RG_A_ALL_GATHER_EFF, "all_gather_bw_efficiency", "x link-level bandwidth")                             \
+    X(RG_A_REDUCE_SCATTER_EFF, "reduce_scatter_bw_efficiency", "x link-level bandwidth")                     \
+    X(RG_A_ALL_TO_ALL_EFF, "all_to_all_bw_efficiency", "x link-level bandwidth")                             \
+    X(RG_A_SEND_RECV_EFF, "send_recv_bw_efficiency", "x link-level bandwidth")                               \
+    X(RG_A_ALL_REDUCE_LAT, "all_reduce_latency", "s per collective")                                         \
+    X(RG_A_ALL_GATHER_LAT, "all_gather_latency", "s per collective")                                         \
+    X(RG_A_REDUCE_SCATTER_LAT, "reduce_scatter_latency", "s per collective")                                 \
+    X(RG_A_ALL_TO_ALL_LAT, "all_to_all_latency", "s per collective")                                         \
+    X(RG_A_SEND_RECV_LAT, "send_recv_latency", "s per message")                                              \
+    X(RG_A_GEMM_TILE_M, "gemm_tile_m", "rows per output tile")                                               \
+    X(RG_A_GEMM_TILE_N, "gemm_tile_n", "columns per output tile")                                            \
+    X(RG_A_GEMM_SPLIT_K_MIN, "gemm_split_k_min", "reduction elements per split-K slice")                     \
+    X(RG_A_MEMORY_HALF_BYTES, "memory_half_efficiency_bytes", "B per kernel")                                \
     RG_NODE_LIST(RG_X_NODE_AREA_, X)                                                                         \
     RG_NODE_LIST(RG_X_NODE_ENERGY_, X)                                                                       \
-    RG_NODE_LIST(RG_X_NODE_DELAY_, X) X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",               \
-                                        "fraction of lane area and energy per added stage")                  \
-        X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")  \
-            X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                          \
-                X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                  \
-                    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")
+    RG_NODE_LIST(RG_X_NODE_DELAY_, X)                                                                        \
+    X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",                                                 \
+      "fraction of lane area and energy per added stage")                                                    \
+    X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")      \
+    X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")                            \
+    X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
+    X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
+    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

@@ -58,14 +58,29 @@ static double flat_all_reduce(const rg_link *l, int64_t n, double bytes) {
     return r < t ? r : t;
 }
 
+double rg_coll_busbw_factor(rg_comm_kind kind, int64_t n) {
+    if (kind == RG_COMM_SEND_RECV || n <= 1)
+        return 1.0;
+    return (kind == RG_COMM_ALL_REDUCE ? 2.0 : 1.0) * frac(n);
+}
+
+static double coll_links(const rg_link *up, const rg_link *out, rg_comm_kind kind, const rg_group *g,
+                         double bytes);
+
 double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, double bytes) {
-    if (!g || bytes <= 0.0)
+    if (!g || bytes <= 0.0 || kind < 0 || kind >= RG_COMM_COUNT)
         return 0.0;
+    if (kind != RG_COMM_SEND_RECV && g->n <= 1)
+        return 0.0;
+    double eff = net->kind_eff[kind] > 0.0 ? net->kind_eff[kind] : 1.0;
+    rg_link up = {net->up.bw * eff, net->up.latency}, out = {net->out.bw * eff, net->out.latency};
+    return net->kind_latency[kind] + coll_links(&up, &out, kind, g, bytes);
+}
+
+static double coll_links(const rg_link *up, const rg_link *out, rg_comm_kind kind, const rg_group *g,
+                         double bytes) {
     if (kind == RG_COMM_SEND_RECV)
-        return rg_coll_send_recv(g->outer > 1 ? &net->out : &net->up, bytes);
-    if (g->n <= 1)
-        return 0.0;
-    const rg_link *up = &net->up, *out = &net->out;
+        return rg_coll_send_recv(g->outer > 1 ? out : up, bytes);
     int64_t ni = g->inner, no = g->outer;
     if (no <= 1) { /* inside one domain */
         switch (kind) {

@@ -32,6 +32,12 @@ typedef struct rg_net {
     rg_link up;
     rg_link out;
     int64_t domain;
+    /* Per collective kind: the fraction of each link's bandwidth that kind
+     * sustains (0 = 1, the link figure as is) and a fixed cost per call
+     * (kernel launch, protocol set-up: the small-message plateau of
+     * nccl-tests), s. Zero-initialised nets behave as before. */
+    double kind_eff[RG_COMM_COUNT];
+    double kind_latency[RG_COMM_COUNT];
 } rg_net;
 
 /* Where a group's ranks sit: `inner` members share a scale-up domain, spread
@@ -58,7 +64,15 @@ rg_group rg_coll_place(int64_t n, int64_t stride, int64_t domain);
  * one with a member per domain uses the scale-out link; a group spanning
  * both runs hierarchically (reduce-scatter inside, all-reduce across on the
  * S/inner shard, all-gather inside), or flat at scale-out speed if that is
- * faster. Send/recv between stages crosses scale-out when outer > 1. */
+ * faster. Send/recv between stages crosses scale-out when outer > 1.
+ * The kind's bandwidth efficiency scales both links and its fixed latency is
+ * added once: the NCCL bus-bandwidth convention (busbw = S/t x 2(n-1)/n for
+ * all-reduce, x (n-1)/n for all-gather, reduce-scatter and all-to-all, x 1
+ * for send/recv) makes busbw at large S equal to link bw x kind efficiency. */
 double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, double bytes);
+
+/* NCCL's bus-bandwidth factor of `kind` over n ranks (nccl-tests
+ * doc/PERFORMANCE.md): busbw = algbw x factor, algbw = S / t. */
+double rg_coll_busbw_factor(rg_comm_kind kind, int64_t n);
 
 #endif

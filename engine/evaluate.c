@@ -123,6 +123,13 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
             return FIELD_ERR(RG_ERANGE, "model.moe.dense_layers", "exceeds layers (%lld)",
                              (long long)m->layers);
     }
+    if (spec->mtp_draft_tokens < 0 || spec->mtp_draft_tokens > m->mtp_layers ||
+        (spec->mtp_draft_tokens > 0 && spec->phase != RG_PHASE_DECODE))
+        return FIELD_ERR(
+            RG_ERANGE, "mtp_draft_tokens",
+            "drafts need phase decode and at most one token per MTP module (model.mtp_layers %lld), "
+            "got %lld",
+            (long long)m->mtp_layers, (long long)spec->mtp_draft_tokens);
     if (m->mla.enabled) {
         const rg_mla *a = &m->mla;
         if ((rc = check_pos(a->kv_lora_rank, "model.mla.kv_lora_rank", err)) ||
@@ -172,6 +179,22 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
         return FIELD_ERR(RG_EINVAL, "parallelism.interleave",
                          "needs pp > 1 and a layer per virtual stage (layers %lld < pp*interleave %lld)",
                          (long long)m->layers, (long long)(p->pp * p->interleave));
+    if (spec->stages.first_layers < 0 || spec->stages.last_layers < 0)
+        return FIELD_ERR(RG_ERANGE, "parallelism.first_stage_layers", "stage layers must be >= 0");
+    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0) {
+        int64_t f = spec->stages.first_layers, l = spec->stages.last_layers, rest = m->layers - f - l;
+        const char *fld = f > 0 ? "parallelism.first_stage_layers" : "parallelism.last_stage_layers";
+        if (p->pp < 2 || f < 1 || l < 1)
+            return FIELD_ERR(RG_EINVAL, fld,
+                             "uneven stages need pp >= 2 and both first_stage_layers and "
+                             "last_stage_layers >= 1");
+        if ((p->pp == 2 && rest != 0) || (p->pp > 2 && rest < p->pp - 2))
+            return FIELD_ERR(RG_EINVAL, fld,
+                             "first (%lld) + last (%lld) stage layers leave %lld of %lld layers for %lld "
+                             "middle stages",
+                             (long long)f, (long long)l, (long long)rest, (long long)m->layers,
+                             (long long)(p->pp - 2));
+    }
     if (p->ep > 1 && (m->moe.experts == 0 || m->moe.experts % p->ep != 0))
         return FIELD_ERR(RG_EINVAL, "parallelism.ep", "ep (%lld) must divide the experts (%lld)",
                          (long long)p->ep, (long long)m->moe.experts);
@@ -256,16 +279,39 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
         p->micro = p->b_rep;
         p->steps = 1.0;
     }
-    p->tokens_mb = p->micro * (p->decode ? 1.0 : (double)spec->seq_len / (double)p->cp);
+    /* decode with MTP drafts verifies 1 + k tokens per sequence and step */
+    p->draft = p->decode ? (double)spec->mtp_draft_tokens : 0.0;
+    p->mtp = p->train ? spec->model.mtp_layers > 0 : p->draft > 0.0;
+    p->tokens_mb = p->micro * (p->decode ? 1.0 + p->draft : (double)spec->seq_len / (double)p->cp);
     int64_t L = spec->model.layers;
     p->layers_stage = (L + p->pp - 1) / p->pp;
+    p->layers_first = p->layers_mid = p->layers_last = p->layers_stage;
+    if (p->pp >= 2 && spec->stages.first_layers > 0 && spec->stages.last_layers > 0) {
+        int64_t rest = L - spec->stages.first_layers - spec->stages.last_layers;
+        p->layers_first = spec->stages.first_layers;
+        p->layers_last = spec->stages.last_layers;
+        p->layers_mid = p->pp > 2 ? (rest + p->pp - 3) / (p->pp - 2) : 0;
+        p->layers_stage = p->layers_first;
+        if (p->layers_mid > p->layers_stage)
+            p->layers_stage = p->layers_mid;
+        if (p->layers_last > p->layers_stage)
+            p->layers_stage = p->layers_last;
+    }
     int64_t nd = dm->dense_layers;
-    p->dense_first = nd < p->layers_stage ? nd : p->layers_stage;
-    p->moe_first = p->layers_stage - p->dense_first;
+    /* FFN blocks on a stage: all of its layers unless some layers have none */
+    int64_t ffn_stage = dm->ffn_layers == L
+                            ? p->layers_stage
+                            : (int64_t)ceil((double)p->layers_stage * (double)dm->ffn_layers / (double)L);
+    p->dense_first = nd < ffn_stage ? nd : ffn_stage;
+    p->moe_first = ffn_stage - p->dense_first;
     /* Time is taken on the busiest stage: ceil(L/pp) layers, MoE layers
      * first (they are the heavier kind), plus the LM head of the last stage. */
-    p->moe_last = dm->moe_layers < p->layers_stage ? dm->moe_layers : p->layers_stage;
-    p->dense_last = p->layers_stage - p->moe_last;
+    p->moe_last = dm->moe_layers < ffn_stage ? dm->moe_layers : ffn_stage;
+    p->dense_last = ffn_stage - p->moe_last;
+    double share = (double)p->layers_stage / (double)L;
+    p->global_stage = (double)dm->global_layers * share;
+    p->local_stage = (double)dm->local_layers * share;
+    p->ssm_stage = (double)dm->ssm_layers * share;
     double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
     p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
 }
@@ -276,7 +322,30 @@ typedef struct comm_acc {
     double exposed[RG_COMM_COUNT];
     double floor;               /* a collective is a kernel too: at least kernel_overhead */
     double up_bytes, out_bytes; /* bytes this device sends per link level (energy) */
+    uint8_t *used;
 } comm_acc;
+
+/* Per-kind collective assumptions, in rg_comm_kind order. */
+static const int kind_eff_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_EFF, RG_A_ALL_GATHER_EFF,
+                                               RG_A_REDUCE_SCATTER_EFF, RG_A_ALL_TO_ALL_EFF,
+                                               RG_A_SEND_RECV_EFF};
+static const int kind_lat_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_LAT, RG_A_ALL_GATHER_LAT,
+                                               RG_A_REDUCE_SCATTER_LAT, RG_A_ALL_TO_ALL_LAT,
+                                               RG_A_SEND_RECV_LAT};
+
+void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) {
+    const double *av = as->v;
+    memset(net, 0, sizeof *net);
+    net->up.bw = s->scaleup_bw * av[RG_A_SCALEUP_EFF];
+    net->up.latency = s->scaleup_latency;
+    net->out.bw = s->scaleout_bw * av[RG_A_SCALEOUT_EFF];
+    net->out.latency = s->scaleout_latency;
+    net->domain = s->domain_chips;
+    for (int k = 0; k < RG_COMM_COUNT; k++) {
+        net->kind_eff[k] = av[kind_eff_id[k]];
+        net->kind_latency[k] = av[kind_lat_id[k]];
+    }
+}
 
 static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t n, int64_t stride,
                    double bytes, double count, double overlap) {
@@ -287,6 +356,8 @@ static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t 
     double t = count * (one > acc->floor ? one : acc->floor);
     double x = t * (1.0 - overlap), up = 0.0, out = 0.0;
     rg_energy_coll_bytes(kind, &g, bytes, &up, &out);
+    if (acc->used)
+        acc->used[kind_eff_id[kind]] = acc->used[kind_lat_id[kind]] = 1;
     acc->up_bytes += count * up;
     acc->out_bytes += count * out;
     acc->total[kind] += t;
@@ -349,6 +420,32 @@ static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     r->overhead = av[RG_A_KERNEL_OVERHEAD];
     r->math = math;
     r->cat = -1;
+    r->cores = spec->hw.matrix_cores;
+    r->tile_m = av[RG_A_GEMM_TILE_M];
+    r->tile_n = av[RG_A_GEMM_TILE_N];
+    r->split_k_min = av[RG_A_GEMM_SPLIT_K_MIN];
+    r->mem_half = av[RG_A_MEMORY_HALF_BYTES];
+}
+
+/* What the mixed serving step does not price: sliding-window and Mamba-2
+ * layers (their keys and state per sequence differ from the full-attention
+ * pairs and cached keys a mix carries), uneven pipeline stages (the core
+ * would not be the same on every stage) and the unfused soft-capped
+ * attention (its soft-cap op is not in the mix's core). */
+static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *err) {
+    if (dm->local_layers > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.sliding_window",
+                         "sliding-window attention layers are not modelled in a serving step");
+    if (dm->ssm_layers > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
+                         "Mamba-2 layers are not modelled in a serving step");
+    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
+                         "uneven pipeline stages are not modelled in a serving step");
+    if (spec->model.attn_softcap > 0.0 && !(spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5))
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.attn_softcap",
+                         "soft-capped attention without fused attention is not modelled in a serving step");
+    return 0;
 }
 
 int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
@@ -365,6 +462,8 @@ int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
         return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "no %s matrix unit", rg_math_name(mf->math));
     memset(ctx, 0, sizeof *ctx);
     rg_model_derive(&spec->model, &ctx->dims);
+    if ((rc = mix_supported(spec, &ctx->dims, err)))
+        return rc;
     roof_rates(spec, peak, mf->math, &ctx->roof);
     ctx->shape.tp = spec->par.tp;
     ctx->shape.flash = spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5;
@@ -401,6 +500,8 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
 
     rg_model_dims dm;
     rg_model_derive(m, &dm);
+    if (mix && (rc = mix_supported(spec, &dm, err)))
+        return rc;
     rg_plan pl;
     make_plan(spec, &dm, &pl);
     if (mix) /* a serving step: its tokens, not batch x seq_len */
@@ -411,6 +512,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
     roof_rates(spec, peak, mf->math, &r);
+    used[RG_A_MEMORY_HALF_BYTES] = 1;
+    if (r.cores >= 1.0)
+        used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;
     used[RG_A_MATMUL_EFF] = used[RG_A_MATMUL_HALF_FLOPS] = used[RG_A_VECTOR_EFF] = 1;
     used[RG_A_MEMORY_EFF] = used[RG_A_KERNEL_OVERHEAD] = used[RG_A_FLASH_ATTENTION] = 1;
     used[RG_A_VOCAB_PAD] = 1;
@@ -418,7 +522,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     rg_shape sh;
     memset(&sh, 0, sizeof sh);
     sh.b = pl.micro;
-    sh.s_q = pl.decode ? 1.0 : (double)spec->seq_len / (double)pl.cp;
+    sh.s_q = pl.decode ? 1.0 + pl.draft : (double)spec->seq_len / (double)pl.cp;
     sh.s_k = pl.decode ? (double)spec->seq_len / (double)pl.cp : (double)spec->seq_len;
     sh.tp = pl.tp;
     sh.sp = spec->par.sequence_parallel && pl.tp > 1;
@@ -430,7 +534,11 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     sh.dropout = pl.train && av[RG_A_DROPOUT] >= 0.5;
     if (pl.train)
         used[RG_A_DROPOUT] = 1;
-    sh.n_attn = (double)pl.layers_stage * pl.steps;
+    sh.n_attn = pl.global_stage * pl.steps;
+    sh.n_local = pl.local_stage * pl.steps;
+    sh.n_ssm = pl.ssm_stage * pl.steps;
+    sh.window = (double)dm.window;
+    sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : pl.draft; /* decode: one module run per draft */
     sh.n_dense = (double)pl.dense_last * pl.steps;
     sh.n_moe = (double)pl.moe_last * pl.steps;
     sh.n_head = pl.steps;
@@ -449,22 +557,31 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     comm_acc acc;
     memset(&acc, 0, sizeof acc);
     acc.floor = r.overhead;
+    acc.used = used;
     double a = rg_format_bytes(nu->activations), d = (double)dm.d;
     double t_inner = 0.0; /* exposed comm inside a micro-step (tp, cp, ep) */
     double t_pp = 0.0, t_dp = 0.0;
     if (pl.chips > 1) {
         const rg_system *s = &spec->system;
-        rg_net net = {{s->scaleup_bw * av[RG_A_SCALEUP_EFF], s->scaleup_latency},
-                      {s->scaleout_bw * av[RG_A_SCALEOUT_EFF], s->scaleout_latency},
-                      s->domain_chips};
+        rg_net net;
+        rg_evaluate_net(s, &spec->assumptions, &net);
         used[RG_A_SCALEUP_EFF] = used[RG_A_SCALEOUT_EFF] = 1;
         double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
         double L = (double)pl.layers_stage, steps = pl.steps;
         if (pl.tp > 1) {
-            double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = 2.0 * L * passes * steps;
+            /* one all-reduce after each mixer and each FFN */
+            double blocks = L + (double)(pl.dense_last + pl.moe_last) +
+                            (pl.train ? 2.0 * (double)m->mtp_layers : 2.0 * pl.draft);
+            double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
             if (sh.sp) {
-                t_inner += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, bytes, n, ov);
+                /* Korthikanti et al. 2022, sec. 4.2.2: the backward pass
+                 * all-gathers the layer-norm output again (it was not kept)
+                 * for the weight gradient of the first linear of each block. */
+                double regather = pl.train && av[RG_A_SP_REGATHER] >= 0.5 ? 2.0 * L * steps : 0.0;
+                if (pl.train)
+                    used[RG_A_SP_REGATHER] = 1;
+                t_inner += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, bytes, n + regather, ov);
                 t_inner += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, pl.tp, 1, bytes, n, ov);
             } else {
                 t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, bytes, n, ov);
@@ -485,13 +602,22 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
                 comm(&acc, &net, RG_COMM_ALL_TO_ALL, pl.ep, pl.tp * pl.cp, bytes, n, av[RG_A_EP_OVERLAP]);
         }
         if (pl.pp > 1) {
-            double bytes = pl.tokens_mb * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            /* Narayanan et al. 2021, sec. 4.1 (scatter/gather): each
+             * tensor-parallel rank sends 1/tp of the activation and the
+             * receiving stage all-gathers it over the scale-up link; with
+             * sequence parallelism the activation is already split. */
+            bool split = pl.tp > 1 && (sh.sp || av[RG_A_PP_SCATTER_GATHER] >= 0.5);
+            double full = pl.tokens_mb * d * a, bytes = full / (split ? (double)pl.tp : 1.0);
             double n = (pl.train ? 2.0 * (double)pl.v : 1.0) * steps;
             int64_t stride = pl.tp * pl.cp * pl.ep * pl.dp;
             used[RG_A_PP_OVERLAP] = 1;
+            if (pl.tp > 1 && !sh.sp)
+                used[RG_A_PP_SCATTER_GATHER] = 1;
             if (!pl.train) /* the batch crosses every stage boundary on its way */
                 n = (double)(pl.pp - 1);
             t_pp = comm(&acc, &net, RG_COMM_SEND_RECV, pl.pp, stride, bytes, n, av[RG_A_PP_OVERLAP]);
+            if (split && !sh.sp)
+                t_pp += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, full, n, av[RG_A_PP_OVERLAP]);
         }
         if (pl.train && pl.replicas * pl.cp > 1) {
             double stage = rg_memory_stage_params(m, &dm, &pl, false);
@@ -537,10 +663,32 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
 
     /* step time */
     rg_breakdown *bd = &out->breakdown;
-    double t_mb = (t_ops + t_inner) / pl.steps; /* one micro-step on the busiest stage */
+    /* The busiest stage: per-layer work (ops and in-layer collectives) times
+     * its layers, plus the embedding on the first stage and the LM head and
+     * loss on the last (the roofline above ran the stage with the most
+     * layers, head included). */
+    double t_stage = t_ops + t_inner, imbalance = 0.0;
+    if (pl.pp > 1) {
+        double per_layer = (t_ops - r.head_s + t_inner) / (double)pl.layers_stage;
+        double first = per_layer * (double)pl.layers_first + rg_roofline_embed_s(&r, m, &dm, &sh, pl.steps);
+        double mid = per_layer * (double)pl.layers_mid, last = per_layer * (double)pl.layers_last + r.head_s;
+        t_stage = last > first ? last : first;
+        if (pl.pp > 2 && mid > t_stage)
+            t_stage = mid;
+        /* the ops rows and the compute/memory split describe the stage with
+         * the most layers; the difference to the busiest stage is "other" */
+        imbalance = t_stage - (t_ops + t_inner);
+        t_ops = t_stage - t_inner;
+    }
+    double t_mb = t_stage / pl.steps; /* one micro-step on the busiest stage */
     double bubble = 0.0, step_overhead = 0.0;
     if (pl.train) {
-        bubble = (double)(pl.pp - 1) / (double)pl.v * t_mb;
+        /* Interleaved 1F1B (Narayanan et al. 2021, sec. 2.2.2) with v chunks:
+         * (pp-1) chunk slots fill and drain the pipeline, and with fewer
+         * micro-batches than stages each further chunk round waits (pp - m)
+         * slots for its first micro-batch to come around. */
+        double short_by = pl.steps < (double)pl.pp ? (double)pl.pp - pl.steps : 0.0;
+        bubble = ((double)(pl.pp - 1) + (double)(pl.v - 1) * short_by) / (double)pl.v * t_mb;
         step_overhead = av[RG_A_STEP_OVERHEAD];
         used[RG_A_STEP_OVERHEAD] = 1;
     } else {
@@ -553,12 +701,14 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
         bd->comm_exposed_s[k] = acc.exposed[k];
     }
     bd->bubble_s = bubble;
-    bd->other_s = r.overhead_s + step_overhead; /* latency-bound ops */
+    bd->other_s = r.overhead_s + step_overhead + imbalance; /* latency-bound ops, stage imbalance */
     out->time_s = t_ops + t_inner + t_pp + t_dp + t_opt + bubble + step_overhead;
 
     /* totals over all devices */
     double per_stage = (double)pl.chips / (double)pl.pp;
-    double units[RG_CAT_COUNT] = {(double)m->layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0};
+    double units[RG_CAT_COUNT] = {
+        (double)dm.global_layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0,
+        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers};
     double fm = 0.0, fh = 0.0;
     for (int c = 0; c < RG_CAT_COUNT; c++) {
         fm += r.unit_model_flops[c] * units[c];
@@ -569,13 +719,24 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     out->bytes = r.bytes * (double)pl.chips;
     out->chips = pl.chips;
     out->mfu = out->time_s > 0.0 ? out->flops / (out->time_s * (double)pl.chips * peak) : 0.0;
+    /* a step with k drafts yields 1 + a + ... + a^k tokens per sequence
+     * (each draft kept only if the ones before it were) */
+    double per_step = 1.0, kept = 1.0;
+    for (int64_t k = 0; k < (int64_t)pl.draft; k++) {
+        kept *= av[RG_A_MTP_ACCEPTANCE];
+        per_step += kept;
+    }
+    if (pl.draft > 0.0)
+        used[RG_A_MTP_ACCEPTANCE] = 1;
     double tokens = mix         ? mix->prefill.q + mix->decode.q
-                    : pl.decode ? (double)spec->batch
+                    : pl.decode ? (double)spec->batch * per_step
                                 : (double)spec->batch * (double)spec->seq_len;
     out->tokens_per_s = out->time_s > 0.0 ? tokens / out->time_s : 0.0;
     out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
-    out->latency_per_token_s = pl.decode ? out->time_s : 0.0;
+    out->latency_per_token_s = pl.decode ? out->time_s / per_step : 0.0;
+    out->tokens_per_step = pl.decode ? per_step : 0.0;
     rg_model_params(m, &out->params, &out->active_params);
+    out->mtp_params = rg_model_mtp_params(m);
 
     rg_memory_estimate(spec, &dm, &pl, &out->memory, used);
     rg_energy_in ein = {.matrix_flops = r.flops_matrix,

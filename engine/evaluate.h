@@ -7,6 +7,7 @@
 #ifndef RG_EVALUATE_H
 #define RG_EVALUATE_H
 
+#include "collectives.h"
 #include "result.h"
 #include "roofline.h"
 #include "spec.h"
@@ -48,5 +49,10 @@ typedef struct rg_core_ctx {
     double layers, pp;
 } rg_core_ctx;
 int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err);
+
+/* The network an evaluation prices collectives on: `s`'s links at
+ * scaleup/scaleout_bw_efficiency, with each collective kind's bandwidth
+ * efficiency and fixed latency from `as`. No allocation. */
+void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net);
 
 #endif

@@ -95,7 +95,7 @@ float rg_fpconv_ref(float x, const rg_elem *e, rg_round mode, bool saturate, uin
     }
     double a = fabs((double)x);
     if (a == 0.0)
-        return x;
+        return e->is_int ? 0.0f : x; /* an integer code has no -0 */
     int ex = 0;
     (void)frexp(a, &ex); /* a = f * 2^ex, f in [0.5, 1): floor(log2 a) = ex - 1 */
     int qexp;
@@ -135,6 +135,8 @@ float rg_fpconv_ref(float x, const rg_elem *e, rg_round mode, bool saturate, uin
         else
             return neg ? -overflow_value(e) : overflow_value(e);
     }
+    if (q == 0.0 && e->is_int)
+        return 0.0f; /* a negative value rounding to integer 0 is +0 */
     return (float)(neg ? -q : q);
 }
 

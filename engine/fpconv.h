@@ -17,7 +17,9 @@
  *    finite input to Inf: it gives +-max.
  *  - NaN in gives NaN out (sign kept). A format without NaN (FP6, FP4, INT)
  *    cannot encode it; the emulated value is still NaN.
- *  - The sign of zero is kept (-tiny rounds to -0).
+ *  - Floats keep the sign of zero (-tiny rounds to -0). Integer elements
+ *    have no negative zero (one code for 0): a negative value that rounds
+ *    to 0, and -0 itself, give +0.
  * Values are returned as fp32 (every element value is exactly representable). */
 #ifndef RG_FPCONV_H
 #define RG_FPCONV_H

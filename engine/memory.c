@@ -55,6 +55,42 @@ double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, c
     return tokens * (per_token + scores);
 }
 
+double rg_memory_ssm_state(const rg_model *m, const rg_model_dims *dm, int64_t tp) {
+    const rg_ssm *s = &m->ssm;
+    double t = (double)tp, hl = (double)s->heads / t, gl = ceil((double)s->groups / t);
+    double inner = hl * (double)dm->ssm_head_dim;
+    double conv = inner + 2.0 * gl * (double)s->state;
+    return inner * (double)s->state + conv * (double)(s->conv > 0 ? s->conv - 1 : 0);
+}
+
+/* One attention mixer's share of rg_memory_layer_activations: the layer
+ * without its FFN (the FFN's norm input, its input and mask are whole-layer
+ * terms of d each). */
+static double attn_mixer_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in) {
+    rg_model_dims no_ffn = *dm;
+    no_ffn.ffn_dim = 0;
+    double t = (double)in->tp, d = (double)dm->d, rep = in->sp ? 1.0 / t : 1.0;
+    double ffn_whole = (2.0 * d * in->a_bytes + d * (in->dropout ? 1.0 : 0.0)) * rep * in->b * in->s;
+    return rg_memory_layer_activations(m, &no_ffn, in, false) - ffn_whole;
+}
+
+double rg_memory_ssm_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in) {
+    const rg_ssm *s = &m->ssm;
+    double t = (double)in->tp, e = in->a_bytes, tokens = in->b * in->s, d = (double)dm->d;
+    double rep = in->sp ? 1.0 / t : 1.0;
+    if (in->recompute == RG_RECOMPUTE_FULL)
+        return tokens * d * e * rep;
+    double hl = (double)s->heads / t, gl = ceil((double)s->groups / t), inner = hl * (double)dm->ssm_head_dim;
+    double conv = inner + 2.0 * gl * (double)s->state, proj = inner + conv + hl;
+    /* norm input, in_proj input and the residual's mask are whole; in_proj
+     * output, conv output, scan output and gated-norm output are split */
+    double whole = 2.0 * d * e + d * (in->dropout ? 1.0 : 0.0);
+    double split = (proj + conv + 2.0 * inner) * e;
+    double chunk = (double)(s->chunk > 0 ? s->chunk : 256);
+    double states = ceil(in->s / chunk) * inner * (double)s->state * 4.0; /* fp32 chunk states per sequence */
+    return tokens * (whole * rep + split) + in->b * states;
+}
+
 double rg_memory_inflight(int64_t pp, double steps, int64_t v) {
     double held = (double)pp < steps ? (double)pp : steps;
     if (held < 1.0)
@@ -66,14 +102,20 @@ double rg_memory_inflight(int64_t pp, double steps, int64_t v) {
 
 double rg_memory_stage_params(const rg_model *m, const rg_model_dims *dm, const rg_plan *p, bool first) {
     double t = (double)p->tp;
-    double attn = rg_model_attn_params(m, dm) / t + 2.0 * (double)dm->norm_params;
+    double attn = rg_model_attn_params(m, dm) / t;
+    double ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) / t : 0.0;
     double dense = rg_model_ffn_params(m, dm) / t;
     double experts = rg_model_expert_params(m, dm) / t;
     double moe = rg_model_router_params(m, dm) +
                  experts * ((double)m->moe.experts / (double)p->ep + (double)m->moe.shared_experts);
     double nd = (double)(first ? p->dense_first : p->dense_last);
     double nm = (double)(first ? p->moe_first : p->moe_last);
-    double params = (nd + nm) * attn + nd * dense + nm * moe;
+    double L = (double)p->layers_stage, na = p->global_stage + p->local_stage;
+    double params = na * attn + p->ssm_stage * ssm + nd * dense + nm * moe;
+    params += (nd + nm) * rg_model_layer_norm_params(dm, true) +
+              (L - nd - nm) * rg_model_layer_norm_params(dm, false);
+    if (p->mtp && (!first || p->pp == 1)) /* the prediction modules sit with the head */
+        params += rg_model_mtp_params(m) / t;
     double vd = (double)m->vocab * (double)dm->d / t;
     bool has_embed = first || p->pp == 1, has_head = !first || p->pp == 1;
     if (has_embed)
@@ -105,6 +147,7 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
     mem->optimizer_bytes = 0.0;
     mem->activations_bytes = 0.0;
     mem->kv_cache_bytes = 0.0;
+    mem->ssm_state_bytes = 0.0;
     if (p->train) {
         double g = rg_format_bytes(nu->grads);
         double master = nu->master == nu->weights ? 0.0 : rg_format_bytes(nu->master);
@@ -124,6 +167,18 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
                         a};
         double per_mb = (double)p->dense_first * rg_memory_layer_activations(m, dm, &in, false) +
                         (double)p->moe_first * rg_memory_layer_activations(m, dm, &in, true);
+        /* the layers above each carry an attention mixer; a stage whose
+         * mixers are otherwise (Mamba-2, or no FFN beside them) swaps them */
+        double ffn_first = (double)(p->dense_first + p->moe_first);
+        double attn_first = p->global_stage + p->local_stage;
+        if (ffn_first != attn_first || p->ssm_stage > 0.0) {
+            double am = attn_mixer_activations(m, dm, &in);
+            per_mb += (attn_first - ffn_first) * am;
+            if (p->ssm_stage > 0.0)
+                per_mb += p->ssm_stage * rg_memory_ssm_activations(m, dm, &in);
+            if (in.recompute == RG_RECOMPUTE_FULL) /* every layer keeps its input only */
+                per_mb = (double)p->layers_stage * rg_memory_layer_activations(m, dm, &in, false);
+        }
         mem->activations_bytes = per_mb * rg_memory_inflight(p->pp, p->steps, p->v);
         if (p->pp == 1) /* logits of the loss in fp32 on the (only) stage */
             mem->activations_bytes += p->tokens_mb * p->vocab / (double)p->tp * 4.0;
@@ -133,7 +188,16 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
                              ? (double)dm->kv_cache_elems
                              : 2.0 * ceil((double)dm->kv_heads / (double)p->tp) * (double)dm->qk_head_dim;
         double ctx = (double)spec->seq_len / (double)p->cp;
-        mem->kv_cache_bytes = p->b_rep * ctx * per_tok * kvb * (double)p->layers_stage;
+        /* a sliding-window layer keeps the last `window` tokens; a Mamba-2
+         * layer its recurrent and conv state, whatever the context */
+        double win = dm->window > 0 && (double)dm->window < ctx ? (double)dm->window : ctx;
+        double toks = p->global_stage * ctx + p->local_stage * win;
+        if (p->mtp) /* a drafting module keeps the cache of its own layer */
+            toks += (double)m->mtp_layers * (dm->global_layers > 0 ? ctx : win);
+        mem->kv_cache_bytes = p->b_rep * toks * per_tok * kvb;
+        if (p->ssm_stage > 0.0)
+            mem->ssm_state_bytes = p->b_rep * p->ssm_stage * rg_memory_ssm_state(m, dm, p->tp) * kvb;
+        mem->kv_cache_bytes += mem->ssm_state_bytes;
         /* transient: one layer's largest live tensors */
         double T = p->decode ? p->b_rep : p->b_rep * ctx;
         double f = (double)(dm->moe_layers > 0 && dm->expert_ffn_dim > dm->ffn_dim ? dm->expert_ffn_dim

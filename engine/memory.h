@@ -30,8 +30,18 @@ typedef struct rg_act_in {
  * selective and full-recompute variants. `moe` selects the MoE FFN. */
 double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in, bool moe);
 
+/* Activation bytes one Mamba-2 mixer keeps for its backward pass, one
+ * micro-batch: its norm and in_proj inputs (whole), in_proj, conv, scan and
+ * gated-norm outputs (split over tp) and the fp32 state of every chunk. */
+double rg_memory_ssm_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in);
+
 /* Micro-batches whose activations the first pipeline stage holds at peak
  * (1F1B: min(pp, steps); interleaved: x (1 + (pp-1)/(pp v))). */
+/* Elements of the recurrent state one sequence keeps per Mamba-2 layer on a
+ * device of a tp group: the SSD state (inner/tp x state) and the conv
+ * window ((conv - 1) x conv channels). */
+double rg_memory_ssm_state(const rg_model *m, const rg_model_dims *dm, int64_t tp);
+
 double rg_memory_inflight(int64_t pp, double steps, int64_t v);
 
 /* Parameters held by one device of the first (first = true) or last stage,

@@ -8,7 +8,15 @@
  * width expert_ffn_dim and a d x experts router. MLA (DeepSeek-V2/V3) follows
  * the reference implementation's shapes: q_a (d x q_lora) + q_a norm + q_b
  * (q_lora x heads*(nope+rope)), kv_a (d x (kv_lora+rope)) + kv_a norm, kv_b
- * (kv_lora x heads*(nope+v)), o (heads*v x d). */
+ * (kv_lora x heads*(nope+v)), o (heads*v x d).
+ *
+ * Layer variants: q/k norms are one weight of head_dim each (Qwen3,
+ * Gemma 3: the norm is shared by the heads); post-norms add a norm after
+ * the mixer and after the FFN (Gemma 2/3: four per layer); `bias` sets every
+ * bias, qkv_bias / out_bias / mlp_bias set them one group at a time (Qwen2:
+ * q/k/v only; Llama's attention_bias: q/k/v and o). A Mamba-2 mixer follows
+ * the reference block (see rg_ssm in spec.h); a layer without an FFN has
+ * one norm (or two with post-norms). */
 #include "model.h"
 
 void rg_model_derive(const rg_model *m, rg_model_dims *out) {
@@ -34,14 +42,35 @@ void rg_model_derive(const rg_model *m, rg_model_dims *out) {
     dm.ffn_dim = m->ffn_dim;
     dm.ffn_mats = m->ffn_gated ? 3 : 2;
     dm.expert_ffn_dim = m->moe.expert_ffn_dim > 0 ? m->moe.expert_ffn_dim : m->ffn_dim;
+    dm.norm_params = m->norm == RG_NORM_LAYER ? 2 * m->d_model : m->d_model;
+
+    dm.ssm_layers = m->ssm.layers < m->layers ? m->ssm.layers : m->layers;
+    dm.attn_layers = m->layers - dm.ssm_layers;
+    dm.window = m->sliding_window;
+    if (dm.window > 0)
+        dm.local_layers =
+            m->local_layers > 0 && m->local_layers < dm.attn_layers ? m->local_layers : dm.attn_layers;
+    dm.global_layers = dm.attn_layers - dm.local_layers;
+    dm.ffn_layers = m->ffn_free_layers < m->layers ? m->layers - m->ffn_free_layers : 0;
     if (m->moe.experts > 0) {
-        dm.dense_layers = m->moe.dense_layers < m->layers ? m->moe.dense_layers : m->layers;
-        dm.moe_layers = m->layers - dm.dense_layers;
+        dm.dense_layers = m->moe.dense_layers < dm.ffn_layers ? m->moe.dense_layers : dm.ffn_layers;
+        dm.moe_layers = dm.ffn_layers - dm.dense_layers;
     } else {
-        dm.dense_layers = m->layers;
+        dm.dense_layers = dm.ffn_layers;
         dm.moe_layers = 0;
     }
-    dm.norm_params = m->norm == RG_NORM_LAYER ? 2 * m->d_model : m->d_model;
+    dm.norms_per_block = m->post_norms ? 2 : 1;
+    dm.qkv_bias = m->bias || m->qkv_bias;
+    dm.out_bias = m->bias || m->out_bias;
+    dm.mlp_bias = m->bias || m->mlp_bias;
+    if (m->ssm.layers > 0) {
+        const rg_ssm *s = &m->ssm;
+        int64_t gn = s->groups * s->state;
+        dm.ssm_head_dim = s->heads > 0 ? s->inner / s->heads : 0;
+        dm.ssm_conv_dim = s->inner + 2 * gn;
+        dm.ssm_in_dim = 2 * s->inner + 2 * gn + s->heads;
+        dm.ssm_state_elems = s->inner * s->state + dm.ssm_conv_dim * (s->conv > 0 ? s->conv - 1 : 0);
+    }
     *out = dm;
 }
 
@@ -58,19 +87,28 @@ double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm) {
         p += d * (double)(a->kv_lora_rank + a->qk_rope_head_dim) + norm_w * (double)a->kv_lora_rank;
         p += (double)a->kv_lora_rank * (double)dm->heads * (double)(a->qk_nope_head_dim + a->v_head_dim);
         p += (double)dm->attn_out_dim * d;
-        if (m->bias)
-            p += qh + (double)(a->kv_lora_rank + a->qk_rope_head_dim) + d;
+        if (dm->qkv_bias)
+            p += qh + (double)(a->kv_lora_rank + a->qk_rope_head_dim);
+        if (dm->out_bias)
+            p += d;
+        if (m->qk_norm)
+            p += norm_w * 2.0 * (double)dm->qk_head_dim;
         return p;
     }
     p = d * (double)(dm->q_dim + dm->k_dim + dm->v_dim) + (double)dm->attn_out_dim * d;
-    if (m->bias)
-        p += (double)(dm->q_dim + dm->k_dim + dm->v_dim) + d;
+    if (dm->qkv_bias)
+        p += (double)(dm->q_dim + dm->k_dim + dm->v_dim);
+    if (dm->out_bias)
+        p += d;
+    if (m->qk_norm)
+        p += norm_w * 2.0 * (double)dm->qk_head_dim;
     return p;
 }
 
 static double ffn_params_width(const rg_model *m, const rg_model_dims *dm, int64_t f) {
     double p = (double)dm->ffn_mats * (double)dm->d * (double)f;
-    if (m->bias)
+    (void)m;
+    if (dm->mlp_bias)
         p += (double)(dm->ffn_mats - 1) * (double)f + (double)dm->d;
     return p;
 }
@@ -95,20 +133,61 @@ double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm) {
     return p;
 }
 
+double rg_model_ssm_params(const rg_model *m, const rg_model_dims *dm) {
+    const rg_ssm *s = &m->ssm;
+    double d = (double)dm->d, in = (double)dm->ssm_in_dim, conv = (double)dm->ssm_conv_dim;
+    double p = d * in + conv * (double)s->conv + 3.0 * (double)s->heads /* dt_bias, A_log, D */ +
+               (double)s->inner /* gated norm */ + (double)s->inner * d;
+    if (s->conv_bias)
+        p += conv;
+    if (s->bias)
+        p += in + d;
+    return p;
+}
+
+double rg_model_layer_norm_params(const rg_model_dims *dm, bool ffn) {
+    return (double)dm->norms_per_block * (double)dm->norm_params * (ffn ? 2.0 : 1.0);
+}
+
+/* Parameters of the layers: `total` counts every expert, `active` the
+ * routed top-k and shared ones. */
+static void layer_params(const rg_model *m, const rg_model_dims *dm, double *total, double *active) {
+    double attn = rg_model_attn_params(m, dm), ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) : 0.0;
+    double expert = rg_model_expert_params(m, dm), router = rg_model_router_params(m, dm);
+    double mixers = (double)dm->attn_layers * attn + (double)dm->ssm_layers * ssm;
+    double norms = (double)dm->ffn_layers * rg_model_layer_norm_params(dm, true) +
+                   (double)(m->layers - dm->ffn_layers) * rg_model_layer_norm_params(dm, false);
+    double dense = (double)dm->dense_layers * rg_model_ffn_params(m, dm);
+    double moe_t = router + expert * (double)(m->moe.experts + m->moe.shared_experts);
+    double moe_a = router + expert * (double)(m->moe.top_k + m->moe.shared_experts);
+    *total = mixers + norms + dense + (double)dm->moe_layers * moe_t;
+    *active = mixers + norms + dense + (double)dm->moe_layers * moe_a;
+}
+
 void rg_model_params(const rg_model *m, double *total, double *active) {
     rg_model_dims dm;
     rg_model_derive(m, &dm);
-    double attn = rg_model_attn_params(m, &dm) + 2.0 * (double)dm.norm_params;
-    double dense = attn + rg_model_ffn_params(m, &dm);
-    double expert = rg_model_expert_params(m, &dm);
-    double router = rg_model_router_params(m, &dm);
-    double moe_total = attn + router + expert * (double)(m->moe.experts + m->moe.shared_experts);
-    double moe_active = attn + router + expert * (double)(m->moe.top_k + m->moe.shared_experts);
+    double t = 0.0, a = 0.0;
+    layer_params(m, &dm, &t, &a);
     double emb = rg_model_embedding_params(m, &dm);
-    double t = emb + (double)dm.dense_layers * dense + (double)dm.moe_layers * moe_total;
-    double a = emb + (double)dm.dense_layers * dense + (double)dm.moe_layers * moe_active;
     if (total)
-        *total = t;
+        *total = emb + t;
     if (active)
-        *active = a;
+        *active = emb + a;
+}
+
+double rg_model_mtp_params(const rg_model *m) {
+    if (m->mtp_layers <= 0)
+        return 0.0;
+    rg_model_dims dm;
+    rg_model_derive(m, &dm);
+    double d = (double)dm.d, layer = rg_model_layer_norm_params(&dm, true);
+    layer += dm.ssm_layers == m->layers ? rg_model_ssm_params(m, &dm) : rg_model_attn_params(m, &dm);
+    if (dm.moe_layers > 0)
+        layer += rg_model_router_params(m, &dm) +
+                 rg_model_expert_params(m, &dm) * (double)(m->moe.experts + m->moe.shared_experts);
+    else
+        layer += rg_model_ffn_params(m, &dm);
+    double module = layer + 2.0 * d * d + 3.0 * (double)dm.norm_params;
+    return (double)m->mtp_layers * module;
 }

@@ -28,6 +28,23 @@ typedef struct rg_model_dims {
     int64_t moe_layers;     /* layers with a routed MoE FFN */
     int64_t norm_params;    /* parameters of one norm over d (rms: d, layer: 2d) */
     int64_t kv_cache_elems; /* elements cached per token per layer (K + V, or MLA latent + rope key) */
+    /* heterogeneous layers: a layer is a mixer (attention or Mamba-2) plus an
+     * optional FFN (dense or MoE); the counts below sum as
+     * attn_layers + ssm_layers = layers and dense_layers + moe_layers =
+     * ffn_layers <= layers */
+    int64_t attn_layers;   /* layers with an attention mixer */
+    int64_t local_layers;  /* of those, sliding-window layers */
+    int64_t global_layers; /* of those, full-attention layers */
+    int64_t ssm_layers;    /* layers with a Mamba-2 mixer */
+    int64_t ffn_layers;    /* layers with an FFN */
+    int64_t window;        /* keys a sliding-window layer attends (0 = none) */
+    int norms_per_block;   /* norms around each mixer / FFN: 1, or 2 with post-norms */
+    bool qkv_bias, out_bias, mlp_bias;
+    /* Mamba-2 widths */
+    int64_t ssm_head_dim;    /* inner / ssm heads (P) */
+    int64_t ssm_in_dim;      /* in_proj output: 2 inner + 2 groups state + heads */
+    int64_t ssm_conv_dim;    /* conv channels: inner + 2 groups state */
+    int64_t ssm_state_elems; /* recurrent state per sequence per layer: inner x state + conv (width-1) */
 } rg_model_dims;
 
 /* Derive the dimensions of `m` into `out` (defaults applied: head_dim =
@@ -47,8 +64,23 @@ double rg_model_router_params(const rg_model *m, const rg_model_dims *dm);
 /* Token embedding + learned positions (+ untied LM head + final norm). */
 double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm);
 
+/* Parameters of one Mamba-2 mixer (in_proj, conv1d, dt bias, A, D, gated
+ * norm, out_proj). */
+double rg_model_ssm_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of the norms of one layer with its mixer and, when `ffn`, its
+ * FFN. */
+double rg_model_layer_norm_params(const rg_model_dims *dm, bool ffn);
+
 /* Total and active (per token) parameters of the whole model. Either
- * pointer may be NULL. Counts use the true vocabulary (no padding). */
+ * pointer may be NULL. Counts use the true vocabulary (no padding).
+ * Multi-token-prediction modules are not included (rg_model_mtp_params). */
 void rg_model_params(const rg_model *m, double *total, double *active);
+
+/* Parameters of the multi-token-prediction modules (DeepSeek-V3 sec. 2.2):
+ * per module one layer of the model's last kind (MoE when the model has
+ * MoE layers), the projection of [norm(h); norm(emb)] (2d x d), its two
+ * norms and the module's output norm. The embedding and the output head are
+ * shared with the main model and not counted again. 0 without modules. */
+double rg_model_mtp_params(const rg_model *m);
 
 #endif

@@ -16,15 +16,21 @@
 typedef struct rg_plan {
     int64_t tp, cp, ep, dp, pp, v;
     int64_t chips;
-    int64_t replicas;               /* dp x ep: sequence-parallel copies of the dense model */
-    double b_rep;                   /* sequences per replica per step */
-    double micro;                   /* sequences per micro-batch */
-    double steps;                   /* micro-steps per step (gradient accumulation) */
-    double tokens_mb;               /* tokens of one micro-batch on one device: micro x seq / cp */
-    int64_t layers_stage;           /* layers on the busiest stage */
-    int64_t dense_first, moe_first; /* layers of each kind on the first stage */
-    int64_t dense_last, moe_last;   /* ... on the busiest stage (MoE first, + LM head) */
-    double vocab;                   /* padded vocabulary */
+    int64_t replicas;     /* dp x ep: sequence-parallel copies of the dense model */
+    double b_rep;         /* sequences per replica per step */
+    double micro;         /* sequences per micro-batch */
+    double steps;         /* micro-steps per step (gradient accumulation) */
+    double tokens_mb;     /* tokens of one micro-batch on one device: micro x seq / cp */
+    int64_t layers_stage; /* layers on the stage holding the most */
+    int64_t layers_first, layers_mid, layers_last; /* layers on the first, a middle and the last stage */
+    int64_t dense_first, moe_first;                /* layers of each kind on the first stage */
+    int64_t dense_last, moe_last;                  /* ... on the busiest stage (MoE first, + LM head) */
+    /* mixers on a stage: the model's mix of global / sliding-window
+     * attention and Mamba-2 layers scaled to layers_stage (exact at pp = 1) */
+    double global_stage, local_stage, ssm_stage;
+    double draft; /* decode: MTP draft tokens per sequence and step */
+    bool mtp;     /* the MTP modules run (training, or decode with drafts) */
+    double vocab; /* padded vocabulary */
     bool train, decode;
 } rg_plan;
 

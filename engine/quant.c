@@ -28,11 +28,12 @@
 #include <omp.h>
 #include <string.h>
 
-/* The hot loops are also compiled for AVX2 and picked at load time where
- * the CPU has it (GCC function multiversioning); results are identical,
- * only the vector width changes. */
+/* The hot loops are also compiled for AVX-512 and AVX2 and the widest the
+ * CPU has is picked at load time (GCC function multiversioning); results are
+ * identical, only the vector width changes (the scalar _ref path is always
+ * there). */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-#define RG_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define RG_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define RG_SIMD_CLONES
 #endif
@@ -70,6 +71,7 @@ typedef struct cvt {
     int32_t qmin;
     float maxval, minnorm;
     uint32_t ovf_res, inf_res; /* results of a rounded overflow / an Inf input */
+    uint32_t zero_sign;        /* ~0 for floats (keep -0); 0 for ints (a zero code has no sign) */
     bool flush;
     bool generic_rne; /* fp32-wide mantissa: no bits to drop, use the generic path */
 } cvt;
@@ -85,6 +87,7 @@ static void cvt_init(cvt *c, const rg_elem *e, rg_round mode, bool sat, uint64_t
     c->maxval = e->maxval;
     c->minnorm = e->minnorm;
     c->flush = !e->is_int && !e->subnormals;
+    c->zero_sign = e->is_int ? 0u : ~0u;
     uint32_t ovf_bits = e->has_inf ? 0x7F800000u : 0x7FC00000u;
     c->ovf_res = (sat || mode == RG_ROUND_RTZ) ? rg_f32_bits(e->maxval) : ovf_bits;
     c->inf_res = sat ? rg_f32_bits(e->maxval) : ovf_bits;
@@ -139,6 +142,7 @@ static inline float finish(uint32_t u, uint32_t mag, const cvt *c) {
     res = m > c->maxval ? c->ovf_res : res;
     res = a == 0x7F800000u ? c->inf_res : res;
     res = a > 0x7F800000u ? 0x7FC00000u : res;
+    sign &= c->zero_sign | (0u - (uint32_t)(res != 0u));
     return rg_f32_from_bits(res | sign);
 }
 
@@ -149,7 +153,7 @@ RG_SIMD_CLONES static void rne_tile(const cvt *c, float *t, int64_t n) {
     const uint32_t sh = c->sh, keep = ~c->mask, hm1 = c->half_m1;
     const int32_t eminb = (int32_t)c->emin_b;
     const float csub = c->csub, maxv = c->maxval, minn = c->minnorm;
-    const uint32_t ovf = c->ovf_res, infr = c->inf_res, flush = c->flush ? ~0u : 0u;
+    const uint32_t ovf = c->ovf_res, infr = c->inf_res, flush = c->flush ? ~0u : 0u, zs = c->zero_sign;
 #pragma omp simd
     for (int64_t i = 0; i < n; i++) {
         uint32_t u = rg_f32_bits(t[i]);
@@ -167,6 +171,7 @@ RG_SIMD_CLONES static void rne_tile(const cvt *c, float *t, int64_t n) {
         mag = (mag & ~ii) | (infr & ii);
         uint32_t nn = 0u - (uint32_t)((int32_t)a > 0x7F800000);
         mag = (mag & ~nn) | (0x7FC00000u & nn);
+        sign &= zs | (0u - (uint32_t)(mag != 0u)); /* ints: 0 is +0 */
         t[i] = rg_f32_from_bits(mag | sign);
     }
 }
@@ -504,9 +509,10 @@ static void do_group_asym(const ctx *x, const float *in, float *out, int64_t n, 
         }
         float m = to_f16(lo);
         float s = to_f16((hi - m) / levels);
-        if (!(s > 0.0f) || !isfinite(m)) { /* a (nearly) constant group: its values in fp16 */
+        if (!(s > 0.0f) || !isfinite(m)) { /* a (nearly) constant group: its values in fp16 (the
+                                            * offset), +0 for zero: integer codes have no -0 */
             for (int64_t i = 0; i < len; i++)
-                out[b + i] = to_f16(in[b + i]);
+                out[b + i] = to_f16(in[b + i]) + 0.0f;
             continue;
         }
         float inv = 1.0f / s;

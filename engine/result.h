@@ -14,7 +14,7 @@
 #include "serve.h"
 #include "silicon.h"
 
-#define RG_MAX_OPS     160
+#define RG_MAX_OPS     256
 #define RG_OP_NAME_MAX 40
 
 typedef enum rg_bound {
@@ -66,7 +66,8 @@ typedef struct rg_memory {
     double grads_bytes;
     double optimizer_bytes;
     double activations_bytes;
-    double kv_cache_bytes;
+    double kv_cache_bytes;   /* KV cache and recurrent (Mamba-2) state */
+    double ssm_state_bytes;  /* of which recurrent state of Mamba-2 layers */
     double other_bytes;      /* workspace, fragmentation reserve */
     double per_device_bytes; /* sum of the above on the busiest device */
     double capacity_bytes;
@@ -133,8 +134,10 @@ typedef struct rg_result {
     double tokens_per_s;
     double params;
     double active_params;
+    double mtp_params; /* multi-token-prediction modules, not in params */
     int64_t chips;
     double latency_per_token_s; /* decode */
+    double tokens_per_step;     /* decode: tokens each sequence gains per step (> 1 with MTP drafts) */
     double tokens_per_s_per_chip;
     rg_memory memory;
     rg_breakdown breakdown;

@@ -37,10 +37,29 @@
 #define ACT_FLOPS      8.0 /* GELU / SiLU (+ gate multiply) per element */
 #define LOSS_FLOPS     5.0 /* softmax cross-entropy per logit */
 #define RESIDUAL_FLOPS 1.0
+#define SOFTCAP_FLOPS  3.0 /* scale, tanh, scale per logit (Gemma 2 soft-capping) */
+#define CONV_FLOPS     2.0 /* multiply-accumulate per tap of the depthwise causal conv */
+#define SCAN_STEP_FLOPS                                                                                      \
+    5.0 /* recurrent SSD step per state element: decay, outer product, add, readout (2)                      \
+         */
+
+/* Memory time (bytes plus the per-kernel ramp memory_half_efficiency_bytes
+ * at the sustained bandwidth), the roofline maximum and the launch floor. */
+static void finish_time(const rg_roof *r, double c, double bytes, double *compute_s, double *memory_s,
+                        double *time_s, rg_bound *bound) {
+    double m = bytes > 0.0 ? (bytes + r->mem_half) / r->bw : 0.0;
+    double busy = c > m ? c : m;
+    *compute_s = c;
+    *memory_s = m;
+    /* kernels are dispatched asynchronously: a kernel shorter than the
+     * per-kernel host/launch overhead waits for the next launch */
+    *time_s = busy > r->overhead ? busy : r->overhead;
+    *bound = r->overhead > busy ? RG_BOUND_LATENCY : (c >= m ? RG_BOUND_COMPUTE : RG_BOUND_MEMORY);
+}
 
 void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes, double gemms,
                       double *compute_s, double *memory_s, double *time_s, rg_bound *bound) {
-    double c = 0.0, m, busy;
+    double c = 0.0;
     if (flops > 0.0) {
         if (matmul) {
             double per = flops / (gemms > 1.0 ? gemms : 1.0);
@@ -50,20 +69,12 @@ void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes,
             c = flops / r->vec_rate;
         }
     }
-    m = bytes / r->bw;
-    busy = c > m ? c : m;
-    *compute_s = c;
-    *memory_s = m;
-    /* kernels are dispatched asynchronously: a kernel shorter than the
-     * per-kernel host/launch overhead waits for the next launch */
-    *time_s = busy > r->overhead ? busy : r->overhead;
-    *bound = r->overhead > busy ? RG_BOUND_LATENCY : (c >= m ? RG_BOUND_COMPUTE : RG_BOUND_MEMORY);
+    finish_time(r, c, bytes, compute_s, memory_s, time_s, bound);
 }
 
-double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
-                  double flops, double bytes, double gemms) {
-    double c, m, t;
-    rg_bound bound;
+/* Accounting shared by every op kind. */
+static double account(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
+                      double flops, double bytes, double c, double m, double t, rg_bound bound) {
     if (r->cat >= 0) {
         r->unit_hw_flops[r->cat] += flops;
         if (matmul && pass != RG_PASS_RECOMPUTE)
@@ -71,13 +82,14 @@ double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matm
     }
     if (count <= 0.0)
         return 0.0;
-    rg_roofline_time(r, matmul, flops, bytes, gemms, &c, &m, &t, &bound);
     if (bound == RG_BOUND_LATENCY)
         r->overhead_s += count * t;
     else if (bound == RG_BOUND_COMPUTE)
         r->compute_s += count * c;
     else
         r->memory_s += count * m;
+    if (r->cat == RG_CAT_HEAD)
+        r->head_s += count * t;
     r->flops_hw += count * flops;
     if (matmul)
         r->flops_matrix += count * flops;
@@ -111,18 +123,102 @@ static double step_tokens(const rg_shape *sh) {
     return sh->mix ? sh->mix->prefill.q + sh->mix->decode.q : sh->b * sh->s_q;
 }
 
+double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
+                  double flops, double bytes, double gemms) {
+    double c = 0.0, m = 0.0, t = 0.0;
+    rg_bound bound = RG_BOUND_MEMORY;
+    if (count > 0.0)
+        rg_roofline_time(r, matmul, flops, bytes, gemms, &c, &m, &t, &bound);
+    return account(r, name, pass, fmt, matmul, count, flops, bytes, c, m, t, bound);
+}
+
+/* The tile of one dimension: halved from `tile` while the dimension fits
+ * in half of it, down to 16. */
+static double tile_for(double tile, double dim) {
+    while (tile > 16.0 && dim <= 0.5 * tile)
+        tile *= 0.5;
+    return tile;
+}
+
+double rg_gemm_utilization(const rg_roof *r, double M, double N, double K, double batch) {
+    if (!(r->cores >= 1.0) || !(r->tile_m >= 1.0) || !(r->tile_n >= 1.0) || M <= 0.0 || N <= 0.0)
+        return 1.0;
+    double tm = tile_for(r->tile_m, M), tn = tile_for(r->tile_n, N);
+    double rows = ceil(M / tm), cols = ceil(N / tn);
+    double tiles = rows * cols * (batch > 1.0 ? batch : 1.0);
+    double split = 1.0;
+    if (tiles < r->cores && r->split_k_min >= 1.0) {
+        split = floor(r->cores / tiles);
+        double most = floor(K / r->split_k_min);
+        if (split > most)
+            split = most;
+        if (split < 1.0)
+            split = 1.0;
+    }
+    double units = tiles * split, waves = ceil(units / r->cores);
+    double tile_fill = (M * N) / (rows * tm * cols * tn);
+    return tile_fill * units / (waves * r->cores);
+}
+
+static double product_s(const rg_roof *r, double M, double N, double K, double batch) {
+    double b = batch > 1.0 ? batch : 1.0, per = 2.0 * M * N * K;
+    double eff = r->mm_eff * per / (per + r->mm_half) * rg_gemm_utilization(r, M, N, K, b);
+    return b * per / (r->mm_peak * eff);
+}
+
+double rg_gemm_compute_s(const rg_roof *r, double M, double K, double N, double batch, rg_gemm_pass which) {
+    if (which == RG_GEMM_FWD)
+        return product_s(r, M, N, K, batch);
+    /* dX = dY W^T: M x N by N x K; dW = X^T dY: K x M by M x N */
+    return product_s(r, M, K, N, batch) + product_s(r, K, N, M, batch);
+}
+
+double rg_roof_gemm(rg_roof *r, const char *name, rg_pass pass, int fmt, double count, double M, double K,
+                    double N, double batch, rg_gemm_pass which, double bytes) {
+    double b = batch > 1.0 ? batch : 1.0;
+    double flops = (which == RG_GEMM_BWD ? 4.0 : 2.0) * b * M * K * N;
+    double c = 0.0, m = 0.0, t = 0.0;
+    rg_bound bound = RG_BOUND_MEMORY;
+    if (count > 0.0)
+        finish_time(r, rg_gemm_compute_s(r, M, K, N, b, which), bytes, &c, &m, &t, &bound);
+    return account(r, name, pass, fmt, true, count, flops, bytes, c, m, t, bound);
+}
+
 /* Per-step emission state. */
 typedef struct em {
     rg_roof *r;
     const rg_shape *sh;
     double a, w, g, kv; /* bytes per element: activations, weights, grads, kv cache */
+    const char *pfx;    /* layer kind replacing the op name's first part (NULL: keep) */
+    char name[RG_OP_NAME_MAX];
 } em;
+
+/* The op name for the layer kind being emitted: "attn.flash" becomes
+ * "attn_local.flash" under the prefix "attn_local". Only formatted when rows
+ * are written; the buffer lives until the next op. */
+static const char *opname(em *e, const char *base) {
+    if (!e->pfx || !e->r->rows)
+        return base;
+    const char *dot = strchr(base, '.');
+    size_t np = strlen(e->pfx), nb = strlen(dot ? dot : base) + (dot ? 0 : 1);
+    if (np + nb >= sizeof e->name)
+        return base;
+    memcpy(e->name, e->pfx, np);
+    if (dot) {
+        memcpy(e->name + np, dot, nb + 1);
+    } else {
+        e->name[np] = '.';
+        memcpy(e->name + np + 1, base, nb);
+    }
+    return e->name;
+}
 
 /* One logical op in every pass the phase needs. `core` marks the attention
  * core (selectively recomputed). */
 static void emit(em *e, const char *name, int fmt, bool matmul, double count, double flops, double fbytes,
                  double bbytes, double gemms, bool core) {
     const rg_shape *sh = e->sh;
+    name = opname(e, name);
     rg_roof_op(e->r, name, RG_PASS_FWD, fmt, matmul, count, flops, fbytes, gemms);
     if (!sh->train)
         return;
@@ -136,11 +232,18 @@ static void emit(em *e, const char *name, int fmt, bool matmul, double count, do
 /* `batch` independent matmuls of an M x K activation with a K x N weight
  * (batch > 1: per-head absorbed MLA projections). */
 static void matmul(em *e, const char *name, double count, double M, double K, double N, double batch) {
+    const rg_shape *sh = e->sh;
     double act = batch * (M * K + M * N) * e->a;
     double wts = batch * K * N;
     double fb = act + wts * e->w;
     double bb = 2.0 * act + wts * (e->w + e->g);
-    emit(e, name, e->sh->fw, true, count, batch * 2.0 * M * K * N, fb, bb, batch, false);
+    name = opname(e, name);
+    rg_roof_gemm(e->r, name, RG_PASS_FWD, sh->fw, count, M, K, N, batch, RG_GEMM_FWD, fb);
+    if (!sh->train)
+        return;
+    rg_roof_gemm(e->r, name, RG_PASS_BWD, sh->fw, count, M, K, N, batch, RG_GEMM_BWD, bb);
+    if (e->r->cat != RG_CAT_HEAD && sh->recompute == RG_RECOMPUTE_FULL)
+        rg_roof_gemm(e->r, name, RG_PASS_RECOMPUTE, sh->fw, count, M, K, N, batch, RG_GEMM_FWD, fb);
 }
 
 /* Element-wise op over `elems` elements reading `rd` and writing `wr` tensors
@@ -154,10 +257,10 @@ static void vec(em *e, const char *name, double count, double elems, double flop
 /* A serving mix's attention core (one op set per kind, rg_roofline_mix_core),
  * the absorbed output projection of its decode tokens, out-projection and
  * residual. Inference only: forward ops. */
-static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm) {
+static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
     const rg_mix *mx = sh->mix;
-    double n = sh->n_attn, t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double hl = (double)dm->heads / t, o_loc = hl * (double)dm->v_head_dim, d = (double)dm->d;
     rg_core_op ops[3];
     for (int kind = 0; kind < 2 && !mx->skip_core; kind++) {
@@ -217,9 +320,20 @@ int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_sh
     return 3;
 }
 
-static void attention(em *e, const rg_model *m, const rg_model_dims *dm) {
+/* Keys a query attends on average in a causal sequence of `s` tokens with a
+ * window of `w` keys (w = 0: no window): query i sees min(i + 1, w) keys. */
+static double causal_keys(double s, double w) {
+    if (w <= 0.0 || w >= s)
+        return 0.5 * (s + 1.0);
+    return (0.5 * w * (w + 1.0) + (s - w) * w) / s;
+}
+
+/* One attention mixer run `n` times; `window` > 0 bounds the keys of each
+ * query (sliding-window layers: the KV cache holds the last `window` tokens,
+ * a fused kernel skips the blocks outside the band). */
+static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double n, double window) {
     const rg_shape *sh = e->sh;
-    double n = sh->n_attn, t = (double)sh->tp, b = sh->b;
+    double t = (double)sh->tp, b = sh->b;
     double T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
     double hl = (double)dm->heads / t;
     double kvl = ceil((double)dm->kv_heads / t);
@@ -256,19 +370,24 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm) {
             matmul(e, "attn.kv_up", n, T, kvr, hl * (double)(a->qk_nope_head_dim + a->v_head_dim), 1);
         }
     }
+    if (m->qk_norm) /* per-head RMSNorm of queries and keys before rotary */
+        vec(e, "attn.qk_norm", n, T * (q_loc + k_loc), NORM_FLOPS, 1, 1, 2.0 * (double)dm->qk_head_dim * e->w,
+            false);
     if (m->max_positions == 0) {
         double rot = m->mla.enabled ? (hl + 1.0) * (double)m->mla.qk_rope_head_dim : q_loc + k_loc;
         vec(e, "attn.rope", n, T * rot, ROPE_FLOPS, 1, 1, 0, false);
     }
 
     if (sh->mix) {
-        mix_attention_tail(e, m, dm);
+        mix_attention_tail(e, m, dm, n);
         return;
     }
 
     /* attention core */
     double kvb = sh->decode ? e->kv : e->a;
     double sq = sh->s_q, sk = sh->s_k;
+    if (sh->decode && window > 0.0 && window < sk) /* the cache holds the window only */
+        sk = window;
     double sc_flops, val_flops, kv_bytes, q_bytes, o_bytes, kv_write = 0.0;
     if (absorbed) {
         double kvr = (double)m->mla.kv_lora_rank, rope = (double)m->mla.qk_rope_head_dim;
@@ -292,19 +411,21 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm) {
     if (sh->flash) {
         /* A fused causal kernel skips the blocks above the diagonal: of the
          * s x s products (s+1)/(2s) are computed (decode: all of the row). */
-        double causal = sh->decode ? 1.0 : 0.5 * (1.0 + 1.0 / sk);
+        double causal = sh->decode ? 1.0 : causal_keys(sk, window) / sk;
         double fb = q_bytes + kv_bytes + o_bytes + kv_write;
         sc_flops *= causal;
         val_flops *= causal;
         emit(e, "attn.flash", sh->fa, true, n, sc_flops + val_flops, fb, 2.0 * fb + o_bytes, 1, true);
         if (sh->train) /* the fused backward re-computes the scores */
-            rg_roof_op(e->r, "attn.flash", RG_PASS_RECOMPUTE, sh->fa, true, n, sc_flops, 0.0, 1);
+            rg_roof_op(e->r, opname(e, "attn.flash"), RG_PASS_RECOMPUTE, sh->fa, true, n, sc_flops, 0.0, 1);
     } else {
         double S = b * hl * sq * sk; /* score elements */
         double kb = kv_bytes * (absorbed ? 1.0 : k_loc / (k_loc + v_loc));
         double vb = kv_bytes - kb;
         double sfb = q_bytes + kb + S * e->a + kv_write;
         emit(e, "attn.scores", sh->fa, true, n, sc_flops, sfb, 2.0 * sfb, 1, true);
+        if (m->attn_softcap > 0.0) /* a fused kernel caps in registers: no op of its own there */
+            vec(e, "attn.softcap", n, S, SOFTCAP_FLOPS, 1, 1, 0, true);
         vec(e, "attn.softmax", n, S, SOFTMAX_FLOPS, 1, 1 + drop, S * drop, true);
         double vfb = S * e->a + vb + o_bytes;
         emit(e, "attn.values", sh->fa, true, n, val_flops, vfb, 2.0 * vfb, 1, true);
@@ -325,9 +446,9 @@ static void ffn(em *e, const rg_model_dims *dm, double n, double T, double f, co
     matmul(e, down, n, T, fl, d, 1);
 }
 
-static void dense_block(em *e, const rg_model_dims *dm) {
+static void dense_block(em *e, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
-    double n = sh->n_dense, t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double d = (double)dm->d, drop = sh->train && sh->dropout ? 1.0 : 0.0;
     vec(e, "ffn.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     ffn(e, dm, n, T, (double)dm->ffn_dim, "ffn.up_gate", "ffn.act", "ffn.down");
@@ -337,9 +458,9 @@ static void dense_block(em *e, const rg_model_dims *dm) {
 /* Routed experts on this device: `Tk` token-expert pairs arrive (balanced
  * routing) for E/ep local experts; an expert is read only if a token of the
  * EP group picked it: touched = 1 - (1 - k/E)^tokens. */
-static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm) {
+static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
-    double n = sh->n_moe, t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double d = (double)dm->d, drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double E = (double)m->moe.experts, k = (double)m->moe.top_k;
     double e_loc = E / (double)sh->ep;
@@ -365,15 +486,60 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm) {
     vec(e, "moe.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
 }
 
-static void head(em *e, const rg_model_dims *dm) {
+/* One Mamba-2 mixer run `n` times (Dao & Gu 2024, sec. 6-7), sharded over
+ * tp by heads (groups rounded up as KV heads are). Training and prefill run
+ * the chunked SSD algorithm: per chunk of Q tokens the causal Q x Q
+ * products C B^T (per group) and their application to X (per head) — half
+ * of each Q x Q block under the causal mask — plus the chunk states B^T X
+ * and their readout C h, 2 Q N P FLOPs each per head; these are matrix-unit
+ * products. The states between chunks go through memory in fp32. Decode
+ * runs the recurrence: read and write the state (KV-cache format) and
+ * SCAN_STEP_FLOPS per state element on the vector units, plus the conv
+ * window. */
+static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
-    double n = sh->n_head, t = (double)sh->tp, d = (double)dm->d;
-    /* inference needs logits of the last position only */
-    double T = sh->train ? sh->b * sh->s_q : sh->mix ? sh->mix->logits : sh->b;
+    const rg_ssm *s = &m->ssm;
+    double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double drop = sh->train && sh->dropout ? 1.0 : 0.0;
+    double hl = (double)s->heads / t, gl = ceil((double)s->groups / t);
+    double P = (double)dm->ssm_head_dim, N = (double)s->state, K = (double)s->conv;
+    double inner = hl * P, conv = inner + 2.0 * gl * N, in = 2.0 * inner + 2.0 * gl * N + hl;
+    double state = inner * N; /* per sequence */
+
+    vec(e, "ssm.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
+    matmul(e, "ssm.in_proj", n, T, d, in, 1);
+    double conv_state = sh->decode ? 2.0 * b * conv * (K - 1.0) * e->kv : 0.0;
+    vec(e, "ssm.conv", n, T * conv, CONV_FLOPS * K, 1, 1, conv * K * e->w + conv_state, false);
+    double io = T * (conv + hl + inner) * e->a; /* x, B, C, dt in; y out */
+    if (sh->decode) {
+        double fb = io + 2.0 * b * state * e->kv;
+        emit(e, "ssm.scan", sh->fa, false, n, T * state * SCAN_STEP_FLOPS, fb, 2.0 * fb, 1, false);
+    } else {
+        double Q = (double)(s->chunk > 0 ? s->chunk : 256);
+        if (Q > sh->s_q)
+            Q = sh->s_q;
+        double flops = T * (Q * (N * gl + P * hl) + 4.0 * N * P * hl);
+        double chunks = ceil(sh->s_q / Q) * b;
+        double fb = io + 2.0 * chunks * state * 4.0;
+        emit(e, "ssm.scan", sh->fa, true, n, flops, fb, 2.0 * fb, hl, true);
+    }
+    vec(e, "ssm.gate_norm", n, T * inner, NORM_FLOPS + 1.0, 2, 1, inner * e->w, false);
+    matmul(e, "ssm.out_proj", n, T, inner, d, 1);
+    vec(e, "ssm.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+}
+
+static void head(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+    const rg_shape *sh = e->sh;
+    double t = (double)sh->tp, d = (double)dm->d;
+    /* prefill needs logits of the last position only; decode those of every
+     * position it verifies */
+    double T = sh->train || (sh->decode && !sh->mix) ? sh->b * sh->s_q : sh->mix ? sh->mix->logits : sh->b;
     double Tn = sh->sp && sh->train ? T / t : T;
     double vl = sh->vocab / t;
     vec(e, "final_norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "lm_head", n, T, d, vl, 1);
+    if (m->final_softcap > 0.0)
+        vec(e, "logit_softcap", n, T * vl, SOFTCAP_FLOPS, 1, 1, 0, false);
     if (sh->train)
         vec(e, "loss", n, T * vl, LOSS_FLOPS, 1, 1, 0, false);
 }
@@ -389,24 +555,81 @@ static void embed(em *e, const rg_model *m, const rg_model_dims *dm) {
                    T * d * (e->a + 2.0 * rows * e->g), 1);
 }
 
+double rg_roofline_embed_s(const rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
+                           double runs) {
+    double T = sh->b * sh->s_q, d = (double)dm->d, c, mem, t, total = 0.0;
+    double a = rg_format_bytes(sh->fa), w = rg_format_bytes(sh->fw), g = rg_format_bytes(sh->fg);
+    double rows = m->max_positions > 0 ? 2.0 : 1.0;
+    rg_bound bound;
+    rg_roofline_time(r, false, T * d * (rows - 1.0), T * d * (rows * w + a), 1, &c, &mem, &t, &bound);
+    total += t;
+    if (sh->train) {
+        rg_roofline_time(r, false, T * d * rows, T * d * (a + 2.0 * rows * g), 1, &c, &mem, &t, &bound);
+        total += t;
+    }
+    return runs * total;
+}
+
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh) {
     em e = {r,
             sh,
             rg_format_bytes(sh->fa),
             rg_format_bytes(sh->fw),
             rg_format_bytes(sh->fg),
-            rg_format_bytes(sh->fkv)};
+            rg_format_bytes(sh->fkv),
+            NULL,
+            {0}};
     r->cat = RG_CAT_HEAD;
     embed(&e, m, dm);
     r->cat = RG_CAT_ATTN;
-    attention(&e, m, dm);
+    if (dm->global_layers > 0)
+        attention(&e, m, dm, sh->n_attn, 0.0);
+    if (dm->local_layers > 0) {
+        r->cat = RG_CAT_LOCAL;
+        e.pfx = "attn_local";
+        attention(&e, m, dm, sh->n_local, sh->window);
+        e.pfx = NULL;
+    }
+    if (dm->ssm_layers > 0) {
+        r->cat = RG_CAT_SSM;
+        ssm_block(&e, m, dm, sh->n_ssm);
+    }
     r->cat = RG_CAT_DENSE;
     if (dm->dense_layers > 0)
-        dense_block(&e, dm);
+        dense_block(&e, dm, sh->n_dense);
     r->cat = RG_CAT_MOE;
     if (dm->moe_layers > 0)
-        moe_block(&e, m, dm);
+        moe_block(&e, m, dm, sh->n_moe);
     r->cat = RG_CAT_HEAD;
-    head(&e, dm);
+    head(&e, m, dm, sh->n_head);
+    if (m->mtp_layers > 0 && sh->n_mtp > 0.0) {
+        /* DeepSeek-V3 sec. 2.2: each module projects [norm(h); norm(emb)]
+         * (2d -> d), runs one layer of the model's last kind and the shared
+         * output head (training: with its own loss). A decode draft runs a
+         * module on one token per sequence, once per draft token. */
+        rg_shape one = *sh;
+        if (sh->decode)
+            one.s_q = 1.0;
+        e.sh = &one;
+        double n = sh->n_mtp, T = one.b * one.s_q, d = (double)dm->d;
+        r->cat = RG_CAT_MTP;
+        e.pfx = "mtp";
+        vec(&e, "mtp.norms", n, 2.0 * T * d, NORM_FLOPS, 1, 1, 2.0 * (double)dm->norm_params * e.w, false);
+        matmul(&e, "mtp.eh_proj", n, T, 2.0 * d, d, 1);
+        e.pfx = dm->ssm_layers == m->layers ? "mtp_ssm" : "mtp_attn";
+        if (dm->ssm_layers == m->layers)
+            ssm_block(&e, m, dm, n);
+        else
+            attention(&e, m, dm, n, dm->global_layers > 0 ? 0.0 : sh->window);
+        e.pfx = dm->moe_layers > 0 ? "mtp_moe" : "mtp_ffn";
+        if (dm->moe_layers > 0)
+            moe_block(&e, m, dm, n);
+        else
+            dense_block(&e, dm, n);
+        e.pfx = "mtp";
+        head(&e, m, dm, n);
+        e.pfx = NULL;
+        e.sh = sh;
+    }
     r->cat = -1;
 }

@@ -8,9 +8,12 @@
  * next one). Measured on Megatron-DeepSpeed this per-kernel maximum fits far
  * better than either adding the overhead or overlapping host and device over
  * a whole step (ridge validate). The
- * transformer emitter walks one layer of each kind (attention, dense FFN, MoE
- * FFN) plus embedding, LM head and loss once, with `count` = runs per step, so
- * the cost does not grow with depth. No allocation, no formatting: op names
+ * transformer emitter walks one layer of each kind (full and sliding-window
+ * attention, Mamba-2, dense FFN, MoE FFN, a multi-token-prediction module)
+ * plus embedding, LM head and loss once, with `count` = runs per step, so
+ * the cost does not grow with depth. Op names say the layer kind:
+ * attn.* (full attention), attn_local.* (sliding window), ssm.* (Mamba-2),
+ * ffn.*, moe.*, mtp_*.* (the prediction module's own layer). No allocation, no formatting: op names
  * are string constants. */
 #ifndef RG_ROOFLINE_H
 #define RG_ROOFLINE_H
@@ -23,7 +26,16 @@
 #include "spec.h"
 
 /* Flop categories for global (all-device) model-FLOP totals. */
-enum { RG_CAT_ATTN = 0, RG_CAT_DENSE = 1, RG_CAT_MOE = 2, RG_CAT_HEAD = 3, RG_CAT_COUNT = 4 };
+enum {
+    RG_CAT_ATTN = 0,  /* full-attention mixer */
+    RG_CAT_DENSE = 1, /* dense FFN */
+    RG_CAT_MOE = 2,   /* MoE FFN */
+    RG_CAT_HEAD = 3,  /* embedding, LM head, loss */
+    RG_CAT_LOCAL = 4, /* sliding-window attention mixer */
+    RG_CAT_SSM = 5,   /* Mamba-2 mixer */
+    RG_CAT_MTP = 6,   /* one multi-token-prediction module (training) */
+    RG_CAT_COUNT = 7
+};
 
 typedef struct rg_roof {
     rg_result *out; /* rows go to out->ops when `rows` */
@@ -35,6 +47,12 @@ typedef struct rg_roof {
     double bw;       /* memory bytes/s x memory_bw_efficiency */
     double overhead; /* kernel_overhead, s per kernel */
     int math;        /* rg_math class of numerics.math */
+    /* GEMM shape model (rg_gemm_utilization); cores 0 = not modelled */
+    double cores;          /* hardware.matrix_cores: SMs / CUs / matrix units working in parallel */
+    double tile_m, tile_n; /* gemm_tile_m, gemm_tile_n: output tile of one core */
+    double split_k_min;    /* gemm_split_k_min: shortest reduction slice a split-K kernel takes */
+    double mem_half;       /* memory_half_efficiency_bytes: time = (bytes + this) / bw */
+    double head_s;         /* time of the LM head / loss (and embedding) ops, count-weighted */
     /* accumulated over the step, count-weighted, this device */
     double compute_s, memory_s, overhead_s; /* op time by bound (overhead_s: latency-bound ops) */
     double flops_model, flops_hw, bytes;
@@ -78,6 +96,29 @@ typedef struct rg_mix {
     bool skip_core; /* leave the attention core out (the serving step cache prices it apart) */
 } rg_mix;
 
+/* Which products a GEMM row stands for: the forward product, or the
+ * backward pass's data gradient (M x N by N x K) plus weight gradient
+ * (K x M by M x N). */
+typedef enum rg_gemm_pass { RG_GEMM_FWD = 0, RG_GEMM_BWD = 1 } rg_gemm_pass;
+
+/* Fraction of the matrix unit that `batch` independent (M x K)(K x N)
+ * products keep busy, from tile and wave quantisation over `r->cores`
+ * cores (NVIDIA Deep Learning Performance Guide, "Matrix Multiplication
+ * Background", sec. 6-7: output tiles padded to whole tiles, tiles run in
+ * waves of one per core). A dimension shorter than the tile gets a tile
+ * halved down to 16 (kernels ship smaller tiles for skinny shapes); fewer
+ * tiles than cores split K into slices of at least split_k_min (split-K
+ * kernels, CUTLASS). 1 when cores == 0 (not modelled). */
+double rg_gemm_utilization(const rg_roof *r, double M, double N, double K, double batch);
+
+/* Compute time of one GEMM row: each product at matmul_efficiency x its
+ * size curve (F / (F + matmul_half_efficiency_flops)) x its utilization. */
+double rg_gemm_compute_s(const rg_roof *r, double M, double K, double N, double batch, rg_gemm_pass which);
+
+/* Account a GEMM row (as rg_roof_op, with the shaped compute time). */
+double rg_roof_gemm(rg_roof *r, const char *name, rg_pass pass, int fmt, double count, double M, double K,
+                    double N, double batch, rg_gemm_pass which, double bytes);
+
 /* Shape of the per-device work of one micro-step. */
 typedef struct rg_shape {
     double b;   /* sequences in one micro-batch (per replica) */
@@ -90,7 +131,11 @@ typedef struct rg_shape {
     bool decode;
     rg_recompute recompute;
     bool flash, dropout;
-    double n_attn;           /* attention blocks run per step on this device (layers x micro-steps) */
+    double n_attn;           /* full-attention blocks run per step on this device (layers x micro-steps) */
+    double n_local;          /* sliding-window attention blocks per step */
+    double n_ssm;            /* Mamba-2 blocks per step */
+    double n_mtp;            /* multi-token-prediction modules per step (training, last stage) */
+    double window;           /* keys of a sliding-window layer (0 = none) */
     double n_dense;          /* dense FFN blocks per step */
     double n_moe;            /* MoE FFN blocks per step */
     double n_head;           /* LM head + loss passes per step (0 if not on this device) */
@@ -116,5 +161,10 @@ int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_sh
 
 /* Emit every op of the step for `sh` into `r`. */
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh);
+
+/* Time of the embedding ops of one step with `runs` passes, without
+ * accounting them (the first pipeline stage's extra work). */
+double rg_roofline_embed_s(const rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
+                           double runs);
 
 #endif

@@ -313,6 +313,9 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
                 for (int64_t k = 0; k < t->count; k++) {
                     rg_err e = {0};
                     inner_decode(base, t, in, k, &spec.par);
+                    /* stage sizes given for the spec's pipeline depth do not carry to another */
+                    if (t->pp != base->par.pp)
+                        spec.stages = (rg_stages){0, 0};
                     n_eval++;
                     if (eval(&spec, res, opts->eval_ctx, &e) != 0) {
                         n_rejected++;

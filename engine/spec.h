@@ -28,7 +28,8 @@ typedef struct rg_hardware {
     double mem_bw;                      /* device memory bandwidth, bytes/s */
     double sram_bytes;                  /* on-chip SRAM (L2 + shared/L1 or VMEM), bytes */
     double tdp_w;                       /* board power limit, W; 0 = not given */
-    rg_silicon silicon;                 /* a matrix unit built from synthesized lanes */
+    double matrix_cores; /* SMs / CUs / matrix units a GEMM's tiles spread over; 0 = not given */
+    rg_silicon silicon;  /* a matrix unit built from synthesized lanes */
 } rg_hardware;
 
 typedef enum rg_norm { RG_NORM_RMS = 0, RG_NORM_LAYER = 1 } rg_norm;
@@ -50,6 +51,24 @@ typedef struct rg_mla {
     int64_t v_head_dim;
 } rg_mla;
 
+/* Mamba-2 state-space mixer (Dao & Gu 2024, "Transformers are SSMs",
+ * sec. 7 and the reference Mamba2 block): in_proj d -> 2 inner + 2 groups
+ * state + heads, a depthwise causal conv of width `conv` over inner + 2
+ * groups state channels, the SSD scan with `heads` heads of inner/heads
+ * channels and a state of `state` per channel, a gated RMSNorm over inner
+ * and out_proj inner -> d. */
+typedef struct rg_ssm {
+    int64_t layers; /* layers whose mixer is a Mamba-2 block instead of attention */
+    int64_t state;  /* d_state (N) */
+    int64_t conv;   /* conv1d kernel width */
+    int64_t inner;  /* d_inner = expand x d_model */
+    int64_t heads;  /* SSD heads (inner / head_dim) */
+    int64_t groups; /* B/C groups (n_groups) */
+    int64_t chunk;  /* SSD chunk length of the training / prefill scan */
+    bool bias;      /* in_proj / out_proj biases */
+    bool conv_bias; /* conv1d bias */
+} rg_ssm;
+
 typedef struct rg_model {
     char name[RG_NAME_MAX];
     int64_t layers;
@@ -66,6 +85,19 @@ typedef struct rg_model {
     int64_t max_positions; /* learned position embedding rows; 0 = rotary */
     rg_moe moe;
     rg_mla mla;
+    /* layer variants (zero = off); see engine/model.h for how they combine */
+    int64_t sliding_window;  /* keys a sliding-window layer attends (0 = no window) */
+    int64_t local_layers;    /* attention layers using the window (0 with a window = all) */
+    double attn_softcap;     /* tanh soft-cap of attention logits (Gemma 2); 0 = none */
+    double final_softcap;    /* tanh soft-cap of the LM head logits; 0 = none */
+    bool qk_norm;            /* per-head RMSNorm of queries and keys (Qwen3, Gemma 3) */
+    bool qkv_bias;           /* biases on the q/k/v projections only (Qwen2) */
+    bool out_bias;           /* bias on the attention output projection */
+    bool mlp_bias;           /* biases on the FFN matrices */
+    bool post_norms;         /* a norm after the attention and the FFN as well (Gemma 2/3) */
+    int64_t ffn_free_layers; /* layers with a mixer and no FFN (Nemotron-H, Mamba) */
+    int64_t mtp_layers;      /* multi-token-prediction modules (DeepSeek-V3), counted apart */
+    rg_ssm ssm;
 } rg_model;
 
 /* Two-level interconnect: a scale-up domain (NVLink/NVSwitch, ICI) of
@@ -104,6 +136,14 @@ typedef struct rg_parallel {
     int zero; /* ZeRO stage 0..3 (3 = FSDP) */
 } rg_parallel;
 
+/* Layers on the first and last pipeline stages (spec keys
+ * parallelism.first_stage_layers / last_stage_layers; 0 = an even split):
+ * Llama 3 (Dubey et al. 2024, sec. 3.3.2) drops one layer from each to
+ * balance the embedding and the LM head and loss. */
+typedef struct rg_stages {
+    int64_t first_layers, last_layers;
+} rg_stages;
+
 /* Format ids (rg_format_find) per tensor class. */
 typedef struct rg_numerics {
     int weights;
@@ -121,11 +161,14 @@ typedef struct rg_spec {
     rg_system system;
     bool has_system;
     rg_phase phase;
-    int64_t batch;   /* sequences (training: global batch) */
-    int64_t seq_len; /* tokens per sequence; decode: context held in the KV cache */
-    int64_t chips;   /* total chips; 0 = product of parallel degrees */
+    int64_t batch;            /* sequences (training: global batch) */
+    int64_t seq_len;          /* tokens per sequence; decode: context held in the KV cache */
+    int64_t chips;            /* total chips; 0 = product of parallel degrees */
+    int64_t mtp_draft_tokens; /* decode: tokens drafted per step by the model's MTP modules (0 = none) */
     rg_numerics numerics;
     rg_parallel par;
+    rg_stages stages;
+    char stack[RG_NAME_MAX]; /* software-stack preset the assumptions came from ("" = none) */
     rg_assumptions assumptions;
     const rg_ppa *ppa;  /* synthesized lane table (engine/silicon.h); read-only, owned by the caller */
     rg_serving serving; /* phase serve */

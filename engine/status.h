@@ -35,7 +35,7 @@
     X(RG_EINTERNAL, -18, 500, "internal", "internal error")                                                  \
     X(RG_EMETHOD, -19, 405, "method-not-allowed", "method not allowed")                                      \
     X(RG_EMEDIA, -20, 415, "unsupported-media-type", "unsupported media type")                               \
-    X(RG_EORIGIN, -21, 403, "cross-origin", "cross-origin write refused")                                   \
+    X(RG_EORIGIN, -21, 403, "cross-origin", "cross-origin write refused")                                    \
     X(RG_EUNAVAIL, -22, 503, "unavailable", "service unavailable")                                           \
     X(RG_EQUOTA, -23, 429, "quota-exceeded", "quota exceeded")
 

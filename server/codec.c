@@ -25,6 +25,8 @@ int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
         return rc;
     *out = *codec_default_spec();
     rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
+    if (rc == 0)
+        rc = codec_stack_apply(json, out, err);
     if (rc)
         return rc;
     return codec_spec_check(out, err);
@@ -36,6 +38,8 @@ int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err) {
         return rc;
     *out = *codec_default_spec();
     rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
+    if (rc == 0)
+        rc = codec_stack_apply(json, out, err);
     if (rc)
         return rc;
     return codec_spec_finish(out, err);
@@ -222,6 +226,7 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_NAME: /* names and notes do not change an evaluation */
         case CF_META:
         case CF_ANY:
+        case CF_HF: /* the imported fields are written instead */
             continue;
         case CF_OBJ:
             /* No system: the key is left out, so canonical text parses back. */
@@ -312,6 +317,25 @@ int codec_spec_set_path(cJSON *spec, const char *path, const cJSON *value, rg_er
     }
     if (codec_data_init(err))
         return RG_EINTERNAL;
+    if (row >= 0 && codec_fields[row].type == CF_HF) {
+        /* a config defines the whole model: it replaces a preset name or
+         * object instead of joining it */
+        cJSON *o = cJSON_CreateObject();
+        copy = cJSON_Duplicate(value, 1);
+        if (!o || !copy || !cJSON_AddItemToObject(o, "hf_config", copy)) {
+            cJSON_Delete(o);
+            rc = rg_err_set(err, RG_ENOMEM, path, "out of memory");
+            goto out;
+        }
+        copy = NULL;
+        if (cJSON_GetObjectItemCaseSensitive(spec, "model")
+                ? !cJSON_ReplaceItemInObjectCaseSensitive(spec, "model", o)
+                : !cJSON_AddItemToObject(spec, "model", o)) {
+            cJSON_Delete(o);
+            rc = rg_err_set(err, RG_ENOMEM, path, "out of memory");
+        }
+        goto out;
+    }
     snprintf(buf, sizeof buf, "%s", path);
     char *tok = strtok_r(buf, ".", &save);
     char prefix[160] = "";
@@ -411,6 +435,7 @@ int codec_axis_compile(const char *path, codec_axis *ax, rg_err *err) {
         break;
     case CF_FMT:
     case CF_ENUM:
+    case CF_HF: /* a list of config.json objects (JSON values: the plan's slow path) */
         break;
     case CF_OBJ:
         if (!f->preset_kind)
@@ -472,6 +497,8 @@ int codec_axis_set_str(const codec_axis *ax, rg_spec *spec, const char *s, rg_er
         return rg_err_set(err, RG_ETYPE, ax->path, "expected a number for this axis");
     const codec_field *f = &codec_fields[ax->row];
     void *slot = (char *)spec + f->off;
+    if (f->type == CF_HF)
+        return rg_err_set(err, RG_ETYPE, ax->path, "takes config.json objects, not strings");
     if (f->type == CF_ENUM)
         return codec_set_enum(f, s, slot, err);
     if (f->type == CF_FMT) {

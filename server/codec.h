@@ -50,6 +50,13 @@ int codec_spec_parse_text(const char *text, size_t len, rg_spec *out, rg_err *er
  * assumptions[...], breakdown{...}) as one JSON value into `w`. */
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res);
 
+/* Read a Hugging Face config.json (hf_import.h) and write {"model_type",
+ * "model": Ridge's model object with every field as {"value", "source"},
+ * "params", "active_params", "mtp_params", "layers": {kind: count}}.
+ * Returns 0 or a negative status with `err` naming the config key
+ * ("hf_config.num_key_value_heads"). */
+int codec_hf_import_write(jw *w, const cJSON *cfg, rg_err *err);
+
 /* Write the canonical form of a parsed spec (every field resolved, presets
  * expanded, keys in a fixed order, numbers lossless) as one JSON value.
  * Specs that differ only in how they were written (preset names or expanded

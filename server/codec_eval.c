@@ -30,13 +30,25 @@ int codec_eval_run(const cJSON *json, codec_eval *ev, rg_err *err) {
     sha256_hex(ev->canonical, ev->canonical_len, ev->sha);
     const cJSON *quality = cJSON_GetObjectItemCaseSensitive(json, "quality");
     if (quality && !cJSON_IsNull(quality) && !cJSON_IsFalse(quality)) {
-        rc = codec_quality_write_phase(&qw, cJSON_IsTrue(quality) ? NULL : quality, &ev->spec.numerics,
-                                       (int)ev->spec.phase, err);
+        rc = codec_quality_write_spec(&qw, cJSON_IsTrue(quality) ? NULL : quality, &ev->spec, err);
         if (rc)
             goto out;
         ev->quality = jw_take(&qw, NULL);
         if (!ev->quality)
             rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
+    }
+    const cJSON *unc = cJSON_GetObjectItemCaseSensitive(json, "uncertainty");
+    if (rc == 0 && unc && !cJSON_IsBool(unc) && !cJSON_IsObject(unc))
+        rc = rg_err_set(err, RG_ETYPE, "uncertainty",
+                        "expected true, false or {\"ranges\": {name: [low, high]}}");
+    if (rc == 0 && (cJSON_IsTrue(unc) || cJSON_IsObject(unc))) {
+        jw uw;
+        jw_init(&uw);
+        rc = codec_uncertainty_write(&uw, &ev->spec, &ev->res, cJSON_IsObject(unc) ? unc : NULL, err);
+        ev->uncertainty = rc ? NULL : jw_take(&uw, NULL);
+        if (rc == 0 && !ev->uncertainty)
+            rc = rg_err_set(err, RG_ENOMEM, "uncertainty", "out of memory");
+        jw_free(&uw);
     }
 out:
     jw_free(&cw);
@@ -45,7 +57,7 @@ out:
 }
 
 void codec_eval_write(jw *w, const codec_eval *ev) {
-    codec_result_write_with(w, &ev->spec, &ev->res, ev->sha, ev->quality);
+    codec_result_write_with(w, &ev->spec, &ev->res, ev->sha, ev->quality, ev->uncertainty);
 }
 
 void codec_eval_free(codec_eval *ev) {
@@ -53,6 +65,8 @@ void codec_eval_free(codec_eval *ev) {
         return;
     free(ev->canonical);
     free(ev->quality);
+    free(ev->uncertainty);
     ev->canonical = NULL;
     ev->quality = NULL;
+    ev->uncertainty = NULL;
 }

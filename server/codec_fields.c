@@ -10,7 +10,11 @@
  * wrong types, non-integral counts, non-finite or out-of-range numbers are
  * refused with the offending path.
  *
- * This file depends on no other codec file: the data loader (codec_data.c)
+ * A model object may hold "hf_config" (a raw config.json): like a preset it
+ * fills the whole model first (hf_import.c), and the object's other keys
+ * override.
+ *
+ * This file depends on no other codec file but the hf_import.c leaf: the data loader (codec_data.c)
  * walks the data files with it, and the spec API (codec.c) walks user specs
  * with it and the loaded data. */
 #include <assert.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "codec_fields.h"
+#include "hf_import.h"
 
 static const char *const phase_names[] = {"train", "prefill", "decode", "serve", NULL};
 static const char *const preempt_names[] = {"recompute", "swap", NULL};
@@ -163,6 +168,28 @@ const codec_field codec_fields[] = {
     {"model.mla.qk_nope_head_dim", CF_I64, OFF(model.mla.qk_nope_head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.mla.qk_rope_head_dim", CF_I64, OFF(model.mla.qk_rope_head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.mla.v_head_dim", CF_I64, OFF(model.mla.v_head_dim), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.sliding_window", CF_I64, OFF(model.sliding_window), 0, 1e9, NULL, NULL, 0, NULL, 0},
+    {"model.local_layers", CF_I64, OFF(model.local_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.attn_softcap", CF_F64, OFF(model.attn_softcap), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.final_softcap", CF_F64, OFF(model.final_softcap), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.qk_norm", CF_BOOL, OFF(model.qk_norm), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.qkv_bias", CF_BOOL, OFF(model.qkv_bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.out_bias", CF_BOOL, OFF(model.out_bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.mlp_bias", CF_BOOL, OFF(model.mlp_bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.post_norms", CF_BOOL, OFF(model.post_norms), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.ffn_free_layers", CF_I64, OFF(model.ffn_free_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.mtp_layers", CF_I64, OFF(model.mtp_layers), 0, 1e3, NULL, NULL, 0, NULL, 0},
+    {"model.ssm", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.layers", CF_I64, OFF(model.ssm.layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.state", CF_I64, OFF(model.ssm.state), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.conv", CF_I64, OFF(model.ssm.conv), 0, 1e3, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.inner", CF_I64, OFF(model.ssm.inner), 0, 1e8, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.heads", CF_I64, OFF(model.ssm.heads), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.groups", CF_I64, OFF(model.ssm.groups), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.chunk", CF_I64, OFF(model.ssm.chunk), 0, 1e7, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.bias", CF_BOOL, OFF(model.ssm.bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.conv_bias", CF_BOOL, OFF(model.ssm.conv_bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.hf_config", CF_HF, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 
     {"hardware", CF_OBJ, OFF(hw), 0, 0, NULL, NULL, CF_REQUIRED, "hardware", sizeof(rg_hardware)},
     {"hardware.name", CF_NAME, OFF(hw.name), 0, 0, NULL, NULL, 0, NULL, 0},
@@ -179,6 +206,7 @@ const codec_field codec_fields[] = {
     {"hardware.mem_bw", CF_F64, OFF(hw.mem_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
     {"hardware.sram_bytes", CF_F64, OFF(hw.sram_bytes), 0, 1e13, "B", NULL, 0, NULL, 0},
     {"hardware.tdp_w", CF_F64, OFF(hw.tdp_w), 0, 1e6, "W", NULL, 0, NULL, 0},
+    {"hardware.matrix_cores", CF_F64, OFF(hw.matrix_cores), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"hardware.silicon", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"hardware.silicon.node_nm", CF_F64, OFF(hw.silicon.node_nm), 0, 1e4, "nm", NULL, CF_REQUIRED, NULL, 0},
     {"hardware.silicon.clock_ghz", CF_F64, OFF(hw.silicon.clock_ghz), 0, 1e3, "GHz", NULL, CF_REQUIRED, NULL,
@@ -204,6 +232,7 @@ const codec_field codec_fields[] = {
     {"batch", CF_I64, OFF(batch), 1, 1e9, NULL, NULL, CF_REQUIRED | CF_NOT_SERVE, NULL, 0},
     {"seq_len", CF_I64, OFF(seq_len), 1, 1e9, NULL, NULL, CF_REQUIRED | CF_NOT_SERVE, NULL, 0},
     {"chips", CF_I64, OFF(chips), 0, 1e9, NULL, NULL, 0, NULL, 0},
+    {"mtp_draft_tokens", CF_I64, OFF(mtp_draft_tokens), 0, 1e3, NULL, NULL, 0, NULL, 0},
 
     {"numerics", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"numerics.weights", CF_FMT, OFF(numerics.weights), 0, 0, NULL, NULL, 0, NULL, 0},
@@ -225,9 +254,13 @@ const codec_field codec_fields[] = {
     {"parallelism.sequence_parallel", CF_BOOL, OFF(par.sequence_parallel), 0, 0, NULL, NULL, 0, NULL, 0},
     {"parallelism.recompute", CF_ENUM, OFF(par.recompute), 0, 0, NULL, recompute_names, 0, NULL, 0},
     {"parallelism.zero", CF_INT, OFF(par.zero), 0, 3, NULL, NULL, 0, NULL, 0},
+    {"parallelism.first_stage_layers", CF_I64, OFF(stages.first_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"parallelism.last_stage_layers", CF_I64, OFF(stages.last_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
 
+    {"stack", CF_NAME, OFF(stack), 0, 0, NULL, NULL, 0, NULL, 0},
     {"assumptions", CF_ASSUMPT, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"quality", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"uncertainty", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 
     /* phase "serve" (engine/serve.h) */
     {"serving", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
@@ -269,7 +302,7 @@ const codec_field codec_fields[] = {
 };
 const int codec_nfields = (int)(sizeof codec_fields / sizeof codec_fields[0]);
 
-#define NFIELDS_MAX 192
+#define NFIELDS_MAX 200
 static_assert(sizeof codec_fields / sizeof codec_fields[0] <= NFIELDS_MAX, "raise NFIELDS_MAX");
 
 /* Keys a wrapped number {"value": X, ...} may carry besides "value". */
@@ -540,12 +573,89 @@ static int walk_row(walk_state *ws, int row, const cJSON *v, rg_spec *s, rg_err 
     }
 }
 
+/* The config key a traced field came from ("num_hidden_layers ..."), or
+ * NULL when its source is a family rule. */
+static int source_key(const char *from, char *key, size_t cap) {
+    size_t n = 0;
+    while (from[n] && from[n] != ' ' && from[n] != ':' && n + 1 < cap) {
+        char c = from[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+        key[n] = c;
+        n++;
+    }
+    key[n] = '\0';
+    return n > 0;
+}
+
+int codec_hf_apply(const cJSON *cfg, const char *path, rg_model *m, hf_trace *tr, rg_err *err) {
+    hf_trace local;
+    hf_trace *t = tr ? tr : &local;
+    int rc = hf_import(cfg, path, m, t, err);
+    if (rc)
+        return rc;
+    /* the model's fields keep the ranges of the field table */
+    rg_spec probe;
+    memset(&probe, 0, sizeof probe);
+    probe.model = *m;
+    for (int i = 0; i < t->n; i++) {
+        char full[160], key[64], where[200];
+        snprintf(full, sizeof full, "model.%s", t->src[i].field);
+        int row = codec_field_find(full);
+        if (row < 0 || (codec_fields[row].type != CF_I64 && codec_fields[row].type != CF_F64))
+            continue;
+        const codec_field *f = &codec_fields[row];
+        const void *slot = (const char *)&probe + f->off;
+        double v = f->type == CF_I64 ? (double)*(const int64_t *)slot : *(const double *)slot;
+        if (v >= f->min && v <= f->max)
+            continue;
+        if (source_key(t->src[i].from, key, sizeof key))
+            snprintf(where, sizeof where, "%s.%s", path, key);
+        else
+            snprintf(where, sizeof where, "%s", full);
+        return rg_err_set(err, RG_ERANGE, where, "gives %s = %.17g, outside %.17g..%.17g", full, v, f->min,
+                          f->max);
+    }
+    return 0;
+}
+
+/* "hf_config" in a model object: read the config into the model before
+ * the object's other keys, and count it as the object's preset. */
+static int apply_hf_config(walk_state *ws, const cJSON *obj, int parent, rg_spec *s, rg_err *err) {
+    const cJSON *it, *hf = NULL;
+    int n = 0;
+    cJSON_ArrayForEach(it, obj) {
+        if (it->string && strcmp(it->string, "hf_config") == 0) {
+            hf = it;
+            n++;
+        }
+    }
+    if (!hf)
+        return 0;
+    if (n > 1)
+        return rg_err_set(err, RG_EPARSE, "model.hf_config", "duplicate key");
+    if (cJSON_GetObjectItemCaseSensitive(obj, "preset"))
+        return rg_err_set(err, RG_EINVAL, "model.hf_config", "give either preset or hf_config, not both");
+    int rc = codec_hf_apply(hf, "model.hf_config", &s->model, NULL, err);
+    if (rc == 0)
+        ws->preset[parent] = 1;
+    return rc;
+}
+
 static int walk_obj(walk_state *ws, const cJSON *obj, int parent, rg_spec *s, rg_err *err) {
     const cJSON *it;
     const char *ppath = parent >= 0 ? codec_fields[parent].path : "";
     int npreset = 0;
+    if (parent >= 0 && codec_fields[parent].preset_kind && strcmp(codec_fields[parent].path, "model") == 0) {
+        int rc = apply_hf_config(ws, obj, parent, s, err);
+        if (rc)
+            return rc;
+    }
     cJSON_ArrayForEach(it, obj) {
         const char *k = it->string ? it->string : "";
+        if (parent >= 0 && codec_fields[parent].type == CF_OBJ && codec_fields[parent].preset_kind &&
+            strcmp(k, "hf_config") == 0 && strcmp(codec_fields[parent].path, "model") == 0)
+            continue; /* applied before the other keys */
         if (parent >= 0 && codec_fields[parent].preset_kind && strcmp(k, "preset") == 0) {
             if (npreset++) {
                 char path[160];

@@ -28,7 +28,8 @@ typedef enum codec_ftype {
     CF_ANY,     /* passed through to another module (quality) */
     CF_ASSUMPT, /* {name: value} assumption overrides */
     CF_LEN,     /* rg_len: a token count or {"dist": "lognormal"|"uniform", ...} */
-    CF_TRACE    /* rg_serving trace rows: [[arrival_s, prompt_tokens, output_tokens], ...] */
+    CF_TRACE,   /* rg_serving trace rows: [[arrival_s, prompt_tokens, output_tokens], ...] */
+    CF_HF       /* a Hugging Face config.json read into the model (hf_import.h) */
 } codec_ftype;
 
 #define CF_REQUIRED  1 /* must be given when its object is given without a preset */
@@ -45,6 +46,11 @@ typedef struct codec_field {
     const char *preset_kind; /* CF_OBJ that may name a preset: "models", "hardware", "systems" */
     size_t size;             /* CF_OBJ with preset_kind: size of the section copied from a preset */
 } codec_field;
+
+/* hf_import (hf_import.h) plus the field table's ranges on every field it
+ * set; a field out of range names the config key it came from under `path`. */
+struct hf_trace;
+int codec_hf_apply(const cJSON *cfg, const char *path, rg_model *m, struct hf_trace *tr, rg_err *err);
 
 extern const codec_field codec_fields[];
 extern const int codec_nfields;

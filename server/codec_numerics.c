@@ -6,6 +6,7 @@
 #include "compress.h"
 #include "dist.h"
 #include "metrics.h"
+#include "model.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -234,6 +235,9 @@ static void write_metrics(jw *w, const rg_metrics *m) {
     jw_knum(w, "kl_div", m->kl_div);
 }
 
+static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
+                      rg_err *err);
+
 static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
                         rg_err *err) {
     float *x = NULL, *y = NULL;
@@ -242,6 +246,8 @@ static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthr
     rg_compress c;
     if (!cJSON_IsObject(req))
         return rg_err_set(err, RG_ETYPE, "", "request must be a JSON object");
+    if (cJSON_GetObjectItemCaseSensitive(req, "recipe"))
+        return recipe_run(req, data, n, nthreads, max_n, out, err);
     int rc = check_keys(req, request_keys, sizeof request_keys / sizeof request_keys[0], "", err);
     if (rc < 0)
         return rc;
@@ -429,6 +435,166 @@ out:
     return rc;
 }
 
+/* ---- recipes (recipe.h) ----------------------------------------------------- */
+
+static const char *const recipe_keys[] = {"recipe",       "dist",          "n",   "seed", "cols", "dof",
+                                          "outlier_frac", "outlier_scale", "data"};
+
+/* A request with "recipe": the tensor (data, or a synthetic dist) as rows of
+ * `cols`, quantized by the recipe, compared in the original basis (a
+ * rotation is undone before the metrics). */
+static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
+                      rg_err *err) {
+    float *x = NULL, *y = NULL;
+    rg_recipe r;
+    rg_dist d;
+    const char *spec = NULL;
+    uint64_t seed = 0;
+    int rc = check_keys(req, recipe_keys, sizeof recipe_keys / sizeof recipe_keys[0], "", err);
+    if (rc < 0 || (rc = get_str(req, "recipe", &spec, err)) < 0 ||
+        (rc = get_seed(req, "seed", &seed, err)) < 0)
+        return rc;
+    if ((rc = rg_recipe_parse(spec, &r, "recipe", err)) < 0)
+        return rc;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    int dk = RG_DIST_ACTIVATIONS;
+    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
+        0)
+        return rc;
+    bool synthetic = !data && !arr;
+    if (!synthetic &&
+        (cJSON_GetObjectItemCaseSensitive(req, "dist") || cJSON_GetObjectItemCaseSensitive(req, "n")))
+        return rg_err_set(err, RG_EINVAL, cJSON_GetObjectItemCaseSensitive(req, "n") ? "n" : "dist",
+                          "give either data or a synthetic dist and n, not both");
+    rg_dist_init(&d, (rg_dist_kind)dk, seed);
+    int64_t cols = 0, dof = d.dof;
+    if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
+        (rc = get_i64(req, "dof", 1, 64, &dof, err)) < 0 ||
+        (rc = get_f64(req, "outlier_frac", 0, 1, &d.outlier_frac, err)) < 0 ||
+        (rc = get_f64(req, "outlier_scale", 1e-30, 1e30, &d.outlier_scale, err)) < 0)
+        return rc;
+    d.dof = (int)dof;
+    if (arr) {
+        if (data)
+            return rg_err_set(err, RG_EINVAL, "data", "data given twice");
+        if (!cJSON_IsArray(arr))
+            return rg_err_set(err, RG_ETYPE, "data", "must be an array of numbers");
+        n = cJSON_GetArraySize(arr);
+        if (n < 1 || n > MAX_DATA)
+            return rg_err_set(err, RG_ERANGE, "data", "must hold 1..%d numbers", MAX_DATA);
+    }
+    if (synthetic) {
+        n = 1 << 20;
+        if ((rc = get_i64(req, "n", 1, max_n, &n, err)) < 0)
+            return rc;
+    }
+    if (cols <= 0)
+        cols = synthetic ? 4096 : n;
+    d.cols = cols;
+    if (n % cols != 0)
+        return rg_err_set(err, RG_EINVAL, "cols", "%" PRId64 " elements are not whole rows of %" PRId64, n,
+                          cols);
+    int64_t rows = n / cols;
+    if ((rc = rg_recipe_check(&r, rows, cols, "recipe", err)) < 0)
+        return rc;
+    y = malloc((size_t)n * sizeof *y);
+    if (!data) {
+        x = malloc((size_t)n * sizeof *x);
+        if (!x || !y) {
+            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+            goto out;
+        }
+        if (arr) {
+            int64_t i = 0;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, arr) {
+                if (!cJSON_IsNumber(it)) {
+                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
+                    goto out;
+                }
+                x[i++] = (float)it->valuedouble;
+            }
+        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
+            rg_err_set(err, rc, "dist", "bad distribution parameters");
+            goto out;
+        }
+        data = x;
+    } else if (!y) {
+        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+        goto out;
+    }
+    if ((rc = rg_recipe_qdq(&r, data, y, rows, cols, nthreads, err)) < 0 ||
+        (rc = rg_recipe_unrotate(&r, y, y, rows, cols, nthreads)) < 0)
+        goto out;
+    rg_metrics m;
+    if ((rc = rg_metrics_compute(data, y, n, cols, nthreads, &m)) < 0) {
+        rg_err_set(err, rc, "n", "out of memory computing metrics");
+        goto out;
+    }
+    jw_obj_begin(out);
+    codec_recipe_write(out, &r);
+    jw_kint(out, "n", n);
+    jw_kint(out, "rows", rows);
+    jw_kint(out, "cols", cols);
+    jw_key(out, "source");
+    jw_obj_begin(out);
+    if (synthetic) {
+        jw_kstr(out, "dist", rg_dist_name(d.kind));
+        write_seed(out, "seed", seed);
+    } else {
+        jw_kstr(out, "input", arr ? "data" : "file");
+    }
+    jw_obj_end(out);
+    jw_knum(out, "bits_per_element", rg_recipe_bits(&r, rows, cols));
+    write_metrics(out, &m);
+    jw_kint(out, "n_nonfinite", m.n_nonfinite);
+    jw_obj_end(out);
+    rc = 0;
+out:
+    free(x);
+    free(y);
+    return rc;
+}
+
+void codec_recipe_write(jw *w, const rg_recipe *r) {
+    static const char *const scale_names[] = {"fp32", "pow2", "e8m0", "e4m3", "ue5m3"};
+    jw_key(w, "recipe");
+    jw_obj_begin(w);
+    jw_kstr(w, "name", r->name);
+    jw_kstr(w, "elem", r->elem_name);
+    char blk[32];
+    snprintf(blk, sizeof blk, "%dx%d", r->br, r->bc);
+    jw_kstr(w, "block", blk);
+    jw_kstr(w, "scale", scale_names[r->scale]);
+    if (r->scale == RG_RSCALE_E8M0)
+        jw_kstr(w, "scale_mode", rg_scale_mode_name(r->smode));
+    jw_kbool(w, "tensor_scale", r->tensor_scale);
+    jw_kbool(w, "four_over_six", r->four_six);
+    jw_kbool(w, "asym", r->asym);
+    jw_kstr(w, "rounding", rg_round_name(r->round));
+    if (r->round == RG_ROUND_SR)
+        write_seed(w, "seed", r->seed);
+    jw_kint(w, "rotate", r->rotate);
+    if (r->rotate > 1)
+        write_seed(w, "rotate_seed", r->rotate_seed);
+    jw_kint(w, "residual", r->residual);
+    jw_obj_end(w);
+}
+
+void codec_recipes_write(jw *w) {
+    jw_arr_begin(w);
+    for (int i = 0; i < rg_recipe_count(); i++) {
+        rg_recipe r;
+        if (rg_recipe_parse(rg_recipe_preset_name(i), &r, "recipe", NULL) < 0)
+            continue;
+        jw_obj_begin(w);
+        codec_recipe_write(w, &r);
+        jw_kstr(w, "source", rg_recipe_preset_source(i));
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
 int codec_quantize_run(const cJSON *req, const float *data, int64_t n, int nthreads, jw *out, rg_err *err) {
     return quantize_run(req, data, n, nthreads, MAX_N, out, err);
 }
@@ -518,20 +684,35 @@ out:
 
 static double matmul_nsr(double a, double b) { return a + b + a * b; }
 
+static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, const rg_spec *spec,
+                         rg_err *err);
+
 int codec_quality_write(jw *w, const cJSON *opts, const rg_numerics *num, rg_err *err) {
-    return codec_quality_write_phase(w, opts, num, -1, err);
+    return quality_phase(w, opts, num, -1, NULL, err);
 }
 
 int codec_quality_write_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, rg_err *err) {
-    static const char *const keys[] = {"n", "seed", "dist"};
+    return quality_phase(w, opts, num, phase, NULL, err);
+}
+
+int codec_quality_write_spec(jw *w, const cJSON *opts, const rg_spec *spec, rg_err *err) {
+    return quality_phase(w, opts, &spec->numerics, (int)spec->phase, spec, err);
+}
+
+static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t seed, rg_err *err);
+
+static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int phase, const rg_spec *spec,
+                         rg_err *err) {
+    static const char *const keys[] = {"n", "seed", "dist", "layers", "recipes"};
     int64_t n = DEFAULT_N;
     uint64_t seed = 0;
     int dist = -1;
     int rc;
     if (opts && !cJSON_IsObject(opts) && !cJSON_IsTrue(opts))
-        return rg_err_set(err, RG_ETYPE, "quality", "must be true or an object {n, seed, dist}");
+        return rg_err_set(err, RG_ETYPE, "quality",
+                          "must be true or an object {n, seed, dist, layers, recipes}");
     if (cJSON_IsObject(opts)) {
-        if ((rc = check_keys(opts, keys, 3, "quality.", err)) < 0 ||
+        if ((rc = check_keys(opts, keys, 5, "quality.", err)) < 0 ||
             (rc = get_i64(opts, "n", 1, 1 << 24, &n, err)) < 0 ||
             (rc = get_seed(opts, "seed", &seed, err)) < 0 ||
             (rc = get_enum(opts, "dist", rg_dist_find, &dist, "normal, laplace, student_t, activations, kv",
@@ -601,6 +782,243 @@ int codec_quality_write_phase(jw *w, const cJSON *opts, const rg_numerics *num, 
                 "weights) and attention (activations x kv_cache)");
         jw_obj_end(w);
     }
+    if (spec && (rc = layers_write(w, opts, spec, seed, err)) < 0) {
+        jw_obj_end(w);
+        return rc;
+    }
+    jw_obj_end(w);
+    return 0;
+}
+
+/* ---- matmul quality at the model's layer shapes ------------------------ */
+
+#define LAYER_M    16  /* token rows sampled */
+#define LAYER_N    128 /* output columns sampled (a multiple of 16x16 and 128x128 blocks) */
+#define LAYER_CTX  256 /* context tokens of the attention-score product */
+#define LCACHE_LEN 64
+
+/* How one operand is quantized: a recipe, or a spec format with
+ * rg_quant_init's defaults (blocks along k), or not at all (no format). */
+typedef struct opq {
+    bool is_recipe;
+    rg_recipe r;
+    int format;
+    char label[64];
+} opq;
+
+static int opq_init(opq *o, int format, const cJSON *recipes, const char *cls, rg_err *err) {
+    memset(o, 0, sizeof *o);
+    o->format = format;
+    const cJSON *rs = recipes ? cJSON_GetObjectItemCaseSensitive(recipes, cls) : NULL;
+    if (rs) {
+        char field[64];
+        snprintf(field, sizeof field, "quality.recipes.%s", cls);
+        if (!cJSON_IsString(rs))
+            return rg_err_set(err, RG_ETYPE, field, "must be a recipe string (ridge recipes)");
+        int rc = rg_recipe_parse(rs->valuestring, &o->r, field, err);
+        if (rc < 0)
+            return rc;
+        o->is_recipe = true;
+        snprintf(o->label, sizeof o->label, "%.47s", rs->valuestring);
+        return 0;
+    }
+    const rg_format *f = rg_format_get(format);
+    snprintf(o->label, sizeof o->label, "%s", f ? f->name : "fp32");
+    return 0;
+}
+
+/* y = qdq(x) (rows x cols) on one thread; 1 when the layer's shape does
+ * not fit a recipe's blocks (reason in err). */
+static int opq_run(const opq *o, const float *x, float *y, int64_t rows, int64_t cols, rg_err *err) {
+    if (o->is_recipe) {
+        int rc = rg_recipe_check(&o->r, rows, cols, "recipe", err);
+        if (rc < 0)
+            return 1;
+        return rg_recipe_qdq(&o->r, x, y, rows, cols, 1, err);
+    }
+    rg_quant q;
+    const rg_format *f = rg_format_get(o->format);
+    if (!f || rg_quant_init(&q, f, NULL) < 0) {
+        memcpy(y, x, (size_t)(rows * cols) * sizeof *y);
+        return 0;
+    }
+    return rg_quant_qdq(&q, x, y, rows * cols, 0, 1);
+}
+
+typedef struct lcache_entry {
+    char key[192];
+    rg_recipe_mm res;
+    int rc; /* 0, or 1 for a shape the recipe cannot tile */
+    char why[160];
+} lcache_entry;
+
+static lcache_entry lcache[LCACHE_LEN];
+static unsigned lcache_next;
+static pthread_mutex_t lcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One layer type: A (LAYER_M x k, dist da) times B^T (n x k, dist db). */
+static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, int64_t n, uint64_t seed,
+                     rg_recipe_mm *res, char *why, size_t cap) {
+    char key[192];
+    snprintf(key, sizeof key, "%s|%s|%d|%d|%" PRId64 "|%" PRId64 "|%" PRIu64, qa->label, qb->label, da, db, k,
+             n, seed);
+    pthread_mutex_lock(&lcache_lock);
+    for (int i = 0; i < LCACHE_LEN; i++)
+        if (strcmp(lcache[i].key, key) == 0) {
+            *res = lcache[i].res;
+            snprintf(why, cap, "%.150s", lcache[i].why);
+            int rc = lcache[i].rc;
+            pthread_mutex_unlock(&lcache_lock);
+            return rc;
+        }
+    pthread_mutex_unlock(&lcache_lock);
+    const int64_t m = LAYER_M;
+    float *a = malloc((size_t)(m * k) * sizeof *a), *aq = malloc((size_t)(m * k) * sizeof *aq);
+    float *b = malloc((size_t)(n * k) * sizeof *b), *bq = malloc((size_t)(n * k) * sizeof *bq);
+    rg_err e = {0};
+    int rc = RG_ENOMEM;
+    why[0] = 0;
+    memset(res, 0, sizeof *res);
+    if (!a || !aq || !b || !bq)
+        goto out;
+    rg_dist d;
+    rg_dist_init(&d, (rg_dist_kind)da, seed);
+    d.cols = k;
+    if ((rc = rg_dist_fill(&d, a, m * k, 0, 1)) < 0)
+        goto out;
+    rg_dist_init(&d, (rg_dist_kind)db, seed + 1);
+    d.dof = 8;
+    d.cols = k;
+    if ((rc = rg_dist_fill(&d, b, n * k, 0, 1)) < 0)
+        goto out;
+    if ((rc = opq_run(qa, a, aq, m, k, &e)) != 0 || (rc = opq_run(qb, b, bq, n, k, &e)) != 0) {
+        if (rc == 1)
+            snprintf(why, cap, "%.150s", e.msg);
+        goto out;
+    }
+    if ((rc = rg_matmul_error(a, aq, b, bq, m, k, n, NULL, 1, res)) < 0)
+        goto out;
+    res->a_bits = qa->is_recipe ? rg_recipe_bits(&qa->r, m, k) : 0.0;
+    res->b_bits = qb->is_recipe ? rg_recipe_bits(&qb->r, n, k) : 0.0;
+    rc = 0;
+out:
+    if (rc >= 0) {
+        pthread_mutex_lock(&lcache_lock);
+        lcache_entry *c = &lcache[lcache_next++ % LCACHE_LEN];
+        snprintf(c->key, sizeof c->key, "%s", key);
+        c->res = *res;
+        c->rc = rc;
+        snprintf(c->why, sizeof c->why, "%.150s", why);
+        pthread_mutex_unlock(&lcache_lock);
+    }
+    free(a);
+    free(aq);
+    free(b);
+    free(bq);
+    return rc;
+}
+
+/* "layers": for each matmul type of the model, the output error at its real
+ * reduction length k, on LAYER_M token rows x LAYER_N output columns of
+ * synthetic operands (activations with outlier channels x Laplace weights,
+ * one logarithm per value where Student-t needs nine normals: the weight
+ * matrix is 128 x k; queries x kv keys for attention scores). */
+static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t seed, rg_err *err) {
+    bool want = true;
+    const cJSON *recipes = NULL;
+    int rc;
+    if (cJSON_IsObject(opts)) {
+        if ((rc = get_bool(opts, "layers", &want, err)) < 0) {
+            snprintf(err->field, sizeof err->field, "quality.layers");
+            return rc;
+        }
+        recipes = cJSON_GetObjectItemCaseSensitive(opts, "recipes");
+        if (recipes && !cJSON_IsObject(recipes))
+            return rg_err_set(err, RG_ETYPE, "quality.recipes",
+                              "must be an object {weights, activations, kv_cache}");
+        static const char *const rkeys[] = {"weights", "activations", "kv_cache"};
+        if (recipes && (rc = check_keys(recipes, rkeys, 3, "quality.recipes.", err)) < 0) {
+            if (err) {
+                char f[64];
+                snprintf(f, sizeof f, "%.60s", err->field);
+                snprintf(err->field, sizeof err->field, "quality.recipes.%s", f);
+            }
+            return rc;
+        }
+    }
+    if (!want)
+        return 0;
+    const rg_numerics *num = &spec->numerics;
+    opq qw, qa, qk;
+    if ((rc = opq_init(&qw, num->weights, recipes, "weights", err)) < 0 ||
+        (rc = opq_init(&qa, num->activations, recipes, "activations", err)) < 0 ||
+        (rc = opq_init(&qk, num->kv_cache, recipes, "kv_cache", err)) < 0)
+        return rc;
+    rg_model_dims dm;
+    rg_model_derive(&spec->model, &dm);
+    const struct {
+        const char *name;
+        int64_t k, n;
+        bool attn;
+    } ls[] = {{"attn_qkv", dm.d, dm.q_dim + dm.k_dim + dm.v_dim, false},
+              {"attn_out", dm.attn_out_dim, dm.d, false},
+              {"ffn_up", dm.d, dm.ffn_dim, false},
+              {"ffn_down", dm.ffn_dim, dm.d, false},
+              {"expert_up", dm.d, dm.expert_ffn_dim, false},
+              {"expert_down", dm.expert_ffn_dim, dm.d, false},
+              {"attn_scores", dm.qk_head_dim, spec->seq_len, true}};
+    jw_key(w, "layers");
+    jw_obj_begin(w);
+    for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
+        bool moe = strncmp(ls[i].name, "expert", 6) == 0;
+        if ((moe && dm.moe_layers <= 0) ||
+            (!moe && strncmp(ls[i].name, "ffn", 3) == 0 && dm.dense_layers <= 0) || ls[i].k < 1 ||
+            ls[i].n < 1)
+            continue;
+        if (ls[i].attn && spec->phase == RG_PHASE_TRAIN && num->kv_cache < 0)
+            continue;
+        const opq *a = &qa, *b = ls[i].attn ? &qk : &qw;
+        int64_t n = ls[i].attn ? LAYER_CTX : LAYER_N;
+        rg_recipe_mm res;
+        char why[160];
+        if (a->is_recipe && b->is_recipe &&
+            (a->r.rotate != b->r.rotate || a->r.rotate_seed != b->r.rotate_seed))
+            return rg_err_set(
+                err, RG_EINVAL, "quality.recipes",
+                "%s and %s rotate differently: both operands of a matmul need the same rotation", a->label,
+                b->label);
+        if ((a->is_recipe && a->r.rotate > 1 && !b->is_recipe) ||
+            (b->is_recipe && b->r.rotate > 1 && !a->is_recipe))
+            return rg_err_set(err, RG_EINVAL, "quality.recipes",
+                              "a rotating recipe needs a recipe with the same rotation on the other operand");
+        rc = layer_one(a, b, ls[i].attn ? RG_DIST_ACTIVATIONS : RG_DIST_ACTIVATIONS,
+                       ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, ls[i].k, n, seed, &res, why, sizeof why);
+        if (rc < 0)
+            return rg_err_set(err, rc, "quality", "cannot emulate the %s matmul: %s", ls[i].name,
+                              rg_strerror(rc));
+        jw_key(w, ls[i].name);
+        jw_obj_begin(w);
+        jw_kint(w, "k", ls[i].k);
+        jw_kint(w, "n", ls[i].n);
+        jw_kint(w, "m_sampled", LAYER_M);
+        jw_kint(w, "n_sampled", n);
+        jw_kstr(w, "a", a->label);
+        jw_kstr(w, "b", b->label);
+        if (rc == 1) {
+            jw_kbool(w, "supported", false);
+            jw_kstr(w, "reason", why);
+        } else {
+            jw_knum(w, "sqnr_db", res.sqnr_db);
+            jw_knum(w, "rel_error", res.rel_error);
+            jw_knum(w, "max_abs_error", res.max_abs_error);
+        }
+        jw_obj_end(w);
+    }
+    jw_kstr(
+        w, "model",
+        "output of Aq Bq^T against the float64 product A B^T at each matmul's real reduction length k, on "
+        "16 token rows x 128 output columns (256 context tokens for attention scores) of synthetic "
+        "operands: activations with outlier channels x Laplace weights, queries x kv-cache keys");
     jw_obj_end(w);
     return 0;
 }

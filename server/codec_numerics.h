@@ -20,6 +20,13 @@
  *   scheme       "none" | "hadamard" | "outliers" | "kv_keys" | "kv_values"
  *   window, threshold   kv window (tokens) / outlier threshold
  *   entropy      bool: also report code and exponent entropy
+ * A request with "recipe" (recipe.h: a preset such as "nvfp4_16x16" or
+ * "fp8_1x128", "PRESET:key=value,...", or "key=value,...") quantizes the
+ * tensor as rows of `cols` (default: 4096 for synthetic data, whole data as
+ * one row otherwise) with that recipe instead; it takes only recipe, dist
+ * (default activations), n (default 1,048,576), seed, cols, dof,
+ * outlier_frac, outlier_scale and data, and answers {recipe {...}, n, rows,
+ * cols, source, bits_per_element, sqnr_db, ...}.
  * The response object: format, rounding, saturate, scaling, scale_mode, block,
  * n, source {...}, bits_per_element, sqnr_db, mse, max_abs_error,
  * mean_rel_error, cosine, kl_div, kl_rows, n_nonfinite, [scheme {...}],
@@ -28,6 +35,8 @@
 #define RG_CODEC_NUMERICS_H
 
 #include <cjson/cJSON.h>
+
+#include "recipe.h"
 #include <stdint.h>
 
 #include "jsonw.h"
@@ -85,10 +94,28 @@ int codec_quality_loss(const rg_numerics *num, rg_phase phase, double *nsr);
 int codec_quality_write_phase(jw *w, const cJSON *quality_opts, const rg_numerics *num, int phase,
                               rg_err *err);
 
+/* codec_quality_write_phase for a whole spec, plus a "layers" object: for
+ * each matmul type of the model (attn_qkv, attn_out, ffn_up, ffn_down,
+ * expert_up/down for MoE, attn_scores) {k, n, m_sampled, n_sampled, a, b,
+ * sqnr_db, rel_error, max_abs_error} of the emulated product at the real k
+ * (synthetic operands; cached per quantizers and shape). quality_opts may
+ * add "layers": false (skip it) and "recipes": {weights, activations,
+ * kv_cache} (recipe.h strings that replace the spec's formats). A layer
+ * whose shape a recipe's blocks do not tile says {"supported": false,
+ * "reason"}. */
+int codec_quality_write_spec(jw *w, const cJSON *quality_opts, const rg_spec *spec, rg_err *err);
+
 /* {"formats": [{name, kind, ebits, mbits, bias, nan, subnormals, scaling,
  * block, elem_bits, bits_per_element, math, max, min_normal, min_subnormal,
  * emax, saturate, description}], "rounding": [...], "scale_modes": [...],
  * "scaling": [...], "distributions": [...], "schemes": [...]}. */
 void codec_formats_write(jw *w);
+
+/* The "recipe" object of a response: name, elem, block "RxC", scale,
+ * [scale_mode], tensor_scale, four_over_six, asym, rounding, [seed], rotate,
+ * [rotate_seed], residual. */
+void codec_recipe_write(jw *w, const rg_recipe *r);
+/* [{recipe {...}, source}] for every preset. */
+void codec_recipes_write(jw *w);
 
 #endif

@@ -3,6 +3,7 @@
  * Everything goes through the lossless writer (jsonw.h): no number is
  * printed by cJSON. Key names are the contract the CLI, the service and
  * the web UI read; they are only ever added to. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ static void write_memory(jw *w, const rg_memory *m) {
     jw_knum(w, "per_device_bytes", m->per_device_bytes);
     jw_knum(w, "weights_bytes", m->weights_bytes);
     jw_knum(w, "kv_cache_bytes", m->kv_cache_bytes);
+    jw_knum(w, "ssm_state_bytes", m->ssm_state_bytes);
     jw_knum(w, "activations_bytes", m->activations_bytes);
     jw_knum(w, "grads_bytes", m->grads_bytes);
     jw_knum(w, "optimizer_bytes", m->optimizer_bytes);
@@ -124,7 +126,7 @@ static void write_op(jw *w, const rg_op *op) {
 }
 
 void codec_result_write(jw *w, const rg_spec *spec, const rg_result *res) {
-    codec_result_write_with(w, spec, res, NULL, NULL);
+    codec_result_write_with(w, spec, res, NULL, NULL, NULL);
 }
 
 int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res, const cJSON *quality,
@@ -133,12 +135,11 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
     char *text = NULL;
     int rc = 0;
     if (!quality || cJSON_IsNull(quality) || cJSON_IsFalse(quality)) {
-        codec_result_write_with(w, spec, res, NULL, NULL);
+        codec_result_write_with(w, spec, res, NULL, NULL, NULL);
         return 0;
     }
     jw_init(&q);
-    rc = codec_quality_write_phase(&q, cJSON_IsTrue(quality) ? NULL : quality, &spec->numerics,
-                                   (int)spec->phase, err);
+    rc = codec_quality_write_spec(&q, cJSON_IsTrue(quality) ? NULL : quality, spec, err);
     if (rc)
         goto out;
     text = jw_take(&q, NULL);
@@ -146,7 +147,7 @@ int codec_result_write_quality(jw *w, const rg_spec *spec, const rg_result *res,
         rc = rg_err_set(err, RG_ENOMEM, "quality", "out of memory");
         goto out;
     }
-    codec_result_write_with(w, spec, res, NULL, text);
+    codec_result_write_with(w, spec, res, NULL, text, NULL);
 out:
     free(text);
     jw_free(&q);
@@ -210,7 +211,7 @@ static void write_serving(jw *w, const rg_spec *spec, const rg_serving_result *s
 }
 
 void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
-                             const char *quality_json) {
+                             const char *quality_json, const char *uncertainty_json) {
     char sha[65];
     const rg_format *mf = rg_format_get(spec->numerics.math);
     int math = mf ? (int)mf->math : RG_MATH_BF16;
@@ -226,6 +227,9 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_knum(w, "latency_per_token_s", res->latency_per_token_s);
     jw_knum(w, "params", res->params);
     jw_knum(w, "active_params", res->active_params);
+    jw_knum(w, "mtp_params", res->mtp_params);
+    if (res->tokens_per_step > 1.0)
+        jw_knum(w, "tokens_per_step", res->tokens_per_step);
     jw_kint(w, "chips", res->chips);
     jw_kstr(w, "phase",
             spec->phase == RG_PHASE_TRAIN     ? "train"
@@ -236,6 +240,8 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_kstr(w, "hardware", spec->hw.name);
     if (spec->has_system)
         jw_kstr(w, "system", spec->system.name);
+    if (spec->stack[0])
+        jw_kstr(w, "stack", spec->stack);
     jw_kstr(w, "math", rg_math_name(math));
     jw_knum(w, "peak_flops", peak);
     /* Ridge point of the math class: the intensity where compute and memory
@@ -277,6 +283,10 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     if (quality_json) {
         jw_key(w, "quality");
         jw_raw(w, quality_json);
+    }
+    if (uncertainty_json) {
+        jw_key(w, "uncertainty");
+        jw_raw(w, uncertainty_json);
     }
     jw_obj_end(w);
 }
@@ -333,8 +343,9 @@ void codec_fields_write(jw *w) {
         [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
         [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
         [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_LEN] = "length",
-        [CF_TRACE] = "trace",
+        [CF_TRACE] = "trace",  [CF_HF] = "object",
     };
+    static_assert(sizeof types / sizeof types[0] == CF_HF + 1, "a name for every field type");
     jw_obj_begin(w);
     jw_key(w, "fields");
     jw_arr_begin(w);

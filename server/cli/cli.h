@@ -4,6 +4,8 @@
 #ifndef RG_CLI_H
 #define RG_CLI_H
 
+#include <stddef.h>
+
 typedef int (*cli_fn)(int argc, char **argv);
 
 typedef struct cli_command {
@@ -23,12 +25,25 @@ int cmd_presets(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+
+/* A spec's "calibration": PROFILE.json (ridge calibrate --out) sets the
+ * fitted assumptions the spec does not name itself (calib_apply_json; the
+ * key is removed). Returns 0 (no key, or applied: *prof owned by the
+ * caller, `name` set), or the exit status with a message printed. */
+struct calib_profile;
+struct calib_applied;
+struct cJSON;
+int cli_calibration_resolve(struct cJSON *json, struct calib_profile *prof, struct calib_applied *ap,
+                            char *name, size_t nlen);
 int cmd_formats(int argc, char **argv);
+int cmd_recipes(int argc, char **argv);
 int cmd_qdq(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_bench_numerics(int argc, char **argv);
 int cmd_matmul(int argc, char **argv);
 int cmd_rtl(int argc, char **argv);
 int cmd_ppa(int argc, char **argv);
+int cmd_import_model(int argc, char **argv);
 
 #endif

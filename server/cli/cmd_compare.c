@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib.h"
 #include "cli.h"
 #include "codec.h"
 #include "evaluate.h"
@@ -78,6 +79,9 @@ static int side_load(side *s, const char *path) {
     cJSON *json = NULL;
     rg_result *res = NULL;
     rg_err e = {0};
+    calib_profile prof = {0};
+    calib_applied applied;
+    char prof_name[512] = "";
     jw w;
     int status = 0;
     jw_init(&w);
@@ -89,6 +93,8 @@ static int side_load(side *s, const char *path) {
         goto out;
     }
     json = codec_json_parse(text, len, &e);
+    if (json && (status = cli_calibration_resolve(json, &prof, &applied, prof_name, sizeof prof_name)))
+        goto out;
     if (!json || codec_spec_parse(json, &s->spec, &e) != 0) {
         status = side_fail(path, &e);
         goto out;
@@ -118,6 +124,7 @@ out:
     free(res);
     free(text);
     cJSON_Delete(json);
+    calib_profile_free(&prof);
     return status;
 }
 

@@ -9,7 +9,15 @@
  * shapes, formats, accumulator, window, and the output's error against two
  * float64 products: of the unquantized inputs (what the whole numerics
  * choice costs) and of the dequantized inputs (what the accumulator and
- * window cost on their own). Bad input exits 2 naming the option. */
+ * window cost on their own). Bad input exits 2 naming the option.
+ *
+ *   ridge matmul --a A.npy --b B.npy --a-recipe R --b-recipe S [--out C.npy] [--threads T]
+ *   ridge matmul --a X.npy --b model.safetensors --b-tensor NAME --a-recipe R --b-recipe S
+ *
+ * With recipes (recipe.h) the operands are quantized along k by their
+ * recipes (B's on B^T; a safetensors --b tensor is B^T as stored) and the
+ * error of the product of the dequantized operands is reported
+ * (rg_recipe_matmul). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -25,9 +33,13 @@
 #include "matmul.h"
 #include "metrics.h"
 #include "npy.h"
+#include "codec_numerics.h"
+#include "recipe.h"
+#include "safetensors.h"
 
 typedef struct mm_args {
-    const char *a, *b, *a_format, *b_format, *acc, *align, *out, *threads;
+    const char *a, *b, *a_format, *b_format, *acc, *align, *out, *threads, *a_recipe, *b_recipe, *a_tensor,
+        *b_tensor;
 } mm_args;
 
 static const struct mm_opt {
@@ -46,6 +58,15 @@ static const struct mm_opt {
      "block formats: product alignment window 1..64, or exact (default)"},
     {"--out", offsetof(mm_args, out), "write C (m x n float32) to this .npy"},
     {"--threads", offsetof(mm_args, threads), "OpenMP threads (default: all)"},
+    {"--a-recipe", offsetof(mm_args, a_recipe),
+     "instead of the formats: A's recipe (ridge recipes), blocks along k, e.g. fp8_1x128"},
+    {"--b-recipe", offsetof(mm_args, b_recipe),
+     "B's recipe, applied to B^T (blocks RxC are n x k tiles), e.g. fp8_128x128, nvfp4_16x16"},
+    {"--a-tensor", offsetof(mm_args, a_tensor),
+     "with recipes: --a is a .safetensors file, A (m x k) is this tensor"},
+    {"--b-tensor", offsetof(mm_args, b_tensor),
+     "with recipes: --b is a .safetensors file and this tensor is B^T (n x k), as PyTorch stores a Linear "
+     "weight"},
 };
 #define MM_NOPTS (sizeof mm_opts / sizeof mm_opts[0])
 
@@ -75,6 +96,26 @@ static int mm_parse(int argc, char **argv, mm_args *x) {
             return 2;
         }
         *(const char **)((char *)x + mm_opts[j].off) = argv[++i];
+    }
+    if (x->a_recipe || x->b_recipe) {
+        if (x->a_format || x->b_format || x->acc || x->align) {
+            fprintf(stderr, "ridge matmul: %s: recipes replace --a-format/--b-format/--acc/--align-bits\n",
+                    x->a_recipe ? "--a-recipe" : "--b-recipe");
+            return 2;
+        }
+        const char *rq[] = {x->a, x->b, x->a_recipe, x->b_recipe};
+        const char *rn[] = {"--a", "--b", "--a-recipe", "--b-recipe"};
+        for (int r = 0; r < 4; r++)
+            if (!rq[r]) {
+                fprintf(stderr, "ridge matmul: %s: required\n", rn[r]);
+                return 2;
+            }
+        return 0;
+    }
+    if (x->a_tensor || x->b_tensor) {
+        fprintf(stderr, "ridge matmul: %s: safetensors operands go with --a-recipe/--b-recipe\n",
+                x->a_tensor ? "--a-tensor" : "--b-tensor");
+        return 2;
     }
     const char *req[] = {x->a, x->b, x->a_format, x->b_format};
     const char *names[] = {"--a", "--b", "--a-format", "--b-format"};
@@ -140,6 +181,57 @@ static float *load_npy(const char *flag, const char *path, int64_t *rows, int64_
     *cols = ni.shape[1];
     *status = 0;
 out:
+    free(raw);
+    return x;
+}
+
+/* A 2-D tensor `name` of the .safetensors file `path` as floats the caller
+ * frees. NULL with a message (and *status: 2 bad input, 1 out of memory). */
+static float *load_st(const char *flag, const char *path, const char *name, int64_t *rows, int64_t *cols,
+                      int *status) {
+    size_t len = 0;
+    float *x = NULL;
+    char why[512];
+    st_file f;
+    *status = 2;
+    unsigned char *raw = (unsigned char *)cli_read_file(path, &len);
+    if (!raw) {
+        fprintf(stderr, "ridge matmul: %s: cannot read '%s': %s\n", flag, path, strerror(errno));
+        return NULL;
+    }
+    if (st_parse(raw, len, &f, why, sizeof why) < 0) {
+        fprintf(stderr, "ridge matmul: %s: '%s': %s\n", flag, path, why);
+        free(raw);
+        return NULL;
+    }
+    const st_tensor *t = st_find(&f, name);
+    if (!t) {
+        fprintf(stderr, "ridge matmul: %s-tensor: '%s' is not in '%s'\n", flag, name, path);
+        goto out;
+    }
+    if (t->ndim != 2 || t->count < 1) {
+        fprintf(stderr,
+                "ridge matmul: %s-tensor: '%s' must be a non-empty 2-D tensor, it has %d dimensions\n", flag,
+                name, t->ndim);
+        goto out;
+    }
+    x = malloc((size_t)t->count * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "ridge matmul: out of memory\n");
+        *status = 1;
+        goto out;
+    }
+    if (st_read_f32(raw, &f, t, x, why, sizeof why) < 0) {
+        fprintf(stderr, "ridge matmul: %s-tensor: %s\n", flag, why);
+        free(x);
+        x = NULL;
+        goto out;
+    }
+    *rows = t->shape[0];
+    *cols = t->shape[1];
+    *status = 0;
+out:
+    st_free(&f);
     free(raw);
     return x;
 }
@@ -306,6 +398,118 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static void write_recipe_operand(jw *w, const char *key, const rg_recipe *rc, int64_t r, int64_t c,
+                                 double bits, double sqnr) {
+    jw_key(w, key);
+    jw_obj_begin(w);
+    codec_recipe_write(w, rc);
+    jw_key(w, "shape");
+    jw_arr_begin(w);
+    jw_int(w, r);
+    jw_int(w, c);
+    jw_arr_end(w);
+    jw_knum(w, "bits_per_element", bits);
+    jw_knum(w, "sqnr_db", sqnr);
+    jw_obj_end(w);
+}
+
+/* `ridge matmul` with --a-recipe/--b-recipe: the output error of the
+ * recipes (rg_recipe_matmul). Returns 0, 1 or 2. */
+static int mm_recipes(const mm_args *x, jw *w) {
+    rg_recipe ra, rb;
+    rg_err err = {0};
+    mm_run r;
+    float *bt = NULL;
+    long v = 0;
+    int nth = 0, status = 2;
+    memset(&r, 0, sizeof r);
+    if (x->threads) {
+        if (parse_int_in(x->threads, 1, 4096, &v) < 0) {
+            fprintf(stderr, "ridge matmul: --threads: must be 1..4096, got '%s'\n", x->threads);
+            return 2;
+        }
+        nth = (int)v;
+    }
+    if (rg_recipe_parse(x->a_recipe, &ra, "--a-recipe", &err) < 0 ||
+        rg_recipe_parse(x->b_recipe, &rb, "--b-recipe", &err) < 0) {
+        fprintf(stderr, "ridge matmul: %s: %s\n", err.field, err.msg);
+        return 2;
+    }
+    r.a = x->a_tensor ? load_st("--a", x->a, x->a_tensor, &r.m, &r.k, &status)
+                      : load_npy("--a", x->a, &r.m, &r.k, &status);
+    if (!r.a)
+        goto out;
+    if (x->b_tensor)
+        bt = load_st("--b", x->b, x->b_tensor, &r.n, &r.kb, &status); /* stored as B^T (n x k) */
+    else
+        r.b = load_npy("--b", x->b, &r.kb, &r.n, &status);
+    if (!r.b && !bt)
+        goto out;
+    status = 2;
+    if (r.kb != r.k) {
+        fprintf(stderr, "ridge matmul: --b: B has %" PRId64 " rows (k), A has %" PRId64 " columns\n", r.kb,
+                r.k);
+        goto out;
+    }
+    status = 1;
+    if (!bt) {
+        bt = malloc((size_t)(r.n * r.k) * sizeof *bt);
+        if (bt)
+            for (int64_t t = 0; t < r.k; t++)
+                for (int64_t j = 0; j < r.n; j++)
+                    bt[j * r.k + t] = r.b[t * r.n + j];
+    }
+    r.c = malloc((size_t)(r.m * r.n) * sizeof *r.c);
+    if (!bt || !r.c) {
+        fprintf(stderr, "ridge matmul: out of memory\n");
+        goto out;
+    }
+    rg_recipe_mm res;
+    double t0 = now_s();
+    int rc = rg_recipe_matmul(&ra, &rb, r.a, bt, r.m, r.k, r.n, r.c, nth, &res, &err);
+    if (rc < 0) {
+        const char *f = err.field;
+        fprintf(stderr, "ridge matmul: %s%s: %s\n",
+                strncmp(f, "a_recipe", 8) == 0 ? "--a-recipe" : "--b-recipe", f + 8, err.msg);
+        status = rc == RG_ENOMEM ? 1 : 2;
+        goto out;
+    }
+    double secs = now_s() - t0;
+    if (x->out && npy_write_f32(x->out, r.c, r.m, r.n) < 0) {
+        fprintf(stderr, "ridge matmul: --out: cannot write '%s': %s\n", x->out, strerror(errno));
+        status = 2;
+        goto out;
+    }
+    jw_obj_begin(w);
+    write_recipe_operand(w, "a", &ra, r.m, r.k, res.a_bits, res.a_sqnr_db);
+    write_recipe_operand(w, "b", &rb, r.kb, r.n, res.b_bits, res.b_sqnr_db);
+    jw_key(w, "c");
+    jw_obj_begin(w);
+    jw_key(w, "shape");
+    jw_arr_begin(w);
+    jw_int(w, r.m);
+    jw_int(w, r.n);
+    jw_arr_end(w);
+    if (x->out)
+        jw_kstr(w, "path", x->out);
+    jw_obj_end(w);
+    jw_kstr(w, "product", "dequantized operands, summed in float64");
+    jw_kint(w, "threads", nth > 0 ? nth : omp_get_max_threads());
+    jw_knum(w, "seconds", secs);
+    jw_key(w, "vs_float64");
+    jw_obj_begin(w);
+    jw_knum(w, "sqnr_db", res.sqnr_db);
+    jw_knum(w, "rel_error", res.rel_error);
+    jw_knum(w, "max_abs_error", res.max_abs_error);
+    jw_obj_end(w);
+    jw_obj_end(w);
+    status = 0;
+out:
+    free(bt);
+    mm_run_free(&r);
+    return status;
+}
+
 int cmd_matmul(int argc, char **argv) {
     mm_args x;
     mm_run r;
@@ -317,6 +521,22 @@ int cmd_matmul(int argc, char **argv) {
     int status = mm_parse(argc, argv, &x);
     if (status != 0) {
         status = status == 1 ? 0 : status;
+        goto out;
+    }
+    if (x.a_recipe) {
+        status = mm_recipes(&x, &w);
+        if (status == 0) {
+            size_t len = 0;
+            char *s = jw_take(&w, &len);
+            if (!s) {
+                fprintf(stderr, "ridge matmul: out of memory\n");
+                status = 1;
+                goto out;
+            }
+            fwrite(s, 1, len, stdout);
+            fputc('\n', stdout);
+            free(s);
+        }
         goto out;
     }
     status = mm_config(&x, &cfg, &align, &nth);

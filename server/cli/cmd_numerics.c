@@ -20,6 +20,7 @@
 #include "dist.h"
 #include "fpconv.h"
 #include "npy.h"
+#include "safetensors.h"
 #include "qdq_stream.h"
 #include "quant.h"
 
@@ -56,6 +57,7 @@ static const struct opt {
     {"--window", "window", OPT_INT, FOR_QUANTIZE},
     {"--threshold", "threshold", OPT_NUM, FOR_QUANTIZE},
     {"--entropy", "entropy", OPT_TRUE, FOR_QUANTIZE},
+    {"--recipe", "recipe", OPT_STR, FOR_QUANTIZE},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -63,6 +65,9 @@ static const struct opt {
 typedef struct cli_extra {
     const char *input;
     const char *input_format;
+    const char *tensor; /* safetensors: which tensor */
+    bool list;          /* safetensors: list the tensors */
+    bool format_given;
     int threads;
 } cli_extra;
 
@@ -98,7 +103,8 @@ static void print_options(const char *cmd, int cmds) {
                    : opts[i].type == OPT_STR                             ? " NAME"
                                                                          : " N");
     if (cmds == FOR_QUANTIZE)
-        printf("  --input FILE --input-format f32|bf16|npy\n");
+        printf("  --input FILE --input-format f32|bf16|npy|safetensors (a .safetensors name is detected)\n"
+               "  --tensor NAME   the safetensors tensor to read;  --list   list its tensors\n");
     printf("  --threads N\nformats, rounding modes, scale modes, distributions and schemes: ridge formats\n");
 }
 
@@ -119,18 +125,35 @@ static cJSON *parse_args(const char *cmd, int argc, char **argv, int cmds, cli_e
     }
     ex->input = NULL;
     ex->input_format = "f32";
+    ex->tensor = NULL;
+    ex->list = false;
+    ex->format_given = false;
     ex->threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (cmds == FOR_QUANTIZE && strcmp(a, "--list") == 0) {
+            ex->list = true;
+            continue;
+        }
+        if (cmds == FOR_QUANTIZE && strcmp(a, "--tensor") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "ridge %s: --tensor needs a value\n", cmd);
+                goto bad;
+            }
+            ex->tensor = argv[++i];
+            continue;
+        }
         if (cmds == FOR_QUANTIZE && (strcmp(a, "--input") == 0 || strcmp(a, "--input-format") == 0)) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ridge %s: %s needs a value\n", cmd, a);
                 goto bad;
             }
-            if (strcmp(a, "--input") == 0)
+            if (strcmp(a, "--input") == 0) {
                 ex->input = argv[++i];
-            else
+            } else {
                 ex->input_format = argv[++i];
+                ex->format_given = true;
+            }
             continue;
         }
         if (strcmp(a, "--threads") == 0) {
@@ -195,7 +218,10 @@ bad:
 }
 
 static int report_err(const char *cmd, const rg_err *err) {
-    fprintf(stderr, "ridge %s: %s: %s\n", cmd, flag_of(err->field), err->msg);
+    if (strncmp(err->field, "recipe", 6) == 0) /* "recipe: block" -> "--recipe: block" */
+        fprintf(stderr, "ridge %s: --%s: %s\n", cmd, err->field, err->msg);
+    else
+        fprintf(stderr, "ridge %s: %s: %s\n", cmd, flag_of(err->field), err->msg);
     return err->code == RG_ENOMEM || err->code == RG_EIO || err->code == RG_EINTERNAL ? 1 : 2;
 }
 
@@ -210,6 +236,19 @@ static int print_jw(jw *w) {
     fputc('\n', stdout);
     free(s);
     return 0;
+}
+
+int cmd_recipes(int argc, char **argv) {
+    if (argc > 1) {
+        fprintf(stderr, "ridge recipes: unknown option '%s'\n", argv[1]);
+        return 2;
+    }
+    jw w;
+    jw_init(&w);
+    codec_recipes_write(&w);
+    int status = print_jw(&w);
+    jw_free(&w);
+    return status;
 }
 
 int cmd_formats(int argc, char **argv) {
@@ -247,6 +286,84 @@ out:
 
 /* ---- quantize ------------------------------------------------------------- */
 
+static bool is_safetensors(const cli_extra *ex) {
+    size_t l = strlen(ex->input);
+    return strcmp(ex->input_format, "safetensors") == 0 ||
+           (!ex->format_given && l > 12 && strcmp(ex->input + l - 12, ".safetensors") == 0);
+}
+
+/* --input as a .safetensors file: --list prints its tensors (*n = 0), else
+ * --tensor NAME is read into floats the caller frees. NULL with a message
+ * (and *status 0 after --list, 2 bad input, 1 out of memory) otherwise. */
+static float *load_safetensors(const cli_extra *ex, const unsigned char *raw, size_t len, int64_t *n,
+                               int64_t *cols, int *status) {
+    char why[512];
+    st_file f;
+    float *x = NULL;
+    *status = 2;
+    if (st_parse(raw, len, &f, why, sizeof why) < 0) {
+        fprintf(stderr, "ridge quantize: --input: '%s': %s\n", ex->input, why);
+        return NULL;
+    }
+    if (ex->list) {
+        jw w;
+        jw_init(&w);
+        jw_obj_begin(&w);
+        jw_kstr(&w, "input", ex->input);
+        jw_key(&w, "tensors");
+        jw_arr_begin(&w);
+        for (int i = 0; i < f.n; i++) {
+            jw_obj_begin(&w);
+            jw_kstr(&w, "name", f.t[i].name);
+            jw_kstr(&w, "dtype", f.t[i].dtype);
+            jw_key(&w, "shape");
+            jw_arr_begin(&w);
+            for (int d = 0; d < f.t[i].ndim; d++)
+                jw_int(&w, f.t[i].shape[d]);
+            jw_arr_end(&w);
+            jw_obj_end(&w);
+        }
+        jw_arr_end(&w);
+        jw_obj_end(&w);
+        *status = print_jw(&w);
+        jw_free(&w);
+        goto out;
+    }
+    if (!ex->tensor) {
+        fprintf(stderr, "ridge quantize: --tensor: required with a .safetensors input (--list shows %d)\n",
+                f.n);
+        goto out;
+    }
+    const st_tensor *t = st_find(&f, ex->tensor);
+    if (!t) {
+        fprintf(stderr, "ridge quantize: --tensor: '%s' is not in '%s' (--list shows its %d tensors)\n",
+                ex->tensor, ex->input, f.n);
+        goto out;
+    }
+    if (t->count < 1) {
+        fprintf(stderr, "ridge quantize: --tensor: '%s' is empty\n", ex->tensor);
+        goto out;
+    }
+    x = malloc((size_t)t->count * sizeof *x);
+    if (!x) {
+        fprintf(stderr, "ridge quantize: out of memory\n");
+        *status = 1;
+        goto out;
+    }
+    if (st_read_f32(raw, &f, t, x, why, sizeof why) < 0) {
+        fprintf(stderr, "ridge quantize: --tensor: %s\n", why);
+        free(x);
+        x = NULL;
+        goto out;
+    }
+    *n = t->count;
+    *cols = t->ndim > 0 ? t->shape[t->ndim - 1] : 1;
+    *status = 0;
+out:
+    st_free(&f);
+    return x;
+}
+
 /* Load --input into floats the caller frees. Returns NULL (message printed). */
 static float *load_input(const cli_extra *ex, int64_t *n, int64_t *cols, int *status) {
     size_t len = 0;
@@ -260,6 +377,15 @@ static float *load_input(const cli_extra *ex, int64_t *n, int64_t *cols, int *st
     }
     const unsigned char *p = raw;
     char dtype;
+    if (is_safetensors(ex)) {
+        x = load_safetensors(ex, raw, len, n, cols, status);
+        goto out;
+    }
+    if (ex->tensor || ex->list) {
+        fprintf(stderr, "ridge quantize: %s: only for a .safetensors input\n",
+                ex->tensor ? "--tensor" : "--list");
+        goto out;
+    }
     if (strcmp(ex->input_format, "f32") == 0) {
         dtype = 'f';
     } else if (strcmp(ex->input_format, "bf16") == 0) {
@@ -285,7 +411,7 @@ static float *load_input(const cli_extra *ex, int64_t *n, int64_t *cols, int *st
         p = raw + off;
         len -= (size_t)off;
     } else {
-        fprintf(stderr, "ridge quantize: --input-format: must be f32, bf16 or npy, got '%s'\n",
+        fprintf(stderr, "ridge quantize: --input-format: must be f32, bf16, npy or safetensors, got '%s'\n",
                 ex->input_format);
         goto out;
     }
@@ -339,11 +465,15 @@ int cmd_quantize(int argc, char **argv) {
         x = load_input(&ex, &n, &cols, &status);
         if (!x)
             goto out;
+        if (cJSON_GetObjectItemCaseSensitive(req, "recipe") && cols > 0 &&
+            !cJSON_GetObjectItemCaseSensitive(req, "cols"))
+            cJSON_AddNumberToObject(req, "cols", (double)cols); /* a recipe tiles the tensor's own rows */
         /* a 2-D .npy gives the row length unless --cols says otherwise */
         if (cols > 1 && cols < n && !cJSON_GetObjectItemCaseSensitive(req, "cols"))
             cJSON_AddNumberToObject(req, "cols", (double)cols);
-    } else if (strcmp(ex.input_format, "f32") != 0) {
-        fprintf(stderr, "ridge quantize: --input-format: needs --input\n");
+    } else if (strcmp(ex.input_format, "f32") != 0 || ex.tensor || ex.list) {
+        fprintf(stderr, "ridge quantize: %s: needs --input\n",
+                ex.tensor ? "--tensor" : (ex.list ? "--list" : "--input-format"));
         goto out;
     }
     if (codec_quantize_run(req, x, n, ex.threads, &w, &err) < 0) {
@@ -364,6 +494,28 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* dst = src (n floats), each of `nth` threads copying one contiguous share. */
+static void par_copy(float *dst, const float *src, long long n, int nth) {
+#pragma omp parallel num_threads(nth)
+    {
+        int t = omp_get_thread_num(), k = omp_get_num_threads();
+        long long lo = n * t / k, hi = n * (t + 1) / k;
+        memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof *dst);
+    }
+}
+
+/* The vector ISA the kernels' clones dispatch to on this CPU. */
+static const char *simd_isa(void) {
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return "avx512f";
+    if (__builtin_cpu_supports("avx2"))
+        return "avx2";
+#endif
+    return "default";
 }
 
 int cmd_bench_numerics(int argc, char **argv) {
@@ -412,18 +564,26 @@ int cmd_bench_numerics(int argc, char **argv) {
     rg_dist_init(&d, RG_DIST_NORMAL, 1);
     rg_dist_fill(&d, in, n, 0, (int)threads);
     memset(out, 0, (size_t)n * 4); /* fault the pages in before timing */
-    double best_copy = 1e30;
+    /* memcpy on the kernel's thread count (each thread copies its share,
+     * as the kernel splits its work), and on one thread */
+    double best_copy = 1e30, best_copy1 = 1e30;
     for (long long r = 0; r < reps; r++) {
         double t0 = now_s();
-        memcpy(out, in, (size_t)n * 4);
+        par_copy(out, in, n, (int)threads);
         double t = now_s() - t0;
         best_copy = t < best_copy ? t : best_copy;
+        t0 = now_s();
+        memcpy(out, in, (size_t)n * 4);
+        t = now_s() - t0;
+        best_copy1 = t < best_copy1 ? t : best_copy1;
     }
     jw_obj_begin(&w);
     jw_kint(&w, "n", n);
     jw_kint(&w, "threads", threads);
     jw_kint(&w, "reps", reps);
-    jw_kstr(&w, "timing", "best of reps; bytes = 4 read + 4 written per element");
+    jw_kstr(&w, "timing",
+            "best of reps; bytes = 4 read + 4 written per element; ratio_to_memcpy is against "
+            "memcpy on the same thread count");
     double load = -1.0; /* the machine may be shared: record how busy it was */
     FILE *la = fopen("/proc/loadavg", "r");
     if (la) {
@@ -433,11 +593,18 @@ int cmd_bench_numerics(int argc, char **argv) {
     }
     if (load >= 0.0)
         jw_knum(&w, "load_average_1m", load);
+    jw_kstr(&w, "isa", simd_isa());
     jw_key(&w, "memcpy");
     jw_obj_begin(&w);
+    jw_kint(&w, "threads", threads);
     jw_knum(&w, "seconds", best_copy);
     jw_knum(&w, "elements_per_s", (double)n / best_copy);
     jw_knum(&w, "gb_per_s", 8.0 * (double)n / best_copy / 1e9);
+    jw_obj_end(&w);
+    jw_key(&w, "memcpy_1_thread");
+    jw_obj_begin(&w);
+    jw_knum(&w, "seconds", best_copy1);
+    jw_knum(&w, "gb_per_s", 8.0 * (double)n / best_copy1 / 1e9);
     jw_obj_end(&w);
     jw_key(&w, "formats");
     jw_arr_begin(&w);

@@ -20,14 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib.h"
 #include "cli.h"
 #include "codec.h"
+#include "codec_data.h"
 #include "embedded.h"
 #include "evaluate.h"
 
 #define SETUP_PATH "validation/vtrain-a100.json"
 #define MAX_COLS   16
 #define MAX_SETS   32
+#define MAX_FOLDS  20
 
 /* Columns of the CSVs we use, by header name. */
 enum {
@@ -201,9 +204,9 @@ static int load_setup(rg_spec *base, uint8_t *over) {
     return rc;
 }
 
-static void predict(const rg_spec *base, vrow *r, rg_result *res) {
+/* The spec of a measured row: the setup plus the row's shape and layout. */
+static void row_spec(const rg_spec *base, const vrow *r, rg_spec *out) {
     rg_spec s = *base;
-    rg_err e = {0};
     s.model.layers = (int64_t)r->v[COL_LAYERS];
     s.model.d_model = (int64_t)r->v[COL_HIDDEN];
     s.model.heads = (int64_t)r->v[COL_HEADS];
@@ -220,6 +223,13 @@ static void predict(const rg_spec *base, vrow *r, rg_result *res) {
     s.par.ep = 1;
     s.par.cp = 1;
     s.par.microbatch = (int64_t)r->v[COL_MICRO];
+    *out = s;
+}
+
+static void predict(const rg_spec *base, vrow *r, rg_result *res) {
+    rg_spec s;
+    rg_err e = {0};
+    row_spec(base, r, &s);
     r->rc = rg_evaluate_ex(&s, res, RG_EVAL_NO_OPS, &e);
     if (r->rc) {
         snprintf(r->why, sizeof r->why, "%s: %s", e.field, e.msg);
@@ -328,9 +338,153 @@ static int cmp_abs_err_desc(const void *a, const void *b) {
     return ex < ey ? 1 : ex > ey ? -1 : 0;
 }
 
+/* Cross-validation: configurations (rows differing only in depth or batch)
+ * are dealt to `k` folds in order of appearance, so near-duplicate rows never
+ * sit on both sides; for each fold the step assumptions (calib_params of a
+ * step row: kernel_overhead, matmul_efficiency) are fitted on the other
+ * folds only (server/calib.c, robust log-time least squares) and the fold's
+ * rows are predicted with them. Returns 0, or 1 when out of memory. */
+typedef struct cv_fold {
+    int train, test;
+    double train_mape, test_mape;
+    calib_group g;
+} cv_fold;
+
+static int cross_validate(const rg_spec *base, const vset *set, int k, cv_fold *folds, double *held_out) {
+    calib_set cs = {0};
+    int *fold_of = calloc((size_t)set->n + 1, sizeof *fold_of), *tr = NULL, *te = NULL, *cfg = NULL;
+    rg_result *scratch = malloc(sizeof *scratch);
+    int rc = 1, ncfg = 0;
+    cs.rows = calloc((size_t)set->n + 1, sizeof *cs.rows);
+    tr = malloc(sizeof *tr * ((size_t)set->n + 1));
+    te = malloc(sizeof *te * ((size_t)set->n + 1));
+    cfg = malloc(sizeof *cfg * ((size_t)set->n + 1));
+    if (!fold_of || !scratch || !cs.rows || !tr || !te || !cfg)
+        goto out;
+    for (int i = 0; i < set->n; i++) {
+        calib_row *r = &cs.rows[cs.n++];
+        r->line = set->rows[i].line;
+        r->kind = CALIB_STEP;
+        r->time_s = set->rows[i].v[COL_MS] * 1e-3;
+        row_spec(base, &set->rows[i], &r->spec);
+        /* the fit starts from the shipped defaults, not the setup's hand-set values */
+        r->spec.assumptions.v[RG_A_KERNEL_OVERHEAD] =
+            codec_default_spec()->assumptions.v[RG_A_KERNEL_OVERHEAD];
+        r->spec.assumptions.v[RG_A_MATMUL_EFF] = codec_default_spec()->assumptions.v[RG_A_MATMUL_EFF];
+        int c = 0;
+        while (c < ncfg && !same_config(&set->rows[cfg[c]], &set->rows[i]))
+            c++;
+        if (c == ncfg)
+            cfg[ncfg++] = i;
+        fold_of[i] = c % k;
+    }
+    double sum = 0.0;
+    int cnt = 0;
+    for (int f = 0; f < k; f++) {
+        int ntr = 0, nte = 0;
+        for (int i = 0; i < cs.n; i++) {
+            if (fold_of[i] == f)
+                te[nte++] = i;
+            else
+                tr[ntr++] = i;
+        }
+        cv_fold *o = &folds[f];
+        memset(o, 0, sizeof *o);
+        o->g.kind = CALIB_STEP;
+        o->train = ntr;
+        o->test = nte;
+        if (ntr == 0 || nte == 0)
+            continue;
+        calib_fit_subset(&cs, tr, ntr, &o->g, scratch);
+        o->train_mape = o->g.mape_after;
+        o->test_mape = calib_mape(&cs, te, nte, &o->g, scratch);
+        sum += o->test_mape * nte;
+        cnt += nte;
+    }
+    *held_out = cnt ? sum / cnt : 0.0;
+    rc = 0;
+out:
+    free(fold_of);
+    free(scratch);
+    free(cs.rows);
+    free(tr);
+    free(te);
+    free(cfg);
+    return rc;
+}
+
+/* The measured rows as `ridge calibrate` step rows (one JSON line each: the
+ * row's canonical spec and measured time), so the same data can be fitted
+ * and checked there. Returns 0, or 2 when the file cannot be written. */
+static int emit_rows(const char *path, const rg_spec *base, const vset *set) {
+    FILE *f = fopen(path, "w");
+    int rc = 0;
+    if (!f) {
+        fprintf(stderr, "ridge validate: %s: cannot write: %s\n", path, strerror(errno));
+        return 2;
+    }
+    for (int i = 0; i < set->n && rc == 0; i++) {
+        const vrow *r = &set->rows[i];
+        rg_spec s;
+        jw w;
+        size_t len = 0;
+        jw_init(&w);
+        row_spec(base, r, &s);
+        jw_obj_begin(&w);
+        jw_kstr(&w, "kind", "step");
+        jw_key(&w, "spec");
+        codec_spec_write_canonical(&w, &s);
+        jw_knum(&w, "time_s", r->v[COL_MS] * 1e-3);
+        char src[200];
+        snprintf(src, sizeof src,
+                 "vTrain (Bang et al., MICRO 2024) vtrain_megatron_deepspeed_%s_node.csv line %d",
+                 r->multi ? "multi" : "single", r->line);
+        jw_kstr(&w, "source", src);
+        jw_obj_end(&w);
+        char *text = jw_take(&w, &len);
+        if (!text || fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF)
+            rc = 2;
+        free(text);
+        jw_free(&w);
+    }
+    if (fclose(f) != 0)
+        rc = 2;
+    if (rc)
+        fprintf(stderr, "ridge validate: %s: cannot write\n", path);
+    return rc;
+}
+
+static void write_cv_json(jw *w, const cv_fold *folds, int k, double held_out) {
+    jw_key(w, "cross_validation");
+    jw_obj_begin(w);
+    jw_kint(w, "folds", k);
+    jw_kstr(w, "split", "whole configurations (rows differing only in depth or batch) per fold");
+    jw_knum(w, "held_out_mape", held_out);
+    jw_key(w, "per_fold");
+    jw_arr_begin(w);
+    for (int f = 0; f < k; f++) {
+        const cv_fold *o = &folds[f];
+        jw_obj_begin(w);
+        jw_kint(w, "fold", f);
+        jw_kint(w, "train_rows", o->train);
+        jw_kint(w, "test_rows", o->test);
+        jw_knum(w, "train_mape", o->train_mape);
+        jw_knum(w, "held_out_mape", o->test_mape);
+        jw_key(w, "fitted");
+        jw_obj_begin(w);
+        for (int p = 0; p < o->g.np; p++)
+            jw_knum(w, rg_assumption_name(o->g.ids[p]), o->g.value[p]);
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: ridge validate [--data DIR] [--json] [--worst N] [--max-mape PCT]\n"
-                    "                      [--set ASSUMPTION=VALUE ...]\n"
+                    "                      [--set ASSUMPTION=VALUE ...] [--folds K [--max-cv-mape PCT]]\n"
+                    "                      [--emit-rows FILE]  (the rows as ridge calibrate step rows)\n"
                     "  DIR holds vtrain_megatron_deepspeed_{single,multi}_node.csv\n"
                     "  (default tests/reference/measured)\n");
 }
@@ -363,7 +517,10 @@ static void write_row_json(jw *w, const vrow *r) {
 
 int cmd_validate(int argc, char **argv) {
     const char *dir = "tests/reference/measured";
-    int json = 0, worst = 15, status = 0, nset = 0;
+    int json = 0, worst = 15, status = 0, nset = 0, nfolds = 0;
+    double max_cv = -1.0, held_out = 0.0;
+    const char *emit_path = NULL;
+    cv_fold folds[MAX_FOLDS];
     const char *sets[MAX_SETS];
     double max_mape = -1.0;
     vset set = {0};
@@ -382,6 +539,17 @@ int cmd_validate(int argc, char **argv) {
             worst = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--max-mape") == 0 && i + 1 < argc) {
             max_mape = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--folds") == 0 && i + 1 < argc) {
+            nfolds = atoi(argv[++i]);
+            if (nfolds < 2 || nfolds > MAX_FOLDS) {
+                fprintf(stderr, "ridge validate: --folds must be 2..%d\n", MAX_FOLDS);
+                status = 2;
+                goto out;
+            }
+        } else if (strcmp(argv[i], "--emit-rows") == 0 && i + 1 < argc) {
+            emit_path = argv[++i];
+        } else if (strcmp(argv[i], "--max-cv-mape") == 0 && i + 1 < argc) {
+            max_cv = atof(argv[++i]);
         } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             if (nset < MAX_SETS)
                 sets[nset++] = argv[++i];
@@ -418,6 +586,8 @@ int cmd_validate(int argc, char **argv) {
     if ((status = read_csv(dir, "vtrain_megatron_deepspeed_single_node.csv", 0, &set)) ||
         (status = read_csv(dir, "vtrain_megatron_deepspeed_multi_node.csv", 1, &set)))
         goto out;
+    if (emit_path && (status = emit_rows(emit_path, &base, &set)))
+        goto out;
     res = malloc(sizeof *res);
     order = malloc((size_t)(set.n ? set.n : 1) * sizeof *order);
     groups = malloc((size_t)(set.n ? set.n : 1) * sizeof *groups);
@@ -443,6 +613,11 @@ int cmd_validate(int argc, char **argv) {
         add(&part[r->multi], r->err);
         for (int t = 0; t < NTRAITS; t++)
             add(traits[t].has(r) ? &with[t] : &without[t], r->err);
+    }
+    if (nfolds >= 2 && cross_validate(&base, &set, nfolds, folds, &held_out) != 0) {
+        fprintf(stderr, "ridge validate: out of memory\n");
+        status = 1;
+        goto out;
     }
     int ngroups = group_rows(order, nok, groups);
     qsort(order, (size_t)nok, sizeof *order, cmp_abs_err_desc);
@@ -476,6 +651,8 @@ int cmd_validate(int argc, char **argv) {
             if (over[i])
                 jw_knum(&w, rg_assumption_name(i), base.assumptions.v[i]);
         jw_obj_end(&w);
+        if (nfolds >= 2)
+            write_cv_json(&w, folds, nfolds, held_out);
         jw_key(&w, "analysis");
         jw_arr_begin(&w);
         for (int t = 0; t < NTRAITS; t++) {
@@ -545,6 +722,19 @@ int cmd_validate(int argc, char **argv) {
                part[1].n);
         if (failed)
             printf("  %d rows could not be evaluated (see --json)\n", failed);
+        if (nfolds >= 2) {
+            printf(
+                "\nCross-validated (%d folds of whole configurations; kernel_overhead and matmul_efficiency "
+                "fitted on the other folds only):\n",
+                nfolds);
+            printf("  %-5s %6s %6s %10s %10s %16s %18s\n", "fold", "train", "test", "train MAPE", "held-out",
+                   "kernel_overhead", "matmul_efficiency");
+            for (int f = 0; f < nfolds; f++)
+                printf("  %-5d %6d %6d %9.2f%% %9.2f%% %13.1f us %18.3f\n", f, folds[f].train, folds[f].test,
+                       folds[f].train_mape, folds[f].test_mape, 1e6 * folds[f].g.value[0],
+                       folds[f].g.value[1]);
+            printf("  MAPE held out     %6.2f %%\n", held_out);
+        }
         printf("\nWhere the gaps are (error = (predicted - measured) / measured):\n");
         printf("  %-52s %6s %8s %8s %8s %9s\n", "trait", "rows", "MAPE", "bias", "others", "worst10%");
         for (int t = 0; t < NTRAITS; t++)
@@ -592,6 +782,11 @@ int cmd_validate(int argc, char **argv) {
                 r->v[COL_HIDDEN], r->v[COL_HEADS], r->v[COL_LAYERS], r->v[COL_TP], r->v[COL_DP], r->v[COL_PP],
                 r->v[COL_MS], r->predicted_ms, 100 * r->err, 100 * r->bubble_frac, 100 * r->comm_frac);
         }
+    }
+    if (status == 0 && nfolds >= 2 && max_cv >= 0 && held_out > max_cv) {
+        fprintf(stderr, "ridge validate: held-out MAPE %.2f %% exceeds the limit %.2f %%\n", held_out,
+                max_cv);
+        status = 3;
     }
     if (status == 0 && max_mape >= 0 && (mape(&all) > max_mape || failed)) {
         fprintf(stderr, "ridge validate: MAPE %.2f %% exceeds the limit %.2f %% (or %d rows failed)\n",

@@ -13,15 +13,21 @@ static const cli_command commands[] = {
     {"compare", cmd_compare, "compare A.json B.json [--ops N]",
      "evaluate two specs, print differences in inputs, assumptions, results and ops"},
     {"presets", cmd_presets, "presets", "list hardware, model and system presets"},
+    {"import-model", cmd_import_model, "import-model CONFIG.json|-",
+     "a Hugging Face config.json as Ridge's model object, each field with its source"},
     {"search", cmd_search,
      "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages] "
      "[--goal goodput|chips] [--attainment A] [--disaggregated]",
      "search parallel strategies for a model on a system (serve specs: deployments under the SLOs)"},
     {"validate", cmd_validate, "validate [--data DIR] [--json]",
      "compare predictions with measured training iteration times"},
+    {"calibrate", cmd_calibrate,
+     "calibrate --measurements FILE --out PROFILE.json | check FILE | explain SPEC.json",
+     "fit op models to measured rows, check predictions, explain a measured step's gap"},
     {"bench", cmd_bench, "bench [--seconds S] [SPEC.json]",
      "measure design points evaluated per second per core"},
     {"formats", cmd_formats, "formats", "list number formats and their parameters"},
+    {"recipes", cmd_recipes, "recipes", "list the numerics recipes (block-scaled schemes) and their sources"},
     {"qdq", cmd_qdq, "qdq --format F [options] < in.f32 > out.f32",
      "quantize-dequantize raw float32 from stdin to stdout"},
     {"quantize", cmd_quantize, "quantize --format F [options] (--input FILE | --dist D --n N --seed S)",
@@ -35,7 +41,8 @@ static const cli_command commands[] = {
     {"bench-numerics", cmd_bench_numerics, "bench-numerics [--n N]",
      "measure quantization kernel throughput against memcpy"},
     {"matmul", cmd_matmul,
-     "matmul --a A.npy --b B.npy --a-format F --b-format G [--acc ACC] [--align-bits N]",
+     "matmul --a A.npy --b B.npy (--a-format F --b-format G [--acc ACC] [--align-bits N] | --a-recipe R "
+     "--b-recipe S)",
      "multiply two .npy matrices through the unit models, print the error against float64"},
 };
 

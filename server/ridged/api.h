@@ -40,6 +40,16 @@ bool api_problem_documented(int code);
 void api_rtl_create(http_req *r);
 void api_rtl_list(http_req *r);
 void api_rtl_get(http_req *r);
+void api_calibration_create(http_req *r);
+void api_calibration_list(http_req *r);
+void api_calibration_get(http_req *r);
+/* A spec body's "calibration": NAME: loads the stored profile and applies it
+ * (calib_apply_json; the key is removed). Returns 0 (no key), 1 (applied:
+ * *prof owned by the caller, `name` set) or -1 after answering 4xx/5xx. */
+struct calib_profile;
+struct calib_applied;
+int api_calibration_resolve(http_req *r, cJSON *spec, struct calib_profile *prof, struct calib_applied *ap,
+                            char *name, size_t nlen);
 
 /* Parses the request body as one JSON object. Returns the cJSON (caller
  * deletes) or NULL after answering 400 naming the position. */
@@ -55,6 +65,11 @@ int api_limit(http_req *r, int def, int max);
 /* ?page_token= as an id cursor (the last id of the previous page): NULL when
  * absent; false (400 sent) when it is not 1..18 digits. */
 bool api_page_token(http_req *r, const char **token);
+/* Ends a list page begun as {"<items>": [ ... : closes the array, writes
+ * next_page_token (the id in column 0 of the last row shown when the query,
+ * run with LIMIT limit + 1, returned n > limit rows, else null), closes the
+ * object and answers 200. */
+void api_page_reply(http_req *r, jw *w, const PGresult *q, int n, int limit);
 
 struct sweep_plan;
 /* Sweep `id`'s plan, to decode point params (built once per sweep and

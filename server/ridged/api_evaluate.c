@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "calib.h"
 #include "codec.h"
 #include "codec_eval.h"
 
@@ -56,11 +57,19 @@ void api_evaluate(http_req *r) {
     char *result_text = NULL, *prov_text = NULL;
     rg_err err = {0};
     bool store = false;
+    calib_profile prof = {0};
+    calib_applied applied;
+    char cal_name[80] = "";
+    int cal = 0;
     jw_init(&w);
     jw_init(&rw);
     jw_init(&pw);
     body = api_body_object(r);
     if (!body || !take_store(r, body, &store))
+        goto out;
+    /* "calibration": a stored profile's values under the spec's own */
+    cal = api_calibration_resolve(r, body, &prof, &applied, cal_name, sizeof cal_name);
+    if (cal < 0)
         goto out;
     ev = calloc(1, sizeof *ev);
     if (!ev) {
@@ -75,6 +84,10 @@ void api_evaluate(http_req *r) {
     codec_eval_write(&rw, ev);
     api_now_rfc3339(now);
     api_provenance_write(&pw, &ev->spec, ev->canonical, ev->sha, ev->res.used, r->author, now);
+    if (cal > 0) {
+        jw_key(&pw, "calibration");
+        calib_applied_write(&pw, cal_name, &prof, &applied);
+    }
     jw_kstr(&pw, "finished_at", now);
     jw_kstr(&pw, "replica", r->rd->cfg.replica);
     jw_obj_end(&pw);
@@ -95,6 +108,7 @@ void api_evaluate(http_req *r) {
     http_reply_json(r, store ? 201 : 200, &w);
 out:
     cJSON_Delete(body);
+    calib_profile_free(&prof);
     codec_eval_free(ev);
     free(ev);
     free(result_text);
@@ -211,14 +225,7 @@ void api_run_list(http_req *r) {
             jw_kstr(&w, "href", link);
             jw_obj_end(&w);
         }
-        jw_arr_end(&w);
-        jw_key(&w, "next_page_token");
-        if (n > limit)
-            jw_str(&w, PQgetvalue(q, limit - 1, 0));
-        else
-            jw_null(&w);
-        jw_obj_end(&w);
-        http_reply_json(r, 200, &w);
+        api_page_reply(r, &w, q, n, limit);
     }
     PQclear(q);
     db_release(r->rd->pool, c);

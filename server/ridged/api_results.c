@@ -102,9 +102,15 @@ static void read_failed(http_req *r, const PGresult *q, const char *what) {
     http_problem_db(r, what, q ? PQresultErrorMessage(q) : NULL);
 }
 
-/* Parses "field op value [and field op value ...]" into SQL with $n
- * parameters starting at *np. Returns false after answering 400. */
-static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **params, int *np, int maxp) {
+/* Parses "term [and|or term ...]" into SQL with $n parameters starting at
+ * *np ("and" binds tighter than "or"; "," is "and"). A term is "field op
+ * value" over a result column, or over a swept parameter ("batch = 64",
+ * "params.hardware.mem_bw > 4e12", "numerics.weights = mxfp4"): a parameter
+ * is a digit of point_index (sweep_plan.h), so its condition is arithmetic
+ * on point_index with the matching digits as constants. Returns false after
+ * answering 400. */
+static bool parse_filter(http_req *r, const char *f, const sweep_plan *plan, sbuf *sql, const char **params,
+                         int *np, int maxp) {
     static const char *const ops[] = {"<=", ">=", "!=", "=", "<", ">"};
     const char *s = f;
     int nterm = 0;
@@ -116,23 +122,41 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
         if (nterm > 0) {
             if (strncasecmp(s, "and", 3) == 0 && (isspace((unsigned char)s[3]))) {
                 s += 3;
+                sbuf_puts(sql, " AND ");
+            } else if (strncasecmp(s, "or", 2) == 0 && (isspace((unsigned char)s[2]))) {
+                s += 2;
+                sbuf_puts(sql, ") OR (");
             } else if (*s == ',') {
                 s++;
+                sbuf_puts(sql, " AND ");
             } else {
-                http_fail(r, RG_EINVAL, "filter", "terms are joined with \"and\"",
-                          "expected \"and\" at \"%.40s\"", s);
+                http_fail(r, RG_EINVAL, "filter", "terms are joined with \"and\" or \"or\"",
+                          "expected \"and\" or \"or\" at \"%.40s\"", s);
                 return false;
             }
             while (isspace((unsigned char)*s))
                 s++;
+        } else {
+            sbuf_puts(sql, " AND ((");
         }
         const char *name = s;
-        while (isalnum((unsigned char)*s) || *s == '_')
+        while (isalnum((unsigned char)*s) || *s == '_' || *s == '.')
             s++;
-        int col = col_find(name, (size_t)(s - name));
+        size_t nlen = (size_t)(s - name);
+        int col = col_find(name, nlen), axis = -1;
         if (col < 0) {
-            http_fail(r, RG_EUNKNOWN, "filter", col_list_hint(), "unknown field \"%.*s\"",
-                      (int)((s - name) > 40 ? 40 : (s - name)), name);
+            const char *ap = name;
+            size_t alen = nlen;
+            if (alen > 7 && strncmp(ap, "params.", 7) == 0) {
+                ap += 7;
+                alen -= 7;
+            }
+            axis = plan_axis_find(plan, ap, alen);
+        }
+        if (col < 0 && axis < 0) {
+            http_fail(r, RG_EUNKNOWN, "filter", col_list_hint(),
+                      "unknown field \"%.*s\" (a result column or a swept parameter of this sweep)",
+                      (int)(nlen > 60 ? 60 : nlen), name);
             return false;
         }
         while (isspace((unsigned char)*s))
@@ -144,8 +168,8 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
                 break;
             }
         if (!op) {
-            http_fail(r, RG_EINVAL, "filter", "operators: = != < <= > >=", "expected an operator after %s",
-                      rcols[col].name);
+            http_fail(r, RG_EINVAL, "filter", "operators: = != < <= > >=", "expected an operator after %.*s",
+                      (int)(nlen > 60 ? 60 : nlen), name);
             return false;
         }
         s += strlen(op);
@@ -155,9 +179,31 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
         while (*s && !isspace((unsigned char)*s) && *s != ',')
             s++;
         char *v = arena_strndup(&r->a, val, (size_t)(s - val));
-        if (!v || !*v || *np >= maxp) {
+        if (!v || !*v || *np >= maxp || nterm >= 32) {
             http_fail(r, RG_EINVAL, "filter", NULL, "missing value or too many terms");
             return false;
+        }
+        nterm++;
+        if (axis >= 0) {
+            int64_t iv[2 * 64];
+            int nint = 0;
+            rg_err err = {0};
+            if (plan_axis_match(plan, axis, op, v, iv, 64, &nint, &err) < 0) {
+                http_problem_err(r, &err, NULL,
+                                 "filter by a swept parameter with its values as the sweep lists them");
+                return false;
+            }
+            /* computed integers only: nothing from the request is spliced in */
+            int64_t stride = plan_axis_stride(plan, axis), n = plan->axes[axis].n;
+            if (nint == 0)
+                sbuf_puts(sql, "false");
+            for (int m = 0; m < nint; m++)
+                sbuf_printf(sql, "%s(point_index / %lld %% %lld BETWEEN %lld AND %lld)", m ? " OR " : "(",
+                            (long long)stride, (long long)n, (long long)iv[2 * m],
+                            (long long)iv[2 * m + 1] - 1);
+            if (nint > 0)
+                sbuf_puts(sql, ")");
+            continue;
         }
         const char *cast = "double precision";
         if (rcols[col].type == COL_BOOL) {
@@ -193,9 +239,10 @@ static bool parse_filter(http_req *r, const char *f, sbuf *sql, const char **par
         }
         params[*np] = v;
         (*np)++;
-        sbuf_printf(sql, " AND %s %s $%d::%s", rcols[col].name, op, *np, cast);
-        nterm++;
+        sbuf_printf(sql, "%s %s $%d::%s", rcols[col].name, op, *np, cast);
     }
+    if (nterm > 0)
+        sbuf_puts(sql, "))");
     return true;
 }
 
@@ -305,9 +352,17 @@ void api_sweep_results(http_req *r) {
         else
             after = v;
     }
+    c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "results", NULL);
+        goto out;
+    }
+    plan = api_sweep_plan(r, c, r->id, status, sizeof status);
+    if (!plan)
+        goto out;
     params[np++] = r->id;
     sbuf_puts(&sql, "SELECT " RESULT_COLS " FROM sweep_results WHERE sweep_id = $1::bigint");
-    if (filter && !parse_filter(r, filter, &sql, params, &np, 20))
+    if (filter && !parse_filter(r, filter, plan, &sql, params, &np, 20))
         goto out;
     char after_s[24], off_s[24];
     if (after >= 0) {
@@ -332,14 +387,6 @@ void api_sweep_results(http_req *r) {
         http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
-    c = db_acquire(r->rd->pool);
-    if (!c) {
-        http_problem_db(r, "results", NULL);
-        goto out;
-    }
-    plan = api_sweep_plan(r, c, r->id, status, sizeof status);
-    if (!plan)
-        goto out;
     q = db_query_dyn(c, sql.buf, np, params);
     if (!db_ok(q)) {
         read_failed(r, q, "results");
@@ -447,27 +494,6 @@ void api_sweep_pareto(http_req *r) {
         goto out;
     }
     const char *xn = rcols[xc].name, *yn = rcols[yc].name;
-    params[np++] = r->id;
-    /* Both objectives as minimisation keys; a point is on the front when
-     * its y key beats every point before it in (x key, y key) order. The
-     * sort carries only (index, x, y), the front's rows are joined back
-     * for their columns: on 2M points about half the time of sorting
-     * whole rows (scripts/bench_overload.sh). */
-    sbuf_printf(&sql,
-                "SELECT " RESULT_COLS " FROM (SELECT pi, xk, yk FROM (SELECT pi, xk, yk, min(yk) OVER (ORDER BY "
-                "xk, yk, pi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best FROM (SELECT point_index "
-                "AS pi, %s%s AS xk, %s%s AS yk FROM sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND "
-                "%s IS NOT NULL AND %s IS NOT NULL",
-                xmax ? "-" : "", xn, ymax ? "-" : "", yn, xn, yn);
-    const char *filter = http_query(r, "filter");
-    if (filter && !parse_filter(r, filter, &sql, params, &np, 20))
-        goto out;
-    sbuf_puts(&sql, ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000) f JOIN sweep_results "
-                    "ON sweep_id = $1::bigint AND point_index = f.pi ORDER BY f.xk, f.yk");
-    if (sql.oom) {
-        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
-        goto out;
-    }
     c = db_acquire(r->rd->pool);
     if (!c) {
         http_problem_db(r, "pareto", NULL);
@@ -476,6 +502,29 @@ void api_sweep_pareto(http_req *r) {
     plan = api_sweep_plan(r, c, r->id, status, sizeof status);
     if (!plan)
         goto out;
+    params[np++] = r->id;
+    /* Both objectives as minimisation keys; a point is on the front when
+     * its y key beats every point before it in (x key, y key) order. The
+     * sort carries only (index, x, y), the front's rows are joined back
+     * for their columns: on 2M points about half the time of sorting
+     * whole rows (scripts/bench_overload.sh). */
+    sbuf_printf(
+        &sql,
+        "SELECT " RESULT_COLS " FROM (SELECT pi, xk, yk FROM (SELECT pi, xk, yk, min(yk) OVER (ORDER BY "
+        "xk, yk, pi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best FROM (SELECT point_index "
+        "AS pi, %s%s AS xk, %s%s AS yk FROM sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND "
+        "%s IS NOT NULL AND %s IS NOT NULL",
+        xmax ? "-" : "", xn, ymax ? "-" : "", yn, xn, yn);
+    const char *filter = http_query(r, "filter");
+    if (filter && !parse_filter(r, filter, plan, &sql, params, &np, 20))
+        goto out;
+    sbuf_puts(&sql,
+              ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000) f JOIN sweep_results "
+              "ON sweep_id = $1::bigint AND point_index = f.pi ORDER BY f.xk, f.yk");
+    if (sql.oom) {
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
+        goto out;
+    }
     q = db_query_dyn(c, sql.buf, np, params);
     if (!db_ok(q)) {
         read_failed(r, q, "pareto");

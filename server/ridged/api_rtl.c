@@ -221,14 +221,7 @@ void api_rtl_list(http_req *r) {
         jw_arr_begin(&w);
         for (int i = 0; i < n && i < limit; i++)
             write_job(&w, q, i, false);
-        jw_arr_end(&w);
-        jw_key(&w, "next_page_token");
-        if (n > limit)
-            jw_str(&w, PQgetvalue(q, limit - 1, 0));
-        else
-            jw_null(&w);
-        jw_obj_end(&w);
-        http_reply_json(r, 200, &w);
+        api_page_reply(r, &w, q, n, limit);
     }
     PQclear(q);
     db_release(r->rd->pool, c);

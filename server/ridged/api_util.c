@@ -77,6 +77,17 @@ bool api_page_token(http_req *r, const char **token) {
     return ok;
 }
 
+void api_page_reply(http_req *r, jw *w, const PGresult *q, int n, int limit) {
+    jw_arr_end(w);
+    jw_key(w, "next_page_token");
+    if (n > limit)
+        jw_str(w, PQgetvalue(q, limit - 1, 0));
+    else
+        jw_null(w);
+    jw_obj_end(w);
+    http_reply_json(r, 200, w);
+}
+
 int api_limit(http_req *r, int def, int max) {
     const char *s = http_query(r, "limit");
     if (!s)

@@ -39,6 +39,10 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/rtl", api_rtl_create, "rtl_create", true, HTTP_LANE_JOB},
     {"GET", "/api/v1/rtl", api_rtl_list, "rtl_list", false, HTTP_LANE_JOB},
     {"GET", "/api/v1/rtl/{id}", api_rtl_get, "rtl_get", false, HTTP_LANE_JOB},
+    /* fits the measurement rows: CPU for up to seconds */
+    {"POST", "/api/v1/calibrations", api_calibration_create, "calibration_create", true, HTTP_LANE_HEAVY},
+    {"GET", "/api/v1/calibrations", api_calibration_list, "calibration_list", false, HTTP_LANE_JOB},
+    {"GET", "/api/v1/calibrations/{id}", api_calibration_get, "calibration_get", false, HTTP_LANE_JOB},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);
 

@@ -419,3 +419,89 @@ void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b) {
         }
     }
 }
+
+/* ---- filters on swept parameters ---------------------------------------- */
+
+int plan_axis_find(const sweep_plan *p, const char *path, size_t n) {
+    for (int k = 0; p && k < p->naxes; k++)
+        if (strlen(p->axes[k].path) == n && strncmp(p->axes[k].path, path, n) == 0)
+            return k;
+    return -1;
+}
+
+int64_t plan_axis_stride(const sweep_plan *p, int k) {
+    int64_t s = 1;
+    for (int i = k + 1; i < p->naxes; i++)
+        s *= p->axes[i].n;
+    return s;
+}
+
+static bool num_match(double x, const char *op, double v) {
+    bool eq = x == v || fabs(x - v) <= 1e-12 * fmax(fabs(x), fabs(v));
+    if (strcmp(op, "=") == 0)
+        return eq;
+    if (strcmp(op, "!=") == 0)
+        return !eq;
+    if (strcmp(op, "<") == 0)
+        return x < v && !eq;
+    if (strcmp(op, "<=") == 0)
+        return x < v || eq;
+    if (strcmp(op, ">") == 0)
+        return x > v && !eq;
+    return x > v || eq; /* >= */
+}
+
+int plan_axis_match(const sweep_plan *p, int k, const char *op, const char *v, int64_t *iv, int cap,
+                    int *nint, rg_err *err) {
+    const plan_axis *a = &p->axes[k];
+    char *end = NULL;
+    double num = strtod(v, &end);
+    bool is_num = end != v && *end == '\0' && isfinite(num);
+    bool order_op = strcmp(op, "=") != 0 && strcmp(op, "!=") != 0;
+    *nint = 0;
+    if (a->n > 20000000)
+        return rg_err_set(err, RG_ERANGE, "filter", "%s has %lld values: too many to filter by", a->path,
+                          (long long)a->n);
+    int64_t open = -1; /* start of the interval being built */
+    for (int64_t j = 0; j <= a->n; j++) {
+        bool m = false;
+        if (j < a->n) {
+            if (a->is_range) {
+                if (!is_num)
+                    return rg_err_set(err, RG_ETYPE, "filter", "%s takes a number (got \"%.40s\")", a->path,
+                                      v);
+                m = num_match(plan_range_value(a, j), op, num);
+            } else {
+                const cJSON *x = a->vals[j];
+                if (cJSON_IsNumber(x)) {
+                    if (!is_num)
+                        return rg_err_set(err, RG_ETYPE, "filter", "%s takes a number (got \"%.40s\")",
+                                          a->path, v);
+                    m = num_match(x->valuedouble, op, num);
+                } else if (cJSON_IsString(x) || cJSON_IsBool(x)) {
+                    if (order_op)
+                        return rg_err_set(err, RG_EINVAL, "filter", "%s takes = or != (its values are names)",
+                                          a->path);
+                    const char *t = cJSON_IsString(x) ? x->valuestring : cJSON_IsTrue(x) ? "true" : "false";
+                    m = (strcmp(t, v) == 0) == (strcmp(op, "=") == 0);
+                } else {
+                    return rg_err_set(err, RG_EINVAL, "filter",
+                                      "%s has object values: filter by result columns", a->path);
+                }
+            }
+        }
+        if (m && open < 0)
+            open = j;
+        if (!m && open >= 0) {
+            if (*nint == cap)
+                return rg_err_set(err, RG_ERANGE, "filter",
+                                  "%s %s %.40s matches more than %d separate runs of values: narrow it",
+                                  a->path, op, v, cap);
+            iv[2 * *nint] = open;
+            iv[2 * *nint + 1] = j;
+            (*nint)++;
+            open = -1;
+        }
+    }
+    return 0;
+}

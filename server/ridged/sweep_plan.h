@@ -73,4 +73,18 @@ void plan_write_params(const sweep_plan *p, int64_t index, jw *w);
 /* Writes the params as CSV cells (each preceded by a comma). */
 void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b);
 
+/* Filters on swept parameters. Point i's digit of axis k is
+ * (i / plan_axis_stride(p, k)) % axes[k].n, so a condition on the axis's
+ * value is a condition on point_index, which the database can evaluate. */
+/* The axis whose path is the n bytes at `path`, or -1. */
+int plan_axis_find(const sweep_plan *p, const char *path, size_t n);
+/* The product of the lengths of the axes after k. */
+int64_t plan_axis_stride(const sweep_plan *p, int k);
+/* The digits of axis k whose value satisfies `value op v` (op one of = !=
+ * < <= > >=; numbers compare with a 1e-12 relative tolerance for equality;
+ * names take = and != only), as *nint half-open intervals [iv[2m],
+ * iv[2m+1]), at most `cap`. Returns 0 or a negative status naming "filter". */
+int plan_axis_match(const sweep_plan *p, int k, const char *op, const char *v, int64_t *iv, int cap,
+                    int *nint, rg_err *err);
+
 #endif

@@ -126,6 +126,32 @@ req GET "$U/api/v1/sweeps/$SW/results" --get --data-urlencode "filter=batch_size
 req GET "$U/api/v1/sweeps/$SW/results?limit=100" --get --data-urlencode "filter=mfu > 0.5 and fits = false"
 expect 200 "filter"
 [ "$(jget 'all(r["mfu"] > 0.5 and r["fits"] is False for r in d["results"])')" = True ] && ok "filter applied" || fail "filter"
+# filters on swept parameters and "or": each the same set as computed here from all 24 rows
+req GET "$U/api/v1/sweeps/$SW/results?limit=100"; expect 200 "all results"
+cp "$TMP/body" "$TMP/all24.json"
+pfilter() { # FILTER PYTHON_PREDICATE_ON_r
+  req GET "$U/api/v1/sweeps/$SW/results?limit=100" --get --data-urlencode "filter=$1"
+  python3 - "$TMP/body" "$TMP/all24.json" "$2" <<'PY' && ok "filter $1" || fail "filter $1: $(head -c 300 "$TMP/body")"
+import json, sys
+got = sorted(r["point_index"] for r in json.load(open(sys.argv[1]))["results"])
+rows = json.load(open(sys.argv[2]))["results"]
+want = sorted(r["point_index"] for r in rows if eval(sys.argv[3], {}, {"r": r, "p": r["params"]}))
+assert got == want and 0 < len(want), (got, want)
+PY
+}
+pfilter "batch = 128" 'p["batch"] == 128'
+pfilter "params.hardware.mem_bw > 3e12 and batch != 64" 'p["hardware.mem_bw"] > 3e12 and p["batch"] != 64'
+pfilter "numerics.weights = fp8_e4m3 and batch <= 128" 'p["numerics.weights"] == "fp8_e4m3" and p["batch"] <= 128'
+pfilter "batch = 64 or batch = 256 and numerics.weights = bf16" 'p["batch"] == 64 or (p["batch"] == 256 and p["numerics.weights"] == "bf16")'
+pfilter "mfu > 0.5 or batch = 64" 'r["mfu"] > 0.5 or p["batch"] == 64'
+req GET "$U/api/v1/sweeps/$SW/results" --get --data-urlencode "filter=batch = 100"; expect 200 "a value no point has"
+[ "$(jget 'len(d["results"])')" = 0 ] && ok "matches nothing" || fail "batch = 100: ${BODY:0:200}"
+req GET "$U/api/v1/sweeps/$SW/results" --get --data-urlencode "filter=numerics.weights > bf16"; expect 400 "order on names"
+req GET "$U/api/v1/sweeps/$SW/results" --get --data-urlencode "filter=batch = big"; expect 400 "a name for a number"
+req GET "$U/api/v1/sweeps/$SW/pareto?x=time_s:min&y=mfu:max" --get --data-urlencode "filter=numerics.weights = bf16"
+expect 200 "pareto with a parameter filter"
+[ "$(jget 'all(r["params"]["numerics.weights"] == "bf16" for r in d["front"]) and len(d["front"]) > 0')" = True ] &&
+  ok "the front of the bf16 points only" || fail "pareto filter: ${BODY:0:300}"
 CSV=$(curl -fsS -H 'Accept: text/csv' "$U/api/v1/sweeps/$SW/results?limit=1000")
 [ "$(echo "$CSV" | head -1 | cut -d, -f1-4)" = "point_index,batch,hardware.mem_bw,numerics.weights" ] && ok "CSV header" ||
   fail "csv header: $(echo "$CSV" | head -1)"
@@ -268,7 +294,7 @@ req GET "$U/api/v1/sweeps/$DUPID/results?limit=100"
 req GET "$U/api/v1/metrics"; expect 200 "metrics"
 echo "$BODY" | grep -q 'ridged_http_requests_total{route="sweep_create",code="202"}' && ok "requests by route and code" ||
   fail "metrics route"
-echo "$BODY" | grep -q 'ridged_http_request_duration_seconds_bucket{le="+Inf"}' && ok "latency histogram" || fail "histogram"
+echo "$BODY" | grep -q 'ridged_http_request_duration_seconds_bucket{le="+Inf"}' && ok "latency histogram" || fail "histogram: $(echo "$BODY" | grep duration | head -5)"
 echo "$BODY" | grep -q '^ridged_points_done_total [1-9]' && ok "points counter" || fail "points counter"
 echo "$BODY" | grep -q '^ridged_db_pool_connections ' && ok "pool stats" || fail "pool stats"
 

@@ -41,6 +41,17 @@ bad POST /api/v1/evaluate "${SPEC%\}},\"batch\":\"many\"}" 400 batch "wrong type
 bad POST /api/v1/evaluate "${SPEC%\}},\"bogus\":1}" 400 bogus "unknown field"
 bad POST /api/v1/evaluate "${SPEC%\}},\"store\":\"yes\"}" 400 store "store must be boolean"
 bad POST /api/v1/evaluate '{"model":"no-such-model","hardware":"h100-sxm","phase":"train","batch":1,"seq_len":1}' 400 model.preset "unknown preset"
+# a Hugging Face config.json in the spec: errors name the config key
+HF='"hardware":"h100-sxm","phase":"decode","batch":1,"seq_len":128'
+LL='"model_type":"llama","hidden_size":4096,"intermediate_size":14336,"num_attention_heads":32,"num_hidden_layers":32,"vocab_size":128256'
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{$LL,\"num_key_value_heads\":\"8\"}},$HF}" 400 model.hf_config.num_key_value_heads "hf_config: string where a number belongs"
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{$LL,\"num_key_value_heads\":5}},$HF}" 400 model.hf_config.num_key_value_heads "hf_config: heads that do not divide"
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{$LL,\"hidden_act\":\"swiglu9\"}},$HF}" 400 model.hf_config.hidden_act "hf_config: unknown activation"
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{\"model_type\":\"mistral\",\"sliding_window\":65536,\"max_position_embeddings\":32768}},$HF}" 400 model.hf_config.sliding_window "hf_config: window longer than the context"
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{\"model_type\":\"llama9\"}},$HF}" 400 model.hf_config.model_type "hf_config: unknown model_type"
+req POST "$U/api/v1/evaluate" -d "{\"model\":{\"hf_config\":{$LL,\"num_key_value_heads\":8,\"max_position_embeddings\":8192}},$HF}"
+[ "$CODE" = 200 ] && [ "$(jget 'd["result"]["params"]')" = 8030261248 ] && ok "hf_config evaluates (Llama-3-8B: 8,030,261,248 parameters)" ||
+  fail "hf_config evaluate: $CODE ${BODY:0:300}"
 bad POST /api/v1/sweeps "{\"name\":\"s\",\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"values\":[1]},{\"path\":\"seq_len\",\"values\":[1,2,3,\"x\"]}]}" 400 "axes[1].values[3]" "bad axis value"
 bad POST /api/v1/sweeps "{\"name\":\"s\",\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"values\":[1,-4]}]}" 400 "axes[0].values[1]" "out-of-range axis value"
 bad POST /api/v1/sweeps "{\"name\":\"s\",\"base\":$SPEC,\"axes\":[{\"path\":\"no.such\",\"values\":[1]}]}" 400 "axes[0].path" "unknown axis path"

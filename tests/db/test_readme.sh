@@ -81,8 +81,12 @@ assert jrun("build/ridge search gpt3.json --top 5 | jq '.best[0]'")["rank"] == 1
 m = jrun("build/ridge evaluate mx.json")
 w = m["quality"]["weights"]
 has(f"weights SQNR {w['sqnr_db']:.1f} dB at {w['bits_per_element']:g} bits", "mx quality")
+fd = m["quality"]["layers"]["ffn_down"]
+has(f"ffn_down (k = {fd['k']:,}) keeps {fd['sqnr_db']:.1f} dB", "mx quality layers")
 q = jrun("build/ridge quantize --format mxfp4 --dist normal --n 1048576 --seed 1")
 has(f"sqnr_db {q['sqnr_db']:.2f}, {q['bits_per_element']:g} bits", "quantize")
+rq = jrun("build/ridge quantize --recipe fp8_1x128 --dist activations --n 1048576 --seed 1")
+has(f"sqnr_db {rq['sqnr_db']:.2f} at {rq['bits_per_element']:g} bits", "quantize --recipe")
 # validation: the report, and its rows as JSON
 rep = run("build/ridge validate")
 for label, name in (("MAPE overall", "MAPE"), ("MAPE single-node", "single-node"), ("MAPE multi-node", "multi-node")):
@@ -90,6 +94,23 @@ for label, name in (("MAPE overall", "MAPE"), ("MAPE single-node", "single-node"
     has(f"{name} {v} %", label)
 rows = jrun("build/ridge validate --json")
 assert rows, "validate --json prints JSON"
+cv = re.search(r"MAPE held out\s+([0-9.]+) %", run("build/ridge validate --folds 5")).group(1)
+has(f"{cv} % held out", "cross-validated validation")
+# calibration, uncertainty, a software stack and gap attribution
+cal = outs[next(i for i, b in enumerate(blocks) if "allreduce.jsonl" in b)].splitlines()
+fit, ev, g21, summary = json.loads(cal[0]), json.loads(cal[1]), json.loads(cal[2]), cal[3]
+has(f"{fit['mape_before']:.1f} % error on them into {fit['mape_after']:.1f} %", "calibration fit")
+fp = fit["params"]
+has(f"`all_reduce_bw_efficiency` {fp['all_reduce_bw_efficiency']['value']:.2f}", "fitted efficiency")
+has(f"pays {fp['all_reduce_latency']['value'] * 1e6:.1f} µs", "fitted latency")
+has(f"takes {ev['time_s'] * 1e3:.1f} ms instead of {d['time_s'] * 1e3:.1f}", "calibrated decode")
+has(f"exposed for {ev['allreduce'] * 1e3:.1f} ms", "calibrated all-reduce")
+has(f"between {ev['interval']['low'] * 1e3:.1f} and {ev['interval']['high'] * 1e3:.1f} ms", "uncertainty")
+has(f"spread from `{ev['dominant']}`", "dominant assumption")
+assert ev["calibrated"] == ["all_reduce_bw_efficiency", "all_reduce_latency"], ev["calibrated"]
+assert g21["stack"] == "megatron-2021"
+has(f"GPT-3 layout above takes {g21['time_s']:.1f} s", "megatron-2021 stack")
+has(summary.split(" to match")[0], "explain summary")
 # silicon: the multiplier's co-simulation and synthesis, and the ppa table
 rt = json.loads(open(work + "/mul-e4m3/result.json").read())
 assert rt["cosim"]["mismatches"] == 0 and rt["cosim"]["vectors"] == 65536, rt["cosim"]

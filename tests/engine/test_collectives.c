@@ -31,7 +31,7 @@ int main(void) {
     CHECK_EQ_INT(g.inner, 4);
     CHECK_EQ_INT(g.outer, 2);
 
-    rg_net net = {{300e9, 5e-6}, {25e9, 10e-6}, 8};
+    rg_net net = {.up = {300e9, 5e-6}, .out = {25e9, 10e-6}, .domain = 8};
     /* inside a domain: best of ring and tree on scale-up */
     g = rg_coll_place(8, 1, 8);
     double ring = 14 * 5e-6 + 2 * 0.875 * S / 300e9, tree = 6 * 5e-6 + 2 * S / 300e9;

@@ -422,7 +422,72 @@ static void check_kernels_finite(void) {
     free(x);
 }
 
+/* Integer formats have no negative zero: a two's-complement (or offset)
+ * integer code for 0 is unique, so a negative input that rounds to 0 must
+ * dequantize to +0.0 on every path (reference, fast kernel, element
+ * conversion, any rounding mode). Float formats keep -0 (IEEE 754 sign of
+ * zero; OCP MX v1.0 section 5.3: FP8/FP6/FP4 elements have a sign bit on zero). */
+static void check_int_no_negative_zero(void) {
+    enum { N = 70000 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *z = malloc(N * sizeof *z);
+    CHECK(x && y && z);
+    if (!x || !y || !z)
+        goto out;
+    /* mostly tiny negatives and -0 beside a few large values that set the scales */
+    for (int64_t i = 0; i < N; i++) {
+        uint64_t r = rg_rng_u64(77, (uint64_t)i);
+        x[i] = (r & 3u) == 0 ? -0.0f
+                             : -(float)ldexp(1.0 + (double)(r >> 40) / 16777216.0, -(int)((r >> 8) % 40));
+        if (i % 97 == 0)
+            x[i] = 100.0f;
+    }
+    x[4] = -0.0f;
+    static const char *const ints[] = {"int8",     "int4",   "int4_g128",     "int8_g128",
+                                       "int4_g32", "mxint8", "int2_g32_asym", "int3_g16"};
+    for (size_t fi = 0; fi < sizeof ints / sizeof ints[0]; fi++) {
+        rg_format f;
+        rg_quant q;
+        CHECK(rg_format_parse(ints[fi], &f, "format", NULL) >= 0);
+        CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+        for (int mode = 0; mode < 4; mode++) {
+            q.round = (rg_round)mode;
+            q.seed = 3;
+            int neg_ref = 0, neg_fast = 0, neg_elem = 0, neg_conv = 0;
+            CHECK_EQ_INT(rg_quant_qdq_ref(&q, x, y, N, 0), 0);
+            CHECK_EQ_INT(rg_quant_qdq(&q, x, z, N, 0, 2), 0);
+            for (int64_t i = 0; i < N; i++) {
+                neg_ref += y[i] == 0.0f && signbit(y[i]);
+                neg_fast += z[i] == 0.0f && signbit(z[i]);
+            }
+            rg_quant_elem(&q, x, z, N, 0);
+            for (int64_t i = 0; i < N; i++) {
+                neg_elem += z[i] == 0.0f && signbit(z[i]);
+                float r = rg_fpconv_ref(x[i], &q.elem, q.round, true, (uint32_t)i * 2654435761u);
+                neg_conv += r == 0.0f && signbit(r);
+            }
+            CHECK_MSG(neg_ref == 0 && neg_fast == 0 && neg_elem == 0 && neg_conv == 0,
+                      "%s %s: -0.0 from ref %d, qdq %d, elem %d, fpconv %d", ints[fi], rg_round_name(mode),
+                      neg_ref, neg_fast, neg_elem, neg_conv);
+        }
+    }
+    /* floats keep the sign of zero */
+    static const char *const floats[] = {"fp8_e4m3", "mxfp4", "nvfp4", "bf16"};
+    for (size_t fi = 0; fi < sizeof floats / sizeof floats[0]; fi++) {
+        rg_format f;
+        rg_quant q;
+        CHECK(rg_format_parse(floats[fi], &f, "format", NULL) >= 0);
+        CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+        CHECK_EQ_INT(rg_quant_qdq(&q, x, z, N, 0, 1), 0);
+        CHECK_MSG(signbit(z[4]) && z[4] == 0.0f, "%s: -0.0 in gives %g", floats[fi], (double)z[4]);
+    }
+out:
+    free(x);
+    free(y);
+    free(z);
+}
+
 int main(void) {
+    check_int_no_negative_zero();
     check_elem_api();
     check_mx_scale();
     check_rules();

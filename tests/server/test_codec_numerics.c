@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "codec_numerics.h"
 #include "testutil.h"
 
@@ -46,7 +47,102 @@ static void expect_error(const char *text, const char *field, int code) {
               code);
 }
 
+/* The "layers" block of a spec's quality: every matmul type of the model at
+ * its real k; recipes replace the formats; errors name quality.<key>. */
+static cJSON *quality_of(const char *spec_text, const char *opts_text, rg_err *err) {
+    cJSON *js = cJSON_Parse(spec_text), *opts = opts_text ? cJSON_Parse(opts_text) : NULL;
+    rg_spec spec;
+    cJSON *out = NULL;
+    jw w;
+    jw_init(&w);
+    memset(err, 0, sizeof *err);
+    CHECK(js != NULL);
+    if (js && codec_spec_parse(js, &spec, err) == 0 && codec_quality_write_spec(&w, opts, &spec, err) == 0) {
+        char *s = jw_take(&w, NULL);
+        out = s ? cJSON_Parse(s) : NULL;
+        free(s);
+    }
+    jw_free(&w);
+    cJSON_Delete(js);
+    cJSON_Delete(opts);
+    return out;
+}
+
+static void check_layers(void) {
+    static const char *spec = "{\"model\": \"llama3-8b\", \"hardware\": \"b200\", \"phase\": \"decode\", "
+                              "\"batch\": 8, \"seq_len\": 1024, \"numerics\": {\"weights\": \"mxfp4\", "
+                              "\"kv_cache\": \"fp8_e4m3\"}}";
+    rg_err err;
+    cJSON *q = quality_of(spec, NULL, &err);
+    CHECK_MSG(q != NULL, "%s: %s", err.field, err.msg);
+    const cJSON *l = q ? cJSON_GetObjectItemCaseSensitive(q, "layers") : NULL;
+    const cJSON *down = l ? cJSON_GetObjectItemCaseSensitive(l, "ffn_down") : NULL;
+    const cJSON *sc = l ? cJSON_GetObjectItemCaseSensitive(l, "attn_scores") : NULL;
+    CHECK(down && num(down, "k") == 14336 && num(down, "n") == 4096); /* Llama-3-8B d_ff, d_model */
+    CHECK(sc && num(sc, "k") == 128);
+    /* bf16 activations x MXFP4 weights: about MXFP4's tensor SQNR (18.8 dB on N(0,1) per FIELD-NOTES;
+     * Student-t weights lose a little more) */
+    CHECK(down && num(down, "sqnr_db") > 12.0 && num(down, "sqnr_db") < 22.0);
+    CHECK(!l || !cJSON_GetObjectItemCaseSensitive(l, "expert_up")); /* dense model */
+    cJSON_Delete(q);
+    /* recipes: DeepSeek FP8 beats NVFP4 16x16 on the same layer */
+    q = quality_of(spec, "{\"recipes\": {\"weights\": \"fp8_128x128\", \"activations\": \"fp8_1x128\"}}",
+                   &err);
+    cJSON *q4 = quality_of(
+        spec, "{\"recipes\": {\"weights\": \"nvfp4_16x16\", \"activations\": \"nvfp4_1x16\"}}", &err);
+    CHECK(q && q4);
+    if (q && q4) {
+        const cJSON *a =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up");
+        const cJSON *b =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q4, "layers"), "ffn_up");
+        CHECK(a && b && num(a, "sqnr_db") > num(b, "sqnr_db") + 8.0);
+        CHECK(a && strcmp(cJSON_GetObjectItemCaseSensitive(a, "b")->valuestring, "fp8_128x128") == 0);
+    }
+    cJSON_Delete(q);
+    cJSON_Delete(q4);
+    q = quality_of(spec, "{\"layers\": false}", &err);
+    CHECK(q && !cJSON_GetObjectItemCaseSensitive(q, "layers"));
+    cJSON_Delete(q);
+    CHECK(quality_of(spec, "{\"recipes\": {\"weights\": \"nope\"}}", &err) == NULL);
+    CHECK_STR(err.field, "quality.recipes.weights");
+    CHECK(quality_of(spec, "{\"recipes\": {\"bias\": \"fp8_1x128\"}}", &err) == NULL);
+    CHECK_STR(err.field, "quality.recipes.bias");
+    CHECK(quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\"}}", &err) == NULL);
+    CHECK_STR(err.field, "quality.recipes");
+    /* a recipe whose blocks do not tile a layer: that layer says so */
+    q = quality_of(spec, "{\"recipes\": {\"weights\": \"fp8_1x128:block=1x3072\"}}", &err);
+    const cJSON *qkv =
+        q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_down")
+          : NULL;
+    CHECK(qkv && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(qkv, "supported")));
+    cJSON_Delete(q);
+}
+
+/* POST /numerics/quantize with a recipe: inline data as one row, or rows of cols. */
+static void check_recipe_requests(void) {
+    rg_err err;
+    /* one NVFP4 block of E2M1 grid values with block max 6: ts = 6 / 2688, s_b = 448 exactly, exact */
+    cJSON *r = run("{\"recipe\":\"nvfp4_1x16\",\"data\":[6,4,3,2,1.5,1,0.5,0,-6,-0.5,0,0,0,0,0,0]}", &err);
+    CHECK_MSG(r != NULL, "%s: %s", err.field, err.msg);
+    if (r) {
+        CHECK(num(r, "mse") == 0.0 && num(r, "rows") == 1 && num(r, "cols") == 16);
+        const cJSON *rc = cJSON_GetObjectItemCaseSensitive(r, "recipe");
+        CHECK(rc && strcmp(cJSON_GetObjectItemCaseSensitive(rc, "block")->valuestring, "1x16") == 0);
+    }
+    cJSON_Delete(r);
+    r = run("{\"recipe\":\"fp8_128x128\",\"dist\":\"student_t\",\"n\":65536,\"cols\":256}", &err);
+    CHECK(r && num(r, "rows") == 256 && num(r, "sqnr_db") > 25.0);
+    cJSON_Delete(r);
+    expect_error("{\"recipe\":\"fp8_128x128\",\"data\":[1,2,3]}", "recipe: block", RG_EINVAL);
+    expect_error("{\"recipe\":\"fp8_1x128:rotate=3\"}", "recipe: rotate", RG_ERANGE);
+    expect_error("{\"recipe\":\"fp8_1x128\",\"format\":\"mxfp4\"}", "format", RG_EUNKNOWN);
+    expect_error("{\"recipe\":\"fp8_1x128\",\"n\":1000,\"cols\":300}", "cols", RG_EINVAL);
+}
+
 int main(void) {
+    check_layers();
+    check_recipe_requests();
     rg_err err;
     /* inline data, one MX block: values on the E2M1 grid are exact */
     cJSON *r = run("{\"format\":\"mxfp4\",\"data\":[6,4,3,2,1.5,1,0.5,0,-6,-0.5]}", &err);

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "codec.h"
 #include "evaluate.h"
+#include "model.h"
 #include "plan_cache.h"
 #include "sbuf.h"
 #include "sweep_plan.h"
@@ -252,7 +253,44 @@ static void test_arena_sbuf(void) {
     sbuf_free(&b);
 }
 
+/* A sweep axis may be a list of config.json objects: each point reads its
+ * config as "model": {"hf_config": ...} would, over a preset base model.
+ * GPT-2 small (openai-community/gpt2 config.json) has 124,439,808
+ * parameters; the Llama-3-8B config (meta-llama/Meta-Llama-3-8B) 8,030,261,248
+ * (the checkpoints' tensor totals, tests/hf/sources.json). */
+static void test_hf_config_axis(void) {
+    const char *axes =
+        "[{\"path\":\"model.hf_config\",\"values\":["
+        "{\"model_type\":\"gpt2\",\"n_embd\":768,\"n_head\":12,\"n_layer\":12,\"n_positions\":1024,"
+        "\"vocab_size\":50257,\"activation_function\":\"gelu_new\"},"
+        "{\"model_type\":\"llama\",\"hidden_size\":4096,\"intermediate_size\":14336,"
+        "\"num_attention_heads\":32,\"num_hidden_layers\":32,\"num_key_value_heads\":8,"
+        "\"vocab_size\":128256,\"max_position_embeddings\":8192,\"tie_word_embeddings\":false}]}]";
+    const double want[2] = {124439808.0, 8030261248.0};
+    sweep_plan *p = NULL;
+    rg_err err = {0};
+    CHECK_EQ_INT(build(axes, &p, &err), 0);
+    if (!p)
+        return;
+    CHECK_EQ_INT(p->total, 2);
+    rg_spec *s = malloc(sizeof *s);
+    for (int64_t i = 0; i < p->total && s; i++) {
+        CHECK_EQ_INT(plan_point_spec(p, i, s, &err), 0);
+        double total = 0;
+        rg_model_params(&s->model, &total, NULL);
+        CHECK_REL(total, want[i], 1e-12);
+    }
+    free(s);
+    plan_free(p);
+    /* strings are not configs */
+    p = NULL;
+    CHECK(build("[{\"path\":\"model.hf_config\",\"values\":[\"llama3-8b\"]}]", &p, &err) != 0);
+    CHECK(strstr(err.msg, "config.json objects") != NULL);
+    plan_free(p);
+}
+
 int main(void) {
+    test_hf_config_axis();
     test_equivalence();
     test_params_and_ranges();
     test_integer_range_dedup();

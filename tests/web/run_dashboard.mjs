@@ -121,12 +121,22 @@ try {
   check(await count('#point-result table.ops tbody tr') > 0, 'per-op table has rows');
   check(await count('#point-result dl.provenance dd') >= 2, 'provenance (spec hash, engine version) shown');
   await page.locator('#preset-sources summary').click();
+  await page.waitForFunction(() => document.querySelectorAll('#preset-sources table').length === 3, null, { timeout: 5000 }).catch(() => {});
   check(await count('#preset-sources table') === 3 && await count('#preset-sources td.source') > 10, 'model, hardware and system preset values listed with their sources');
   await page.locator('#assumption-list summary').click();
+  await page.waitForFunction(() => document.querySelectorAll('#assumption-list table tbody tr').length >= 10, null, { timeout: 5000 }).catch(() => {});
   check(await count('#assumption-list table tbody tr') >= 10, `every assumption listed with its source (${await count('#assumption-list table tbody tr')} rows)`);
   await page.locator('#assumption-list summary').click();
   await page.locator('#preset-sources summary').click();
   check(await count('#point-result .quality tbody tr') === 3, 'quality (SQNR) of the weights, activations and KV-cache formats shown');
+  // how sure the answer is: an interval and the assumptions behind it
+  await page.locator('#point-uncertainty').check();
+  await page.waitForSelector('#point-result .uncertainty tbody tr', { timeout: 10000 });
+  const interval = await text('#uncertainty-interval');
+  check(/Step .+ – .+, MFU .+ – .+/.test(interval) && await count('#point-result .uncertainty tbody tr') >= 2,
+    `uncertainty interval and its dominant assumptions shown (${interval})`);
+  await page.locator('#point-uncertainty').uncheck();
+  await page.waitForFunction(() => !document.querySelector('#point-result .uncertainty'));
   await shot('point-1280');
   await page.locator('#preset-sources summary').click();
   await page.locator('#preset-sources').scrollIntoViewIfNeeded();

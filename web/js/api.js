@@ -77,9 +77,13 @@ export const api = {
   // ridged answers {id (stored runs only), result, provenance}; views get
   // the result with run_id and provenance attached.
   // opts.store keeps the run; opts.quality adds the numerics emulator's
-  // quality of the spec's formats (the codesign link).
+  // quality of the spec's formats (the codesign link); opts.uncertainty an
+  // interval for time, MFU and tokens/s from the assumptions' confidence.
   evaluate: async (spec, opts = {}) => unwrapRun(await request('POST', '/evaluate', {
-    body: { ...spec, ...(opts.store ? { store: true } : {}), ...(opts.quality ? { quality: true } : {}) },
+    body: {
+      ...spec, ...(opts.store ? { store: true } : {}), ...(opts.quality ? { quality: true } : {}),
+      ...(opts.uncertainty ? { uncertainty: true } : {}),
+    },
   })),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
   listRuns: (params) => request('GET', '/runs', { params }),

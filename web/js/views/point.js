@@ -67,6 +67,7 @@ export function mountPoint(root) {
   const jsonMsg = h('div', { id: 'spec-json-msg', class: 'muted small' });
   const msg = h('div', { class: 'msg', 'aria-live': 'polite' });
   const withQuality = h('input', { id: 'point-quality', type: 'checkbox', checked: true, onchange: () => schedule() });
+  const withUncertainty = h('input', { id: 'point-uncertainty', type: 'checkbox', onchange: () => schedule() });
   const out = h('div', { class: 'result', id: 'point-result' }, h('p', { class: 'muted' }, 'Evaluating…'));
   let seq = 0;
 
@@ -187,7 +188,7 @@ export function mountPoint(root) {
     }
     notice(msg, 'info', store ? 'Storing run…' : '');
     try {
-      const r = await api.evaluate(state.spec, { store, quality: withQuality.checked });
+      const r = await api.evaluate(state.spec, { store, quality: withQuality.checked, uncertainty: withUncertainty.checked });
       if (mine !== seq) return;
       state.result = r;
       highlightField(null);
@@ -240,6 +241,7 @@ export function mountPoint(root) {
       h('button', { type: 'button', class: 'secondary', onclick: () => { emit('sweep-base', structuredClone(state.spec)); location.hash = '#sweeps'; } }, 'Sweep from here'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { state.spec = defaultSpec(); toJson(); toForm(); schedule(); } }, 'Reset')),
     h('div', { class: 'field check' }, h('label', { for: 'point-quality' }, 'Model quality of the formats (numerics emulator)'), withQuality),
+    h('div', { class: 'field check' }, h('label', { for: 'point-uncertainty' }, 'Uncertainty interval (from each assumption\'s confidence)'), withUncertainty),
     msg,
     h('div', { class: 'json-editor' }, h('label', { for: 'spec-json' }, 'Spec (JSON, any field)'), json, jsonMsg));
 

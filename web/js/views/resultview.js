@@ -161,6 +161,21 @@ export function qualityTable(q) {
         h('td', { class: 'num' }, `${fmtNum(v.sqnr_db, 3)} dB`), h('td', { class: 'num' }, fmtNum(v.cosine, 5)))))));
 }
 
+// How sure the answer is: the interval of time, MFU and tokens/s from the
+// used assumptions' confidence ranges, and the assumptions that dominate it.
+export function uncertaintyTable(u) {
+  if (!u || !u.time_s) return null;
+  const span = (o, f) => `${f(o.low)} – ${f(o.high)}`;
+  return h('div', { class: 'uncertainty table-wrap' }, h('h4', {}, 'Uncertainty'),
+    h('p', { class: 'small', id: 'uncertainty-interval' }, `Step ${span(u.time_s, fmtTime)}, MFU ${span(u.mfu, fmtPct)}, `,
+      `${span(u.tokens_per_s, (v) => fmtSI(v, 'tok/s'))}`),
+    h('table', { class: 'data compact', 'aria-label': 'Assumptions that dominate the uncertainty' },
+      h('thead', {}, h('tr', {}, ['assumption', 'confidence', 'range', 'step at ends', 'share'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : '' }, c)))),
+      h('tbody', {}, (u.dominant || []).slice(0, 6).map((d) => h('tr', { title: u.method || '' },
+        h('td', {}, d.name), h('td', {}, d.confidence), h('td', { class: 'num' }, `${fmtNum(d.range_low, 3)} – ${fmtNum(d.range_high, 3)}`),
+        h('td', { class: 'num' }, `${fmtTime(d.time_at_low_s)} / ${fmtTime(d.time_at_high_s)}`), h('td', { class: 'num' }, fmtPct(d.share)))))));
+}
+
 // The preset values a spec used, each with its source: walks a preset
 // object down to its {value, unit, source} leaves.
 export function presetSourcesTable(title, preset) {
@@ -229,10 +244,14 @@ export function servingCard(r) {
 // (every assumption with its source, every preset value) cost nothing on
 // the keystroke path until someone reads them.
 function lazyDetails(attrs, summary, build) {
-  const d = h('details', attrs, h('summary', {}, summary));
+  const sum = h('summary', {}, summary);
+  const d = h('details', attrs, sum);
   let built = false;
-  const fill = () => { if (!built && d.open) { built = true; d.append(...[].concat(build()).filter(Boolean)); } };
-  d.addEventListener('toggle', fill);
+  const fill = () => { if (!built) { built = true; d.append(...[].concat(build()).filter(Boolean)); } };
+  // Built on the click itself (before the browser opens the element), so the
+  // body is there the moment it shows; the toggle covers keyboard and script.
+  sum.addEventListener('click', fill);
+  d.addEventListener('toggle', () => { if (d.open) fill(); });
   if (attrs.open) fill();
   return d;
 }
@@ -240,17 +259,20 @@ function lazyDetails(attrs, summary, build) {
 // The whole result, as used by the design-point view.
 export function renderResult(el, r, presets = []) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
+  // A section the reader opened stays open when a keystroke re-renders the result.
+  const wasOpen = (id) => !!el.querySelector(`details#${id}[open]`);
+  const openA = wasOpen('assumption-list'), openP = wasOpen('preset-sources');
   clear(el,
     kpis(r),
     servingCard(r),
     h('div', { class: 'grid2 wide-left' },
       h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r), onSelect: (op) => showOp(el, op) }),
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
-      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality))),
+      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality), uncertaintyTable(r.uncertainty))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('div', { class: 'card' }, h('h3', {}, 'Provenance'), provenance(r)),
-    lazyDetails({ class: 'card', id: 'assumption-list' }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
+    lazyDetails({ class: 'card', id: 'assumption-list', open: openA }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
       () => assumptionsTable(r.assumptions)),
-    presets.length ? lazyDetails({ class: 'card', id: 'preset-sources' }, 'Preset values and their sources',
+    presets.length ? lazyDetails({ class: 'card', id: 'preset-sources', open: openP }, 'Preset values and their sources',
       () => presets.map(([kind, p]) => presetSourcesTable(`${kind}: ${p.name}`, p))) : null);
 }

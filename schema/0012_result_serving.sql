@@ -1,4 +1,4 @@
--- 0007_result_serving.sql: the headline figures of a "phase": "serve" point
+-- 0012_result_serving.sql: the headline figures of a "phase": "serve" point
 -- (engine/serve.h): TTFT and TPOT p99, goodput under the SLOs, output tokens
 -- per second per chip and SLO attainment. 0 for points of other phases, NULL
 -- for older rows.

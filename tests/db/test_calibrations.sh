@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_calibrations.sh: stored calibration profiles in ridged: POST fits
+# measurement rows (the ridge calibrate format) and keeps the profile with
+# its rows, GET lists and returns them, an evaluation with "calibration":
+# NAME uses the fitted values and records them in its provenance; bad rows
+# answer 400 naming the line and key; names are unique (409).
+source "$(dirname "$0")/lib.sh"
+DB=$(new_db calib)
+PORT=$(free_port)
+U="http://127.0.0.1:$PORT"
+start_ridged "$PORT" --listen "127.0.0.1:$PORT"
+
+# GEMM rows generated at 0.7 of the H100 SXM bf16 peak (989.4 TFLOP/s,
+# NVIDIA H100 whitepaper) with a half-efficiency size of 3e9 FLOP
+python3 - >"$TMP/rows.jsonl" <<'PY'
+import json
+for m in [1024, 4096, 16384]:
+    for n in [1024, 4096, 16384]:
+        for k in [1024, 8192]:
+            F = 2.0 * m * n * k
+            print(json.dumps({"kind": "gemm", "hardware": "h100-sxm", "dtype": "bf16", "m": m, "n": n, "k": k,
+                              "time_s": F / (989.4e12 * 0.7 * F / (F + 3e9))}))
+PY
+python3 -c "import json,sys; print(json.dumps({'name':'h100-gemm','description':'generated','measurements':open('$TMP/rows.jsonl').read()}))" >"$TMP/post.json"
+req POST "$U/api/v1/calibrations" -H 'Content-Type: application/json' --data-binary @"$TMP/post.json"
+expect 201 "store a calibration"
+CID=$(jget 'd["id"]')
+[ "$(jget 'd["rows"] == 18 and d["name"] == "h100-gemm"')" = True ] && ok "rows and name" || fail "body: ${BODY:0:300}"
+[ "$(jget 'abs(d["profile"]["groups"][0]["params"]["matmul_efficiency"]["value"] - 0.7) < 0.005')" = True ] &&
+  ok "fitted matmul_efficiency 0.7" || fail "fit: ${BODY:0:400}"
+[ "$(sql "SELECT rows, length(measurements) > 1000 FROM calibrations WHERE id = $CID")" = "18|t" ] &&
+  ok "measurements kept with the profile" || fail "stored row"
+req POST "$U/api/v1/calibrations" -H 'Content-Type: application/json' --data-binary @"$TMP/post.json"
+expect 409 "same name again"
+req GET "$U/api/v1/calibrations"; expect 200 "list"
+[ "$(jget '[c["name"] for c in d["calibrations"]]')" = "['h100-gemm']" ] && ok "listed" || fail "list: $BODY"
+req GET "$U/api/v1/calibrations/$CID"; expect 200 "get"
+[ "$(jget 'd["profile"]["format"]')" = ridge-calibration-1 ] && ok "profile returned" || fail "get: ${BODY:0:200}"
+req GET "$U/api/v1/calibrations/99999"; expect 404 "missing calibration"
+
+# an evaluation names the profile
+SPEC='{"model":"llama3-8b","hardware":"h100-sxm","phase":"prefill","batch":8,"seq_len":4096'
+req POST "$U/api/v1/evaluate" -d "$SPEC}"; expect 200 "plain evaluate"
+T0=$(jget 'd["result"]["time_s"]')
+req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"h100-gemm\"}"; expect 200 "calibrated evaluate"
+[ "$(jget "d['result']['time_s'] > $T0")" = True ] && ok "slower at 0.7 of peak" || fail "time: ${BODY:0:200}"
+[ "$(jget '[a["name"] for a in d["provenance"]["calibration"]["applied"]]')" = \
+  "['matmul_efficiency', 'matmul_half_efficiency_flops']" ] && ok "provenance names the calibrated values" ||
+  fail "provenance: ${BODY:0:600}"
+[ "$(jget '[a["value"] for a in d["result"]["assumptions"] if a["name"] == "matmul_efficiency"][0] < 0.71')" = True ] &&
+  ok "result assumptions carry the fitted value" || fail "assumptions"
+req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"nope\"}"; expect 400 "unknown calibration"
+[ "$(jget 'd["field"]')" = calibration ] && ok "names the field" || fail "problem: $BODY"
+
+# bad rows
+req POST "$U/api/v1/calibrations" -d '{"name":"bad","measurements":"{\"kind\":\"gemm\",\"hardware\":\"h100-sxm\",\"dtype\":\"bf16\",\"m\":1,\"n\":1,\"time_s\":1}\n"}'
+expect 400 "row without k"
+[ "$(jget 'd["field"] == "measurements" and "measurements:1: k: missing" in d["detail"]')" = True ] &&
+  ok "line and key named" || fail "bad row problem: $BODY"
+req POST "$U/api/v1/calibrations" -d '{"name":"bad name!","measurements":""}'; expect 400 "bad name"
+req POST "$U/api/v1/calibrations" -d '{"name":"x","measurements":"", "folds": 1}'; expect 400 "bad folds"
+[ "$(sql 'SELECT count(*) FROM calibrations')" = 1 ] && ok "nothing stored for bad input" || fail "stored bad input"
+
+stop_ridged
+finish
