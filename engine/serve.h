@@ -132,6 +132,9 @@ typedef struct rg_serving_result {
     double mean_batch;        /* sequences per step */
     int64_t step_model_evals; /* roofline evaluations (cache misses) */
     int64_t chips;
+    double energy_j;                  /* every step's dynamic energy + static power x duration, all chips */
+    double energy_per_output_token_j; /* energy_j / output tokens */
+    double energy_per_request_j;      /* energy_j / requests */
     int n_samples;
     rg_serve_sample samples[RG_SERVE_SAMPLES];
 } rg_serving_result;

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "energy.h"
 #include "evaluate.h"
+#include "formats.h"
 #include "model.h"
 #include "result.h"
 #include "rng.h"
@@ -25,7 +27,7 @@
  * the linear ops, so the key folds them into one count. */
 typedef struct cache_ent {
     int64_t k[3];
-    double t;
+    double t, e; /* time, dynamic energy of the instance's chips (J) */
     int pool;
     bool used;
 } cache_ent;
@@ -40,6 +42,10 @@ typedef struct step_model {
     size_t cap, n;
     rg_result *scratch;
     int64_t evals;
+    double dyn_j;              /* dynamic energy of every step run so far, all chips */
+    double static_w;           /* one chip's static power */
+    double inst_chips[2];      /* chips of one instance per pool */
+    rg_silicon_result silicon; /* the chips' matrix units (energy per MAC) */
     uint8_t used[RG_A_COUNT];
 } step_model;
 
@@ -68,7 +74,7 @@ static int cache_grow(step_model *m, rg_err *err) {
 }
 
 static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t logits, double *t,
-                     rg_err *err) {
+                     double *ej, rg_err *err) {
     int64_t k[3] = {m->mla ? tpf : tpf + tdec, m->mla ? tdec : 0, logits};
     if (2 * (m->n + 1) > m->cap) {
         int rc = cache_grow(m, err);
@@ -80,6 +86,7 @@ static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t
         cache_ent *e = &m->tab[j];
         if (e->pool == pool && e->k[0] == k[0] && e->k[1] == k[1] && e->k[2] == k[2]) {
             *t = e->t;
+            *ej = e->e;
             return 0;
         }
         j = (j + 1) & (m->cap - 1);
@@ -94,23 +101,33 @@ static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t
     if (rc)
         return rc;
     m->evals++;
-    if (m->evals == 1)
+    if (m->evals == 1) {
         for (int i = 0; i < RG_A_COUNT; i++)
             m->used[i] |= m->scratch->used[i];
+        m->silicon = m->scratch->silicon;
+        m->static_w = m->scratch->energy.static_power_w;
+    }
     cache_ent *e = &m->tab[j];
     e->used = true;
     e->pool = pool;
     memcpy(e->k, k, sizeof e->k);
     e->t = m->scratch->time_s;
+    e->e = m->scratch->energy.energy_j - m->scratch->energy.part_j[RG_EPART_STATIC];
     m->n++;
     *t = e->t;
+    *ej = e->e;
     return 0;
 }
 
-static double core_time(const step_model *m, int pool, const rg_mix_part *pf, const rg_mix_part *dec) {
+/* Time of a mix's attention core on its instance, and its dynamic energy on
+ * the instance's chips in *ej (the energy model's own parts for its matrix
+ * FLOPs and memory bytes: each chip runs the core of its layers). */
+static double core_time(const step_model *m, int pool, const rg_mix_part *pf, const rg_mix_part *dec,
+                        double *ej) {
     const rg_core_ctx *c = &m->core[pool];
+    const rg_spec *sp = &m->spec[pool];
     rg_core_op ops[3];
-    double sum = 0.0;
+    double sum = 0.0, mflops = 0.0, bytes = 0.0;
     for (int kind = 0; kind < 2; kind++) {
         int n =
             rg_roofline_mix_core(&m->spec[pool].model, &c->dims, &c->shape, kind ? dec : pf, kind == 1, ops);
@@ -119,8 +136,21 @@ static double core_time(const step_model *m, int pool, const rg_mix_part *pf, co
             rg_bound b;
             rg_roofline_time(&c->roof, ops[i].matmul, ops[i].flops, ops[i].bytes, 1.0, &cs, &ms, &ts, &b);
             sum += ts;
+            mflops += ops[i].matmul ? ops[i].flops : 0.0;
+            bytes += ops[i].bytes;
         }
     }
+    rg_energy_in in = {.matrix_flops = c->layers * mflops,
+                       .bytes = c->layers * bytes,
+                       .chips = m->inst_chips[pool],
+                       .peak = c->roof.mm_peak,
+                       .tdp_w = sp->hw.tdp_w,
+                       .math_bytes = rg_format_bytes(sp->numerics.math),
+                       .silicon = &m->silicon};
+    rg_energy en;
+    uint8_t used[RG_A_COUNT];
+    rg_energy_compute(&in, &sp->assumptions, &en, used); /* time 0: no static part */
+    *ej = en.energy_j;
     return c->pp * c->layers * sum;
 }
 
@@ -145,24 +175,27 @@ static void step_mix(const step_model *m, const rg_serve_step *st, rg_mix *mx) {
 static int roofline_step(void *ctx, const rg_serve_step *st, double *t_s, rg_err *err) {
     step_model *m = ctx;
     rg_mix mx;
-    double base = 0.0;
+    double base = 0.0, eb = 0.0, ec = 0.0;
     step_mix(m, st, &mx);
     int64_t tdec = st->decode_seqs * st->decode_q;
-    int rc = base_time(m, st->pool, st->prefill_tokens, tdec, st->prefill_logits + tdec, &base, err);
+    int rc = base_time(m, st->pool, st->prefill_tokens, tdec, st->prefill_logits + tdec, &base, &eb, err);
     if (rc)
         return rc;
-    double t = base + core_time(m, st->pool, &mx.prefill, &mx.decode) + m->overhead;
+    double t = base + core_time(m, st->pool, &mx.prefill, &mx.decode, &ec) + m->overhead;
+    m->dyn_j += eb + ec;
     if (st->spec_draft_tokens > 0) { /* k draft passes over the decode sequences, one token each */
         rg_mix_part none, d1;
         memset(&none, 0, sizeof none);
         d1 = mx.decode;
         d1.q = d1.seqs;
         d1.pairs = d1.full = d1.cached;
-        double b1 = 0.0;
-        rc = base_time(m, st->pool, 0, st->decode_seqs, st->decode_seqs, &b1, err);
+        double b1 = 0.0, e1 = 0.0, c1 = 0.0;
+        rc = base_time(m, st->pool, 0, st->decode_seqs, st->decode_seqs, &b1, &e1, err);
         if (rc)
             return rc;
-        t += (double)st->spec_draft_tokens * m->draft_cost * (b1 + core_time(m, st->pool, &none, &d1));
+        double k = (double)st->spec_draft_tokens * m->draft_cost;
+        t += k * (b1 + core_time(m, st->pool, &none, &d1, &c1));
+        m->dyn_j += k * (e1 + c1);
     }
     *t_s = t;
     return 0;
@@ -275,6 +308,7 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
             par->pp;
         if ((rc = rg_evaluate_core_ctx(ps, &m->core[p], err)))
             goto out;
+        m->inst_chips[p] = (double)(ps->par.tp * ps->par.pp * ps->par.ep);
         rg_memory mem;
         double pt = 0.0;
         if ((rc = kv_capacity(ps, c->max_tokens_per_step, env.block_tokens, tmp, &pt, &env.kv_blocks[p], &mem,
@@ -331,6 +365,19 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
         out->latency_per_token_s = sr->tpot_s.mean;
         out->chips = chips;
         out->memory = mem0;
+        /* energy: every step's dynamic energy + every chip's static power
+         * over the run; per output token and per request */
+        double out_tok = sr->output_tokens_per_s * sr->duration_s;
+        out->energy.part_j[RG_EPART_STATIC] = (double)chips * m->static_w * sr->duration_s;
+        out->energy.energy_j = m->dyn_j + out->energy.part_j[RG_EPART_STATIC];
+        out->energy.static_power_w = m->static_w;
+        out->energy.energy_per_token_j = out_tok > 0.0 ? out->energy.energy_j / out_tok : 0.0;
+        out->energy.avg_power_w =
+            sr->duration_s > 0.0 ? out->energy.energy_j / sr->duration_s / (double)chips : 0.0;
+        out->serving.energy_j = out->energy.energy_j;
+        out->serving.energy_per_output_token_j = out->energy.energy_per_token_j;
+        out->serving.energy_per_request_j =
+            sr->requests > 0 ? out->energy.energy_j / (double)sr->requests : 0.0;
         rg_model_params(&spec->model, &out->params, &out->active_params);
         memcpy(out->used, m->used, sizeof out->used);
     }

@@ -1,7 +1,7 @@
 -- 0012_result_serving.sql: the headline figures of a "phase": "serve" point
 -- (engine/serve.h): TTFT and TPOT p99, goodput under the SLOs, output tokens
--- per second per chip and SLO attainment. 0 for points of other phases, NULL
--- for older rows.
+-- per second per chip and SLO attainment. NULL for points of other phases
+-- and for older rows.
 ALTER TABLE sweep_results
     ADD COLUMN ttft_p99_s double precision,
     ADD COLUMN tpot_p99_s double precision,

@@ -194,6 +194,9 @@ static void write_serving(jw *w, const rg_spec *spec, const rg_serving_result *s
     jw_kint(w, "steps", s->steps);
     jw_knum(w, "mean_batch", s->mean_batch);
     jw_kint(w, "step_model_evals", s->step_model_evals);
+    jw_knum(w, "energy_j", s->energy_j);
+    jw_knum(w, "energy_per_output_token_j", s->energy_per_output_token_j);
+    jw_knum(w, "energy_per_request_j", s->energy_per_request_j);
     jw_key(w, "series");
     jw_obj_begin(w);
     static const char *const cols[] = {"t_s", "queue", "batch", "kv_use"};

@@ -18,6 +18,8 @@ req POST "$U/api/v1/evaluate" -d "$SERVE"; expect 200 "evaluate a serve spec"
   ok "serving result" || fail "serving result: ${BODY:0:300}"
 [ "$(jget 'sorted(d["result"]["serving"]["tpot_s"])')" = "['mean', 'p50', 'p90', 'p99']" ] && ok "tpot quantiles" ||
   fail "tpot quantiles"
+[ "$(jget '(lambda s: s["energy_per_output_token_j"] > 0 and abs(s["energy_per_request_j"] * s["requests"] - s["energy_j"]) <= 1e-9 * s["energy_j"])(d["result"]["serving"])')" = True ] &&
+  ok "serving energy per output token and per request" || fail "serving energy: ${BODY:0:300}"
 
 BAD=$(echo "$SERVE" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["serving"]["arrival"]["rate_per_s"]=-1; print(json.dumps(d))')
 req POST "$U/api/v1/evaluate" -d "$BAD"; expect 400 "negative arrival rate"
@@ -49,5 +51,17 @@ assert one[40]["ttft_p99_s"] > one[5]["ttft_p99_s"], one
 PY
 req GET "$U/api/v1/sweeps/$SW/pareto?x=serve_output_tokens_per_s_per_chip:max&y=ttft_p99_s:min"; expect 200 "serving Pareto front"
 [ "$(jget 'len(d["front"]) >= 1')" = True ] && ok "front over throughput per chip and TTFT" || fail "front: $BODY"
+
+# a sweep of other phases stores no serving figure: the columns are NULL
+cat >"$TMP/plain.json" <<'JSON'
+{"name":"decode, no serving","base":{"model":"llama3-8b","hardware":"h100-sxm","phase":"decode","batch":8,"seq_len":1024},
+ "axes":[{"path":"batch","values":[8,16]}]}
+JSON
+req POST "$U/api/v1/sweeps" -d @"$TMP/plain.json"; expect 202 "create a decode sweep"
+SW2=$(jget 'd["id"]')
+[ "$(wait_sweep "$U" "$SW2" 120)" = succeeded ] && ok "decode sweep succeeded" || fail "decode sweep did not succeed"
+req GET "$U/api/v1/sweeps/$SW2/results?limit=10"; expect 200 "decode sweep results"
+[ "$(jget 'all(r["ttft_p99_s"] is None and r["tpot_p99_s"] is None and r["goodput_requests_per_s"] is None and r["serve_output_tokens_per_s_per_chip"] is None and r["slo_attainment"] is None and r["time_s"] > 0 for r in d["results"]) and len(d["results"]) == 2')" = True ] &&
+  ok "serving columns NULL for decode points" || fail "serving columns of decode points: ${BODY:0:400}"
 stop_ridged
 finish

@@ -53,6 +53,14 @@ static double eval_time(rg_spec s) {
     return res.time_s;
 }
 
+/* Dynamic energy of one step (all but the static power x time). */
+static double eval_dyn_j(rg_spec s) {
+    rg_err e = {0};
+    int rc = rg_evaluate_ex(&s, &res2, RG_EVAL_NO_OPS, &e);
+    CHECK_MSG(rc == 0, "%s: %s", e.field, e.msg);
+    return res2.energy.energy_j - res2.energy.part_j[RG_EPART_STATIC];
+}
+
 static double mix_time(const rg_spec *s, const rg_mix *mx) {
     rg_err e = {0};
     int rc = rg_evaluate_mix(s, mx, &res2, RG_EVAL_NO_OPS, &e);
@@ -343,6 +351,8 @@ static void test_vanishing_load(void) {
     int rc = rg_evaluate(&s, &res, &e);
     CHECK_MSG(rc == 0, "%s: %s", e.field, e.msg);
     rg_serving_result got = res.serving;
+    rg_energy got_e = res.energy;
+    int64_t chips = res.chips;
     CHECK(res.used[RG_A_KV_BLOCK_TOKENS] && res.used[RG_A_MATMUL_EFF] && res.used[RG_A_SERVE_STEP_OVERHEAD]);
     double prefill = eval_time(spec_for(fx_llama3_8b(), RG_PHASE_PREFILL, 1, 512));
     double dec = 0.0;
@@ -352,6 +362,19 @@ static void test_vanishing_load(void) {
     CHECK_REL(got.tpot_s.mean, dec / 3.0, 1e-9);
     CHECK_REL(got.e2e_s.mean, prefill + dec, 1e-9);
     CHECK(got.kv_blocks > 1000 && got.kv_block_tokens == 16);
+
+    /* energy: the prefill step's and the decode steps' dynamic energy plus
+     * the chips' static power over the run (engine/energy.h) */
+    double dyn = eval_dyn_j(spec_for(fx_llama3_8b(), RG_PHASE_PREFILL, 1, 512));
+    for (int k = 1; k <= 3; k++)
+        dyn += eval_dyn_j(spec_for(fx_llama3_8b(), RG_PHASE_DECODE, 1, 512 + k));
+    double want = dyn + (double)chips * got_e.static_power_w * got.duration_s;
+    CHECK(dyn > 0.0);
+    CHECK_REL(got_e.energy_j, want, 1e-9);
+    CHECK_REL(got.energy_j, want, 1e-9);
+    CHECK_REL(got.energy_per_output_token_j, want / 4.0, 1e-9);
+    CHECK_REL(got.energy_per_request_j, want, 1e-9);
+    CHECK_REL(got_e.energy_per_token_j, want / 4.0, 1e-9);
 }
 
 /* Roofline-driven load: Little's law within 2 %, the same seed gives the
