@@ -74,7 +74,10 @@
     X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",                                                 \
       "fraction of lane area and energy per added stage")                                                    \
     X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")      \
-    X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")
+    X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")                            \
+    X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
+    X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
+    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

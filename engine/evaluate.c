@@ -37,6 +37,7 @@
 #include "plan.h"
 #include "roofline.h"
 #include "saturation.h"
+#include "serve.h"
 #include "silicon.h"
 
 #define FIELD_ERR(code, field, ...) rg_err_set(err, code, field, __VA_ARGS__)
@@ -150,8 +151,8 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
         if (spec->hw.matrix_flops[i] < 0.0 || spec->hw.matrix_flops[i] != spec->hw.matrix_flops[i])
             return FIELD_ERR(RG_ERANGE, "hardware.matrix_flops", "%s peak must be >= 0", rg_math_name(i));
     /* phase, shape */
-    if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_DECODE)
-        return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill or decode");
+    if (spec->phase < RG_PHASE_TRAIN || spec->phase > RG_PHASE_SERVE)
+        return FIELD_ERR(RG_ERANGE, "phase", "must be train, prefill, decode or serve");
     if ((rc = check_pos(spec->batch, "batch", err)) || (rc = check_pos(spec->seq_len, "seq_len", err)))
         return rc;
     if ((rc = check_fmt(spec->numerics.weights, "numerics.weights", err)) ||
@@ -207,15 +208,19 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
     if (p->microbatch < 0)
         return FIELD_ERR(RG_ERANGE, "parallelism.microbatch", "must be >= 0 (0 = whole replica batch)");
     int64_t replicas = p->dp * p->ep;
-    if (spec->batch % replicas != 0)
+    if (spec->batch % replicas != 0 && spec->phase != RG_PHASE_SERVE) /* serve: batch is not used */
         return FIELD_ERR(RG_EINVAL, "batch", "batch (%lld) must be divisible by dp*ep (%lld)",
                          (long long)spec->batch, (long long)replicas);
     if (spec->phase == RG_PHASE_TRAIN && p->microbatch > 0 && (spec->batch / replicas) % p->microbatch != 0)
         return FIELD_ERR(RG_EINVAL, "parallelism.microbatch",
                          "batch per replica (%lld = batch / (dp*ep)) is not divisible by microbatch (%lld)",
                          (long long)(spec->batch / replicas), (long long)p->microbatch);
+    if (spec->phase == RG_PHASE_SERVE && (rc = rg_serve_check(&spec->serving, err)))
+        return rc;
     int64_t product = p->tp * p->pp * p->dp * p->ep * p->cp;
-    if (spec->chips < 0 || (spec->chips != 0 && spec->chips != product))
+    bool pools =
+        spec->phase == RG_PHASE_SERVE && spec->serving.disaggregated; /* chips checked by the pools */
+    if (spec->chips < 0 || (spec->chips != 0 && spec->chips != product && !pools))
         return FIELD_ERR(RG_EINVAL, "chips", "chips (%lld) must equal tp*cp*ep*dp*pp (%lld) or be 0",
                          (long long)spec->chips, (long long)product);
     if (product > 1) {
@@ -368,18 +373,28 @@ int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err) {
     return rg_evaluate_ex(spec, out, 0u, err);
 }
 
-static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
+static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err);
 
 /* The saturation search's probe: one evaluation without op rows. */
 static int probe_no_ops(const rg_spec *spec, rg_result *out, rg_err *err) {
-    return evaluate_one(spec, out, RG_EVAL_NO_OPS, err);
+    return evaluate_one(spec, NULL, out, RG_EVAL_NO_OPS, err);
+}
+
+int rg_evaluate_mix(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err) {
+    if (!spec || !mix)
+        return FIELD_ERR(RG_EINVAL, "", "no spec or mix");
+    if (spec->phase == RG_PHASE_TRAIN)
+        return FIELD_ERR(RG_EINVAL, "phase", "a mixed serving step is an inference step");
+    return evaluate_one(spec, mix, out, flags & RG_EVAL_NO_OPS, err);
 }
 
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
     rg_saturation sat;
     int rc = 0;
+    if (spec && spec->phase == RG_PHASE_SERVE)
+        return rg_serve_evaluate(spec, out, flags, err);
     if (!(flags & RG_EVAL_SATURATION))
-        return evaluate_one(spec, out, flags, err);
+        return evaluate_one(spec, NULL, out, flags, err);
     /* the batch probes use `out` as scratch; the design point is written last */
     memset(&sat, 0, sizeof sat);
     if (!out)
@@ -388,7 +403,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
     if (rc == 0)
         rc = rg_saturation_find(spec, probe_no_ops, out, &sat, err);
     if (rc == 0)
-        rc = evaluate_one(spec, out, flags, err);
+        rc = evaluate_one(spec, NULL, out, flags, err);
     if (rc)
         return rc;
     out->saturation = sat;
@@ -397,7 +412,73 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
     return 0;
 }
 
-static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err) {
+/* The effective rates of the roofline for `spec` on one device (shared by
+ * evaluate_one and rg_evaluate_core_ctx). */
+static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
+    const double *av = spec->assumptions.v;
+    r->mm_peak = peak;
+    r->mm_eff = av[RG_A_MATMUL_EFF];
+    r->mm_half = av[RG_A_MATMUL_HALF_FLOPS];
+    r->vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
+    r->bw = spec->hw.mem_bw * av[RG_A_MEMORY_EFF];
+    r->overhead = av[RG_A_KERNEL_OVERHEAD];
+    r->math = math;
+    r->cat = -1;
+    r->cores = spec->hw.matrix_cores;
+    r->tile_m = av[RG_A_GEMM_TILE_M];
+    r->tile_n = av[RG_A_GEMM_TILE_N];
+    r->split_k_min = av[RG_A_GEMM_SPLIT_K_MIN];
+    r->mem_half = av[RG_A_MEMORY_HALF_BYTES];
+}
+
+/* What the mixed serving step does not price: sliding-window and Mamba-2
+ * layers (their keys and state per sequence differ from the full-attention
+ * pairs and cached keys a mix carries), uneven pipeline stages (the core
+ * would not be the same on every stage) and the unfused soft-capped
+ * attention (its soft-cap op is not in the mix's core). */
+static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *err) {
+    if (dm->local_layers > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.sliding_window",
+                         "sliding-window attention layers are not modelled in a serving step");
+    if (dm->ssm_layers > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
+                         "Mamba-2 layers are not modelled in a serving step");
+    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
+                         "uneven pipeline stages are not modelled in a serving step");
+    if (spec->model.attn_softcap > 0.0 && !(spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5))
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.attn_softcap",
+                         "soft-capped attention without fused attention is not modelled in a serving step");
+    return 0;
+}
+
+int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
+    int rc = validate_core(spec, err);
+    if (rc)
+        return rc;
+    rg_silicon_result si;
+    rc = check_silicon(spec, &si, NULL, err);
+    if (rc)
+        return rc;
+    const rg_format *mf = rg_format_get(spec->numerics.math);
+    double peak = si.enabled ? si.matrix_flops : spec->hw.matrix_flops[mf->math];
+    if (!(peak > 0.0))
+        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "no %s matrix unit", rg_math_name(mf->math));
+    memset(ctx, 0, sizeof *ctx);
+    rg_model_derive(&spec->model, &ctx->dims);
+    if ((rc = mix_supported(spec, &ctx->dims, err)))
+        return rc;
+    roof_rates(spec, peak, mf->math, &ctx->roof);
+    ctx->shape.tp = spec->par.tp;
+    ctx->shape.flash = spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5;
+    ctx->shape.fa = spec->numerics.activations;
+    ctx->shape.fkv = spec->numerics.kv_cache;
+    ctx->layers = (double)((spec->model.layers + spec->par.pp - 1) / spec->par.pp);
+    ctx->pp = (double)spec->par.pp;
+    return 0;
+}
+
+static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err) {
     int rc = 0;
     if (!out)
         return FIELD_ERR(RG_EINVAL, "", "no result storage");
@@ -423,26 +504,18 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
 
     rg_model_dims dm;
     rg_model_derive(m, &dm);
+    if (mix && (rc = mix_supported(spec, &dm, err)))
+        return rc;
     rg_plan pl;
     make_plan(spec, &dm, &pl);
+    if (mix) /* a serving step: its tokens, not batch x seq_len */
+        pl.tokens_mb = mix->prefill.q + mix->decode.q;
 
     rg_roof r;
     memset(&r, 0, sizeof r);
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
-    r.mm_peak = peak;
-    r.mm_eff = av[RG_A_MATMUL_EFF];
-    r.mm_half = av[RG_A_MATMUL_HALF_FLOPS];
-    r.vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
-    r.bw = spec->hw.mem_bw * av[RG_A_MEMORY_EFF];
-    r.overhead = av[RG_A_KERNEL_OVERHEAD];
-    r.math = mf->math;
-    r.cat = -1;
-    r.cores = spec->hw.matrix_cores;
-    r.tile_m = av[RG_A_GEMM_TILE_M];
-    r.tile_n = av[RG_A_GEMM_TILE_N];
-    r.split_k_min = av[RG_A_GEMM_SPLIT_K_MIN];
-    r.mem_half = av[RG_A_MEMORY_HALF_BYTES];
+    roof_rates(spec, peak, mf->math, &r);
     used[RG_A_MEMORY_HALF_BYTES] = 1;
     if (r.cores >= 1.0)
         used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;
@@ -480,6 +553,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.fa = nu->activations;
     sh.fkv = nu->kv_cache;
     sh.fg = nu->grads;
+    sh.mix = mix;
     rg_roofline_transformer(&r, m, &dm, &sh);
     /* parameters on the device of the last stage (gradient accumulation,
      * data-parallel reduction, optimizer) */
@@ -672,7 +746,9 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     }
     if (pl.draft > 0.0)
         used[RG_A_MTP_ACCEPTANCE] = 1;
-    double tokens = pl.decode ? (double)spec->batch * per_step : (double)spec->batch * (double)spec->seq_len;
+    double tokens = mix         ? mix->prefill.q + mix->decode.q
+                    : pl.decode ? (double)spec->batch * per_step
+                                : (double)spec->batch * (double)spec->seq_len;
     out->tokens_per_s = out->time_s > 0.0 ? tokens / out->time_s : 0.0;
     out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
     out->latency_per_token_s = pl.decode ? out->time_s / per_step : 0.0;

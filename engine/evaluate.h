@@ -9,6 +9,7 @@
 
 #include "collectives.h"
 #include "result.h"
+#include "roofline.h"
 #include "spec.h"
 #include "status.h"
 
@@ -27,6 +28,27 @@
  * unless it lies in (0, 1). */
 int rg_evaluate(const rg_spec *spec, rg_result *out, rg_err *err);
 int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *err);
+
+/* One serving step of `spec` (an inference spec; batch and seq_len are not
+ * used for the step's shape) with the mixed batch `mix` per device
+ * (roofline.h): the same step model as prefill and decode, with the tokens,
+ * LM-head rows and attention work of the mix. Only RG_EVAL_NO_OPS is
+ * honoured. Returns 0 or a negative status as rg_evaluate. */
+int rg_evaluate_mix(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsigned flags, rg_err *err);
+
+/* What the attention core of a mixed step is priced with: the roofline's
+ * rates, the shape fields rg_roofline_mix_core reads, the model dimensions,
+ * layers on the busiest stage and pipeline depth. A step's time is
+ *   t(mix) = t(mix without core work) + pp x layers x sum of core op times,
+ * exactly (the core ops add to every stage's time; inference runs the stages
+ * one after another). Returns 0 or a validation error. */
+typedef struct rg_core_ctx {
+    rg_roof roof;
+    rg_shape shape;
+    rg_model_dims dims;
+    double layers, pp;
+} rg_core_ctx;
+int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err);
 
 /* The network an evaluation prices collectives on: `s`'s links at
  * scaleup/scaleout_bw_efficiency, with each collective kind's bandwidth

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "assumptions.h"
+#include "serve.h"
 #include "silicon.h"
 
 #define RG_MAX_OPS     256
@@ -143,6 +144,7 @@ typedef struct rg_result {
     rg_saturation saturation;  /* zero unless RG_EVAL_SATURATION */
     rg_silicon_result silicon; /* zero unless hardware.silicon */
     rg_energy energy;
+    rg_serving_result serving; /* phase serve */
     int n_ops;
     rg_op ops[RG_MAX_OPS];
     uint8_t used[RG_A_COUNT]; /* 1 for every assumption this result rests on */

@@ -121,6 +121,11 @@ static double account(rg_roof *r, const char *name, rg_pass pass, int fmt, bool 
     return count * t;
 }
 
+/* Tokens of one micro-step on this device (a serving mix: all its tokens). */
+static double step_tokens(const rg_shape *sh) {
+    return sh->mix ? sh->mix->prefill.q + sh->mix->decode.q : sh->b * sh->s_q;
+}
+
 double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
                   double flops, double bytes, double gemms) {
     double c = 0.0, m = 0.0, t = 0.0;
@@ -252,6 +257,72 @@ static void vec(em *e, const char *name, double count, double elems, double flop
     emit(e, name, e->sh->fa, false, count, elems * flops_per, fb, 2.0 * fb, 1.0, core);
 }
 
+/* A serving mix's attention core (one op set per kind, rg_roofline_mix_core),
+ * the absorbed output projection of its decode tokens, out-projection and
+ * residual. Inference only: forward ops. */
+static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+    const rg_shape *sh = e->sh;
+    const rg_mix *mx = sh->mix;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
+    double hl = (double)dm->heads / t, o_loc = hl * (double)dm->v_head_dim, d = (double)dm->d;
+    rg_core_op ops[3];
+    for (int kind = 0; kind < 2 && !mx->skip_core; kind++) {
+        int k = rg_roofline_mix_core(m, dm, sh, kind ? &mx->decode : &mx->prefill, kind == 1, ops);
+        for (int i = 0; i < k; i++)
+            rg_roof_op(e->r, ops[i].name, RG_PASS_FWD, sh->fa, ops[i].matmul, n, ops[i].flops, ops[i].bytes,
+                       1);
+    }
+    if (m->mla.enabled && mx->decode.q > 0.0)
+        matmul(e, "attn.out_absorb", n, mx->decode.q, (double)m->mla.kv_lora_rank, (double)m->mla.v_head_dim,
+               hl);
+    matmul(e, "attn.out_proj", n, T, o_loc, d, 1);
+    vec(e, "attn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, 0, false);
+}
+
+int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
+                         const rg_mix_part *part, bool decode, rg_core_op ops[3]) {
+    if (!(part->q > 0.0))
+        return 0;
+    double t = (double)sh->tp, a = rg_format_bytes(sh->fa), kv = rg_format_bytes(sh->fkv);
+    double hl = (double)dm->heads / t, kvl = ceil((double)dm->kv_heads / t);
+    double q_loc = hl * (double)dm->qk_head_dim, k_loc = kvl * (double)dm->qk_head_dim;
+    double v_loc = kvl * (double)dm->v_head_dim, o_loc = hl * (double)dm->v_head_dim;
+    bool absorbed = m->mla.enabled && decode;
+    double hd_s, hd_v, kv_bytes, q_bytes, o_bytes, write, k_share;
+    if (absorbed) { /* scores and values against the cached latent (DeepSeek-V2, sec. 2.1.2) */
+        double kvr = (double)m->mla.kv_lora_rank, rope = (double)m->mla.qk_rope_head_dim;
+        hd_s = kvr + rope;
+        hd_v = kvr;
+        kv_bytes = part->cached * (kvr + rope) * kv;
+        q_bytes = part->q * hl * (kvr + rope) * a;
+        o_bytes = part->q * hl * kvr * a;
+        write = part->q * (kvr + rope) * kv;
+        k_share = 1.0;
+    } else {
+        /* prefill reads its own keys/values from activations and earlier
+         * chunks' from the cache (MLA: as if up-projected) */
+        double fresh = decode ? 0.0 : part->q;
+        double cached_elems = m->mla.enabled ? (double)dm->kv_cache_elems : k_loc + v_loc;
+        hd_s = (double)dm->qk_head_dim;
+        hd_v = (double)dm->v_head_dim;
+        kv_bytes = (fresh * a + part->cached * kv) * (k_loc + v_loc);
+        q_bytes = part->q * q_loc * a;
+        o_bytes = part->q * o_loc * a;
+        write = part->q * cached_elems * kv;
+        k_share = k_loc / (k_loc + v_loc);
+    }
+    if (sh->flash) {
+        ops[0] = (rg_core_op){"attn.flash", true, 2.0 * hl * part->pairs * (hd_s + hd_v),
+                              q_bytes + kv_bytes + o_bytes + write};
+        return 1;
+    }
+    double S = hl * part->full, kb = kv_bytes * k_share, vb = kv_bytes - kb;
+    ops[0] = (rg_core_op){"attn.scores", true, 2.0 * hl * part->full * hd_s, q_bytes + kb + S * a + write};
+    ops[1] = (rg_core_op){"attn.softmax", false, S * SOFTMAX_FLOPS, 2.0 * S * a};
+    ops[2] = (rg_core_op){"attn.values", true, 2.0 * hl * part->full * hd_v, S * a + vb + o_bytes};
+    return 3;
+}
+
 /* Keys a query attends on average in a causal sequence of `s` tokens with a
  * window of `w` keys (w = 0: no window): query i sees min(i + 1, w) keys. */
 static double causal_keys(double s, double w) {
@@ -266,7 +337,7 @@ static double causal_keys(double s, double w) {
 static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double n, double window) {
     const rg_shape *sh = e->sh;
     double t = (double)sh->tp, b = sh->b;
-    double T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
     double hl = (double)dm->heads / t;
     double kvl = ceil((double)dm->kv_heads / t);
     double q_loc = hl * (double)dm->qk_head_dim, k_loc = kvl * (double)dm->qk_head_dim;
@@ -289,7 +360,13 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
         }
         matmul(e, "attn.kv_down", n, T, d, kvr + rope, 1);
         vec(e, "attn.kv_norm", n, T * kvr, NORM_FLOPS, 1, 1, 0, false);
-        if (absorbed) {
+        if (sh->mix) { /* prefill tokens up-project, decode tokens absorb */
+            if (sh->mix->prefill.q > 0.0)
+                matmul(e, "attn.kv_up", n, sh->mix->prefill.q, kvr,
+                       hl * (double)(a->qk_nope_head_dim + a->v_head_dim), 1);
+            if (sh->mix->decode.q > 0.0)
+                matmul(e, "attn.q_absorb", n, sh->mix->decode.q, (double)a->qk_nope_head_dim, kvr, hl);
+        } else if (absorbed) {
             /* q_nope x W_UK per head, and W_UV after attention (batched over heads) */
             matmul(e, "attn.q_absorb", n, T, (double)a->qk_nope_head_dim, kvr, hl);
         } else {
@@ -302,6 +379,11 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     if (m->max_positions == 0) {
         double rot = m->mla.enabled ? (hl + 1.0) * (double)m->mla.qk_rope_head_dim : q_loc + k_loc;
         vec(e, "attn.rope", n, T * rot, ROPE_FLOPS, 1, 1, 0, false);
+    }
+
+    if (sh->mix) {
+        mix_attention_tail(e, m, dm, n);
+        return;
     }
 
     /* attention core */
@@ -369,7 +451,7 @@ static void ffn(em *e, const rg_model_dims *dm, double n, double T, double f, co
 
 static void dense_block(em *e, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
-    double t = (double)sh->tp, T = sh->b * sh->s_q, Tn = sh->sp ? T / t : T;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double d = (double)dm->d, drop = sh->train && sh->dropout ? 1.0 : 0.0;
     vec(e, "ffn.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     ffn(e, dm, n, T, (double)dm->ffn_dim, "ffn.up_gate", "ffn.act", "ffn.down");
@@ -381,7 +463,7 @@ static void dense_block(em *e, const rg_model_dims *dm, double n) {
  * EP group picked it: touched = 1 - (1 - k/E)^tokens. */
 static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
-    double t = (double)sh->tp, T = sh->b * sh->s_q, Tn = sh->sp ? T / t : T;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double d = (double)dm->d, drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double E = (double)m->moe.experts, k = (double)m->moe.top_k;
     double e_loc = E / (double)sh->ep;
@@ -493,7 +575,7 @@ static void head(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     double t = (double)sh->tp, d = (double)dm->d;
     /* prefill needs logits of the last position only; decode those of every
      * position it verifies */
-    double T = sh->train || sh->decode ? sh->b * sh->s_q : sh->b;
+    double T = sh->train || (sh->decode && !sh->mix) ? sh->b * sh->s_q : sh->mix ? sh->mix->logits : sh->b;
     double Tn = sh->sp && sh->train ? T / t : T;
     double vl = sh->vocab / t;
     vec(e, "final_norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
@@ -506,7 +588,7 @@ static void head(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
 
 static void embed(em *e, const rg_model *m, const rg_model_dims *dm) {
     const rg_shape *sh = e->sh;
-    double T = sh->b * sh->s_q, d = (double)dm->d;
+    double T = step_tokens(sh), d = (double)dm->d;
     double rows = m->max_positions > 0 ? 2.0 : 1.0; /* token (+ position) rows gathered */
     double fb = T * d * (rows * e->w + e->a);
     rg_roof_op(e->r, "embedding", RG_PASS_FWD, sh->fw, false, sh->n_embed, T * d * (rows - 1.0), fb, 1);

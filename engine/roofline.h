@@ -74,6 +74,28 @@ void rg_roofline_time(const rg_roof *r, bool matmul, double flops, double bytes,
 double rg_roof_op(rg_roof *r, const char *name, rg_pass pass, int fmt, bool matmul, double count,
                   double flops, double bytes, double gemms);
 
+/* One kind of sequence in a serving step's mixed batch (engine/serve.h),
+ * summed over its sequences on one device (one tensor-parallel rank). */
+typedef struct rg_mix_part {
+    double seqs;   /* sequences */
+    double q;      /* query tokens (new tokens) */
+    double pairs;  /* query-key products a fused causal kernel computes */
+    double full;   /* products of separate (unfused) ops: every query x every key */
+    double cached; /* keys read back from the KV cache */
+} rg_mix_part;
+
+/* A serving step: prefill chunks (their new tokens attend to their own
+ * tokens, read from activations, and to `cached` earlier tokens) and decode
+ * sequences (their q tokens attend to `cached` keys in the KV cache) run as
+ * one batch. Linear ops see prefill.q + decode.q tokens; the LM head
+ * `logits` rows; the attention core is one op per kind with the summed work
+ * of its sequences (a varlen / paged kernel). */
+typedef struct rg_mix {
+    rg_mix_part prefill, decode;
+    double logits;
+    bool skip_core; /* leave the attention core out (the serving step cache prices it apart) */
+} rg_mix;
+
 /* Which products a GEMM row stands for: the forward product, or the
  * backward pass's data gradient (M x N by N x K) plus weight gradient
  * (K x M by M x N). */
@@ -121,7 +143,21 @@ typedef struct rg_shape {
     double vocab;            /* padded vocabulary */
     double moe_group_tokens; /* tokens routed inside one EP group per micro-step (experts touched) */
     int fw, fa, fkv, fg;     /* format ids: weights, activations, kv cache, grads */
+    const rg_mix *mix;       /* inference: a mixed serving batch instead of b x s_q (NULL = uniform) */
 } rg_shape;
+
+/* One op of an attention core: matmul or vector work, FLOPs and bytes. */
+typedef struct rg_core_op {
+    const char *name;
+    bool matmul;
+    double flops, bytes;
+} rg_core_op;
+
+/* The attention-core ops of one layer for one kind of a mix (decode = the
+ * decode part) into ops[0..3); returns how many. Both the roofline emitter
+ * and the serving step cache (engine/serve.c) price the core through this. */
+int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
+                         const rg_mix_part *part, bool decode, rg_core_op ops[3]);
 
 /* Emit every op of the step for `sh` into `r`. */
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh);

@@ -12,6 +12,7 @@
 
 #include "assumptions.h"
 #include "formats.h"
+#include "serve.h"
 #include "silicon.h"
 #include "status.h"
 
@@ -116,7 +117,14 @@ typedef struct rg_system {
     double scaleout_latency; /* s per message */
 } rg_system;
 
-typedef enum rg_phase { RG_PHASE_TRAIN = 0, RG_PHASE_PREFILL = 1, RG_PHASE_DECODE = 2 } rg_phase;
+/* serve: requests under load through a continuous-batching scheduler
+ * (engine/serve.h); batch and seq_len are not used. */
+typedef enum rg_phase {
+    RG_PHASE_TRAIN = 0,
+    RG_PHASE_PREFILL = 1,
+    RG_PHASE_DECODE = 2,
+    RG_PHASE_SERVE = 3
+} rg_phase;
 
 typedef enum rg_recompute {
     RG_RECOMPUTE_NONE = 0,
@@ -167,7 +175,8 @@ typedef struct rg_spec {
     rg_stages stages;
     char stack[RG_NAME_MAX]; /* software-stack preset the assumptions came from ("" = none) */
     rg_assumptions assumptions;
-    const rg_ppa *ppa; /* synthesized lane table (engine/silicon.h); read-only, owned by the caller */
+    const rg_ppa *ppa;  /* synthesized lane table (engine/silicon.h); read-only, owned by the caller */
+    rg_serving serving; /* phase serve */
 } rg_spec;
 
 /* Check ranges and consistency. Returns 0 or a negative status with `err`

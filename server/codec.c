@@ -191,9 +191,55 @@ static void write_row_value(jw *w, const codec_field *f, const rg_spec *s) {
         jw_str(w, v >= 0 && v < n ? f->names[v] : "?");
         break;
     }
+    case CF_LEN: {
+        const rg_len *l = slot;
+        if (l->kind == RG_LEN_FIXED) {
+            put_f64(w, l->mean);
+            break;
+        }
+        jw_obj_begin(w);
+        jw_key(w, "dist");
+        jw_str(w, l->kind == RG_LEN_LOGNORMAL ? "lognormal" : "uniform");
+        jw_key(w, l->kind == RG_LEN_LOGNORMAL ? "mean" : "min");
+        put_f64(w, l->kind == RG_LEN_LOGNORMAL ? l->mean : l->min);
+        jw_key(w, l->kind == RG_LEN_LOGNORMAL ? "sigma" : "max");
+        put_f64(w, l->kind == RG_LEN_LOGNORMAL ? l->sigma : l->max);
+        jw_obj_end(w);
+        break;
+    }
+    case CF_TRACE: {
+        const rg_serving *sv = slot;
+        jw_arr_begin(w);
+        for (int64_t i = 0; i < sv->n_trace; i++) {
+            jw_arr_begin(w);
+            put_f64(w, sv->trace[i].arrival_s);
+            put_i64(w, sv->trace[i].prompt_tokens);
+            put_i64(w, sv->trace[i].output_tokens);
+            jw_arr_end(w);
+        }
+        jw_arr_end(w);
+        break;
+    }
     default:
         jw_null(w);
     }
+}
+
+/* Serving objects that are off are left out, so the canonical text of every
+ * other spec is what it was and the text parses back. */
+static bool serving_row_off(const codec_field *f, const rg_spec *s) {
+    if (strncmp(f->path, "serving", 7) != 0)
+        return false;
+    if (s->phase != RG_PHASE_SERVE)
+        return true;
+    const rg_serving *sv = &s->serving;
+    if (strncmp(f->path, "serving.speculative", 19) == 0)
+        return !sv->speculative;
+    if (strncmp(f->path, "serving.disaggregated", 21) == 0)
+        return !sv->disaggregated;
+    if (strcmp(f->path, "serving.arrival.trace") == 0)
+        return sv->n_trace == 0;
+    return false;
 }
 
 /* Derived values the engine would use for zero ("derive") fields, so that a
@@ -221,6 +267,8 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         if (codec_field_parent(i) != parent)
             continue;
         const codec_field *f = &codec_fields[i];
+        if (serving_row_off(f, s))
+            continue;
         switch (f->type) {
         case CF_NAME: /* names and notes do not change an evaluation */
         case CF_META:
@@ -429,6 +477,7 @@ int codec_axis_compile(const char *path, codec_axis *ax, rg_err *err) {
     case CF_INT:
     case CF_F64:
     case CF_BOOL:
+    case CF_LEN: /* a fixed token count */
         ax->numeric = true;
         break;
     case CF_FMT:
@@ -464,6 +513,13 @@ int codec_axis_set(const codec_axis *ax, rg_spec *spec, double v, rg_err *err) {
         if (v != 0 && v != 1)
             return rg_err_set(err, RG_ETYPE, f->path, "expected 0 or 1 (got %.17g)", v);
         *(bool *)slot = v != 0;
+        return 0;
+    }
+    if (f->type == CF_LEN) {
+        if (!isfinite(v) || v != floor(v) || v < 1 || v > 1e8)
+            return rg_err_set(err, RG_ERANGE, f->path, "must be an integer token count in 1..1e8 (got %.17g)",
+                              v);
+        *(rg_len *)slot = (rg_len){RG_LEN_FIXED, v, 0, 0, 0};
         return 0;
     }
     if (!isfinite(v))

@@ -27,13 +27,114 @@
 #include "codec_json.h"
 #include "hf_import.h"
 
-static const char *const phase_names[] = {"train", "prefill", "decode", NULL};
+static const char *const phase_names[] = {"train", "prefill", "decode", "serve", NULL};
+static const char *const preempt_names[] = {"recompute", "swap", NULL};
+static const char *const link_names[] = {"scaleout", "scaleup", NULL};
+static const char *const admission_names[] = {"greedy", "reserve", NULL};
 static const char *const recompute_names[] = {"none", "selective", "full", NULL};
 static const char *const norm_names[] = {"rmsnorm", "layernorm", NULL};
 
 static_assert(sizeof(rg_phase) == sizeof(int), "enums are stored as int");
 static_assert(sizeof(rg_recompute) == sizeof(int), "enums are stored as int");
 static_assert(sizeof(rg_norm) == sizeof(int), "enums are stored as int");
+
+static int check_number(const cJSON *v, const codec_field *f, int integral, double *out, rg_err *err);
+
+/* A token-count distribution: an integer, or {"dist": "lognormal", "mean",
+ * "sigma"} / {"dist": "uniform", "min", "max"} (or {"dist": "fixed", "mean"}). */
+static int set_len(const codec_field *f, const cJSON *v, rg_len *out, rg_err *err) {
+    char path[160];
+    memset(out, 0, sizeof *out);
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (!isfinite(d) || d != floor(d) || d < 1 || d > 1e8)
+            return rg_err_set(err, RG_ERANGE, f->path, "must be an integer token count in 1..1e8 (got %.17g)",
+                              d);
+        out->kind = RG_LEN_FIXED;
+        out->mean = d;
+        return 0;
+    }
+    if (!cJSON_IsObject(v))
+        return rg_err_set(err, RG_ETYPE, f->path,
+                          "expected a token count or {\"dist\": \"lognormal\", \"mean\", \"sigma\"} / "
+                          "{\"dist\": \"uniform\", \"min\", \"max\"}");
+    static const char *const kinds[] = {"fixed", "lognormal", "uniform", NULL};
+    static const char *const need[3][2] = {{"mean", NULL}, {"mean", "sigma"}, {"min", "max"}};
+    const cJSON *dist = cJSON_GetObjectItemCaseSensitive(v, "dist"), *it;
+    codec_join_path(path, sizeof path, f->path, "dist");
+    if (!dist || !cJSON_IsString(dist))
+        return rg_err_set(err, dist ? RG_ETYPE : RG_EMISSING, path,
+                          "give \"lognormal\", \"uniform\" or \"fixed\"");
+    codec_field fd = {path, CF_ENUM, 0, 0, 0, NULL, kinds, 0, NULL, 0};
+    int rc = codec_set_enum(&fd, dist->valuestring, &out->kind, err);
+    if (rc)
+        return rc;
+    int got = 0;
+    cJSON_ArrayForEach(it, v) {
+        const char *k = it->string ? it->string : "";
+        codec_join_path(path, sizeof path, f->path, k);
+        if (strcmp(k, "dist") == 0)
+            continue;
+        double *slot = NULL;
+        for (int j = 0; j < 2; j++)
+            if (need[out->kind][j] && strcmp(k, need[out->kind][j]) == 0) {
+                slot = strcmp(k, "mean") == 0    ? &out->mean
+                       : strcmp(k, "sigma") == 0 ? &out->sigma
+                       : strcmp(k, "min") == 0   ? &out->min
+                                                 : &out->max;
+                got |= 1 << j;
+            }
+        if (!slot)
+            return rg_err_set(err, RG_EUNKNOWN, path, "unknown key for dist \"%s\"", kinds[out->kind]);
+        codec_field fn = {path, CF_F64, 0, 0, 1e8, NULL, NULL, 0, NULL, 0};
+        double d = 0;
+        if ((rc = check_number(it, &fn, 0, &d, err)))
+            return rc;
+        *slot = d;
+    }
+    for (int j = 0; j < 2; j++)
+        if (need[out->kind][j] && !(got & (1 << j))) {
+            codec_join_path(path, sizeof path, f->path, need[out->kind][j]);
+            return rg_err_set(err, RG_EMISSING, path, "required for dist \"%s\"", kinds[out->kind]);
+        }
+    return 0;
+}
+
+/* Trace rows: [arrival_s, prompt_tokens, output_tokens] or objects with those keys. */
+static int set_trace(const codec_field *f, const cJSON *v, rg_serving *sv, rg_err *err) {
+    char path[160];
+    const cJSON *row;
+    int64_t n = 0;
+    static const char *const keys[3] = {"arrival_s", "prompt_tokens", "output_tokens"};
+    if (!cJSON_IsArray(v))
+        return rg_err_set(err, RG_ETYPE, f->path,
+                          "expected an array of [arrival_s, prompt_tokens, output_tokens]");
+    cJSON_ArrayForEach(row, v) {
+        double val[3];
+        snprintf(path, sizeof path, "%s[%lld]", f->path, (long long)n);
+        if (n >= RG_SERVE_TRACE_MAX)
+            return rg_err_set(err, RG_ERANGE, f->path, "at most %d rows", RG_SERVE_TRACE_MAX);
+        for (int j = 0; j < 3; j++) {
+            const cJSON *x = cJSON_IsArray(row)    ? cJSON_GetArrayItem(row, j)
+                             : cJSON_IsObject(row) ? cJSON_GetObjectItemCaseSensitive(row, keys[j])
+                                                   : NULL;
+            if (!x || !cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+                return rg_err_set(err, RG_ETYPE, path, "%s must be a number", keys[j]);
+            val[j] = x->valuedouble;
+        }
+        if (cJSON_IsArray(row) && cJSON_GetArraySize(row) != 3)
+            return rg_err_set(err, RG_EINVAL, path,
+                              "a row has 3 numbers: arrival_s, prompt_tokens, output_tokens");
+        if (val[1] != floor(val[1]) || val[2] != floor(val[2]) || val[1] > 1e8 || val[2] > 1e8)
+            return rg_err_set(err, RG_ETYPE, path, "token counts must be integers <= 1e8");
+        sv->trace[n].arrival_s = val[0];
+        sv->trace[n].prompt_tokens = (int64_t)val[1];
+        sv->trace[n].output_tokens = (int64_t)val[2];
+        n++;
+    }
+    sv->n_trace = n;
+    return 0;
+}
 
 /* Units: FLOP/s, B (bytes), B/s, s. Ranges refuse negatives, NaN and absurd
  * magnitudes; cross-field rules live in codec_spec_finish and rg_spec_validate. */
@@ -133,8 +234,8 @@ const codec_field codec_fields[] = {
     {"system.scaleout_latency", CF_F64, OFF(system.scaleout_latency), 0, 1, "s", NULL, CF_REQUIRED, NULL, 0},
 
     {"phase", CF_ENUM, OFF(phase), 0, 0, NULL, phase_names, CF_REQUIRED, NULL, 0},
-    {"batch", CF_I64, OFF(batch), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
-    {"seq_len", CF_I64, OFF(seq_len), 1, 1e9, NULL, NULL, CF_REQUIRED, NULL, 0},
+    {"batch", CF_I64, OFF(batch), 1, 1e9, NULL, NULL, CF_REQUIRED | CF_NOT_SERVE, NULL, 0},
+    {"seq_len", CF_I64, OFF(seq_len), 1, 1e9, NULL, NULL, CF_REQUIRED | CF_NOT_SERVE, NULL, 0},
     {"chips", CF_I64, OFF(chips), 0, 1e9, NULL, NULL, 0, NULL, 0},
     {"mtp_draft_tokens", CF_I64, OFF(mtp_draft_tokens), 0, 1e3, NULL, NULL, 0, NULL, 0},
 
@@ -165,10 +266,48 @@ const codec_field codec_fields[] = {
     {"assumptions", CF_ASSUMPT, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"quality", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"uncertainty", CF_ANY, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+
+    /* phase "serve" (engine/serve.h) */
+    {"serving", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.arrival", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.arrival.rate_per_s", CF_F64, OFF(serving.rate_per_s), 0, 1e9, "1/s", NULL, 0, NULL, 0},
+    {"serving.arrival.cv", CF_F64, OFF(serving.arrival_cv), 0, 100, NULL, NULL, 0, NULL, 0},
+    {"serving.arrival.trace", CF_TRACE, OFF(serving), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.requests", CF_I64, OFF(serving.requests), 0, 1e7, NULL, NULL, 0, NULL, 0},
+    {"serving.duration_s", CF_F64, OFF(serving.duration_s), 0, 1e9, "s", NULL, 0, NULL, 0},
+    {"serving.seed", CF_I64, OFF(serving.seed), 0, BIG, NULL, NULL, 0, NULL, 0},
+    {"serving.prompt_tokens", CF_LEN, OFF(serving.prompt), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.output_tokens", CF_LEN, OFF(serving.output), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.max_batch", CF_I64, OFF(serving.max_batch), 1, 1e6, NULL, NULL, 0, NULL, 0},
+    {"serving.max_tokens_per_step", CF_I64, OFF(serving.max_tokens_per_step), 1, 1e8, NULL, NULL, 0, NULL, 0},
+    {"serving.chunked_prefill_tokens", CF_I64, OFF(serving.chunked_prefill_tokens), 0, 1e8, NULL, NULL, 0,
+     NULL, 0},
+    {"serving.prefix_cache_hit_rate", CF_F64, OFF(serving.prefix_cache_hit_rate), 0, 0.999, NULL, NULL, 0,
+     NULL, 0},
+    {"serving.preemption", CF_ENUM, OFF(serving.preemption), 0, 0, NULL, preempt_names, 0, NULL, 0},
+    {"serving.kv_admission", CF_ENUM, OFF(serving.admission), 0, 0, NULL, admission_names, 0, NULL, 0},
+    {"serving.speculative", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.speculative.tokens", CF_I64, OFF(serving.spec_tokens), 1, 64, NULL, NULL, 0, NULL, 0},
+    {"serving.speculative.acceptance", CF_F64, OFF(serving.spec_acceptance), 0, 1, NULL, NULL, 0, NULL, 0},
+    {"serving.speculative.draft_cost", CF_F64, OFF(serving.spec_draft_cost), 0, 100, NULL, NULL, 0, NULL, 0},
+    {"serving.disaggregated", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.disaggregated.prefill", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.disaggregated.prefill.instances", CF_I64, OFF(serving.prefill_pool.instances), 1, 1e5, NULL,
+     NULL, 0, NULL, 0},
+    {"serving.disaggregated.prefill.tp", CF_I64, OFF(serving.prefill_pool.tp), 1, 1e6, NULL, NULL, 0, NULL,
+     0},
+    {"serving.disaggregated.decode", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.disaggregated.decode.instances", CF_I64, OFF(serving.decode_pool.instances), 1, 1e5, NULL, NULL,
+     0, NULL, 0},
+    {"serving.disaggregated.decode.tp", CF_I64, OFF(serving.decode_pool.tp), 1, 1e6, NULL, NULL, 0, NULL, 0},
+    {"serving.disaggregated.kv_link", CF_ENUM, OFF(serving.kv_link), 0, 0, NULL, link_names, 0, NULL, 0},
+    {"serving.slo", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.slo.ttft_s", CF_F64, OFF(serving.slo_ttft_s), 0, 1e6, "s", NULL, 0, NULL, 0},
+    {"serving.slo.tpot_s", CF_F64, OFF(serving.slo_tpot_s), 0, 1e6, "s", NULL, 0, NULL, 0},
 };
 const int codec_nfields = (int)(sizeof codec_fields / sizeof codec_fields[0]);
 
-#define NFIELDS_MAX 160
+#define NFIELDS_MAX 200
 static_assert(sizeof codec_fields / sizeof codec_fields[0] <= NFIELDS_MAX, "raise NFIELDS_MAX");
 
 /* Keys a wrapped number {"value": X, ...} may carry besides "value". */
@@ -272,6 +411,10 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
     double d = 0;
     const cJSON *v = raw;
     void *slot = (char *)s + f->off;
+    if (f->type == CF_LEN)
+        return set_len(f, raw, (rg_len *)slot, err);
+    if (f->type == CF_TRACE)
+        return set_trace(f, raw, (rg_serving *)slot, err);
     if (f->type != CF_META && f->type != CF_ANY) {
         v = unwrap(raw, f, &rc, err);
         if (!v)
@@ -533,9 +676,11 @@ static int walk_obj(walk_state *ws, const cJSON *obj, int parent, rg_spec *s, rg
 
 /* Missing required fields: a required row whose object was given (or is the
  * root) without a preset and was not seen. */
-static int check_required(const walk_state *ws, int root, rg_err *err) {
+static int check_required(const walk_state *ws, int root, const rg_spec *s, rg_err *err) {
     for (int i = 0; i < codec_nfields; i++) {
         if (!(codec_fields[i].flags & CF_REQUIRED) || ws->seen[i])
+            continue;
+        if ((codec_fields[i].flags & CF_NOT_SERVE) && s->phase == RG_PHASE_SERVE)
             continue;
         int p = codec_field_parent(i);
         /* The parent must be present (or be the walk's root) and not preset. */
@@ -570,7 +715,7 @@ int codec_walk(const codec_data *d, const cJSON *obj, int parent, rg_spec *s, in
         ws.seen[parent] = 1;
     int rc = walk_obj(&ws, obj, parent, s, err);
     if (rc == 0 && required)
-        rc = check_required(&ws, parent, err);
+        rc = check_required(&ws, parent, s, err);
     return rc;
 }
 
@@ -629,6 +774,28 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
     for (int i = 0; i < RG_A_COUNT; i++)
         if (!s->assumptions.set[i])
             return rg_err_set(err, RG_EINTERNAL, rg_assumption_name(i), "assumption has no value");
+    if (s->phase == RG_PHASE_SERVE) { /* batch and seq_len do not shape a serving run */
+        if (s->batch == 0)
+            s->batch = s->par.dp * s->par.ep;
+        if (s->seq_len == 0)
+            s->seq_len = 1;
+        rg_serving *sv = &s->serving;
+        sv->speculative = sv->spec_tokens > 0;
+        sv->disaggregated = sv->prefill_pool.instances > 0 || sv->decode_pool.instances > 0;
+        if (sv->speculative && !(sv->spec_acceptance > 0.0))
+            return rg_err_set(err, RG_EMISSING, "serving.speculative.acceptance",
+                              "required with tokens (in (0, 1])");
+        if (sv->disaggregated) {
+            if (sv->prefill_pool.instances < 1)
+                return rg_err_set(err, RG_EMISSING, "serving.disaggregated.prefill.instances", "required");
+            if (sv->decode_pool.instances < 1)
+                return rg_err_set(err, RG_EMISSING, "serving.disaggregated.decode.instances", "required");
+            if (sv->prefill_pool.tp < 1)
+                sv->prefill_pool.tp = s->par.tp;
+            if (sv->decode_pool.tp < 1)
+                sv->decode_pool.tp = s->par.tp;
+        }
+    }
     return 0;
 }
 

@@ -27,10 +27,13 @@ typedef enum codec_ftype {
     CF_META,    /* accepted and ignored (description, notes) */
     CF_ANY,     /* passed through to another module (quality) */
     CF_ASSUMPT, /* {name: value} assumption overrides */
+    CF_LEN,     /* rg_len: a token count or {"dist": "lognormal"|"uniform", ...} */
+    CF_TRACE,   /* rg_serving trace rows: [[arrival_s, prompt_tokens, output_tokens], ...] */
     CF_HF       /* a Hugging Face config.json read into the model (hf_import.h) */
 } codec_ftype;
 
-#define CF_REQUIRED 1 /* must be given when its object is given without a preset */
+#define CF_REQUIRED  1 /* must be given when its object is given without a preset */
+#define CF_NOT_SERVE 2 /* CF_REQUIRED does not apply to "phase": "serve" specs */
 
 typedef struct codec_field {
     const char *path; /* full dotted path: "model.moe.experts" */

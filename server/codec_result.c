@@ -154,6 +154,65 @@ out:
     return rc;
 }
 
+static void write_quantiles(jw *w, const char *key, const rg_quantiles *q) {
+    jw_key(w, key);
+    jw_obj_begin(w);
+    jw_knum(w, "p50", q->p50);
+    jw_knum(w, "p90", q->p90);
+    jw_knum(w, "p99", q->p99);
+    jw_knum(w, "mean", q->mean);
+    jw_obj_end(w);
+}
+
+/* The serving run (engine/serve.h); series are columns of equal length. */
+static void write_serving(jw *w, const rg_spec *spec, const rg_serving_result *s) {
+    jw_obj_begin(w);
+    jw_kint(w, "requests", s->requests);
+    write_quantiles(w, "ttft_s", &s->ttft_s);
+    write_quantiles(w, "tpot_s", &s->tpot_s);
+    write_quantiles(w, "e2e_s", &s->e2e_s);
+    jw_knum(w, "duration_s", s->duration_s);
+    jw_knum(w, "throughput_requests_per_s", s->throughput_requests_per_s);
+    jw_knum(w, "output_tokens_per_s", s->output_tokens_per_s);
+    jw_knum(w, "output_tokens_per_s_per_chip", s->output_tokens_per_s_per_chip);
+    jw_knum(w, "goodput_requests_per_s", s->goodput_requests_per_s);
+    jw_knum(w, "slo_attainment", s->slo_attainment);
+    if (spec->serving.slo_ttft_s > 0 || spec->serving.slo_tpot_s > 0) {
+        jw_key(w, "slo");
+        jw_obj_begin(w);
+        jw_knum(w, "ttft_s", spec->serving.slo_ttft_s);
+        jw_knum(w, "tpot_s", spec->serving.slo_tpot_s);
+        jw_obj_end(w);
+    }
+    jw_knum(w, "mean_in_system", s->mean_in_system);
+    jw_knum(w, "mean_latency_s", s->mean_latency_s);
+    jw_knum(w, "kv_utilization_mean", s->kv_utilization_mean);
+    jw_knum(w, "kv_utilization_peak", s->kv_utilization_peak);
+    jw_kint(w, "kv_blocks", s->kv_blocks);
+    jw_kint(w, "kv_block_tokens", s->kv_block_tokens);
+    jw_kint(w, "preemptions", s->preemptions);
+    jw_kint(w, "steps", s->steps);
+    jw_knum(w, "mean_batch", s->mean_batch);
+    jw_kint(w, "step_model_evals", s->step_model_evals);
+    jw_knum(w, "energy_j", s->energy_j);
+    jw_knum(w, "energy_per_output_token_j", s->energy_per_output_token_j);
+    jw_knum(w, "energy_per_request_j", s->energy_per_request_j);
+    jw_key(w, "series");
+    jw_obj_begin(w);
+    static const char *const cols[] = {"t_s", "queue", "batch", "kv_use"};
+    for (int c = 0; c < 4; c++) {
+        jw_key(w, cols[c]);
+        jw_arr_begin(w);
+        for (int i = 0; i < s->n_samples && i < RG_SERVE_SAMPLES; i++) {
+            const rg_serve_sample *p = &s->samples[i];
+            jw_num(w, c == 0 ? p->t_s : c == 1 ? p->queue : c == 2 ? p->batch : p->kv_use);
+        }
+        jw_arr_end(w);
+    }
+    jw_obj_end(w);
+    jw_obj_end(w);
+}
+
 void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
                              const char *quality_json, const char *uncertainty_json) {
     char sha[65];
@@ -178,6 +237,7 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
     jw_kstr(w, "phase",
             spec->phase == RG_PHASE_TRAIN     ? "train"
             : spec->phase == RG_PHASE_PREFILL ? "prefill"
+            : spec->phase == RG_PHASE_SERVE   ? "serve"
                                               : "decode");
     jw_kstr(w, "model", spec->model.name);
     jw_kstr(w, "hardware", spec->hw.name);
@@ -200,6 +260,10 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
         jw_knum(w, "asymptote_compute_share", sa->asymptote_compute_share);
         jw_kint(w, "max_batch_fits", sa->max_batch_fits);
         jw_kbool(w, "saturation_batch_fits", sa->batch > 0 && sa->batch <= sa->max_batch_fits);
+    }
+    if (res->serving.computed) {
+        jw_key(w, "serving");
+        write_serving(w, spec, &res->serving);
     }
     codec_silicon_write(w, res);
     jw_key(w, "memory");
@@ -281,7 +345,8 @@ void codec_fields_write(jw *w) {
     static const char *const types[] = {
         [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
         [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
-        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_HF] = "object",
+        [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_LEN] = "length",
+        [CF_TRACE] = "trace",  [CF_HF] = "object",
     };
     static_assert(sizeof types / sizeof types[0] == CF_HF + 1, "a name for every field type");
     jw_obj_begin(w);

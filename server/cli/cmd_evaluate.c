@@ -20,6 +20,7 @@
 #include "codec_eval.h"
 #include "evaluate.h"
 #include "search.h"
+#include "serve_search.h"
 
 /* Print an error in the CLI's one-line form and return the exit status. */
 static int fail(const rg_err *e) {
@@ -444,6 +445,79 @@ static int parse_int_opt(const char *name, const char *s, long lo, long hi, long
     return 0;
 }
 
+/* ridge search on a serve spec: deployments under the SLOs (engine/serve_search.h). */
+static int search_serve(const rg_spec *spec, const rg_serve_search_opts *so) {
+    rg_serve_search_result *sr = malloc(sizeof *sr);
+    rg_err e = {0};
+    jw w;
+    int status = 0;
+    jw_init(&w);
+    if (!sr) {
+        fprintf(stderr, "ridge: out of memory\n");
+        return 1;
+    }
+    double t0 = now_s();
+    if (rg_serve_search(spec, so, sr, &e) != 0) {
+        status = fail(&e);
+        goto out;
+    }
+    double elapsed = now_s() - t0;
+    jw_obj_begin(&w);
+    jw_kstr(&w, "model", spec->model.name);
+    jw_kstr(&w, "hardware", spec->hw.name);
+    jw_kint(&w, "chips", spec->chips);
+    jw_kstr(&w, "goal", so->goal == RG_SERVE_GOAL_MIN_CHIPS ? "chips" : "goodput");
+    jw_knum(&w, "min_attainment", so->min_attainment);
+    jw_kint(&w, "evaluated", sr->evaluated);
+    jw_kint(&w, "rejected", sr->rejected);
+    jw_kint(&w, "meet_slo", sr->meet);
+    jw_knum(&w, "elapsed_s", elapsed);
+    jw_knum(&w, "rate_per_s", elapsed > 0 ? (double)sr->evaluated / elapsed : 0);
+    jw_kint(&w, "threads", sr->threads);
+    jw_key(&w, "best");
+    jw_arr_begin(&w);
+    for (int i = 0; i < sr->n_best; i++) {
+        const rg_serve_search_entry *b = &sr->best[i];
+        jw_obj_begin(&w);
+        jw_kint(&w, "rank", i + 1);
+        jw_kint(&w, "index", b->index);
+        jw_key(&w, "parallelism");
+        write_parallel(&w, &b->par);
+        jw_kint(&w, "max_batch", b->max_batch);
+        jw_kint(&w, "chunked_prefill_tokens", b->chunked_prefill_tokens);
+        if (b->disaggregated) {
+            jw_key(&w, "disaggregated");
+            jw_obj_begin(&w);
+            jw_key(&w, "prefill");
+            jw_obj_begin(&w);
+            jw_kint(&w, "instances", b->prefill.instances);
+            jw_kint(&w, "tp", b->prefill.tp);
+            jw_obj_end(&w);
+            jw_key(&w, "decode");
+            jw_obj_begin(&w);
+            jw_kint(&w, "instances", b->decode.instances);
+            jw_kint(&w, "tp", b->decode.tp);
+            jw_obj_end(&w);
+            jw_obj_end(&w);
+        }
+        jw_kint(&w, "chips", b->chips);
+        jw_knum(&w, "goodput_requests_per_s", b->goodput_requests_per_s);
+        jw_knum(&w, "goodput_per_chip", b->goodput_per_chip);
+        jw_knum(&w, "slo_attainment", b->slo_attainment);
+        jw_knum(&w, "ttft_p99_s", b->ttft_p99_s);
+        jw_knum(&w, "tpot_p99_s", b->tpot_p99_s);
+        jw_knum(&w, "output_tokens_per_s_per_chip", b->output_tokens_per_s_per_chip);
+        jw_obj_end(&w);
+    }
+    jw_arr_end(&w);
+    jw_obj_end(&w);
+    status = emit(&w);
+out:
+    jw_free(&w);
+    free(sr);
+    return status;
+}
+
 int cmd_search(int argc, char **argv) {
     const char *path = NULL;
     cJSON *json = NULL;
@@ -454,10 +528,13 @@ int cmd_search(int argc, char **argv) {
     jw w;
     int status = 0;
     long v = 0;
+    rg_serve_search_opts so;
+    bool serve_opt = false;
     calib_profile prof = {0};
     calib_applied applied;
     char prof_name[512] = "";
     rg_search_opts_init(&opts);
+    rg_serve_search_opts_init(&so);
     jw_init(&w);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--top") == 0 && i + 1 < argc) {
@@ -482,13 +559,43 @@ int cmd_search(int argc, char **argv) {
             opts.max_configs = v;
         } else if (strcmp(argv[i], "--uneven-stages") == 0) {
             opts.uneven_stages = true;
+        } else if (strcmp(argv[i], "--goal") == 0 && i + 1 < argc) {
+            const char *g = argv[++i];
+            serve_opt = true;
+            if (strcmp(g, "goodput") == 0) {
+                so.goal = RG_SERVE_GOAL_GOODPUT;
+            } else if (strcmp(g, "chips") == 0) {
+                so.goal = RG_SERVE_GOAL_MIN_CHIPS;
+            } else {
+                fprintf(stderr, "ridge search: --goal: must be goodput or chips (got '%s')\n", g);
+                status = 2;
+                goto out;
+            }
+        } else if (strcmp(argv[i], "--attainment") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            double a = strtod(argv[++i], &end);
+            serve_opt = true;
+            if (!end || *end || !(a > 0.0 && a <= 1.0)) {
+                fprintf(stderr, "ridge search: --attainment: must be a number in (0, 1] (got '%s')\n",
+                        argv[i]);
+                status = 2;
+                goto out;
+            }
+            so.min_attainment = a;
+        } else if (strcmp(argv[i], "--disaggregated") == 0) {
+            serve_opt = true;
+            so.disaggregated = true;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             printf("usage: ridge search SPEC.json|- [--top N] [--threads T] [--max-interleave V] "
                    "[--uneven-stages]\n"
                    "  SPEC gives model, hardware, system, phase, batch (global), seq_len and chips;\n"
                    "  its parallelism is ignored: every valid layout of the chips is evaluated.\n"
                    "  --uneven-stages: also pipeline depths that do not divide the layers.\n"
-                   "  --max-configs N: refuse spaces larger than N configurations (default 1e9).\n");
+                   "  --max-configs N: refuse spaces larger than N configurations (default 1e9).\n"
+                   "  A \"phase\": \"serve\" spec searches deployments under its SLOs instead:\n"
+                   "  --goal goodput|chips (highest goodput per chip, or fewest chips reaching\n"
+                   "  --attainment A of requests within the SLOs, default 0.99), --disaggregated\n"
+                   "  (also prefill/decode pool splits).\n");
             goto out;
         } else if (!path) {
             path = argv[i];
@@ -520,6 +627,20 @@ int cmd_search(int argc, char **argv) {
     if (spec.chips > 1 && !spec.has_system) {
         rg_err_set(&e, RG_EMISSING, "system", "a system is needed for %lld chips", (long long)spec.chips);
         status = fail(&e);
+        goto out;
+    }
+    if (spec.phase == RG_PHASE_SERVE) {
+        so.top_n = opts.top_n;
+        so.threads = opts.threads;
+        if (opts.max_configs != RG_SEARCH_MAX_CONFIGS)
+            so.max_configs = opts.max_configs;
+        status = search_serve(&spec, &so);
+        goto out;
+    }
+    if (serve_opt) {
+        fprintf(stderr,
+                "ridge search: --goal, --attainment and --disaggregated need a \"phase\": \"serve\" spec\n");
+        status = 2;
         goto out;
     }
     sr = malloc(sizeof *sr);

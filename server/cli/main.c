@@ -16,8 +16,9 @@ static const cli_command commands[] = {
     {"import-model", cmd_import_model, "import-model CONFIG.json|-",
      "a Hugging Face config.json as Ridge's model object, each field with its source"},
     {"search", cmd_search,
-     "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages]",
-     "search parallel strategies for a model on a system"},
+     "search SPEC.json|- [--top N] [--threads T] [--max-interleave V] [--uneven-stages] "
+     "[--goal goodput|chips] [--attainment A] [--disaggregated]",
+     "search parallel strategies for a model on a system (serve specs: deployments under the SLOs)"},
     {"validate", cmd_validate, "validate [--data DIR] [--json]",
      "compare predictions with measured training iteration times"},
     {"calibrate", cmd_calibrate,

@@ -38,6 +38,12 @@ static inline double rc_db(double nsr) {
     return nsr > 0 ? -10.0 * log10(nsr) : (double)INFINITY; /* lossless: NULL when stored */
 }
 
+/* A serving column's value: NaN (stored as NULL) unless `res` is a serve
+ * point, so a sweep's other points hold no serving figure at all. */
+static inline double rc_serve(const rg_result *res, double v) {
+    return res->serving.computed ? v : (double)NAN;
+}
+
 /* X(name, type, sense, unit, value of `res` and `ex`, description) */
 #define RIDGED_RESULT_COLS(X)                                                                                \
     X(time_s, RC_F64, RC_MIN, "s", res->time_s, "step time")                                                 \
@@ -61,7 +67,17 @@ static inline double rc_db(double nsr) {
     X(quality_loss, RC_F64, RC_MIN, "", ex->quality_loss,                                                    \
       "noise-to-signal power at the matmul outputs from the numerics (emulated)")                            \
     X(quality_sqnr_db, RC_F64, RC_MAX, "dB", rc_db(ex->quality_loss),                                        \
-      "matmul output SQNR: -10 log10 quality_loss")
+      "matmul output SQNR: -10 log10 quality_loss")                                                          \
+    X(ttft_p99_s, RC_F64, RC_MIN, "s", rc_serve(res, res->serving.ttft_s.p99),                               \
+      "serve: time to first token, p99")                                                                     \
+    X(tpot_p99_s, RC_F64, RC_MIN, "s", rc_serve(res, res->serving.tpot_s.p99),                               \
+      "serve: time per output token, p99")                                                                   \
+    X(goodput_requests_per_s, RC_F64, RC_MAX, "req/s", rc_serve(res, res->serving.goodput_requests_per_s),   \
+      "serve: requests meeting every SLO per second")                                                        \
+    X(serve_output_tokens_per_s_per_chip, RC_F64, RC_MAX, "tok/s",                                           \
+      rc_serve(res, res->serving.output_tokens_per_s_per_chip), "serve: output tokens per second per chip")  \
+    X(slo_attainment, RC_F64, RC_MAX, "", rc_serve(res, res->serving.slo_attainment),                        \
+      "serve: share of requests meeting every SLO")
 
 typedef enum { RC_F64, RC_I64, RC_BOOL } rc_type;
 typedef enum { RC_MIN, RC_MAX } rc_sense;

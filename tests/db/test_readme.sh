@@ -136,6 +136,12 @@ qf = outs[next(i for i, b in enumerate(blocks) if "lanes x weights" in b)]
 front = [json.loads(l) for l in qf.splitlines() if l.startswith("{") and "quality_sqnr_db" in l]
 assert len(front) >= 2 and all(r["quality_sqnr_db"] > 0 for r in front), qf[-400:]
 print(f"ok: the time x quality front has {len(front)} points")
+# serving under SLOs
+sv = jrun("build/ridge evaluate serve.json")["serving"]
+has(f"TTFT p99 {sv['ttft_s']['p99']:.2f} s, TPOT p99 {sv['tpot_s']['p99'] * 1e3:.1f} ms, {sv['slo_attainment'] * 100:.2f} %", "serving SLOs")
+assert abs(sv["mean_in_system"] - sv["throughput_requests_per_s"] * sv["e2e_s"]["mean"]) <= 0.02 * sv["mean_in_system"], sv
+sh = jrun("build/ridge evaluate serve-hbm.json")["serving"]
+has(f"TTFT p99 falls to {sh['ttft_s']['p99']:.2f} s and TPOT p99 to {sh['tpot_s']['p99'] * 1e3:.1f} ms", "serving with 2x HBM")
 # the service example answered JSON: the time of the decode step, then the sweep
 svc = outs[next(i for i, b in enumerate(blocks) if "/api/v1/evaluate -d @decode.json" in b)].split("\n", 1)
 assert abs(float(svc[0]) - d["time_s"]) < 1e-12, svc[0]

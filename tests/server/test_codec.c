@@ -133,8 +133,29 @@ static void test_bad(void) {
     BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":NaN,\"seq_len\":"
         "1}",
         RG_EPARSE, "");
-    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"batch\":1,\"seq_len\":1}",
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"infer\",\"batch\":1,\"seq_len\":1}",
         RG_EUNKNOWN, "phase");
+    /* a serve spec needs an arrival rate (or a trace), not batch and seq_len */
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\"}", RG_ERANGE,
+        "serving.arrival.rate_per_s");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":{\"arrival\":"
+        "{\"rate_per_s\":0},\"requests\":10}}",
+        RG_ERANGE, "serving.arrival.rate_per_s");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":{\"arrival\":"
+        "{\"rate_per_s\":1},\"requests\":10,\"slo\":{\"ttft\":1}}}",
+        RG_EUNKNOWN, "serving.slo.ttft");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":{\"arrival\":"
+        "{\"rate_per_s\":1},\"requests\":10,\"slo\":{\"tpot_s\":-0.05}}}",
+        RG_ERANGE, "serving.slo.tpot_s");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":{\"arrival\":"
+        "{\"rate_per_s\":1},\"requests\":10,\"slo\":{\"ttft_s\":{\"value\":1,\"unit\":\"ms\"}}}}",
+        RG_EINVAL, "serving.slo.ttft_s.unit");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":{\"arrival\":"
+        "{\"trace\":[[1,10,10],[0.5,10,10]]}}}",
+        RG_ERANGE, "serving.arrival.trace");
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":{\"arrival\":"
+        "{\"rate_per_s\":1},\"requests\":10,\"prompt_tokens\":{\"dist\":\"lognormal\",\"mean\":100}}}",
+        RG_EMISSING, "serving.prompt_tokens.sigma");
     BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"seq_len\":1}", RG_EMISSING,
         "batch");
     BAD("{\"hardware\":\"h100-sxm\",\"phase\":\"decode\",\"batch\":1,\"seq_len\":1}", RG_EMISSING, "model");

@@ -624,6 +624,21 @@ try {
   await page.click('#theme-toggle');
   check(await page.evaluate(() => localStorage.getItem('ridge.theme')) === 'light', 'the theme choice is kept');
 
+  // A serving run: the phase select gives a small workload; the result shows
+  // the latency quantiles, goodput under the SLOs and the run's time series.
+  step = 'serving';
+  await page.click('a[data-view="point"]');
+  const phaseId = await page.locator('label', { hasText: /^Phase$/ }).getAttribute('for');
+  await page.selectOption(`#${phaseId}`, 'serve');
+  await page.waitForSelector('#point-result #serving .kpi[data-kpi="kpi-ttft"] .kpi-value', { timeout: 30000 });
+  check(/\d/.test(await text('#point-result #serving .kpi[data-kpi="kpi-ttft"] .kpi-value')), 'TTFT quantiles shown');
+  check(/within the SLOs/.test(await text('#point-result #serving .kpi[data-kpi="kpi-goodput"]')), 'goodput and SLO attainment shown');
+  check(await count('#serving-cdf svg circle.pt') === 9, 'TTFT, TPOT and end-to-end quantiles plotted');
+  check(await count('#serving-series svg circle.pt') > 20, 'waiting requests and batch size over the run plotted');
+  await page.locator('#serving').scrollIntoViewIfNeeded();
+  await shot('serving-1280');
+  await page.evaluate(() => window.scrollTo(0, 0));
+
   step = 'labels';
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
     .filter((el) => el.type !== 'hidden')

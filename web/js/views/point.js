@@ -14,7 +14,7 @@ export const FIELDS = [
   ['model', 'Model', 'preset:models'],
   ['hardware', 'Hardware', 'preset:hardware'],
   ['system', 'System', 'preset:systems'],
-  ['phase', 'Phase', 'select', ['train', 'prefill', 'decode']],
+  ['phase', 'Phase', 'select', ['train', 'prefill', 'decode', 'serve']],
   ['batch', 'Batch (sequences)', NUM],
   ['seq_len', 'Sequence length', NUM],
   ['chips', 'Chips', NUM],
@@ -155,6 +155,10 @@ export function mountPoint(root) {
     else if (v === undefined) deletePath(state.spec, path);
     else setPath(state.spec, path, v);
     if (path.startsWith('hardware.silicon.')) pruneSilicon();
+    // A serving run needs a workload: start from a small one the JSON editor can change.
+    if (path === 'phase' && v === 'serve' && !state.spec.serving)
+      state.spec.serving = { arrival: { rate_per_s: 10 }, requests: 1000, prompt_tokens: { dist: 'lognormal', mean: 1024, sigma: 0.5 },
+        output_tokens: 256, chunked_prefill_tokens: 2048, slo: { ttft_s: 1, tpot_s: 0.05 } };
     toJson();
     schedule();
   }

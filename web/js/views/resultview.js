@@ -4,7 +4,7 @@
 // design-point view and for a chosen sweep point.
 
 import { h, clear, fmtTime, fmtPct, fmtSI, fmtBytes, fmtNum } from '../util.js';
-import { roofline, stackedBar, BOUND_COLORS } from '../charts.js';
+import { roofline, stackedBar, scatter, BOUND_COLORS } from '../charts.js';
 
 const TIME_COLORS = {
   compute: BOUND_COLORS.compute, memory: BOUND_COLORS.memory, comm: BOUND_COLORS.comm,
@@ -28,17 +28,18 @@ export function commExposed(b) {
 export function kpis(r) {
   const mem = r.memory || {};
   const fits = mem.fits;
+  const serve = r.phase === 'serve'; /* a run of many steps: no one step's MFU, FLOPs or energy */
   return h('div', { class: 'kpis' },
-    kpi('Step time', fmtTime(r.time_s), 'kpi-time'),
-    kpi('MFU', fmtPct(r.mfu), 'kpi-mfu'),
+    kpi(serve ? 'Simulated time' : 'Step time', fmtTime(r.time_s), 'kpi-time'),
+    serve ? null : kpi('MFU', fmtPct(r.mfu), 'kpi-mfu'),
     kpi('Tokens/s', fmtSI(r.tokens_per_s), 'kpi-tokens',
       r.tokens_per_s_per_chip ? h('div', { class: 'kpi-sub' }, `${fmtSI(r.tokens_per_s_per_chip)} per chip${r.chips ? ` · ${r.chips} chips` : ''}`) : null),
     kpi('Memory / device', `${fmtBytes(mem.per_device_bytes)} of ${fmtBytes(mem.capacity_bytes)}`, 'kpi-mem',
       h('span', { class: `badge ${fits === false ? 'bad' : 'good'}` }, fits === false ? 'does not fit' : 'fits')),
     kpi('Params', `${fmtSI(r.params)}${r.active_params && r.active_params !== r.params ? ` (${fmtSI(r.active_params)} active)` : ''}`, 'kpi-params'),
-    kpi('Model FLOPs', fmtSI(r.flops, 'FLOP'), 'kpi-flops'),
+    serve ? null : kpi('Model FLOPs', fmtSI(r.flops, 'FLOP'), 'kpi-flops'),
     r.phase === 'decode' && r.latency_per_token_s ? kpi('Latency / token', fmtTime(r.latency_per_token_s), 'kpi-latency') : null,
-    r.energy_per_token_j !== undefined ? kpi('Energy / token', fmtSI(r.energy_per_token_j, 'J'), 'kpi-energy',
+    r.energy_per_token_j !== undefined && !serve ? kpi('Energy / token', fmtSI(r.energy_per_token_j, 'J'), 'kpi-energy',
       h('div', { class: 'kpi-sub' }, `${fmtSI(r.energy_j, 'J')} per step · ${fmtSI(r.energy?.avg_power_w, 'W')} per chip`)) : null,
     r.silicon ? kpi('Built chip', `${fmtSI(r.silicon.macs)} ${r.silicon.mac_format} MACs`, 'kpi-silicon',
       h('div', { class: 'kpi-sub' }, `${fmtSI(r.silicon.matrix_flops, 'FLOP/s')} · ${fmtSI(r.silicon.matrix_power_w, 'W')} matrix power · ${fmtNum(r.silicon.area_per_mac_um2)} µm²/MAC · ${r.silicon.pipeline_stages} pipeline ${r.silicon.pipeline_stages === 1 ? 'stage' : 'stages'} (up to ${fmtNum(r.silicon.max_clock_ghz)} GHz)`)) : null,
@@ -205,7 +206,40 @@ function showOp(el, op) {
   if (rows[0]) rows[0].scrollIntoView({ block: 'nearest', behavior: 'smooth' });
 }
 
-// The whole result, as used by the design-point view.
+// A serving run (phase serve): latency and SLO figures, the latency quantiles
+// as points of their distribution functions, and the sampled time series.
+export function servingCard(r) {
+  const sv = r.serving;
+  if (!sv) return null;
+  const slo = sv.slo || {};
+  const q = (x) => `${fmtTime(x.p50)} / ${fmtTime(x.p90)} / ${fmtTime(x.p99)}`;
+  const cdf = [];
+  for (const [name, key] of [['TTFT', 'ttft_s'], ['TPOT', 'tpot_s'], ['E2E', 'e2e_s']])
+    for (const [p, f] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]])
+      if (sv[key]) cdf.push({ key: `${key}.${p}`, x: sv[key][p], y: f, label: p === 'p99' ? name : '', cls: `q-${key}` });
+  const ser = sv.series || {};
+  const t = ser.t_s || [];
+  const series = [];
+  for (const [name, key] of [['queue', 'queue'], ['batch', 'batch']])
+    t.forEach((tv, i) => series.push({ key: `${key}.${i}`, x: tv, y: (ser[key] || [])[i], cls: `s-${key}` }));
+  return h('section', { class: 'card', id: 'serving' },
+    h('h3', {}, `Serving: ${fmtNum(sv.requests, 6)} requests`),
+    h('div', { class: 'kpis' },
+      kpi('TTFT p50 / p90 / p99', q(sv.ttft_s), 'kpi-ttft', slo.ttft_s ? h('div', { class: 'kpi-sub' }, `SLO ${fmtTime(slo.ttft_s)}`) : null),
+      kpi('TPOT p50 / p90 / p99', q(sv.tpot_s), 'kpi-tpot', slo.tpot_s ? h('div', { class: 'kpi-sub' }, `SLO ${fmtTime(slo.tpot_s)}`) : null),
+      kpi('Goodput', `${fmtNum(sv.goodput_requests_per_s)} req/s`, 'kpi-goodput',
+        h('div', { class: 'kpi-sub' }, `${fmtPct(sv.slo_attainment)} within the SLOs · ${fmtNum(sv.throughput_requests_per_s)} req/s served`)),
+      kpi('Output tokens/s', fmtSI(sv.output_tokens_per_s), 'kpi-serve-tokens',
+        h('div', { class: 'kpi-sub' }, `${fmtSI(sv.output_tokens_per_s_per_chip)} per chip`)),
+      kpi('In system (mean)', fmtNum(sv.mean_in_system), 'kpi-in-system',
+        h('div', { class: 'kpi-sub' }, `batch ${fmtNum(sv.mean_batch)} · KV peak ${fmtPct(sv.kv_utilization_peak)} · ${sv.preemptions} preemptions`))),
+    h('div', { class: 'grid2' },
+      h('figure', { id: 'serving-cdf' }, scatter(cdf, { xLabel: 'latency (s)', yLabel: 'share of requests', title: 'Latency quantiles (TTFT, TPOT, end to end)', labels: true }),
+        h('figcaption', { class: 'muted' }, 'p50, p90 and p99 of each latency (orange TTFT, blue TPOT, green end to end): points of its distribution function.')),
+      h('figure', { id: 'serving-series' }, scatter(series, { xLabel: 'time (s)', yLabel: 'requests', title: 'Waiting requests and batch size over the run' }),
+        h('figcaption', { class: 'muted' }, `Orange: requests waiting; blue: sequences in the step. Sampled at step ends; KV blocks in use peaked at ${fmtPct(sv.kv_utilization_peak)} (mean ${fmtPct(sv.kv_utilization_mean)}).`))));
+}
+
 // A <details> whose body is built the first time it opens: long tables
 // (every assumption with its source, every preset value) cost nothing on
 // the keystroke path until someone reads them.
@@ -222,6 +256,7 @@ function lazyDetails(attrs, summary, build) {
   return d;
 }
 
+// The whole result, as used by the design-point view.
 export function renderResult(el, r, presets = []) {
   const ops = Array.isArray(r.ops) ? r.ops : [];
   // A section the reader opened stays open when a keystroke re-renders the result.
@@ -229,6 +264,7 @@ export function renderResult(el, r, presets = []) {
   const openA = wasOpen('assumption-list'), openP = wasOpen('preset-sources');
   clear(el,
     kpis(r),
+    servingCard(r),
     h('div', { class: 'grid2 wide-left' },
       h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r), onSelect: (op) => showOp(el, op) }),
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),

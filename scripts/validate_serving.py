@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""validate_serving.py: Ridge's serving simulation against published offline
+maximum-throughput runs (data/validation/trtllm-offline.json).
+
+Each measured row (model, GPU, precision, tensor parallelism, input/output
+lengths, output tokens/s) becomes a "phase": "serve" spec with the data file's
+setup: every request queued at once, fixed lengths, the measured stack's
+scheduler settings. `ridge evaluate` simulates it; the script prints the
+error of each row, the mean absolute percentage error (MAPE), the signed mean
+and median, and the same by precision, GPU and model. Nothing is fitted: the
+assumptions are the shipped ones.
+
+usage: scripts/validate_serving.py [--ridge build/ridge] [--data FILE] [--json] [--jobs N]
+                                   [--only KEY=VALUE] [--set PATH=JSON ...]
+  --only precision=fp4      keep the rows whose field has that value
+  --set serving.kv_admission='"greedy"'   change the data file's setup at a dotted path (what-ifs)
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def spec_of(row, setup):
+    serving = json.loads(json.dumps(setup["serving"]))
+    serving.update({"requests": min(row["requests"], setup["max_requests"]),
+                    "prompt_tokens": row["isl"], "output_tokens": row["osl"]})
+    return {"model": row["model"], "hardware": row["hardware"], "system": row["system"], "phase": "serve",
+            "parallelism": {"tp": row["tp"]}, "numerics": setup["numerics"][row["precision"]],
+            "serving": serving}
+
+
+def run(ridge, spec):
+    p = subprocess.run([ridge, "evaluate", "-"], input=json.dumps(spec), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"ridge evaluate failed ({p.returncode}): {p.stderr.strip()} for {json.dumps(spec)}")
+    return json.loads(p.stdout)["serving"]
+
+
+def summary(errs):
+    a = [abs(e) for e in errs]
+    return {"n": len(errs), "mape_pct": 100 * statistics.mean(a), "mean_pct": 100 * statistics.mean(errs),
+            "median_pct": 100 * statistics.median(errs)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ridge", default=os.path.join(HERE, "..", "build", "ridge"))
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "data", "validation", "trtllm-offline.json"))
+    ap.add_argument("--json", action="store_true", help="print rows and summaries as JSON")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", action="append", default=[], help="KEY=VALUE: keep matching rows")
+    ap.add_argument("--set", action="append", default=[], help="PATH=JSON: override the setup at a dotted path")
+    args = ap.parse_args()
+    d = json.load(open(args.data))
+    rows = d["rows"]
+    for o in args.only:
+        k, v = o.split("=", 1)
+        rows = [r for r in rows if str(r[k]) == v]
+    for o in args.set:
+        path, v = o.split("=", 1)
+        *parents, leaf = path.split(".")
+        node = d["setup"]
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = json.loads(v)
+    with ThreadPoolExecutor(args.jobs) as ex:
+        got = list(ex.map(lambda r: run(args.ridge, spec_of(r, d["setup"])), rows))
+    out = []
+    for r, s in zip(rows, got):
+        pred = s["output_tokens_per_s"]
+        out.append(dict(r, predicted_output_tokens_per_s=pred, error=pred / r["output_tokens_per_s"] - 1,
+                        mean_batch=s["mean_batch"], preemptions=s["preemptions"]))
+    groups = {"all": summary([o["error"] for o in out])}
+    for key in ("precision", "hardware", "model", "tp"):
+        for v in sorted({o[key] for o in out}, key=str):
+            groups[f"{key}={v}"] = summary([o["error"] for o in out if o[key] == v])
+    if args.json:
+        json.dump({"source": d["source"], "rows": out, "summary": groups}, sys.stdout, indent=1)
+        print()
+        return
+    for o in out:
+        print(f'{o["model"]:12s} {o["hardware"]:9s} {o["precision"]} tp{o["tp"]} {o["isl"]:>5}/{o["osl"]:<5} '
+              f'measured {o["output_tokens_per_s"]:>7,} predicted {o["predicted_output_tokens_per_s"]:>9,.0f} '
+              f'{100 * o["error"]:+6.1f} %  batch {o["mean_batch"]:.0f}')
+    for k, g in groups.items():
+        print(f'{k:22s} MAPE {g["mape_pct"]:5.1f} %  mean {g["mean_pct"]:+6.1f} %  median {g["median_pct"]:+6.1f} %  n {g["n"]}')
+
+
+if __name__ == "__main__":
+    main()
