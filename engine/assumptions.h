@@ -72,8 +72,12 @@
     RG_NODE_LIST(RG_X_NODE_DELAY_, X)                                                                        \
     X(RG_A_PIPELINE_OVERHEAD, "pipeline_overhead_per_stage",                                                 \
       "fraction of lane area and energy per added stage")                                                    \
-        X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")  \
-            X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")
+    X(RG_A_PIPELINE_UNSPLIT, "pipeline_unsplit_fraction", "fraction of the lane's path in every stage")      \
+    X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")                            \
+    X(RG_A_RECIPE_SOURCE_BYTES, "recipe_source_bytes", "bytes per element")                                  \
+    X(RG_A_RECIPE_AMAX_PASS, "recipe_amax_pass", "1 separate read, 0 fused")                                 \
+    X(RG_A_RECIPE_ROTATION_FUSED, "recipe_rotation_fused", "1 fused, 0 separate pass")                       \
+    X(RG_A_FOUR_OVER_SIX_FLOPS, "four_over_six_flops_per_element", "FLOP per element")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

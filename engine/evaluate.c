@@ -35,6 +35,7 @@
 #include "memory.h"
 #include "model.h"
 #include "plan.h"
+#include "recipe_cost.h"
 #include "roofline.h"
 #include "saturation.h"
 #include "silicon.h"
@@ -404,6 +405,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     const rg_numerics *nu = &spec->numerics;
     const double *av = spec->assumptions.v;
     const rg_format *mf = rg_format_get(nu->math);
+    int math = rg_numerics_math(nu); /* recipes on both operands pick the class */
 
     /* header fields; the ops array is written row by row */
     memset(out, 0, offsetof(rg_result, ops));
@@ -412,7 +414,11 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     rc = check_silicon(spec, &out->silicon, used, err);
     if (rc)
         return rc;
-    double peak = out->silicon.enabled ? out->silicon.matrix_flops : spec->hw.matrix_flops[mf->math];
+    double peak = out->silicon.enabled ? out->silicon.matrix_flops : spec->hw.matrix_flops[math];
+    if (!(peak > 0.0) && math != (int)mf->math)
+        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.recipes",
+                         "%s has no %s matrix unit (the recipes' elements)",
+                         spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(math));
     if (!(peak > 0.0))
         return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "%s has no %s matrix unit (math format %s)",
                          spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(mf->math), mf->name);
@@ -432,7 +438,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     r.vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
     r.bw = spec->hw.mem_bw * av[RG_A_MEMORY_EFF];
     r.overhead = av[RG_A_KERNEL_OVERHEAD];
-    r.math = mf->math;
+    r.math = math;
     r.cat = -1;
     r.cores = spec->hw.matrix_cores;
     r.tile_m = av[RG_A_GEMM_TILE_M];
@@ -476,6 +482,15 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.fa = nu->activations;
     sh.fkv = nu->kv_cache;
     sh.fg = nu->grads;
+    double cb[RG_TC_COUNT];
+    rg_class_bytes(nu, &dm, sh.b * sh.s_q, sh.s_k, cb);
+    sh.bw = cb[RG_TC_WEIGHTS];
+    sh.ba = cb[RG_TC_ACTIVATIONS];
+    sh.bkv = cb[RG_TC_KV];
+    sh.rw = nu->recipes[RG_TC_WEIGHTS].on ? &nu->recipes[RG_TC_WEIGHTS].r : NULL;
+    sh.ra = nu->recipes[RG_TC_ACTIVATIONS].on ? &nu->recipes[RG_TC_ACTIVATIONS].r : NULL;
+    sh.av = av;
+    sh.used = used;
     rg_roofline_transformer(&r, m, &dm, &sh);
     double t_ops = r.compute_s + r.memory_s + r.overhead_s; /* all micro-steps */
 
@@ -484,7 +499,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     memset(&acc, 0, sizeof acc);
     acc.floor = r.overhead;
     acc.used = used;
-    double a = rg_format_bytes(nu->activations), d = (double)dm.d;
+    double a = sh.ba, d = (double)dm.d;
     double t_inner = 0.0; /* exposed comm inside a micro-step (tp, cp, ep) */
     double t_pp = 0.0, t_dp = 0.0;
     if (pl.chips > 1) {
@@ -550,7 +565,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
             double expert = (double)pl.moe_last * rg_model_expert_params(m, &dm) / (double)pl.tp *
                             ((double)m->moe.experts / (double)pl.ep);
             double dense = stage - expert;
-            double g = rg_format_bytes(nu->grads), w = rg_format_bytes(nu->weights), ov = av[RG_A_DP_OVERLAP];
+            double g = rg_format_bytes(nu->grads), w = sh.bw, ov = av[RG_A_DP_OVERLAP];
             int64_t nd = pl.dp * pl.ep * pl.cp, ne = pl.dp * pl.cp;
             used[RG_A_DP_OVERLAP] = 1;
             for (int part = 0; part < 2; part++) {
@@ -577,7 +592,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
         double stage = rg_memory_stage_params(m, &dm, &pl, false);
         double shard = spec->par.zero >= 1 ? (double)pl.dp : 1.0;
         double pdev = stage / shard;
-        double w = rg_format_bytes(nu->weights), g = rg_format_bytes(nu->grads);
+        double w = sh.bw, g = rg_format_bytes(nu->grads);
         double master = nu->master == nu->weights ? 0.0 : rg_format_bytes(nu->master);
         double o = rg_format_bytes(nu->optimizer);
         /* read grad, master, m, v; write master, m, v and the working weights */

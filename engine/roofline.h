@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "recipe_cost.h"
 #include "result.h"
 #include "spec.h"
 
@@ -121,6 +122,14 @@ typedef struct rg_shape {
     double vocab;            /* padded vocabulary */
     double moe_group_tokens; /* tokens routed inside one EP group per micro-step (experts touched) */
     int fw, fa, fkv, fg;     /* format ids: weights, activations, kv cache, grads */
+    /* bytes per element of weights, activations and kv cache (a recipe's,
+     * rg_tensor_bytes; 0 = the format's) */
+    double bw, ba, bkv;
+    /* recipes whose extra passes (recipe_cost.h) each forward GEMM's
+     * operands take (NULL = none), with the assumptions they read */
+    const rg_recipe *rw, *ra;
+    const double *av;
+    uint8_t *used;
 } rg_shape;
 
 /* Emit every op of the step for `sh` into `r`. */

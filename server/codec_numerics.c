@@ -806,10 +806,17 @@ typedef struct opq {
     char label[64];
 } opq;
 
-static int opq_init(opq *o, int format, const cJSON *recipes, const char *cls, rg_err *err) {
+static int opq_init(opq *o, int format, const rg_tensor_recipe *spec_recipe, const cJSON *recipes,
+                    const char *cls, rg_err *err) {
     memset(o, 0, sizeof *o);
     o->format = format;
     const cJSON *rs = recipes ? cJSON_GetObjectItemCaseSensitive(recipes, cls) : NULL;
+    if (!rs && spec_recipe && spec_recipe->on) { /* the spec's numerics.recipes.<class> */
+        o->r = spec_recipe->r;
+        o->is_recipe = true;
+        snprintf(o->label, sizeof o->label, "%.47s", spec_recipe->text);
+        return 0;
+    }
     if (rs) {
         char field[64];
         snprintf(field, sizeof field, "quality.recipes.%s", cls);
@@ -950,9 +957,10 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         return 0;
     const rg_numerics *num = &spec->numerics;
     opq qw, qa, qk;
-    if ((rc = opq_init(&qw, num->weights, recipes, "weights", err)) < 0 ||
-        (rc = opq_init(&qa, num->activations, recipes, "activations", err)) < 0 ||
-        (rc = opq_init(&qk, num->kv_cache, recipes, "kv_cache", err)) < 0)
+    if ((rc = opq_init(&qw, num->weights, &num->recipes[RG_TC_WEIGHTS], recipes, "weights", err)) < 0 ||
+        (rc = opq_init(&qa, num->activations, &num->recipes[RG_TC_ACTIVATIONS], recipes, "activations",
+                       err)) < 0 ||
+        (rc = opq_init(&qk, num->kv_cache, &num->recipes[RG_TC_KV], recipes, "kv_cache", err)) < 0)
         return rc;
     rg_model_dims dm;
     rg_model_derive(&spec->model, &dm);
