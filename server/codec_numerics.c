@@ -989,18 +989,19 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         int64_t n = ls[i].attn ? LAYER_CTX : LAYER_N;
         rg_recipe_mm res;
         char why[160];
-        if (a->is_recipe && b->is_recipe &&
-            (a->r.rotate != b->r.rotate || a->r.rotate_seed != b->r.rotate_seed))
-            return rg_err_set(
-                err, RG_EINVAL, "quality.recipes",
-                "%s and %s rotate differently: both operands of a matmul need the same rotation", a->label,
-                b->label);
-        if ((a->is_recipe && a->r.rotate > 1 && !b->is_recipe) ||
-            (b->is_recipe && b->r.rotate > 1 && !a->is_recipe))
-            return rg_err_set(err, RG_EINVAL, "quality.recipes",
-                              "a rotating recipe needs a recipe with the same rotation on the other operand");
-        rc = layer_one(a, b, ls[i].attn ? RG_DIST_ACTIVATIONS : RG_DIST_ACTIVATIONS,
-                       ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, ls[i].k, n, seed, &res, why, sizeof why);
+        /* Rotations cancel only when both operands rotate alike: a layer
+         * whose operands differ is reported unsupported, with the reason. */
+        int ra = a->is_recipe ? a->r.rotate : 0, rb = b->is_recipe ? b->r.rotate : 0;
+        uint64_t sa = a->is_recipe ? a->r.rotate_seed : 0, sb = b->is_recipe ? b->r.rotate_seed : 0;
+        if ((ra > 1 || rb > 1) && (ra != rb || sa != sb)) {
+            snprintf(why, sizeof why,
+                     "%.47s and %.47s rotate differently: both operands need the same rotation", a->label,
+                     b->label);
+            rc = 1;
+        } else {
+            rc = layer_one(a, b, RG_DIST_ACTIVATIONS, ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, ls[i].k, n,
+                           seed, &res, why, sizeof why);
+        }
         if (rc < 0)
             return rg_err_set(err, rc, "quality", "cannot emulate the %s matmul: %s", ls[i].name,
                               rg_strerror(rc));

@@ -108,8 +108,31 @@ static void check_layers(void) {
     CHECK_STR(err.field, "quality.recipes.weights");
     CHECK(quality_of(spec, "{\"recipes\": {\"bias\": \"fp8_1x128\"}}", &err) == NULL);
     CHECK_STR(err.field, "quality.recipes.bias");
-    CHECK(quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\"}}", &err) == NULL);
-    CHECK_STR(err.field, "quality.recipes");
+    /* a rotation on one operand only cannot cancel: those layers say so; a
+     * layer whose operands rotate alike is measured */
+    q = quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\"}}", &err);
+    CHECK_MSG(q != NULL, "%s: %s", err.field, err.msg);
+    const cJSON *up =
+        q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up") : NULL;
+    CHECK(up && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(up, "supported")));
+    CHECK(up &&
+          strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(up, "reason")), "rotate differently"));
+    cJSON_Delete(q);
+    q = quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\", \"activations\": \"nvfp4_rht16\"}}",
+                   &err);
+    up = q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up") : NULL;
+    CHECK(up && num(up, "sqnr_db") > 10.0);
+    cJSON_Delete(q);
+    /* the spec's own numerics.recipes are what the layers use */
+    static const char *rspec = "{\"model\": \"llama3-8b\", \"hardware\": \"b200\", \"phase\": \"decode\", "
+                               "\"batch\": 8, \"seq_len\": 1024, \"numerics\": {\"recipes\": {\"weights\": "
+                               "\"fp8_128x128\", \"activations\": \"fp8_1x128\"}}}";
+    q = quality_of(rspec, NULL, &err);
+    CHECK_MSG(q != NULL, "%s: %s", err.field, err.msg);
+    up = q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up") : NULL;
+    CHECK(up && strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(up, "a")), "fp8_1x128") == 0 &&
+          strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(up, "b")), "fp8_128x128") == 0);
+    cJSON_Delete(q);
     /* a recipe whose blocks do not tile a layer: that layer says so */
     q = quality_of(spec, "{\"recipes\": {\"weights\": \"fp8_1x128:block=1x3072\"}}", &err);
     const cJSON *qkv =
