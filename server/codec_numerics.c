@@ -235,6 +235,55 @@ static void write_metrics(jw *w, const rg_metrics *m) {
     jw_knum(w, "kl_div", m->kl_div);
 }
 
+/* The data source of a quantize request: its "data" array (*arr), the
+ * "dist" (*dk keeps its default when absent) and whether the tensor is
+ * synthetic (no `data` from the caller, no array). Data and a dist (or,
+ * with `refuse_n`, an "n") together are refused naming the key. */
+static int get_source(const cJSON *req, const float *data, bool refuse_n, const cJSON **arr, int *dk,
+                      bool *synthetic, rg_err *err) {
+    *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    int rc = get_enum(req, "dist", rg_dist_find, dk, "normal, laplace, student_t, activations, kv", err);
+    if (rc < 0)
+        return rc;
+    *synthetic = !data && !*arr;
+    bool has_n = refuse_n && cJSON_GetObjectItemCaseSensitive(req, "n");
+    if (!*synthetic && (cJSON_GetObjectItemCaseSensitive(req, "dist") || has_n))
+        return refuse_n ? rg_err_set(err, RG_EINVAL, has_n ? "n" : "dist",
+                                     "give either data or a synthetic dist and n, not both")
+                        : rg_err_set(err, RG_EINVAL, "dist", "give either data or dist, not both");
+    return 0;
+}
+
+/* The buffers of a quantize request: y (n floats) always; without given
+ * `*data`, x (n floats) filled from the JSON array `arr` or else from the
+ * distribution `d`, and *data pointed at it. The caller frees *x and *y
+ * (also on failure). Returns 0 or RG_ENOMEM / RG_ETYPE / a fill status
+ * with `err` naming n, data or dist. */
+static int input_buffers(const float **data, const cJSON *arr, const rg_dist *d, int64_t n, int nthreads,
+                         float **x, float **y, rg_err *err) {
+    int rc = 0;
+    *y = malloc((size_t)n * sizeof **y);
+    if (!*data)
+        *x = malloc((size_t)n * sizeof **x);
+    if (!*y || (!*data && !*x))
+        return rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+    if (*data)
+        return 0;
+    if (arr) {
+        int64_t i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, arr) {
+            if (!cJSON_IsNumber(it))
+                return rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
+            (*x)[i++] = (float)it->valuedouble;
+        }
+    } else if ((rc = rg_dist_fill(d, *x, n, 0, nthreads)) < 0) {
+        return rg_err_set(err, rc, "dist", "bad distribution parameters");
+    }
+    *data = *x;
+    return 0;
+}
+
 static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
                       rg_err *err);
 
@@ -254,16 +303,11 @@ static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthr
     if ((rc = codec_quant_parse(req, &q, err)) < 0)
         return rc;
     /* data source */
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    const cJSON *arr = NULL;
     int dk = RG_DIST_NORMAL;
-    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
-        0)
+    bool synthetic = false;
+    if ((rc = get_source(req, data, false, &arr, &dk, &synthetic, err)) < 0)
         goto out;
-    bool synthetic = !data && !arr;
-    if (!synthetic && cJSON_GetObjectItemCaseSensitive(req, "dist")) {
-        rc = rg_err_set(err, RG_EINVAL, "dist", "give either data or dist, not both");
-        goto out;
-    }
     rg_dist_init(&d, (rg_dist_kind)dk, q.seed);
     int64_t cols = 0, dof = d.dof, window = -1;
     if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
@@ -323,32 +367,8 @@ static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthr
     if ((rc = get_bool(req, "entropy", &want_entropy, err)) < 0)
         goto out;
     /* buffers */
-    y = malloc((size_t)n * sizeof *y);
-    if (!data) {
-        x = malloc((size_t)n * sizeof *x);
-        if (!x || !y) {
-            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
-            goto out;
-        }
-        if (arr) {
-            int64_t i = 0;
-            const cJSON *it;
-            cJSON_ArrayForEach(it, arr) {
-                if (!cJSON_IsNumber(it)) {
-                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
-                    goto out;
-                }
-                x[i++] = (float)it->valuedouble;
-            }
-        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
-            rg_err_set(err, rc, "dist", "bad distribution parameters");
-            goto out;
-        }
-        data = x;
-    } else if (!y) {
-        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+    if ((rc = input_buffers(&data, arr, &d, n, nthreads, &x, &y, err)) < 0)
         goto out;
-    }
     rg_compress_stats st;
     if ((rc = rg_compress_run(&c, &q, data, y, n, nthreads, &st, err)) < 0)
         goto out;
@@ -456,16 +476,11 @@ static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthrea
         return rc;
     if ((rc = rg_recipe_parse(spec, &r, "recipe", err)) < 0)
         return rc;
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    const cJSON *arr = NULL;
     int dk = RG_DIST_ACTIVATIONS;
-    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
-        0)
+    bool synthetic = false;
+    if ((rc = get_source(req, data, true, &arr, &dk, &synthetic, err)) < 0)
         return rc;
-    bool synthetic = !data && !arr;
-    if (!synthetic &&
-        (cJSON_GetObjectItemCaseSensitive(req, "dist") || cJSON_GetObjectItemCaseSensitive(req, "n")))
-        return rg_err_set(err, RG_EINVAL, cJSON_GetObjectItemCaseSensitive(req, "n") ? "n" : "dist",
-                          "give either data or a synthetic dist and n, not both");
     rg_dist_init(&d, (rg_dist_kind)dk, seed);
     int64_t cols = 0, dof = d.dof;
     if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
@@ -497,32 +512,8 @@ static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthrea
     int64_t rows = n / cols;
     if ((rc = rg_recipe_check(&r, rows, cols, "recipe", err)) < 0)
         return rc;
-    y = malloc((size_t)n * sizeof *y);
-    if (!data) {
-        x = malloc((size_t)n * sizeof *x);
-        if (!x || !y) {
-            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
-            goto out;
-        }
-        if (arr) {
-            int64_t i = 0;
-            const cJSON *it;
-            cJSON_ArrayForEach(it, arr) {
-                if (!cJSON_IsNumber(it)) {
-                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
-                    goto out;
-                }
-                x[i++] = (float)it->valuedouble;
-            }
-        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
-            rg_err_set(err, rc, "dist", "bad distribution parameters");
-            goto out;
-        }
-        data = x;
-    } else if (!y) {
-        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+    if ((rc = input_buffers(&data, arr, &d, n, nthreads, &x, &y, err)) < 0)
         goto out;
-    }
     if ((rc = rg_recipe_qdq(&r, data, y, rows, cols, nthreads, err)) < 0 ||
         (rc = rg_recipe_unrotate(&r, y, y, rows, cols, nthreads)) < 0)
         goto out;
