@@ -783,10 +783,11 @@ static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int p
 
 /* ---- matmul quality at the model's layer shapes ------------------------ */
 
-#define LAYER_M    16  /* token rows sampled */
-#define LAYER_N    128 /* output columns sampled (a multiple of 16x16 and 128x128 blocks) */
-#define LAYER_CTX  256 /* context tokens of the attention-score product */
-#define LCACHE_LEN 64
+#define LAYER_M      16    /* token rows sampled */
+#define LAYER_N      128   /* output columns sampled (a multiple of 16x16 and 128x128 blocks) */
+#define LAYER_CTX    256   /* context tokens of the attention-score product */
+#define LAYER_PV_CTX 32768 /* most context tokens the P V product samples */
+#define LCACHE_LEN   64
 
 /* How one operand is quantized: a recipe, or a spec format with
  * rg_quant_init's defaults (blocks along k), or not at all (no format). */
@@ -854,12 +855,38 @@ static lcache_entry lcache[LCACHE_LEN];
 static unsigned lcache_next;
 static pthread_mutex_t lcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* One layer type: A (LAYER_M x k, dist da) times B^T (n x k, dist db). */
+/* P of the attention P V product: each row the softmax of N(0, 1) logits
+ * (in double, rounded once to fp32). */
+static void softmax_rows(float *p, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *x = p + r * cols;
+        double mx = -INFINITY, sum = 0.0;
+        for (int64_t c = 0; c < cols; c++)
+            mx = x[c] > mx ? x[c] : mx;
+        for (int64_t c = 0; c < cols; c++)
+            sum += exp((double)x[c] - mx);
+        for (int64_t c = 0; c < cols; c++)
+            x[c] = (float)(exp((double)x[c] - mx) / sum);
+    }
+}
+
+/* out (cols x rows) = in (rows x cols) transposed. */
+static void transpose(const float *in, float *out, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++)
+            out[c * rows + r] = in[r * cols + c];
+}
+
+/* One layer type: A (LAYER_M x k, dist da) times B^T (n x k, dist db).
+ * With `pv` (the attention P V product): A is softmax probabilities over k
+ * context tokens and B is the value cache, generated and quantized as it is
+ * stored (k tokens x n channels, so a per-token block runs along the
+ * channels), then transposed to B^T. */
 static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, int64_t n, uint64_t seed,
-                     rg_recipe_mm *res, char *why, size_t cap) {
+                     bool pv, rg_recipe_mm *res, char *why, size_t cap) {
     char key[192];
-    snprintf(key, sizeof key, "%s|%s|%d|%d|%" PRId64 "|%" PRId64 "|%" PRIu64, qa->label, qb->label, da, db, k,
-             n, seed);
+    snprintf(key, sizeof key, "%s|%s|%d|%d|%" PRId64 "|%" PRId64 "|%" PRIu64 "|%d", qa->label, qb->label, da,
+             db, k, n, seed, (int)pv);
     pthread_mutex_lock(&lcache_lock);
     for (int i = 0; i < LCACHE_LEN; i++)
         if (strcmp(lcache[i].key, key) == 0) {
@@ -880,16 +907,33 @@ static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, in
     if (!a || !aq || !b || !bq)
         goto out;
     rg_dist d;
-    rg_dist_init(&d, (rg_dist_kind)da, seed);
+    rg_dist_init(&d, pv ? RG_DIST_NORMAL : (rg_dist_kind)da, seed);
     d.cols = k;
     if ((rc = rg_dist_fill(&d, a, m * k, 0, 1)) < 0)
         goto out;
+    if (pv)
+        softmax_rows(a, m, k);
     rg_dist_init(&d, (rg_dist_kind)db, seed + 1);
     d.dof = 8;
-    d.cols = k;
-    if ((rc = rg_dist_fill(&d, b, n * k, 0, 1)) < 0)
-        goto out;
-    if ((rc = opq_run(qa, a, aq, m, k, &e)) != 0 || (rc = opq_run(qb, b, bq, n, k, &e)) != 0) {
+    d.cols = pv ? n : k;
+    if (pv) {
+        /* V and its quantized copy in the cache layout (k x n), then both as B^T */
+        float *v = malloc((size_t)(n * k) * sizeof *v), *vq = malloc((size_t)(n * k) * sizeof *vq);
+        rc = v && vq ? rg_dist_fill(&d, v, n * k, 0, 1) : RG_ENOMEM;
+        if (rc == 0 && (rc = opq_run(qb, v, vq, k, n, &e)) == 0) {
+            transpose(v, b, k, n);
+            transpose(vq, bq, k, n);
+        }
+        free(v);
+        free(vq);
+    } else {
+        rc = rg_dist_fill(&d, b, n * k, 0, 1);
+        if (rc == 0)
+            rc = opq_run(qb, b, bq, n, k, &e);
+    }
+    if (rc == 0)
+        rc = opq_run(qa, a, aq, m, k, &e);
+    if (rc != 0) {
         if (rc == 1)
             snprintf(why, cap, "%.150s", e.msg);
         goto out;
@@ -897,7 +941,7 @@ static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, in
     if ((rc = rg_matmul_error(a, aq, b, bq, m, k, n, NULL, 1, res)) < 0)
         goto out;
     res->a_bits = qa->is_recipe ? rg_recipe_bits(&qa->r, m, k) : 0.0;
-    res->b_bits = qb->is_recipe ? rg_recipe_bits(&qb->r, n, k) : 0.0;
+    res->b_bits = qb->is_recipe ? (pv ? rg_recipe_bits(&qb->r, k, n) : rg_recipe_bits(&qb->r, n, k)) : 0.0;
     rc = 0;
 out:
     if (rc >= 0) {
@@ -958,14 +1002,15 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
     const struct {
         const char *name;
         int64_t k, n;
-        bool attn;
-    } ls[] = {{"attn_qkv", dm.d, dm.q_dim + dm.k_dim + dm.v_dim, false},
-              {"attn_out", dm.attn_out_dim, dm.d, false},
-              {"ffn_up", dm.d, dm.ffn_dim, false},
-              {"ffn_down", dm.ffn_dim, dm.d, false},
-              {"expert_up", dm.d, dm.expert_ffn_dim, false},
-              {"expert_down", dm.expert_ffn_dim, dm.d, false},
-              {"attn_scores", dm.qk_head_dim, spec->seq_len, true}};
+        bool attn, pv;
+    } ls[] = {{"attn_qkv", dm.d, dm.q_dim + dm.k_dim + dm.v_dim, false, false},
+              {"attn_out", dm.attn_out_dim, dm.d, false, false},
+              {"ffn_up", dm.d, dm.ffn_dim, false, false},
+              {"ffn_down", dm.ffn_dim, dm.d, false, false},
+              {"expert_up", dm.d, dm.expert_ffn_dim, false, false},
+              {"expert_down", dm.expert_ffn_dim, dm.d, false, false},
+              {"attn_scores", dm.qk_head_dim, spec->seq_len, true, false},
+              {"attn_values", spec->seq_len, dm.v_head_dim, true, true}};
     jw_key(w, "layers");
     jw_obj_begin(w);
     for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
@@ -977,21 +1022,30 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         if (ls[i].attn && spec->phase == RG_PHASE_TRAIN && num->kv_cache < 0)
             continue;
         const opq *a = &qa, *b = ls[i].attn ? &qk : &qw;
-        int64_t n = ls[i].attn ? LAYER_CTX : LAYER_N;
+        bool pv = ls[i].pv;
+        int64_t n = pv ? ls[i].n : ls[i].attn ? LAYER_CTX : LAYER_N;
+        int64_t k = pv && ls[i].k > LAYER_PV_CTX ? LAYER_PV_CTX : ls[i].k;
         rg_recipe_mm res;
         char why[160];
-        /* Rotations cancel only when both operands rotate alike: a layer
-         * whose operands differ is reported unsupported, with the reason. */
+        /* Rotations cancel only when both operands rotate alike along k: a
+         * layer whose operands differ is reported unsupported, with the
+         * reason. The value cache rotates along its channels, not along
+         * P V's reduction over tokens. */
         int ra = a->is_recipe ? a->r.rotate : 0, rb = b->is_recipe ? b->r.rotate : 0;
         uint64_t sa = a->is_recipe ? a->r.rotate_seed : 0, sb = b->is_recipe ? b->r.rotate_seed : 0;
-        if ((ra > 1 || rb > 1) && (ra != rb || sa != sb)) {
+        if (pv && (ra > 1 || rb > 1)) {
+            snprintf(why, sizeof why,
+                     "P V reduces over tokens: a rotation (of %.40s or %.40s) along channels does not cancel",
+                     a->label, b->label);
+            rc = 1;
+        } else if ((ra > 1 || rb > 1) && (ra != rb || sa != sb)) {
             snprintf(why, sizeof why,
                      "%.47s and %.47s rotate differently: both operands need the same rotation", a->label,
                      b->label);
             rc = 1;
         } else {
-            rc = layer_one(a, b, RG_DIST_ACTIVATIONS, ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, ls[i].k, n,
-                           seed, &res, why, sizeof why);
+            rc = layer_one(a, b, RG_DIST_ACTIVATIONS, ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, k, n, seed,
+                           pv, &res, why, sizeof why);
         }
         if (rc < 0)
             return rg_err_set(err, rc, "quality", "cannot emulate the %s matmul: %s", ls[i].name,
@@ -1002,6 +1056,8 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         jw_kint(w, "n", ls[i].n);
         jw_kint(w, "m_sampled", LAYER_M);
         jw_kint(w, "n_sampled", n);
+        if (k != ls[i].k)
+            jw_kint(w, "k_sampled", k);
         jw_kstr(w, "a", a->label);
         jw_kstr(w, "b", b->label);
         if (rc == 1) {
@@ -1018,7 +1074,9 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         w, "model",
         "output of Aq Bq^T against the float64 product A B^T at each matmul's real reduction length k, on "
         "16 token rows x 128 output columns (256 context tokens for attention scores) of synthetic "
-        "operands: activations with outlier channels x Laplace weights, queries x kv-cache keys");
+        "operands: activations with outlier channels x Laplace weights, queries x kv-cache keys; "
+        "attn_values: softmax probabilities of N(0,1) logits over the context (at most 32768 tokens "
+        "sampled) x the value cache, quantized per token as it is stored");
     jw_obj_end(w);
     return 0;
 }
