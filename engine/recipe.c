@@ -201,8 +201,14 @@ static int apply_list(rg_recipe *r, const char *list, const char *field, rg_err 
     if (strlen(list) >= sizeof buf)
         return rg_err_set(err, RG_ERANGE, field, "recipe too long");
     snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* Split on commas in place (empty items are skipped); strtok_r is POSIX, not C11. */
+    for (char *tok = buf, *next; tok; tok = next) {
+        char *comma = strchr(tok, ',');
+        next = comma ? comma + 1 : NULL;
+        if (comma)
+            *comma = 0;
+        if (!*tok)
+            continue;
         char *eq = strchr(tok, '=');
         if (!eq || eq == tok)
             return rg_err_set(err, RG_EPARSE, field, "'%s': want key=value", tok);
