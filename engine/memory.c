@@ -58,6 +58,10 @@ double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, c
 
 double rg_memory_ssm_state(const rg_model *m, const rg_model_dims *dm, int64_t tp) {
     const rg_ssm *s = &m->ssm;
+    if (s->version == 1) { /* Mamba-1: inner x state, conv window over x */
+        double il = (double)s->inner / (double)tp;
+        return il * (double)s->state + il * (double)(s->conv > 0 ? s->conv - 1 : 0);
+    }
     double t = (double)tp, hl = (double)s->heads / t, gl = ceil((double)s->groups / t);
     double inner = hl * (double)dm->ssm_head_dim;
     double conv = inner + 2.0 * gl * (double)s->state;
@@ -81,6 +85,14 @@ double rg_memory_ssm_activations(const rg_model *m, const rg_model_dims *dm, con
     double rep = in->sp ? 1.0 / t : 1.0;
     if (in->recompute == RG_RECOMPUTE_FULL)
         return tokens * d * e * rep;
+    if (s->version == 1) {
+        /* Mamba-1: norm input, in_proj input and the mask are whole; x and
+         * z, conv output, x_proj output (dt, B, C), dt, scan output and gate
+         * output are split; the scan's states are recomputed (sec. 3.3.2) */
+        double il = (double)s->inner / t, xp = (double)s->dt_rank + 2.0 * (double)s->state;
+        double whole1 = 2.0 * d * e + d * (in->dropout ? 1.0 : 0.0);
+        return tokens * (whole1 * rep + (2.0 * il + il + xp + il + il + il) * e);
+    }
     double hl = (double)s->heads / t, gl = ceil((double)s->groups / t), inner = hl * (double)dm->ssm_head_dim;
     double conv = inner + 2.0 * gl * (double)s->state, proj = inner + conv + hl;
     /* norm input, in_proj input and the residual's mask are whole; in_proj

@@ -63,7 +63,15 @@ void rg_model_derive(const rg_model *m, rg_model_dims *out) {
     dm.qkv_bias = m->bias || m->qkv_bias;
     dm.out_bias = m->bias || m->out_bias;
     dm.mlp_bias = m->bias || m->mlp_bias;
-    if (m->ssm.layers > 0) {
+    if (m->ssm.layers > 0 && m->ssm.version == 1) {
+        /* Mamba-1: in_proj gives x and z; the conv runs over x only; the
+         * state is inner x state per sequence (Gu & Dao 2023, Algorithm 2) */
+        const rg_ssm *s = &m->ssm;
+        dm.ssm_head_dim = 1;
+        dm.ssm_conv_dim = s->inner;
+        dm.ssm_in_dim = 2 * s->inner;
+        dm.ssm_state_elems = s->inner * s->state + s->inner * (s->conv > 0 ? s->conv - 1 : 0);
+    } else if (m->ssm.layers > 0) {
         const rg_ssm *s = &m->ssm;
         int64_t gn = s->groups * s->state;
         dm.ssm_head_dim = s->heads > 0 ? s->inner / s->heads : 0;
@@ -122,7 +130,8 @@ double rg_model_expert_params(const rg_model *m, const rg_model_dims *dm) {
 }
 
 double rg_model_router_params(const rg_model *m, const rg_model_dims *dm) {
-    return (double)dm->d * (double)m->moe.experts;
+    /* + the shared-expert gate, a d x 1 linear layer (Qwen2-MoE) */
+    return (double)dm->d * (double)(m->moe.experts + (m->moe.shared_gate ? 1 : 0));
 }
 
 double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm) {
@@ -136,6 +145,17 @@ double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm) {
 double rg_model_ssm_params(const rg_model *m, const rg_model_dims *dm) {
     const rg_ssm *s = &m->ssm;
     double d = (double)dm->d, in = (double)dm->ssm_in_dim, conv = (double)dm->ssm_conv_dim;
+    if (s->version == 1) { /* in_proj, conv1d, x_proj, dt_proj (+ bias), A_log, D, out_proj */
+        double I = (double)s->inner, N = (double)s->state, R = (double)s->dt_rank;
+        double p1 = d * 2.0 * I + I * (double)s->conv + I * (R + 2.0 * N) + R * I + I + I * N + I + I * d;
+        if (s->conv_bias)
+            p1 += I;
+        if (s->bias)
+            p1 += 2.0 * I + d;
+        if (s->dt_norms)
+            p1 += R + 2.0 * N;
+        return p1;
+    }
     double p = d * in + conv * (double)s->conv + 3.0 * (double)s->heads /* dt_bias, A_log, D */ +
                (double)s->inner /* gated norm */ + (double)s->inner * d;
     if (s->conv_bias)

@@ -65,7 +65,8 @@ double rg_model_router_params(const rg_model *m, const rg_model_dims *dm);
 double rg_model_embedding_params(const rg_model *m, const rg_model_dims *dm);
 
 /* Parameters of one Mamba-2 mixer (in_proj, conv1d, dt bias, A, D, gated
- * norm, out_proj). */
+ * norm, out_proj), or of one Mamba-1 mixer when ssm.version is 1 (in_proj,
+ * conv1d, x_proj, dt_proj, A, D, out_proj, Jamba's dt/B/C norms). */
 double rg_model_ssm_params(const rg_model *m, const rg_model_dims *dm);
 /* Parameters of the norms of one layer with its mixer and, when `ffn`, its
  * FFN. */

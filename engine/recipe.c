@@ -114,7 +114,7 @@ static int parse_intv(const char *v, long lo, long hi, int *out) {
 
 static int set_key(rg_recipe *r, const char *k, const char *v, const char *field, rg_err *err) {
     char fb[128];
-    snprintf(fb, sizeof fb, "%.63s: %.60s", field, k);
+    snprintf(fb, sizeof fb, "%.60s: %.60s", field, k); /* bounded: gcc -Wformat-truncation */
     int t = 0;
     if (strcmp(k, "elem") == 0)
         return set_elem(r, v, fb, err);

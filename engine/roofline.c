@@ -42,6 +42,9 @@
 #define SCAN_STEP_FLOPS                                                                                      \
     5.0 /* recurrent SSD step per state element: decay, outer product, add, readout (2)                      \
          */
+#define SELECTIVE_SCAN_FLOPS                                                                                 \
+    8.0 /* Mamba-1 scan per state element per token: discretize exp(dt A) (2), dt B x (2), A h + B x (2),    \
+         * readout C h (2) (Gu & Dao 2023, sec. 3.3.2 and Algorithm 2: O(B L D N) work) */
 
 /* Memory time (bytes plus the per-kernel ramp memory_half_efficiency_bytes
  * at the sustained bandwidth), the roofline maximum and the launch floor. */
@@ -420,6 +423,8 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 
     vec(e, "moe.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "moe.router", n, T, d, E, 1);
+    if (m->moe.shared_gate) /* sigmoid(x W_g) scales the shared experts' output */
+        matmul(e, "moe.shared_gate", n, T, d, 1, 1);
     vec(e, "moe.topk", n, T * E, SOFTMAX_FLOPS, 1, 1, 0, false);
 
     double wts = e_loc * touched * d * fl;
@@ -449,9 +454,46 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
  * runs the recurrence: read and write the state (KV-cache format) and
  * SCAN_STEP_FLOPS per state element on the vector units, plus the conv
  * window. */
+/* One Mamba-1 mixer run `n` times (Gu & Dao 2023, Algorithm 2), sharded over
+ * tp by channels: in_proj (x, z), the causal conv over x, x_proj to (dt, B,
+ * C), dt_proj, the selective scan, the gate y * silu(z) and out_proj. The
+ * scan is the hardware-aware one of sec. 3.3.2: it reads x, dt, B, C and A
+ * and writes y, keeping the state on chip (recomputed in the backward pass),
+ * so in training and prefill no state goes through memory; decode reads and
+ * writes the recurrent state (KV-cache format). All of it runs on the vector
+ * units. */
+static void mamba1_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+    const rg_shape *sh = e->sh;
+    const rg_ssm *s = &m->ssm;
+    double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double drop = sh->train && sh->dropout ? 1.0 : 0.0;
+    double il = (double)s->inner / t, N = (double)s->state, K = (double)s->conv, R = (double)s->dt_rank;
+    double state = il * N; /* per sequence */
+
+    vec(e, "ssm.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
+    matmul(e, "ssm.in_proj", n, T, d, 2.0 * il, 1);
+    double conv_state = sh->decode ? 2.0 * b * il * (K - 1.0) * e->kv : 0.0;
+    vec(e, "ssm.conv", n, T * il, CONV_FLOPS * K, 1, 1, il * K * e->w + conv_state, false);
+    matmul(e, "ssm.x_proj", n, T, il, R + 2.0 * N, 1);
+    if (s->dt_norms)
+        vec(e, "ssm.dt_norms", n, T * (R + 2.0 * N), NORM_FLOPS, 1, 1, (R + 2.0 * N) * e->w, false);
+    matmul(e, "ssm.dt_proj", n, T, R, il, 1);
+    double fb = T * (3.0 * il + 2.0 * N) * e->a + state * e->w; /* x, dt, B, C in; y out; A */
+    if (sh->decode)
+        fb += 2.0 * b * state * e->kv;
+    emit(e, "ssm.scan", sh->fa, false, n, T * state * SELECTIVE_SCAN_FLOPS, fb, 2.0 * fb, 1, false);
+    vec(e, "ssm.gate", n, T * il, ACT_FLOPS, 2, 1, 0, false);
+    matmul(e, "ssm.out_proj", n, T, il, d, 1);
+    vec(e, "ssm.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+}
+
 static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
     const rg_ssm *s = &m->ssm;
+    if (s->version == 1) {
+        mamba1_block(e, m, dm, n);
+        return;
+    }
     double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double hl = (double)s->heads / t, gl = ceil((double)s->groups / t);

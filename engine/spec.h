@@ -40,6 +40,7 @@ typedef struct rg_moe {
     int64_t shared_experts; /* always-on experts (DeepSeek) */
     int64_t expert_ffn_dim; /* FFN width of one expert (default: ffn_dim) */
     int64_t dense_layers;   /* leading layers with a dense FFN (DeepSeek: 3) */
+    bool shared_gate;       /* sigmoid gate d x 1 over the shared experts' output (Qwen2-MoE) */
 } rg_moe;
 
 typedef struct rg_mla {
@@ -67,6 +68,10 @@ typedef struct rg_ssm {
     int64_t chunk;  /* SSD chunk length of the training / prefill scan */
     bool bias;      /* in_proj / out_proj biases */
     bool conv_bias; /* conv1d bias */
+    /* Mamba-1 (selective scan, Gu & Dao 2023): version 1; 0 or 2 = Mamba-2 */
+    int64_t version;
+    int64_t dt_rank; /* Mamba-1: rank of the step-size projection (x_proj -> dt_proj) */
+    bool dt_norms;   /* Mamba-1: RMSNorms over dt, B and C (Jamba) */
 } rg_ssm;
 
 typedef struct rg_model {

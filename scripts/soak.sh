@@ -54,7 +54,7 @@ def call(who, method, path, body=None):
 def client_a():
     i = 0
     while time.time() < end:
-        s = dict(spec, batch=8 + i % 512)
+        s = dict(spec, batch=8 * (1 + i % 64))  # a multiple of dp: every evaluate is valid
         call("A", "POST", "/api/v1/evaluate", json.dumps(s))
         if i % 20 == 0:
             st, d = call("A", "POST", "/api/v1/sweeps", json.dumps(

@@ -79,6 +79,53 @@ cJSON *codec_json_parse(const char *text, size_t len, rg_err *err) {
     return json;
 }
 
+cJSON *codec_json_parse_hf(const char *text, size_t len, rg_err *err) {
+    static const char *const tokens[] = {"-Infinity", "Infinity", "NaN"};
+    if (!text)
+        return codec_json_parse(text, len, err);
+    char *t = malloc(2 * len + 1); /* "null" is at most one byte longer than a token (NaN) */
+    if (!t) {
+        rg_err_set(err, RG_ENOMEM, "", "out of memory");
+        return NULL;
+    }
+    size_t o = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len;) {
+        char c = text[i];
+        if (in_str) {
+            t[o++] = c;
+            i++;
+            if (c == '\\' && i < len)
+                t[o++] = text[i++];
+            else if (c == '"')
+                in_str = false;
+            continue;
+        }
+        if (c == '"')
+            in_str = true;
+        size_t n = 0;
+        for (int k = 0; k < 3 && !n; k++) {
+            size_t l = strlen(tokens[k]);
+            if (len - i >= l && memcmp(text + i, tokens[k], l) == 0)
+                n = l;
+        }
+        if (n) {
+            memcpy(t + o, "null", 4);
+            o += 4;
+            for (size_t pad = 4; pad < n; pad++) /* keep columns of later errors close */
+                t[o++] = ' ';
+            i += n;
+        } else {
+            t[o++] = c;
+            i++;
+        }
+    }
+    t[o] = '\0';
+    cJSON *json = codec_json_parse(t, o, err);
+    free(t);
+    return json;
+}
+
 int codec_spec_parse_text(const char *text, size_t len, rg_spec *out, rg_err *err) {
     cJSON *json = codec_json_parse(text, len, err);
     if (!json)

@@ -42,6 +42,11 @@ int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err);
  * caller deletes the result; NULL with `err` set (RG_EPARSE) on failure. */
 cJSON *codec_json_parse(const char *text, size_t len, rg_err *err);
 
+/* As codec_json_parse for a Hugging Face config.json, which Python's json
+ * module writes with the bare tokens Infinity, -Infinity and NaN (e.g.
+ * Nemotron-H's time_step_limit): outside strings they read as null. */
+cJSON *codec_json_parse_hf(const char *text, size_t len, rg_err *err);
+
 /* Parse from text (NUL-terminated, trailing garbage rejected). */
 int codec_spec_parse_text(const char *text, size_t len, rg_spec *out, rg_err *err);
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "codec_fields.h"
+#include "codec_json.h"
 #include "hf_import.h"
 
 static const char *const phase_names[] = {"train", "prefill", "decode", NULL};
@@ -61,6 +62,7 @@ const codec_field codec_fields[] = {
     {"model.moe.shared_experts", CF_I64, OFF(model.moe.shared_experts), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.moe.expert_ffn_dim", CF_I64, OFF(model.moe.expert_ffn_dim), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.moe.dense_layers", CF_I64, OFF(model.moe.dense_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.moe.shared_gate", CF_BOOL, OFF(model.moe.shared_gate), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.mla", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.mla.q_lora_rank", CF_I64, OFF(model.mla.q_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"model.mla.kv_lora_rank", CF_I64, OFF(model.mla.kv_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
@@ -88,6 +90,9 @@ const codec_field codec_fields[] = {
     {"model.ssm.chunk", CF_I64, OFF(model.ssm.chunk), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"model.ssm.bias", CF_BOOL, OFF(model.ssm.bias), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.ssm.conv_bias", CF_BOOL, OFF(model.ssm.conv_bias), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.version", CF_I64, OFF(model.ssm.version), 0, 2, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.dt_rank", CF_I64, OFF(model.ssm.dt_rank), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.ssm.dt_norms", CF_BOOL, OFF(model.ssm.dt_norms), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.hf_config", CF_HF, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 
     {"hardware", CF_OBJ, OFF(hw), 0, 0, NULL, NULL, CF_REQUIRED, "hardware", sizeof(rg_hardware)},
@@ -175,22 +180,6 @@ static_assert(sizeof codec_fields / sizeof codec_fields[0] <= NFIELDS_MAX, "rais
 /* Keys a wrapped number {"value": X, ...} may carry besides "value". */
 static const char *const wrapper_keys[] = {"unit", "source", "note", "reason", "confidence", NULL};
 
-static const char *json_type_name(const cJSON *v) {
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    if (cJSON_IsNull(v))
-        return "null";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsObject(v))
-        return "object";
-    return "invalid";
-}
-
 void codec_join_path(char *out, size_t cap, const char *prefix, const char *key) {
     if (prefix && *prefix)
         snprintf(out, cap, "%s.%s", prefix, key);
@@ -229,7 +218,7 @@ static const cJSON *unwrap(const cJSON *v, const codec_field *f, int *rc, rg_err
             return NULL;
         }
         if (!cJSON_IsString(it)) {
-            *rc = rg_err_set(err, RG_ETYPE, path, "expected a string (got %s)", json_type_name(it));
+            *rc = rg_err_set(err, RG_ETYPE, path, "expected a string (got %s)", codec_json_type_name(it));
             return NULL;
         }
         if (strcmp(k, "unit") == 0 && !f->unit) {
@@ -255,7 +244,7 @@ static const cJSON *unwrap(const cJSON *v, const codec_field *f, int *rc, rg_err
 /* Check a JSON number against a numeric row. Returns 0 or an error. */
 static int check_number(const cJSON *v, const codec_field *f, int integral, double *out, rg_err *err) {
     if (!cJSON_IsNumber(v))
-        return rg_err_set(err, RG_ETYPE, f->path, "expected a number (got %s)", json_type_name(v));
+        return rg_err_set(err, RG_ETYPE, f->path, "expected a number (got %s)", codec_json_type_name(v));
     double d = v->valuedouble;
     if (!isfinite(d))
         return rg_err_set(err, RG_ERANGE, f->path, "must be finite");
@@ -330,12 +319,14 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
         return rc;
     case CF_BOOL:
         if (!cJSON_IsBool(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected true or false (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected true or false (got %s)",
+                              codec_json_type_name(v));
         *(bool *)slot = cJSON_IsTrue(v);
         return 0;
     case CF_FMT: {
         if (!cJSON_IsString(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected a format name (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a format name (got %s)",
+                              codec_json_type_name(v));
         int id = rg_format_find(v->valuestring);
         if (id < 0)
             return rg_err_set(err, RG_EUNKNOWN, f->path, "unknown format \"%.80s\" (see `ridge formats`)",
@@ -345,7 +336,7 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
     }
     case CF_ENUM:
         if (!cJSON_IsString(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", codec_json_type_name(v));
         return codec_set_enum(f, v->valuestring, slot, err);
     case CF_RECIPE:
         if (!cJSON_IsString(v))
@@ -354,7 +345,7 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
         return codec_set_recipe(f, v->valuestring, slot, err);
     case CF_NAME:
         if (!cJSON_IsString(v))
-            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", json_type_name(v));
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", codec_json_type_name(v));
         if (strlen(v->valuestring) >= RG_NAME_MAX)
             return rg_err_set(err, RG_ERANGE, f->path, "longer than %d characters", RG_NAME_MAX - 1);
         snprintf((char *)slot, RG_NAME_MAX, "%s", v->valuestring);
@@ -373,7 +364,7 @@ static int walk_assumptions(const cJSON *obj, rg_spec *s, rg_err *err) {
     char path[160];
     if (!cJSON_IsObject(obj))
         return rg_err_set(err, RG_ETYPE, "assumptions", "expected an object of {name: value} (got %s)",
-                          json_type_name(obj));
+                          codec_json_type_name(obj));
     cJSON_ArrayForEach(it, obj) {
         const char *k = it->string ? it->string : "";
         codec_join_path(path, sizeof path, "assumptions", k);
@@ -413,7 +404,7 @@ static int apply_preset_name(walk_state *ws, int row, const cJSON *name, rg_spec
     char path[160];
     codec_join_path(path, sizeof path, f->path, "preset");
     if (!cJSON_IsString(name))
-        return rg_err_set(err, RG_ETYPE, path, "expected a preset name (got %s)", json_type_name(name));
+        return rg_err_set(err, RG_ETYPE, path, "expected a preset name (got %s)", codec_json_type_name(name));
     const codec_preset *p = codec_data_preset_find(ws->data, f->preset_kind, name->valuestring);
     if (!p)
         return rg_err_set(err, RG_EUNKNOWN, path, "unknown %s preset \"%.60s\" (see `ridge presets`)",
@@ -436,7 +427,8 @@ static int walk_row(walk_state *ws, int row, const cJSON *v, rg_spec *s, rg_err 
             return apply_preset_name(ws, row, v, s, err);
         if (!cJSON_IsObject(v))
             return rg_err_set(err, RG_ETYPE, f->path, "expected %s (got %s)",
-                              f->preset_kind ? "a preset name or an object" : "an object", json_type_name(v));
+                              f->preset_kind ? "a preset name or an object" : "an object",
+                              codec_json_type_name(v));
         if (f->preset_kind) {
             const cJSON *pn = cJSON_GetObjectItemCaseSensitive(v, "preset");
             if (pn) {
@@ -602,7 +594,7 @@ int codec_walk(const codec_data *d, const cJSON *obj, int parent, rg_spec *s, in
     ws.data = d;
     if (!cJSON_IsObject(obj))
         return rg_err_set(err, RG_ETYPE, parent >= 0 ? codec_fields[parent].path : "",
-                          "expected an object (got %s)", json_type_name(obj));
+                          "expected an object (got %s)", codec_json_type_name(obj));
     if (parent >= 0)
         ws.seen[parent] = 1;
     int rc = walk_obj(&ws, obj, parent, s, err);
@@ -634,8 +626,24 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
         if (m->moe.dense_layers > m->layers)
             return rg_err_set(err, RG_ERANGE, "model.moe.dense_layers", "must be <= layers (%lld) (got %lld)",
                               (long long)m->layers, (long long)m->moe.dense_layers);
-    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers) {
+        if (m->moe.shared_gate && m->moe.shared_experts < 1)
+            return rg_err_set(err, RG_ERANGE, "model.moe.shared_gate", "needs shared_experts >= 1");
+    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate) {
         return rg_err_set(err, RG_ERANGE, "model.moe.experts", "must be >= 1 when other moe fields are set");
+    }
+    if (m->ssm.layers > 0) {
+        const rg_ssm *q = &m->ssm;
+        if (q->inner < 1 || q->state < 1 || q->conv < 1)
+            return rg_err_set(err, RG_ERANGE, "model.ssm", "layers > 0 needs inner, state and conv >= 1");
+        if (q->version == 1 && q->dt_rank < 1)
+            return rg_err_set(err, RG_ERANGE, "model.ssm.dt_rank",
+                              "a Mamba-1 mixer (version 1) needs dt_rank >= 1");
+        if (q->version != 1 &&
+            (q->heads < 1 || q->groups < 1 || q->inner % q->heads != 0 || q->heads % q->groups != 0))
+            return rg_err_set(
+                err, RG_ERANGE, "model.ssm.heads",
+                "a Mamba-2 mixer needs heads >= 1 dividing inner (%lld) and divisible by groups (%lld)",
+                (long long)q->inner, (long long)q->groups);
     }
     s->model.mla.enabled = m->mla.kv_lora_rank > 0;
     if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))

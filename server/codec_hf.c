@@ -101,7 +101,8 @@ int codec_hf_import_write(jw *w, const cJSON *cfg, rg_err *err) {
     jw_obj_begin(w);
     jw_kint(w, "full_attention", dm.global_layers);
     jw_kint(w, "sliding_attention", dm.local_layers);
-    jw_kint(w, "mamba2", dm.ssm_layers);
+    jw_kint(w, "mamba2", m->ssm.version == 1 ? 0 : dm.ssm_layers);
+    jw_kint(w, "mamba1", m->ssm.version == 1 ? dm.ssm_layers : 0);
     jw_kint(w, "dense_ffn", dm.dense_layers);
     jw_kint(w, "moe_ffn", dm.moe_layers);
     jw_kint(w, "no_ffn", m->layers - dm.ffn_layers);

@@ -228,3 +228,17 @@ int codec_json_check(const char *text, size_t len, const cJSON *json, rg_err *er
         return rc;
     return check_dups(json, path, sizeof path, err);
 }
+
+const char *codec_json_type_name(const cJSON *v) {
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsBool(v))
+        return "boolean";
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsObject(v))
+        return "object";
+    return "null";
+}

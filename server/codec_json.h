@@ -21,4 +21,8 @@ size_t codec_utf8_valid_prefix(const char *s, size_t n);
 /* True when the NUL-terminated s is valid UTF-8. */
 bool codec_utf8_valid(const char *s);
 
+/* The JSON type of `v` as error messages name it: "number", "string",
+ * "boolean", "null" (also for NULL), "array", "object". */
+const char *codec_json_type_name(const cJSON *v);
+
 #endif

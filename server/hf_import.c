@@ -20,6 +20,8 @@
  *     FFN, so layers = mixers and the FFN blocks fill as many of them. */
 #include "hf_import.h"
 
+#include "codec_json.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,7 +29,7 @@
 
 enum { WIN_NONE, WIN_ALL, WIN_QWEN, WIN_GEMMA2, WIN_GEMMA3 };
 enum { MOE_NONE, MOE_MIXTRAL, MOE_QWEN3, MOE_DEEPSEEK, MOE_QWEN2 };
-enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H };
+enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H, ARCH_JAMBA };
 
 typedef struct hf_family {
     const char *type; /* model_type */
@@ -103,6 +105,9 @@ static const hf_family families[] = {
     {"nemotron_h", "NemotronHConfig", ARCH_NEMOTRON_H,
      131072, 4096, 21504, 52, 32, 8, 128, 4096, 0,
      "mlp_hidden_act", "relu2", false, false, false, false, false, false, WIN_NONE, MOE_NONE, 0, 0},
+    {"jamba", "JambaConfig", ARCH_JAMBA,
+     65536, 4096, 14336, 32, 32, 8, 0, 262144, 0,
+     "hidden_act", "silu", true, false, false, false, false, false, WIN_ALL, MOE_NONE, 0, 0},
 };
 // clang-format on
 #define NFAMILIES ((int)(sizeof families / sizeof families[0]))
@@ -116,7 +121,7 @@ static const char *const activations[] = {
 const char *hf_known_types(void) {
     return "llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3 (text_config), gemma3_text, "
            "phi3, "
-           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h";
+           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h, jamba";
 }
 
 /* Read state: the first error sticks, later reads do nothing. */
@@ -156,20 +161,6 @@ static void trace(rd *r, const char *field, const char *fmt, const char *a, long
     snprintf(s->from, HF_SOURCE_MAX, fmt, a ? a : "", x);
 }
 
-static const char *type_name(const cJSON *v) {
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsBool(v))
-        return "boolean";
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsObject(v))
-        return "object";
-    return "null";
-}
-
 /* The key's item, or NULL when it is absent or null (transformers' None). */
 static const cJSON *item(const rd *r, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->cfg, key);
@@ -195,7 +186,7 @@ static int64_t get_int(rd *r, const char *key, int64_t def, int64_t min, bool *h
     if (!v || r->rc)
         return def;
     if (!cJSON_IsNumber(v)) {
-        fail(r, RG_ETYPE, key, "expected an integer (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, key, "expected an integer (got %s)", codec_json_type_name(v), 0, 0);
         return def;
     }
     double d = v->valuedouble;
@@ -219,7 +210,7 @@ static double get_num(rd *r, const char *key, double def, bool *have) {
     if (!v || r->rc)
         return def;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
-        fail(r, RG_ETYPE, key, "expected a number >= 0 (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, key, "expected a number >= 0 (got %s)", codec_json_type_name(v), 0, 0);
         return def;
     }
     return v->valuedouble;
@@ -232,7 +223,7 @@ static bool get_bool(rd *r, const char *key, bool def, bool *have) {
     if (!v || r->rc)
         return def;
     if (!cJSON_IsBool(v)) {
-        fail(r, RG_ETYPE, key, "expected true or false (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, key, "expected true or false (got %s)", codec_json_type_name(v), 0, 0);
         return def;
     }
     return cJSON_IsTrue(v);
@@ -273,7 +264,8 @@ static void check_activation(rd *r) {
     const char *name = r->fam->act;
     if (v) {
         if (!cJSON_IsString(v)) {
-            fail(r, RG_ETYPE, r->fam->act_key, "expected an activation name (got %s)", type_name(v), 0, 0);
+            fail(r, RG_ETYPE, r->fam->act_key, "expected an activation name (got %s)",
+                 codec_json_type_name(v), 0, 0);
             return;
         }
         name = v->valuestring;
@@ -294,13 +286,14 @@ static bool layer_types(rd *r, int64_t layers, int64_t *local) {
     if (!v || r->rc)
         return false;
     if (!cJSON_IsArray(v)) {
-        fail(r, RG_ETYPE, "layer_types", "expected an array of strings (got %s)", type_name(v), 0, 0);
+        fail(r, RG_ETYPE, "layer_types", "expected an array of strings (got %s)", codec_json_type_name(v), 0,
+             0);
         return false;
     }
     cJSON_ArrayForEach(it, v) {
         if (!cJSON_IsString(it)) {
             fail(r, RG_ETYPE, "layer_types", "expected an array of strings (got an element of type %s)",
-                 type_name(it), 0, 0);
+                 codec_json_type_name(it), 0, 0);
             return false;
         }
         if (strcmp(it->valuestring, "sliding_attention") == 0)
@@ -398,20 +391,25 @@ static void moe(rd *r, rg_model *m) {
             e->shared_experts = sw / e->expert_ffn_dim;
             trace(r, "moe.shared_experts", "%sshared_expert_intermediate_size / moe_intermediate_size", "",
                   0);
+            if (e->shared_experts > 0) { /* Qwen2MoeSparseMoeBlock.shared_expert_gate: Linear(d, 1) */
+                e->shared_gate = true;
+                trace(r, "moe.shared_gate", "%s: shared_expert_gate, a hidden_size x 1 sigmoid gate", f->cls,
+                      0);
+            }
         }
         int64_t step = get_int(r, "decoder_sparse_step", 1, 1, NULL);
         const cJSON *only = item(r, "mlp_only_layers");
         if (only && !cJSON_IsArray(only))
             fail(r, RG_ETYPE, "mlp_only_layers", "expected an array of layer indices (got %s)",
-                 type_name(only), 0, 0);
+                 codec_json_type_name(only), 0, 0);
         for (int64_t i = 0; i < L && !r->rc; i++) {
             bool dense = false;
             const cJSON *it;
             if (only)
                 cJSON_ArrayForEach(it, only) {
                     if (!cJSON_IsNumber(it))
-                        fail(r, RG_ETYPE, "mlp_only_layers", "expected layer indices (got %s)", type_name(it),
-                             0, 0);
+                        fail(r, RG_ETYPE, "mlp_only_layers", "expected layer indices (got %s)",
+                             codec_json_type_name(it), 0, 0);
                     else if (it->valuedouble == (double)i)
                         dense = true;
                 }
@@ -468,7 +466,8 @@ static void nemotron_h(rd *r, rg_model *m) {
         return;
     }
     if (!cJSON_IsString(p)) {
-        fail(r, RG_ETYPE, "hybrid_override_pattern", "expected a string (got %s)", type_name(p), 0, 0);
+        fail(r, RG_ETYPE, "hybrid_override_pattern", "expected a string (got %s)", codec_json_type_name(p), 0,
+             0);
         return;
     }
     for (const char *c = p->valuestring; *c; c++) {
@@ -543,6 +542,92 @@ static void nemotron_h(rd *r, rg_model *m) {
                  0);
         if (e->top_k > e->experts)
             fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= n_routed_experts (%lld, got %lld)", "",
+                 (long long)e->experts, (long long)e->top_k);
+    }
+    /* multi-token prediction: num_nextn_predict_layers modules, each made of
+     * the blocks of mtp_hybrid_override_pattern; Ridge's MTP module is one
+     * attention mixer and the model's FFN kind (MoE when it has E blocks) */
+    const cJSON *mp = item(r, "mtp_hybrid_override_pattern");
+    int64_t nn = get_int(r, "num_nextn_predict_layers", mp ? 1 : 0, 0, NULL);
+    if (r->rc || nn == 0)
+        return;
+    if (mp && !cJSON_IsString(mp)) {
+        fail(r, RG_ETYPE, "mtp_hybrid_override_pattern", "expected a string (got %s)",
+             codec_json_type_name(mp), 0, 0);
+        return;
+    }
+    const char *want = ne > 0 ? "*E" : "*-";
+    if (mp && strcmp(mp->valuestring, want) != 0) {
+        fail(r, RG_EUNSUPPORTED, "mtp_hybrid_override_pattern",
+             "\"%.40s\": an MTP module is one attention block and one FFN block of the model's kind (here "
+             "\"*E\" "
+             "with MoE blocks, \"*-\" without)",
+             mp->valuestring, 0, 0);
+        return;
+    }
+    m->mtp_layers = nn;
+    trace(r, "mtp_layers",
+          mp ? "%snum_nextn_predict_layers modules of mtp_hybrid_override_pattern (attention + FFN)"
+             : "%snum_nextn_predict_layers",
+          "", 0);
+}
+
+/* Layers i of `layers` with i % period == offset (JambaConfig's
+ * attn_layer_period / _offset and expert_layer_period / _offset). */
+static int64_t periodic(rd *r, const char *kp, const char *ko, int64_t dp, int64_t dof, int64_t layers) {
+    int64_t per = get_int(r, kp, dp, 1, NULL), off = get_int(r, ko, dof, 0, NULL);
+    if (!r->rc && off >= per)
+        fail(r, RG_ERANGE, ko, "%smust be < %lld (the period)", "", (long long)per, 0);
+    if (r->rc)
+        return 0;
+    return layers > off ? (layers - off + per - 1) / per : 0;
+}
+
+/* Jamba (JambaForCausalLM): Mamba-1 mixers with an attention mixer on layers
+ * i % attn_layer_period == attn_layer_offset, and a MoE FFN on layers
+ * i % expert_layer_period == expert_layer_offset (a dense MLP elsewhere). */
+static void jamba(rd *r, rg_model *m) {
+    int64_t na = periodic(r, "attn_layer_period", "attn_layer_offset", 8, 4, m->layers);
+    int64_t ne = periodic(r, "expert_layer_period", "expert_layer_offset", 2, 1, m->layers);
+    if (r->rc)
+        return;
+    rg_ssm *s = &m->ssm;
+    s->version = 1;
+    trace(r, "ssm.version", "%s: Mamba-1 mixers (JambaMambaMixer)", r->fam->cls, 0);
+    s->layers = m->layers - na;
+    trace(r, "ssm.layers",
+          "%snum_hidden_layers minus attention layers (attn_layer_period, attn_layer_offset)", "", 0);
+    s->state = int_field(r, "ssm.state", "mamba_d_state", 16, 1);
+    s->conv = int_field(r, "ssm.conv", "mamba_d_conv", 4, 1);
+    int64_t ex = get_int(r, "mamba_expand", 2, 1, NULL);
+    s->inner = ex * m->d_model;
+    trace(r, "ssm.inner", "%smamba_expand x hidden_size", "", 0);
+    const cJSON *dt = item(r, "mamba_dt_rank");
+    if (!dt || (cJSON_IsString(dt) && strcmp(dt->valuestring, "auto") == 0)) {
+        s->dt_rank = (m->d_model + 15) / 16;
+        trace(r, "ssm.dt_rank", "%smamba_dt_rank \"auto\": ceil(hidden_size / 16)", "", 0);
+    } else if (cJSON_IsString(dt)) {
+        fail(r, RG_ETYPE, "mamba_dt_rank", "expected an integer or \"auto\" (got \"%.40s\")", dt->valuestring,
+             0, 0);
+    } else {
+        s->dt_rank = int_field(r, "ssm.dt_rank", "mamba_dt_rank", 256, 1);
+    }
+    s->conv_bias = bool_field(r, "ssm.conv_bias", "mamba_conv_bias", true);
+    s->bias = bool_field(r, "ssm.bias", "mamba_proj_bias", false);
+    s->dt_norms = true;
+    trace(r, "ssm.dt_norms", "%s: dt_layernorm, b_layernorm, c_layernorm (JambaMambaMixer)", r->fam->cls, 0);
+    int64_t experts = get_int(r, "num_experts", 16, 1, NULL);
+    if (!r->rc && experts > 1 && ne > 0) {
+        rg_moe *e = &m->moe;
+        e->experts = int_field(r, "moe.experts", "num_experts", 16, 1);
+        e->top_k = int_field(r, "moe.top_k", "num_experts_per_tok", 2, 1);
+        e->expert_ffn_dim = m->ffn_dim;
+        trace(r, "moe.expert_ffn_dim", "%sintermediate_size (JambaSparseMoeBlock experts)", "", 0);
+        e->dense_layers = m->layers - ne;
+        trace(r, "moe.dense_layers",
+              "%snum_hidden_layers minus MoE layers (expert_layer_period, expert_layer_offset)", "", 0);
+        if (!r->rc && e->top_k > e->experts)
+            fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= num_experts (%lld, got %lld)", "",
                  (long long)e->experts, (long long)e->top_k);
     }
 }
@@ -676,13 +761,14 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
     if (tr)
         memset(tr, 0, sizeof *tr);
     if (!cJSON_IsObject(cfg))
-        return rg_err_set(err, RG_ETYPE, r.path, "expected a config.json object (got %s)", type_name(cfg));
+        return rg_err_set(err, RG_ETYPE, r.path, "expected a config.json object (got %s)",
+                          codec_json_type_name(cfg));
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(cfg, "model_type");
     keypath(&r, "model_type", p, sizeof p);
     if (!mt)
         return rg_err_set(err, RG_EMISSING, p, "required (known: %s)", hf_known_types());
     if (!cJSON_IsString(mt))
-        return rg_err_set(err, RG_ETYPE, p, "expected a string (got %s)", type_name(mt));
+        return rg_err_set(err, RG_ETYPE, p, "expected a string (got %s)", codec_json_type_name(mt));
     const char *type = mt->valuestring;
     char tpath[160];
     if (strcmp(type, "gemma3") == 0) { /* multimodal Gemma 3: the language model is text_config */
@@ -712,6 +798,8 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
     common(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_NEMOTRON_H)
         nemotron_h(&r, &m);
+    if (!r.rc && r.fam->arch == ARCH_JAMBA)
+        jamba(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_MLA)
         mla(&r, &m);
     if (!r.rc && r.fam->moe != MOE_NONE)

@@ -49,7 +49,7 @@ static int emit(jw *w) {
 
 /* Read and parse a JSON file ("-" = stdin). NULL with a message printed and
  * *status set on failure; the caller deletes the result. */
-static cJSON *load_json(const char *path, int *status) {
+static cJSON *load_json_as(const char *path, int *status, bool hf) {
     size_t len = 0;
     rg_err e = {0};
     char *text = cli_read_file(path, &len);
@@ -58,7 +58,7 @@ static cJSON *load_json(const char *path, int *status) {
         *status = 2;
         return NULL;
     }
-    cJSON *json = codec_json_parse(text, len, &e);
+    cJSON *json = hf ? codec_json_parse_hf(text, len, &e) : codec_json_parse(text, len, &e);
     free(text);
     if (!json) {
         fprintf(stderr, "ridge: %s: %s%s%s\n", path, e.field, e.field[0] ? ": " : "", e.msg);
@@ -66,6 +66,8 @@ static cJSON *load_json(const char *path, int *status) {
     }
     return json;
 }
+
+static cJSON *load_json(const char *path, int *status) { return load_json_as(path, status, false); }
 
 static double now_s(void) {
     struct timespec ts;
@@ -596,7 +598,7 @@ int cmd_import_model(int argc, char **argv) {
         fprintf(stderr, "usage: ridge import-model CONFIG.json|-\n");
         return 2;
     }
-    cJSON *cfg = load_json(argv[1], &status);
+    cJSON *cfg = load_json_as(argv[1], &status, true);
     if (!cfg)
         return status;
     jw_init(&w);

@@ -38,7 +38,7 @@ imp() { "$RIDGE" import-model "$H/configs/$1" > "$T/$1.out" || fail "$1: import-
 for f in "$H"/configs/*.json; do imp "$(basename "$f")"; done
 mix() { json_get "$T/$1.out" "r['layers']"; }
 # Gemma 2: (i + 1) % 2 != 0 layers are local: 21 of 42; soft-caps 50 / 30
-[ "$(mix gemma-2-9b.json)" = "{'full_attention': 21, 'sliding_attention': 21, 'mamba2': 0, 'dense_ffn': 42, 'moe_ffn': 0, 'no_ffn': 0}" ] ||
+[ "$(mix gemma-2-9b.json)" = "{'full_attention': 21, 'sliding_attention': 21, 'mamba2': 0, 'mamba1': 0, 'dense_ffn': 42, 'moe_ffn': 0, 'no_ffn': 0}" ] ||
     fail "gemma 2 layer mix"
 [ "$(json_get "$T/gemma-2-9b.json.out" "(r['model']['sliding_window']['value'], r['model']['attn_softcap']['value'], r['model']['final_softcap']['value'], r['model']['post_norms']['value'])")" = "(4096, 50, 30, True)" ] ||
     fail "gemma 2 window and caps"
@@ -51,12 +51,83 @@ mix() { json_get "$T/$1.out" "r['layers']"; }
 [ "$(json_get "$T/mixtral-8x7b-v0.1.json.out" "(r['layers']['sliding_attention'], r['model']['moe']['experts']['value'], r['model']['moe']['top_k']['source'])")" = "(0, 8, 'num_experts_per_tok')" ] || fail "mixtral"
 # Qwen2: q/k/v biases always, o without; use_sliding_window false = no window
 [ "$(json_get "$T/qwen2.5-72b.json.out" "(r['model']['qkv_bias']['value'], r['model']['out_bias']['value'], r['layers']['sliding_attention'])")" = "(True, False, 0)" ] || fail "qwen2 biases"
+# Qwen1.5-MoE (qwen2_moe): the shared expert's sigmoid gate is a hidden_size x 1 linear layer per MoE layer
+# (Qwen2MoeSparseMoeBlock.shared_expert_gate in transformers): 24 layers x 2048 = 49,152 parameters
+[ "$(json_get "$T/qwen1.5-moe-a2.7b.json.out" "r['model']['moe']['shared_gate']['value']")" = "True" ] || fail "qwen2-moe shared gate"
+for g in true false; do
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r['model']['moe']['shared_gate'] = sys.argv[2] == 'true'; print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 1, 'seq_len': 128}))" \
+        "$T/qwen1.5-moe-a2.7b.json.out" $g > "$T/gate_$g.json"
+    "$RIDGE" evaluate "$T/gate_$g.json" > "$T/gate_$g.out" || fail "shared gate $g does not evaluate"
+done
+[ "$(python3 -c "import json,sys; a, b = (json.load(open(f)) for f in sys.argv[1:]); print((a['params'] - b['params'], a['active_params'] - b['active_params']))" "$T/gate_true.out" "$T/gate_false.out")" = "(49152, 49152)" ] ||
+    fail "shared gate parameters"
+grep -q '"moe.shared_gate"' "$T/gate_true.out" && ! grep -q '"moe.shared_gate"' "$T/gate_false.out" || fail "shared gate op row"
 # DeepSeek-V3: 3 dense + 58 MoE layers, MLA, one MTP module apart; V2-Lite: q_lora_rank null
 [ "$(json_get "$T/deepseek-v3.json.out" "(r['layers']['dense_ffn'], r['layers']['moe_ffn'], r['model']['mla']['kv_lora_rank']['value'], r['model']['mtp_layers']['value'], r['mtp_params'] > 1.1e10)")" = "(3, 58, 512, 1, True)" ] || fail "deepseek v3"
 [ "$(json_get "$T/deepseek-v2-lite.json.out" "(r['layers']['dense_ffn'], r['model']['mla']['q_lora_rank']['value'], r['model']['moe']['shared_experts']['value'])")" = "(1, 0, 2)" ] || fail "deepseek v2 lite"
 # Nemotron-H 8B: 24 M + 4 * mixers, 24 MLP blocks
-[ "$(mix nemotron-h-8b-base-8k.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 24, 'dense_ffn': 24, 'moe_ffn': 0, 'no_ffn': 4}" ] || fail "nemotron-h mix"
+[ "$(mix nemotron-h-8b-base-8k.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 24, 'mamba1': 0, 'dense_ffn': 24, 'moe_ffn': 0, 'no_ffn': 4}" ] || fail "nemotron-h mix"
 [ "$(json_get "$T/nemotron-h-8b-base-8k.json.out" "(r['model']['ssm']['inner']['value'], r['model']['ssm']['state']['value'], r['model']['ffn_gated']['value'])")" = "(8192, 128, False)" ] || fail "nemotron-h ssm"
+# Jamba (JambaForCausalLM): the JambaConfig class defaults, which transformers documents as the
+# configuration of ai21labs/Jamba-v0.1 (no published copy of that config.json is shipped).
+# Layer rules: attention on i % 8 == 4 (4 of 32), MoE on i % 2 == 1 (16 of 32), Mamba-1 elsewhere.
+# Published: 52B total, 12B active (Lieber et al. 2024, "Jamba: A Hybrid Transformer-Mamba Language
+# Model", sec. 3.2 / Table 1); tolerance = half the last digit.
+echo '{"model_type": "jamba", "architectures": ["JambaForCausalLM"]}' > "$T/jamba.json"
+"$RIDGE" import-model "$T/jamba.json" > "$T/jamba.json.out" || fail "jamba import"
+[ "$(mix jamba.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 0, 'mamba1': 28, 'dense_ffn': 16, 'moe_ffn': 16, 'no_ffn': 0}" ] || fail "jamba mix"
+[ "$(json_get "$T/jamba.json.out" "(abs(r['params'] / 52e9 - 1) <= 0.5 / 52, abs(r['active_params'] / 12e9 - 1) <= 0.5 / 12, r['model']['ssm']['dt_rank']['value'], r['model']['ssm']['inner']['value'])")" = "(True, True, 256, 8192)" ] ||
+    fail "jamba published counts: $(json_get "$T/jamba.json.out" "(r['params'], r['active_params'])")"
+# one Mamba-1 mixer by hand (Gu & Dao 2023, Algorithm 2; JambaMambaMixer): d = 4096, I = 8192, N = 16,
+# K = 4, R = 256: in_proj d x 2I 67,108,864 + conv I x K + bias 40,960 + x_proj I x (R + 2N) 2,359,296 +
+# dt_proj R x I + bias 2,105,344 + A_log I x N 131,072 + D 8,192 + out_proj I x d 33,554,432 +
+# dt/B/C norms R + 2N 288 = 105,308,448; the model without Mamba layers differs by 28 of them
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); m=r['model']; print(json.dumps({'model': m, 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 2, 'seq_len': 4096}))" "$T/jamba.json.out" > "$T/jamba_spec.json"
+"$RIDGE" evaluate "$T/jamba_spec.json" > "$T/jamba_ev.json" || fail "jamba evaluate"
+python3 - "$T/jamba_ev.json" "$T/jamba.json.out" <<'PY' || fail "jamba mamba-1 costs"
+import json, sys
+r = json.load(open(sys.argv[1])); imp = json.load(open(sys.argv[2]))
+I, N, K, R, d, L, b = 8192, 16, 4, 256, 4096, 28, 2
+layer = d * 2 * I + I * K + I + I * (R + 2 * N) + R * I + I + I * N + I + I * d + R + 2 * N
+assert layer == 105308448, layer
+emb = 65536 * d * 2 + d  # embedding, head, final norm
+attn = 4 * (2 * d * d + 2 * d * 1024) + 32 * 2 * d  # 4 GQA blocks + two RMSNorms per layer
+expert = 3 * d * 14336
+total = L * layer + attn + 16 * expert + 16 * (16 * expert + d * 16) + emb
+assert r["params"] == total, (r["params"], total)
+ops = {o["name"]: o for o in r["ops"]}
+# decode step: the selective scan, 8 FLOPs per state element per token (engine/roofline.c
+# SELECTIVE_SCAN_FLOPS), reads x, dt, B, C, A and writes y, and reads + writes the bf16 state
+s = ops["ssm.scan"]
+assert s["count"] == L and s["flops"] == b * I * N * 8, s
+assert s["bytes"] == b * (3 * I + 2 * N) * 2 + I * N * 2 + 2 * b * I * N * 2, s
+# recurrent state: b x L x (I x N + I x (K - 1)) elements at 2 bytes
+assert r["memory"]["ssm_state_bytes"] == b * L * (I * N + I * (K - 1)) * 2, r["memory"]
+for n in ("ssm.x_proj", "ssm.dt_proj", "ssm.dt_norms", "ssm.gate"):
+    assert n in ops, n
+assert "ssm.gate_norm" not in ops
+PY
+bad_cfg() { # PYTHON-EDIT EXPECTED-SUBSTRING
+    python3 -c "import json; c={'model_type': 'jamba'}; $1; print(json.dumps(c))" > "$T/jbad.json"
+    "$RIDGE" import-model "$T/jbad.json" > /dev/null 2> "$T/jbad.err"; rc=$?
+    [ $rc = 2 ] && grep -q "$2" "$T/jbad.err" || fail "jamba bad input ($2): rc $rc $(cat "$T/jbad.err")"
+}
+bad_cfg "c['attn_layer_offset'] = 8" "hf_config.attn_layer_offset"
+bad_cfg "c['mamba_dt_rank'] = 'big'" "hf_config.mamba_dt_rank"
+bad_cfg "c['mamba_d_state'] = '16'" "hf_config.mamba_d_state"
+
+# Nemotron-H MTP (as Nemotron 3 Super's config gives it): num_nextn_predict_layers modules of
+# mtp_hybrid_override_pattern "*E" = one attention block + one MoE block, reported apart as mtp_params.
+# By hand from the Nemotron 3 Nano shape: 2 RMSNorms + attention (q, o: d x 32 x 128; k, v: d x 2 x 128)
+# + router d x 128 + 128 experts of 2 x d x 1856 (relu2, two matrices) + shared 2 x d x 3712
+# + eh_proj 2d x d + 3 norms (enorm, hnorm, final) = 1,335,325,824 (d = 2688)
+mut nemotron-3-nano-30b-a3b.json "c.update(mtp_hybrid_override_pattern='*E', num_nextn_predict_layers=1)" \
+    "(r['mtp_params'], r['model']['mtp_layers']['value'], r['layers']['moe_ffn'])" "(1335325824, 1, 23)" "nemotron-h mtp pattern"
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c.update(mtp_hybrid_override_pattern='M*E'); print(json.dumps({'model': {'hf_config': c}, 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 1, 'seq_len': 128}))" \
+    "$H/configs/nemotron-3-nano-30b-a3b.json" > "$T/mtpbad.json"
+"$RIDGE" evaluate "$T/mtpbad.json" > /dev/null 2> "$T/mtpbad.err"; rc=$?
+[ $rc = 2 ] && grep -q "model.hf_config.mtp_hybrid_override_pattern" "$T/mtpbad.err" || fail "mtp pattern refused: rc $rc $(cat "$T/mtpbad.err")"
+
 # GPT-2: learned positions, biases, layernorm, tied; GPT-NeoX: kv_heads from heads
 [ "$(json_get "$T/gpt2.json.out" "(r['model']['max_positions']['value'], r['model']['bias']['value'], r['model']['norm']['value'], r['model']['tied_embeddings']['value'], r['model']['ffn_dim']['value'])")" = "(1024, True, 'layernorm', True, 3072)" ] || fail "gpt2"
 [ "$(json_get "$T/gpt-neox-20b.json.out" "r['model']['kv_heads']['source']")" = "num_key_value_heads absent or null: num_attention_heads (multi-head)" ] || fail "neox kv source"

@@ -46,10 +46,10 @@ const ctx = await chromium.launchPersistentContext(userDir, {
 const page = ctx.pages()[0] || await ctx.newPage();
 page.setDefaultTimeout(T);
 // The console errors allowed: Chromium logs the 400s that the invalid-input
-// and chip steps provoke on purpose.
+// chip and bad-config steps provoke on purpose.
 page.on('console', (m) => {
   if (m.type() !== 'error') return;
-  if ((step === 'invalid input' || step === 'bad chip') && /status of 400/.test(m.text())) return;
+  if ((step === 'invalid input' || step === 'bad chip' || step === 'hf config bad key') && /status of 400/.test(m.text())) return;
   problems.push(`console error during "${step}": ${m.text()}`);
 });
 page.on('pageerror', (e) => problems.push(`page error during "${step}": ${e.message}`));
@@ -200,6 +200,42 @@ try {
   await page.fill(`#${batchId}`, '64');
   await page.locator(`#${batchId}`).dispatchEvent('change');
   await page.waitForFunction(() => !document.querySelector('#view-point .notice.error'));
+
+  // A Hugging Face config.json pasted as published (this one holds Python's bare
+  // Infinity) becomes the model; the service imports it (params = ridge
+  // import-model's count, checked against the published 56B by
+  // tests/cli/test_import_model.sh); a bad key is named as model.hf_config.<key>.
+  step = 'hf config';
+  const hfCfg = fs.readFileSync(new URL('../hf/configs/nemotron-h-56b-base-8k.json', import.meta.url), 'utf8');
+  check(/Infinity/.test(hfCfg), 'the pasted config.json holds a bare Infinity');
+  await page.locator('#hf-import summary').click();
+  await page.fill('#hf-config', hfCfg);
+  const hfResp = page.waitForResponse((r) => r.url().includes('/api/v1/evaluate') && r.request().method() === 'POST' &&
+    /hf_config/.test(r.request().postData() || ''));
+  await page.click('#btn-hf-use');
+  const hfRaw = await (await hfResp).json();
+  const hfBody = hfRaw.result || hfRaw;
+  check(hfBody.params === 56324350464, `the pasted config is the model: ${hfBody.params} parameters`);
+  const hfSpec = JSON.parse(await page.inputValue('#spec-json'));
+  check(hfSpec.model?.hf_config?.model_type === 'nemotron_h' && hfSpec.model.hf_config.time_step_limit[1] === null,
+    'the JSON editor holds model.hf_config (Infinity read as null)');
+  const modelId = await page.locator('label', { hasText: /^Model$/ }).getAttribute('for');
+  check(await page.inputValue(`#${modelId}`) === '__custom', 'the model picker shows a custom model');
+  await page.waitForFunction(() => !document.querySelector('#view-point .notice.error'));
+  step = 'hf config bad key';
+  await page.fill('#hf-config', hfCfg.replace('"num_key_value_heads": 8', '"num_key_value_heads": 5'));
+  await page.click('#btn-hf-use');
+  await page.waitForSelector('#view-point .notice.error');
+  const hfErr = await text('#view-point .notice.error');
+  check(/model\.hf_config\.num_key_value_heads/.test(hfErr), `a bad config key is named ("${hfErr.slice(0, 90)}")`);
+  step = 'hf config';
+  await page.fill('#hf-config', '{"model_type": ');
+  await page.click('#btn-hf-use');
+  check(/config\.json error/.test(await text('#hf-config-msg')), 'a config.json that is not JSON is refused in the page');
+  await page.selectOption(`#${modelId}`, 'llama3-8b');
+  await page.waitForFunction(() => !document.querySelector('#view-point .notice.error'));
+  check(JSON.parse(await page.inputValue('#spec-json')).model === 'llama3-8b', 'the preset model is back');
+  await page.locator('#hf-import summary').click();
 
   step = 'compare';
   await page.click('a[data-view="compare"]');

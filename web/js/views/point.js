@@ -42,6 +42,25 @@ export const FIELDS = [
 
 const REQUIRED = new Set(['model', 'hardware', 'phase']);
 
+// config.json as Python's json module writes it: the bare tokens Infinity,
+// -Infinity and NaN (outside strings) read as null, as `ridge import-model` does.
+export function parseHfConfig(text) {
+  let out = '', inStr = false;
+  for (let i = 0; i < text.length;) {
+    const c = text[i];
+    if (inStr) {
+      out += c; i++;
+      if (c === '\\' && i < text.length) out += text[i++];
+      else if (c === '"') inStr = false;
+      continue;
+    }
+    if (c === '"') inStr = true;
+    const tok = ['-Infinity', 'Infinity', 'NaN'].find((k) => text.startsWith(k, i));
+    if (tok) { out += 'null'; i += tok.length; } else { out += c; i++; }
+  }
+  return JSON.parse(out);
+}
+
 export function defaultSpec() {
   const pick = (kind, prefer) => {
     const names = presetNames(kind);
@@ -70,6 +89,28 @@ export function mountPoint(root) {
   const withUncertainty = h('input', { id: 'point-uncertainty', type: 'checkbox', onchange: () => schedule() });
   const out = h('div', { class: 'result', id: 'point-result' }, h('p', { class: 'muted' }, 'Evaluating…'));
   let seq = 0;
+  // A Hugging Face config.json pasted as it is becomes the spec's model
+  // ({"hf_config": …}); the service imports it on every evaluate and names
+  // any bad key as model.hf_config.<key>.
+  const hfText = h('textarea', { id: 'hf-config', class: 'mono', spellcheck: 'false', rows: 8, placeholder: '{"model_type": "llama", "hidden_size": 4096, …}', 'aria-describedby': 'hf-config-msg' });
+  const hfMsg = h('div', { id: 'hf-config-msg', class: 'muted small', 'aria-live': 'polite' });
+  function useHfConfig() {
+    let cfg;
+    try {
+      cfg = parseHfConfig(hfText.value);
+      if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error('a config.json is a JSON object');
+    } catch (e) {
+      hfMsg.textContent = `config.json error: ${e.message}`;
+      hfMsg.className = 'small error-text';
+      return;
+    }
+    state.spec.model = { hf_config: cfg };
+    hfMsg.textContent = `Using ${cfg.model_type || 'the'} config as the model.`;
+    hfMsg.className = 'muted small';
+    toJson();
+    toForm();
+    schedule();
+  }
 
   function control(path, label, kind, options) {
     const id = ids[path] = nextId('f');
@@ -239,6 +280,11 @@ export function mountPoint(root) {
     h('div', { class: 'field check' }, h('label', { for: 'point-quality' }, 'Model quality of the formats (numerics emulator)'), withQuality),
     h('div', { class: 'field check' }, h('label', { for: 'point-uncertainty' }, 'Uncertainty interval (from each assumption\'s confidence)'), withUncertainty),
     msg,
+    h('details', { id: 'hf-import', class: 'json-editor' },
+      h('summary', {}, 'Model from a Hugging Face config.json'),
+      h('label', { for: 'hf-config' }, 'Paste the config.json'), hfText,
+      h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'btn-hf-use', onclick: useHfConfig }, 'Use as model')),
+      hfMsg),
     h('div', { class: 'json-editor' }, h('label', { for: 'spec-json' }, 'Spec (JSON, any field)'), json, jsonMsg));
 
   clear(root, h('div', { class: 'point-layout' }, h('aside', { class: 'card inputs' }, form), out));
