@@ -341,7 +341,7 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
     case CF_RECIPE:
         if (!cJSON_IsString(v))
             return rg_err_set(err, RG_ETYPE, f->path, "expected a recipe (see `ridge recipes`; got %s)",
-                              json_type_name(v));
+                              codec_json_type_name(v));
         return codec_set_recipe(f, v->valuestring, slot, err);
     case CF_NAME:
         if (!cJSON_IsString(v))
