@@ -67,6 +67,7 @@
     X(RG_A_GEMM_TILE_N, "gemm_tile_n", "columns per output tile")                                            \
     X(RG_A_GEMM_SPLIT_K_MIN, "gemm_split_k_min", "reduction elements per split-K slice")                     \
     X(RG_A_MEMORY_HALF_BYTES, "memory_half_efficiency_bytes", "B per kernel")                                \
+    X(RG_A_GRAD_ACCUM_FUSION, "grad_accum_fusion", "1 fused into the wgrad GEMM, 0 separate add")            \
     RG_NODE_LIST(RG_X_NODE_AREA_, X)                                                                         \
     RG_NODE_LIST(RG_X_NODE_ENERGY_, X)                                                                       \
     RG_NODE_LIST(RG_X_NODE_DELAY_, X)                                                                        \

@@ -230,7 +230,11 @@ static int validate_core(const rg_spec *spec, rg_err *err) {
         if (s->scaleup_latency < 0.0 || s->scaleout_latency < 0.0)
             return FIELD_ERR(RG_ERANGE, "system", "latencies must be >= 0");
     }
-    for (int i = 0; i < RG_A_COUNT; i++) {
+    /* one branch-free pass (NaN fails v >= 0); the loop below names the first bad one */
+    int bad = 0;
+    for (int i = 0; i < RG_A_COUNT; i++)
+        bad |= (spec->assumptions.set[i] == 0) | !(spec->assumptions.v[i] >= 0.0);
+    for (int i = 0; bad && i < RG_A_COUNT; i++) {
         if (!spec->assumptions.set[i])
             return FIELD_ERR(RG_EMISSING, "assumptions", "assumption '%s' has no value",
                              rg_assumption_name(i));
@@ -492,6 +496,22 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     sh.av = av;
     sh.used = used;
     rg_roofline_transformer(&r, m, &dm, &sh);
+    /* parameters on the device of the last stage (gradient accumulation,
+     * data-parallel reduction, optimizer) */
+    double stage = pl.train ? rg_memory_stage_params(m, &dm, &pl, false) : 0.0;
+    if (pl.train && av[RG_A_GRAD_ACCUM_FUSION] < 0.5) {
+        /* Without gradient-accumulation fusion the weight-gradient GEMM
+         * writes a fresh gradient in the working precision and a separate
+         * kernel adds it into the accumulation buffer (read both, write the
+         * buffer) once per micro-batch, for every parameter of the stage
+         * (Megatron-LM's local DDP before --gradient-accumulation-fusion:
+         * param.main_grad.add_(param.grad) in the backward hook). */
+        double g = rg_format_bytes(nu->grads), w = rg_format_bytes(nu->weights);
+        rg_roof_op(&r, "grad_accum", RG_PASS_BWD, nu->grads, false, pl.steps, stage, stage * (w + 2.0 * g),
+                   1.0);
+    }
+    if (pl.train)
+        used[RG_A_GRAD_ACCUM_FUSION] = 1;
     double t_ops = r.compute_s + r.memory_s + r.overhead_s; /* all micro-steps */
 
     /* communication */
@@ -561,7 +581,6 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
                 t_pp += comm(&acc, &net, RG_COMM_ALL_GATHER, pl.tp, 1, full, n, av[RG_A_PP_OVERLAP]);
         }
         if (pl.train && pl.replicas * pl.cp > 1) {
-            double stage = rg_memory_stage_params(m, &dm, &pl, false);
             double expert = (double)pl.moe_last * rg_model_expert_params(m, &dm) / (double)pl.tp *
                             ((double)m->moe.experts / (double)pl.ep);
             double dense = stage - expert;
@@ -589,7 +608,6 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     /* optimizer (Adam) on this device's share of the parameters */
     double t_opt = 0.0;
     if (pl.train) {
-        double stage = rg_memory_stage_params(m, &dm, &pl, false);
         double shard = spec->par.zero >= 1 ? (double)pl.dp : 1.0;
         double pdev = stage / shard;
         double w = sh.bw, g = rg_format_bytes(nu->grads);
@@ -674,7 +692,7 @@ static int evaluate_one(const rg_spec *spec, rg_result *out, unsigned flags, rg_
     out->tokens_per_s_per_chip = out->tokens_per_s / (double)pl.chips;
     out->latency_per_token_s = pl.decode ? out->time_s / per_step : 0.0;
     out->tokens_per_step = pl.decode ? per_step : 0.0;
-    rg_model_params(m, &out->params, &out->active_params);
+    rg_model_params_dims(m, &dm, &out->params, &out->active_params);
     out->mtp_params = rg_model_mtp_params(m);
 
     rg_memory_estimate(spec, &dm, &pl, &out->memory, used);

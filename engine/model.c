@@ -184,16 +184,20 @@ static void layer_params(const rg_model *m, const rg_model_dims *dm, double *tot
     *active = mixers + norms + dense + (double)dm->moe_layers * moe_a;
 }
 
-void rg_model_params(const rg_model *m, double *total, double *active) {
-    rg_model_dims dm;
-    rg_model_derive(m, &dm);
+void rg_model_params_dims(const rg_model *m, const rg_model_dims *dm, double *total, double *active) {
     double t = 0.0, a = 0.0;
-    layer_params(m, &dm, &t, &a);
-    double emb = rg_model_embedding_params(m, &dm);
+    layer_params(m, dm, &t, &a);
+    double emb = rg_model_embedding_params(m, dm);
     if (total)
         *total = emb + t;
     if (active)
         *active = emb + a;
+}
+
+void rg_model_params(const rg_model *m, double *total, double *active) {
+    rg_model_dims dm;
+    rg_model_derive(m, &dm);
+    rg_model_params_dims(m, &dm, total, active);
 }
 
 double rg_model_mtp_params(const rg_model *m) {

@@ -76,6 +76,8 @@ double rg_model_layer_norm_params(const rg_model_dims *dm, bool ffn);
  * pointer may be NULL. Counts use the true vocabulary (no padding).
  * Multi-token-prediction modules are not included (rg_model_mtp_params). */
 void rg_model_params(const rg_model *m, double *total, double *active);
+/* As rg_model_params, with the dimensions already derived (rg_model_derive). */
+void rg_model_params_dims(const rg_model *m, const rg_model_dims *dm, double *total, double *active);
 
 /* Parameters of the multi-token-prediction modules (DeepSeek-V3 sec. 2.2):
  * per module one layer of the model's last kind (MoE when the model has

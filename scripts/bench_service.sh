@@ -17,23 +17,8 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 [ -x "$BUILD/ridged" ] || { echo "build first: cmake --build $BUILD" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
-PGDIR=$(mktemp -d /tmp/ridge-bench.XXXXXX)
-chmod 755 "$PGDIR" # the postgres account must reach the cluster directory
-RPID=""
-cleanup() {
-  [ -n "$RPID" ] && kill -TERM "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-  tests/db/pg_stop.sh "$PGDIR/pg" >/dev/null 2>&1
-  rm -rf "$PGDIR"
-}
-trap cleanup EXIT
-RIDGE_PG_DURABLE=1 tests/db/pg_start.sh "$PGDIR/pg" >/dev/null
-CONN="$(cat "$PGDIR/pg/conninfo")"
-psql "$CONN dbname=postgres" -qAt -c "CREATE DATABASE bench" >/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-U="http://127.0.0.1:$PORT"
-OMP_WAIT_POLICY=passive "$BUILD/ridged" --listen "127.0.0.1:$PORT" --db "$CONN dbname=bench" >"$PGDIR/ridged.log" 2>&1 &
-RPID=$!
-for _ in $(seq 1 100); do curl -fsS "$U/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/bench_lib.sh
+bench_start bench
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "postgresql: $(psql "$CONN dbname=postgres" -qAt -c "SELECT format('%s, fsync %s, synchronous_commit %s, full_page_writes %s', current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'), current_setting('full_page_writes'))")"
 python3 - >"$PGDIR/sweep.json" <<'PY'

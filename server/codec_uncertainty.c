@@ -11,7 +11,7 @@
  * assumptions, each range read as about two standard deviations), so the
  * interval is [t - sqrt(sum down^2), t + sqrt(sum up^2)]. MFU and tokens/s
  * scale inversely with time (same work). Switches (flash_attention,
- * dropout, sp_backward_regather, pp_scatter_gather) and integer layout
+ * dropout, sp_backward_regather, pp_scatter_gather, grad_accum_fusion) and integer layout
  * helpers are not ranged: they describe the stack, not a measurement. */
 #include <math.h>
 #include <stdio.h>
@@ -23,9 +23,9 @@
 
 static bool skipped(int id) {
     return id == RG_A_FLASH_ATTENTION || id == RG_A_DROPOUT || id == RG_A_SP_REGATHER ||
-           id == RG_A_PP_SCATTER_GATHER || id == RG_A_VOCAB_PAD || id == RG_A_MEM_RESERVED ||
-           id == RG_A_SATURATION_FRACTION || id == RG_A_GEMM_TILE_M || id == RG_A_GEMM_TILE_N ||
-           id == RG_A_GEMM_SPLIT_K_MIN;
+           id == RG_A_PP_SCATTER_GATHER || id == RG_A_GRAD_ACCUM_FUSION || id == RG_A_VOCAB_PAD ||
+           id == RG_A_MEM_RESERVED || id == RG_A_SATURATION_FRACTION || id == RG_A_GEMM_TILE_M ||
+           id == RG_A_GEMM_TILE_N || id == RG_A_GEMM_SPLIT_K_MIN;
 }
 
 static bool is_overlap(int id) {

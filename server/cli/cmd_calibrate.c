@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "calib.h"
+#include "calib_explain.h"
 #include "cli.h"
 #include "codec.h"
 #include "codec_data.h"
@@ -69,9 +70,6 @@ static int load_profile(const char *path, calib_profile *p) {
     }
     return 0;
 }
-
-static const char *const pass_names[] = {"fwd", "bwd", "recompute", "optimizer"};
-static const char *const bound_names[] = {"compute", "memory", "comm", "latency"};
 
 typedef struct kstat {
     int n;
@@ -208,79 +206,19 @@ static int do_check(const char *in, const char *profile, bool skip_bad) {
     return status;
 }
 
-/* Half-width of an assumption's plausible range, as a fraction of its value,
- * from its confidence level. */
-static double range_of(int id) {
-    const codec_assumption_meta *m = codec_assumption_meta_get(id);
-    const char *c = m && m->confidence ? m->confidence : "";
-    return strcmp(c, "high") == 0 ? 0.05 : strcmp(c, "medium") == 0 ? 0.2 : 0.5;
-}
-
-typedef struct cand {
-    int id;
-    double value, needed, elasticity, score;
-    bool reachable;
-} cand;
-
-static int cmp_cand(const void *a, const void *b) {
-    const cand *x = a, *y = b;
-    if (x->reachable != y->reachable)
-        return x->reachable ? -1 : 1;
-    return x->score < y->score ? -1 : x->score > y->score ? 1 : 0;
-}
-
-static double eval_time(rg_spec *s, rg_result *res) {
-    rg_err e = {0};
-    return rg_evaluate_ex(s, res, RG_EVAL_NO_OPS, &e) == 0 ? res->time_s : -1.0;
-}
-
-/* The value of assumption `id` that makes the predicted time `target`, by
- * bisection in log space between 1/64x and 64x (fractions capped at 1).
- * Returns false when no value in that range reaches it. */
-static bool solve(rg_spec *s, rg_result *res, int id, double target, double *out) {
-    double v0 = s->assumptions.v[id], lo = log(v0) - log(64.0), hi = log(v0) + log(64.0);
-    bool frac = id == RG_A_MATMUL_EFF || id == RG_A_MEMORY_EFF || id == RG_A_VECTOR_EFF ||
-                id == RG_A_SCALEUP_EFF || id == RG_A_SCALEOUT_EFF || id == RG_A_TP_OVERLAP ||
-                id == RG_A_DP_OVERLAP || id == RG_A_PP_OVERLAP || id == RG_A_CP_OVERLAP ||
-                id == RG_A_EP_OVERLAP || (id >= RG_A_ALL_REDUCE_EFF && id <= RG_A_SEND_RECV_EFF);
-    if (frac && hi > 0.0)
-        hi = 0.0;
-    s->assumptions.v[id] = exp(lo);
-    double flo = eval_time(s, res) - target;
-    s->assumptions.v[id] = exp(hi);
-    double fhi = eval_time(s, res) - target;
-    bool ok = flo * fhi <= 0.0;
-    for (int it = 0; ok && it < 60; it++) {
-        double mid = 0.5 * (lo + hi);
-        s->assumptions.v[id] = exp(mid);
-        double fm = eval_time(s, res) - target;
-        if ((fm <= 0.0) == (flo <= 0.0)) {
-            lo = mid;
-            flo = fm;
-        } else {
-            hi = mid;
-        }
-    }
-    *out = exp(0.5 * (lo + hi));
-    s->assumptions.v[id] = v0;
-    return ok;
-}
-
 static int do_explain(const char *spec_path, double measured, const char *profile) {
     cJSON *json = NULL;
-    rg_result *res = malloc(sizeof *res);
     calib_profile prof = {0};
     rg_spec s;
     rg_err e = {0};
-    cand c[RG_A_COUNT];
     jw w;
     jw_init(&w);
-    int status = 0, nc = 0;
+    int status = 0;
     size_t len = 0;
     char *text = cli_read_file(spec_path, &len);
-    if (!res || !text) {
+    if (!text) {
         fprintf(stderr, "ridge calibrate: %s: cannot read: %s\n", spec_path, strerror(errno));
-        status = res ? 2 : 1;
+        status = 2;
         goto out;
     }
     json = codec_json_parse(text, len, &e);
@@ -296,93 +234,17 @@ static int do_explain(const char *spec_path, double measured, const char *profil
     if (profile && (status = load_profile(profile, &prof)))
         goto out;
     calib_applied applied;
-    if (calib_apply_json(json, &prof, &applied, &e) != 0 || codec_spec_parse(json, &s, &e) != 0) {
+    if (calib_apply_json(json, &prof, &applied, &e) != 0 || codec_spec_parse(json, &s, &e) != 0 ||
+        calib_explain(&s, measured, &w, &e) != 0) {
         fprintf(stderr, "ridge calibrate: %s: %s: %s\n", spec_path, e.field, e.msg);
-        status = 2;
+        status = e.code == RG_ENOMEM ? 1 : 2;
         goto out;
     }
-    if (rg_evaluate(&s, res, &e) != 0) {
-        fprintf(stderr, "ridge calibrate: %s: %s: %s\n", spec_path, e.field, e.msg);
-        status = 2;
-        goto out;
-    }
-    double predicted = res->time_s;
-    uint8_t used[RG_A_COUNT];
-    memcpy(used, res->used, sizeof used);
-    /* ops by share of the step, from the full evaluation */
-    jw_obj_begin(&w);
-    jw_knum(&w, "measured_s", measured);
-    jw_knum(&w, "predicted_s", predicted);
-    jw_knum(&w, "gap", (measured - predicted) / predicted);
-    jw_key(&w, "ops");
-    jw_arr_begin(&w);
-    for (int i = 0; i < res->n_ops; i++) {
-        const rg_op *op = &res->ops[i];
-        double t = op->count * op->time_s;
-        if (t < 0.01 * predicted)
-            continue;
-        jw_obj_begin(&w);
-        jw_kstr(&w, "name", op->name);
-        jw_kstr(&w, "pass", op->pass >= 0 && op->pass < 4 ? pass_names[op->pass] : "?");
-        jw_knum(&w, "time_s", t);
-        jw_knum(&w, "share", t / predicted);
-        jw_kstr(&w, "bound", op->bound >= 0 && op->bound < 4 ? bound_names[op->bound] : "?");
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    for (int id = 0; id < RG_A_COUNT; id++) {
-        double v = s.assumptions.v[id];
-        if (!used[id] || !(v > 0.0) || id == RG_A_VOCAB_PAD || id == RG_A_FLASH_ATTENTION ||
-            id == RG_A_DROPOUT || id == RG_A_SP_REGATHER || id == RG_A_PP_SCATTER_GATHER ||
-            id == RG_A_MEM_RESERVED)
-            continue;
-        s.assumptions.v[id] = v * 1.01;
-        double t1 = eval_time(&s, res);
-        s.assumptions.v[id] = v;
-        double el = t1 > 0 ? log(t1 / predicted) / log(1.01) : 0.0;
-        if (fabs(el) < 1e-4)
-            continue;
-        cand *k = &c[nc++];
-        k->id = id;
-        k->value = v;
-        k->elasticity = el;
-        k->reachable = solve(&s, res, id, measured, &k->needed);
-        /* how many of its plausible ranges the change spans */
-        k->score = k->reachable ? fabs(log(k->needed / v)) / log(1.0 + range_of(id)) : INFINITY;
-    }
-    qsort(c, (size_t)nc, sizeof *c, cmp_cand);
-    jw_key(&w, "assumptions");
-    jw_arr_begin(&w);
-    for (int i = 0; i < nc; i++) {
-        jw_obj_begin(&w);
-        jw_kstr(&w, "name", rg_assumption_name(c[i].id));
-        jw_knum(&w, "value", c[i].value);
-        jw_knum(&w, "elasticity", c[i].elasticity);
-        if (c[i].reachable) {
-            jw_knum(&w, "needed", c[i].needed);
-            jw_knum(&w, "ranges_away", c[i].score);
-        } else {
-            jw_key(&w, "needed");
-            jw_null(&w);
-        }
-        jw_obj_end(&w);
-    }
-    jw_arr_end(&w);
-    char said[512] = "no single assumption within 64x of its value closes the gap";
-    if (nc > 0 && c[0].reachable)
-        snprintf(said, sizeof said,
-                 "%s would have to %s from %.4g to %.4g to match (%.1f of its %s-confidence ranges): the "
-                 "likeliest invalid assumption",
-                 rg_assumption_name(c[0].id), c[0].needed > c[0].value ? "rise" : "drop", c[0].value,
-                 c[0].needed, c[0].score, codec_assumption_meta_get(c[0].id)->confidence);
-    jw_kstr(&w, "summary", said);
-    jw_obj_end(&w);
     status = write_out(&w, stdout);
 out:
     jw_free(&w);
     cJSON_Delete(json);
     free(text);
-    free(res);
     calib_profile_free(&prof);
     return status;
 }

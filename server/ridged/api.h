@@ -43,6 +43,8 @@ void api_rtl_get(http_req *r);
 void api_calibration_create(http_req *r);
 void api_calibration_list(http_req *r);
 void api_calibration_get(http_req *r);
+/* POST /api/v1/explain: gap attribution of a measured step (calib_explain). */
+void api_explain(http_req *r);
 /* A spec body's "calibration": NAME: loads the stored profile and applies it
  * (calib_apply_json; the key is removed). Returns 0 (no key), 1 (applied:
  * *prof owned by the caller, `name` set) or -1 after answering 4xx/5xx. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "pareto.h"
 #include "plan_cache.h"
 #include "sweep.h"
 #include "sweep_plan.h"
@@ -28,8 +29,12 @@ static const struct rcol {
              RIDGED_RESULT_COLS(RC_X_)
 #undef RC_X_
 };
-#define NRCOLS      ((int)(sizeof rcols / sizeof rcols[0]))
-#define RESULT_COLS "point_index, status" RIDGED_RESULT_COLS_SQL
+#define NRCOLS ((int)(sizeof rcols / sizeof rcols[0]))
+/* A Pareto answer lists at most this many points of the front, and the
+ * front's computation holds at most this many points (24 bytes each). */
+#define PARETO_LIMIT    10000
+#define PARETO_MAX_HELD ((size_t)8 << 20)
+#define RESULT_COLS     "point_index, status" RIDGED_RESULT_COLS_SQL
 _Static_assert(NRCOLS == 2 + RC_COUNT, "key columns + result columns");
 
 static int col_find(const char *s, size_t n) {
@@ -48,12 +53,15 @@ static const char *col_list_hint(void) { return col_hint; }
 /* The sweep's plan, to decode params (built once per sweep and cached:
  * plan_cache.h), and its status (api.h). */
 const sweep_plan *api_sweep_plan(http_req *r, db_conn *c, const char *id_text, char *status, size_t scap) {
-    static const char sql[] = "SELECT status, base, axes FROM sweeps WHERE id = $1";
-    static const char sql_status[] = "SELECT status FROM sweeps WHERE id = $1";
+    /* the status and the definition's hash; the definition itself only
+     * when no plan of that hash is cached */
+    static const char sql_status[] = "SELECT status, md5(base::text || axes::text) FROM sweeps WHERE id = $1";
+    static const char sql[] = "SELECT base, axes FROM sweeps WHERE id = $1";
     const char *p[1] = {id_text};
     int64_t id = strtoll(id_text, NULL, 10);
-    const sweep_plan *plan = plan_cache_get(id);
-    PGresult *q = db_query(c, plan ? sql_status : sql, 1, p);
+    const sweep_plan *plan = NULL;
+    char key[PLAN_KEY_SIZE];
+    PGresult *q = db_query(c, sql_status, 1, p);
     sweep_plan *built = NULL;
     cJSON *base = NULL, *axes = NULL;
     rg_err err = {0};
@@ -68,17 +76,26 @@ const sweep_plan *api_sweep_plan(http_req *r, db_conn *c, const char *id_text, c
         goto fail;
     }
     snprintf(status, scap, "%s", PQgetvalue(q, 0, 0));
+    snprintf(key, sizeof key, "%s", PQgetvalue(q, 0, 1));
+    plan = plan_cache_get(id, key);
     if (plan)
         goto out;
-    base = cJSON_Parse(PQgetvalue(q, 0, 1));
-    axes = cJSON_Parse(PQgetvalue(q, 0, 2));
+    PQclear(q);
+    q = db_query(c, sql, 1, p);
+    if (!db_ok(q) || PQntuples(q) == 0) {
+        if (r)
+            http_problem_db(r, "get sweep", PQresultErrorMessage(q));
+        goto fail;
+    }
+    base = cJSON_Parse(PQgetvalue(q, 0, 0));
+    axes = cJSON_Parse(PQgetvalue(q, 0, 1));
     if (!base || !axes || plan_build(base, axes, SWEEP_MAX_POINTS, false, &built, &err)) {
         if (r)
             http_fail(r, RG_EINTERNAL, NULL, NULL, "the stored sweep cannot be decoded: %s %s", err.field,
                       err.msg);
         goto fail;
     }
-    plan = plan_cache_put(id, built);
+    plan = plan_cache_put(id, key, built);
     goto out;
 fail:
     plan_cache_release(plan);
@@ -472,8 +489,24 @@ static bool parse_objective(http_req *r, const char *key, const char *def, int *
     return true;
 }
 
+/* The big-endian bytes of a binary int8 / float8 value. */
+static uint64_t be_u64(const char *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | (unsigned char)p[i];
+    return v;
+}
+static double be_f64(const char *p) {
+    uint64_t u = be_u64(p);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
 void api_sweep_pareto(http_req *r) {
     const sweep_plan *plan = NULL;
+    pareto_acc acc;
+    pareto_init(&acc, PARETO_MAX_HELD);
     db_conn *c = NULL;
     PGresult *q = NULL;
     sbuf sql;
@@ -503,29 +536,81 @@ void api_sweep_pareto(http_req *r) {
     if (!plan)
         goto out;
     params[np++] = r->id;
-    /* Both objectives as minimisation keys; a point is on the front when
-     * its y key beats every point before it in (x key, y key) order. The
-     * sort carries only (index, x, y), the front's rows are joined back
-     * for their columns: on 2M points about half the time of sorting
-     * whole rows (scripts/bench_overload.sh). */
+    /* The front is computed here, not by a sort in PostgreSQL: a cursor
+     * streams (index, x, y) of the matching rows in binary, folded batch by
+     * batch into the front (pareto.h: both objectives as minimisation keys,
+     * the order and tie rules of the SQL window query it replaces); the
+     * first PARETO_LIMIT points of the front are then read back whole. */
     sbuf_printf(
         &sql,
-        "SELECT " RESULT_COLS " FROM (SELECT pi, xk, yk FROM (SELECT pi, xk, yk, min(yk) OVER (ORDER BY "
-        "xk, yk, pi ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best FROM (SELECT point_index "
-        "AS pi, %s%s AS xk, %s%s AS yk FROM sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND "
-        "%s IS NOT NULL AND %s IS NOT NULL",
-        xmax ? "-" : "", xn, ymax ? "-" : "", yn, xn, yn);
+        "DECLARE ridged_pareto BINARY NO SCROLL CURSOR FOR SELECT point_index::int8, %s::float8, "
+        "%s::float8 FROM sweep_results WHERE sweep_id = $1::bigint AND status = 0 AND %s IS NOT NULL AND "
+        "%s IS NOT NULL",
+        xn, yn, xn, yn);
     const char *filter = http_query(r, "filter");
     if (filter && !parse_filter(r, filter, plan, &sql, params, &np, 20))
         goto out;
-    sbuf_puts(&sql,
-              ") a) b WHERE best IS NULL OR yk < best ORDER BY xk, yk LIMIT 10000) f JOIN sweep_results "
-              "ON sweep_id = $1::bigint AND point_index = f.pi ORDER BY f.xk, f.yk");
     if (sql.oom) {
         http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
+    if (!db_cmd(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
+        http_problem_db(r, "pareto", NULL);
+        goto out;
+    }
     q = db_query_dyn(c, sql.buf, np, params);
+    if (!db_ok(q)) {
+        read_failed(r, q, "pareto");
+        goto out;
+    }
+    for (;;) {
+        PQclear(q);
+        q = db_query_bin(c, "FETCH 65536 FROM ridged_pareto", 0, NULL);
+        if (!db_ok(q)) {
+            read_failed(r, q, "pareto");
+            goto out;
+        }
+        int n = PQntuples(q);
+        if (n == 0)
+            break;
+        if (PQnfields(q) != 3 || PQfformat(q, 0) != 1) {
+            http_fail(r, RG_EINTERNAL, NULL, NULL, "unexpected cursor rows");
+            goto out;
+        }
+        for (int i = 0; i < n; i++) {
+            if (PQgetlength(q, i, 0) != 8 || PQgetlength(q, i, 1) != 8 || PQgetlength(q, i, 2) != 8) {
+                http_fail(r, RG_EINTERNAL, NULL, NULL, "unexpected cursor row");
+                goto out;
+            }
+            double x = be_f64(PQgetvalue(q, i, 1)), y = be_f64(PQgetvalue(q, i, 2));
+            if (pareto_add(&acc, xmax ? -x : x, ymax ? -y : y, (int64_t)be_u64(PQgetvalue(q, i, 0)))) {
+                http_fail(r, RG_EUNAVAIL, "filter",
+                          "narrow it with filter=", "the Pareto front holds more than %zu points", acc.max);
+                goto out;
+            }
+        }
+    }
+    pareto_fold(&acc);
+    PQclear(q);
+    q = NULL;
+    db_cmd(c, "COMMIT");
+    /* the front's rows, in front order */
+    sbuf ids;
+    sbuf_init(&ids);
+    sbuf_puts(&ids, "{");
+    size_t nf = acc.nfront < PARETO_LIMIT ? acc.nfront : PARETO_LIMIT;
+    for (size_t i = 0; i < nf; i++)
+        sbuf_printf(&ids, "%s%lld", i ? "," : "", (long long)acc.pt[i].index);
+    sbuf_puts(&ids, "}");
+    const char *jp[2] = {r->id, ids.buf};
+    /* by the primary key (= ANY reads the index whatever the array's
+     * length; a join against unnest() was planned as a scan of the sweep),
+     * in point order: rows are then matched to the front by bisection */
+    static const char sql_front[] =
+        "SELECT " RESULT_COLS " FROM sweep_results WHERE sweep_id = $1::bigint AND "
+        "point_index = ANY($2::bigint[]) ORDER BY point_index";
+    q = ids.oom ? NULL : db_query_dyn(c, sql_front, 2, jp);
+    sbuf_free(&ids);
     if (!db_ok(q)) {
         read_failed(r, q, "pareto");
         goto out;
@@ -545,13 +630,25 @@ void api_sweep_pareto(http_req *r) {
     jw_obj_end(&w);
     jw_key(&w, "front");
     jw_arr_begin(&w);
-    for (int i = 0; i < PQntuples(q); i++)
-        write_row_json(&w, plan, q, i);
+    int nrows = PQntuples(q);
+    for (size_t i = 0; i < nf; i++) { /* front order; rows sorted by point_index */
+        int lo = 0, hi = nrows;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (strtoll(PQgetvalue(q, mid, 0), NULL, 10) < acc.pt[i].index)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < nrows && strtoll(PQgetvalue(q, lo, 0), NULL, 10) == acc.pt[i].index)
+            write_row_json(&w, plan, q, lo);
+    }
     jw_arr_end(&w);
     jw_obj_end(&w);
     http_reply_json(r, 200, &w);
 out:
     PQclear(q);
+    pareto_free(&acc);
     db_release(r->rd->pool, c);
     plan_cache_release(plan);
     sbuf_free(&sql);

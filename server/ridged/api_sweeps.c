@@ -338,10 +338,8 @@ void api_sweep_create(http_req *r) {
     write_counts(&w, plan);
     jw_obj_end(&w);
     prov_text = jw_take(&w, NULL);
-    api_json_write(&w, plan->base_json);
-    base_text = jw_take(&w, NULL);
-    api_json_write(&w, plan->axes_json);
-    axes_text = jw_take(&w, NULL);
+    base_text = strdup(plan->base_text);
+    axes_text = strdup(plan->axes_text);
     if (!prov_text || !base_text || !axes_text)
         goto oom;
     c = db_acquire(r->rd->pool);

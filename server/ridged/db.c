@@ -339,6 +339,12 @@ PGresult *db_query_dyn(db_conn *c, const char *sql, int n, const char *const *va
     return await(c, stmt_deadline(c));
 }
 
+PGresult *db_query_bin(db_conn *c, const char *sql, int n, const char *const *vals) {
+    if (!c->pg || !PQsendQueryParams(c->pg, sql, n, NULL, vals, NULL, NULL, 1))
+        return NULL;
+    return await(c, stmt_deadline(c));
+}
+
 static bool cmd_once(db_conn *c, const char *sql) {
     if (!c->pg || !PQsendQuery(c->pg, sql))
         return false;

@@ -45,6 +45,9 @@ PGconn *db_pg(db_conn *c);
 PGresult *db_query(db_conn *c, const char *sql, int n, const char *const *vals);
 /* Same without preparing (dynamic SQL built from whitelisted pieces). */
 PGresult *db_query_dyn(db_conn *c, const char *sql, int n, const char *const *vals);
+/* Same as db_query_dyn with the result in binary format (big-endian
+ * integers and IEEE doubles: PQgetvalue gives the bytes). */
+PGresult *db_query_bin(db_conn *c, const char *sql, int n, const char *const *vals);
 /* Runs a command without parameters ("BEGIN", "COMMIT"); true on success. */
 bool db_cmd(db_conn *c, const char *sql);
 /* True for PGRES_COMMAND_OK / PGRES_TUPLES_OK. */

@@ -43,6 +43,8 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/calibrations", api_calibration_create, "calibration_create", true, HTTP_LANE_HEAVY},
     {"GET", "/api/v1/calibrations", api_calibration_list, "calibration_list", false, HTTP_LANE_JOB},
     {"GET", "/api/v1/calibrations/{id}", api_calibration_get, "calibration_get", false, HTTP_LANE_JOB},
+    /* one evaluation per bisection step of every used assumption: CPU for up to a second */
+    {"POST", "/api/v1/explain", api_explain, "explain", true, HTTP_LANE_HEAVY},
 };
 const int http_nroutes = (int)(sizeof http_routes / sizeof http_routes[0]);
 

@@ -2,12 +2,12 @@
 #include "plan_cache.h"
 
 #include <pthread.h>
-#include <stddef.h>
-
-#define PLAN_SLOTS 16 /* a plan of an integer range holds up to 8 MiB of values */
+#include <stdio.h>
+#include <string.h>
 
 typedef struct slot {
     int64_t id;
+    char key[PLAN_KEY_SIZE];
     sweep_plan *plan;
 } slot;
 
@@ -17,11 +17,15 @@ static slot slots[PLAN_SLOTS];
 /* Drops one reference under the lock; returns the plan to free, if any. */
 static sweep_plan *unref(sweep_plan *p) { return p && --p->refs == 0 ? p : NULL; }
 
-const sweep_plan *plan_cache_get(int64_t id) {
+static bool same(const slot *s, int64_t id, const char *key) {
+    return s->plan && s->id == id && strncmp(s->key, key, sizeof s->key) == 0;
+}
+
+const sweep_plan *plan_cache_get(int64_t id, const char *key) {
     const sweep_plan *out = NULL;
     pthread_mutex_lock(&mu);
     slot *s = &slots[(uint64_t)id % PLAN_SLOTS];
-    if (s->plan && s->id == id) {
+    if (same(s, id, key)) {
         s->plan->refs++;
         out = s->plan;
     }
@@ -29,12 +33,12 @@ const sweep_plan *plan_cache_get(int64_t id) {
     return out;
 }
 
-const sweep_plan *plan_cache_put(int64_t id, sweep_plan *plan) {
+const sweep_plan *plan_cache_put(int64_t id, const char *key, sweep_plan *plan) {
     sweep_plan *gone = NULL;
     const sweep_plan *out = plan;
     pthread_mutex_lock(&mu);
     slot *s = &slots[(uint64_t)id % PLAN_SLOTS];
-    if (s->plan && s->id == id) { /* another request was first */
+    if (same(s, id, key)) { /* another request was first */
         gone = plan;
         s->plan->refs++;
         out = s->plan;
@@ -42,6 +46,7 @@ const sweep_plan *plan_cache_put(int64_t id, sweep_plan *plan) {
         gone = unref(s->plan);
         plan->refs = 2; /* the slot's and the caller's */
         s->id = id;
+        snprintf(s->key, sizeof s->key, "%s", key);
         s->plan = plan;
     }
     pthread_mutex_unlock(&mu);

@@ -1,6 +1,7 @@
 /* sweep_plan.c: compile and validate a sweep's axes (see sweep_plan.h). */
 #include "sweep_plan.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,14 @@ void plan_free(sweep_plan *p) {
     if (!p)
         return;
     for (int k = 0; k < p->naxes; k++) {
+        for (int64_t j = 0; p->axes[k].vals && j < p->axes[k].n; j++)
+            free(p->axes[k].vals[j].text);
         free(p->axes[k].vals);
         free(p->axes[k].ivals);
+        free(p->axes[k].rtext);
     }
-    cJSON_Delete(p->base_json);
-    cJSON_Delete(p->axes_json);
+    free(p->base_text);
+    free(p->axes_text);
     free(p);
 }
 
@@ -70,14 +74,55 @@ static int range_distinct(plan_axis *a, const char *f, rg_err *err) {
 static int axis_set(const plan_axis *a, int64_t j, rg_spec *s, rg_err *err) {
     if (a->is_range)
         return codec_axis_set(&a->ax, s, plan_range_value(a, j), err);
-    const cJSON *v = a->vals[j];
-    if (cJSON_IsNumber(v))
-        return codec_axis_set(&a->ax, s, v->valuedouble, err);
-    if (cJSON_IsBool(v))
-        return codec_axis_set(&a->ax, s, cJSON_IsTrue(v) ? 1 : 0, err);
-    if (cJSON_IsString(v))
-        return codec_axis_set_str(&a->ax, s, v->valuestring, err);
+    const plan_value *v = &a->vals[j];
+    if (v->kind == PV_NUM || v->kind == PV_BOOL)
+        return codec_axis_set(&a->ax, s, v->num, err);
+    if (v->kind == PV_STR)
+        return codec_axis_set_str(&a->ax, s, v->text, err);
     return rg_err_set(err, RG_ETYPE, a->path, "expected a number, boolean or string");
+}
+
+/* The JSON text of `v` through the lossless writer (malloc), or NULL. */
+static char *json_text(const cJSON *v) {
+    jw w;
+    jw_init(&w);
+    codec_json_write(&w, v);
+    return jw_take(&w, NULL);
+}
+
+/* Typed copy of one list value. */
+static int value_take(const cJSON *v, plan_value *out) {
+    memset(out, 0, sizeof *out);
+    if (cJSON_IsNumber(v)) {
+        char num[40];
+        out->kind = PV_NUM;
+        out->num = v->valuedouble;
+        jw_format_double(num, sizeof num, out->num);
+        out->text = strdup(num);
+    } else if (cJSON_IsBool(v)) {
+        out->kind = PV_BOOL;
+        out->num = cJSON_IsTrue(v) ? 1 : 0;
+    } else if (cJSON_IsString(v)) {
+        out->kind = PV_STR;
+        out->text = strdup(v->valuestring);
+    } else {
+        out->kind = PV_JSON; /* objects, arrays, null: the JSON path */
+        out->text = json_text(v);
+    }
+    return out->kind == PV_BOOL || out->text ? 0 : RG_ENOMEM;
+}
+
+/* Sets `path` of the JSON spec `jb` to value j of list axis `a`. */
+static int json_set_value(cJSON *jb, const plan_axis *a, int64_t j, rg_err *err) {
+    const plan_value *v = &a->vals[j];
+    cJSON *x = v->kind == PV_NUM    ? cJSON_CreateNumber(v->num)
+               : v->kind == PV_BOOL ? cJSON_CreateBool(v->num != 0)
+               : v->kind == PV_STR  ? cJSON_CreateString(v->text)
+                                    : cJSON_Parse(v->text);
+    int rc =
+        x ? codec_spec_set_path(jb, a->path, x, err) : rg_err_set(err, RG_ENOMEM, a->path, "out of memory");
+    cJSON_Delete(x);
+    return rc;
 }
 
 /* Re-labels a codec error as belonging to `field`, keeping the codec's
@@ -168,14 +213,14 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
         rc = rg_err_set(err, base ? RG_ETYPE : RG_EMISSING, "base", "must be a spec object");
         goto fail;
     }
-    p->base_json = cJSON_Duplicate(base, 1);
-    p->axes_json = axes ? cJSON_Duplicate(axes, 1) : NULL;
+    p->base_text = json_text(base);
+    p->axes_text = axes ? json_text(axes) : NULL;
     tmp = malloc(sizeof *tmp);
-    if (!p->base_json || (axes && !p->axes_json) || !tmp) {
+    if (!p->base_text || (axes && !p->axes_text) || !tmp) {
         rc = rg_err_set(err, RG_ENOMEM, "", "out of memory");
         goto fail;
     }
-    rc = codec_spec_parse(p->base_json, &p->base, err);
+    rc = codec_spec_parse(base, &p->base, err);
     if (rc) {
         /* prefix "base." (truncating a very long field path) */
         size_t n = strnlen(err->field, sizeof err->field - 6);
@@ -184,18 +229,18 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
         err->field[n + (n ? 5 : 4)] = '\0';
         goto fail;
     }
-    if (!p->axes_json || !cJSON_IsArray(p->axes_json)) {
-        rc = rg_err_set(err, p->axes_json ? RG_ETYPE : RG_EMISSING, "axes", "must be an array of axes");
+    if (!axes || !cJSON_IsArray(axes)) {
+        rc = rg_err_set(err, axes ? RG_ETYPE : RG_EMISSING, "axes", "must be an array of axes");
         goto fail;
     }
-    int nax = cJSON_GetArraySize(p->axes_json);
+    int nax = cJSON_GetArraySize(axes);
     if (nax < 1 || nax > PLAN_MAX_AXES) {
         rc = rg_err_set(err, RG_ERANGE, "axes", "needs 1..%d axes (got %d)", PLAN_MAX_AXES, nax);
         goto fail;
     }
     p->total = 1;
     const cJSON *ax = NULL;
-    cJSON_ArrayForEach(ax, p->axes_json) {
+    cJSON_ArrayForEach(ax, axes) {
         int k = p->naxes;
         plan_axis *a = &p->axes[k];
         p->naxes++;
@@ -252,7 +297,7 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
                 goto fail;
             }
             a->n = n;
-            a->vals = malloc((size_t)n * sizeof *a->vals);
+            a->vals = calloc((size_t)n, sizeof *a->vals);
             if (!a->vals) {
                 rc = rg_err_set(err, RG_ENOMEM, f, "out of memory");
                 goto fail;
@@ -260,12 +305,24 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
             int j = 0;
             const cJSON *v = NULL;
             cJSON_ArrayForEach(v, values) {
-                a->vals[j++] = v;
+                if (value_take(v, &a->vals[j++])) {
+                    rc = rg_err_set(err, RG_ENOMEM, f, "out of memory");
+                    goto fail;
+                }
                 if (cJSON_IsObject(v) || cJSON_IsArray(v))
                     a->json_only = true;
             }
             if (a->json_only)
                 p->slow = true;
+        }
+        if (a->is_range && a->n <= PLAN_TEXT_STEPS) {
+            a->rtext = malloc((size_t)a->n * sizeof *a->rtext);
+            if (!a->rtext) {
+                rc = rg_err_set(err, RG_ENOMEM, f, "out of memory");
+                goto fail;
+            }
+            for (int64_t j = 0; j < a->n; j++)
+                jw_format_double(a->rtext[j], sizeof a->rtext[j], plan_range_value(a, j));
         }
         if (p->total > max_points / a->n) {
             rc = rg_err_set(err, RG_ERANGE, "axes", "the sweep has more than %lld points",
@@ -289,8 +346,8 @@ int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool va
             for (int64_t j = 0; j < a->n; j++) {
                 *tmp = p->base;
                 if (a->json_only) {
-                    cJSON *jb = cJSON_Duplicate(p->base_json, 1);
-                    rc = jb ? codec_spec_set_path(jb, a->path, a->vals[j], err) : RG_ENOMEM;
+                    cJSON *jb = cJSON_Parse(p->base_text);
+                    rc = jb ? json_set_value(jb, a, j, err) : rg_err_set(err, RG_ENOMEM, "", "out of memory");
                     if (!rc) {
                         rc = codec_spec_parse(jb, tmp, err);
                         /* cross-field rules are judged per point, not here */
@@ -330,7 +387,7 @@ int plan_point_spec(const sweep_plan *p, int64_t index, rg_spec *out, rg_err *er
     }
     if (p->slow) {
         /* JSON path: exactly what a client would get by editing the spec */
-        cJSON *jb = cJSON_Duplicate(p->base_json, 1);
+        cJSON *jb = cJSON_Parse(p->base_text);
         int rc = jb ? 0 : rg_err_set(err, RG_ENOMEM, "", "out of memory");
         for (int o = 0; !rc && o < p->naxes; o++) {
             int k = p->order[o];
@@ -340,7 +397,7 @@ int plan_point_spec(const sweep_plan *p, int64_t index, rg_spec *out, rg_err *er
                 rc = num ? codec_spec_set_path(jb, a->path, num, err) : RG_ENOMEM;
                 cJSON_Delete(num);
             } else {
-                rc = codec_spec_set_path(jb, a->path, a->vals[digit[k]], err);
+                rc = json_set_value(jb, a, digit[k], err);
             }
         }
         if (!rc)
@@ -365,16 +422,29 @@ static void digits(const sweep_plan *p, int64_t index, int64_t *digit) {
     }
 }
 
+void plan_value_write(const plan_value *v, jw *w) {
+    if (v->kind == PV_NUM)
+        jw_raw(w, v->text);
+    else if (v->kind == PV_BOOL)
+        jw_bool(w, v->num != 0);
+    else if (v->kind == PV_STR)
+        jw_str(w, v->text);
+    else
+        jw_raw(w, v->text);
+}
+
 void plan_write_params(const sweep_plan *p, int64_t index, jw *w) {
     int64_t digit[PLAN_MAX_AXES];
     digits(p, index, digit);
     jw_obj_begin(w);
     for (int k = 0; k < p->naxes; k++) {
         jw_key(w, p->axes[k].path);
-        if (p->axes[k].is_range)
+        if (p->axes[k].rtext)
+            jw_raw(w, p->axes[k].rtext[digit[k]]);
+        else if (p->axes[k].is_range)
             jw_num(w, plan_range_value(&p->axes[k], digit[k]));
         else
-            api_json_write(w, p->axes[k].vals[digit[k]]);
+            plan_value_write(&p->axes[k].vals[digit[k]], w);
     }
     jw_obj_end(w);
 }
@@ -396,26 +466,22 @@ void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b) {
     for (int k = 0; k < p->naxes; k++) {
         sbuf_put(b, ",", 1);
         const plan_axis *a = &p->axes[k];
+        if (a->rtext) {
+            sbuf_puts(b, a->rtext[digit[k]]);
+            continue;
+        }
         if (a->is_range) {
             jw_format_double(num, sizeof num, plan_range_value(a, digit[k]));
             sbuf_puts(b, num);
             continue;
         }
-        const cJSON *v = a->vals[digit[k]];
-        if (cJSON_IsNumber(v)) {
-            jw_format_double(num, sizeof num, v->valuedouble);
-            sbuf_puts(b, num);
-        } else if (cJSON_IsString(v)) {
-            csv_text(b, v->valuestring);
-        } else if (cJSON_IsBool(v)) {
-            sbuf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
+        const plan_value *v = &a->vals[digit[k]];
+        if (v->kind == PV_NUM) {
+            sbuf_puts(b, v->text);
+        } else if (v->kind == PV_BOOL) {
+            sbuf_puts(b, v->num != 0 ? "true" : "false");
         } else {
-            jw w;
-            jw_init(&w);
-            api_json_write(&w, v);
-            char *t = jw_take(&w, NULL);
-            csv_text(b, t ? t : "");
-            free(t);
+            csv_text(b, v->text);
         }
     }
 }
@@ -472,17 +538,17 @@ int plan_axis_match(const sweep_plan *p, int k, const char *op, const char *v, i
                                       v);
                 m = num_match(plan_range_value(a, j), op, num);
             } else {
-                const cJSON *x = a->vals[j];
-                if (cJSON_IsNumber(x)) {
+                const plan_value *x = &a->vals[j];
+                if (x->kind == PV_NUM) {
                     if (!is_num)
                         return rg_err_set(err, RG_ETYPE, "filter", "%s takes a number (got \"%.40s\")",
                                           a->path, v);
-                    m = num_match(x->valuedouble, op, num);
-                } else if (cJSON_IsString(x) || cJSON_IsBool(x)) {
+                    m = num_match(x->num, op, num);
+                } else if (x->kind == PV_STR || x->kind == PV_BOOL) {
                     if (order_op)
                         return rg_err_set(err, RG_EINVAL, "filter", "%s takes = or != (its values are names)",
                                           a->path);
-                    const char *t = cJSON_IsString(x) ? x->valuestring : cJSON_IsTrue(x) ? "true" : "false";
+                    const char *t = x->kind == PV_STR ? x->text : x->num != 0 ? "true" : "false";
                     m = (strcmp(t, v) == 0) == (strcmp(op, "=") == 0);
                 } else {
                     return rg_err_set(err, RG_EINVAL, "filter",

@@ -6,11 +6,15 @@
  * path with the codec's typed setters, and validates every value up front,
  * so evaluating a point touches no JSON: copy the base, set one typed field
  * per axis, check, evaluate. Axes whose values are objects fall back to the
- * JSON path (codec_spec_set_path + codec_spec_parse per point). */
+ * JSON path (codec_spec_set_path + codec_spec_parse per point).
+ *
+ * A plan holds no cJSON: axis values are typed (number, boolean, name, or
+ * the JSON text of an object value), the base and axes are kept as the JSON
+ * text the lossless writer produced, and only the object-valued fallback
+ * parses text again. cJSON is the handlers' business (plan_build's input). */
 #ifndef RIDGED_SWEEP_PLAN_H
 #define RIDGED_SWEEP_PLAN_H
 
-#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +24,19 @@
 #include "spec.h"
 
 #define PLAN_MAX_AXES 8
+/* A range axis of at most this many values keeps each value's text, so a
+ * CSV or JSON page copies it instead of formatting a double per cell. */
+#define PLAN_TEXT_STEPS 16384
+
+struct cJSON;
+
+/* One value of a list axis. */
+typedef enum plan_vkind { PV_NUM, PV_BOOL, PV_STR, PV_JSON } plan_vkind;
+typedef struct plan_value {
+    plan_vkind kind;
+    double num; /* PV_NUM; PV_BOOL: 0 or 1 */
+    char *text; /* PV_STR: the name; PV_JSON: the value as JSON text (owned) */
+} plan_value;
 
 typedef struct plan_axis {
     char path[128];
@@ -28,10 +45,11 @@ typedef struct plan_axis {
     bool is_range, log;
     bool integral; /* range over an integer field: values rounded */
     double start, stop;
-    int64_t steps;      /* range: steps asked for; n counts distinct values */
-    int64_t *ivals;     /* integer range: its n distinct values (malloc) */
-    const cJSON **vals; /* n values (lists), pointing into the plan's axes JSON */
-    bool json_only;     /* some value is an object or array: JSON path per point */
+    int64_t steps;     /* range: steps asked for; n counts distinct values */
+    int64_t *ivals;    /* integer range: its n distinct values (malloc) */
+    plan_value *vals;  /* n values (lists), owned */
+    bool json_only;    /* some value is an object or array: JSON path per point */
+    char (*rtext)[32]; /* a range of at most PLAN_TEXT_STEPS values: each as written */
 } plan_axis;
 
 typedef struct sweep_plan {
@@ -39,8 +57,8 @@ typedef struct sweep_plan {
     plan_axis axes[PLAN_MAX_AXES];
     int64_t total;
     rg_spec base;
-    cJSON *base_json; /* owned copies */
-    cJSON *axes_json;
+    char *base_text; /* the base and axes as JSON text (lossless writer), owned */
+    char *axes_text;
     bool slow; /* some axis is json_only */
     /* Axes are applied shallowest path first, so "hardware" (a preset)
      * never overwrites "hardware.mem_bw" whatever their order in the
@@ -54,8 +72,8 @@ typedef struct sweep_plan {
  * Returns 0 and *out (free with plan_free), or a negative status with `err`
  * naming the field ("base.model.d_model", "axes[1].values[3]", "axes[0].range").
  * `max_points` caps the product of the axis lengths. */
-int plan_build(const cJSON *base, const cJSON *axes, int64_t max_points, bool validate, sweep_plan **out,
-               rg_err *err);
+int plan_build(const struct cJSON *base, const struct cJSON *axes, int64_t max_points, bool validate,
+               sweep_plan **out, rg_err *err);
 void plan_free(sweep_plan *p);
 
 /* Values of axis `k` that collapsed into others (integer range steps that
@@ -70,6 +88,8 @@ double plan_range_value(const plan_axis *a, int64_t j);
 int plan_point_spec(const sweep_plan *p, int64_t index, rg_spec *out, rg_err *err);
 /* Writes {"<path>": value, ...} for point `index`. */
 void plan_write_params(const sweep_plan *p, int64_t index, jw *w);
+/* Writes one list value as JSON. */
+void plan_value_write(const plan_value *v, jw *w);
 /* Writes the params as CSV cells (each preceded by a comma). */
 void plan_write_params_csv(const sweep_plan *p, int64_t index, sbuf *b);
 

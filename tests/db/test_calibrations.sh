@@ -52,6 +52,39 @@ req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"h100-gemm\"}"; expect 
 req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"nope\"}"; expect 400 "unknown calibration"
 [ "$(jget 'd["field"]')" = calibration ] && ok "names the field" || fail "problem: $BODY"
 
+# gap attribution (POST /api/v1/explain): the CLI's answer, a waterfall that
+# adds up to the gap, the stored profile applied
+echo "$SPEC}" >"$TMP/spec.json"
+"$BUILD/ridge" calibrate explain "$TMP/spec.json" --measured-s 0.9 >"$TMP/cli.json" || fail "ridge calibrate explain"
+req POST "$U/api/v1/explain" -d "$SPEC,\"measured_s\":0.9}"; expect 200 "explain"
+cp "$TMP/body" "$TMP/api.json"
+python3 - "$TMP/api.json" "$TMP/cli.json" "$T0" <<'PY' && ok "explain: the CLI's answer; the waterfall adds up to the gap" ||
+import json, sys
+a, c, t0 = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+assert a == c, "API and CLI differ"
+assert a["predicted_s"] == t0 and a["measured_s"] == 0.9
+steps = a["attribution"]["steps"]
+assert len(steps) >= 2 and abs(sum(s["share"] for s in steps) - 1) < 1e-9, steps
+gap = a["measured_s"] - a["predicted_s"]
+assert abs(sum(s["delta_s"] for s in steps) - gap) < 1e-9 * a["measured_s"], (steps, gap)
+# slower than predicted (0.9 s against about 0.71): every assumption whose
+# rise slows the step rises, the others drop
+assert gap > 0
+for s in steps:
+    if s["name"] != "other":
+        el = [x["elasticity"] for x in a["assumptions"] if x["name"] == s["name"]][0]
+        assert (s["joint_value"] > s["value"]) == (el > 0), s
+assert a["summary"].startswith(a["assumptions"][0]["name"])
+PY
+  fail "explain: ${BODY:0:600}"
+req POST "$U/api/v1/explain" -d "$SPEC,\"measured_s\":0.5,\"calibration\":\"h100-gemm\"}"; expect 200 "calibrated explain"
+[ "$(jget "d['predicted_s'] > $T0")" = True ] && ok "explain applies the stored profile" || fail "calibrated: ${BODY:0:200}"
+req POST "$U/api/v1/explain" -d "$SPEC}"; expect 400 "explain without measured_s"
+[ "$(jget 'd["field"]')" = measured_s ] && ok "names measured_s" || fail "problem: $BODY"
+req POST "$U/api/v1/explain" -d "$SPEC,\"measured_s\":-1}"; expect 400 "negative measured_s"
+req POST "$U/api/v1/explain" -d '{"model":"nope","measured_s":1}'; expect 400 "explain of a bad spec"
+[ "$(jget 'd["field"]')" = model.preset ] && ok "names the spec field" || fail "problem: $BODY"
+
 # bad rows
 req POST "$U/api/v1/calibrations" -d '{"name":"bad","measurements":"{\"kind\":\"gemm\",\"hardware\":\"h100-sxm\",\"dtype\":\"bf16\",\"m\":1,\"n\":1,\"time_s\":1}\n"}'
 expect 400 "row without k"

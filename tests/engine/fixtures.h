@@ -130,6 +130,7 @@ static inline rg_assumptions fx_ideal(void) {
     a.v[RG_A_SCALEOUT_EFF] = 1.0;
     a.v[RG_A_VOCAB_PAD] = 1.0;
     a.v[RG_A_OPTIMIZER_FLOPS] = 12.0;
+    a.v[RG_A_GRAD_ACCUM_FUSION] = 1.0; /* accumulated inside the GEMM */
     return a;
 }
 

@@ -13,6 +13,7 @@
  *   Guide, "Matrix Multiplication Background": 108 SMs of an A100);
  * - uneven pipeline stages (Dubey et al. 2024, Llama 3, sec. 3.3.2). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../testutil.h"
 #include "collectives.h"
@@ -203,6 +204,37 @@ static void test_uneven_stages(void) {
     CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
 }
 
+/* Gradient accumulation without fusion (Megatron-LM's local DDP before
+ * --gradient-accumulation-fusion: main_grad.add_(grad) after every
+ * micro-batch): one memory op per micro-batch over all the stage's
+ * parameters, reading the fresh gradient (weights format) and reading and
+ * writing the buffer (grads format). Fused (the default): no such op. */
+static void test_grad_accum(void) {
+    rg_spec s = fx_spec(fx_llama3_8b(), RG_PHASE_TRAIN, 4, 2048);
+    s.par.microbatch = 1;
+    s.assumptions.v[RG_A_GRAD_ACCUM_FUSION] = 1.0;
+    rg_err e = {0};
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    double fused = res.time_s, params = res.params;
+    for (int i = 0; i < res.n_ops; i++)
+        CHECK(strcmp(res.ops[i].name, "grad_accum") != 0);
+    CHECK(res.used[RG_A_GRAD_ACCUM_FUSION]);
+    s.assumptions.v[RG_A_GRAD_ACCUM_FUSION] = 0.0;
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    int found = 0;
+    for (int i = 0; i < res.n_ops; i++) {
+        const rg_op *op = &res.ops[i];
+        if (strcmp(op->name, "grad_accum") != 0)
+            continue;
+        found++;
+        CHECK_REL(op->count, 4.0, 1e-12); /* 4 micro-batches of 1 */
+        double b = rg_format_bytes(s.numerics.weights) + 2.0 * rg_format_bytes(s.numerics.grads);
+        CHECK_REL(op->bytes, params * b, 1e-9);
+        CHECK_REL(res.time_s - fused, op->count * op->time_s, 1e-9);
+    }
+    CHECK_EQ_INT(found, 1);
+}
+
 int main(void) {
     test_sp_counts();
     test_pp_scatter_gather();
@@ -210,5 +242,6 @@ int main(void) {
     test_kinds();
     test_gemm_quantisation();
     test_uneven_stages();
+    test_grad_accum();
     return tu_status("test_fidelity");
 }

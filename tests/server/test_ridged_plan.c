@@ -3,6 +3,7 @@
  * point as a client editing the JSON and parsing it (codec_spec_set_path +
  * codec_spec_parse), decode params in mixed radix with the last axis
  * fastest, hit range endpoints exactly, and name bad values precisely. */
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,8 +55,17 @@ static void test_equivalence(void) {
         const int order[4] = {2, 1, 3, 0};
         for (int o = 0; o < 4; o++) {
             int k = order[o];
-            cJSON *v = p->axes[k].is_range ? cJSON_CreateNumber(plan_range_value(&p->axes[k], d[k]))
-                                           : cJSON_Duplicate(p->axes[k].vals[d[k]], 1);
+            cJSON *v = NULL;
+            if (p->axes[k].is_range) {
+                v = cJSON_CreateNumber(plan_range_value(&p->axes[k], d[k]));
+            } else { /* the typed value written back as JSON */
+                jw vw;
+                jw_init(&vw);
+                plan_value_write(&p->axes[k].vals[d[k]], &vw);
+                char *t = jw_take(&vw, NULL);
+                v = t ? cJSON_Parse(t) : NULL;
+                free(t);
+            }
             CHECK_EQ_INT(codec_spec_set_path(j, p->axes[k].path, v, &err), 0);
             cJSON_Delete(v);
         }
@@ -157,22 +167,24 @@ static void test_plan_cache(void) {
     const char *axes = "[{\"path\":\"batch\",\"values\":[16,64]}]";
     sweep_plan *a = NULL, *b = NULL, *c = NULL;
     rg_err err = {0};
-    CHECK(plan_cache_get(7) == NULL);
+    CHECK(plan_cache_get(7, "k7") == NULL);
     CHECK_EQ_INT(build(axes, &a, &err), 0);
     CHECK_EQ_INT(build(axes, &b, &err), 0);
     CHECK_EQ_INT(build(axes, &c, &err), 0);
     if (!a || !b || !c)
         return;
-    const sweep_plan *pa = plan_cache_put(7, a);
+    const sweep_plan *pa = plan_cache_put(7, "k7", a);
     CHECK(pa == a);
-    const sweep_plan *pb = plan_cache_put(7, b); /* a second builder: b is freed, a shared */
+    const sweep_plan *pb = plan_cache_put(7, "k7", b); /* a second builder: b is freed, a shared */
     CHECK(pb == a);
-    const sweep_plan *g = plan_cache_get(7);
+    const sweep_plan *g = plan_cache_get(7, "k7");
     CHECK(g == a);
+    /* the same id with another definition's hash is not that plan */
+    CHECK(plan_cache_get(7, "other") == NULL);
     /* sweep 7 + 16 maps to the same slot: a is evicted but still held three times */
-    const sweep_plan *pc = plan_cache_put(7 + 16, c);
+    const sweep_plan *pc = plan_cache_put(7 + 16, "k23", c);
     CHECK(pc == c);
-    CHECK(plan_cache_get(7) == NULL);
+    CHECK(plan_cache_get(7, "k7") == NULL);
     CHECK_EQ_INT(g->total, 2);
     plan_cache_release(g);
     plan_cache_release(pb);
@@ -181,7 +193,7 @@ static void test_plan_cache(void) {
     plan_cache_release(pc);
     plan_cache_release(NULL);
     plan_cache_clear();
-    CHECK(plan_cache_get(7 + 16) == NULL);
+    CHECK(plan_cache_get(7 + 16, "k23") == NULL);
 }
 
 static void test_errors(void) {
@@ -258,6 +270,54 @@ static void test_arena_sbuf(void) {
  * GPT-2 small (openai-community/gpt2 config.json) has 124,439,808
  * parameters; the Llama-3-8B config (meta-llama/Meta-Llama-3-8B) 8,030,261,248
  * (the checkpoints' tensor totals, tests/hf/sources.json). */
+/* The value texts a plan keeps (ranges up to PLAN_TEXT_STEPS values, list
+ * numbers) are what formatting each double gives, in CSV and JSON alike;
+ * a longer range formats per cell and agrees too. */
+static void test_value_texts(void) {
+    static const char *const axes[] = {
+        "[{\"path\":\"assumptions.matmul_efficiency\",\"range\":{\"start\":0.01,\"stop\":0.97,\"steps\":5000,"
+        "\"scale\":\"log\"}},{\"path\":\"hardware.mem_bw\",\"values\":[3.35e12,8.1e11,1234567890123456,1."
+        "2345678901234567e12,5e9]"
+        "}]",
+        "[{\"path\":\"assumptions.matmul_efficiency\",\"range\":{\"start\":0.01,\"stop\":0.97,\"steps\":"
+        "20000}}]",
+    };
+    for (int t = 0; t < 2; t++) {
+        sweep_plan *p = NULL;
+        rg_err err = {0};
+        CHECK_EQ_INT(build(axes[t], &p, &err), 0);
+        if (!p)
+            continue;
+        CHECK((p->axes[0].rtext != NULL) == (t == 0));
+        for (int64_t i = 0; i < p->total; i += t ? 1 : 7) {
+            int64_t j0 = p->naxes == 2 ? i / p->axes[1].n : i;
+            char want[160], num[40];
+            jw_format_double(num, sizeof num, plan_range_value(&p->axes[0], j0));
+            int n = snprintf(want, sizeof want, ",%s", num);
+            if (p->naxes == 2) {
+                static const double v[] = {3.35e12, 8.1e11, 1234567890123456.0, 1.2345678901234567e12, 5e9};
+                jw_format_double(num, sizeof num, v[i % 5]);
+                snprintf(want + n, sizeof want - (size_t)n, ",%s", num);
+            }
+            sbuf b;
+            sbuf_init(&b);
+            plan_write_params_csv(p, i, &b);
+            CHECK_MSG(strcmp(b.buf, want) == 0, "point %lld: %s vs %s", (long long)i, b.buf, want);
+            sbuf_free(&b);
+            jw w;
+            jw_init(&w);
+            plan_write_params(p, i, &w);
+            char *js = jw_take(&w, NULL);
+            cJSON *o = js ? cJSON_Parse(js) : NULL;
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "assumptions.matmul_efficiency");
+            CHECK(cJSON_IsNumber(e) && e->valuedouble == plan_range_value(&p->axes[0], j0));
+            cJSON_Delete(o);
+            free(js);
+        }
+        plan_free(p);
+    }
+}
+
 static void test_hf_config_axis(void) {
     const char *axes =
         "[{\"path\":\"model.hf_config\",\"values\":["
@@ -291,6 +351,7 @@ static void test_hf_config_axis(void) {
 
 int main(void) {
     test_hf_config_axis();
+    test_value_texts();
     test_equivalence();
     test_params_and_ranges();
     test_integer_range_dedup();

@@ -137,6 +137,29 @@ try {
     `uncertainty interval and its dominant assumptions shown (${interval})`);
   await page.locator('#point-uncertainty').uncheck();
   await page.waitForFunction(() => !document.querySelector('#point-result .uncertainty'));
+  // predicted against measured: a step measured 25 % slower, explained by the
+  // assumptions (POST /explain) as a waterfall from predicted to measured
+  step = 'gap waterfall';
+  await page.fill('#point-measured', '');
+  await page.click('#btn-explain');
+  check(/measured step time/.test(await text('#gap-explain')), 'explain without a measured time asks for one');
+  const tm = /([\d.]+)\s*(ms|µs|s)/.exec(stepTime);
+  const predictedS = Number(tm[1]) * { s: 1, ms: 1e-3, 'µs': 1e-6 }[tm[2]];
+  await page.fill('#point-measured', String(predictedS * 1.25));
+  await page.click('#btn-explain');
+  await page.waitForSelector('#gap-explain svg.waterfall', { timeout: 15000 });
+  const wf = await page.evaluate(() => {
+    const bars = [...document.querySelectorAll('#gap-explain svg.waterfall rect.seg')];
+    return { n: bars.length, up: bars.filter((b) => b.classList.contains('wf-up')).length,
+      first: Number(bars[0].getAttribute('width')), last: Number(bars[bars.length - 1].getAttribute('width')) };
+  });
+  check(wf.n >= 4 && wf.up >= 1 && wf.last > wf.first * 1.2 && wf.last < wf.first * 1.3,
+    `gap waterfall: predicted, ${wf.n - 2} assumption steps, measured 25 % longer (${JSON.stringify(wf)})`);
+  const gapSummary = await text('#gap-summary');
+  check(/Predicted .+ measured .+\+25\.0 %.+would have to (drop|rise)/.test(gapSummary), `gap explained in words (${gapSummary})`);
+  check(await count('#gap-explain table tbody tr') >= 2, 'assumptions that alone close the gap listed');
+  await shot('point-gap-1280');
+  await page.fill('#point-measured', '');
   await shot('point-1280');
   await page.locator('#preset-sources summary').click();
   await page.locator('#preset-sources').scrollIntoViewIfNeeded();

@@ -85,6 +85,9 @@ export const api = {
       ...(opts.uncertainty ? { uncertainty: true } : {}),
     },
   })),
+  // Gap attribution of a measured step: POST /explain takes the spec with
+  // measured_s and answers ridge calibrate explain's object.
+  explain: (spec, measuredS) => request('POST', '/explain', { body: { ...spec, measured_s: measuredS } }),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
   listRuns: (params) => request('GET', '/runs', { params }),
 

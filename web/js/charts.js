@@ -365,3 +365,38 @@ export function stackedBar(segments, { title, fmt, capacity, capacityLabel, widt
   });
   return svg;
 }
+
+// Waterfall from a predicted to a measured value: rows [{label, delta}]
+// float from the running total (rises red, drops green), between the
+// predicted and measured totals drawn from zero. Used for the gap
+// attribution of POST /explain (the deltas add up to measured - predicted).
+export function waterfall(predicted, rows, measured, { title, fmt = fmtNum, width = 560 } = {}) {
+  const rowH = 22, m = { l: 200, r: 84, t: title ? 26 : 8, b: 8 };
+  const all = [{ label: 'predicted', from: 0, to: predicted, kind: 'total' }];
+  let cum = predicted;
+  for (const r of rows) {
+    all.push({ label: r.label, from: cum, to: cum + r.delta, kind: r.delta >= 0 ? 'up' : 'down', delta: r.delta, title: r.title });
+    cum += r.delta;
+  }
+  all.push({ label: 'measured', from: 0, to: measured, kind: 'total' });
+  const height = m.t + all.length * rowH + m.b;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart waterfall', role: 'img', 'aria-label': title || 'waterfall' });
+  if (title) svg.append(s('text', { x: 12, y: 16, class: 'chart-title' }, title));
+  const hi = Math.max(...all.map((r) => Math.max(r.from, r.to))) || 1;
+  const x = scale([0, hi], [m.l, width - m.r], false);
+  const colors = { total: '#475569', up: '#dc2626', down: '#16a34a' };
+  all.forEach((r, i) => {
+    const y = m.t + i * rowH;
+    const x0 = x(Math.min(r.from, r.to)), x1 = x(Math.max(r.from, r.to));
+    const text = r.kind === 'total' ? fmt(r.to) : `${r.delta >= 0 ? '+' : '−'}${fmt(Math.abs(r.delta))}`;
+    svg.append(s('text', { x: m.l - 6, y: y + 15, 'text-anchor': 'end', class: 'legend-text' }, r.label));
+    svg.append(s('rect', { x: x0, y: y + 3, width: Math.max(1, x1 - x0), height: rowH - 6, fill: colors[r.kind], class: `seg wf-${r.kind}` },
+      s('title', {}, `${r.label}: ${text}${r.title ? ` (${r.title})` : ''}`)));
+    svg.append(s('text', { x: x1 + 4, y: y + 15, class: 'legend-text wf-value' }, text));
+    if (i > 0) { // the running total carried down from the row above
+      const px = x(all[i - 1].to);
+      svg.append(s('line', { x1: px, x2: px, y1: y - rowH + 3, y2: y + 3, class: 'wf-link', stroke: '#94a3b8' }));
+    }
+  });
+  return svg;
+}

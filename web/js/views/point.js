@@ -3,9 +3,10 @@
 // (POST /evaluate) and shows the result at once.
 
 import { api } from '../api.js';
-import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash } from '../util.js';
+import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash, fmtTime, fmtNum, fmtPct } from '../util.js';
 import { state, emit, on, formats, presetNames, presetObject } from '../state.js';
 import { renderResult } from './resultview.js';
+import { waterfall } from '../charts.js';
 
 const NUM = 'int';
 // [path, label, kind, options]; kind: preset kind, 'select', 'int', 'bool', 'format'.
@@ -88,6 +89,10 @@ export function mountPoint(root) {
   const withQuality = h('input', { id: 'point-quality', type: 'checkbox', checked: true, onchange: () => schedule() });
   const withUncertainty = h('input', { id: 'point-uncertainty', type: 'checkbox', onchange: () => schedule() });
   const out = h('div', { class: 'result', id: 'point-result' }, h('p', { class: 'muted' }, 'Evaluating…'));
+  // Predicted against measured: a measured step time explained by the
+  // assumptions (POST /explain), drawn as a waterfall.
+  const measured = h('input', { id: 'point-measured', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: 'seconds' });
+  const gapOut = h('div', { id: 'gap-explain', 'aria-live': 'polite' });
   let seq = 0;
   // A Hugging Face config.json pasted as it is becomes the spec's model
   // ({"hf_config": …}); the service imports it on every evaluate and names
@@ -252,6 +257,34 @@ export function mountPoint(root) {
     }
   }
 
+  async function explainGap() {
+    const t = Number(measured.value);
+    if (!(t > 0)) { clear(gapOut, h('p', { class: 'small error-text' }, 'Give the measured step time in seconds (> 0).')); return; }
+    clear(gapOut, h('p', { class: 'muted small' }, 'Explaining…'));
+    try {
+      renderGap(await api.explain(state.spec, t));
+    } catch (e) {
+      clear(gapOut, h('p', { class: 'small error-text' }, errorText(e)));
+    }
+  }
+
+  function renderGap(x) {
+    const rows = x.attribution.steps.map((st) => ({
+      label: st.name, delta: st.delta_s,
+      title: st.value === undefined ? `${fmtPct(st.share)} of the gap` : `${fmtNum(st.value)} → ${fmtNum(st.joint_value)}, ${fmtPct(st.share)} of the gap`,
+    }));
+    const top = x.assumptions.slice(0, 5);
+    clear(gapOut,
+      h('h4', {}, 'Predicted against measured'),
+      h('p', { class: 'small', id: 'gap-summary' }, `Predicted ${fmtTime(x.predicted_s)}, measured ${fmtTime(x.measured_s)} (${x.gap >= 0 ? '+' : ''}${fmtPct(x.gap)}). ${x.summary}.`),
+      waterfall(x.predicted_s, rows, x.measured_s, { title: 'Gap by assumption (smallest joint change in confidence ranges)', fmt: fmtTime }),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'data compact', 'aria-label': 'Assumption that alone closes the gap' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'assumption'), h('th', {}, 'value'), h('th', {}, 'alone, to match'), h('th', {}, 'ranges away'))),
+        h('tbody', {}, top.map((a) => h('tr', {}, h('td', {}, a.name), h('td', { class: 'num' }, fmtNum(a.value)),
+          h('td', { class: 'num' }, a.needed === null ? 'out of reach' : fmtNum(a.needed)),
+          h('td', { class: 'num' }, a.ranges_away === undefined ? '' : fmtNum(a.ranges_away, 2))))))));
+  }
+
   function highlightField(field) {
     form.querySelectorAll('.invalid').forEach((x) => x.classList.remove('invalid'));
     if (!field) return;
@@ -279,6 +312,9 @@ export function mountPoint(root) {
       h('button', { type: 'button', class: 'secondary', onclick: () => { state.spec = defaultSpec(); toJson(); toForm(); schedule(); } }, 'Reset')),
     h('div', { class: 'field check' }, h('label', { for: 'point-quality' }, 'Model quality of the formats (numerics emulator)'), withQuality),
     h('div', { class: 'field check' }, h('label', { for: 'point-uncertainty' }, 'Uncertainty interval (from each assumption\'s confidence)'), withUncertainty),
+    h('div', { class: 'field' }, h('label', { for: 'point-measured' }, 'Measured step time (s): explain the gap'), measured),
+    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'btn-explain', class: 'secondary', onclick: () => explainGap() }, 'Explain gap')),
+    gapOut,
     msg,
     h('details', { id: 'hf-import', class: 'json-editor' },
       h('summary', {}, 'Model from a Hugging Face config.json'),
