@@ -77,7 +77,11 @@
     X(RG_A_MTP_ACCEPTANCE, "mtp_acceptance", "fraction of draft tokens accepted")                            \
     X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
     X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
-    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")
+    X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")                                         \
+    X(RG_A_RECIPE_SOURCE_BYTES, "recipe_source_bytes", "bytes per element")                                  \
+    X(RG_A_RECIPE_AMAX_PASS, "recipe_amax_pass", "1 separate read, 0 fused")                                 \
+    X(RG_A_RECIPE_ROTATION_FUSED, "recipe_rotation_fused", "1 fused, 0 separate pass")                       \
+    X(RG_A_FOUR_OVER_SIX_FLOPS, "four_over_six_flops_per_element", "FLOP per element")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

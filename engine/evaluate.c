@@ -35,6 +35,7 @@
 #include "memory.h"
 #include "model.h"
 #include "plan.h"
+#include "recipe_cost.h"
 #include "roofline.h"
 #include "saturation.h"
 #include "serve.h"
@@ -449,6 +450,11 @@ static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *e
     if (spec->model.attn_softcap > 0.0 && !(spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5))
         return FIELD_ERR(RG_EUNSUPPORTED, "model.attn_softcap",
                          "soft-capped attention without fused attention is not modelled in a serving step");
+    for (int c = 0; c < RG_TC_COUNT; c++)
+        if (spec->numerics.recipes[c].on)
+            return FIELD_ERR(RG_EUNSUPPORTED, "numerics.recipes",
+                             "recipes (their bytes and passes) are not modelled in a serving step; "
+                             "name formats in numerics instead");
     return 0;
 }
 
@@ -489,6 +495,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     const rg_numerics *nu = &spec->numerics;
     const double *av = spec->assumptions.v;
     const rg_format *mf = rg_format_get(nu->math);
+    int math = rg_numerics_math(nu); /* recipes on both operands pick the class */
 
     /* header fields; the ops array is written row by row */
     memset(out, 0, offsetof(rg_result, ops));
@@ -497,7 +504,11 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     rc = check_silicon(spec, &out->silicon, used, err);
     if (rc)
         return rc;
-    double peak = out->silicon.enabled ? out->silicon.matrix_flops : spec->hw.matrix_flops[mf->math];
+    double peak = out->silicon.enabled ? out->silicon.matrix_flops : spec->hw.matrix_flops[math];
+    if (!(peak > 0.0) && math != (int)mf->math)
+        return FIELD_ERR(RG_EUNSUPPORTED, "numerics.recipes",
+                         "%s has no %s matrix unit (the recipes' elements)",
+                         spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(math));
     if (!(peak > 0.0))
         return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "%s has no %s matrix unit (math format %s)",
                          spec->hw.name[0] ? spec->hw.name : "this chip", rg_math_name(mf->math), mf->name);
@@ -515,7 +526,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     memset(&r, 0, sizeof r);
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
-    roof_rates(spec, peak, mf->math, &r);
+    roof_rates(spec, peak, math, &r);
     used[RG_A_MEMORY_HALF_BYTES] = 1;
     if (r.cores >= 1.0)
         used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;
@@ -554,6 +565,15 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     sh.fkv = nu->kv_cache;
     sh.fg = nu->grads;
     sh.mix = mix;
+    double cb[RG_TC_COUNT];
+    rg_class_bytes(nu, &dm, sh.b * sh.s_q, sh.s_k, cb);
+    sh.bw = cb[RG_TC_WEIGHTS];
+    sh.ba = cb[RG_TC_ACTIVATIONS];
+    sh.bkv = cb[RG_TC_KV];
+    sh.rw = nu->recipes[RG_TC_WEIGHTS].on ? &nu->recipes[RG_TC_WEIGHTS].r : NULL;
+    sh.ra = nu->recipes[RG_TC_ACTIVATIONS].on ? &nu->recipes[RG_TC_ACTIVATIONS].r : NULL;
+    sh.av = av;
+    sh.used = used;
     rg_roofline_transformer(&r, m, &dm, &sh);
     /* parameters on the device of the last stage (gradient accumulation,
      * data-parallel reduction, optimizer) */
@@ -578,7 +598,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     memset(&acc, 0, sizeof acc);
     acc.floor = r.overhead;
     acc.used = used;
-    double a = rg_format_bytes(nu->activations), d = (double)dm.d;
+    double a = sh.ba, d = (double)dm.d;
     double t_inner = 0.0; /* exposed comm inside a micro-step (tp, cp, ep) */
     double t_pp = 0.0, t_dp = 0.0;
     if (pl.chips > 1) {
@@ -643,7 +663,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             double expert = (double)pl.moe_last * rg_model_expert_params(m, &dm) / (double)pl.tp *
                             ((double)m->moe.experts / (double)pl.ep);
             double dense = stage - expert;
-            double g = rg_format_bytes(nu->grads), w = rg_format_bytes(nu->weights), ov = av[RG_A_DP_OVERLAP];
+            double g = rg_format_bytes(nu->grads), w = sh.bw, ov = av[RG_A_DP_OVERLAP];
             int64_t nd = pl.dp * pl.ep * pl.cp, ne = pl.dp * pl.cp;
             used[RG_A_DP_OVERLAP] = 1;
             for (int part = 0; part < 2; part++) {
@@ -669,7 +689,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     if (pl.train) {
         double shard = spec->par.zero >= 1 ? (double)pl.dp : 1.0;
         double pdev = stage / shard;
-        double w = rg_format_bytes(nu->weights), g = rg_format_bytes(nu->grads);
+        double w = sh.bw, g = rg_format_bytes(nu->grads);
         double master = nu->master == nu->weights ? 0.0 : rg_format_bytes(nu->master);
         double o = rg_format_bytes(nu->optimizer);
         /* read grad, master, m, v; write master, m, v and the working weights */

@@ -26,6 +26,7 @@
 
 #include "assumptions.h"
 #include "formats.h"
+#include "recipe_cost.h"
 
 double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in,
                                    bool moe) {
@@ -145,7 +146,9 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
     const rg_model *m = &spec->model;
     const rg_numerics *nu = &spec->numerics;
     const double *av = spec->assumptions.v;
-    double w = rg_format_bytes(nu->weights), a = rg_format_bytes(nu->activations);
+    double cb[RG_TC_COUNT];
+    rg_class_bytes(nu, dm, p->micro * (double)spec->seq_len / (double)p->cp, (double)spec->seq_len, cb);
+    double w = cb[RG_TC_WEIGHTS], a = cb[RG_TC_ACTIVATIONS];
     double first = rg_memory_stage_params(m, dm, p, true);
     double last = p->pp > 1 ? rg_memory_stage_params(m, dm, p, false) : first;
     double dp = (double)p->dp;
@@ -195,7 +198,7 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
         if (p->pp == 1) /* logits of the loss in fp32 on the (only) stage */
             mem->activations_bytes += p->tokens_mb * p->vocab / (double)p->tp * 4.0;
     } else {
-        double kvb = rg_format_bytes(nu->kv_cache);
+        double kvb = cb[RG_TC_KV];
         double per_tok = m->mla.enabled
                              ? (double)dm->kv_cache_elems
                              : 2.0 * ceil((double)dm->kv_heads / (double)p->tp) * (double)dm->qk_head_dim;

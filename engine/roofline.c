@@ -194,6 +194,8 @@ typedef struct em {
     double a, w, g, kv; /* bytes per element: activations, weights, grads, kv cache */
     const char *pfx;    /* layer kind replacing the op name's first part (NULL: keep) */
     char name[RG_OP_NAME_MAX];
+    rg_recipe_passes rp; /* recipe passes of the step's forward GEMM operands */
+    double rp_runs;      /* forward GEMM runs those passes belong to */
 } em;
 
 /* The op name for the layer kind being emitted: "attn.flash" becomes
@@ -234,8 +236,39 @@ static void emit(em *e, const char *name, int fmt, bool matmul, double count, do
 
 /* `batch` independent matmuls of an M x K activation with a K x N weight
  * (batch > 1: per-head absorbed MLA projections). */
+/* The recipe passes of one forward GEMM's operands: the M x K activation,
+ * and in training the K x N weight (re-quantized every step). */
+static void quant_passes(em *e, double count, double act_elems, double wt_elems) {
+    const rg_shape *sh = e->sh;
+    if (!sh->av || count <= 0.0 || (!sh->ra && !(sh->rw && sh->train)))
+        return;
+    if (sh->ra)
+        rg_recipe_passes_add(sh->ra, count * act_elems, sh->av, sh->used, &e->rp);
+    if (sh->rw && sh->train)
+        rg_recipe_passes_add(sh->rw, count * wt_elems, sh->av, sh->used, &e->rp);
+    e->rp_runs += count;
+}
+
+/* The accumulated recipe passes as rows of their own, each run once per
+ * forward GEMM run. */
+static void emit_passes(em *e) {
+    const rg_recipe_passes *p = &e->rp;
+    double n = e->rp_runs;
+    if (n <= 0.0)
+        return;
+    int fa = e->sh->fa;
+    if (p->amax_bytes > 0.0)
+        rg_roof_op(e->r, "recipe.amax", RG_PASS_FWD, fa, false, n, p->amax_flops / n, p->amax_bytes / n, 1);
+    if (p->fos_flops > 0.0)
+        rg_roof_op(e->r, "recipe.four_over_six", RG_PASS_FWD, fa, false, n, p->fos_flops / n, 0.0, 1);
+    if (p->rotate_flops > 0.0)
+        rg_roof_op(e->r, "recipe.rotate", RG_PASS_FWD, fa, false, n, p->rotate_flops / n, p->rotate_bytes / n,
+                   1);
+}
+
 static void matmul(em *e, const char *name, double count, double M, double K, double N, double batch) {
     const rg_shape *sh = e->sh;
+    quant_passes(e, count, batch * M * K, batch * K * N);
     double act = batch * (M * K + M * N) * e->a;
     double wts = batch * K * N;
     double fb = act + wts * e->w;
@@ -478,6 +511,8 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 
     double wts = e_loc * touched * d * fl;
     double up_n = (1.0 + gated) * fl;
+    quant_passes(e, n, Tk * d, e_loc * touched * d * up_n);
+    quant_passes(e, n, Tk * fl, wts);
     double act = (Tk * d + Tk * up_n) * e->a;
     emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * d * up_n, act + (1.0 + gated) * wts * e->w,
          2.0 * act + (1.0 + gated) * wts * (e->w + e->g), e_loc, false);
@@ -600,7 +635,8 @@ static void embed(em *e, const rg_model *m, const rg_model_dims *dm) {
 double rg_roofline_embed_s(const rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
                            double runs) {
     double T = sh->b * sh->s_q, d = (double)dm->d, c, mem, t, total = 0.0;
-    double a = rg_format_bytes(sh->fa), w = rg_format_bytes(sh->fw), g = rg_format_bytes(sh->fg);
+    double a = sh->ba > 0.0 ? sh->ba : rg_format_bytes(sh->fa);
+    double w = sh->bw > 0.0 ? sh->bw : rg_format_bytes(sh->fw), g = rg_format_bytes(sh->fg);
     double rows = m->max_positions > 0 ? 2.0 : 1.0;
     rg_bound bound;
     rg_roofline_time(r, false, T * d * (rows - 1.0), T * d * (rows * w + a), 1, &c, &mem, &t, &bound);
@@ -613,14 +649,14 @@ double rg_roofline_embed_s(const rg_roof *r, const rg_model *m, const rg_model_d
 }
 
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh) {
-    em e = {r,
-            sh,
-            rg_format_bytes(sh->fa),
-            rg_format_bytes(sh->fw),
-            rg_format_bytes(sh->fg),
-            rg_format_bytes(sh->fkv),
-            NULL,
-            {0}};
+    em e;
+    memset(&e, 0, sizeof e);
+    e.r = r;
+    e.sh = sh;
+    e.a = sh->ba > 0.0 ? sh->ba : rg_format_bytes(sh->fa);
+    e.w = sh->bw > 0.0 ? sh->bw : rg_format_bytes(sh->fw);
+    e.g = rg_format_bytes(sh->fg);
+    e.kv = sh->bkv > 0.0 ? sh->bkv : rg_format_bytes(sh->fkv);
     r->cat = RG_CAT_HEAD;
     embed(&e, m, dm);
     r->cat = RG_CAT_ATTN;
@@ -674,4 +710,5 @@ void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims 
         e.sh = sh;
     }
     r->cat = -1;
+    emit_passes(&e);
 }

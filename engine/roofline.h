@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "recipe_cost.h"
 #include "result.h"
 #include "spec.h"
 
@@ -144,6 +145,14 @@ typedef struct rg_shape {
     double moe_group_tokens; /* tokens routed inside one EP group per micro-step (experts touched) */
     int fw, fa, fkv, fg;     /* format ids: weights, activations, kv cache, grads */
     const rg_mix *mix;       /* inference: a mixed serving batch instead of b x s_q (NULL = uniform) */
+    /* bytes per element of weights, activations and kv cache (a recipe's,
+     * rg_tensor_bytes; 0 = the format's) */
+    double bw, ba, bkv;
+    /* recipes whose extra passes (recipe_cost.h) each forward GEMM's
+     * operands take (NULL = none), with the assumptions they read */
+    const rg_recipe *rw, *ra;
+    const double *av;
+    uint8_t *used;
 } rg_shape;
 
 /* One op of an attention core: matmul or vector work, FLOPs and bytes. */

@@ -13,6 +13,7 @@
 #include "assumptions.h"
 #include "formats.h"
 #include "serve.h"
+#include "recipe.h"
 #include "silicon.h"
 #include "status.h"
 
@@ -149,7 +150,23 @@ typedef struct rg_stages {
     int64_t first_layers, last_layers;
 } rg_stages;
 
-/* Format ids (rg_format_find) per tensor class. */
+/* Tensor classes a recipe may be named for (spec keys numerics.recipes.weights,
+ * .activations, .kv_cache). */
+typedef enum rg_tclass { RG_TC_WEIGHTS = 0, RG_TC_ACTIVATIONS = 1, RG_TC_KV = 2, RG_TC_COUNT = 3 } rg_tclass;
+
+#define RG_RECIPE_TEXT_MAX 96
+
+/* A recipe (recipe.h) named for a tensor class: `text` as the spec gave it
+ * (written back in the canonical spec), `r` parsed from it. */
+typedef struct rg_tensor_recipe {
+    bool on;
+    char text[RG_RECIPE_TEXT_MAX];
+    rg_recipe r;
+} rg_tensor_recipe;
+
+/* Format ids (rg_format_find) per tensor class. A recipe given for a class
+ * replaces its format's storage bytes (engine/recipe_cost.h); recipes on both
+ * weights and activations also pick the math class. */
 typedef struct rg_numerics {
     int weights;
     int activations;
@@ -158,6 +175,7 @@ typedef struct rg_numerics {
     int grads;     /* gradient storage and reduction */
     int master;    /* master weights kept by the optimizer */
     int optimizer; /* optimizer moments (Adam m and v) */
+    rg_tensor_recipe recipes[RG_TC_COUNT];
 } rg_numerics;
 
 typedef struct rg_spec {

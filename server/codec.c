@@ -183,6 +183,9 @@ static void write_row_value(jw *w, const codec_field *f, const rg_spec *s) {
         jw_str(w, fm ? fm->name : "?");
         break;
     }
+    case CF_RECIPE:
+        jw_str(w, ((const rg_tensor_recipe *)slot)->text);
+        break;
     case CF_ENUM: {
         int v = *(const int *)slot;
         int n = 0;
@@ -281,6 +284,10 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
                 continue;
             if (f->off == 0 && strcmp(f->path, "hardware.silicon") == 0 && !s->hw.silicon.enabled)
                 continue;
+            /* No recipe: the key is left out (specs without one keep their hash). */
+            if (strcmp(f->path, "numerics.recipes") == 0 && !s->numerics.recipes[RG_TC_WEIGHTS].on &&
+                !s->numerics.recipes[RG_TC_ACTIVATIONS].on && !s->numerics.recipes[RG_TC_KV].on)
+                continue;
             jw_key(w, codec_field_key(i));
             write_canonical_obj(w, i, s);
             continue;
@@ -303,6 +310,10 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
             jw_key(w, codec_field_key(i));
             put_i64(w, canonical_i64(i, s));
             continue;
+        case CF_RECIPE:
+            if (!((const rg_tensor_recipe *)((const char *)s + f->off))->on)
+                continue;
+            break;
         case CF_INT:
             /* Pipeline stages left to the clock stay absent. */
             if (*(const int *)((const char *)s + f->off) == 0 &&
@@ -482,6 +493,7 @@ int codec_axis_compile(const char *path, codec_axis *ax, rg_err *err) {
         break;
     case CF_FMT:
     case CF_ENUM:
+    case CF_RECIPE:
     case CF_HF: /* a list of config.json objects (JSON values: the plan's slow path) */
         break;
     case CF_OBJ:
@@ -548,6 +560,8 @@ int codec_axis_set_str(const codec_axis *ax, rg_spec *spec, const char *s, rg_er
         return rg_err_set(err, RG_ETYPE, ax->path, "takes config.json objects, not strings");
     if (f->type == CF_ENUM)
         return codec_set_enum(f, s, slot, err);
+    if (f->type == CF_RECIPE)
+        return codec_set_recipe(f, s, slot, err);
     if (f->type == CF_FMT) {
         int id = rg_format_find(s);
         if (id < 0)

@@ -247,6 +247,12 @@ const codec_field codec_fields[] = {
     {"numerics.grads", CF_FMT, OFF(numerics.grads), 0, 0, NULL, NULL, 0, NULL, 0},
     {"numerics.master", CF_FMT, OFF(numerics.master), 0, 0, NULL, NULL, 0, NULL, 0},
     {"numerics.optimizer", CF_FMT, OFF(numerics.optimizer), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.recipes", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"numerics.recipes.weights", CF_RECIPE, OFF(numerics.recipes[RG_TC_WEIGHTS]), 0, 0, NULL, NULL, 0, NULL,
+     0},
+    {"numerics.recipes.activations", CF_RECIPE, OFF(numerics.recipes[RG_TC_ACTIVATIONS]), 0, 0, NULL, NULL, 0,
+     NULL, 0},
+    {"numerics.recipes.kv_cache", CF_RECIPE, OFF(numerics.recipes[RG_TC_KV]), 0, 0, NULL, NULL, 0, NULL, 0},
 
     {"parallelism", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"parallelism.tp", CF_I64, OFF(par.tp), 1, 1e8, NULL, NULL, 0, NULL, 0},
@@ -405,6 +411,24 @@ int codec_set_enum(const codec_field *f, const char *s, void *slot, rg_err *err)
     return rg_err_set(err, RG_EUNKNOWN, f->path, "must be one of %s (got \"%s\")", allowed, s);
 }
 
+int codec_set_recipe(const codec_field *f, const char *s, void *slot, rg_err *err) {
+    rg_tensor_recipe *t = slot, n;
+    memset(&n, 0, sizeof n);
+    if (strcmp(s, "none") == 0) {
+        *t = n;
+        return 0;
+    }
+    if (strlen(s) >= sizeof n.text)
+        return rg_err_set(err, RG_ERANGE, f->path, "longer than %d characters", (int)sizeof n.text - 1);
+    int rc = rg_recipe_parse(s, &n.r, f->path, err);
+    if (rc < 0)
+        return rc;
+    n.on = true;
+    snprintf(n.text, sizeof n.text, "%s", s);
+    *t = n;
+    return 0;
+}
+
 /* Store one leaf value. */
 static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *err) {
     int rc = 0;
@@ -457,6 +481,11 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
         if (!cJSON_IsString(v))
             return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", codec_json_type_name(v));
         return codec_set_enum(f, v->valuestring, slot, err);
+    case CF_RECIPE:
+        if (!cJSON_IsString(v))
+            return rg_err_set(err, RG_ETYPE, f->path, "expected a recipe (see `ridge recipes`; got %s)",
+                              codec_json_type_name(v));
+        return codec_set_recipe(f, v->valuestring, slot, err);
     case CF_NAME:
         if (!cJSON_IsString(v))
             return rg_err_set(err, RG_ETYPE, f->path, "expected a string (got %s)", codec_json_type_name(v));

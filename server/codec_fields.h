@@ -29,7 +29,8 @@ typedef enum codec_ftype {
     CF_ASSUMPT, /* {name: value} assumption overrides */
     CF_LEN,     /* rg_len: a token count or {"dist": "lognormal"|"uniform", ...} */
     CF_TRACE,   /* rg_serving trace rows: [[arrival_s, prompt_tokens, output_tokens], ...] */
-    CF_HF       /* a Hugging Face config.json read into the model (hf_import.h) */
+    CF_HF,      /* a Hugging Face config.json read into the model (hf_import.h) */
+    CF_RECIPE   /* rg_tensor_recipe from a recipe string (rg_recipe_parse); "none" = off */
 } codec_ftype;
 
 #define CF_REQUIRED  1 /* must be given when its object is given without a preset */
@@ -114,5 +115,8 @@ void codec_join_path(char *out, size_t cap, const char *prefix, const char *key)
 /* Sets the CF_ENUM slot of row `f` from the name `s`; RG_EUNKNOWN naming
  * f->path and the accepted names otherwise. */
 int codec_set_enum(const codec_field *f, const char *s, void *slot, rg_err *err);
+/* Sets the CF_RECIPE slot of row `f` from the recipe text `s` ("none"
+ * turns it off); the rg_recipe_parse error naming f->path otherwise. */
+int codec_set_recipe(const codec_field *f, const char *s, void *slot, rg_err *err);
 
 #endif

@@ -235,6 +235,55 @@ static void write_metrics(jw *w, const rg_metrics *m) {
     jw_knum(w, "kl_div", m->kl_div);
 }
 
+/* The data source of a quantize request: its "data" array (*arr), the
+ * "dist" (*dk keeps its default when absent) and whether the tensor is
+ * synthetic (no `data` from the caller, no array). Data and a dist (or,
+ * with `refuse_n`, an "n") together are refused naming the key. */
+static int get_source(const cJSON *req, const float *data, bool refuse_n, const cJSON **arr, int *dk,
+                      bool *synthetic, rg_err *err) {
+    *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    int rc = get_enum(req, "dist", rg_dist_find, dk, "normal, laplace, student_t, activations, kv", err);
+    if (rc < 0)
+        return rc;
+    *synthetic = !data && !*arr;
+    bool has_n = refuse_n && cJSON_GetObjectItemCaseSensitive(req, "n");
+    if (!*synthetic && (cJSON_GetObjectItemCaseSensitive(req, "dist") || has_n))
+        return refuse_n ? rg_err_set(err, RG_EINVAL, has_n ? "n" : "dist",
+                                     "give either data or a synthetic dist and n, not both")
+                        : rg_err_set(err, RG_EINVAL, "dist", "give either data or dist, not both");
+    return 0;
+}
+
+/* The buffers of a quantize request: y (n floats) always; without given
+ * `*data`, x (n floats) filled from the JSON array `arr` or else from the
+ * distribution `d`, and *data pointed at it. The caller frees *x and *y
+ * (also on failure). Returns 0 or RG_ENOMEM / RG_ETYPE / a fill status
+ * with `err` naming n, data or dist. */
+static int input_buffers(const float **data, const cJSON *arr, const rg_dist *d, int64_t n, int nthreads,
+                         float **x, float **y, rg_err *err) {
+    int rc = 0;
+    *y = malloc((size_t)n * sizeof **y);
+    if (!*data)
+        *x = malloc((size_t)n * sizeof **x);
+    if (!*y || (!*data && !*x))
+        return rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+    if (*data)
+        return 0;
+    if (arr) {
+        int64_t i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, arr) {
+            if (!cJSON_IsNumber(it))
+                return rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
+            (*x)[i++] = (float)it->valuedouble;
+        }
+    } else if ((rc = rg_dist_fill(d, *x, n, 0, nthreads)) < 0) {
+        return rg_err_set(err, rc, "dist", "bad distribution parameters");
+    }
+    *data = *x;
+    return 0;
+}
+
 static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthreads, int64_t max_n, jw *out,
                       rg_err *err);
 
@@ -254,16 +303,11 @@ static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthr
     if ((rc = codec_quant_parse(req, &q, err)) < 0)
         return rc;
     /* data source */
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    const cJSON *arr = NULL;
     int dk = RG_DIST_NORMAL;
-    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
-        0)
+    bool synthetic = false;
+    if ((rc = get_source(req, data, false, &arr, &dk, &synthetic, err)) < 0)
         goto out;
-    bool synthetic = !data && !arr;
-    if (!synthetic && cJSON_GetObjectItemCaseSensitive(req, "dist")) {
-        rc = rg_err_set(err, RG_EINVAL, "dist", "give either data or dist, not both");
-        goto out;
-    }
     rg_dist_init(&d, (rg_dist_kind)dk, q.seed);
     int64_t cols = 0, dof = d.dof, window = -1;
     if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
@@ -323,32 +367,8 @@ static int quantize_run(const cJSON *req, const float *data, int64_t n, int nthr
     if ((rc = get_bool(req, "entropy", &want_entropy, err)) < 0)
         goto out;
     /* buffers */
-    y = malloc((size_t)n * sizeof *y);
-    if (!data) {
-        x = malloc((size_t)n * sizeof *x);
-        if (!x || !y) {
-            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
-            goto out;
-        }
-        if (arr) {
-            int64_t i = 0;
-            const cJSON *it;
-            cJSON_ArrayForEach(it, arr) {
-                if (!cJSON_IsNumber(it)) {
-                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
-                    goto out;
-                }
-                x[i++] = (float)it->valuedouble;
-            }
-        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
-            rg_err_set(err, rc, "dist", "bad distribution parameters");
-            goto out;
-        }
-        data = x;
-    } else if (!y) {
-        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+    if ((rc = input_buffers(&data, arr, &d, n, nthreads, &x, &y, err)) < 0)
         goto out;
-    }
     rg_compress_stats st;
     if ((rc = rg_compress_run(&c, &q, data, y, n, nthreads, &st, err)) < 0)
         goto out;
@@ -456,16 +476,11 @@ static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthrea
         return rc;
     if ((rc = rg_recipe_parse(spec, &r, "recipe", err)) < 0)
         return rc;
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "data");
+    const cJSON *arr = NULL;
     int dk = RG_DIST_ACTIVATIONS;
-    if ((rc = get_enum(req, "dist", rg_dist_find, &dk, "normal, laplace, student_t, activations, kv", err)) <
-        0)
+    bool synthetic = false;
+    if ((rc = get_source(req, data, true, &arr, &dk, &synthetic, err)) < 0)
         return rc;
-    bool synthetic = !data && !arr;
-    if (!synthetic &&
-        (cJSON_GetObjectItemCaseSensitive(req, "dist") || cJSON_GetObjectItemCaseSensitive(req, "n")))
-        return rg_err_set(err, RG_EINVAL, cJSON_GetObjectItemCaseSensitive(req, "n") ? "n" : "dist",
-                          "give either data or a synthetic dist and n, not both");
     rg_dist_init(&d, (rg_dist_kind)dk, seed);
     int64_t cols = 0, dof = d.dof;
     if ((rc = get_i64(req, "cols", 1, MAX_N, &cols, err)) < 0 ||
@@ -497,32 +512,8 @@ static int recipe_run(const cJSON *req, const float *data, int64_t n, int nthrea
     int64_t rows = n / cols;
     if ((rc = rg_recipe_check(&r, rows, cols, "recipe", err)) < 0)
         return rc;
-    y = malloc((size_t)n * sizeof *y);
-    if (!data) {
-        x = malloc((size_t)n * sizeof *x);
-        if (!x || !y) {
-            rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
-            goto out;
-        }
-        if (arr) {
-            int64_t i = 0;
-            const cJSON *it;
-            cJSON_ArrayForEach(it, arr) {
-                if (!cJSON_IsNumber(it)) {
-                    rc = rg_err_set(err, RG_ETYPE, "data", "element %" PRId64 " is not a number", i);
-                    goto out;
-                }
-                x[i++] = (float)it->valuedouble;
-            }
-        } else if ((rc = rg_dist_fill(&d, x, n, 0, nthreads)) < 0) {
-            rg_err_set(err, rc, "dist", "bad distribution parameters");
-            goto out;
-        }
-        data = x;
-    } else if (!y) {
-        rc = rg_err_set(err, RG_ENOMEM, "n", "cannot allocate %" PRId64 " elements", n);
+    if ((rc = input_buffers(&data, arr, &d, n, nthreads, &x, &y, err)) < 0)
         goto out;
-    }
     if ((rc = rg_recipe_qdq(&r, data, y, rows, cols, nthreads, err)) < 0 ||
         (rc = rg_recipe_unrotate(&r, y, y, rows, cols, nthreads)) < 0)
         goto out;
@@ -792,10 +783,11 @@ static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int p
 
 /* ---- matmul quality at the model's layer shapes ------------------------ */
 
-#define LAYER_M    16  /* token rows sampled */
-#define LAYER_N    128 /* output columns sampled (a multiple of 16x16 and 128x128 blocks) */
-#define LAYER_CTX  256 /* context tokens of the attention-score product */
-#define LCACHE_LEN 64
+#define LAYER_M      16    /* token rows sampled */
+#define LAYER_N      128   /* output columns sampled (a multiple of 16x16 and 128x128 blocks) */
+#define LAYER_CTX    256   /* context tokens of the attention-score product */
+#define LAYER_PV_CTX 32768 /* most context tokens the P V product samples */
+#define LCACHE_LEN   64
 
 /* How one operand is quantized: a recipe, or a spec format with
  * rg_quant_init's defaults (blocks along k), or not at all (no format). */
@@ -806,10 +798,17 @@ typedef struct opq {
     char label[64];
 } opq;
 
-static int opq_init(opq *o, int format, const cJSON *recipes, const char *cls, rg_err *err) {
+static int opq_init(opq *o, int format, const rg_tensor_recipe *spec_recipe, const cJSON *recipes,
+                    const char *cls, rg_err *err) {
     memset(o, 0, sizeof *o);
     o->format = format;
     const cJSON *rs = recipes ? cJSON_GetObjectItemCaseSensitive(recipes, cls) : NULL;
+    if (!rs && spec_recipe && spec_recipe->on) { /* the spec's numerics.recipes.<class> */
+        o->r = spec_recipe->r;
+        o->is_recipe = true;
+        snprintf(o->label, sizeof o->label, "%.47s", spec_recipe->text);
+        return 0;
+    }
     if (rs) {
         char field[64];
         snprintf(field, sizeof field, "quality.recipes.%s", cls);
@@ -856,12 +855,38 @@ static lcache_entry lcache[LCACHE_LEN];
 static unsigned lcache_next;
 static pthread_mutex_t lcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* One layer type: A (LAYER_M x k, dist da) times B^T (n x k, dist db). */
+/* P of the attention P V product: each row the softmax of N(0, 1) logits
+ * (in double, rounded once to fp32). */
+static void softmax_rows(float *p, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *x = p + r * cols;
+        double mx = -INFINITY, sum = 0.0;
+        for (int64_t c = 0; c < cols; c++)
+            mx = x[c] > mx ? x[c] : mx;
+        for (int64_t c = 0; c < cols; c++)
+            sum += exp((double)x[c] - mx);
+        for (int64_t c = 0; c < cols; c++)
+            x[c] = (float)(exp((double)x[c] - mx) / sum);
+    }
+}
+
+/* out (cols x rows) = in (rows x cols) transposed. */
+static void transpose(const float *in, float *out, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++)
+            out[c * rows + r] = in[r * cols + c];
+}
+
+/* One layer type: A (LAYER_M x k, dist da) times B^T (n x k, dist db).
+ * With `pv` (the attention P V product): A is softmax probabilities over k
+ * context tokens and B is the value cache, generated and quantized as it is
+ * stored (k tokens x n channels, so a per-token block runs along the
+ * channels), then transposed to B^T. */
 static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, int64_t n, uint64_t seed,
-                     rg_recipe_mm *res, char *why, size_t cap) {
+                     bool pv, rg_recipe_mm *res, char *why, size_t cap) {
     char key[192];
-    snprintf(key, sizeof key, "%s|%s|%d|%d|%" PRId64 "|%" PRId64 "|%" PRIu64, qa->label, qb->label, da, db, k,
-             n, seed);
+    snprintf(key, sizeof key, "%s|%s|%d|%d|%" PRId64 "|%" PRId64 "|%" PRIu64 "|%d", qa->label, qb->label, da,
+             db, k, n, seed, (int)pv);
     pthread_mutex_lock(&lcache_lock);
     for (int i = 0; i < LCACHE_LEN; i++)
         if (strcmp(lcache[i].key, key) == 0) {
@@ -882,16 +907,33 @@ static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, in
     if (!a || !aq || !b || !bq)
         goto out;
     rg_dist d;
-    rg_dist_init(&d, (rg_dist_kind)da, seed);
+    rg_dist_init(&d, pv ? RG_DIST_NORMAL : (rg_dist_kind)da, seed);
     d.cols = k;
     if ((rc = rg_dist_fill(&d, a, m * k, 0, 1)) < 0)
         goto out;
+    if (pv)
+        softmax_rows(a, m, k);
     rg_dist_init(&d, (rg_dist_kind)db, seed + 1);
     d.dof = 8;
-    d.cols = k;
-    if ((rc = rg_dist_fill(&d, b, n * k, 0, 1)) < 0)
-        goto out;
-    if ((rc = opq_run(qa, a, aq, m, k, &e)) != 0 || (rc = opq_run(qb, b, bq, n, k, &e)) != 0) {
+    d.cols = pv ? n : k;
+    if (pv) {
+        /* V and its quantized copy in the cache layout (k x n), then both as B^T */
+        float *v = malloc((size_t)(n * k) * sizeof *v), *vq = malloc((size_t)(n * k) * sizeof *vq);
+        rc = v && vq ? rg_dist_fill(&d, v, n * k, 0, 1) : RG_ENOMEM;
+        if (rc == 0 && (rc = opq_run(qb, v, vq, k, n, &e)) == 0) {
+            transpose(v, b, k, n);
+            transpose(vq, bq, k, n);
+        }
+        free(v);
+        free(vq);
+    } else {
+        rc = rg_dist_fill(&d, b, n * k, 0, 1);
+        if (rc == 0)
+            rc = opq_run(qb, b, bq, n, k, &e);
+    }
+    if (rc == 0)
+        rc = opq_run(qa, a, aq, m, k, &e);
+    if (rc != 0) {
         if (rc == 1)
             snprintf(why, cap, "%.150s", e.msg);
         goto out;
@@ -899,7 +941,7 @@ static int layer_one(const opq *qa, const opq *qb, int da, int db, int64_t k, in
     if ((rc = rg_matmul_error(a, aq, b, bq, m, k, n, NULL, 1, res)) < 0)
         goto out;
     res->a_bits = qa->is_recipe ? rg_recipe_bits(&qa->r, m, k) : 0.0;
-    res->b_bits = qb->is_recipe ? rg_recipe_bits(&qb->r, n, k) : 0.0;
+    res->b_bits = qb->is_recipe ? (pv ? rg_recipe_bits(&qb->r, k, n) : rg_recipe_bits(&qb->r, n, k)) : 0.0;
     rc = 0;
 out:
     if (rc >= 0) {
@@ -950,23 +992,25 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         return 0;
     const rg_numerics *num = &spec->numerics;
     opq qw, qa, qk;
-    if ((rc = opq_init(&qw, num->weights, recipes, "weights", err)) < 0 ||
-        (rc = opq_init(&qa, num->activations, recipes, "activations", err)) < 0 ||
-        (rc = opq_init(&qk, num->kv_cache, recipes, "kv_cache", err)) < 0)
+    if ((rc = opq_init(&qw, num->weights, &num->recipes[RG_TC_WEIGHTS], recipes, "weights", err)) < 0 ||
+        (rc = opq_init(&qa, num->activations, &num->recipes[RG_TC_ACTIVATIONS], recipes, "activations",
+                       err)) < 0 ||
+        (rc = opq_init(&qk, num->kv_cache, &num->recipes[RG_TC_KV], recipes, "kv_cache", err)) < 0)
         return rc;
     rg_model_dims dm;
     rg_model_derive(&spec->model, &dm);
     const struct {
         const char *name;
         int64_t k, n;
-        bool attn;
-    } ls[] = {{"attn_qkv", dm.d, dm.q_dim + dm.k_dim + dm.v_dim, false},
-              {"attn_out", dm.attn_out_dim, dm.d, false},
-              {"ffn_up", dm.d, dm.ffn_dim, false},
-              {"ffn_down", dm.ffn_dim, dm.d, false},
-              {"expert_up", dm.d, dm.expert_ffn_dim, false},
-              {"expert_down", dm.expert_ffn_dim, dm.d, false},
-              {"attn_scores", dm.qk_head_dim, spec->seq_len, true}};
+        bool attn, pv;
+    } ls[] = {{"attn_qkv", dm.d, dm.q_dim + dm.k_dim + dm.v_dim, false, false},
+              {"attn_out", dm.attn_out_dim, dm.d, false, false},
+              {"ffn_up", dm.d, dm.ffn_dim, false, false},
+              {"ffn_down", dm.ffn_dim, dm.d, false, false},
+              {"expert_up", dm.d, dm.expert_ffn_dim, false, false},
+              {"expert_down", dm.expert_ffn_dim, dm.d, false, false},
+              {"attn_scores", dm.qk_head_dim, spec->seq_len, true, false},
+              {"attn_values", spec->seq_len, dm.v_head_dim, true, true}};
     jw_key(w, "layers");
     jw_obj_begin(w);
     for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
@@ -978,21 +1022,31 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         if (ls[i].attn && spec->phase == RG_PHASE_TRAIN && num->kv_cache < 0)
             continue;
         const opq *a = &qa, *b = ls[i].attn ? &qk : &qw;
-        int64_t n = ls[i].attn ? LAYER_CTX : LAYER_N;
+        bool pv = ls[i].pv;
+        int64_t n = pv ? ls[i].n : ls[i].attn ? LAYER_CTX : LAYER_N;
+        int64_t k = pv && ls[i].k > LAYER_PV_CTX ? LAYER_PV_CTX : ls[i].k;
         rg_recipe_mm res;
         char why[160];
-        if (a->is_recipe && b->is_recipe &&
-            (a->r.rotate != b->r.rotate || a->r.rotate_seed != b->r.rotate_seed))
-            return rg_err_set(
-                err, RG_EINVAL, "quality.recipes",
-                "%s and %s rotate differently: both operands of a matmul need the same rotation", a->label,
-                b->label);
-        if ((a->is_recipe && a->r.rotate > 1 && !b->is_recipe) ||
-            (b->is_recipe && b->r.rotate > 1 && !a->is_recipe))
-            return rg_err_set(err, RG_EINVAL, "quality.recipes",
-                              "a rotating recipe needs a recipe with the same rotation on the other operand");
-        rc = layer_one(a, b, ls[i].attn ? RG_DIST_ACTIVATIONS : RG_DIST_ACTIVATIONS,
-                       ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, ls[i].k, n, seed, &res, why, sizeof why);
+        /* Rotations cancel only when both operands rotate alike along k: a
+         * layer whose operands differ is reported unsupported, with the
+         * reason. The value cache rotates along its channels, not along
+         * P V's reduction over tokens. */
+        int ra = a->is_recipe ? a->r.rotate : 0, rb = b->is_recipe ? b->r.rotate : 0;
+        uint64_t sa = a->is_recipe ? a->r.rotate_seed : 0, sb = b->is_recipe ? b->r.rotate_seed : 0;
+        if (pv && (ra > 1 || rb > 1)) {
+            snprintf(why, sizeof why,
+                     "P V reduces over tokens: a rotation (of %.40s or %.40s) along channels does not cancel",
+                     a->label, b->label);
+            rc = 1;
+        } else if ((ra > 1 || rb > 1) && (ra != rb || sa != sb)) {
+            snprintf(why, sizeof why,
+                     "%.47s and %.47s rotate differently: both operands need the same rotation", a->label,
+                     b->label);
+            rc = 1;
+        } else {
+            rc = layer_one(a, b, RG_DIST_ACTIVATIONS, ls[i].attn ? RG_DIST_KV : RG_DIST_LAPLACE, k, n, seed,
+                           pv, &res, why, sizeof why);
+        }
         if (rc < 0)
             return rg_err_set(err, rc, "quality", "cannot emulate the %s matmul: %s", ls[i].name,
                               rg_strerror(rc));
@@ -1002,6 +1056,8 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         jw_kint(w, "n", ls[i].n);
         jw_kint(w, "m_sampled", LAYER_M);
         jw_kint(w, "n_sampled", n);
+        if (k != ls[i].k)
+            jw_kint(w, "k_sampled", k);
         jw_kstr(w, "a", a->label);
         jw_kstr(w, "b", b->label);
         if (rc == 1) {
@@ -1018,7 +1074,9 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
         w, "model",
         "output of Aq Bq^T against the float64 product A B^T at each matmul's real reduction length k, on "
         "16 token rows x 128 output columns (256 context tokens for attention scores) of synthetic "
-        "operands: activations with outlier channels x Laplace weights, queries x kv-cache keys");
+        "operands: activations with outlier channels x Laplace weights, queries x kv-cache keys; "
+        "attn_values: softmax probabilities of N(0,1) logits over the context (at most 32768 tokens "
+        "sampled) x the value cache, quantized per token as it is stored");
     jw_obj_end(w);
     return 0;
 }

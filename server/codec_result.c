@@ -9,6 +9,8 @@
 
 #include "codec_internal.h"
 #include "codec_numerics.h"
+#include "model.h"
+#include "recipe_cost.h"
 
 static const char *const pass_names[] = {"fwd", "bwd", "recompute", "optimizer"};
 static const char *const bound_names[] = {"compute", "memory", "comm", "latency"};
@@ -213,11 +215,37 @@ static void write_serving(jw *w, const rg_spec *spec, const rg_serving_result *s
     jw_obj_end(w);
 }
 
+/* "recipes": {class: {recipe, bits_per_element}} for the classes that name
+ * one (the bits of the shapes the roofline charged); nothing without. */
+static void write_recipes(jw *w, const rg_spec *spec) {
+    static const char *const cls[RG_TC_COUNT] = {"weights", "activations", "kv_cache"};
+    const rg_numerics *nu = &spec->numerics;
+    if (!nu->recipes[RG_TC_WEIGHTS].on && !nu->recipes[RG_TC_ACTIVATIONS].on && !nu->recipes[RG_TC_KV].on)
+        return;
+    rg_model_dims dm;
+    rg_model_derive(&spec->model, &dm);
+    double cb[RG_TC_COUNT];
+    rg_class_bytes(nu, &dm,
+                   (double)spec->batch * (double)(spec->phase == RG_PHASE_DECODE ? 1 : spec->seq_len),
+                   (double)spec->seq_len, cb);
+    jw_key(w, "recipes");
+    jw_obj_begin(w);
+    for (int c = 0; c < RG_TC_COUNT; c++) {
+        if (!nu->recipes[c].on)
+            continue;
+        jw_key(w, cls[c]);
+        jw_obj_begin(w);
+        jw_kstr(w, "recipe", nu->recipes[c].text);
+        jw_knum(w, "bits_per_element", 8.0 * cb[c]);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
 void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, const char *spec_sha,
                              const char *quality_json, const char *uncertainty_json) {
     char sha[65];
-    const rg_format *mf = rg_format_get(spec->numerics.math);
-    int math = mf ? (int)mf->math : RG_MATH_BF16;
+    int math = rg_numerics_math(&spec->numerics); /* numerics.math's class, or the recipes' */
     double peak = res->silicon.enabled ? res->silicon.matrix_flops : spec->hw.matrix_flops[math];
     jw_obj_begin(w);
     jw_knum(w, "time_s", res->time_s);
@@ -247,6 +275,7 @@ void codec_result_write_with(jw *w, const rg_spec *spec, const rg_result *res, c
         jw_kstr(w, "stack", spec->stack);
     jw_kstr(w, "math", rg_math_name(math));
     jw_knum(w, "peak_flops", peak);
+    write_recipes(w, spec);
     /* Ridge point of the math class: the intensity where compute and memory
      * time meet on this chip (FLOP per byte). */
     jw_knum(w, "ridge_point", spec->hw.mem_bw > 0 ? peak / spec->hw.mem_bw : 0);
@@ -346,9 +375,9 @@ void codec_fields_write(jw *w) {
         [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
         [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
         [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_LEN] = "length",
-        [CF_TRACE] = "trace",  [CF_HF] = "object",
+        [CF_TRACE] = "trace",  [CF_HF] = "object",   [CF_RECIPE] = "recipe",
     };
-    static_assert(sizeof types / sizeof types[0] == CF_HF + 1, "a name for every field type");
+    static_assert(sizeof types / sizeof types[0] == CF_RECIPE + 1, "a name for every field type");
     jw_obj_begin(w);
     jw_key(w, "fields");
     jw_arr_begin(w);

@@ -77,6 +77,17 @@ static void mm_usage(FILE *f) {
 }
 
 /* Fill `x` from argv. Returns 0, 1 for --help, or 2 (message printed). */
+/* The four operand options a mode needs: 0, or 2 after naming the first
+ * one missing. */
+static int require(const char *const vals[4], const char *const names[4]) {
+    for (int r = 0; r < 4; r++)
+        if (!vals[r]) {
+            fprintf(stderr, "ridge matmul: %s: required\n", names[r]);
+            return 2;
+        }
+    return 0;
+}
+
 static int mm_parse(int argc, char **argv, mm_args *x) {
     memset(x, 0, sizeof *x);
     for (int i = 1; i < argc; i++) {
@@ -104,13 +115,7 @@ static int mm_parse(int argc, char **argv, mm_args *x) {
             return 2;
         }
         const char *rq[] = {x->a, x->b, x->a_recipe, x->b_recipe};
-        const char *rn[] = {"--a", "--b", "--a-recipe", "--b-recipe"};
-        for (int r = 0; r < 4; r++)
-            if (!rq[r]) {
-                fprintf(stderr, "ridge matmul: %s: required\n", rn[r]);
-                return 2;
-            }
-        return 0;
+        return require(rq, (const char *[]){"--a", "--b", "--a-recipe", "--b-recipe"});
     }
     if (x->a_tensor || x->b_tensor) {
         fprintf(stderr, "ridge matmul: %s: safetensors operands go with --a-recipe/--b-recipe\n",
@@ -118,13 +123,7 @@ static int mm_parse(int argc, char **argv, mm_args *x) {
         return 2;
     }
     const char *req[] = {x->a, x->b, x->a_format, x->b_format};
-    const char *names[] = {"--a", "--b", "--a-format", "--b-format"};
-    for (int r = 0; r < 4; r++)
-        if (!req[r]) {
-            fprintf(stderr, "ridge matmul: %s: required\n", names[r]);
-            return 2;
-        }
-    return 0;
+    return require(req, (const char *[]){"--a", "--b", "--a-format", "--b-format"});
 }
 
 /* A whole number in [lo, hi]; returns 0 or -1. */
@@ -415,6 +414,20 @@ static void write_recipe_operand(jw *w, const char *key, const rg_recipe *rc, in
 
 /* `ridge matmul` with --a-recipe/--b-recipe: the output error of the
  * recipes (rg_recipe_matmul). Returns 0, 1 or 2. */
+/* "c": {shape [m, n], path (with --out)}. */
+static void write_c(jw *w, int64_t m, int64_t n, const char *path) {
+    jw_key(w, "c");
+    jw_obj_begin(w);
+    jw_key(w, "shape");
+    jw_arr_begin(w);
+    jw_int(w, m);
+    jw_int(w, n);
+    jw_arr_end(w);
+    if (path)
+        jw_kstr(w, "path", path);
+    jw_obj_end(w);
+}
+
 static int mm_recipes(const mm_args *x, jw *w) {
     rg_recipe ra, rb;
     rg_err err = {0};
@@ -483,16 +496,7 @@ static int mm_recipes(const mm_args *x, jw *w) {
     jw_obj_begin(w);
     write_recipe_operand(w, "a", &ra, r.m, r.k, res.a_bits, res.a_sqnr_db);
     write_recipe_operand(w, "b", &rb, r.kb, r.n, res.b_bits, res.b_sqnr_db);
-    jw_key(w, "c");
-    jw_obj_begin(w);
-    jw_key(w, "shape");
-    jw_arr_begin(w);
-    jw_int(w, r.m);
-    jw_int(w, r.n);
-    jw_arr_end(w);
-    if (x->out)
-        jw_kstr(w, "path", x->out);
-    jw_obj_end(w);
+    write_c(w, r.m, r.n, x->out);
     jw_kstr(w, "product", "dequantized operands, summed in float64");
     jw_kint(w, "threads", nth > 0 ? nth : omp_get_max_threads());
     jw_knum(w, "seconds", secs);
@@ -510,6 +514,20 @@ out:
     return status;
 }
 
+/* Print the finished JSON document on stdout: 0, or 1 out of memory. */
+static int print_json(jw *w) {
+    size_t len = 0;
+    char *s = jw_take(w, &len);
+    if (!s) {
+        fprintf(stderr, "ridge matmul: out of memory\n");
+        return 1;
+    }
+    fwrite(s, 1, len, stdout);
+    fputc('\n', stdout);
+    free(s);
+    return 0;
+}
+
 int cmd_matmul(int argc, char **argv) {
     mm_args x;
     mm_run r;
@@ -525,18 +543,8 @@ int cmd_matmul(int argc, char **argv) {
     }
     if (x.a_recipe) {
         status = mm_recipes(&x, &w);
-        if (status == 0) {
-            size_t len = 0;
-            char *s = jw_take(&w, &len);
-            if (!s) {
-                fprintf(stderr, "ridge matmul: out of memory\n");
-                status = 1;
-                goto out;
-            }
-            fwrite(s, 1, len, stdout);
-            fputc('\n', stdout);
-            free(s);
-        }
+        if (status == 0)
+            status = print_json(&w);
         goto out;
     }
     status = mm_config(&x, &cfg, &align, &nth);
@@ -555,16 +563,7 @@ int cmd_matmul(int argc, char **argv) {
     jw_obj_begin(&w);
     write_operand(&w, "a", x.a_format, r.m, r.k, r.qa.ts);
     write_operand(&w, "b", x.b_format, r.kb, r.n, r.qb.ts);
-    jw_key(&w, "c");
-    jw_obj_begin(&w);
-    jw_key(&w, "shape");
-    jw_arr_begin(&w);
-    jw_int(&w, r.m);
-    jw_int(&w, r.n);
-    jw_arr_end(&w);
-    if (x.out)
-        jw_kstr(&w, "path", x.out);
-    jw_obj_end(&w);
+    write_c(&w, r.m, r.n, x.out);
     jw_kstr(&w, "acc", x.acc ? x.acc : "exact");
     jw_kint(&w, "align_bits", align);
     jw_kstr(&w, "alignment", align ? "truncated" : "exact");
@@ -573,20 +572,10 @@ int cmd_matmul(int argc, char **argv) {
     jw_knum(&w, "seconds", secs);
     status = mm_report(&r, &cfg, nth, &w);
     jw_obj_end(&w);
-    if (status == 0) {
-        size_t len = 0;
-        char *s = jw_take(&w, &len);
-        if (!s) {
-            fprintf(stderr, "ridge matmul: out of memory\n");
-            status = 1;
-            goto out;
-        }
-        fwrite(s, 1, len, stdout);
-        fputc('\n', stdout);
-        free(s);
-    } else {
+    if (status == 0)
+        status = print_json(&w);
+    else
         fprintf(stderr, "ridge matmul: out of memory\n");
-    }
 out:
     jw_free(&w);
     mm_run_free(&r);

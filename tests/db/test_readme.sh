@@ -83,6 +83,19 @@ w = m["quality"]["weights"]
 has(f"weights SQNR {w['sqnr_db']:.1f} dB at {w['bits_per_element']:g} bits", "mx quality")
 fd = m["quality"]["layers"]["ffn_down"]
 has(f"ffn_down (k = {fd['k']:,}) keeps {fd['sqnr_db']:.1f} dB", "mx quality layers")
+rec = {}
+for f in ("fp8", "fp4"):
+    rec[f] = jrun(f"build/ridge evaluate {f}.json")
+    assert rec[f]["ops"] and rec[f]["recipes"], f
+r8, r4 = rec["fp8"], rec["fp4"]
+assert r8["math"] == "fp8" and r4["math"] == "fp4", (r8["math"], r4["math"])
+amax = sum(o["time_s"] * o["count"] for o in r4["ops"] if o["name"] == "recipe.amax")
+has(f"takes {r8['time_s']:.2f} s with DeepSeek-V3's FP8 ({r8['recipes']['weights']['bits_per_element']:.3f}-bit "
+    f"weights, {r8['recipes']['activations']['bits_per_element']:.2f}-bit", "recipe fp8")
+has(f"ffn_down {r8['quality']['layers']['ffn_down']['sqnr_db']:.1f} dB) and {r4['time_s']:.2f} s with NVFP4 "
+    f"({r4['recipes']['weights']['bits_per_element']:.3f} / {r4['recipes']['activations']['bits_per_element']:.1f} "
+    f"bits, FP4 rate, {amax * 1e3:.0f} ms", "recipe fp4")
+has(f"ffn_down {r4['quality']['layers']['ffn_down']['sqnr_db']:.1f} dB)", "recipe fp4 quality")
 q = jrun("build/ridge quantize --format mxfp4 --dist normal --n 1048576 --seed 1")
 has(f"sqnr_db {q['sqnr_db']:.2f}, {q['bits_per_element']:g} bits", "quantize")
 rq = jrun("build/ridge quantize --recipe fp8_1x128 --dist activations --n 1048576 --seed 1")

@@ -171,7 +171,13 @@ static inline rg_spec fx_spec(rg_model m, rg_phase phase, int64_t batch, int64_t
     s.batch = batch;
     s.seq_len = seq;
     int bf16 = rg_format_find("bf16"), fp32 = rg_format_find("fp32");
-    s.numerics = (rg_numerics){bf16, bf16, bf16, bf16, fp32, fp32, fp32};
+    s.numerics = (rg_numerics){.weights = bf16,
+                               .activations = bf16,
+                               .kv_cache = bf16,
+                               .math = bf16,
+                               .grads = fp32,
+                               .master = fp32,
+                               .optimizer = fp32};
     s.par = (rg_parallel){1, 1, 1, 1, 1, 0, 1, false, RG_RECOMPUTE_NONE, 0};
     s.assumptions = fx_ideal();
     return s;

@@ -167,7 +167,13 @@ static void test_real(void) {
     s.system.scaleout_bw = 5e10;
     s.system.scaleout_latency = 1e-5;
     int bf16 = rg_format_find("bf16"), fp32 = rg_format_find("fp32");
-    s.numerics = (rg_numerics){bf16, bf16, bf16, bf16, bf16, fp32, fp32};
+    s.numerics = (rg_numerics){.weights = bf16,
+                               .activations = bf16,
+                               .kv_cache = bf16,
+                               .math = bf16,
+                               .grads = bf16,
+                               .master = fp32,
+                               .optimizer = fp32};
     /* Test-only assumption values (the service loads data/assumptions.json). */
     for (int i = 0; i < RG_A_COUNT; i++) {
         s.assumptions.v[i] = 0.5;

@@ -323,6 +323,79 @@ static void test_paths(void) {
     cJSON_Delete(bw);
 }
 
+/* numerics.recipes: parsed per class, written back in the canonical text
+ * (left out without one, so older specs keep their hash), refused naming
+ * the field and key, sweepable as a string axis ("none" turns it off), and
+ * listed with their bits in the result. */
+static void test_recipes(void) {
+    rg_spec a, b, c;
+    rg_err e;
+    char h0[65], h1[65], h2[65];
+    CHECK_EQ_INT(parse("{" BASE "}", &a, &e), 0);
+    CHECK(!a.numerics.recipes[RG_TC_WEIGHTS].on && !a.numerics.recipes[RG_TC_ACTIVATIONS].on);
+    codec_spec_sha256(&a, h0);
+    char *t0 = canonical(&a);
+    CHECK(t0 && strstr(t0, "recipes") == NULL);
+    free(t0);
+    int rc = parse("{" BASE ",\"numerics\":{\"recipes\":{\"weights\":\"fp8_128x128\","
+                   "\"activations\":\"nvfp4_1x16:rotate=16\"}}}",
+                   &b, &e);
+    CHECK_MSG(rc == 0, "%s: %s", e.field, e.msg);
+    CHECK(b.numerics.recipes[RG_TC_WEIGHTS].on && b.numerics.recipes[RG_TC_ACTIVATIONS].on &&
+          !b.numerics.recipes[RG_TC_KV].on);
+    CHECK_EQ_INT(b.numerics.recipes[RG_TC_ACTIVATIONS].r.rotate, 16);
+    codec_spec_sha256(&b, h1);
+    CHECK(strcmp(h0, h1) != 0);
+    char *t1 = canonical(&b);
+    CHECK(t1 && strstr(t1, "\"activations\":\"nvfp4_1x16:rotate=16\"") != NULL);
+    if (t1) {
+        rc = parse(t1, &c, &e);
+        CHECK_MSG(rc == 0, "canonical re-parse: %s: %s", e.field, e.msg);
+        char *t2 = canonical(&c);
+        CHECK(t2 && strcmp(t1, t2) == 0);
+        free(t2);
+    }
+    free(t1);
+    BAD("{" BASE ",\"numerics\":{\"recipes\":{\"weights\":\"nvfp4_1x16:rotate=12\"}}}", RG_ERANGE,
+        "numerics.recipes.weights: rotate");
+    BAD("{" BASE ",\"numerics\":{\"recipes\":{\"weights\":7}}}", RG_ETYPE, "numerics.recipes.weights");
+    BAD("{" BASE ",\"numerics\":{\"recipes\":{\"grads\":\"fp8_1x128\"}}}", RG_EUNKNOWN,
+        "numerics.recipes.grads");
+    /* the axis */
+    codec_axis ax;
+    CHECK_EQ_INT(codec_axis_compile("numerics.recipes.activations", &ax, &e), 0);
+    CHECK(!ax.numeric);
+    CHECK_EQ_INT(codec_axis_set_str(&ax, &a, "nvfp4_1x16:rotate=16", &e), 0);
+    CHECK_EQ_INT(codec_axis_compile("numerics.recipes.weights", &ax, &e), 0);
+    CHECK_EQ_INT(codec_axis_set_str(&ax, &a, "fp8_128x128", &e), 0);
+    CHECK_EQ_INT(codec_spec_check(&a, &e), 0);
+    codec_spec_sha256(&a, h2);
+    CHECK_STR(h1, h2);
+    CHECK(codec_axis_set_str(&ax, &a, "fp8_1x128:block=3x", &e) < 0);
+    CHECK(strncmp(e.field, "numerics.recipes.weights", 24) == 0);
+    CHECK_EQ_INT(codec_axis_set_str(&ax, &a, "none", &e), 0);
+    CHECK(!a.numerics.recipes[RG_TC_WEIGHTS].on);
+    CHECK_EQ_INT(codec_axis_set(&ax, &a, 1, &e), RG_ETYPE);
+    /* the result lists the recipes with the bits the roofline charged */
+    static rg_result res;
+    CHECK_EQ_INT(rg_evaluate(&b, &res, &e), 0);
+    jw w;
+    jw_init(&w);
+    codec_result_write(&w, &b, &res);
+    char *out = jw_take(&w, NULL);
+    jw_free(&w);
+    cJSON *j = out ? cJSON_Parse(out) : NULL;
+    const cJSON *rw =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "recipes"), "weights");
+    const cJSON *bits = cJSON_GetObjectItemCaseSensitive(rw, "bits_per_element");
+    CHECK(cJSON_IsNumber(bits));
+    if (cJSON_IsNumber(bits)) /* DeepSeek-V3 sec. 3.3: one fp32 scale per 128 x 128 block */
+        CHECK_REL(bits->valuedouble, 8.0 + 32.0 / 16384.0, 1e-12);
+    CHECK(strstr(out ? out : "", "\"recipe.amax\"") != NULL); /* NVFP4's tensor amax pass */
+    cJSON_Delete(j);
+    free(out);
+}
+
 static void test_output(void) {
     rg_spec s;
     rg_err e;
@@ -557,6 +630,7 @@ int main(void) {
     test_bad();
     test_canonical();
     test_paths();
+    test_recipes();
     test_output();
     test_threads();
     test_speed();

@@ -84,6 +84,26 @@ static void check_layers(void) {
      * Student-t weights lose a little more) */
     CHECK(down && num(down, "sqnr_db") > 12.0 && num(down, "sqnr_db") < 22.0);
     CHECK(!l || !cJSON_GetObjectItemCaseSensitive(l, "expert_up")); /* dense model */
+    /* attention P V: k = the context, n = v_head_dim (Llama-3-8B: 128); P's rows are convex weights, so
+     * the output error is a weighted mean of the FP8 value errors: near E4M3's ~31 dB tensor SQNR (3
+     * mantissa bits: FIELD-NOTES / docs/numerics.md) */
+    const cJSON *pv = l ? cJSON_GetObjectItemCaseSensitive(l, "attn_values") : NULL;
+    CHECK(pv && num(pv, "k") == 1024 && num(pv, "n") == 128 && num(pv, "n_sampled") == 128);
+    CHECK(pv && !cJSON_GetObjectItemCaseSensitive(pv, "k_sampled"));
+    CHECK(pv && strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pv, "b")), "fp8_e4m3") == 0);
+    CHECK(pv && num(pv, "sqnr_db") > 26.0 && num(pv, "sqnr_db") < 36.0);
+    double pv_fp8 = pv ? num(pv, "sqnr_db") : NAN;
+    cJSON_Delete(q);
+    /* KIVI's 2-bit values lose far more than FP8; a rotating value recipe cannot cancel over tokens */
+    q = quality_of(spec, "{\"recipes\": {\"kv_cache\": \"kivi2_value\"}}", &err);
+    pv = q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "attn_values")
+           : NULL;
+    CHECK(pv && num(pv, "sqnr_db") < pv_fp8 - 15.0);
+    cJSON_Delete(q);
+    q = quality_of(spec, "{\"recipes\": {\"kv_cache\": \"nvfp4_rht16\"}}", &err);
+    pv = q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "attn_values")
+           : NULL;
+    CHECK(pv && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(pv, "supported")));
     cJSON_Delete(q);
     /* recipes: DeepSeek FP8 beats NVFP4 16x16 on the same layer */
     q = quality_of(spec, "{\"recipes\": {\"weights\": \"fp8_128x128\", \"activations\": \"fp8_1x128\"}}",
@@ -108,8 +128,31 @@ static void check_layers(void) {
     CHECK_STR(err.field, "quality.recipes.weights");
     CHECK(quality_of(spec, "{\"recipes\": {\"bias\": \"fp8_1x128\"}}", &err) == NULL);
     CHECK_STR(err.field, "quality.recipes.bias");
-    CHECK(quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\"}}", &err) == NULL);
-    CHECK_STR(err.field, "quality.recipes");
+    /* a rotation on one operand only cannot cancel: those layers say so; a
+     * layer whose operands rotate alike is measured */
+    q = quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\"}}", &err);
+    CHECK_MSG(q != NULL, "%s: %s", err.field, err.msg);
+    const cJSON *up =
+        q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up") : NULL;
+    CHECK(up && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(up, "supported")));
+    CHECK(up &&
+          strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(up, "reason")), "rotate differently"));
+    cJSON_Delete(q);
+    q = quality_of(spec, "{\"recipes\": {\"weights\": \"nvfp4_rht16\", \"activations\": \"nvfp4_rht16\"}}",
+                   &err);
+    up = q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up") : NULL;
+    CHECK(up && num(up, "sqnr_db") > 10.0);
+    cJSON_Delete(q);
+    /* the spec's own numerics.recipes are what the layers use */
+    static const char *rspec = "{\"model\": \"llama3-8b\", \"hardware\": \"b200\", \"phase\": \"decode\", "
+                               "\"batch\": 8, \"seq_len\": 1024, \"numerics\": {\"recipes\": {\"weights\": "
+                               "\"fp8_128x128\", \"activations\": \"fp8_1x128\"}}}";
+    q = quality_of(rspec, NULL, &err);
+    CHECK_MSG(q != NULL, "%s: %s", err.field, err.msg);
+    up = q ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(q, "layers"), "ffn_up") : NULL;
+    CHECK(up && strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(up, "a")), "fp8_1x128") == 0 &&
+          strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(up, "b")), "fp8_128x128") == 0);
+    cJSON_Delete(q);
     /* a recipe whose blocks do not tile a layer: that layer says so */
     q = quality_of(spec, "{\"recipes\": {\"weights\": \"fp8_1x128:block=1x3072\"}}", &err);
     const cJSON *qkv =
