@@ -508,7 +508,8 @@ static void test_threads(void) {
     CHECK(hex[0][0] != '!');
 }
 
-/* Parse cost per spec (reported, loosely bounded: ASan builds are slow). */
+/* Parse cost per spec: reported, not asserted (speed is measured by
+ * benchmarks, never by a timed test); every parse must succeed. */
 static void test_speed(void) {
     const char *t = "{\"model\":\"llama3-70b\",\"hardware\":{\"preset\":\"h100-sxm\",\"mem_bw\":4e12},"
                     "\"system\":\"dgx-h100\",\"phase\":\"train\",\"batch\":512,\"seq_len\":4096,"
@@ -524,7 +525,6 @@ static void test_speed(void) {
     double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n;
     printf("codec_spec_parse_text: %.2f us per spec\n", us);
     CHECK(ok);
-    CHECK(us < 500);
 }
 
 /* Random byte mutations of a valid spec: every outcome is 0 or a clean error
