@@ -7,31 +7,15 @@
 #   2. GET /pareto on it, alone (3 runs);
 #   3. four /pareto at once while /health is probed every 0.1 s: the health
 #      latencies (median, max) and the Pareto answers' status codes.
-# Starts its own throwaway PostgreSQL cluster and ridged (default options:
-# --db-timeout-ms 5000); stops both at exit.
+# Starts its own throwaway PostgreSQL cluster (not durable) and ridged
+# (scripts/bench_lib.sh; default options: --db-timeout-ms 5000); stops both at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 POINTS=${2:-2000000}
 [ -x "$BUILD/ridged" ] || { echo "build first: cmake --build $BUILD" >&2; exit 1; }
-PGDIR=$(mktemp -d /tmp/ridge-bench.XXXXXX)
-chmod 755 "$PGDIR"
-RPID=""
-cleanup() {
-  [ -n "$RPID" ] && kill -TERM "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-  tests/db/pg_stop.sh "$PGDIR/pg" >/dev/null 2>&1
-  rm -rf "$PGDIR"
-}
-trap cleanup EXIT
-tests/db/pg_start.sh "$PGDIR/pg" >/dev/null
-CONN="$(cat "$PGDIR/pg/conninfo")"
-psql "$CONN dbname=postgres" -qAt -c "CREATE DATABASE bench" >/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-U="http://127.0.0.1:$PORT"
-OMP_WAIT_POLICY=passive "$BUILD/ridged" --listen "127.0.0.1:$PORT" --db "$CONN dbname=bench" --workers 0 \
-  >"$PGDIR/ridged.log" 2>&1 &
-RPID=$!
-for _ in $(seq 1 100); do curl -fsS "$U/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/bench_lib.sh
+BENCH_DURABLE=0 bench_start bench --workers 0
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 SPEC='{"model":"llama3-8b","hardware":"h100-sxm","phase":"decode","batch":1,"seq_len":1024}'
 ID=$(curl -fsS "$U/api/v1/sweeps" -d "{\"name\":\"big\",\"chunk_size\":100000,\"base\":$SPEC,\"axes\":[{\"path\":\"assumptions.matmul_efficiency\",\"range\":{\"start\":0.1,\"stop\":0.9,\"steps\":$POINTS}}]}" |

@@ -5,29 +5,15 @@
 # sweeps; client B lists sweeps, reads results, Pareto fronts and chunks and
 # probes /health, and sends a few hostile requests (duplicate keys, bad
 # UTF-8, aborted connections). Flat RSS and descriptors are the target.
-# Starts its own throwaway PostgreSQL cluster and ridged; stops both at exit.
+# Starts its own throwaway PostgreSQL cluster (not durable) and ridged
+# (scripts/bench_lib.sh); stops both at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 SECS=${2:-600}
 [ -x "$BUILD/ridged" ] || { echo "build first: cmake --build $BUILD" >&2; exit 1; }
-PGDIR=$(mktemp -d /tmp/ridge-soak.XXXXXX)
-chmod 755 "$PGDIR"
-RPID=""
-cleanup() {
-  [ -n "$RPID" ] && kill -TERM "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-  tests/db/pg_stop.sh "$PGDIR/pg" >/dev/null 2>&1
-  rm -rf "$PGDIR"
-}
-trap cleanup EXIT
-tests/db/pg_start.sh "$PGDIR/pg" >/dev/null
-CONN="$(cat "$PGDIR/pg/conninfo")"
-psql "$CONN dbname=postgres" -qAt -c "CREATE DATABASE soak" >/dev/null
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-OMP_WAIT_POLICY=passive "$BUILD/ridged" --listen "127.0.0.1:$PORT" --db "$CONN dbname=soak" --omp-threads 1 \
-  >"$PGDIR/ridged.log" 2>&1 &
-RPID=$!
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+source scripts/bench_lib.sh
+BENCH_DURABLE=0 bench_start soak --omp-threads 1
 python3 - "$PORT" "$SECS" "$RPID" <<'PY'
 import http.client, json, os, socket, sys, threading, time
 port, secs, pid = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
