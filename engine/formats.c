@@ -107,8 +107,7 @@ double rg_format_bytes(int id) {
     return f ? f->bits_per_element / 8.0 : 0.0;
 }
 
-/* Rate class of a user minifloat by its storage width. */
-static rg_math math_by_bits(int bits) {
+rg_math rg_math_by_bits(int bits) {
     if (bits <= 4)
         return RG_MATH_FP4;
     if (bits <= 6)
@@ -146,7 +145,7 @@ int rg_format_minifloat(int ebits, int mbits, int bias, rg_nan_mode nan, rg_form
     out->scaling = RG_SCALE_NONE;
     out->elem_bits = 1 + ebits + mbits;
     out->bits_per_element = out->elem_bits;
-    out->math = math_by_bits(out->elem_bits);
+    out->math = rg_math_by_bits(out->elem_bits);
     out->description = "user-defined minifloat";
     out->ieee_overflow = false;
     return 0;

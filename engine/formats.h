@@ -85,6 +85,10 @@ int rg_format_count(void);
 /* Bytes one element occupies in memory, scale overhead included. */
 double rg_format_bytes(int id);
 
+/* Rate class of a floating-point element by its storage width (<= 4 bits FP4,
+ * <= 6 FP6, <= 8 FP8, <= 16 BF16, else FP32). */
+rg_math rg_math_by_bits(int bits);
+
 /* Resolve a format name into caller storage: a table name ("mxfp4"), or a
  * user-defined minifloat "eXmY" (X = 1..8 exponent bits, Y = 0..23 mantissa
  * bits, bias 2^(X-1)-1) with an optional suffix for its special values:

@@ -24,13 +24,7 @@ int rg_recipe_math(const rg_recipe *r) {
     int bits = r->elem.bits;
     if (r->elem.is_int)
         return bits <= 4 ? RG_MATH_INT4 : RG_MATH_INT8;
-    if (bits <= 4)
-        return RG_MATH_FP4;
-    if (bits <= 6)
-        return RG_MATH_FP6;
-    if (bits <= 8)
-        return RG_MATH_FP8;
-    return RG_MATH_BF16;
+    return (int)rg_math_by_bits(bits);
 }
 
 int rg_numerics_math(const rg_numerics *nu) {
