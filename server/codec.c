@@ -19,7 +19,9 @@ int codec_spec_check(rg_spec *spec, rg_err *err) {
     return rg_spec_validate(spec, err);
 }
 
-int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
+/* parse_fields: the defaults, then the JSON walked over the field table, then
+ * the named stack's assumptions where the JSON gives none of its own. */
+static int parse_fields(const cJSON *json, rg_spec *out, rg_err *err) {
     int rc = codec_data_init(err);
     if (rc)
         return rc;
@@ -27,22 +29,17 @@ int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
     rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
     if (rc == 0)
         rc = codec_stack_apply(json, out, err);
-    if (rc)
-        return rc;
-    return codec_spec_check(out, err);
+    return rc;
+}
+
+int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
+    int rc = parse_fields(json, out, err);
+    return rc ? rc : codec_spec_check(out, err);
 }
 
 int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err) {
-    int rc = codec_data_init(err);
-    if (rc)
-        return rc;
-    *out = *codec_default_spec();
-    rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
-    if (rc == 0)
-        rc = codec_stack_apply(json, out, err);
-    if (rc)
-        return rc;
-    return codec_spec_finish(out, err);
+    int rc = parse_fields(json, out, err);
+    return rc ? rc : codec_spec_finish(out, err);
 }
 
 cJSON *codec_json_parse(const char *text, size_t len, rg_err *err) {
