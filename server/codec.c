@@ -53,7 +53,8 @@ cJSON *codec_json_parse(const char *text, size_t len, rg_err *err) {
         return NULL;
     }
     /* The length includes the terminating NUL so require_null_terminated
-     * refuses trailing garbage (see FIELD-NOTES on cJSON). */
+     * refuses trailing garbage (cJSON.h, cJSON_ParseWithLengthOpts:
+     * plain cJSON_Parse stops after the first value and accepts what follows). */
     cJSON *json = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     if (!json) {
         size_t at = end && end >= text ? (size_t)(end - text) : 0;
