@@ -317,6 +317,7 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
     p->global_stage = (double)dm->global_layers * share;
     p->local_stage = (double)dm->local_layers * share;
     p->ssm_stage = (double)dm->ssm_layers * share;
+    p->shared_stage = (double)spec->model.shared.uses * share;
     double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
     p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
 }
@@ -444,6 +445,9 @@ static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *e
     if (dm->ssm_layers > 0)
         return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
                          "Mamba-2 layers are not modelled in a serving step");
+    if (spec->model.shared.uses > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.shared.uses",
+                         "shared attention blocks are not modelled in a serving step");
     if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
         return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
                          "uneven pipeline stages are not modelled in a serving step");
@@ -552,6 +556,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     sh.n_attn = pl.global_stage * pl.steps;
     sh.n_local = pl.local_stage * pl.steps;
     sh.n_ssm = pl.ssm_stage * pl.steps;
+    sh.n_shared = pl.shared_stage * pl.steps;
     sh.window = (double)dm.window;
     sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : pl.draft; /* decode: one module run per draft */
     sh.n_dense = (double)pl.dense_last * pl.steps;
@@ -609,8 +614,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
         double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
         double L = (double)pl.layers_stage, steps = pl.steps;
         if (pl.tp > 1) {
-            /* one all-reduce after each mixer and each FFN */
-            double blocks = L + (double)(pl.dense_last + pl.moe_last) +
+            /* one all-reduce after each mixer and each FFN (a shared
+             * block's use: after its attention and its MLP) */
+            double blocks = L + (double)(pl.dense_last + pl.moe_last) + 2.0 * pl.shared_stage +
                             (pl.train ? 2.0 * (double)m->mtp_layers : 2.0 * pl.draft);
             double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
@@ -746,7 +752,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     double per_stage = (double)pl.chips / (double)pl.pp;
     double units[RG_CAT_COUNT] = {
         (double)dm.global_layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0,
-        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers};
+        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers, (double)m->shared.uses};
     double fm = 0.0, fh = 0.0;
     for (int c = 0; c < RG_CAT_COUNT; c++) {
         fm += r.unit_model_flops[c] * units[c];

@@ -39,6 +39,7 @@ void rg_model_derive(const rg_model *m, rg_model_dims *out) {
     dm.k_dim = dm.kv_heads * dm.qk_head_dim;
     dm.v_dim = dm.kv_heads * dm.v_head_dim;
     dm.attn_out_dim = dm.heads * dm.v_head_dim;
+    dm.attn_in = m->d_model;
     dm.ffn_dim = m->ffn_dim;
     dm.ffn_mats = m->ffn_gated ? 3 : 2;
     dm.expert_ffn_dim = m->moe.expert_ffn_dim > 0 ? m->moe.expert_ffn_dim : m->ffn_dim;
@@ -103,7 +104,7 @@ double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm) {
             p += norm_w * 2.0 * (double)dm->qk_head_dim;
         return p;
     }
-    p = d * (double)(dm->q_dim + dm->k_dim + dm->v_dim) + (double)dm->attn_out_dim * d;
+    p = (double)dm->attn_in * (double)(dm->q_dim + dm->k_dim + dm->v_dim) + (double)dm->attn_out_dim * d;
     if (dm->qkv_bias)
         p += (double)(dm->q_dim + dm->k_dim + dm->v_dim);
     if (dm->out_bias)
@@ -169,8 +170,42 @@ double rg_model_layer_norm_params(const rg_model_dims *dm, bool ffn) {
     return (double)dm->norms_per_block * (double)dm->norm_params * (ffn ? 2.0 : 1.0);
 }
 
+void rg_model_shared_dims(const rg_model *m, const rg_model_dims *dm, rg_model_dims *out) {
+    *out = *dm;
+    out->attn_in = m->shared.concat ? 2 * dm->d : dm->d;
+}
+
+double rg_model_shared_block_params(const rg_model *m, const rg_model_dims *dm) {
+    rg_model_dims sd;
+    rg_model_shared_dims(m, dm, &sd);
+    double norm_w = m->norm == RG_NORM_LAYER ? 2.0 : 1.0;
+    return rg_model_attn_params(m, &sd) + rg_model_ffn_params(m, &sd) + norm_w * (double)sd.attn_in +
+           (double)dm->norm_params;
+}
+
+double rg_model_shared_use_params(const rg_model *m, const rg_model_dims *dm) {
+    const rg_shared *s = &m->shared;
+    double d = (double)dm->d, r = (double)s->adapter_rank, p = 0.0;
+    double in = s->concat ? 2.0 * d : d;
+    if (s->mlp_adapter) /* d -> rank -> the up/gate projection's width */
+        p += d * r + r * (double)(dm->ffn_mats - 1) * (double)dm->ffn_dim;
+    if (s->attn_adapter) /* in -> rank -> q, k and v, one adapter each */
+        p += 3.0 * in * r + r * (double)(dm->q_dim + dm->k_dim + dm->v_dim);
+    if (s->out_linear)
+        p += d * d;
+    return p;
+}
+
+double rg_model_shared_params(const rg_model *m, const rg_model_dims *dm) {
+    if (m->shared.uses <= 0)
+        return 0.0;
+    return (double)m->shared.blocks * rg_model_shared_block_params(m, dm) +
+           (double)m->shared.uses * rg_model_shared_use_params(m, dm);
+}
+
 /* Parameters of the layers: `total` counts every expert, `active` the
- * routed top-k and shared ones. */
+ * routed top-k and shared ones; shared blocks count once, their adapters
+ * once per use. */
 static void layer_params(const rg_model *m, const rg_model_dims *dm, double *total, double *active) {
     double attn = rg_model_attn_params(m, dm), ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) : 0.0;
     double expert = rg_model_expert_params(m, dm), router = rg_model_router_params(m, dm);
@@ -180,8 +215,9 @@ static void layer_params(const rg_model *m, const rg_model_dims *dm, double *tot
     double dense = (double)dm->dense_layers * rg_model_ffn_params(m, dm);
     double moe_t = router + expert * (double)(m->moe.experts + m->moe.shared_experts);
     double moe_a = router + expert * (double)(m->moe.top_k + m->moe.shared_experts);
-    *total = mixers + norms + dense + (double)dm->moe_layers * moe_t;
-    *active = mixers + norms + dense + (double)dm->moe_layers * moe_a;
+    double shared = rg_model_shared_params(m, dm);
+    *total = mixers + norms + dense + shared + (double)dm->moe_layers * moe_t;
+    *active = mixers + norms + dense + shared + (double)dm->moe_layers * moe_a;
 }
 
 void rg_model_params_dims(const rg_model *m, const rg_model_dims *dm, double *total, double *active) {

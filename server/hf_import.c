@@ -29,7 +29,7 @@
 
 enum { WIN_NONE, WIN_ALL, WIN_QWEN, WIN_GEMMA2, WIN_GEMMA3 };
 enum { MOE_NONE, MOE_MIXTRAL, MOE_QWEN3, MOE_DEEPSEEK, MOE_QWEN2 };
-enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H, ARCH_JAMBA };
+enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H, ARCH_JAMBA, ARCH_ZAMBA2 };
 
 typedef struct hf_family {
     const char *type; /* model_type */
@@ -108,6 +108,9 @@ static const hf_family families[] = {
     {"jamba", "JambaConfig", ARCH_JAMBA,
      65536, 4096, 14336, 32, 32, 8, 0, 262144, 0,
      "hidden_act", "silu", true, false, false, false, false, false, WIN_ALL, MOE_NONE, 0, 0},
+    {"zamba2", "Zamba2Config", ARCH_ZAMBA2,
+     32000, 2560, 0, 54, 32, 0, 0, 4096, 0,
+     "hidden_act", "gelu", true, true, false, false, false, false, WIN_NONE, MOE_NONE, 0, 0},
 };
 // clang-format on
 #define NFAMILIES ((int)(sizeof families / sizeof families[0]))
@@ -121,7 +124,7 @@ static const char *const activations[] = {
 const char *hf_known_types(void) {
     return "llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3 (text_config), gemma3_text, "
            "phi3, "
-           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h, jamba";
+           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h, jamba, zamba2";
 }
 
 /* Read state: the first error sticks, later reads do nothing. */
@@ -632,6 +635,122 @@ static void jamba(rd *r, rg_model *m) {
     }
 }
 
+/* Zamba2's layer list: layers_block_type ("mamba" / "hybrid"), or the
+ * Zamba2Config default (54 entries) when absent. Returns the hybrid count,
+ * -1 after an error. */
+static int64_t zamba2_hybrids(rd *r, int64_t layers) {
+    const char *key = pick(r, "layers_block_type", "layer_types");
+    const cJSON *v = item(r, key), *it;
+    int64_t n = 0, hy = 0;
+    if (!v) { /* ["mamba"] + (["mamba"] * 5 + ["hybrid"]) * 7 + ["mamba"] * 4 + ["hybrid"] + ... */
+        if (layers != 54) {
+            fail(r, RG_EMISSING, key, "%sabsent: the default pattern of Zamba2Config has 54 entries for "
+                 "num_hidden_layers %lld", "", (long long)layers, 0);
+            return -1;
+        }
+        trace(r, "shared.uses", "%slayers_block_type absent: default of the config class (9 hybrid of 54)", "",
+              0);
+        return 9;
+    }
+    if (!cJSON_IsArray(v)) {
+        fail(r, RG_ETYPE, key, "expected an array of \"mamba\" / \"hybrid\" (got %s)", codec_json_type_name(v),
+             0, 0);
+        return -1;
+    }
+    cJSON_ArrayForEach(it, v) {
+        if (!cJSON_IsString(it) || (strcmp(it->valuestring, "mamba") != 0 && strcmp(it->valuestring, "hybrid") != 0)) {
+            fail(r, RG_EUNKNOWN, key, "unknown layer type %s (known: mamba, hybrid)",
+                 cJSON_IsString(it) ? it->valuestring : codec_json_type_name(it), 0, 0);
+            return -1;
+        }
+        hy += it->valuestring[0] == 'h';
+        n++;
+    }
+    if (n != layers) {
+        fail(r, RG_ERANGE, key, "%shas %lld entries for num_hidden_layers %lld", "", (long long)n,
+             (long long)layers);
+        return -1;
+    }
+    trace(r, "shared.uses", "%s: \"hybrid\" entries (a shared block before the layer's Mamba-2 mixer)", key, 0);
+    return hy;
+}
+
+/* Zamba2 (Zamba2ForCausalLM, transformers' modeling_zamba2): every layer is
+ * a Mamba-2 mixer with one input norm and no FFN; a "hybrid" layer first
+ * runs a shared attention + MLP block (num_mem_blocks of them, cycled) on
+ * [h; embedding] and adds its output, through the layer's own d x d linear,
+ * to the mixer's input. Attention reads 2 x hidden_size with head_dim =
+ * 2 x hidden_size // heads; each use has an up/gate LoRA on the MLP (always
+ * built by Zamba2MLP) and, with use_shared_attention_adapter, LoRAs on
+ * q/k/v. */
+static void zamba2(rd *r, rg_model *m) {
+    const hf_family *f = r->fam;
+    if (!item(r, "intermediate_size")) {
+        m->ffn_dim = 4 * m->d_model;
+        trace(r, "ffn_dim", "%sintermediate_size absent or null: 4 x hidden_size (Zamba2Config)", "", 0);
+    }
+    m->qkv_bias = m->out_bias = false;
+    trace(r, "qkv_bias", "%s: q/k/v/o projections without biases (Zamba2Attention)", f->cls, 0);
+    trace(r, "out_bias", "%s: q/k/v/o projections without biases (Zamba2Attention)", f->cls, 0);
+    m->head_dim = 2 * m->d_model / m->heads;
+    trace(r, "head_dim", "%s: attention_head_dim = 2 x hidden_size // num_attention_heads", f->cls, 0);
+    int64_t hy = zamba2_hybrids(r, m->layers);
+    if (hy < 0)
+        return;
+    m->ssm.layers = m->layers;
+    m->ffn_free_layers = m->layers;
+    trace(r, "ssm.layers", "%s: every layer has a Mamba-2 mixer (Zamba2MambaDecoderLayer)", f->cls, 0);
+    trace(r, "ffn_free_layers", "%s: no layer has an FFN of its own (the MLP is in the shared block)", f->cls, 0);
+    rg_ssm *s = &m->ssm;
+    s->state = int_field(r, "ssm.state", "mamba_d_state", 64, 1);
+    s->conv = int_field(r, "ssm.conv", "mamba_d_conv", 4, 1);
+    bool have = false;
+    double ex = get_num(r, "mamba_expand", 2.0, &have);
+    s->inner = (int64_t)(ex * (double)m->d_model);
+    trace(r, "ssm.inner", "%sint(mamba_expand x hidden_size)", "", 0);
+    if (!r->rc && s->inner < 1)
+        fail(r, RG_ERANGE, "mamba_expand", "%sgives an inner width of %lld", "", (long long)s->inner, 0);
+    s->heads = int_field(r, "ssm.heads", "n_mamba_heads", 8, 1);
+    s->groups = int_field(r, "ssm.groups", "mamba_ngroups", 1, 1);
+    s->chunk = int_field(r, "ssm.chunk", "chunk_size", 256, 1);
+    s->bias = bool_field(r, "ssm.bias", "add_bias_linear", false);
+    m->mlp_bias = s->bias;
+    trace(r, "mlp_bias", "%sadd_bias_linear (gate_up_proj, down_proj)", "", 0);
+    s->conv_bias = true;
+    trace(r, "ssm.conv_bias", "%s: conv1d always has a bias (Zamba2MambaMixer)", f->cls, 0);
+    if (!r->rc && s->inner % s->heads != 0)
+        fail(r, RG_ERANGE, "n_mamba_heads", "%smust divide mamba_expand x hidden_size (%lld, got %lld)", "",
+             (long long)s->inner, (long long)s->heads);
+    if (!r->rc && s->heads % s->groups != 0)
+        fail(r, RG_ERANGE, "mamba_ngroups", "%smust divide n_mamba_heads (%lld, got %lld)", "",
+             (long long)s->heads, (long long)s->groups);
+    if (r->rc || hy == 0)
+        return;
+    rg_shared *sh = &m->shared;
+    sh->uses = hy;
+    int64_t nb = get_int(r, "num_mem_blocks", 1, 1, &have);
+    sh->blocks = nb < hy ? nb : hy; /* a block no hybrid layer runs is never built */
+    trace(r, "shared.blocks",
+          have ? "%snum_mem_blocks (at most the hybrid layers)"
+               : "%snum_mem_blocks absent: default of the config class (1)",
+          "", 0);
+    sh->adapter_rank = int_field(r, "shared.adapter_rank", "adapter_rank", 128, 1);
+    sh->mlp_adapter = true;
+    trace(r, "shared.mlp_adapter", "%s: Zamba2MLP builds a gate_up_proj adapter for every use", f->cls, 0);
+    sh->attn_adapter = bool_field(r, "shared.attn_adapter", "use_shared_attention_adapter", false);
+    sh->concat = true;
+    trace(r, "shared.concat", "%s: the block reads [hidden_states; embedding] (attention_hidden_size)", f->cls,
+          0);
+    sh->out_linear = true;
+    trace(r, "shared.out_linear", "%s: Zamba2HybridLayer.linear, hidden_size x hidden_size per use", f->cls,
+          0);
+    if (!r->rc && sh->attn_adapter && m->kv_heads != m->heads)
+        fail(r, RG_EUNSUPPORTED, "num_key_value_heads",
+             "%s%lld: the q/k/v adapters give 2 x hidden_size outputs, as wide as k_proj and v_proj only with "
+             "num_key_value_heads = num_attention_heads (%lld)",
+             "", (long long)m->kv_heads, (long long)m->heads);
+}
+
 static const hf_family *find_family(const char *type) {
     for (int i = 0; i < NFAMILIES; i++)
         if (strcmp(families[i].type, type) == 0)
@@ -682,7 +801,7 @@ static void common(rd *r, rg_model *m) {
         return;
     }
     m->kv_heads = kv;
-    if (f->arch != ARCH_MLA) {
+    if (f->arch != ARCH_MLA && f->arch != ARCH_ZAMBA2) { /* Zamba2: 2 x hidden_size / heads (zamba2()) */
         const char *hk = f->arch == ARCH_NEMOTRON_H ? pick(r, "head_dim", "attention_head_dim") : "head_dim";
         int64_t hd = get_int(r, hk, 0, 1, &have);
         if (have) {
@@ -787,6 +906,7 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
     memset(&m.moe, 0, sizeof m.moe);
     memset(&m.mla, 0, sizeof m.mla);
     memset(&m.ssm, 0, sizeof m.ssm);
+    memset(&m.shared, 0, sizeof m.shared);
     m.max_positions = 0;
     if (tr)
         snprintf(tr->model_type, sizeof tr->model_type, "%s", type);
@@ -800,6 +920,8 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
         nemotron_h(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_JAMBA)
         jamba(&r, &m);
+    if (!r.rc && r.fam->arch == ARCH_ZAMBA2)
+        zamba2(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_MLA)
         mla(&r, &m);
     if (!r.rc && r.fam->moe != MOE_NONE)

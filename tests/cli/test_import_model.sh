@@ -38,7 +38,7 @@ imp() { "$RIDGE" import-model "$H/configs/$1" > "$T/$1.out" || fail "$1: import-
 for f in "$H"/configs/*.json; do imp "$(basename "$f")"; done
 mix() { json_get "$T/$1.out" "r['layers']"; }
 # Gemma 2: (i + 1) % 2 != 0 layers are local: 21 of 42; soft-caps 50 / 30
-[ "$(mix gemma-2-9b.json)" = "{'full_attention': 21, 'sliding_attention': 21, 'mamba2': 0, 'mamba1': 0, 'dense_ffn': 42, 'moe_ffn': 0, 'no_ffn': 0}" ] ||
+[ "$(mix gemma-2-9b.json)" = "{'full_attention': 21, 'sliding_attention': 21, 'mamba2': 0, 'mamba1': 0, 'shared_attention': 0, 'dense_ffn': 42, 'moe_ffn': 0, 'no_ffn': 0}" ] ||
     fail "gemma 2 layer mix"
 [ "$(json_get "$T/gemma-2-9b.json.out" "(r['model']['sliding_window']['value'], r['model']['attn_softcap']['value'], r['model']['final_softcap']['value'], r['model']['post_norms']['value'])")" = "(4096, 50, 30, True)" ] ||
     fail "gemma 2 window and caps"
@@ -66,7 +66,7 @@ grep -q '"moe.shared_gate"' "$T/gate_true.out" && ! grep -q '"moe.shared_gate"' 
 [ "$(json_get "$T/deepseek-v3.json.out" "(r['layers']['dense_ffn'], r['layers']['moe_ffn'], r['model']['mla']['kv_lora_rank']['value'], r['model']['mtp_layers']['value'], r['mtp_params'] > 1.1e10)")" = "(3, 58, 512, 1, True)" ] || fail "deepseek v3"
 [ "$(json_get "$T/deepseek-v2-lite.json.out" "(r['layers']['dense_ffn'], r['model']['mla']['q_lora_rank']['value'], r['model']['moe']['shared_experts']['value'])")" = "(1, 0, 2)" ] || fail "deepseek v2 lite"
 # Nemotron-H 8B: 24 M + 4 * mixers, 24 MLP blocks
-[ "$(mix nemotron-h-8b-base-8k.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 24, 'mamba1': 0, 'dense_ffn': 24, 'moe_ffn': 0, 'no_ffn': 4}" ] || fail "nemotron-h mix"
+[ "$(mix nemotron-h-8b-base-8k.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 24, 'mamba1': 0, 'shared_attention': 0, 'dense_ffn': 24, 'moe_ffn': 0, 'no_ffn': 4}" ] || fail "nemotron-h mix"
 [ "$(json_get "$T/nemotron-h-8b-base-8k.json.out" "(r['model']['ssm']['inner']['value'], r['model']['ssm']['state']['value'], r['model']['ffn_gated']['value'])")" = "(8192, 128, False)" ] || fail "nemotron-h ssm"
 # Jamba (JambaForCausalLM): the JambaConfig class defaults, which transformers documents as the
 # configuration of ai21labs/Jamba-v0.1 (no published copy of that config.json is shipped).
@@ -75,7 +75,7 @@ grep -q '"moe.shared_gate"' "$T/gate_true.out" && ! grep -q '"moe.shared_gate"' 
 # Model", sec. 3.2 / Table 1); tolerance = half the last digit.
 echo '{"model_type": "jamba", "architectures": ["JambaForCausalLM"]}' > "$T/jamba.json"
 "$RIDGE" import-model "$T/jamba.json" > "$T/jamba.json.out" || fail "jamba import"
-[ "$(mix jamba.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 0, 'mamba1': 28, 'dense_ffn': 16, 'moe_ffn': 16, 'no_ffn': 0}" ] || fail "jamba mix"
+[ "$(mix jamba.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 0, 'mamba1': 28, 'shared_attention': 0, 'dense_ffn': 16, 'moe_ffn': 16, 'no_ffn': 0}" ] || fail "jamba mix"
 [ "$(json_get "$T/jamba.json.out" "(abs(r['params'] / 52e9 - 1) <= 0.5 / 52, abs(r['active_params'] / 12e9 - 1) <= 0.5 / 12, r['model']['ssm']['dt_rank']['value'], r['model']['ssm']['inner']['value'])")" = "(True, True, 256, 8192)" ] ||
     fail "jamba published counts: $(json_get "$T/jamba.json.out" "(r['params'], r['active_params'])")"
 # one Mamba-1 mixer by hand (Gu & Dao 2023, Algorithm 2; JambaMambaMixer): d = 4096, I = 8192, N = 16,
