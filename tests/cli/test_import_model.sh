@@ -116,6 +116,93 @@ bad_cfg "c['attn_layer_offset'] = 8" "hf_config.attn_layer_offset"
 bad_cfg "c['mamba_dt_rank'] = 'big'" "hf_config.mamba_dt_rank"
 bad_cfg "c['mamba_d_state'] = '16'" "hf_config.mamba_d_state"
 
+# Zamba2 (Zamba2ForCausalLM; transformers' configuration_zamba2.py / modular_zamba2.py): every layer a
+# Mamba-2 mixer, "hybrid" layers first run a shared attention + MLP block on [h; embedding] (attention
+# reads 2d, head_dim 2d / heads), with per-use LoRA adapters and a per-use d x d linear. No published
+# config.json copy is shipped; the shapes are written here from:
+#   1.2B: Zyphra/Zamba2-1.2B config.json @ 6b05bf29d1bb4ca71a36d12f7da4d3120dcde7fe (38 layers, hybrid
+#         5, 11, ..., 35, d 2048, 32 heads, ffn 8192, d_state 128, 64 Mamba heads, 1 block, attention adapters);
+#   2.7B: github.com/Zyphra/Zamba2 config.json @ 89a404b0 (54 layers = Zamba2Config's default pattern,
+#         d 2560, state 64, 2 blocks, lora_rank 128; Mamba head width 64 from its mamba_config.py: 80 heads);
+#   7B:   the Zamba2-7B config (81 layers, 13 hybrid, d 3584, ffn 14336, 2 groups, 2 blocks).
+# Published: 1.2B / 2.7B (model cards), 7.4B (Glorioso et al. 2024, arXiv 2411.15242, abstract).
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+def cfg(L, hy, **k):
+    lb = ["hybrid" if i in hy else "mamba" for i in range(L)]
+    c = {"model_type": "zamba2", "architectures": ["Zamba2ForCausalLM"], "num_hidden_layers": L, "layers_block_type": lb}
+    c.update(k); return c
+json.dump(cfg(38, range(5, 36, 6), hidden_size=2048, intermediate_size=8192, num_attention_heads=32,
+              num_key_value_heads=32, mamba_d_state=128, n_mamba_heads=64, num_mem_blocks=1,
+              use_shared_attention_adapter=True, adapter_rank=128), open(t + "/z12.json", "w"))
+json.dump({"model_type": "zamba2", "hidden_size": 2560, "mamba_d_state": 64, "n_mamba_heads": 80,
+           "num_mem_blocks": 2, "adapter_rank": 128}, open(t + "/z27.json", "w"))
+json.dump(cfg(81, [6, 11] + list(range(17, 78, 6)), hidden_size=3584, intermediate_size=14336,
+              num_attention_heads=32, num_key_value_heads=32, mamba_d_state=64, mamba_ngroups=2,
+              n_mamba_heads=112, num_mem_blocks=2), open(t + "/z7.json", "w"))
+PY
+for z in z12 z27 z7; do "$RIDGE" import-model "$T/$z.json" > "$T/$z.json.out" || fail "zamba2 $z import"; done
+[ "$(mix z12.json)" = "{'full_attention': 0, 'sliding_attention': 0, 'mamba2': 38, 'mamba1': 0, 'shared_attention': 6, 'dense_ffn': 0, 'moe_ffn': 0, 'no_ffn': 38}" ] || fail "zamba2 mix"
+python3 - "$T" <<'PY' || fail "zamba2 parameter counts"
+import json, sys
+t = sys.argv[1]
+r = {z: json.load(open(f"{t}/{z}.json.out")) for z in ("z12", "z27", "z7")}
+# 1.2B by hand: embedding (tied) + final norm + 38 Mamba-2 layers (norm, in_proj d x (2I + 2GN + H),
+# conv (I + 2GN) x 4 + bias, dt_bias, A_log, D, gated norm I, out_proj I x d) + one shared block
+# (2d norm, q/k/v 2d x 2d, o 2d x d, d norm, gate_up d x 2f, down f x d) + 6 uses x (MLP adapter
+# d x r + r x 2f, q/k/v adapters 3 x (2d x r + r x 2d), linear d x d)
+d, L, I, N, H, G, f, rk, V, u = 2048, 38, 4096, 128, 64, 1, 8192, 128, 32000, 6
+mamba = d + d * (2 * I + 2 * G * N + H) + (I + 2 * G * N) * 5 + 3 * H + I + I * d
+block = 2 * d + 3 * 2 * d * 2 * d + 2 * d * d + d + 3 * d * f
+use = d * rk + rk * 2 * f + 3 * (2 * d * rk + rk * 2 * d) + d * d
+assert r["z12"]["params"] == V * d + d + L * mamba + block + u * use == 1215064704, r["z12"]["params"]
+for z, pub in (("z12", 1.2e9), ("z27", 2.7e9), ("z7", 7.4e9)):
+    digit = 0.05e9 / pub  # half the last published digit
+    assert abs(r[z]["params"] / pub - 1) <= digit, (z, r[z]["params"])
+sh = r["z27"]["model"]["shared"]
+assert (sh["blocks"]["value"], sh["uses"]["value"], sh["attn_adapter"]["value"], sh["mlp_adapter"]["value"]) == (2, 9, False, True), sh
+assert r["z27"]["model"]["head_dim"]["value"] == 160 and r["z27"]["model"]["ffn_dim"]["value"] == 10240
+PY
+# weights once, compute per use: a second shared block adds one block's parameters and no FLOPs;
+# decode at batch 2, 8k context: each use has its own KV cache, every layer its Mamba-2 state (bf16)
+zspec() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); m=r['model']; exec(sys.argv[2]); print(json.dumps({'model': m, 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 2, 'seq_len': 8192}))" "$T/$1.json.out" "$2"; }
+zspec z12 "" > "$T/zs1.json"; zspec z12 "m['shared']['blocks']['value'] = 2" > "$T/zs2.json"
+"$RIDGE" evaluate "$T/zs1.json" > "$T/zs1.out" && "$RIDGE" evaluate "$T/zs2.json" > "$T/zs2.out" || fail "zamba2 evaluate"
+python3 - "$T/zs1.out" "$T/zs2.out" <<'PY' || fail "zamba2 shared blocks"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+d, f, L, I, N, G, K, u, b_, ctx, kvd = 2048, 8192, 38, 4096, 128, 1, 4, 6, 2, 8192, 32 * 128
+block = 2 * d + 3 * 2 * d * 2 * d + 2 * d * d + d + 3 * d * f
+assert b["params"] - a["params"] == block, (b["params"] - a["params"], block)
+assert a["flops"] == b["flops"] and a["time_s"] == b["time_s"], (a["flops"], b["flops"])
+state = I * N + (I + 2 * G * N) * (K - 1)
+m = a["memory"]
+assert m["ssm_state_bytes"] == b_ * L * state * 2, m
+assert m["kv_cache_bytes"] == m["ssm_state_bytes"] + b_ * u * ctx * 2 * kvd * 2, m
+ops = {o["name"]: o for o in a["ops"]}
+q = ops["shared_attn.qkv_proj"]
+assert q["count"] == u and q["flops"] == 2 * b_ * 2 * d * 3 * 2 * d, q
+assert ops["shared_attn.flash"]["count"] == u and ops["shared.out_linear"]["count"] == u
+assert ops["shared_ffn.up_gate"]["count"] == u and ops["ssm.scan"]["count"] == L
+for n in ("shared_attn.qkv_adapter_down", "shared_attn.qkv_adapter_up", "shared_ffn.up_gate_adapter_up", "shared_attn.concat"):
+    assert n in ops, n
+assert "shared_attn.residual" not in ops and "attn.qkv_proj" not in ops
+PY
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'system': 'dgx-h100', 'phase': 'train', 'batch': 16, 'seq_len': 4096, 'parallelism': {'tp': 2, 'pp': 2, 'dp': 2, 'microbatch': 1}}))" \
+    "$T/z7.json.out" > "$T/zt.json"
+"$RIDGE" evaluate "$T/zt.json" > "$T/zt.out" || fail "zamba2 train evaluate"
+zbad() { # PYTHON-EDIT EXPECTED-SUBSTRING
+    python3 -c "import json,sys; c=json.load(open(sys.argv[1])); $1; print(json.dumps(c))" "$T/z12.json" > "$T/zbad.json"
+    "$RIDGE" import-model "$T/zbad.json" > /dev/null 2> "$T/zbad.err"; rc=$?
+    [ $rc = 2 ] && grep -qF "$2" "$T/zbad.err" || fail "zamba2 bad input ($2): rc $rc $(cat "$T/zbad.err")"
+}
+zbad "c['num_hidden_layers'] = 40" "hf_config.layers_block_type: has 38 entries for num_hidden_layers 40"
+zbad "c['layers_block_type'][3] = 'attention'" "hf_config.layers_block_type: unknown layer type attention"
+zbad "c['num_key_value_heads'] = 8" "hf_config.num_key_value_heads: 8: the q/k/v adapters"
+zbad "c['n_mamba_heads'] = 60" "hf_config.n_mamba_heads: must divide"
+zbad "del c['layers_block_type']" "hf_config.layers_block_type: absent: the default pattern of Zamba2Config has 54 entries"
+
 # Nemotron-H MTP (as Nemotron 3 Super's config gives it): num_nextn_predict_layers modules of
 # mtp_hybrid_override_pattern "*E" = one attention block + one MoE block, reported apart as mtp_params.
 # By hand from the Nemotron 3 Nano shape: 2 RMSNorms + attention (q, o: d x 32 x 128; k, v: d x 2 x 128)
