@@ -632,6 +632,15 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             } else {
                 t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, bytes, n, ov);
             }
+            if (m->ssm.version == 1 && pl.ssm_stage > 0.0) {
+                /* A Mamba-1 mixer split by channels: x_proj contracts over
+                 * the local channels, so its (dt, B, C) output is a partial
+                 * sum each rank needs whole (dt_proj and the scan read it):
+                 * one all-reduce of tokens x (dt_rank + 2 state) per pass
+                 * (backward: the gradient of that replicated input). */
+                double xb = pl.tokens_mb * (double)(m->ssm.dt_rank + 2 * m->ssm.state) * a;
+                t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, xb, pl.ssm_stage * passes * steps, ov);
+            }
         }
         if (pl.cp > 1) {
             double kv = (double)(dm.k_dim + dm.v_dim); /* keys and values per token, all heads */

@@ -107,6 +107,21 @@ for n in ("ssm.x_proj", "ssm.dt_proj", "ssm.dt_norms", "ssm.gate"):
     assert n in ops, n
 assert "ssm.gate_norm" not in ops
 PY
+# Mamba-1 under tensor parallelism (channels split over tp = 2 on dgx-h100, decode batch 2): x_proj's
+# (dt, B, C) output is a partial sum, all-reduced once per Mamba-1 layer (28 x 2 x (256 + 2 x 16) x 2 B),
+# beside the one after each mixer and FFN (32 + 32 x 2 x 4096 x 2 B). Ring all-reduce on 2 ranks:
+# 2 x 3 us + S / (450 GB/s x scaleup_bw_efficiency 0.75), at least kernel_overhead 5 us (engine/collectives.c)
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'system': 'dgx-h100', 'phase': 'decode', 'batch': 2, 'seq_len': 4096, 'parallelism': {'tp': 2}}))" \
+    "$T/jamba.json.out" > "$T/jamba_tp.json"
+"$RIDGE" evaluate "$T/jamba_tp.json" > "$T/jamba_tp.out" || fail "jamba tp evaluate"
+python3 - "$T/jamba_tp.out" <<'PY' || fail "jamba x_proj all-reduce"
+import json, sys
+r = json.load(open(sys.argv[1]))
+one = lambda S: max(5e-6, 2 * 3e-6 + S / (450e9 * 0.75))
+want = 64 * one(2 * 4096 * 2) + 28 * one(2 * (256 + 2 * 16) * 2)
+got = r["breakdown"]["comm"]["all_reduce"]["total_s"]
+assert abs(got / want - 1) < 1e-12, (got, want)
+PY
 bad_cfg() { # PYTHON-EDIT EXPECTED-SUBSTRING
     python3 -c "import json; c={'model_type': 'jamba'}; $1; print(json.dumps(c))" > "$T/jbad.json"
     "$RIDGE" import-model "$T/jbad.json" > /dev/null 2> "$T/jbad.err"; rc=$?
