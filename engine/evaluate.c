@@ -650,7 +650,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             t_inner += comm(&acc, &net, RG_COMM_SEND_RECV, pl.cp, pl.tp, bytes, n, av[RG_A_CP_OVERLAP]);
         }
         if (pl.ep > 1 && pl.moe_last > 0) {
-            double bytes = pl.tokens_mb * (double)m->moe.top_k * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            /* the tokens travel at the experts' width (a latent MoE: the latent) */
+            double bytes =
+                pl.tokens_mb * (double)m->moe.top_k * (double)dm.moe_in * a / (sh.sp ? (double)pl.tp : 1.0);
             double n = 2.0 * (double)pl.moe_last * passes * steps;
             used[RG_A_EP_OVERLAP] = 1;
             t_inner +=

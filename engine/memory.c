@@ -44,7 +44,9 @@ double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, c
     } else {
         double k = (double)m->moe.top_k, fe = (double)dm->expert_ffn_dim;
         double shared = (double)m->moe.shared_experts;
-        whole += k * d * e;
+        whole += k * (double)dm->moe_in * e; /* expert inputs (the latent when there is one) */
+        if (m->moe.latent > 0)               /* the latent projections' inputs */
+            whole += (d + k * (double)dm->moe_in) * e;
         split += (k + shared) * (double)dm->ffn_mats * fe * e;
     }
     double per_token = whole * rep + split / t;
@@ -132,8 +134,10 @@ double rg_memory_stage_params(const rg_model *m, const rg_model_dims *dm, const 
     double ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) / t : 0.0;
     double dense = rg_model_ffn_params(m, dm) / t;
     double experts = rg_model_expert_params(m, dm) / t;
-    double moe = rg_model_router_params(m, dm) +
-                 experts * ((double)m->moe.experts / (double)p->ep + (double)m->moe.shared_experts);
+    /* the latent projections run whole on every rank (replicated over tp) */
+    double moe = rg_model_router_params(m, dm) + rg_model_latent_params(m, dm) +
+                 experts * (double)m->moe.experts / (double)p->ep +
+                 rg_model_shared_expert_params(m, dm) / t * (double)m->moe.shared_experts;
     double nd = (double)(first ? p->dense_first : p->dense_last);
     double nm = (double)(first ? p->moe_first : p->moe_last);
     double L = (double)p->layers_stage, na = p->global_stage + p->local_stage;

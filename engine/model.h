@@ -46,6 +46,7 @@ typedef struct rg_model_dims {
     int64_t ssm_conv_dim;    /* conv channels: inner + 2 groups state */
     int64_t ssm_state_elems; /* recurrent state per sequence per layer: inner x state + conv (width-1) */
     int64_t attn_in;         /* input width of the attention projections: d (shared blocks: 2 d with concat) */
+    int64_t moe_in;          /* input and output width of a routed expert: d, or the MoE latent */
 } rg_model_dims;
 
 /* Derive the dimensions of `m` into `out` (defaults applied: head_dim =
@@ -60,6 +61,11 @@ double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm);
 double rg_model_ffn_params(const rg_model *m, const rg_model_dims *dm);
 /* Parameters of one expert (matrices and biases). */
 double rg_model_expert_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one shared expert: an FFN of expert_ffn_dim over d. */
+double rg_model_shared_expert_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one MoE layer's latent projections (d -> latent -> d;
+ * 0 without a latent). */
+double rg_model_latent_params(const rg_model *m, const rg_model_dims *dm);
 /* Parameters of one MoE router. */
 double rg_model_router_params(const rg_model *m, const rg_model_dims *dm);
 /* Token embedding + learned positions (+ untied LM head + final norm). */

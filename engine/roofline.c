@@ -549,24 +549,29 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
     double e_loc = E / (double)sh->ep;
     double touched = 1.0 - pow(1.0 - k / E, sh->moe_group_tokens);
     double Tk = T * k, fl = (double)dm->expert_ffn_dim / t, gated = dm->ffn_mats == 3 ? 1.0 : 0.0;
+    double din = (double)dm->moe_in; /* the experts' width: d, or the latent */
 
     vec(e, "moe.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "moe.router", n, T, d, E, 1);
     if (m->moe.shared_gate) /* sigmoid(x W_g) scales the shared experts' output */
         matmul(e, "moe.shared_gate", n, T, d, 1, 1);
     vec(e, "moe.topk", n, T * E, SOFTMAX_FLOPS, 1, 1, 0, false);
+    if (m->moe.latent > 0) /* fc1_latent_proj, whole on every rank */
+        matmul(e, "moe.latent_down", n, T, d, din, 1);
 
-    double wts = e_loc * touched * d * fl;
+    double wts = e_loc * touched * din * fl;
     double up_n = (1.0 + gated) * fl;
-    quant_passes(e, n, Tk * d, e_loc * touched * d * up_n);
+    quant_passes(e, n, Tk * din, e_loc * touched * din * up_n);
     quant_passes(e, n, Tk * fl, wts);
-    double act = (Tk * d + Tk * up_n) * e->a;
-    emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * d * up_n, act + (1.0 + gated) * wts * e->w,
+    double act = (Tk * din + Tk * up_n) * e->a;
+    emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * din * up_n, act + (1.0 + gated) * wts * e->w,
          2.0 * act + (1.0 + gated) * wts * (e->w + e->g), e_loc, false);
     vec(e, "moe.experts_act", n, Tk * fl, ACT_FLOPS, 1 + gated, 1, 0, false);
-    act = (Tk * fl + Tk * d) * e->a;
-    emit(e, "moe.experts_down", sh->fw, true, n, 2.0 * Tk * fl * d, act + wts * e->w,
+    act = (Tk * fl + Tk * din) * e->a;
+    emit(e, "moe.experts_down", sh->fw, true, n, 2.0 * Tk * fl * din, act + wts * e->w,
          2.0 * act + wts * (e->w + e->g), e_loc, false);
+    if (m->moe.latent > 0) /* fc2_latent_proj of the combined expert outputs */
+        matmul(e, "moe.latent_up", n, T, din, d, 1);
     if (m->moe.shared_experts > 0)
         ffn(e, dm, n, T, (double)(m->moe.shared_experts * dm->expert_ffn_dim), "moe.shared_up_gate",
             "moe.shared_act", "moe.shared_down");

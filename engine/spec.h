@@ -42,6 +42,9 @@ typedef struct rg_moe {
     int64_t expert_ffn_dim; /* FFN width of one expert (default: ffn_dim) */
     int64_t dense_layers;   /* leading layers with a dense FFN (DeepSeek: 3) */
     bool shared_gate;       /* sigmoid gate d x 1 over the shared experts' output (Qwen2-MoE) */
+    int64_t latent;         /* routed experts read and write this width (0 = d_model): a d -> latent
+                             * projection before them and latent -> d after, per token (Nemotron 3
+                             * latent MoE); router and shared experts stay at d */
 } rg_moe;
 
 typedef struct rg_mla {

@@ -164,6 +164,7 @@ const codec_field codec_fields[] = {
     {"model.moe.expert_ffn_dim", CF_I64, OFF(model.moe.expert_ffn_dim), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.moe.dense_layers", CF_I64, OFF(model.moe.dense_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.moe.shared_gate", CF_BOOL, OFF(model.moe.shared_gate), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.moe.latent", CF_I64, OFF(model.moe.latent), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.mla", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.mla.q_lora_rank", CF_I64, OFF(model.mla.q_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"model.mla.kv_lora_rank", CF_I64, OFF(model.mla.kv_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
@@ -781,7 +782,8 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
                               (long long)m->layers, (long long)m->moe.dense_layers);
         if (m->moe.shared_gate && m->moe.shared_experts < 1)
             return rg_err_set(err, RG_ERANGE, "model.moe.shared_gate", "needs shared_experts >= 1");
-    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate) {
+    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate ||
+               m->moe.latent) {
         return rg_err_set(err, RG_ERANGE, "model.moe.experts", "must be >= 1 when other moe fields are set");
     }
     if (m->ssm.layers > 0) {

@@ -459,51 +459,82 @@ static void mla(rd *r, rg_model *m) {
     m->mtp_layers = int_field(r, "mtp_layers", "num_nextn_predict_layers", 0, 0);
 }
 
-/* Nemotron-H: the block pattern and the Mamba-2 widths. */
-static void nemotron_h(rd *r, rg_model *m) {
+/* Nemotron-H's blocks: NemotronHConfig's layers_block_type list ("mamba",
+ * "attention", "mlp", "moe"; num_hidden_layers is then derived from it) or,
+ * without it, the older hybrid_override_pattern string (one character per
+ * block: M, *, -, E), whose length must equal num_hidden_layers. Counts
+ * into n[4] (M, *, -, E); returns false after an error. */
+static bool nemotron_blocks(rd *r, int64_t n[4]) {
+    static const char chars[] = "M*-E";
+    static const char *const names[] = {"mamba", "attention", "mlp", "moe"};
+    const cJSON *l = item(r, "layers_block_type"), *it;
+    if (l) {
+        if (!cJSON_IsArray(l)) {
+            fail(r, RG_ETYPE, "layers_block_type", "expected an array of block types (got %s)",
+                 codec_json_type_name(l), 0, 0);
+            return false;
+        }
+        cJSON_ArrayForEach(it, l) {
+            int k = 0;
+            while (k < 4 && !(cJSON_IsString(it) && strcmp(it->valuestring, names[k]) == 0))
+                k++;
+            if (k == 4) {
+                fail(r, RG_EUNKNOWN, "layers_block_type", "unknown block %s (known: mamba, attention, mlp, moe)",
+                     cJSON_IsString(it) ? it->valuestring : codec_json_type_name(it), 0, 0);
+                return false;
+            }
+            n[k]++;
+        }
+        trace(r, "layers", "%slayers_block_type: mixer blocks (mamba and attention)", "", 0);
+        return true;
+    }
     const cJSON *p = item(r, "hybrid_override_pattern");
-    int64_t nm = 0, na = 0, nf = 0, ne = 0;
     if (!p) {
-        fail(r, RG_EMISSING, "hybrid_override_pattern", "%srequired (one character per block: M, *, -, E)",
-             "", 0, 0);
-        return;
+        fail(r, RG_EMISSING, "hybrid_override_pattern",
+             "%srequired without layers_block_type (one character per block: M, *, -, E)", "", 0, 0);
+        return false;
     }
     if (!cJSON_IsString(p)) {
         fail(r, RG_ETYPE, "hybrid_override_pattern", "expected a string (got %s)", codec_json_type_name(p), 0,
              0);
-        return;
+        return false;
     }
     for (const char *c = p->valuestring; *c; c++) {
-        if (*c == 'M')
-            nm++;
-        else if (*c == '*')
-            na++;
-        else if (*c == '-')
-            nf++;
-        else if (*c == 'E')
-            ne++;
-        else {
+        const char *k = strchr(chars, *c);
+        if (!k || !*c) {
             char bad[2] = {*c, 0};
             fail(r, RG_EINVAL, "hybrid_override_pattern",
                  "unknown block \"%s\" (known: M Mamba-2, * attention, - MLP, E MoE)", bad, 0, 0);
-            return;
+            return false;
         }
+        n[k - chars]++;
     }
     int64_t blocks = (int64_t)strlen(p->valuestring);
     int64_t declared = get_int(r, "num_hidden_layers", blocks, 1, NULL);
     if (declared != blocks)
         fail(r, RG_ERANGE, "hybrid_override_pattern", "%shas %lld blocks for num_hidden_layers %lld", "",
              (long long)blocks, (long long)declared);
+    trace(r, "layers", "%shybrid_override_pattern: mixer blocks (M and *)", "", 0);
+    return !r->rc;
+}
+
+/* Nemotron-H: the blocks and the Mamba-2 widths. */
+static void nemotron_h(rd *r, rg_model *m) {
+    int64_t n[4] = {0, 0, 0, 0};
+    if (!nemotron_blocks(r, n))
+        return;
+    int64_t nm = n[0], na = n[1], nf = n[2], ne = n[3];
     if (nm + na == 0 || nf + ne > nm + na)
-        fail(r, RG_ERANGE, "hybrid_override_pattern",
-             "%sneeds at least as many mixers (M, *: %lld) as FFN blocks (-, E: %lld)", "",
+        fail(r, RG_ERANGE, item(r, "layers_block_type") ? "layers_block_type" : "hybrid_override_pattern",
+             "%sneeds at least as many mixers (mamba, attention: %lld) as FFN blocks (mlp, moe: %lld)", "",
              (long long)(nm + na), (long long)(nf + ne));
+    if (r->rc)
+        return;
     m->layers = nm + na;
     m->ssm.layers = nm;
     m->ffn_free_layers = nm + na - nf - ne;
-    trace(r, "layers", "%shybrid_override_pattern: mixer blocks (M and *)", "", 0);
-    trace(r, "ssm.layers", "%shybrid_override_pattern: M blocks", "", 0);
-    trace(r, "ffn_free_layers", "%shybrid_override_pattern: mixers minus FFN blocks (- and E)", "", 0);
+    trace(r, "ssm.layers", "%smamba blocks (M)", "", 0);
+    trace(r, "ffn_free_layers", "%smixers minus FFN blocks (mlp and moe: - and E)", "", 0);
     rg_ssm *s = &m->ssm;
     s->heads = int_field(r, "ssm.heads", "mamba_num_heads", 128, 1);
     int64_t hd = int_field(r, "ssm.inner", "mamba_head_dim", 64, 1);
@@ -540,9 +571,14 @@ static void nemotron_h(rd *r, rg_model *m) {
             trace(r, "moe.shared_experts",
                   "%sn_shared_experts x moe_shared_expert_intermediate_size / moe_intermediate_size", "", 0);
         }
-        if (item(r, "moe_latent_size"))
-            fail(r, RG_EUNSUPPORTED, "moe_latent_size", "%slatent MoE projections are not supported", "", 0,
-                 0);
+        /* NemotronHMoE (transformers' modular_nemotron_h.py): fc1_latent_proj
+         * d -> latent before the routed experts, which read and write the
+         * latent, fc2_latent_proj latent -> d after; router and shared
+         * experts stay at hidden_size */
+        e->latent = int_field(r, "moe.latent", "moe_latent_size", 0, 0);
+        if (e->latent > 0)
+            trace(r, "moe.latent", "%smoe_latent_size: routed experts in the latent (fc1/fc2_latent_proj)", "",
+                  0);
         if (e->top_k > e->experts)
             fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= n_routed_experts (%lld, got %lld)", "",
                  (long long)e->experts, (long long)e->top_k);
@@ -550,16 +586,29 @@ static void nemotron_h(rd *r, rg_model *m) {
     /* multi-token prediction: num_nextn_predict_layers modules, each made of
      * the blocks of mtp_hybrid_override_pattern; Ridge's MTP module is one
      * attention mixer and the model's FFN kind (MoE when it has E blocks) */
-    const cJSON *mp = item(r, "mtp_hybrid_override_pattern");
-    int64_t nn = get_int(r, "num_nextn_predict_layers", mp ? 1 : 0, 0, NULL);
+    const cJSON *ml = item(r, "mtp_layers_block_type"), *mp = item(r, "mtp_hybrid_override_pattern");
+    int64_t nn = get_int(r, "num_nextn_predict_layers", mp || ml ? 1 : 0, 0, NULL);
     if (r->rc || nn == 0)
         return;
+    const char *want = ne > 0 ? "*E" : "*-";
+    if (ml) { /* the list form: ["attention", "moe"] is the pattern "*E" */
+        const cJSON *a = cJSON_IsArray(ml) ? cJSON_GetArrayItem(ml, 0) : NULL;
+        const cJSON *b = cJSON_IsArray(ml) ? cJSON_GetArrayItem(ml, 1) : NULL;
+        if (!cJSON_IsArray(ml) || cJSON_GetArraySize(ml) != 2 || !cJSON_IsString(a) || !cJSON_IsString(b) ||
+            strcmp(a->valuestring, "attention") != 0 || strcmp(b->valuestring, ne > 0 ? "moe" : "mlp") != 0) {
+            fail(r, RG_EUNSUPPORTED, "mtp_layers_block_type",
+                 "an MTP module is one attention block and one FFN block of the model's kind (here "
+                 "[\"attention\", \"%s\"])",
+                 ne > 0 ? "moe" : "mlp", 0, 0);
+            return;
+        }
+        mp = NULL;
+    }
     if (mp && !cJSON_IsString(mp)) {
         fail(r, RG_ETYPE, "mtp_hybrid_override_pattern", "expected a string (got %s)",
              codec_json_type_name(mp), 0, 0);
         return;
     }
-    const char *want = ne > 0 ? "*E" : "*-";
     if (mp && strcmp(mp->valuestring, want) != 0) {
         fail(r, RG_EUNSUPPORTED, "mtp_hybrid_override_pattern",
              "\"%.40s\": an MTP module is one attention block and one FFN block of the model's kind (here "

@@ -218,6 +218,59 @@ zbad "c['num_key_value_heads'] = 8" "hf_config.num_key_value_heads: 8: the q/k/v
 zbad "c['n_mamba_heads'] = 60" "hf_config.n_mamba_heads: must divide"
 zbad "del c['layers_block_type']" "hf_config.layers_block_type: absent: the default pattern of Zamba2Config has 54 entries"
 
+# Nemotron 3 Super (latent MoE, NemotronHMoE in transformers' models/nemotron_h/modular_nemotron_h.py
+# @ 008d9e9577b0eb0149aa6bb0c44da582b10e0b6e): fc1_latent_proj d -> moe_latent_size before the routed experts,
+# which read and write the latent (up: latent x f, down: f x latent, relu2), fc2_latent_proj latent -> d
+# after; router and shared expert at d. Shape of NVIDIA-Nemotron-3-Super-120B-A12B's config.json: d 4096,
+# 88 blocks (40 M, 40 E, 8 *; the order below is not the published one, only the counts enter a pp = 1
+# figure), 32 heads / 2 KV of 128, Mamba 128 x 64, state 128, 8 groups, 512 experts top-22 of 2688, latent
+# 1024, shared 5376, vocabulary 131072, one "*E" MTP module. Published "120B total, 12B active"
+# (research.nvidia.com/labs/nemotron/Nemotron-3-Super, the A12B of the name): counts truncate to them.
+python3 - "$T" <<'PY'
+import json, sys
+lb = (["mamba", "moe"] * 5 + ["attention"]) * 8
+c = {"model_type": "nemotron_h", "hidden_size": 4096, "num_hidden_layers": None, "layers_block_type": lb,
+     "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 131072,
+     "n_routed_experts": 512, "num_experts_per_tok": 22, "moe_intermediate_size": 2688, "moe_latent_size": 1024,
+     "moe_shared_expert_intermediate_size": 5376, "n_shared_experts": 1, "mamba_num_heads": 128,
+     "mamba_head_dim": 64, "ssm_state_size": 128, "n_groups": 8, "conv_kernel": 4, "chunk_size": 128,
+     "tie_word_embeddings": False, "num_nextn_predict_layers": 1, "mtp_layers_block_type": ["attention", "moe"]}
+json.dump(c, open(sys.argv[1] + "/super.json", "w"))
+c["hybrid_override_pattern"] = "".join({"mamba": "M", "moe": "E", "attention": "*"}[x] for x in lb)
+c["num_hidden_layers"] = 88
+c["mtp_hybrid_override_pattern"] = "*E"
+del c["layers_block_type"], c["mtp_layers_block_type"]
+json.dump(c, open(sys.argv[1] + "/super_pattern.json", "w"))
+PY
+for z in super super_pattern; do "$RIDGE" import-model "$T/$z.json" > "$T/$z.json.out" || fail "nemotron super $z import"; done
+python3 - "$T/super.json.out" "$T/super_pattern.json.out" <<'PY' || fail "nemotron super latent moe counts"
+import json, sys
+r, q = (json.load(open(f)) for f in sys.argv[1:])
+assert (r["params"], r["active_params"], r["mtp_params"]) == (q["params"], q["active_params"], q["mtp_params"])
+d, V, E, k, f, lat, sf = 4096, 131072, 512, 22, 2688, 1024, 5376
+I, H, G, N = 128 * 64, 128, 8, 128
+mamba = d + d * (2 * I + 2 * G * N + H) + (I + 2 * G * N) * 5 + 3 * H + I + I * d
+attn = d + d * 32 * 128 * 2 + d * 2 * 128 * 2
+fixed = d + d * E + 2 * d * lat + 2 * d * sf  # norm, router, latent projections, shared expert
+expert = 2 * lat * f
+emb = 2 * V * d + d
+assert r["params"] == emb + 40 * mamba + 8 * attn + 40 * (fixed + E * expert), r["params"]
+assert r["active_params"] == emb + 40 * mamba + 8 * attn + 40 * (fixed + k * expert), r["active_params"]
+assert int(r["params"] / 1e9) == 120 and int(r["active_params"] / 1e9) == 12, (r["params"], r["active_params"])
+assert r["model"]["moe"]["latent"]["value"] == 1024 and r["model"]["mtp_layers"]["value"] == 1
+PY
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'system': 'dgx-h100', 'phase': 'decode', 'batch': 8, 'seq_len': 4096, 'parallelism': {'ep': 8}}))" \
+    "$T/super.json.out" > "$T/super_spec.json"
+"$RIDGE" evaluate "$T/super_spec.json" > "$T/super_ev.json" || fail "nemotron super evaluate"
+python3 - "$T/super_ev.json" <<'PY' || fail "latent moe op rows"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ops = {o["name"]: o for o in r["ops"]}
+T, d, lat, f, k = 1, 4096, 1024, 2688, 22  # one sequence per expert-parallel replica
+assert ops["moe.latent_down"]["flops"] == 2 * T * d * lat and ops["moe.latent_up"]["flops"] == 2 * T * lat * d
+assert ops["moe.experts_up_gate"]["flops"] == 2 * T * k * lat * f, ops["moe.experts_up_gate"]
+assert ops["moe.shared_up_gate"]["flops"] == 2 * T * d * 5376, ops["moe.shared_up_gate"]
+PY
 # Nemotron-H MTP (as Nemotron 3 Super's config gives it): num_nextn_predict_layers modules of
 # mtp_hybrid_override_pattern "*E" = one attention block + one MoE block, reported apart as mtp_params.
 # By hand from the Nemotron 3 Nano shape: 2 RMSNorms + attention (q, o: d x 32 x 128; k, v: d x 2 x 128)
