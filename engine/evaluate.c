@@ -639,7 +639,8 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
                  * one all-reduce of tokens x (dt_rank + 2 state) per pass
                  * (backward: the gradient of that replicated input). */
                 double xb = pl.tokens_mb * (double)(m->ssm.dt_rank + 2 * m->ssm.state) * a;
-                t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, xb, pl.ssm_stage * passes * steps, ov);
+                t_inner +=
+                    comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, xb, pl.ssm_stage * passes * steps, ov);
             }
         }
         if (pl.cp > 1) {

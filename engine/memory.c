@@ -233,7 +233,8 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
         /* a sliding-window layer keeps the last `window` tokens; a Mamba-2
          * layer its recurrent and conv state, whatever the context */
         double win = dm->window > 0 && (double)dm->window < ctx ? (double)dm->window : ctx;
-        double toks = (p->global_stage + p->shared_stage) * ctx + p->local_stage * win; /* a use: its own cache */
+        double toks =
+            (p->global_stage + p->shared_stage) * ctx + p->local_stage * win; /* a use: its own cache */
         if (p->mtp) /* a drafting module keeps the cache of its own layer */
             toks += (double)m->mtp_layers * (dm->global_layers > 0 ? ctx : win);
         mem->kv_cache_bytes = p->b_rep * toks * per_tok * kvb;

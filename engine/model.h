@@ -45,8 +45,8 @@ typedef struct rg_model_dims {
     int64_t ssm_in_dim;      /* in_proj output: 2 inner + 2 groups state + heads */
     int64_t ssm_conv_dim;    /* conv channels: inner + 2 groups state */
     int64_t ssm_state_elems; /* recurrent state per sequence per layer: inner x state + conv (width-1) */
-    int64_t attn_in;         /* input width of the attention projections: d (shared blocks: 2 d with concat) */
-    int64_t moe_in;          /* input and output width of a routed expert: d, or the MoE latent */
+    int64_t attn_in; /* input width of the attention projections: d (shared blocks: 2 d with concat) */
+    int64_t moe_in;  /* input and output width of a routed expert: d, or the MoE latent */
 } rg_model_dims;
 
 /* Derive the dimensions of `m` into `out` (defaults applied: head_dim =

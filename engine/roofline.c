@@ -725,7 +725,7 @@ void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims 
         ssm_block(&e, m, dm, sh->n_ssm);
     }
     if (m->shared.uses > 0 && sh->n_shared > 0.0) {
-        r->cat = RG_CAT_SHARED;
+        r->cat = RG_CAT_SHARE;
         shared_block(&e, m, dm, sh->n_shared);
     }
     r->cat = RG_CAT_DENSE;

@@ -36,7 +36,7 @@ enum {
     RG_CAT_LOCAL = 4, /* sliding-window attention mixer */
     RG_CAT_SSM = 5,   /* Mamba-2 mixer */
     RG_CAT_MTP = 6,   /* one multi-token-prediction module (training) */
-    RG_CAT_SHARED = 7, /* one use of a shared attention + MLP block (Zamba2) */
+    RG_CAT_SHARE = 7, /* one use of a shared attention + MLP block (Zamba2) */
     RG_CAT_COUNT = 8
 };
 

@@ -810,9 +810,10 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
         if (m->mla.kv_lora_rank > 0)
             return rg_err_set(err, RG_EUNSUPPORTED, "model.shared.uses",
                               "shared blocks with MLA attention are not modelled");
-    } else if (m->shared.blocks || m->shared.adapter_rank || m->shared.attn_adapter || m->shared.mlp_adapter ||
-               m->shared.concat || m->shared.out_linear) {
-        return rg_err_set(err, RG_ERANGE, "model.shared.uses", "must be >= 1 when other shared fields are set");
+    } else if (m->shared.blocks || m->shared.adapter_rank || m->shared.attn_adapter ||
+               m->shared.mlp_adapter || m->shared.concat || m->shared.out_linear) {
+        return rg_err_set(err, RG_ERANGE, "model.shared.uses",
+                          "must be >= 1 when other shared fields are set");
     }
     s->model.mla.enabled = m->mla.kv_lora_rank > 0;
     if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))

@@ -479,7 +479,8 @@ static bool nemotron_blocks(rd *r, int64_t n[4]) {
             while (k < 4 && !(cJSON_IsString(it) && strcmp(it->valuestring, names[k]) == 0))
                 k++;
             if (k == 4) {
-                fail(r, RG_EUNKNOWN, "layers_block_type", "unknown block %s (known: mamba, attention, mlp, moe)",
+                fail(r, RG_EUNKNOWN, "layers_block_type",
+                     "unknown block %s (known: mamba, attention, mlp, moe)",
                      cJSON_IsString(it) ? it->valuestring : codec_json_type_name(it), 0, 0);
                 return false;
             }
@@ -577,8 +578,8 @@ static void nemotron_h(rd *r, rg_model *m) {
          * experts stay at hidden_size */
         e->latent = int_field(r, "moe.latent", "moe_latent_size", 0, 0);
         if (e->latent > 0)
-            trace(r, "moe.latent", "%smoe_latent_size: routed experts in the latent (fc1/fc2_latent_proj)", "",
-                  0);
+            trace(r, "moe.latent", "%smoe_latent_size: routed experts in the latent (fc1/fc2_latent_proj)",
+                  "", 0);
         if (e->top_k > e->experts)
             fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= n_routed_experts (%lld, got %lld)", "",
                  (long long)e->experts, (long long)e->top_k);
@@ -693,21 +694,24 @@ static int64_t zamba2_hybrids(rd *r, int64_t layers) {
     int64_t n = 0, hy = 0;
     if (!v) { /* ["mamba"] + (["mamba"] * 5 + ["hybrid"]) * 7 + ["mamba"] * 4 + ["hybrid"] + ... */
         if (layers != 54) {
-            fail(r, RG_EMISSING, key, "%sabsent: the default pattern of Zamba2Config has 54 entries for "
-                 "num_hidden_layers %lld", "", (long long)layers, 0);
+            fail(r, RG_EMISSING, key,
+                 "%sabsent: the default pattern of Zamba2Config has 54 entries for "
+                 "num_hidden_layers %lld",
+                 "", (long long)layers, 0);
             return -1;
         }
-        trace(r, "shared.uses", "%slayers_block_type absent: default of the config class (9 hybrid of 54)", "",
-              0);
+        trace(r, "shared.uses", "%slayers_block_type absent: default of the config class (9 hybrid of 54)",
+              "", 0);
         return 9;
     }
     if (!cJSON_IsArray(v)) {
-        fail(r, RG_ETYPE, key, "expected an array of \"mamba\" / \"hybrid\" (got %s)", codec_json_type_name(v),
-             0, 0);
+        fail(r, RG_ETYPE, key, "expected an array of \"mamba\" / \"hybrid\" (got %s)",
+             codec_json_type_name(v), 0, 0);
         return -1;
     }
     cJSON_ArrayForEach(it, v) {
-        if (!cJSON_IsString(it) || (strcmp(it->valuestring, "mamba") != 0 && strcmp(it->valuestring, "hybrid") != 0)) {
+        if (!cJSON_IsString(it) ||
+            (strcmp(it->valuestring, "mamba") != 0 && strcmp(it->valuestring, "hybrid") != 0)) {
             fail(r, RG_EUNKNOWN, key, "unknown layer type %s (known: mamba, hybrid)",
                  cJSON_IsString(it) ? it->valuestring : codec_json_type_name(it), 0, 0);
             return -1;
@@ -720,7 +724,8 @@ static int64_t zamba2_hybrids(rd *r, int64_t layers) {
              (long long)layers);
         return -1;
     }
-    trace(r, "shared.uses", "%s: \"hybrid\" entries (a shared block before the layer's Mamba-2 mixer)", key, 0);
+    trace(r, "shared.uses", "%s: \"hybrid\" entries (a shared block before the layer's Mamba-2 mixer)", key,
+          0);
     return hy;
 }
 
@@ -749,7 +754,8 @@ static void zamba2(rd *r, rg_model *m) {
     m->ssm.layers = m->layers;
     m->ffn_free_layers = m->layers;
     trace(r, "ssm.layers", "%s: every layer has a Mamba-2 mixer (Zamba2MambaDecoderLayer)", f->cls, 0);
-    trace(r, "ffn_free_layers", "%s: no layer has an FFN of its own (the MLP is in the shared block)", f->cls, 0);
+    trace(r, "ffn_free_layers", "%s: no layer has an FFN of its own (the MLP is in the shared block)", f->cls,
+          0);
     rg_ssm *s = &m->ssm;
     s->state = int_field(r, "ssm.state", "mamba_d_state", 64, 1);
     s->conv = int_field(r, "ssm.conv", "mamba_d_conv", 4, 1);
@@ -788,16 +794,17 @@ static void zamba2(rd *r, rg_model *m) {
     trace(r, "shared.mlp_adapter", "%s: Zamba2MLP builds a gate_up_proj adapter for every use", f->cls, 0);
     sh->attn_adapter = bool_field(r, "shared.attn_adapter", "use_shared_attention_adapter", false);
     sh->concat = true;
-    trace(r, "shared.concat", "%s: the block reads [hidden_states; embedding] (attention_hidden_size)", f->cls,
-          0);
+    trace(r, "shared.concat", "%s: the block reads [hidden_states; embedding] (attention_hidden_size)",
+          f->cls, 0);
     sh->out_linear = true;
     trace(r, "shared.out_linear", "%s: Zamba2HybridLayer.linear, hidden_size x hidden_size per use", f->cls,
           0);
     if (!r->rc && sh->attn_adapter && m->kv_heads != m->heads)
-        fail(r, RG_EUNSUPPORTED, "num_key_value_heads",
-             "%s%lld: the q/k/v adapters give 2 x hidden_size outputs, as wide as k_proj and v_proj only with "
-             "num_key_value_heads = num_attention_heads (%lld)",
-             "", (long long)m->kv_heads, (long long)m->heads);
+        fail(
+            r, RG_EUNSUPPORTED, "num_key_value_heads",
+            "%s%lld: the q/k/v adapters give 2 x hidden_size outputs, as wide as k_proj and v_proj only with "
+            "num_key_value_heads = num_attention_heads (%lld)",
+            "", (long long)m->kv_heads, (long long)m->heads);
 }
 
 static const hf_family *find_family(const char *type) {

@@ -335,8 +335,14 @@ static rg_model zamba2(void) {
     rg_model m = fx_dense("zamba2-1.2b", 38, 2048, 32, 32, 8192, 32000, true, true);
     m.head_dim = 128;
     m.ffn_free_layers = 38;
-    m.ssm = (rg_ssm){.layers = 38, .state = 128, .conv = 4, .inner = 4096, .heads = 64, .groups = 1,
-                     .chunk = 256, .conv_bias = true};
+    m.ssm = (rg_ssm){.layers = 38,
+                     .state = 128,
+                     .conv = 4,
+                     .inner = 4096,
+                     .heads = 64,
+                     .groups = 1,
+                     .chunk = 256,
+                     .conv_bias = true};
     m.shared = (rg_shared){.uses = 6,
                            .blocks = 1,
                            .adapter_rank = 128,
