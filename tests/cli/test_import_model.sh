@@ -271,6 +271,29 @@ assert ops["moe.latent_down"]["flops"] == 2 * T * d * lat and ops["moe.latent_up
 assert ops["moe.experts_up_gate"]["flops"] == 2 * T * k * lat * f, ops["moe.experts_up_gate"]
 assert ops["moe.shared_up_gate"]["flops"] == 2 * T * d * 5376, ops["moe.shared_up_gate"]
 PY
+# every key of the Zamba2 1.2B and Nemotron 3 Super shapes set to a string, null, -1 and 1e18: each import
+# succeeds or exits 2 naming a field, and a printed model evaluates
+python3 - "$RIDGE" "$T" <<'PY' || fail "mutated zamba2 / latent-moe configs"
+import json, subprocess, sys
+ridge, t = sys.argv[1:3]
+bad = 0
+for name in ("z12.json", "super.json"):
+    base = json.load(open(f"{t}/{name}"))
+    for key in list(base):
+        for v in ["x", None, -1, 1e18]:
+            c = dict(base); c[key] = v
+            open(t + "/zm.json", "w").write(json.dumps(c))
+            p = subprocess.run([ridge, "import-model", t + "/zm.json"], capture_output=True, text=True)
+            if p.returncode not in (0, 2) or (p.returncode == 2 and not p.stderr.startswith("ridge: hf_config")):
+                print(f"FAIL {name} {key}={v!r}: rc {p.returncode} {p.stderr.strip()[:200]}"); bad += 1
+            elif p.returncode == 0:
+                spec = {"model": json.loads(p.stdout)["model"], "hardware": "h100-sxm", "phase": "decode", "batch": 1, "seq_len": 128}
+                open(t + "/zms.json", "w").write(json.dumps(spec))
+                q = subprocess.run([ridge, "evaluate", t + "/zms.json"], capture_output=True, text=True)
+                if q.returncode != 0:
+                    print(f"FAIL {name} {key}={v!r}: printed model: rc {q.returncode} {q.stderr.strip()[:200]}"); bad += 1
+sys.exit(1 if bad else 0)
+PY
 # Nemotron-H MTP (as Nemotron 3 Super's config gives it): num_nextn_predict_layers modules of
 # mtp_hybrid_override_pattern "*E" = one attention block + one MoE block, reported apart as mtp_params.
 # By hand from the Nemotron 3 Nano shape: 2 RMSNorms + attention (q, o: d x 32 x 128; k, v: d x 2 x 128)
