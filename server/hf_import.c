@@ -801,7 +801,7 @@ static void zamba2(rd *r, rg_model *m) {
           0);
     if (!r->rc && sh->attn_adapter && m->kv_heads != m->heads)
         fail(
-            r, RG_EUNSUPPORTED, "num_key_value_heads",
+            r, RG_ERANGE, "num_key_value_heads",
             "%s%lld: the q/k/v adapters give 2 x hidden_size outputs, as wide as k_proj and v_proj only with "
             "num_key_value_heads = num_attention_heads (%lld)",
             "", (long long)m->kv_heads, (long long)m->heads);
