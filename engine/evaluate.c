@@ -700,6 +700,19 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
                 }
             }
         }
+        if (pl.train && pl.pp > 1 && m->shared.uses > 0) {
+            /* a shared block's weights sit on every stage that runs it:
+             * their gradients are summed over the pipeline stages once per
+             * step (as Megatron-LM sums tied embeddings over the first and
+             * last stage) */
+            double nb = ceil(pl.shared_stage) < (double)m->shared.blocks ? ceil(pl.shared_stage)
+                                                                         : (double)m->shared.blocks;
+            double bytes =
+                nb * rg_model_shared_block_params(m, &dm) / (double)pl.tp * rg_format_bytes(nu->grads);
+            used[RG_A_DP_OVERLAP] = 1;
+            t_dp += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.pp, pl.tp * pl.cp * pl.ep * pl.dp, bytes, 1.0,
+                         av[RG_A_DP_OVERLAP]);
+        }
     }
 
     /* optimizer (Adam) on this device's share of the parameters */

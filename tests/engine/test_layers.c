@@ -10,6 +10,8 @@
 #include <math.h>
 
 #include "../testutil.h"
+#include "collectives.h"
+#include "evaluate.h"
 #include "fixtures.h"
 #include "model.h"
 
@@ -397,6 +399,22 @@ static void shared_blocks(void) {
     s.par.pp = 2;
     s.chips = 4;
     CHECK(eval(&s) == 0 && res.memory.activations_bytes > 0.0);
+    /* two pipeline stages, no tp or dp: the only all-reduce is the one of
+     * the block's fp32 gradients (109,058,048 x 4 B) over the 2 stages, once
+     * per step; on one stage there is none */
+    s.par.tp = 1;
+    s.chips = 2;
+    rg_net net;
+    rg_evaluate_net(&s.system, &s.assumptions, &net);
+    rg_group g = rg_coll_place(2, 1, net.domain);
+    double one = rg_coll_time(&net, RG_COMM_ALL_REDUCE, &g, 109058048.0 * 4.0);
+    double floor = s.assumptions.v[RG_A_KERNEL_OVERHEAD];
+    if (eval(&s) == 0)
+        CHECK_REL(res.breakdown.comm_s[RG_COMM_ALL_REDUCE], one > floor ? one : floor, 1e-12);
+    s.par.pp = 1;
+    s.chips = 1;
+    if (eval(&s) == 0)
+        CHECK(res.breakdown.comm_s[RG_COMM_ALL_REDUCE] == 0.0);
 }
 
 int main(void) {
