@@ -317,6 +317,7 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
     p->global_stage = (double)dm->global_layers * share;
     p->local_stage = (double)dm->local_layers * share;
     p->ssm_stage = (double)dm->ssm_layers * share;
+    p->shared_stage = (double)spec->model.shared.uses * share;
     double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
     p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
 }
@@ -444,6 +445,9 @@ static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *e
     if (dm->ssm_layers > 0)
         return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
                          "Mamba-2 layers are not modelled in a serving step");
+    if (spec->model.shared.uses > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.shared.uses",
+                         "shared attention blocks are not modelled in a serving step");
     if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
         return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
                          "uneven pipeline stages are not modelled in a serving step");
@@ -552,6 +556,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     sh.n_attn = pl.global_stage * pl.steps;
     sh.n_local = pl.local_stage * pl.steps;
     sh.n_ssm = pl.ssm_stage * pl.steps;
+    sh.n_shared = pl.shared_stage * pl.steps;
     sh.window = (double)dm.window;
     sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : pl.draft; /* decode: one module run per draft */
     sh.n_dense = (double)pl.dense_last * pl.steps;
@@ -609,8 +614,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
         double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
         double L = (double)pl.layers_stage, steps = pl.steps;
         if (pl.tp > 1) {
-            /* one all-reduce after each mixer and each FFN */
-            double blocks = L + (double)(pl.dense_last + pl.moe_last) +
+            /* one all-reduce after each mixer and each FFN (a shared
+             * block's use: after its attention and its MLP) */
+            double blocks = L + (double)(pl.dense_last + pl.moe_last) + 2.0 * pl.shared_stage +
                             (pl.train ? 2.0 * (double)m->mtp_layers : 2.0 * pl.draft);
             double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
@@ -626,6 +632,16 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             } else {
                 t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, bytes, n, ov);
             }
+            if (m->ssm.version == 1 && pl.ssm_stage > 0.0) {
+                /* A Mamba-1 mixer split by channels: x_proj contracts over
+                 * the local channels, so its (dt, B, C) output is a partial
+                 * sum each rank needs whole (dt_proj and the scan read it):
+                 * one all-reduce of tokens x (dt_rank + 2 state) per pass
+                 * (backward: the gradient of that replicated input). */
+                double xb = pl.tokens_mb * (double)(m->ssm.dt_rank + 2 * m->ssm.state) * a;
+                t_inner +=
+                    comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, xb, pl.ssm_stage * passes * steps, ov);
+            }
         }
         if (pl.cp > 1) {
             double kv = (double)(dm.k_dim + dm.v_dim); /* keys and values per token, all heads */
@@ -635,7 +651,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             t_inner += comm(&acc, &net, RG_COMM_SEND_RECV, pl.cp, pl.tp, bytes, n, av[RG_A_CP_OVERLAP]);
         }
         if (pl.ep > 1 && pl.moe_last > 0) {
-            double bytes = pl.tokens_mb * (double)m->moe.top_k * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            /* the tokens travel at the experts' width (a latent MoE: the latent) */
+            double bytes =
+                pl.tokens_mb * (double)m->moe.top_k * (double)dm.moe_in * a / (sh.sp ? (double)pl.tp : 1.0);
             double n = 2.0 * (double)pl.moe_last * passes * steps;
             used[RG_A_EP_OVERLAP] = 1;
             t_inner +=
@@ -681,6 +699,19 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
                     t_dp += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, n, stride, p * g, steps, ov);
                 }
             }
+        }
+        if (pl.train && pl.pp > 1 && m->shared.uses > 0) {
+            /* a shared block's weights sit on every stage that runs it:
+             * their gradients are summed over the pipeline stages once per
+             * step (as Megatron-LM sums tied embeddings over the first and
+             * last stage) */
+            double nb = ceil(pl.shared_stage) < (double)m->shared.blocks ? ceil(pl.shared_stage)
+                                                                         : (double)m->shared.blocks;
+            double bytes =
+                nb * rg_model_shared_block_params(m, &dm) / (double)pl.tp * rg_format_bytes(nu->grads);
+            used[RG_A_DP_OVERLAP] = 1;
+            t_dp += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.pp, pl.tp * pl.cp * pl.ep * pl.dp, bytes, 1.0,
+                         av[RG_A_DP_OVERLAP]);
         }
     }
 
@@ -746,7 +777,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     double per_stage = (double)pl.chips / (double)pl.pp;
     double units[RG_CAT_COUNT] = {
         (double)dm.global_layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0,
-        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers};
+        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers, (double)m->shared.uses};
     double fm = 0.0, fh = 0.0;
     for (int c = 0; c < RG_CAT_COUNT; c++) {
         fm += r.unit_model_flops[c] * units[c];

@@ -193,6 +193,7 @@ typedef struct em {
     const rg_shape *sh;
     double a, w, g, kv; /* bytes per element: activations, weights, grads, kv cache */
     const char *pfx;    /* layer kind replacing the op name's first part (NULL: keep) */
+    bool no_residual;   /* a shared block: no residual add after its attention and MLP */
     char name[RG_OP_NAME_MAX];
     rg_recipe_passes rp; /* recipe passes of the step's forward GEMM operands */
     double rp_runs;      /* forward GEMM runs those passes belong to */
@@ -378,9 +379,10 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     bool absorbed = m->mla.enabled && sh->decode;
 
-    vec(e, "attn.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
+    double din = (double)dm->attn_in; /* d, or 2 d for a shared block's concatenated input */
+    vec(e, "attn.norm", n, Tn * din, NORM_FLOPS, 1, 1, (double)dm->norm_params * din / d * e->w, false);
     if (!m->mla.enabled) {
-        matmul(e, "attn.qkv_proj", n, T, d, q_loc + k_loc + v_loc, 1);
+        matmul(e, "attn.qkv_proj", n, T, din, q_loc + k_loc + v_loc, 1);
     } else {
         const rg_mla *a = &m->mla;
         double qr = (double)a->q_lora_rank, kvr = (double)a->kv_lora_rank, rope = (double)a->qk_rope_head_dim;
@@ -469,7 +471,8 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     if (absorbed)
         matmul(e, "attn.out_absorb", n, T, (double)m->mla.kv_lora_rank, (double)m->mla.v_head_dim, hl);
     matmul(e, "attn.out_proj", n, T, o_loc, d, 1);
-    vec(e, "attn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+    if (!e->no_residual)
+        vec(e, "attn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
 }
 
 /* Dense FFN of width `f` (sharded over tp), `prefix` names its ops. */
@@ -488,7 +491,51 @@ static void dense_block(em *e, const rg_model_dims *dm, double n) {
     double d = (double)dm->d, drop = sh->train && sh->dropout ? 1.0 : 0.0;
     vec(e, "ffn.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     ffn(e, dm, n, T, (double)dm->ffn_dim, "ffn.up_gate", "ffn.act", "ffn.down");
-    vec(e, "ffn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+    if (!e->no_residual)
+        vec(e, "ffn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+}
+
+/* One use of a shared block run `n` times (rg_shared; transformers'
+ * Zamba2HybridLayer): the concatenation [h; embedding], the attention of
+ * the block over its input width (q/k/v adapters: in -> rank for the
+ * three, then rank -> each projection's width, added to it), the MLP (its
+ * up/gate adapter d -> rank -> 2 f/tp), the per-use d x d linear layer and
+ * the add of the block's output into the next layer's input. The block has
+ * no residual adds of its own. Sharded over tp as attention and MLP are
+ * (one all-reduce after each); the adapters' down projections and the d x d
+ * linear run whole on every rank. */
+static void shared_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+    const rg_shape *sh = e->sh;
+    const rg_shared *s = &m->shared;
+    rg_model_dims sd;
+    rg_model_shared_dims(m, dm, &sd);
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double r = (double)s->adapter_rank, din = (double)sd.attn_in;
+    double hl = (double)dm->heads / t, kvl = ceil((double)dm->kv_heads / t);
+    double qkv = hl * (double)dm->qk_head_dim + kvl * (double)(dm->qk_head_dim + dm->v_head_dim);
+    e->no_residual = true;
+    e->pfx = "shared_attn";
+    if (s->concat) /* read h and the embedding output, write [h; emb] */
+        vec(e, "attn.concat", n, Tn * d, 0.0, 2, 2, 0, false);
+    if (s->attn_adapter) {
+        matmul(e, "attn.qkv_adapter_down", n, T, din, 3.0 * r, 1);
+        matmul(e, "attn.qkv_adapter_up", n, T, r, qkv / 3.0, 3);
+        vec(e, "attn.qkv_adapter_add", n, T * qkv, RESIDUAL_FLOPS, 2, 1, 0, false);
+    }
+    attention(e, m, &sd, n, 0.0);
+    e->pfx = "shared_ffn";
+    dense_block(e, &sd, n);
+    if (s->mlp_adapter) {
+        double up = (double)(dm->ffn_mats - 1) * (double)dm->ffn_dim / t;
+        matmul(e, "ffn.up_gate_adapter_down", n, T, d, r, 1);
+        matmul(e, "ffn.up_gate_adapter_up", n, T, r, up, 1);
+        vec(e, "ffn.up_gate_adapter_add", n, T * up, RESIDUAL_FLOPS, 2, 1, 0, false);
+    }
+    e->pfx = NULL;
+    e->no_residual = false;
+    if (s->out_linear)
+        matmul(e, "shared.out_linear", n, T, d, d, 1);
+    vec(e, "shared.add", n, Tn * d, RESIDUAL_FLOPS, 2, 1, 0, false);
 }
 
 /* Routed experts on this device: `Tk` token-expert pairs arrive (balanced
@@ -502,24 +549,29 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
     double e_loc = E / (double)sh->ep;
     double touched = 1.0 - pow(1.0 - k / E, sh->moe_group_tokens);
     double Tk = T * k, fl = (double)dm->expert_ffn_dim / t, gated = dm->ffn_mats == 3 ? 1.0 : 0.0;
+    double din = (double)dm->moe_in; /* the experts' width: d, or the latent */
 
     vec(e, "moe.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "moe.router", n, T, d, E, 1);
     if (m->moe.shared_gate) /* sigmoid(x W_g) scales the shared experts' output */
         matmul(e, "moe.shared_gate", n, T, d, 1, 1);
     vec(e, "moe.topk", n, T * E, SOFTMAX_FLOPS, 1, 1, 0, false);
+    if (m->moe.latent > 0) /* fc1_latent_proj, whole on every rank */
+        matmul(e, "moe.latent_down", n, T, d, din, 1);
 
-    double wts = e_loc * touched * d * fl;
+    double wts = e_loc * touched * din * fl;
     double up_n = (1.0 + gated) * fl;
-    quant_passes(e, n, Tk * d, e_loc * touched * d * up_n);
+    quant_passes(e, n, Tk * din, e_loc * touched * din * up_n);
     quant_passes(e, n, Tk * fl, wts);
-    double act = (Tk * d + Tk * up_n) * e->a;
-    emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * d * up_n, act + (1.0 + gated) * wts * e->w,
+    double act = (Tk * din + Tk * up_n) * e->a;
+    emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * din * up_n, act + (1.0 + gated) * wts * e->w,
          2.0 * act + (1.0 + gated) * wts * (e->w + e->g), e_loc, false);
     vec(e, "moe.experts_act", n, Tk * fl, ACT_FLOPS, 1 + gated, 1, 0, false);
-    act = (Tk * fl + Tk * d) * e->a;
-    emit(e, "moe.experts_down", sh->fw, true, n, 2.0 * Tk * fl * d, act + wts * e->w,
+    act = (Tk * fl + Tk * din) * e->a;
+    emit(e, "moe.experts_down", sh->fw, true, n, 2.0 * Tk * fl * din, act + wts * e->w,
          2.0 * act + wts * (e->w + e->g), e_loc, false);
+    if (m->moe.latent > 0) /* fc2_latent_proj of the combined expert outputs */
+        matmul(e, "moe.latent_up", n, T, din, d, 1);
     if (m->moe.shared_experts > 0)
         ffn(e, dm, n, T, (double)(m->moe.shared_experts * dm->expert_ffn_dim), "moe.shared_up_gate",
             "moe.shared_act", "moe.shared_down");
@@ -671,6 +723,10 @@ void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims 
     if (dm->ssm_layers > 0) {
         r->cat = RG_CAT_SSM;
         ssm_block(&e, m, dm, sh->n_ssm);
+    }
+    if (m->shared.uses > 0 && sh->n_shared > 0.0) {
+        r->cat = RG_CAT_SHARE;
+        shared_block(&e, m, dm, sh->n_shared);
     }
     r->cat = RG_CAT_DENSE;
     if (dm->dense_layers > 0)

@@ -13,7 +13,8 @@
  * plus embedding, LM head and loss once, with `count` = runs per step, so
  * the cost does not grow with depth. Op names say the layer kind:
  * attn.* (full attention), attn_local.* (sliding window), ssm.* (Mamba-2),
- * ffn.*, moe.*, mtp_*.* (the prediction module's own layer). No allocation, no formatting: op names
+ * ffn.*, moe.*, mtp_*.* (the prediction module's own layer), shared_attn.*,
+ * shared_ffn.* and shared.* (a use of a shared block, Zamba2). No allocation, no formatting: op names
  * are string constants. */
 #ifndef RG_ROOFLINE_H
 #define RG_ROOFLINE_H
@@ -35,7 +36,8 @@ enum {
     RG_CAT_LOCAL = 4, /* sliding-window attention mixer */
     RG_CAT_SSM = 5,   /* Mamba-2 mixer */
     RG_CAT_MTP = 6,   /* one multi-token-prediction module (training) */
-    RG_CAT_COUNT = 7
+    RG_CAT_SHARE = 7, /* one use of a shared attention + MLP block (Zamba2) */
+    RG_CAT_COUNT = 8
 };
 
 typedef struct rg_roof {
@@ -136,6 +138,7 @@ typedef struct rg_shape {
     double n_local;          /* sliding-window attention blocks per step */
     double n_ssm;            /* Mamba-2 blocks per step */
     double n_mtp;            /* multi-token-prediction modules per step (training, last stage) */
+    double n_shared;         /* uses of shared blocks per step (rg_shared) */
     double window;           /* keys of a sliding-window layer (0 = none) */
     double n_dense;          /* dense FFN blocks per step */
     double n_moe;            /* MoE FFN blocks per step */

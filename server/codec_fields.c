@@ -164,6 +164,7 @@ const codec_field codec_fields[] = {
     {"model.moe.expert_ffn_dim", CF_I64, OFF(model.moe.expert_ffn_dim), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.moe.dense_layers", CF_I64, OFF(model.moe.dense_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.moe.shared_gate", CF_BOOL, OFF(model.moe.shared_gate), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.moe.latent", CF_I64, OFF(model.moe.latent), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.mla", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.mla.q_lora_rank", CF_I64, OFF(model.mla.q_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"model.mla.kv_lora_rank", CF_I64, OFF(model.mla.kv_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
@@ -194,6 +195,14 @@ const codec_field codec_fields[] = {
     {"model.ssm.version", CF_I64, OFF(model.ssm.version), 0, 2, NULL, NULL, 0, NULL, 0},
     {"model.ssm.dt_rank", CF_I64, OFF(model.ssm.dt_rank), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.ssm.dt_norms", CF_BOOL, OFF(model.ssm.dt_norms), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.uses", CF_I64, OFF(model.shared.uses), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.shared.blocks", CF_I64, OFF(model.shared.blocks), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.shared.adapter_rank", CF_I64, OFF(model.shared.adapter_rank), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.shared.attn_adapter", CF_BOOL, OFF(model.shared.attn_adapter), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.mlp_adapter", CF_BOOL, OFF(model.shared.mlp_adapter), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.concat", CF_BOOL, OFF(model.shared.concat), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.out_linear", CF_BOOL, OFF(model.shared.out_linear), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.hf_config", CF_HF, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 
     {"hardware", CF_OBJ, OFF(hw), 0, 0, NULL, NULL, CF_REQUIRED, "hardware", sizeof(rg_hardware)},
@@ -773,7 +782,8 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
                               (long long)m->layers, (long long)m->moe.dense_layers);
         if (m->moe.shared_gate && m->moe.shared_experts < 1)
             return rg_err_set(err, RG_ERANGE, "model.moe.shared_gate", "needs shared_experts >= 1");
-    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate) {
+    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate ||
+               m->moe.latent) {
         return rg_err_set(err, RG_ERANGE, "model.moe.experts", "must be >= 1 when other moe fields are set");
     }
     if (m->ssm.layers > 0) {
@@ -789,6 +799,21 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
                 err, RG_ERANGE, "model.ssm.heads",
                 "a Mamba-2 mixer needs heads >= 1 dividing inner (%lld) and divisible by groups (%lld)",
                 (long long)q->inner, (long long)q->groups);
+    }
+    if (m->shared.uses > 0) {
+        const rg_shared *q = &m->shared;
+        if (q->blocks < 1 || q->blocks > q->uses)
+            return rg_err_set(err, RG_ERANGE, "model.shared.blocks", "must be in 1..uses (%lld) (got %lld)",
+                              (long long)q->uses, (long long)q->blocks);
+        if ((q->attn_adapter || q->mlp_adapter) && q->adapter_rank < 1)
+            return rg_err_set(err, RG_ERANGE, "model.shared.adapter_rank", "adapters need a rank >= 1");
+        if (m->mla.kv_lora_rank > 0)
+            return rg_err_set(err, RG_EUNSUPPORTED, "model.shared.uses",
+                              "shared blocks with MLA attention are not modelled");
+    } else if (m->shared.blocks || m->shared.adapter_rank || m->shared.attn_adapter ||
+               m->shared.mlp_adapter || m->shared.concat || m->shared.out_linear) {
+        return rg_err_set(err, RG_ERANGE, "model.shared.uses",
+                          "must be >= 1 when other shared fields are set");
     }
     s->model.mla.enabled = m->mla.kv_lora_rank > 0;
     if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))
