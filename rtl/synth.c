@@ -230,6 +230,15 @@ static int write_file(const char *path, const char *text, rg_err *err) {
     return rc;
 }
 
+/* Whether the library has the OSU cells' buffer BUFX2 (pins A, Y). */
+static bool has_buffer_cell(const char *liberty) {
+    char *text = rtl_read_text(liberty, NULL);
+    bool found =
+        text != NULL && (strstr(text, "cell (BUFX2)") != NULL || strstr(text, "cell(BUFX2)") != NULL);
+    free(text);
+    return found;
+}
+
 /* The yosys script: generic synthesis, flip-flops then logic mapped to the
  * library, area from `stat -liberty` teed into stat.txt (yosys manual:
  * synth, dfflibmap, abc -liberty, stat, tee). */
@@ -247,6 +256,11 @@ static int write_yosys_script(const synth_job *j, rg_err *err) {
     if (j->clock_port != NULL)
         fprintf(f, "dfflibmap -liberty %s\n", j->liberty);
     fprintf(f, "abc -liberty %s -script %s\nopt_clean\n", j->liberty, j->abc);
+    /* an output that equals another port (the LSBs of a Hadamard's sums and
+     * differences) would be an assign between ports, which OpenSTA's reader
+     * refuses: drive it through the library's buffer (no-op elsewhere) */
+    if (has_buffer_cell(j->liberty))
+        fprintf(f, "insbuf -buf BUFX2 A Y\n");
     fprintf(f, "tee -q -o %s stat -liberty %s\n", j->stat, j->liberty);
     /* OpenSTA's Verilog reader takes no concatenation on the left of an
      * assign: split internal multi-bit nets and drop their aliases first. */
