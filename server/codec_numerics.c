@@ -1192,6 +1192,15 @@ void codec_formats_write(jw *w) {
     write_names(w, "scaling", rg_tscale_name, 3);
     write_names(w, "distributions", rg_dist_name, 5);
     write_names(w, "schemes", rg_scheme_name, 5);
+    jw_key(w, "recipes"); /* the presets numerics.recipes and --recipe take (ridge recipes) */
+    jw_arr_begin(w);
+    for (int i = 0; i < rg_recipe_count(); i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "name", rg_recipe_preset_name(i));
+        jw_kstr(w, "source", rg_recipe_preset_source(i));
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
     jw_key(w, "user_formats");
     jw_str(w, "eXmY (IEEE-like), eXmYfn (no Inf, one NaN), eXmYfinite (no Inf/NaN); 1<=X<=8, 0<=Y<=23");
     jw_obj_end(w);
