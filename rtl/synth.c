@@ -256,15 +256,17 @@ static int write_yosys_script(const synth_job *j, rg_err *err) {
     if (j->clock_port != NULL)
         fprintf(f, "dfflibmap -liberty %s\n", j->liberty);
     fprintf(f, "abc -liberty %s -script %s\nopt_clean\n", j->liberty, j->abc);
-    /* an output that equals another port (the LSBs of a Hadamard's sums and
-     * differences) would be an assign between ports, which OpenSTA's reader
-     * refuses: drive it through the library's buffer (no-op elsewhere) */
-    if (has_buffer_cell(j->liberty))
-        fprintf(f, "insbuf -buf BUFX2 A Y\n");
     fprintf(f, "tee -q -o %s stat -liberty %s\n", j->stat, j->liberty);
     /* OpenSTA's Verilog reader takes no concatenation on the left of an
      * assign: split internal multi-bit nets and drop their aliases first. */
-    fprintf(f, "splitnets\nopt_clean -purge\nwrite_verilog -noattr %s\n", j->netlist);
+    fprintf(f, "splitnets\nopt_clean -purge\n");
+    /* what is left connected wire to wire is an output equal to another port
+     * (the LSBs of a Hadamard's sums and differences): an assign between
+     * ports, which OpenSTA's reader refuses; drive it through the library's
+     * buffer (units without such outputs are unchanged) */
+    if (has_buffer_cell(j->liberty))
+        fprintf(f, "insbuf -buf BUFX2 A Y\n");
+    fprintf(f, "write_verilog -noattr %s\n", j->netlist);
     if (ferror(f))
         rc = rg_err_set(err, RG_EIO, "dir", "cannot write %s", j->ys);
     if (fclose(f) != 0 && rc == 0)
