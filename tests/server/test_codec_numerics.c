@@ -194,11 +194,10 @@ static void check_class_recipes(void) {
     char text[1024];
     double sqnr[3][3]; /* [spec][class] */
     double loss[3];
-    const char *recipes[3] = {
-        "",
+    static const char all3[] =
         ", \"recipes\": {\"weights\": \"nvfp4_16x16\", \"activations\": \"nvfp4_1x16\", "
-        "\"kv_cache\": \"kivi2_key\"}",
-        ", \"recipes\": {\"activations\": \"nvfp4_rht16\"}"};
+        "\"kv_cache\": \"kivi2_key\"}";
+    const char *recipes[3] = {"", all3, ", \"recipes\": {\"activations\": \"nvfp4_rht16\"}"};
     static const char *const cls[3] = {"weights", "activations", "kv_cache"};
     for (int k = 0; k < 3; k++) {
         snprintf(text, sizeof text, base, recipes[k]);
