@@ -39,6 +39,7 @@
 #include "roofline.h"
 #include "saturation.h"
 #include "serve.h"
+#include "recipe_silicon.h"
 #include "silicon.h"
 
 #define FIELD_ERR(code, field, ...) rg_err_set(err, code, field, __VA_ARGS__)
@@ -820,5 +821,6 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
                         .math_bytes = rg_format_bytes(nu->math),
                         .silicon = &out->silicon};
     rg_energy_compute(&ein, &spec->assumptions, &out->energy, used);
-    return 0;
+    return rg_recipe_silicon_derive(spec, &out->silicon, r.recipe_elems, (double)pl.chips, tokens,
+                                    &out->recipe_silicon, used, err);
 }

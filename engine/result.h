@@ -12,6 +12,7 @@
 
 #include "assumptions.h"
 #include "serve.h"
+#include "recipe_silicon.h"
 #include "silicon.h"
 
 #define RG_MAX_OPS     256
@@ -141,8 +142,9 @@ typedef struct rg_result {
     double tokens_per_s_per_chip;
     rg_memory memory;
     rg_breakdown breakdown;
-    rg_saturation saturation;  /* zero unless RG_EVAL_SATURATION */
-    rg_silicon_result silicon; /* zero unless hardware.silicon */
+    rg_saturation saturation;         /* zero unless RG_EVAL_SATURATION */
+    rg_silicon_result silicon;        /* zero unless hardware.silicon */
+    rg_recipe_silicon recipe_silicon; /* zero unless hardware.silicon and on-chip numerics.recipes */
     rg_energy energy;
     rg_serving_result serving; /* phase serve */
     int n_ops;

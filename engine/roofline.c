@@ -243,10 +243,14 @@ static void quant_passes(em *e, double count, double act_elems, double wt_elems)
     const rg_shape *sh = e->sh;
     if (!sh->av || count <= 0.0 || (!sh->ra && !(sh->rw && sh->train)))
         return;
-    if (sh->ra)
+    if (sh->ra) {
         rg_recipe_passes_add(sh->ra, count * act_elems, sh->av, sh->used, &e->rp);
-    if (sh->rw && sh->train)
+        e->r->recipe_elems[0] += count * act_elems;
+    }
+    if (sh->rw && sh->train) {
         rg_recipe_passes_add(sh->rw, count * wt_elems, sh->av, sh->used, &e->rp);
+        e->r->recipe_elems[1] += count * wt_elems;
+    }
     e->rp_runs += count;
 }
 

@@ -59,7 +59,8 @@ typedef struct rg_roof {
     /* accumulated over the step, count-weighted, this device */
     double compute_s, memory_s, overhead_s; /* op time by bound (overhead_s: latency-bound ops) */
     double flops_model, flops_hw, bytes;
-    double flops_matrix; /* matmul FLOPs, recompute included */
+    double flops_matrix;    /* matmul FLOPs, recompute included */
+    double recipe_elems[2]; /* forward GEMM operand elements recipes quantize: activations, weights (train) */
     /* per-run FLOPs of one unit (one layer / one head pass) per category */
     int cat;
     double unit_model_flops[RG_CAT_COUNT];

@@ -52,6 +52,18 @@ typedef struct rg_ppa_lane {
     double delay_ns;  /* critical path at the table's node */
 } rg_ppa_lane;
 
+/* One synthesized recipe unit (engine/recipe_unit.h, recipe_silicon.h). */
+typedef struct rg_ppa_runit {
+    int kind;         /* rg_runit_kind */
+    int scale;        /* amax: rg_runit_scale */
+    int block;        /* elements per operation */
+    double area_um2;  /* at the table's node */
+    double energy_pj; /* one operation */
+    double delay_ns;
+} rg_ppa_runit;
+
+#define RG_PPA_RUNIT_MAX 16
+
 /* The table the codec loads; `ref` is the bf16 MAC lane relative figures
  * divide by (-1: none). */
 typedef struct rg_ppa {
@@ -59,6 +71,8 @@ typedef struct rg_ppa {
     int n;
     int ref;
     rg_ppa_lane lanes[RG_PPA_MAX];
+    int nrunits; /* data/ppa/recipe_units.json; 0 when absent */
+    rg_ppa_runit runits[RG_PPA_RUNIT_MAX];
 } rg_ppa;
 
 /* `hardware.silicon` of a spec. */

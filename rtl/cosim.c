@@ -15,7 +15,7 @@ static const rtl_tool TOOL_IVERILOG = {"iverilog", "iverilog"};
 static const rtl_tool TOOL_VVP = {"vvp", "iverilog"};
 static const rtl_tool TOOL_VERILATOR = {"verilator", "verilator"};
 
-#define MAX_WORDS 24 /* 768 bits: a 32-element 8-bit dot vector is 560 */
+#define MAX_WORDS 48 /* 1536 bits: a 32-element 8-bit dot vector is 560, a 64-element bf16 amax 1048 */
 #define MAX_EDGES 24
 
 /* One vector: operand codes and the expected output. */
@@ -40,6 +40,8 @@ static void put_bits(uint32_t *w, int *pos, uint32_t v, int width) {
     }
 }
 
+static void vw_emit(vwriter *vw, const uint32_t *w);
+
 /* Packs a vector MSB-first in port order, output last, and writes it. */
 static void vw_put(vwriter *vw, const vec *v) {
     uint32_t w[MAX_WORDS] = {0};
@@ -59,10 +61,16 @@ static void vw_put(vwriter *vw, const vec *v) {
             put_bits(w, &pos, v->c, u->out.bits);
     }
     put_bits(w, &pos, v->y, u->out.bits);
+    vw_emit(vw, w);
+}
+
+/* Counts the input toggles against the previous vector and writes w. */
+static void vw_emit(vwriter *vw, const uint32_t *w) {
+    int ob = rtl_design_output_bits(vw->d);
     if (vw->n > 0) /* toggles of the input bits, which sit above the output */
-        for (int p = u->out.bits; p < vw->tot_bits; p++)
+        for (int p = ob; p < vw->tot_bits; p++)
             vw->toggles += ((w[p / 32] ^ vw->prev[p / 32]) >> (p % 32)) & 1u;
-    memcpy(vw->prev, w, sizeof w);
+    memcpy(vw->prev, w, sizeof vw->prev);
     vw->n++;
     int digits = (vw->tot_bits + 3) / 4;
     for (int i = digits - 1; i >= 0; i--) {
@@ -209,6 +217,130 @@ static void gen_dot(vwriter *vw, const rg_unit *u, long nrandom, uint64_t seed) 
     }
 }
 
+/* ---- recipe units (engine/recipe_unit.h) ----------------------------------- */
+
+typedef struct rfield {
+    uint32_t v;
+    int bits;
+} rfield;
+
+/* Writes the fields MSB-first: the inputs in port order, the output last. */
+static void rvec_put(vwriter *vw, const rfield *f, int n) {
+    uint32_t w[MAX_WORDS] = {0};
+    int pos = vw->tot_bits;
+    for (int i = 0; i < n; i++)
+        put_bits(w, &pos, f[i].v & mask_of(f[i].bits), f[i].bits);
+    vw_emit(vw, w);
+}
+
+/* A finite source code with exponent field e0 - (0..spread), random sign
+ * and mantissa (subnormal where the field reaches 0). */
+static uint32_t src_code(const rg_elem *e, uint64_t seed, uint64_t idx, int e0, int spread) {
+    uint32_t r = rg_rng_u32(seed, idx), top = (1u << e->ebits) - 1u, mm = (1u << e->mbits) - 1u;
+    int ef = e0 - (int)(r % (uint32_t)(spread + 1));
+    ef = ef < 0 ? 0 : ef;
+    uint32_t m = (r >> 8) & mm, sign = (r >> 31) & 1u;
+    if (e->has_inf && (uint32_t)ef >= top)
+        ef = (int)top - 1;
+    if (e->nan_one && (uint32_t)ef == top && m == mm)
+        m = mm - 1u;
+    return sign << (e->bits - 1) | (uint32_t)ef << e->mbits | m;
+}
+
+/* The elements of one random block: kinds of blocks by r % 16. */
+static void src_block(const rg_runit *u, int n, uint64_t seed, long t, bool specials, uint32_t *x) {
+    const rg_elem *e = &u->src;
+    uint32_t r = rg_rng_u32(seed + 41, (uint64_t)t), kind = r % 16u, top = (1u << e->ebits) - 1u;
+    int e0 = 1 + (int)((r >> 8) % (top > 1 ? top - 1u : 1u)), spread = (int)((r >> 20) % 11u);
+    if (kind == 3)
+        e0 = (int)top - (e->has_inf ? 1 : 0); /* the largest binade */
+    if (kind == 4)
+        e0 = 1 + (int)((r >> 8) % 4u); /* near the bottom: tiny scales, subnormals */
+    for (int i = 0; i < n; i++) {
+        uint64_t idx = (uint64_t)t * 128u + (uint64_t)i;
+        x[i] = src_code(e, seed, idx, e0, spread);
+        if (kind == 0 || (kind == 1 && i != (int)(r >> 24) % n))
+            x[i] &= 1u << (e->bits - 1); /* signed zeros, or a single non-zero element */
+    }
+    if (specials && kind == 2 && (e->has_inf || e->has_nan)) {
+        uint32_t sp = e->has_inf ? top << e->mbits | ((r >> 12) & 1u) : (1u << (e->bits - 1)) - 1u;
+        x[(r >> 24) % (uint32_t)n] = sp | ((r >> 13) & 1u) << (e->bits - 1);
+    }
+}
+
+static void gen_runit(vwriter *vw, const rg_runit *u, long nrandom, uint64_t seed) {
+    rfield f[2 * RG_RUNIT_MAX_BLOCK + 4];
+    uint32_t x[RG_RUNIT_MAX_BLOCK];
+    const int SB = u->src.bits;
+    if (u->kind == RG_RUNIT_HADAMARD) {
+        int32_t xi[RG_RUNIT_MAX_BLOCK];
+        int64_t y[RG_RUNIT_MAX_BLOCK];
+        int W = u->width, OW = W + u->log2b;
+        for (long t = 0; t < nrandom; t++) {
+            uint32_t kind = rg_rng_u32(seed + 51, (uint64_t)t) % 8u;
+            for (int i = 0; i < u->block; i++) {
+                uint32_t c = rg_rng_u32(seed, (uint64_t)t * 128u + (uint64_t)i) & mask_of(W);
+                if (kind == 0) /* all most negative: the widest growth */
+                    c = 1u << (W - 1);
+                else if (kind == 1) /* all most positive */
+                    c = (1u << (W - 1)) - 1u;
+                xi[i] = (c >> (W - 1)) & 1u ? (int32_t)c - (int32_t)(1u << (W - 1)) * 2 : (int32_t)c;
+                f[u->block - 1 - i] = (rfield){c, W};
+            }
+            rg_runit_hadamard(u, xi, y);
+            for (int i = 0; i < u->block; i++)
+                f[2 * u->block - 1 - i] = (rfield){(uint32_t)y[i], OW};
+            rvec_put(vw, f, 2 * u->block);
+        }
+        return;
+    }
+    if (u->kind == RG_RUNIT_AMAX) {
+        /* every magnitude as the block's largest element, then random blocks */
+        long sweep = 1L << (SB - 1);
+        for (long t = 0; t < sweep + nrandom; t++) {
+            if (t < sweep) {
+                for (int i = 0; i < u->block; i++)
+                    x[i] = rg_rng_u32(seed + 3, (uint64_t)t * 64u + (uint64_t)i) % (uint32_t)(t + 1) |
+                           (rg_rng_u32(seed + 5, (uint64_t)t) >> i & 1u) << (SB - 1);
+                x[t % u->block] = (uint32_t)t | (uint32_t)(t & 1) << (SB - 1);
+            } else {
+                src_block(u, u->block, seed, t, true, x);
+            }
+            uint32_t amax = 0, scale = 0;
+            bool bad = false;
+            rg_runit_amax(u, x, &amax, &bad, &scale);
+            int n = 0;
+            for (int i = u->block - 1; i >= 0; i--)
+                f[n++] = (rfield){x[i], SB};
+            f[n++] = (rfield){bad, 1};
+            f[n++] = (rfield){amax, SB - 1};
+            f[n++] = (rfield){scale, 8};
+            rvec_put(vw, f, n);
+        }
+        return;
+    }
+    rg_runit am = *u; /* the amax of each block, as the amax unit gives it */
+    am.kind = RG_RUNIT_AMAX;
+    am.block = RG_RUNIT_FS_BLOCK;
+    am.scale = RG_RUNIT_SCALE_E4M3;
+    am.max = 6;
+    for (long t = 0; t < nrandom; t++) {
+        uint32_t q[RG_RUNIT_FS_BLOCK], amax = 0, scale = 0;
+        bool bad = false, four = false;
+        src_block(u, RG_RUNIT_FS_BLOCK, seed, t, false, x);
+        rg_runit_amax(&am, x, &amax, &bad, &scale);
+        rg_runit_four_six(u, x, amax, q, &four, NULL);
+        int n = 0;
+        for (int i = RG_RUNIT_FS_BLOCK - 1; i >= 0; i--)
+            f[n++] = (rfield){x[i], SB};
+        f[n++] = (rfield){amax, SB};
+        f[n++] = (rfield){four, 1};
+        for (int i = RG_RUNIT_FS_BLOCK - 1; i >= 0; i--)
+            f[n++] = (rfield){q[i], 4};
+        rvec_put(vw, f, n);
+    }
+}
+
 static void port_slices(FILE *f, const rtl_design *d) {
     int pos = rtl_design_input_bits(d);
     const char *sep = d->stages ? ", " : "";
@@ -283,8 +415,10 @@ static long write_vectors(const rtl_design *d, const char *path, long nrandom, u
     if (!vw.f)
         return rg_err_set(err, RG_EIO, "cosim", "cannot write %s: %s", path, strerror(errno));
     const rg_unit *u = &d->unit;
-    *exhaustive = u->kind == RG_UNIT_MUL && 2 * u->a.bits <= 16;
-    if (u->kind == RG_UNIT_DOT)
+    *exhaustive = !d->recipe_unit && u->kind == RG_UNIT_MUL && 2 * u->a.bits <= 16;
+    if (d->recipe_unit)
+        gen_runit(&vw, &d->ru, nrandom, seed);
+    else if (u->kind == RG_UNIT_DOT)
         gen_dot(&vw, u, nrandom, seed);
     else
         gen_mul_mac(&vw, u, nrandom, seed, *exhaustive);

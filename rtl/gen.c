@@ -394,7 +394,15 @@ static int gen_mac(const rtl_design *d, gbuf *top, gbuf *dec, gbuf *decc, gbuf *
 int rtl_unit_of(const rtl_request *r, rg_unit *u, rg_err *err) {
     int kind = rg_unit_kind_find(r->unit);
     if (kind < 0)
-        return rg_err_set(err, RG_EUNKNOWN, "--unit", "unknown unit '%s' (mul, mac, dot)", r->unit);
+        return rg_err_set(err, RG_EUNKNOWN, "--unit",
+                          "unknown unit '%s' (mul, mac, dot, amax, four_six, hadamard)", r->unit);
+    if (r->block || r->scale[0] || r->elem[0] || r->max)
+        return rg_err_set(err, RG_EINVAL,
+                          r->block      ? "--block"
+                          : r->scale[0] ? "--scale"
+                          : r->elem[0]  ? "--elem"
+                                        : "--max",
+                          "only the recipe units (amax, four_six, hadamard) take it");
     rg_format f, g;
     int rc = rg_unit_format_parse(r->format, &f, "--format", err);
     if (rc < 0)
@@ -639,7 +647,26 @@ int rtl_design_input_bits(const rtl_design *d) {
     return n;
 }
 
-int rtl_design_output_bits(const rtl_design *d) { return d->unit.out.bits; }
+int rtl_design_output_bits(const rtl_design *d) {
+    return d->recipe_unit ? rg_runit_out_bits(&d->ru) : d->unit.out.bits;
+}
+
+bool rtl_is_recipe_unit(const rtl_request *r) { return rg_runit_kind_find(r->unit) >= 0; }
+
+char *rtl_gen_rounder_text(const char *name, int W, const rg_elem *out) {
+    rg_unit u;
+    memset(&u, 0, sizeof u);
+    u.out = *out;
+    u.round = RG_ROUND_RNE;
+    u.saturate = true;
+    gbuf b = {0};
+    emit_rounder(&b, name, W, &u);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
 
 void rtl_design_free(rtl_design *d) {
     if (!d)
@@ -650,6 +677,8 @@ void rtl_design_free(rtl_design *d) {
 }
 
 int rtl_gen(const rtl_request *r, rtl_design *d, rg_err *err) {
+    if (rtl_is_recipe_unit(r))
+        return rtl_gen_recipe(r, d, err);
     memset(d, 0, sizeof *d);
     int rc = rtl_unit_of(r, &d->unit, err);
     if (rc < 0)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "recipe_unit.h"
 #include "rtl.h"
 #include "unit.h"
 
@@ -25,6 +26,8 @@ typedef struct rtl_port {
 
 typedef struct rtl_design {
     rg_unit unit;
+    bool recipe_unit; /* an amax, four_six or hadamard unit: `ru`, not `unit` */
+    rg_runit ru;
     int stages; /* 0: combinational; N: output registered, N-cycle latency */
     char top[96];
     int nports;
@@ -41,6 +44,19 @@ int rtl_unit_of(const rtl_request *r, rg_unit *u, rg_err *err);
  * option. On failure *d holds nothing to free. */
 int rtl_gen(const rtl_request *r, rtl_design *d, rg_err *err);
 void rtl_design_free(rtl_design *d);
+
+/* A recipe unit (engine/recipe_unit.h) of a request; rtl_gen_recipe
+ * generates it (gen_recipe.c; rtl_gen calls it for those units). Errors
+ * name the option. */
+int rtl_runit_of(const rtl_request *r, rg_runit *u, rg_err *err);
+int rtl_gen_recipe(const rtl_request *r, rtl_design *d, rg_err *err);
+/* Whether a request's --unit names a recipe unit. */
+bool rtl_is_recipe_unit(const rtl_request *r);
+
+/* The shared rounder module (W-bit magnitude times 2^exp, RNE, into `out`,
+ * saturating) as Verilog text named `name`; malloc'd, caller frees; NULL
+ * when out of memory. */
+char *rtl_gen_rounder_text(const char *name, int W, const rg_elem *out);
 
 /* Total input bits, in port order (the co-simulation's vector layout). */
 int rtl_design_input_bits(const rtl_design *d);

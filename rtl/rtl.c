@@ -28,9 +28,13 @@ void rtl_request_defaults(rtl_request *r) {
 
 int rtl_check(const rtl_request *r, rg_err *err) {
     rg_unit u;
-    int rc = rtl_unit_of(r, &u, err);
+    rg_runit ru;
+    bool recipe = rtl_is_recipe_unit(r);
+    int rc = recipe ? rtl_runit_of(r, &ru, err) : rtl_unit_of(r, &u, err);
     if (rc < 0)
         return rc;
+    if (recipe)
+        u.kind = RG_UNIT_MUL; /* no stages: checked by rtl_runit_of */
     if (r->stages < 0 || r->stages > 3)
         return rg_err_set(err, RG_ERANGE, "--stages", "must be 0 (combinational) to 3, got %d", r->stages);
     if (r->stages && u.kind != RG_UNIT_MAC)
@@ -81,10 +85,38 @@ static void json_ports(jw *w, const rtl_design *d) {
     jw_obj_end(w);
 }
 
+static void json_recipe_params(jw *w, const rtl_design *d) {
+    const rg_runit *u = &d->ru;
+    jw_kstr(w, "unit", rg_runit_kind_name(u->kind));
+    jw_kstr(w, "format", u->src_name);
+    jw_kint(w, "block", u->block);
+    if (u->kind == RG_RUNIT_AMAX) {
+        jw_kstr(w, "scale", u->scale == RG_RUNIT_SCALE_E8M0 ? "e8m0" : "e4m3");
+        if (u->scale == RG_RUNIT_SCALE_E8M0) {
+            jw_kstr(w, "elem", u->elem_name);
+            jw_kint(w, "emax_elem", u->elem.emax);
+        } else {
+            jw_kint(w, "max", u->max);
+        }
+    } else if (u->kind == RG_RUNIT_FOUR_SIX) {
+        jw_kstr(w, "scale", "e4m3");
+        jw_kint(w, "window_guard_bits", u->guard);
+    } else {
+        jw_kint(w, "width", u->width);
+        jw_kint(w, "stages", u->log2b);
+    }
+    jw_kint(w, "output_bits", rg_runit_out_bits(u));
+    jw_obj_end(w);
+}
+
 static void json_params(jw *w, const rtl_request *r, const rtl_design *d) {
     const rg_unit *u = &d->unit;
     jw_key(w, "parameters");
     jw_obj_begin(w);
+    if (d->recipe_unit) {
+        json_recipe_params(w, d);
+        return;
+    }
     jw_kstr(w, "unit", r->unit);
     jw_kstr(w, "format", r->format);
     if (u->kind == RG_UNIT_MUL)

@@ -16,13 +16,17 @@
 #include "status.h"
 
 typedef struct rtl_request {
-    char unit[16];       /* "mul", "mac", "dot" */
+    char unit[16];       /* "mul", "mac", "dot"; recipe units "amax", "four_six", "hadamard" */
     char format[32];     /* operand format: fp8_e4m3, mxfp4, int8, e4m3fn ... */
     char out_format[32]; /* mul: output format ("" = format) */
     char acc[32];        /* mac/dot: accumulator ("" = fp32, int32 for ints) */
     char rounding[8];    /* "rne" (default), "rtz", "rna" */
     int stages;          /* mac/dot: 0 = combinational, N = registered, N-cycle latency */
     int align_bits;      /* dot: 0 = exact alignment, else window width */
+    int block;           /* recipe units: elements per operation (0 = the unit's default) */
+    char scale[8];       /* amax: "e8m0" (default) | "e4m3" */
+    char elem[32];       /* amax e8m0: the element format whose emax the rule uses */
+    int max;             /* amax e4m3: the element maximum M, 6 (default) or 4 */
     bool cosim;          /* run iverilog against the C model */
     long vectors;        /* random vectors when not exhaustive (default 100000) */
     uint64_t seed;       /* random vectors */

@@ -230,6 +230,15 @@ static int write_file(const char *path, const char *text, rg_err *err) {
     return rc;
 }
 
+/* Whether the library has the OSU cells' buffer BUFX2 (pins A, Y). */
+static bool has_buffer_cell(const char *liberty) {
+    char *text = rtl_read_text(liberty, NULL);
+    bool found =
+        text != NULL && (strstr(text, "cell (BUFX2)") != NULL || strstr(text, "cell(BUFX2)") != NULL);
+    free(text);
+    return found;
+}
+
 /* The yosys script: generic synthesis, flip-flops then logic mapped to the
  * library, area from `stat -liberty` teed into stat.txt (yosys manual:
  * synth, dfflibmap, abc -liberty, stat, tee). */
@@ -250,7 +259,14 @@ static int write_yosys_script(const synth_job *j, rg_err *err) {
     fprintf(f, "tee -q -o %s stat -liberty %s\n", j->stat, j->liberty);
     /* OpenSTA's Verilog reader takes no concatenation on the left of an
      * assign: split internal multi-bit nets and drop their aliases first. */
-    fprintf(f, "splitnets\nopt_clean -purge\nwrite_verilog -noattr %s\n", j->netlist);
+    fprintf(f, "splitnets\nopt_clean -purge\n");
+    /* what is left connected wire to wire is an output equal to another port
+     * (the LSBs of a Hadamard's sums and differences): an assign between
+     * ports, which OpenSTA's reader refuses; drive it through the library's
+     * buffer (units without such outputs are unchanged) */
+    if (has_buffer_cell(j->liberty))
+        fprintf(f, "insbuf -buf BUFX2 A Y\n");
+    fprintf(f, "write_verilog -noattr %s\n", j->netlist);
     if (ferror(f))
         rc = rg_err_set(err, RG_EIO, "dir", "cannot write %s", j->ys);
     if (fclose(f) != 0 && rc == 0)

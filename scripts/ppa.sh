@@ -19,6 +19,16 @@
 #        adds the other MX dots (several minutes each on a shared machine).
 #        PIPELINE=only regenerates just data/ppa/pipeline.json (below);
 #        PIPELINE=0 skips it.
+#        RECIPE=only regenerates just data/ppa/recipe_units.json (below);
+#        RECIPE=0 skips it.
+#
+# data/ppa/recipe_units.json holds the units a numerics recipe needs beside
+# the lanes (engine/recipe_unit.h, engine/recipe_silicon.h), synthesized
+# with the lanes' flow, clock and default activity (0.5): the bf16 block
+# amax with the MX E8M0 scale (32 elements, E4M3's emax) and with the NVFP4
+# E4M3 scale (16 elements, amax / 6), the four-over-six selector (16 bf16
+# elements) and the 16-point Walsh-Hadamard unit on int16 (bf16's
+# significand aligned to the block's exponent with 7 bits of headroom).
 #
 # data/ppa/pipeline.json holds the fp8_e4m3 MAC (fp32 accumulator)
 # synthesized at 1, 2 and 3 pipeline stages (ridge rtl --stages): the
@@ -61,11 +71,54 @@ pipeline() {
   cp "$tmp/pipeline.json" "$pout.tmp" && mv "$pout.tmp" "$pout"
   echo "wrote $pout"
 }
+recipe_units() {
+  local rout i=0
+  rout=$(dirname "$out")/recipe_units.json
+  local runs=("--unit amax --format bf16 --block 32 --scale e8m0 --elem fp8_e4m3"
+              "--unit amax --format bf16 --block 16 --scale e4m3 --max 6"
+              "--unit four_six --format bf16"
+              "--unit hadamard --format int16 --block 16")
+  for args in "${runs[@]}"; do
+    # shellcheck disable=SC2086
+    "$ridge" rtl $args --synth --clock-ns "$clock" --out "$tmp/ru_$i" > "$tmp/ru_$i.json"
+    i=$((i + 1))
+  done
+  jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg script "scripts/ppa.sh" '{
+      provenance: {
+        description: "The units a numerics recipe needs beside the lanes (amax and block scale, four over six, Walsh-Hadamard; engine/recipe_unit.h), synthesized with yosys and OpenSTA against the OSU 0.18 um cells with the lanes flow, clock and activity.",
+        node_nm: 180,
+        liberty_path: .[0].synthesis.liberty_path,
+        liberty_sha256: .[0].synthesis.liberty_sha256,
+        yosys_version: .[0].synthesis.yosys_version,
+        sta_version: .[0].synthesis.sta_version,
+        generator_version: .[0].generator_version,
+        clock_ns: .[0].synthesis.clock_ns,
+        activity: .[0].synthesis.activity,
+        activity_source: .[0].synthesis.activity_source,
+        abc_script: .[0].synthesis.abc_script,
+        date: $date,
+        command: "ridge rtl --unit U ... --synth (the arguments of each row)",
+        script: $script
+      },
+      units: [ .[] | {unit: .parameters.unit, format: .parameters.format, block: .parameters.block,
+                      scale: (.parameters.scale // null), parameters, verilog_sha256,
+                      cells: .synthesis.cells, area_um2: .synthesis.area_um2, delay_ns: .synthesis.delay_ns,
+                      power_w: .synthesis.power_w, energy_pj: .synthesis.energy_pj,
+                      clock_ns: .synthesis.clock_ns, seconds: .synthesis.seconds} ]
+    }' "$tmp"/ru_0.json "$tmp"/ru_1.json "$tmp"/ru_2.json "$tmp"/ru_3.json > "$tmp/recipe_units.json"
+  cp "$tmp/recipe_units.json" "$rout.tmp" && mv "$rout.tmp" "$rout"
+  echo "wrote $rout"
+}
+if [ "${RECIPE:-1}" = only ]; then
+  recipe_units
+  exit 0
+fi
 if [ "${PIPELINE:-1}" = only ]; then
   pipeline
   exit 0
 fi
 [ "${PIPELINE:-1}" = 0 ] || pipeline
+[ "${RECIPE:-1}" = 0 ] || recipe_units
 
 "$ridge" "${cmd[@]}" --out "$tmp/rows.json"
 jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

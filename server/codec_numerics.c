@@ -599,6 +599,7 @@ int codec_quantize_json(const cJSON *req, jw *out, rg_err *err) {
 typedef struct qcache_entry {
     bool used;
     int format;
+    char recipe[RG_RECIPE_TEXT_MAX]; /* "" for a format */
     int dist;
     int64_t n;
     uint64_t seed;
@@ -611,12 +612,14 @@ static qcache_entry qcache[QCACHE_SIZE];
 static unsigned qcache_next;
 static pthread_mutex_t qcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int qcache_get(int format, int dist, int64_t n, uint64_t seed, rg_metrics *m, double *bits) {
+static int qcache_get(int format, const char *recipe, int dist, int64_t n, uint64_t seed, rg_metrics *m,
+                      double *bits) {
     int hit = 0;
     pthread_mutex_lock(&qcache_lock);
     for (int i = 0; i < QCACHE_SIZE; i++) {
         const qcache_entry *e = &qcache[i];
-        if (e->used && e->format == format && e->dist == dist && e->n == n && e->seed == seed) {
+        if (e->used && e->format == format && e->dist == dist && e->n == n && e->seed == seed &&
+            strcmp(e->recipe, recipe ? recipe : "") == 0) {
             *m = e->m;
             *bits = e->bits;
             hit = 1;
@@ -627,11 +630,13 @@ static int qcache_get(int format, int dist, int64_t n, uint64_t seed, rg_metrics
     return hit;
 }
 
-static void qcache_put(int format, int dist, int64_t n, uint64_t seed, const rg_metrics *m, double bits) {
+static void qcache_put(int format, const char *recipe, int dist, int64_t n, uint64_t seed,
+                       const rg_metrics *m, double bits) {
     pthread_mutex_lock(&qcache_lock);
     qcache_entry *e = &qcache[qcache_next++ % QCACHE_SIZE];
     e->used = true;
     e->format = format;
+    snprintf(e->recipe, sizeof e->recipe, "%s", recipe ? recipe : "");
     e->dist = dist;
     e->n = n;
     e->seed = seed;
@@ -644,7 +649,7 @@ static void qcache_put(int format, int dist, int64_t n, uint64_t seed, const rg_
 static int quality_one(int format, int dist, int64_t n, uint64_t seed, rg_metrics *m, double *bits) {
     float *x = NULL, *y = NULL;
     int rc = 0;
-    if (qcache_get(format, dist, n, seed, m, bits))
+    if (qcache_get(format, NULL, dist, n, seed, m, bits))
         return 0;
     rg_quant q;
     const rg_format *f = rg_format_get(format);
@@ -666,7 +671,53 @@ static int quality_one(int format, int dist, int64_t n, uint64_t seed, rg_metric
         (rc = rg_metrics_compute(x, y, n, d.cols, 1, m)) < 0)
         goto out;
     *bits = rg_quant_bits(&q, n);
-    qcache_put(format, dist, n, seed, m, *bits);
+    qcache_put(format, NULL, dist, n, seed, m, *bits);
+out:
+    free(x);
+    free(y);
+    return rc;
+}
+
+/* The emulated tensor of a recipe: the class's width, halved until the
+ * recipe's blocks (and rotation, and residual rows) tile n elements; 0
+ * when no width of at least 16 does. */
+static int64_t recipe_cols(const rg_recipe *r, int64_t n, int64_t cols0) {
+    for (int64_t c = cols0; c >= 16; c /= 2)
+        if (n % c == 0 && rg_recipe_check(r, n / c, c, "quality", NULL) == 0)
+            return c;
+    return 0;
+}
+
+/* quality_one for a class quantized by a recipe (recipe.h): the same
+ * synthetic tensor as rows x cols, rg_recipe_qdq, compared in the original
+ * basis (a rotation is undone). Returns 0, 1 (no tensor shape fits the
+ * recipe's blocks) or a negative status. */
+static int quality_recipe(const rg_tensor_recipe *tr, int dist, int64_t n, uint64_t seed, rg_metrics *m,
+                          double *bits) {
+    float *x = NULL, *y = NULL;
+    int rc = 0;
+    if (qcache_get(-1, tr->text, dist, n, seed, m, bits))
+        return 0;
+    rg_dist d;
+    rg_dist_init(&d, (rg_dist_kind)dist, seed);
+    d.dof = 8;
+    d.cols = dist == RG_DIST_KV ? 128 : 4096;
+    int64_t cols = recipe_cols(&tr->r, n, d.cols);
+    if (cols == 0)
+        return 1;
+    x = malloc((size_t)n * sizeof *x);
+    y = malloc((size_t)n * sizeof *y);
+    if (!x || !y) {
+        rc = RG_ENOMEM;
+        goto out;
+    }
+    if ((rc = rg_dist_fill(&d, x, n, 0, 1)) < 0 ||
+        (rc = rg_recipe_qdq(&tr->r, x, y, n / cols, cols, 1, NULL)) < 0 ||
+        (rc = rg_recipe_unrotate(&tr->r, y, y, n / cols, cols, 1)) < 0 ||
+        (rc = rg_metrics_compute(x, y, n, d.cols, 1, m)) < 0)
+        goto out;
+    *bits = rg_recipe_bits(&tr->r, n / cols, cols);
+    qcache_put(-1, tr->text, dist, n, seed, m, *bits);
 out:
     free(x);
     free(y);
@@ -720,30 +771,38 @@ static int quality_phase(jw *w, const cJSON *opts, const rg_numerics *num, int p
         const char *name;
         int format;
         int dist;
-    } cls[] = {{"weights", num->weights, RG_DIST_STUDENT_T},
+    } cls[] = {{"weights", num->weights, RG_DIST_STUDENT_T}, /* indexed by rg_tclass */
                {"activations", num->activations, RG_DIST_ACTIVATIONS},
                {"kv_cache", num->kv_cache, RG_DIST_KV}};
     double nsr[3] = {0, 0, 0};
     jw_obj_begin(w);
     for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++) {
         const rg_format *f = rg_format_get(cls[i].format);
+        const rg_tensor_recipe *tr = &num->recipes[i];
         int dk = dist >= 0 ? dist : cls[i].dist;
         jw_key(w, cls[i].name);
-        if (!f) {
+        if (!f && !tr->on) {
             jw_null(w);
             continue;
         }
         rg_metrics m;
         double bits = 0;
-        rc = quality_one(cls[i].format, dk, n, seed, &m, &bits);
+        rc = tr->on ? quality_recipe(tr, dk, n, seed, &m, &bits)
+                    : quality_one(cls[i].format, dk, n, seed, &m, &bits);
         if (rc < 0) {
             jw_obj_end(w);
-            return rg_err_set(err, rc, "quality", "cannot emulate %s: %s", f->name, rg_strerror(rc));
+            return rg_err_set(err, rc, "quality", "cannot emulate %s: %s", tr->on ? tr->text : f->name,
+                              rg_strerror(rc));
         }
         jw_obj_begin(w);
-        jw_kstr(w, "format", f->name);
+        if (tr->on)
+            jw_kstr(w, "recipe", tr->text);
+        else
+            jw_kstr(w, "format", f->name);
         if (rc == 1) {
             jw_kbool(w, "supported", false);
+            if (tr->on)
+                jw_kstr(w, "reason", "no tensor of n elements is tiled by the recipe's blocks");
             jw_obj_end(w);
             continue;
         }
@@ -1133,19 +1192,31 @@ void codec_formats_write(jw *w) {
     write_names(w, "scaling", rg_tscale_name, 3);
     write_names(w, "distributions", rg_dist_name, 5);
     write_names(w, "schemes", rg_scheme_name, 5);
+    jw_key(w, "recipes"); /* the presets numerics.recipes and --recipe take (ridge recipes) */
+    jw_arr_begin(w);
+    for (int i = 0; i < rg_recipe_count(); i++) {
+        jw_obj_begin(w);
+        jw_kstr(w, "name", rg_recipe_preset_name(i));
+        jw_kstr(w, "source", rg_recipe_preset_source(i));
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
     jw_key(w, "user_formats");
     jw_str(w, "eXmY (IEEE-like), eXmYfn (no Inf, one NaN), eXmYfinite (no Inf/NaN); 1<=X<=8, 0<=Y<=23");
     jw_obj_end(w);
 }
 
-/* nsr of one class: 0 unquantized or unsupported (a scale-only format). */
-static int class_nsr(int format, int dist, double *nsr) {
+/* nsr of one class: its recipe's when one is named, else its format's; 0
+ * unquantized or unsupported (a scale-only format). */
+static int class_nsr(const rg_numerics *num, rg_tclass c, int format, int dist, double *nsr) {
     *nsr = 0.0;
-    if (!rg_format_get(format))
+    const rg_tensor_recipe *tr = &num->recipes[c];
+    if (!rg_format_get(format) && !tr->on)
         return 0;
     rg_metrics m;
     double bits = 0;
-    int rc = quality_one(format, dist, DEFAULT_N, 0, &m, &bits);
+    int rc = tr->on ? quality_recipe(tr, dist, DEFAULT_N, 0, &m, &bits)
+                    : quality_one(format, dist, DEFAULT_N, 0, &m, &bits);
     if (rc < 0)
         return rc;
     if (rc == 0 && isfinite(m.sqnr_db))
@@ -1155,12 +1226,12 @@ static int class_nsr(int format, int dist, double *nsr) {
 
 int codec_quality_loss(const rg_numerics *num, rg_phase phase, double *nsr) {
     double w = 0, a = 0, kv = 0;
-    int rc = class_nsr(num->weights, RG_DIST_STUDENT_T, &w);
+    int rc = class_nsr(num, RG_TC_WEIGHTS, num->weights, RG_DIST_STUDENT_T, &w);
     if (rc == 0)
-        rc = class_nsr(num->activations, RG_DIST_ACTIVATIONS, &a);
+        rc = class_nsr(num, RG_TC_ACTIVATIONS, num->activations, RG_DIST_ACTIVATIONS, &a);
     bool attn = phase == RG_PHASE_PREFILL || phase == RG_PHASE_DECODE;
     if (rc == 0 && attn)
-        rc = class_nsr(num->kv_cache, RG_DIST_KV, &kv);
+        rc = class_nsr(num, RG_TC_KV, num->kv_cache, RG_DIST_KV, &kv);
     if (rc < 0)
         return rc;
     double lin = matmul_nsr(a, w), att = attn ? matmul_nsr(a, kv) : 0.0;

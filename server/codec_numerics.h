@@ -108,7 +108,8 @@ int codec_quality_write_spec(jw *w, const cJSON *quality_opts, const rg_spec *sp
 /* {"formats": [{name, kind, ebits, mbits, bias, nan, subnormals, scaling,
  * block, elem_bits, bits_per_element, math, max, min_normal, min_subnormal,
  * emax, saturate, description}], "rounding": [...], "scale_modes": [...],
- * "scaling": [...], "distributions": [...], "schemes": [...]}. */
+ * "scaling": [...], "distributions": [...], "schemes": [...], "recipes": [{name,
+ * source}] (the recipe presets of recipe.h)}. */
 void codec_formats_write(jw *w);
 
 /* The "recipe" object of a response: name, elem, block "RxC", scale,

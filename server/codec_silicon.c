@@ -52,6 +52,51 @@ static int ppa_row(const cJSON *u, rg_ppa *t, rg_err *err) {
     return 0;
 }
 
+#define RUNITS_PATH "ppa/recipe_units.json"
+
+/* data/ppa/recipe_units.json (scripts/ppa.sh): the recipe units' rows into
+ * t->runits. Absent: none (a spec needing one fails naming its recipe). */
+static int runits_load(rg_ppa *t, const rg_embedded_file *files, int n, rg_err *err) {
+    const rg_embedded_file *f = NULL;
+    const cJSON *units = NULL, *u = NULL;
+    int rc = 0;
+    for (int i = 0; i < n && f == NULL; i++)
+        if (strcmp(files[i].path, RUNITS_PATH) == 0)
+            f = &files[i];
+    if (f == NULL)
+        return 0;
+    cJSON *j = cJSON_ParseWithLengthOpts(f->data, f->size + 1, NULL, 1);
+    units = cJSON_GetObjectItemCaseSensitive(j, "units");
+    if (!cJSON_IsArray(units)) {
+        rc = rg_err_set(err, RG_EINTERNAL, RUNITS_PATH, "expected {\"provenance\": {...}, \"units\": [...]}");
+        goto out;
+    }
+    cJSON_ArrayForEach(u, units) {
+        int kind = rg_runit_kind_find(str_item(u, "unit"));
+        if (kind < 0 || t->nrunits == RG_PPA_RUNIT_MAX) {
+            rc = rg_err_set(err, RG_EINTERNAL, RUNITS_PATH, "unit \"%.20s\": unknown, or more than %d rows",
+                            str_item(u, "unit"), RG_PPA_RUNIT_MAX);
+            goto out;
+        }
+        rg_ppa_runit *r = &t->runits[t->nrunits];
+        r->kind = kind;
+        r->scale = strcmp(str_item(u, "scale"), "e4m3") == 0 ? RG_RUNIT_SCALE_E4M3 : RG_RUNIT_SCALE_E8M0;
+        r->block = (int)num_item(u, "block");
+        r->area_um2 = num_item(u, "area_um2");
+        r->energy_pj = num_item(u, "energy_pj");
+        r->delay_ns = num_item(u, "delay_ns");
+        if (r->block < 1 || !(r->area_um2 > 0) || !(r->energy_pj > 0)) {
+            rc = rg_err_set(err, RG_EINTERNAL, RUNITS_PATH, "%s needs block >= 1, area_um2 and energy_pj > 0",
+                            str_item(u, "unit"));
+            goto out;
+        }
+        t->nrunits++;
+    }
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
 int codec_ppa_load(codec_data *d, const rg_embedded_file *files, int n, rg_err *err) {
     const rg_embedded_file *f = NULL;
     cJSON *j = NULL;
@@ -83,12 +128,15 @@ int codec_ppa_load(codec_data *d, const rg_embedded_file *files, int n, rg_err *
              str_item(prov, "yosys_version"), str_item(prov, "sta_version"), str_item(prov, "liberty_sha256"),
              num_item(prov, "clock_ns"), str_item(prov, "activity_source"), str_item(prov, "date"),
              str_item(prov, "script"));
+    rc = runits_load(&d->ppa, files, n, err);
 out:
     cJSON_Delete(j);
     return rc;
 }
 
-static void write_silicon(jw *w, const rg_silicon_result *s) {
+static void write_recipe_silicon(jw *w, const rg_recipe_silicon *r);
+
+static void write_silicon(jw *w, const rg_silicon_result *s, const rg_recipe_silicon *rs) {
     const rg_format *f = rg_format_get(s->mac_format);
     const codec_data *d = codec_data_get();
     jw_key(w, "silicon");
@@ -114,6 +162,8 @@ static void write_silicon(jw *w, const rg_silicon_result *s) {
     jw_knum(w, "relative_energy_per_mac_vs_bf16", s->rel_energy);
     jw_kstr(w, "relative_source", d->ppa_source);
     jw_kstr(w, "relative_confidence", "medium");
+    if (rs->enabled)
+        write_recipe_silicon(w, rs);
     jw_obj_end(w);
 }
 
@@ -142,8 +192,56 @@ static void write_energy(jw *w, const rg_energy *e) {
     jw_obj_end(w);
 }
 
+static const char *const CLASS_NAMES[RG_TC_COUNT] = {"weights", "activations", "kv_cache"};
+
+/* silicon.recipes: the recipe units beside the lanes (recipe_silicon.h). */
+static void write_recipe_silicon(jw *w, const rg_recipe_silicon *r) {
+    jw_key(w, "recipes");
+    jw_obj_begin(w);
+    jw_key(w, "units");
+    jw_obj_begin(w);
+    for (int u = 0; u < RG_RUNIT_KIND_COUNT; u++) {
+        if (!(r->units[u] > 0))
+            continue;
+        jw_key(w, rg_runit_kind_name(u));
+        jw_obj_begin(w);
+        jw_knum(w, "count", r->units[u]);
+        jw_knum(w, "area_um2_each", r->unit_area_um2[u]);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_knum(w, "area_mm2", r->area_mm2);
+    jw_knum(w, "area_fraction_of_matrix", r->area_fraction);
+    jw_knum(w, "power_w", r->power_w);
+    jw_knum(w, "energy_j", r->energy_j);
+    jw_knum(w, "energy_per_token_j", r->energy_per_token_j);
+    jw_key(w, "classes");
+    jw_obj_begin(w);
+    for (int c = 0; c < RG_TC_COUNT; c++) {
+        const rg_recipe_silicon_class *k = &r->cls[c];
+        if (!k->on)
+            continue;
+        jw_key(w, CLASS_NAMES[c]);
+        jw_obj_begin(w);
+        jw_knum(w, "energy_pj_per_element", k->energy_pj_per_element);
+        jw_knum(w, "elements_per_step", k->elements);
+        jw_knum(w, "energy_j", k->energy_j);
+        jw_key(w, "unit_ops_per_element");
+        jw_obj_begin(w);
+        for (int u = 0; u < RG_RUNIT_KIND_COUNT; u++)
+            if (k->unit_ops[u] > 0)
+                jw_knum(w, rg_runit_kind_name(u), k->unit_ops[u]);
+        jw_obj_end(w);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_kstr(w, "source",
+            "data/ppa/recipe_units.json (scripts/ppa.sh: ridge rtl --unit amax|four_six|hadamard --synth)");
+    jw_obj_end(w);
+}
+
 void codec_silicon_write(jw *w, const rg_result *res) {
     if (res->silicon.enabled)
-        write_silicon(w, &res->silicon);
+        write_silicon(w, &res->silicon, &res->recipe_silicon);
     write_energy(w, &res->energy);
 }

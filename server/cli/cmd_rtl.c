@@ -28,7 +28,7 @@ typedef struct rtl_opt {
     { n, k, offsetof(rtl_request, f), 0, h }
 
 static const rtl_opt opts[] = {
-    STR_OPT("--unit", unit, "mul | mac | dot"),
+    STR_OPT("--unit", unit, "mul | mac | dot | amax | four_six | hadamard"),
     STR_OPT("--format", format,
             "operand format (fp4_e2m1 ... bf16, eXmY[fn|finite], int8, int4, mxfp4, nvfp4)"),
     STR_OPT("--out-format", out_format, "mul: output format (default: --format)"),
@@ -36,6 +36,10 @@ static const rtl_opt opts[] = {
     STR_OPT("--rounding", rounding, "rne (default) | rtz | rna"),
     NUM_OPT("--stages", OPT_INT, stages, "mac: pipeline stages, 0 = combinational (default) .. 3"),
     NUM_OPT("--align-bits", OPT_INT, align_bits, "dot: alignment window in bits (default exact)"),
+    NUM_OPT("--block", OPT_INT, block, "amax, four_six, hadamard: elements per operation (32, 16, 16)"),
+    STR_OPT("--scale", scale, "amax: e8m0 (default, OCP MX) | e4m3 (NVFP4, amax / --max)"),
+    STR_OPT("--elem", elem, "amax e8m0: the element format whose emax the scale rule uses (fp8_e4m3)"),
+    NUM_OPT("--max", OPT_INT, max, "amax e4m3: the element maximum M, 6 (default) or 4"),
     NUM_OPT("--cosim", OPT_FLAG, cosim, "co-simulate against the C model (iverilog) and lint (verilator)"),
     NUM_OPT("--vectors", OPT_LONG, vectors, "random vectors when not exhaustive (default 100000)"),
     NUM_OPT("--seed", OPT_U64, seed, "random vectors' seed (default 1)"),

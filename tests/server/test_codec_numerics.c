@@ -183,8 +183,60 @@ static void check_recipe_requests(void) {
     expect_error("{\"recipe\":\"fp8_1x128\",\"n\":1000,\"cols\":300}", "cols", RG_EINVAL);
 }
 
+/* Per-class quality and the sweep's quality_loss follow numerics.recipes:
+ * a recipe on a class replaces its format's emulation; the loss a sweep
+ * stores (codec_quality_loss) equals quality.matmul's; a spec without
+ * recipes keeps its figures. */
+static void check_class_recipes(void) {
+    static const char *base = "{\"model\": \"llama3-8b\", \"hardware\": \"b200\", \"phase\": \"prefill\", "
+                              "\"batch\": 1, \"seq_len\": 1024, \"numerics\": {\"weights\": \"fp8_e4m3\", "
+                              "\"activations\": \"fp8_e4m3\", \"kv_cache\": \"fp8_e4m3\"%s}}";
+    char text[1024];
+    double sqnr[3][3]; /* [spec][class] */
+    double loss[3];
+    static const char all3[] =
+        ", \"recipes\": {\"weights\": \"nvfp4_16x16\", \"activations\": \"nvfp4_1x16\", "
+        "\"kv_cache\": \"kivi2_key\"}";
+    const char *recipes[3] = {"", all3, ", \"recipes\": {\"activations\": \"nvfp4_rht16\"}"};
+    static const char *const cls[3] = {"weights", "activations", "kv_cache"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(text, sizeof text, base, recipes[k]);
+        rg_err err;
+        cJSON *q = quality_of(text, "{\"layers\": false}", &err);
+        CHECK_MSG(q != NULL, "%s: %s", err.field, err.msg);
+        cJSON *js = cJSON_Parse(text);
+        rg_spec spec;
+        double nsr = NAN;
+        CHECK(js && codec_spec_parse(js, &spec, &err) == 0);
+        CHECK(codec_quality_loss(&spec.numerics, spec.phase, &nsr) == 0);
+        cJSON_Delete(js);
+        for (int c = 0; c < 3; c++) {
+            const cJSON *o = q ? cJSON_GetObjectItemCaseSensitive(q, cls[c]) : NULL;
+            sqnr[k][c] = o ? num(o, "sqnr_db") : NAN;
+            const cJSON *rk = o ? cJSON_GetObjectItemCaseSensitive(o, "recipe") : NULL;
+            bool want_recipe = (k == 1) || (k == 2 && c == 1);
+            CHECK_MSG(want_recipe == (rk != NULL), "spec %d %s: recipe key %s", k, cls[c],
+                      rk ? "present" : "absent");
+        }
+        const cJSON *mm = q ? cJSON_GetObjectItemCaseSensitive(q, "matmul") : NULL;
+        loss[k] = mm ? num(mm, "quality_loss") : NAN;
+        CHECK_MSG(loss[k] == nsr, "spec %d: quality.matmul.quality_loss %.17g, sweep column %.17g", k,
+                  loss[k], nsr);
+        cJSON_Delete(q);
+    }
+    /* no recipes: FP8 E4M3 per tensor, ~31 dB (FIELD-NOTES); NVFP4 1x16 ~20 dB; KIVI 2-bit far below */
+    CHECK(sqnr[0][1] > 27.0 && sqnr[0][1] < 35.0);
+    CHECK(sqnr[1][1] > 15.0 && sqnr[1][1] < 24.0 && sqnr[1][0] < sqnr[0][0] - 6.0);
+    CHECK(sqnr[1][2] < 15.0);
+    CHECK(loss[1] > 3.0 * loss[0]);
+    /* the rotated recipe is measured in the original basis; only activations change */
+    CHECK(sqnr[2][0] == sqnr[0][0] && sqnr[2][2] == sqnr[0][2] && sqnr[2][1] < sqnr[0][1]);
+    CHECK(sqnr[2][1] > 15.0);
+}
+
 int main(void) {
     check_layers();
+    check_class_recipes();
     check_recipe_requests();
     rg_err err;
     /* inline data, one MX block: values on the E2M1 grid are exact */

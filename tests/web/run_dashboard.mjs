@@ -178,6 +178,21 @@ try {
   await page.selectOption(`#${wId}`, 'bf16');
   await page.waitForFunction(() => /bf16/.test(document.querySelector('#point-result .quality tbody tr')?.innerText || ''));
 
+  // A recipe on a class (numerics.recipes, choices from the presets ridged
+  // lists): the class's quality comes from the recipe; emptied, it is gone.
+  step = 'recipe in the design point';
+  const rId = await page.locator('label', { hasText: 'Activations recipe' }).getAttribute('for');
+  check(await count(`#${rId} option[value="nvfp4_4over6"]`) === 1, 'the recipe presets are the choices');
+  await page.selectOption(`#${rId}`, 'nvfp4_1x16');
+  await page.waitForFunction(() => /nvfp4_1x16 \(recipe\)/.test(document.querySelector('#point-result .quality tbody tr:nth-child(2)')?.innerText || ''));
+  const rRow = await text('#point-result .quality tbody tr:nth-child(2)');
+  const rSqnr = Number(/([\d.]+) dB/.exec(rRow)[1]);
+  check(rSqnr > 15 && rSqnr < 25, `nvfp4_1x16 activations: SQNR ${rSqnr} dB (NVFP4 about 20, bf16 about 55)`);
+  check(JSON.parse(await page.inputValue('#spec-json')).numerics?.recipes?.activations === 'nvfp4_1x16', 'the JSON editor holds numerics.recipes.activations');
+  await page.selectOption(`#${rId}`, '');
+  await page.waitForFunction(() => /bf16/.test(document.querySelector('#point-result .quality tbody tr:nth-child(2)')?.innerText || ''));
+  check(JSON.parse(await page.inputValue('#spec-json')).numerics?.recipes === undefined, 'an emptied recipe leaves no numerics.recipes');
+
   // Changing a field through the form re-evaluates at once.
   step = 'edit field';
   const batchId = await page.locator('label', { hasText: 'Batch (sequences)' }).getAttribute('for');

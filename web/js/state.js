@@ -46,6 +46,13 @@ export function numericsOptions(key, fallback) {
   return Array.isArray(v) && v.length ? v : fallback;
 }
 
+// Recipe presets (numerics.recipes.*), from GET /numerics/formats' "recipes";
+// [] when ridged lists none (the field then takes a typed recipe string).
+export function recipes() {
+  const v = state.numerics && state.numerics.recipes;
+  return Array.isArray(v) ? v.map((r) => (typeof r === 'string' ? { name: r } : r)).filter((r) => r && r.name) : [];
+}
+
 export function presetNames(kind) {
   const list = (state.presets && state.presets[kind]) || [];
   return list.map((p) => (typeof p === 'string' ? p : p.name)).filter(Boolean);

@@ -4,12 +4,12 @@
 
 import { api } from '../api.js';
 import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash, fmtTime, fmtNum, fmtPct } from '../util.js';
-import { state, emit, on, formats, presetNames, presetObject } from '../state.js';
+import { state, emit, on, formats, recipes, presetNames, presetObject } from '../state.js';
 import { renderResult } from './resultview.js';
 import { waterfall } from '../charts.js';
 
 const NUM = 'int';
-// [path, label, kind, options]; kind: preset kind, 'select', 'int', 'bool', 'format'.
+// [path, label, kind, options]; kind: preset kind, 'select', 'int', 'bool', 'format', 'recipe'.
 export const FIELDS = [
   ['model', 'Model', 'preset:models'],
   ['hardware', 'Hardware', 'preset:hardware'],
@@ -22,6 +22,10 @@ export const FIELDS = [
   ['numerics.activations', 'Activations format', 'format'],
   ['numerics.kv_cache', 'KV-cache format', 'format'],
   ['numerics.math', 'Math format', 'format'],
+  // A recipe on a class replaces its format (bytes, rate, passes, quality; docs/spec.md).
+  ['numerics.recipes.weights', 'Weights recipe', 'recipe'],
+  ['numerics.recipes.activations', 'Activations recipe', 'recipe'],
+  ['numerics.recipes.kv_cache', 'KV-cache recipe', 'recipe'],
   ['parallelism.tp', 'Tensor parallel (tp)', NUM],
   ['parallelism.pp', 'Pipeline parallel (pp)', NUM],
   ['parallelism.dp', 'Data parallel (dp)', NUM],
@@ -120,12 +124,14 @@ export function mountPoint(root) {
   function control(path, label, kind, options) {
     const id = ids[path] = nextId('f');
     let input;
-    if (kind.startsWith('preset:') || kind === 'select' || kind === 'format') {
+    if (kind.startsWith('preset:') || kind === 'select' || kind === 'format' || kind === 'recipe') {
       let opts;
       if (kind === 'format') opts = formats().map((f) => f.name);
+      else if (kind === 'recipe') opts = recipes().map((r) => r.name);
       else if (kind === 'select') opts = options;
       else opts = presetNames(kind.slice(7));
-      const titles = kind.startsWith('preset:') ? new Map(opts.map((o) => [o, presetObject(kind.slice(7), o)?.description || ''])) : new Map();
+      const titles = kind.startsWith('preset:') ? new Map(opts.map((o) => [o, presetObject(kind.slice(7), o)?.description || '']))
+        : kind === 'recipe' ? new Map(recipes().map((r) => [r.name, r.source || ''])) : new Map();
       // model, hardware and phase have no default: no empty choice for them.
       const required = REQUIRED.has(path);
       input = h('select', { id, name: path, required },
@@ -155,6 +161,8 @@ export function mountPoint(root) {
     else if (v === undefined) deletePath(state.spec, path);
     else setPath(state.spec, path, v);
     if (path.startsWith('hardware.silicon.')) pruneSilicon();
+    if (path.startsWith('numerics.recipes.') && state.spec.numerics && state.spec.numerics.recipes &&
+        !Object.keys(state.spec.numerics.recipes).length) delete state.spec.numerics.recipes;
     // A serving run needs a workload: start from a small one the JSON editor can change.
     if (path === 'phase' && v === 'serve' && !state.spec.serving)
       state.spec.serving = { arrival: { rate_per_s: 10 }, requests: 1000, prompt_tokens: { dist: 'lognormal', mean: 1024, sigma: 0.5 },

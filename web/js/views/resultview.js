@@ -157,7 +157,7 @@ export function qualityTable(q) {
     h('table', { class: 'data compact', 'aria-label': 'Quality of the number formats' },
       h('thead', {}, h('tr', {}, ['tensor', 'format', 'bits/elem', 'SQNR', 'cosine'].map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : '' }, c)))),
       h('tbody', {}, rows.map(([k, v]) => h('tr', { title: `synthetic ${v.dist || ''} tensor, n = ${v.n ?? ''}, seed ${v.seed ?? ''}` },
-        h('td', {}, k.replace('_', ' ')), h('td', {}, v.format), h('td', { class: 'num' }, fmtNum(v.bits_per_element, 4)),
+        h('td', {}, k.replace('_', ' ')), h('td', {}, v.recipe ? `${v.recipe} (recipe)` : v.format), h('td', { class: 'num' }, fmtNum(v.bits_per_element, 4)),
         h('td', { class: 'num' }, `${fmtNum(v.sqnr_db, 3)} dB`), h('td', { class: 'num' }, fmtNum(v.cosine, 5)))))));
 }
 
