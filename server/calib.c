@@ -728,11 +728,19 @@ int calib_profile_parse(const cJSON *j, calib_profile *out, char *msg, size_t le
             cg->ids[cg->np] = id;
             cg->value[cg->np] = v->valuedouble;
             cg->low[cg->np] = cJSON_IsNumber(lo) ? lo->valuedouble : v->valuedouble;
+            const cJSON *df = cJSON_GetObjectItemCaseSensitive(p, "default");
             cg->high[cg->np] = cJSON_IsNumber(hi) ? hi->valuedouble : INFINITY;
+            cg->before[cg->np] = cJSON_IsNumber(df) ? df->valuedouble : v->valuedouble;
             cg->np++;
         }
         const cJSON *rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
+        const cJSON *mb = cJSON_GetObjectItemCaseSensitive(g, "mape_before");
+        const cJSON *ma = cJSON_GetObjectItemCaseSensitive(g, "mape_after");
+        const cJSON *cv = cJSON_GetObjectItemCaseSensitive(g, "cv_mape");
         cg->rows = cJSON_IsNumber(rows) ? rows->valueint : 0;
+        cg->mape_before = cJSON_IsNumber(mb) ? mb->valuedouble : 0.0;
+        cg->mape_after = cJSON_IsNumber(ma) ? ma->valuedouble : 0.0;
+        cg->cv_mape = cJSON_IsNumber(cv) ? cv->valuedouble : -1.0;
         i++;
     }
     out->n = i;
