@@ -135,6 +135,16 @@ assert "likeliest invalid assumption" in d["summary"] and a[0]["name"] in d["sum
 reach = [x["ranges_away"] for x in a if x["needed"] is not None]
 assert reach == sorted(reach)
 assert sum(o["share"] for o in d["ops"]) <= 1.0 + 1e-9 and len(d["ops"]) > 0
+# per op: the parts of the step before and after the joint change; the
+# waterfall adds up to the gap, the parts to the joint prediction
+o = d["op_attribution"]
+gap = d["measured_s"] - d["predicted_s"]
+assert abs(sum(s["delta_s"] for s in o["steps"]) - gap) < 1e-9 * d["measured_s"], o["steps"]
+assert abs(o["unattributed_s"]) < 1e-6 * d["measured_s"]
+assert abs(o["joint_predicted_s"] + o["residual_s"] - d["measured_s"]) < 1e-12 * d["measured_s"]
+assert abs(sum(r["after_s"] for r in o["rows"]) - sum(r["before_s"] for r in o["rows"])
+           - (o["joint_predicted_s"] - d["predicted_s"]) + o["unattributed_s"]) < 1e-9 * d["measured_s"]
+assert o["steps"][0]["delta_s"] > 0 and o["steps"][0]["kind"] in ("op", "comm", "bubble", "other")
 PY
 
 # bad rows: exit 2 naming line and key, nothing written; --skip-bad counts them
