@@ -171,6 +171,15 @@ static int parse_row(const cJSON *j, const char *path, int line, calib_row *r, c
         if (get_pos(j, "m", &r->m, msg, len, path, line) || get_pos(j, "n", &r->n, msg, len, path, line) ||
             get_pos(j, "k", &r->k, msg, len, path, line))
             return -1;
+        /* the chip's SMs / CUs, as a spec's hardware.matrix_cores: turns the
+         * tile and wave model on for this row */
+        const cJSON *mc = cJSON_GetObjectItemCaseSensitive(j, "matrix_cores");
+        if (mc) {
+            double v = cJSON_IsNumber(mc) ? mc->valuedouble : -1.0;
+            if (!(v >= 1.0) || v > 1e7 || v != floor(v))
+                return row_err(msg, len, path, line, "matrix_cores", "must be a whole number of cores >= 1");
+            r->spec.hw.matrix_cores = v;
+        }
     }
     return 0;
 }
