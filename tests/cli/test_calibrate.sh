@@ -173,6 +173,8 @@ printf '%s\n' '[1,2]' >bad7.jsonl
 check_bad bad7.jsonl "bad7.jsonl:1: (row): expected a JSON object"
 printf '%s\n' '{"kind":"all_gather","system":"nope","ranks":8,"bytes":1,"time_s":1}' >bad8.jsonl
 check_bad bad8.jsonl "bad8.jsonl:1: system: unknown system preset"
+printf '%s\n' '{"kind":"gemm","hardware":"h100-sxm","dtype":"bf16","m":1,"n":1,"k":1,"matrix_cores":0.5,"time_s":1}' >bad9.jsonl
+check_bad bad9.jsonl "bad9.jsonl:1: matrix_cores: must be a whole number"
 cat rows.jsonl bad1.jsonl bad5.jsonl >mixed.jsonl
 "$ridge" calibrate check mixed.jsonl --skip-bad >skip.json || fail "--skip-bad"
 python3 -c "import json; d=json.load(open('skip.json')); assert d['skipped_bad']==3 and d['rows']==81, d['skipped_bad']" ||
