@@ -71,15 +71,23 @@ static double eval_time(rg_spec *s, rg_result *res) {
     return rg_evaluate_ex(s, res, RG_EVAL_NO_OPS, &e) == 0 ? res->time_s : -1.0;
 }
 
+/* Fractions the evaluation refuses above 1 (validate_core in evaluate.c):
+ * the joint change is capped there, which the residual then shows. */
+static bool capped_at_one(int id) {
+    return id == RG_A_MATMUL_EFF || id == RG_A_MEMORY_EFF || id == RG_A_VECTOR_EFF ||
+           id == RG_A_SCALEUP_EFF || id == RG_A_SCALEOUT_EFF || id == RG_A_DP_OVERLAP ||
+           id == RG_A_TP_OVERLAP || id == RG_A_CP_OVERLAP || id == RG_A_EP_OVERLAP || id == RG_A_PP_OVERLAP ||
+           id == RG_A_MEM_RESERVED;
+}
+
 /* The value of assumption `id` that makes the predicted time `target`, by
  * bisection in log space between 1/64x and 64x (fractions capped at 1).
  * Returns false when no value in that range reaches it. */
 static bool solve(rg_spec *s, rg_result *res, int id, double target, double *out) {
     double v0 = s->assumptions.v[id], lo = log(v0) - log(64.0), hi = log(v0) + log(64.0);
-    bool frac = id == RG_A_MATMUL_EFF || id == RG_A_MEMORY_EFF || id == RG_A_VECTOR_EFF ||
-                id == RG_A_SCALEUP_EFF || id == RG_A_SCALEOUT_EFF || id == RG_A_TP_OVERLAP ||
-                id == RG_A_DP_OVERLAP || id == RG_A_PP_OVERLAP || id == RG_A_CP_OVERLAP ||
-                id == RG_A_EP_OVERLAP || (id >= RG_A_ALL_REDUCE_EFF && id <= RG_A_SEND_RECV_EFF);
+    /* a collective kind's efficiency is relative to the link's and may exceed
+     * 1 (NVLS reduces in the switch): not capped */
+    bool frac = capped_at_one(id);
     if (frac && hi > 0.0)
         hi = 0.0;
     s->assumptions.v[id] = exp(lo);
@@ -180,15 +188,6 @@ static void write_attribution(jw *w, cand *c, int nc, double S, double predicted
     }
     jw_arr_end(w);
     jw_obj_end(w);
-}
-
-/* Fractions the evaluation refuses above 1 (validate_core in evaluate.c):
- * the joint change is capped there, which the residual then shows. */
-static bool capped_at_one(int id) {
-    return id == RG_A_MATMUL_EFF || id == RG_A_MEMORY_EFF || id == RG_A_VECTOR_EFF ||
-           id == RG_A_SCALEUP_EFF || id == RG_A_SCALEOUT_EFF || id == RG_A_DP_OVERLAP ||
-           id == RG_A_TP_OVERLAP || id == RG_A_CP_OVERLAP || id == RG_A_EP_OVERLAP || id == RG_A_PP_OVERLAP ||
-           id == RG_A_MEM_RESERVED;
 }
 
 static int cmp_delta(const void *a, const void *b) {
