@@ -331,6 +331,16 @@ static int write_op_attribution(jw *w, rg_spec *s, const cand *c, int nc, rg_res
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    /* in words: the part that changes most and its share of the gap */
+    if (n > 0 && d[0].after != d[0].before) {
+        char said[256];
+        double gap = measured - before->time_s, dd = d[0].after - d[0].before;
+        snprintf(said, sizeof said,
+                 "%s changes most under the joint change: %.4g s to %.4g s (%+.4g s, %.0f %% of the %+.4g s "
+                 "gap)",
+                 d[0].name, d[0].before, d[0].after, dd, gap != 0.0 ? 100.0 * dd / gap : 0.0, gap);
+        jw_kstr(w, "summary", said);
+    }
     jw_obj_end(w);
 out:
     free(d);

@@ -145,6 +145,7 @@ assert abs(o["joint_predicted_s"] + o["residual_s"] - d["measured_s"]) < 1e-12 *
 assert abs(sum(r["after_s"] for r in o["rows"]) - sum(r["before_s"] for r in o["rows"])
            - (o["joint_predicted_s"] - d["predicted_s"]) + o["unattributed_s"]) < 1e-9 * d["measured_s"]
 assert o["steps"][0]["delta_s"] > 0 and o["steps"][0]["kind"] in ("op", "comm", "bubble", "other")
+assert o["summary"].startswith(o["steps"][0]["name"] + " changes most under the joint change"), o["summary"]
 PY
 
 # a collective kind's efficiency is relative to the link's and may exceed 1

@@ -167,6 +167,7 @@ try {
   });
   check(wo.n >= 4 && wo.last > wo.first * 1.2 && wo.last < wo.first * 1.3 && wo.ops >= 2,
     `gap by op: ${wo.n - 2} parts of the step from predicted to measured, ${wo.ops} listed before and after (${JSON.stringify(wo)})`);
+  check(/changes most under the joint change: .+ s to .+ s/.test(await text('#gap-op-summary')), `the largest part in words (${await text('#gap-op-summary')})`);
   await shot('point-gap-1280');
   await page.fill('#point-measured', '');
   await shot('point-1280');
