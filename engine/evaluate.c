@@ -339,6 +339,9 @@ static const int kind_eff_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_EFF, RG_A_ALL_GAT
 static const int kind_lat_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_LAT, RG_A_ALL_GATHER_LAT,
                                                RG_A_REDUCE_SCATTER_LAT, RG_A_ALL_TO_ALL_LAT,
                                                RG_A_SEND_RECV_LAT};
+static const int kind_step_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_STEP_LAT, RG_A_ALL_GATHER_STEP_LAT,
+                                                RG_A_REDUCE_SCATTER_STEP_LAT, RG_A_ALL_TO_ALL_STEP_LAT,
+                                                RG_A_SEND_RECV_STEP_LAT};
 
 void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) {
     const double *av = as->v;
@@ -351,6 +354,7 @@ void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) 
     for (int k = 0; k < RG_COMM_COUNT; k++) {
         net->kind_eff[k] = av[kind_eff_id[k]];
         net->kind_latency[k] = av[kind_lat_id[k]];
+        net->kind_step_latency[k] = av[kind_step_id[k]];
     }
 }
 
@@ -363,8 +367,11 @@ static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t 
     double t = count * (one > acc->floor ? one : acc->floor);
     double x = t * (1.0 - overlap), up = 0.0, out = 0.0;
     rg_energy_coll_bytes(kind, &g, bytes, &up, &out);
-    if (acc->used)
+    if (acc->used) {
         acc->used[kind_eff_id[kind]] = acc->used[kind_lat_id[kind]] = 1;
+        if (net->kind_step_latency[kind] > 0.0) /* 0: the link's latency, which the system lists */
+            acc->used[kind_step_id[kind]] = 1;
+    }
     acc->up_bytes += count * up;
     acc->out_bytes += count * out;
     acc->total[kind] += t;

@@ -7,7 +7,8 @@
 // points, sweep values and a range (progress to 100 %, cancel), results
 // (sort, filter, scatter and Pareto front, a point's breakdowns, CSV),
 // record and supersede a decision with its evidence, search history,
-// numerics, silicon (queue a synthesized unit, see its area beside its
+// numerics, calibration (fit and store measured rows or a profile, use it in
+// the design point), silicon (queue a synthesized unit, see its area beside its
 // format's SQNR) — and fails on any console error, page error or failed check.
 // Known answers for the page's own helpers run in the page. Screenshots at
 // 1280x800 and 420x800 go to ARTIFACT_DIR.
@@ -158,6 +159,15 @@ try {
   const gapSummary = await text('#gap-summary');
   check(/Predicted .+ measured .+\+25\.0 %.+would have to (drop|rise)/.test(gapSummary), `gap explained in words (${gapSummary})`);
   check(await count('#gap-explain table tbody tr') >= 2, 'assumptions that alone close the gap listed');
+  // the same joint change per op: each part of the step before and after
+  const wo = await page.evaluate(() => {
+    const bars = [...document.querySelectorAll('#gap-by-op svg.waterfall rect.seg')];
+    return { n: bars.length, first: Number(bars[0]?.getAttribute('width')), last: Number(bars[bars.length - 1]?.getAttribute('width')),
+      ops: document.querySelectorAll('#gap-ops tbody tr').length };
+  });
+  check(wo.n >= 4 && wo.last > wo.first * 1.2 && wo.last < wo.first * 1.3 && wo.ops >= 2,
+    `gap by op: ${wo.n - 2} parts of the step from predicted to measured, ${wo.ops} listed before and after (${JSON.stringify(wo)})`);
+  check(/changes most under the joint change: .+ s to .+ s/.test(await text('#gap-op-summary')), `the largest part in words (${await text('#gap-op-summary')})`);
   await shot('point-gap-1280');
   await page.fill('#point-measured', '');
   await shot('point-1280');
@@ -166,6 +176,57 @@ try {
   await shot('point-sources-1280');
   await page.locator('#preset-sources summary').click();
   await page.evaluate(() => window.scrollTo(0, 0));
+
+  // Calibration: measured GEMMs (a file) fitted and stored, the profile's
+  // values with intervals and MAPE before/after, used in the design point;
+  // the fitted profile stored again as it is.
+  step = 'calibration';
+  const hwName = JSON.parse(await page.inputValue('#spec-json')).hardware;
+  const peak = await page.evaluate(async (hw) => {
+    const p = await (await fetch('/api/v1/presets')).json();
+    const x = p.hardware.find((q) => q.name === hw);
+    return x.matrix_flops.bf16.value;
+  }, hwName);
+  const calRows = [];
+  for (const m of [1024, 4096, 16384]) for (const n of [1024, 8192]) for (const k of [1024, 8192]) {
+    // 0.6 of the bf16 peak with a half-efficiency size of 2e9 FLOP, +-3 % noise
+    const F = 2 * m * n * k, noise = 1 + 0.03 * Math.sin(calRows.length * 2.1);
+    calRows.push(JSON.stringify({ kind: 'gemm', hardware: hwName, dtype: 'bf16', m, n, k, time_s: noise * F / (peak * 0.6 * F / (F + 2e9)) }));
+  }
+  await page.click('a[data-view="calibrate"]');
+  await page.waitForSelector('#cal-upload');
+  await page.setInputFiles('#cal-file', { name: 'gemm-web.jsonl', mimeType: 'application/json', buffer: Buffer.from(`${calRows.join('\n')}\n`) });
+  await page.waitForFunction(() => document.querySelector('#cal-text').value.length > 100 && document.querySelector('#cal-name').value === 'gemm-web');
+  await page.click('#cal-upload');
+  await page.waitForSelector('#cal-detail-name', { timeout: 15000 });
+  check(await text('#cal-detail-name') === 'gemm-web' && /12 rows: MAPE .+ % with the defaults → .+ % fitted, .+ % cross-validated/.test(await text('#cal-detail .calib-mape')),
+    `stored profile shows its error before and after (${await text('#cal-detail .calib-mape')})`);
+  const fitted = await page.evaluate(() => [...document.querySelectorAll('#cal-detail tbody tr')].map((tr) => [...tr.cells].map((c) => c.innerText)));
+  const me = fitted.find((r) => r[0] === 'matmul_efficiency');
+  check(me && Math.abs(Number(me[1]) - 0.6) < 0.02 && / – /.test(me[2]) && Number(me[2].split(' – ')[0]) < Number(me[1]), `fitted matmul_efficiency with its interval (${JSON.stringify(me)})`);
+  check(/gemm-web/.test(await text('#cal-list')), 'stored profiles listed');
+  await page.click('#cal-use');
+  await page.waitForSelector('#point-result .calibration-applied tbody tr', { timeout: 15000 });
+  check(JSON.parse(await page.inputValue('#spec-json')).calibration === 'gemm-web' && await page.inputValue('#point-calibration') === 'gemm-web',
+    'the design point names the profile');
+  check(/matmul_efficiency/.test(await text('#point-result .calibration-applied')), 'the result lists the calibrated values');
+  await page.selectOption('#point-calibration', '');
+  await page.waitForFunction(() => !document.querySelector('#point-result .calibration-applied'));
+  check(JSON.parse(await page.inputValue('#spec-json')).calibration === undefined, 'calibration taken off the design point');
+  // a fitted profile (ridge calibrate --out) is stored as it is
+  const prof = await page.evaluate(async () => {
+    const list = await (await fetch('/api/v1/calibrations')).json();
+    return (await (await fetch(`/api/v1/calibrations/${list.calibrations[0].id}`)).json()).profile;
+  });
+  await page.click('a[data-view="calibrate"]');
+  await page.fill('#cal-name', 'gemm-web-profile');
+  await page.fill('#cal-text', JSON.stringify(prof));
+  await page.click('#cal-upload');
+  await page.waitForFunction(() => document.querySelector('#cal-detail-name')?.innerText === 'gemm-web-profile', null, { timeout: 15000 });
+  check(/fitted profile/.test(await text('#view-calibrate .msg')) && /gemm-web-profile/.test(await text('#cal-list')), 'a fitted profile stored as it is');
+  await shot('calibrate-1280');
+  await page.click('a[data-view="point"]');
+  await page.waitForSelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
 
   // The codesign link: a smaller weights format moves both time and quality.
   step = 'numerics in the design point';
@@ -669,7 +730,7 @@ try {
   step = 'narrow';
   await page.setViewportSize({ width: 420, height: 800 });
   for (const [view, sel] of [['point', '#roofline svg'], ['sweeps', '#sweep-count'], ['results', '#res-table'],
-    ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
+    ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['calibrate', '#cal-upload'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
     await page.click(`a[data-view="${view}"]`);
     await page.waitForSelector(sel, { state: 'attached' });
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -88,6 +88,11 @@ export const api = {
   // Gap attribution of a measured step: POST /explain takes the spec with
   // measured_s and answers ridge calibrate explain's object.
   explain: (spec, measuredS) => request('POST', '/explain', { body: { ...spec, measured_s: measuredS } }),
+  // Stored calibration profiles: POST fits measurement rows ({name,
+  // measurements, folds}) or keeps a fitted profile ({name, profile}).
+  createCalibration: (body) => request('POST', '/calibrations', { body }),
+  listCalibrations: (params) => request('GET', '/calibrations', { params }),
+  getCalibration: (id) => request('GET', `/calibrations/${encodeURIComponent(id)}`),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
   listRuns: (params) => request('GET', '/runs', { params }),
 

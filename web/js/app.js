@@ -1,6 +1,6 @@
 // app.js: start-up and routing. Loads the presets, mounts each view once,
 // and shows one view per URL hash (#point, #sweeps, #results/ID, #numerics,
-// #silicon, #compare, #history) so every screen can be linked to.
+// #silicon, #calibrate, #compare, #history) so every screen can be linked to.
 
 import { api, getToken, setToken } from './api.js';
 import { $, errorText } from './util.js';
@@ -11,10 +11,11 @@ import { mountResults } from './views/results.js';
 import { mountNumerics } from './views/numerics.js';
 import { mountSilicon } from './views/silicon.js';
 import { mountCompare } from './views/compare.js';
+import { mountCalibrate } from './views/calibrate.js';
 import { mountHistory } from './views/history.js';
 import { watchCharts } from './export.js';
 
-const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'compare', 'history'];
+const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'calibrate', 'compare', 'history'];
 
 // #view/ARG?key=value&...: ARG names the thing shown (a sweep, a job, a
 // spec), the query the view's settings (scatter axes, filter).
@@ -98,6 +99,7 @@ async function start() {
   mountResults($('#view-results'));
   mountNumerics($('#view-numerics'));
   mountSilicon($('#view-silicon'));
+  mountCalibrate($('#view-calibrate'));
   mountCompare($('#view-compare'));
   mountHistory($('#view-history'));
   on('load-spec', (spec) => point.setSpec(spec));

@@ -97,6 +97,22 @@ export function mountPoint(root) {
   // assumptions (POST /explain), drawn as a waterfall.
   const measured = h('input', { id: 'point-measured', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: 'seconds' });
   const gapOut = h('div', { id: 'gap-explain', 'aria-live': 'polite' });
+  // A stored calibration profile (Calibration view) named by the spec's
+  // "calibration": ridged applies its fitted values on every evaluate.
+  const calibration = h('select', { id: 'point-calibration', onchange: () => {
+    if (calibration.value) state.spec.calibration = calibration.value;
+    else delete state.spec.calibration;
+    toJson();
+    schedule();
+  } }, h('option', { value: '' }, '(none: shipped defaults)'));
+  function calibrationOptions(rows) {
+    const cur = state.spec?.calibration;
+    const names = rows.map((c) => c.name);
+    if (typeof cur === 'string' && !names.includes(cur)) names.push(cur);
+    clear(calibration, h('option', { value: '' }, '(none: shipped defaults)'), names.map((n) => h('option', { value: n }, n)));
+    calibration.value = typeof cur === 'string' ? cur : '';
+  }
+  on('calibrations', calibrationOptions);
   let seq = 0;
   // A Hugging Face config.json pasted as it is becomes the spec's model
   // ({"hf_config": …}); the service imports it on every evaluate and names
@@ -186,6 +202,9 @@ export function mountPoint(root) {
   }
 
   function toForm() {
+    const cal = state.spec.calibration;
+    if (typeof cal === 'string' && ![...calibration.options].some((o) => o.value === cal)) calibration.append(h('option', { value: cal }, cal));
+    calibration.value = typeof cal === 'string' ? cal : '';
     for (const [path, , kind] of FIELDS) {
       const el = form.querySelector(`#${ids[path]}`);
       const v = getPath(state.spec, path);
@@ -286,10 +305,22 @@ export function mountPoint(root) {
       title: st.value === undefined ? `${fmtPct(st.share)} of the gap` : `${fmtNum(st.value)} → ${fmtNum(st.joint_value)}, ${fmtPct(st.share)} of the gap`,
     }));
     const top = x.assumptions.slice(0, 5);
+    // The same joint change seen per op: each part of the step before and after.
+    const oa = x.op_attribution;
+    const opRows = oa ? oa.steps.map((st) => ({
+      label: st.name, delta: st.delta_s,
+      title: st.before_s === undefined ? (st.name === 'linearisation' ? 'measured minus the joint change\'s prediction' : 'the remaining parts') : `${fmtTime(st.before_s)} → ${fmtTime(st.after_s)}`,
+    })) : [];
+    const opTable = oa ? h('div', { class: 'table-wrap' }, h('table', { class: 'data compact', id: 'gap-ops', 'aria-label': 'Parts of the step before and after the joint change' },
+      h('thead', {}, h('tr', {}, ['part of the step', 'predicted', 'after the joint change', 'change'].map((c, i) => h('th', { scope: 'col', class: i ? 'num' : '' }, c)))),
+      h('tbody', {}, oa.rows.slice(0, 8).map((r) => h('tr', {}, h('td', {}, r.name), h('td', { class: 'num' }, fmtTime(r.before_s)),
+        h('td', { class: 'num' }, fmtTime(r.after_s)), h('td', { class: 'num' }, `${r.delta_s >= 0 ? '+' : '−'}${fmtTime(Math.abs(r.delta_s))}`)))))) : null;
     clear(gapOut,
       h('h4', {}, 'Predicted against measured'),
       h('p', { class: 'small', id: 'gap-summary' }, `Predicted ${fmtTime(x.predicted_s)}, measured ${fmtTime(x.measured_s)} (${x.gap >= 0 ? '+' : ''}${fmtPct(x.gap)}). ${x.summary}.`),
       waterfall(x.predicted_s, rows, x.measured_s, { title: 'Gap by assumption (smallest joint change in confidence ranges)', fmt: fmtTime }),
+      oa ? h('div', { id: 'gap-by-op' }, waterfall(x.predicted_s, opRows, x.measured_s, { title: 'Gap by op under the joint change', fmt: fmtTime }),
+        oa.summary ? h('p', { class: 'small', id: 'gap-op-summary' }, `${oa.summary}.`) : null, opTable) : null,
       h('div', { class: 'table-wrap' }, h('table', { class: 'data compact', 'aria-label': 'Assumption that alone closes the gap' },
         h('thead', {}, h('tr', {}, h('th', {}, 'assumption'), h('th', {}, 'value'), h('th', {}, 'alone, to match'), h('th', {}, 'ranges away'))),
         h('tbody', {}, top.map((a) => h('tr', {}, h('td', {}, a.name), h('td', { class: 'num' }, fmtNum(a.value)),
@@ -322,6 +353,7 @@ export function mountPoint(root) {
       h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { emit('sweep-base', structuredClone(state.spec)); location.hash = '#sweeps'; } }, 'Sweep from here'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { state.spec = defaultSpec(); toJson(); toForm(); schedule(); } }, 'Reset')),
+    h('div', { class: 'field' }, h('label', { for: 'point-calibration' }, 'Calibration profile'), calibration),
     h('div', { class: 'field check' }, h('label', { for: 'point-quality' }, 'Model quality of the formats (numerics emulator)'), withQuality),
     h('div', { class: 'field check' }, h('label', { for: 'point-uncertainty' }, 'Uncertainty interval (from each assumption\'s confidence)'), withUncertainty),
     h('div', { class: 'field' }, h('label', { for: 'point-measured' }, 'Measured step time (s): explain the gap'), measured),
@@ -340,6 +372,7 @@ export function mountPoint(root) {
   toJson();
   toForm();
   evaluate(false);
+  api.listCalibrations().then((r) => calibrationOptions(r.calibrations || []), () => { /* listed again from the Calibration view */ });
   // #point/<spec>: a shared design point opens as it was.
   on('view:point', (arg) => {
     if (!arg) {

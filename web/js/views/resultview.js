@@ -141,6 +141,17 @@ export function provenance(r, extra = {}) {
   return h('dl', { class: 'provenance' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, String(v))]));
 }
 
+// The values a calibration set in a result (provenance.calibration of
+// ridged's answer), for the result view.
+export function calibrationApplied(c) {
+  if (!c || !Array.isArray(c.applied)) return null;
+  return h('div', { class: 'calibration-applied table-wrap' }, h('h4', {}, `Calibrated by ${c.profile || ''}`),
+    h('table', { class: 'data compact', 'aria-label': 'Calibrated assumptions' },
+      h('thead', {}, h('tr', {}, ['assumption', 'value', '95 % interval'].map((t, i) => h('th', { scope: 'col', class: i ? 'num' : '' }, t)))),
+      h('tbody', {}, c.applied.map((a) => h('tr', { title: a.source || '' }, h('td', {}, a.name), h('td', { class: 'num' }, fmtNum(a.value, 4)),
+        h('td', { class: 'num' }, `${fmtNum(a.low, 4)} – ${a.high === null || a.high === undefined ? '∞' : fmtNum(a.high, 4)}`))))));
+}
+
 // The chip's peaks for the roofline: the math class's peak and the memory
 // bandwidth implied by the ridge point (peak / bandwidth).
 export function peaksOf(r) {
@@ -268,7 +279,7 @@ export function renderResult(el, r, presets = []) {
     h('div', { class: 'grid2 wide-left' },
       h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r), onSelect: (op) => showOp(el, op) }),
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
-      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality), uncertaintyTable(r.uncertainty))),
+      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality), uncertaintyTable(r.uncertainty), calibrationApplied(r.provenance?.calibration))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('div', { class: 'card' }, h('h3', {}, 'Provenance'), provenance(r)),
     lazyDetails({ class: 'card', id: 'assumption-list', open: openA }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,
