@@ -107,8 +107,13 @@ int rg_serve_check(const rg_serving *cfg, rg_err *err) {
 
 static int check_cfg(const rg_serving *c, rg_err *err) {
     int rc = 0;
-    if (c->n_trace < 0 || c->n_trace > RG_SERVE_TRACE_MAX)
-        return FIELD_ERR(RG_ERANGE, "serving.arrival.trace", "at most %d rows", RG_SERVE_TRACE_MAX);
+    if (c->n_trace < 0 || c->n_trace > MAX_REQUESTS)
+        return FIELD_ERR(RG_ERANGE, "serving.arrival.trace", "at most %d rows", MAX_REQUESTS);
+    if (c->n_trace > RG_SERVE_TRACE_MAX && !c->trace_rows)
+        return FIELD_ERR(RG_ERANGE, "serving.arrival.trace",
+                         "at most %d rows where the spec is copied per point (sweeps, compare); ridge evaluate, "
+                         "ridge search and POST /api/v1/evaluate take traces of any length",
+                         RG_SERVE_TRACE_MAX);
     if (c->n_trace == 0) {
         if (!(c->rate_per_s > 0.0))
             return FIELD_ERR(RG_ERANGE, "serving.arrival.rate_per_s", "must be > 0 requests/s, got %g",
@@ -128,7 +133,7 @@ static int check_cfg(const rg_serving *c, rg_err *err) {
     } else {
         double prev = 0.0;
         for (int64_t i = 0; i < c->n_trace; i++) {
-            const rg_serve_req *r = &c->trace[i];
+            const rg_serve_req *r = rg_serve_trace_row(c, i);
             if (!(r->arrival_s >= 0.0) || r->arrival_s < prev)
                 return FIELD_ERR(RG_ERANGE, "serving.arrival.trace",
                                  "row %lld: arrival_s %g must be >= 0 and not before the previous row (%g)",
@@ -610,9 +615,10 @@ static int make_requests(sim *s, rg_err *err) {
     for (int64_t i = 0; i < n; i++) {
         req *q = &s->r[i];
         if (c->n_trace > 0) {
-            q->arrival = c->trace[i].arrival_s;
-            q->prompt = c->trace[i].prompt_tokens;
-            q->output = c->trace[i].output_tokens;
+            const rg_serve_req *row = rg_serve_trace_row(c, i);
+            q->arrival = row->arrival_s;
+            q->prompt = row->prompt_tokens;
+            q->output = row->output_tokens;
         } else {
             t += draw_gamma(shape, sg, (uint64_t)i) / (shape * c->rate_per_s);
             q->arrival = t;

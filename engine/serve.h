@@ -92,9 +92,19 @@ typedef struct rg_serving {
     rg_serve_pool prefill_pool, decode_pool;
     int kv_link;                   /* KV transfer network: 0 scale-out, 1 scale-up */
     double slo_ttft_s, slo_tpot_s; /* 0 = no SLO on it */
-    int64_t n_trace;               /* inline trace rows (0 = synthetic arrivals) */
-    rg_serve_req trace[RG_SERVE_TRACE_MAX];
+    int64_t n_trace;               /* trace rows (0 = synthetic arrivals) */
+    rg_serve_req trace[RG_SERVE_TRACE_MAX]; /* the rows, when n_trace <= RG_SERVE_TRACE_MAX */
+    /* A longer trace's rows, borrowed: whoever parsed the spec owns them and
+     * keeps them alive while any copy of the spec is used (NULL = the inline
+     * rows). A copied spec shares them; rg_serve_check refuses n_trace >
+     * RG_SERVE_TRACE_MAX without them. */
+    const rg_serve_req *trace_rows;
 } rg_serving;
+
+/* Row i of the trace of `c` (0 <= i < n_trace). */
+static inline const rg_serve_req *rg_serve_trace_row(const rg_serving *c, int64_t i) {
+    return c->trace_rows ? &c->trace_rows[i] : &c->trace[i];
+}
 
 /* p50 / p90 / p99 (linear interpolation between order statistics) and mean. */
 typedef struct rg_quantiles {
