@@ -432,24 +432,9 @@ static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     r->mem_half = av[RG_A_MEMORY_HALF_BYTES];
 }
 
-/* What the mixed serving step does not price: sliding-window and Mamba-2
- * layers (their keys and state per sequence differ from the full-attention
- * pairs and cached keys a mix carries), uneven pipeline stages (the core
- * would not be the same on every stage) and the unfused soft-capped
- * attention (its soft-cap op is not in the mix's core). */
-static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *err) {
-    if (dm->local_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.sliding_window",
-                         "sliding-window attention layers are not modelled in a serving step");
-    if (dm->ssm_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
-                         "Mamba-2 layers are not modelled in a serving step");
-    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
-                         "uneven pipeline stages are not modelled in a serving step");
-    if (spec->model.attn_softcap > 0.0 && !(spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5))
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.attn_softcap",
-                         "soft-capped attention without fused attention is not modelled in a serving step");
+/* What the mixed serving step does not price: recipes (their bytes and
+ * passes depend on the whole tensors of a uniform step). */
+static int mix_supported(const rg_spec *spec, rg_err *err) {
     for (int c = 0; c < RG_TC_COUNT; c++)
         if (spec->numerics.recipes[c].on)
             return FIELD_ERR(RG_EUNSUPPORTED, "numerics.recipes",
@@ -472,14 +457,17 @@ int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
         return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "no %s matrix unit", rg_math_name(mf->math));
     memset(ctx, 0, sizeof *ctx);
     rg_model_derive(&spec->model, &ctx->dims);
-    if ((rc = mix_supported(spec, &ctx->dims, err)))
+    if ((rc = mix_supported(spec, err)))
         return rc;
     roof_rates(spec, peak, mf->math, &ctx->roof);
     ctx->shape.tp = spec->par.tp;
     ctx->shape.flash = spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5;
     ctx->shape.fa = spec->numerics.activations;
     ctx->shape.fkv = spec->numerics.kv_cache;
-    ctx->layers = (double)((spec->model.layers + spec->par.pp - 1) / spec->par.pp);
+    rg_plan pl;
+    make_plan(spec, &ctx->dims, &pl); /* the busiest stage's layers of each kind, as evaluate_one counts them */
+    ctx->layers = pl.global_stage;
+    ctx->local_layers = pl.local_stage;
     ctx->pp = (double)spec->par.pp;
     return 0;
 }
@@ -515,7 +503,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
 
     rg_model_dims dm;
     rg_model_derive(m, &dm);
-    if (mix && (rc = mix_supported(spec, &dm, err)))
+    if (mix && (rc = mix_supported(spec, err)))
         return rc;
     rg_plan pl;
     make_plan(spec, &dm, &pl);

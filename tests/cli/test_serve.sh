@@ -134,6 +134,21 @@ rm -f "$T/tr/bad.csv"
 "$RIDGE" evaluate "$T/tr/bad.json" > /dev/null 2> "$T/tr/bad.err"
 [ $? = 2 ] && grep -q "serving.trace_file: cannot read" "$T/tr/bad.err" || fail "trace: a missing file must exit 2"
 
+# layer kinds serve: sliding-window layers (Gemma 3), Mamba-2 layers (Nemotron-H), uneven stages
+for ml in gemma-3-27b:30:32 nemotron-h-8b:12:16; do
+    m=${ml%%:*}
+    python3 -c "import json,sys; f, l = map(int, sys.argv[1].split(':')[1:]); print(json.dumps({'model': sys.argv[1].split(':')[0], 'hardware': 'h100-sxm', 'system': 'dgx-h100',
+        'phase': 'serve', 'parallelism': {'pp': 2, 'first_stage_layers': f, 'last_stage_layers': l},
+        'serving': {'arrival': {'rate_per_s': 4}, 'requests': 60, 'prompt_tokens': 3000, 'output_tokens': 64,
+                    'chunked_prefill_tokens': 1024}}))" $ml > "$T/kind.json"
+    if "$RIDGE" evaluate "$T/kind.json" > "$T/kind.out" 2> "$T/kind.err"; then
+        [ "$(json_get "$T/kind.out" "r['serving']['requests'] == 60 and r['serving']['tpot_s']['p50'] > 0")" = True ] ||
+            fail "serve $m: result"
+    else
+        fail "serve $m (uneven stages) exited: $(cat "$T/kind.err")"
+    fi
+done
+
 if [ $fails -ne 0 ]; then
     echo "test_serve: $fails failures" >&2
     exit 1
