@@ -283,6 +283,9 @@ static int kv_capacity(const rg_spec *ps, int64_t max_tokens, int64_t block, rg_
         return rc;
     double act = tmp->memory.activations_bytes;
     double free_b = mem->capacity_bytes - mem->weights_bytes - mem->other_bytes - act;
+    if (free_b > 0.0) /* the runtime keeps the rest of the free memory */
+        free_b *= ps->assumptions.v[RG_A_KV_CACHE_MEM_FRACTION];
+    used[RG_A_KV_CACHE_MEM_FRACTION] = 1;
     double per_block = kk->full + kk->win > 0.0 ? (double)block * (kk->full + kk->win) : kk->state;
     double dev = per_block > 0.0 && free_b > 0.0 ? floor(free_b / per_block) : 0.0;
     if (dev > 1e12)

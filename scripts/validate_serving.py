@@ -7,8 +7,12 @@ lengths, output tokens/s) becomes a "phase": "serve" spec with the data file's
 setup: every request queued at once, fixed lengths, the measured stack's
 scheduler settings. `ridge evaluate` simulates it; the script prints the
 error of each row, the mean absolute percentage error (MAPE), the signed mean
-and median, and the same by precision, GPU and model. Nothing is fitted: the
-assumptions are the shipped ones.
+and median, and the same by precision, GPU, model, tensor parallelism, dense
+or MoE, and by half: the rows sorted by (model, GPU, precision, GPUs, ISL,
+OSL) alternate between a training half (even positions) and a held-out half
+(odd positions), so a parameter fitted on the training half is judged on rows
+it never saw. Nothing is fitted here: the assumptions are the shipped ones
+(--set assumptions.NAME=VALUE tries another value).
 
 usage: scripts/validate_serving.py [--ridge build/ridge] [--data FILE] [--json] [--jobs N]
                                    [--only KEY=VALUE] [--set PATH=JSON ...]
@@ -30,9 +34,23 @@ def spec_of(row, setup):
     serving = json.loads(json.dumps(setup["serving"]))
     serving.update({"requests": min(row["requests"], setup["max_requests"]),
                     "prompt_tokens": row["isl"], "output_tokens": row["osl"]})
-    return {"model": row["model"], "hardware": row["hardware"], "system": row["system"], "phase": "serve",
-            "parallelism": {"tp": row["tp"]}, "numerics": setup["numerics"][row["precision"]],
-            "serving": serving}
+    # MoE rows: attention data-parallel, experts over the row's GPUs (setup.moe_note)
+    par = {setup.get("moe_parallelism", "ep"): row["tp"]} if row.get("moe") else {"tp": row["tp"]}
+    spec = {"model": row["model"], "hardware": row["hardware"], "system": row["system"], "phase": "serve",
+            "parallelism": par, "numerics": setup["numerics"][row["precision"]], "serving": serving}
+    if setup.get("assumptions"):
+        spec["assumptions"] = setup["assumptions"]
+    return spec
+
+
+def halves(rows):
+    """The training (even) and held-out (odd) positions of the rows sorted by a fixed key."""
+    key = lambda r: (r["model"], r["hardware"], r["precision"], r["tp"], r["isl"], r["osl"])
+    order = sorted(range(len(rows)), key=lambda i: key(rows[i]))
+    half = [None] * len(rows)
+    for pos, i in enumerate(order):
+        half[i] = "training" if pos % 2 == 0 else "held-out"
+    return half
 
 
 def run(ridge, spec):
@@ -59,6 +77,9 @@ def main():
     args = ap.parse_args()
     d = json.load(open(args.data))
     rows = d["rows"]
+    for r, h in zip(rows, halves(rows)):  # the halves of the whole table, whatever --only keeps
+        r["half"] = h
+        r["kind"] = "moe" if r.get("moe") else "dense"
     for o in args.only:
         k, v = o.split("=", 1)
         rows = [r for r in rows if str(r[k]) == v]
@@ -77,7 +98,7 @@ def main():
         out.append(dict(r, predicted_output_tokens_per_s=pred, error=pred / r["output_tokens_per_s"] - 1,
                         mean_batch=s["mean_batch"], preemptions=s["preemptions"]))
     groups = {"all": summary([o["error"] for o in out])}
-    for key in ("precision", "hardware", "model", "tp"):
+    for key in ("half", "kind", "precision", "hardware", "model", "tp"):
         for v in sorted({o[key] for o in out}, key=str):
             groups[f"{key}={v}"] = summary([o["error"] for o in out if o[key] == v])
     if args.json:
@@ -85,7 +106,8 @@ def main():
         print()
         return
     for o in out:
-        print(f'{o["model"]:12s} {o["hardware"]:9s} {o["precision"]} tp{o["tp"]} {o["isl"]:>5}/{o["osl"]:<5} '
+        print(f'{o["model"]:15s} {o["hardware"]:9s} {o["precision"]} {"ep" if o.get("moe") else "tp"}{o["tp"]} '
+              f'{o["isl"]:>5}/{o["osl"]:<5} '
               f'measured {o["output_tokens_per_s"]:>7,} predicted {o["predicted_output_tokens_per_s"]:>9,.0f} '
               f'{100 * o["error"]:+6.1f} %  batch {o["mean_batch"]:.0f}')
     for k, g in groups.items():
