@@ -417,7 +417,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
  * evaluate_one and rg_evaluate_core_ctx). */
 static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     const double *av = spec->assumptions.v;
-    r->mm_peak = peak;
+    r->mm_peak = math == RG_MATH_FP4 ? peak * av[RG_A_FP4_RATE_FRACTION] : peak;
     r->mm_eff = av[RG_A_MATMUL_EFF];
     r->mm_half = av[RG_A_MATMUL_HALF_FLOPS];
     r->vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
@@ -515,6 +515,8 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
     roof_rates(spec, peak, math, &r);
+    if (math == RG_MATH_FP4)
+        used[RG_A_FP4_RATE_FRACTION] = 1;
     used[RG_A_MEMORY_HALF_BYTES] = 1;
     if (r.cores >= 1.0)
         used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;

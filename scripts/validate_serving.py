@@ -15,9 +15,11 @@ it never saw. Nothing is fitted here: the assumptions are the shipped ones
 (--set assumptions.NAME=VALUE tries another value).
 
 usage: scripts/validate_serving.py [--ridge build/ridge] [--data FILE] [--json] [--jobs N]
-                                   [--only KEY=VALUE] [--set PATH=JSON ...]
+                                   [--only KEY=VALUE] [--set PATH=JSON ...] [--fit NAME=LO:HI:STEPS]
   --only precision=fp4      keep the rows whose field has that value
   --set serving.kv_admission='"greedy"'   change the data file's setup at a dotted path (what-ifs)
+  --fit fp4_matmul_rate_fraction=0.3:1:15  fit one assumption on the training half (grid of STEPS values,
+                            least MAPE), then report every row at the fitted value: the held-out half judges it
 """
 import argparse
 import json
@@ -74,6 +76,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", action="append", default=[], help="KEY=VALUE: keep matching rows")
     ap.add_argument("--set", action="append", default=[], help="PATH=JSON: override the setup at a dotted path")
+    ap.add_argument("--fit", help="NAME=LO:HI:STEPS: fit assumption NAME on the training half")
     args = ap.parse_args()
     d = json.load(open(args.data))
     rows = d["rows"]
@@ -90,8 +93,28 @@ def main():
         for p in parents:
             node = node.setdefault(p, {})
         node[leaf] = json.loads(v)
-    with ThreadPoolExecutor(args.jobs) as ex:
-        got = list(ex.map(lambda r: run(args.ridge, spec_of(r, d["setup"])), rows))
+    def predict(rows, setup):
+        with ThreadPoolExecutor(args.jobs) as ex:
+            return list(ex.map(lambda r: run(args.ridge, spec_of(r, setup)), rows))
+
+    fitted = None
+    if args.fit:
+        name, rng = args.fit.split("=", 1)
+        lo, hi, steps = rng.split(":")
+        lo, hi, steps = float(lo), float(hi), int(steps)
+        train = [r for r in rows if r["half"] == "training"]
+        best = None
+        for k in range(steps):
+            v = lo + (hi - lo) * k / max(steps - 1, 1)
+            setup = json.loads(json.dumps(d["setup"]))
+            setup.setdefault("assumptions", {})[name] = v
+            got = predict(train, setup)
+            mape = statistics.mean(abs(s["output_tokens_per_s"] / r["output_tokens_per_s"] - 1) for r, s in zip(train, got))
+            if best is None or mape < best[1]:
+                best = (v, mape)
+        d["setup"].setdefault("assumptions", {})[name] = best[0]
+        fitted = {"assumption": name, "value": best[0], "training_mape_pct": 100 * best[1]}
+    got = predict(rows, d["setup"])
     out = []
     for r, s in zip(rows, got):
         pred = s["output_tokens_per_s"]
@@ -101,8 +124,13 @@ def main():
     for key in ("half", "kind", "precision", "hardware", "model", "tp"):
         for v in sorted({o[key] for o in out}, key=str):
             groups[f"{key}={v}"] = summary([o["error"] for o in out if o[key] == v])
+    for h in sorted({o["half"] for o in out}):
+        for kind in sorted({o["kind"] for o in out}):
+            sel = [o["error"] for o in out if o["half"] == h and o["kind"] == kind]
+            if sel:
+                groups[f"half={h},kind={kind}"] = summary(sel)
     if args.json:
-        json.dump({"source": d["source"], "rows": out, "summary": groups}, sys.stdout, indent=1)
+        json.dump({"source": d["source"], "fitted": fitted, "rows": out, "summary": groups}, sys.stdout, indent=1)
         print()
         return
     for o in out:
@@ -110,6 +138,9 @@ def main():
               f'{o["isl"]:>5}/{o["osl"]:<5} '
               f'measured {o["output_tokens_per_s"]:>7,} predicted {o["predicted_output_tokens_per_s"]:>9,.0f} '
               f'{100 * o["error"]:+6.1f} %  batch {o["mean_batch"]:.0f}')
+    if fitted:
+        print(f'fitted on the training half: {fitted["assumption"]} = {fitted["value"]:.4g} '
+              f'(training MAPE {fitted["training_mape_pct"]:.1f} %)')
     for k, g in groups.items():
         print(f'{k:22s} MAPE {g["mape_pct"]:5.1f} %  mean {g["mean_pct"]:+6.1f} %  median {g["median_pct"]:+6.1f} %  n {g["n"]}')
 
