@@ -465,7 +465,8 @@ int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
     ctx->shape.fa = spec->numerics.activations;
     ctx->shape.fkv = spec->numerics.kv_cache;
     rg_plan pl;
-    make_plan(spec, &ctx->dims, &pl); /* the busiest stage's layers of each kind, as evaluate_one counts them */
+    make_plan(spec, &ctx->dims,
+              &pl); /* the busiest stage's layers of each kind, as evaluate_one counts them */
     ctx->layers = pl.global_stage;
     ctx->local_layers = pl.local_stage;
     ctx->pp = (double)spec->par.pp;

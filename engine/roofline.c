@@ -299,7 +299,8 @@ static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm
     double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double hl = (double)dm->heads / t, o_loc = hl * (double)dm->v_head_dim, d = (double)dm->d;
     rg_core_op ops[RG_CORE_OPS_MAX];
-    const rg_mix_part *pf = windowed ? &mx->wprefill : &mx->prefill, *dec = windowed ? &mx->wdecode : &mx->decode;
+    const rg_mix_part *pf = windowed ? &mx->wprefill : &mx->prefill,
+                      *dec = windowed ? &mx->wdecode : &mx->decode;
     for (int kind = 0; kind < 2 && !mx->skip_core; kind++) {
         int k = rg_roofline_mix_core(m, dm, sh, kind ? dec : pf, kind == 1, ops);
         for (int i = 0; i < k; i++)
@@ -607,7 +608,8 @@ static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
     double dec_T = mx ? mx->decode.q : sh->decode ? T : 0.0, dec_b = mx ? mx->decode.seqs : sh->b;
     double pf_T = mx ? mx->prefill.q : sh->decode ? 0.0 : T, pf_b = mx ? mx->prefill.seqs : sh->b;
     if (dec_T > 0.0) {
-        double fb = dec_T * (conv + hl + inner) * e->a + 2.0 * dec_b * state * e->kv; /* x, B, C, dt in; y out */
+        double fb =
+            dec_T * (conv + hl + inner) * e->a + 2.0 * dec_b * state * e->kv; /* x, B, C, dt in; y out */
         emit(e, "ssm.scan", sh->fa, false, n, dec_T * state * SCAN_STEP_FLOPS, fb, 2.0 * fb, 1, false);
     }
     if (pf_T > 0.0) {

@@ -110,10 +110,11 @@ static int check_cfg(const rg_serving *c, rg_err *err) {
     if (c->n_trace < 0 || c->n_trace > MAX_REQUESTS)
         return FIELD_ERR(RG_ERANGE, "serving.arrival.trace", "at most %d rows", MAX_REQUESTS);
     if (c->n_trace > RG_SERVE_TRACE_MAX && !c->trace_rows)
-        return FIELD_ERR(RG_ERANGE, "serving.arrival.trace",
-                         "at most %d rows where the spec is copied per point (sweeps, compare); ridge evaluate, "
-                         "ridge search and POST /api/v1/evaluate take traces of any length",
-                         RG_SERVE_TRACE_MAX);
+        return FIELD_ERR(
+            RG_ERANGE, "serving.arrival.trace",
+            "at most %d rows where the spec is copied per point (sweeps, compare); ridge evaluate, "
+            "ridge search and POST /api/v1/evaluate take traces of any length",
+            RG_SERVE_TRACE_MAX);
     if (c->n_trace == 0) {
         if (!(c->rate_per_s > 0.0))
             return FIELD_ERR(RG_ERANGE, "serving.arrival.rate_per_s", "must be > 0 requests/s, got %g",
@@ -256,7 +257,8 @@ static int64_t blocks_for(const sim *s, int64_t tokens) {
     if (!layer_kinds(env))
         return whole;
     int64_t w = env->window > 0 && env->window < tokens ? env->window : tokens;
-    double n = env->full_share * (double)whole + env->window_share * (double)((w + b - 1) / b) + env->state_blocks;
+    double n =
+        env->full_share * (double)whole + env->window_share * (double)((w + b - 1) / b) + env->state_blocks;
     return (int64_t)ceil(n - 1e-9);
 }
 

@@ -90,9 +90,9 @@ typedef struct rg_serving {
     /* disaggregated: prefill and decode pools, KV moved between them */
     bool disaggregated; /* = a pool has instances (the engine derives it) */
     rg_serve_pool prefill_pool, decode_pool;
-    int kv_link;                   /* KV transfer network: 0 scale-out, 1 scale-up */
-    double slo_ttft_s, slo_tpot_s; /* 0 = no SLO on it */
-    int64_t n_trace;               /* trace rows (0 = synthetic arrivals) */
+    int kv_link;                            /* KV transfer network: 0 scale-out, 1 scale-up */
+    double slo_ttft_s, slo_tpot_s;          /* 0 = no SLO on it */
+    int64_t n_trace;                        /* trace rows (0 = synthetic arrivals) */
     rg_serve_req trace[RG_SERVE_TRACE_MAX]; /* the rows, when n_trace <= RG_SERVE_TRACE_MAX */
     /* A longer trace's rows, borrowed: whoever parsed the spec owns them and
      * keeps them alive while any copy of the spec is used (NULL = the inline

@@ -42,7 +42,9 @@ static int parse_spec(const cJSON *json, rg_spec *out, int validate, rg_serve_re
     return validate ? codec_spec_check(out, err) : codec_spec_finish(out, err);
 }
 
-int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) { return parse_spec(json, out, 1, NULL, err); }
+int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
+    return parse_spec(json, out, 1, NULL, err);
+}
 
 int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err) {
     return parse_spec(json, out, 0, NULL, err);
@@ -289,7 +291,7 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_NAME: /* names and notes do not change an evaluation */
         case CF_META:
         case CF_ANY:
-        case CF_HF: /* the imported fields are written instead */
+        case CF_HF:   /* the imported fields are written instead */
         case CF_FILE: /* never set: the CLI reads the file into the spec */
             continue;
         case CF_OBJ:

@@ -115,7 +115,8 @@ static int trace_row(const cJSON *row, const char *path, rg_serve_req *out, rg_e
         val[j] = x->valuedouble;
     }
     if (cJSON_IsArray(row) && cJSON_GetArraySize(row) != 3)
-        return rg_err_set(err, RG_EINVAL, path, "a row has 3 numbers: arrival_s, prompt_tokens, output_tokens");
+        return rg_err_set(err, RG_EINVAL, path,
+                          "a row has 3 numbers: arrival_s, prompt_tokens, output_tokens");
     if (val[1] != floor(val[1]) || val[2] != floor(val[2]) || fabs(val[1]) > 1e8 || fabs(val[2]) > 1e8)
         return rg_err_set(err, RG_ETYPE, path, "token counts must be integers <= 1e8");
     out->arrival_s = val[0];
@@ -478,9 +479,10 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
     if (f->type == CF_TRACE)
         return set_trace(f, raw, (rg_serving *)slot, err);
     if (f->type == CF_FILE)
-        return rg_err_set(err, RG_EINVAL, f->path,
-                          "a trace file is read by the ridge CLI (relative to the spec file); the service reads "
-                          "no files: send the rows inline as serving.arrival.trace");
+        return rg_err_set(
+            err, RG_EINVAL, f->path,
+            "a trace file is read by the ridge CLI (relative to the spec file); the service reads "
+            "no files: send the rows inline as serving.arrival.trace");
     if (f->type != CF_META && f->type != CF_ANY) {
         v = unwrap(raw, f, &rc, err);
         if (!v)

@@ -31,7 +31,7 @@ typedef enum codec_ftype {
     CF_TRACE,   /* rg_serving trace rows: [[arrival_s, prompt_tokens, output_tokens], ...] */
     CF_HF,      /* a Hugging Face config.json read into the model (hf_import.h) */
     CF_RECIPE,  /* rg_tensor_recipe from a recipe string (rg_recipe_parse); "none" = off */
-    CF_FILE     /* a file the CLI reads into the spec before the codec sees it (serving.trace_file): refused */
+    CF_FILE /* a file the CLI reads into the spec before the codec sees it (serving.trace_file): refused */
 } codec_ftype;
 
 #define CF_REQUIRED  1 /* must be given when its object is given without a preset */

@@ -69,8 +69,8 @@ static int csv_line(trace_state *st, char *s, double v[3], bool *is_row, rg_err 
     }
     if (n != 3)
         return rg_err_set(err, RG_EPARSE, st->field,
-                          "line %ld: %d column%s; a row is arrival_s, prompt_tokens, output_tokens", st->line, n,
-                          n == 1 ? "" : "s");
+                          "line %ld: %d column%s; a row is arrival_s, prompt_tokens, output_tokens", st->line,
+                          n, n == 1 ? "" : "s");
     *is_row = true;
     if (!st->csv_header_done) {
         st->csv_header_done = true;
@@ -119,24 +119,27 @@ static int json_line(trace_state *st, const char *s, double v[3], rg_err *err) {
             for (int k = 0; k < 3; k++)
                 known = known || (it->string && strcmp(it->string, keys[k]) == 0);
             if (!known) {
-                rc = rg_err_set(err, RG_EPARSE, st->field,
-                                "line %ld: unknown key \"%.40s\" (keys: arrival_s, prompt_tokens, output_tokens)",
-                                st->line, it->string ? it->string : "");
+                rc = rg_err_set(
+                    err, RG_EPARSE, st->field,
+                    "line %ld: unknown key \"%.40s\" (keys: arrival_s, prompt_tokens, output_tokens)",
+                    st->line, it->string ? it->string : "");
                 goto out;
             }
         }
     } else if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) != 3) {
-        rc = rg_err_set(err, RG_EPARSE, st->field,
-                        "line %ld: expected {\"arrival_s\", \"prompt_tokens\", \"output_tokens\"} or an array of "
-                        "3 numbers",
-                        st->line);
+        rc = rg_err_set(
+            err, RG_EPARSE, st->field,
+            "line %ld: expected {\"arrival_s\", \"prompt_tokens\", \"output_tokens\"} or an array of "
+            "3 numbers",
+            st->line);
         goto out;
     }
     for (int k = 0; k < 3; k++) {
-        const cJSON *x = cJSON_IsArray(j) ? cJSON_GetArrayItem(j, k) : cJSON_GetObjectItemCaseSensitive(j, keys[k]);
+        const cJSON *x =
+            cJSON_IsArray(j) ? cJSON_GetArrayItem(j, k) : cJSON_GetObjectItemCaseSensitive(j, keys[k]);
         if (!cJSON_IsNumber(x)) {
-            rc = rg_err_set(err, x ? RG_EPARSE : RG_EMISSING, st->field, "line %ld: %s: %s", st->line, keys[k],
-                            x ? "must be a number" : "missing");
+            rc = rg_err_set(err, x ? RG_EPARSE : RG_EMISSING, st->field, "line %ld: %s: %s", st->line,
+                            keys[k], x ? "must be a number" : "missing");
             goto out;
         }
         v[k] = x->valuedouble;
@@ -164,7 +167,8 @@ int codec_trace_parse(const char *text, size_t len, const char *field, cJSON **r
         size_t n = nl ? (size_t)(nl - (text + at)) : len - at;
         st.line++;
         if (n > TRACE_LINE_MAX) {
-            rc = rg_err_set(err, RG_EPARSE, field, "line %ld: longer than %d characters", st.line, TRACE_LINE_MAX);
+            rc = rg_err_set(err, RG_EPARSE, field, "line %ld: longer than %d characters", st.line,
+                            TRACE_LINE_MAX);
             goto out;
         }
         memcpy(buf, text + at, n);
@@ -202,7 +206,8 @@ int codec_trace_parse(const char *text, size_t len, const char *field, cJSON **r
         }
     }
     if (cJSON_GetArraySize(arr) == 0)
-        rc = rg_err_set(err, RG_EINVAL, field, "no rows: a trace needs arrival_s, prompt_tokens, output_tokens rows");
+        rc = rg_err_set(err, RG_EINVAL, field,
+                        "no rows: a trace needs arrival_s, prompt_tokens, output_tokens rows");
 out:
     if (rc)
         cJSON_Delete(arr);

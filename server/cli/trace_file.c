@@ -15,7 +15,8 @@
  * of `spec_path` ("-": the working directory). The caller frees it. */
 static char *trace_path(const char *name, const char *spec_path) {
     const char *slash = strrchr(spec_path, '/');
-    size_t dir = name[0] == '/' || strcmp(spec_path, "-") == 0 || !slash ? 0 : (size_t)(slash - spec_path) + 1;
+    size_t dir =
+        name[0] == '/' || strcmp(spec_path, "-") == 0 || !slash ? 0 : (size_t)(slash - spec_path) + 1;
     size_t n = strlen(name);
     char *p = malloc(dir + n + 1);
     if (p) {
@@ -44,7 +45,8 @@ int cli_trace_resolve(cJSON *json, const char *spec_path) {
         return 2;
     }
     if (cJSON_GetObjectItemCaseSensitive(arrival, "trace")) {
-        fprintf(stderr, "ridge: " FIELD ": give the trace once: serving.trace_file or serving.arrival.trace\n");
+        fprintf(stderr,
+                "ridge: " FIELD ": give the trace once: serving.trace_file or serving.arrival.trace\n");
         return 2;
     }
     path = trace_path(tf->valuestring, spec_path);

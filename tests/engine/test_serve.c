@@ -152,8 +152,14 @@ static rg_model nemotron_h(void) {
     rg_model m = fx_dense("nemotron-h-8b", 28, 4096, 32, 8, 21504, 131072, false, false);
     m.head_dim = 128;
     m.ffn_free_layers = 4;
-    m.ssm = (rg_ssm){.layers = 24, .state = 128, .conv = 4, .inner = 8192, .heads = 128, .groups = 8,
-                     .chunk = 128, .conv_bias = true};
+    m.ssm = (rg_ssm){.layers = 24,
+                     .state = 128,
+                     .conv = 4,
+                     .inner = 8192,
+                     .heads = 128,
+                     .groups = 8,
+                     .chunk = 128,
+                     .conv_bias = true};
     return m;
 }
 
@@ -269,7 +275,8 @@ static void test_decomposition_kinds(void) {
                 for (int i = 0; i < n; i++) {
                     double cs, ms, ts;
                     rg_bound b;
-                    rg_roofline_time(&c.roof, ops[i].matmul, ops[i].flops, ops[i].bytes, 1, &cs, &ms, &ts, &b);
+                    rg_roofline_time(&c.roof, ops[i].matmul, ops[i].flops, ops[i].bytes, 1, &cs, &ms, &ts,
+                                     &b);
                     core += (j < 2 ? c.layers : c.local_layers) * ts;
                 }
             }

@@ -639,7 +639,7 @@ static int trace_text(const char *text, cJSON **rows, rg_err *e) {
         int rc_ = trace_text(text, &r_, &e_);                                                                \
         CHECK_MSG(rc_ == (code_) && !r_, "%s: rc %d (%s)", text, rc_, e_.msg);                               \
         CHECK_STR(e_.field, "serving.trace_file");                                                           \
-        CHECK_MSG(strstr(e_.msg, msg_) != NULL, "%s: message \"%s\" lacks \"%s\"", text, e_.msg, msg_);        \
+        CHECK_MSG(strstr(e_.msg, msg_) != NULL, "%s: message \"%s\" lacks \"%s\"", text, e_.msg, msg_);      \
     } while (0)
 
 /* serving.trace_file's text (CSV with or without a header, JSON lines) and
