@@ -223,7 +223,10 @@ static void write_row_value(jw *w, const codec_field *f, const rg_spec *s) {
     case CF_TRACE: {
         const rg_serving *sv = slot;
         jw_arr_begin(w);
-        for (int64_t i = 0; i < sv->n_trace; i++) {
+        /* a long trace parsed without its rows (codec_spec_parse_base) is
+         * refused by validation; its text holds the inline rows only */
+        int64_t n = sv->trace_rows || sv->n_trace <= RG_SERVE_TRACE_MAX ? sv->n_trace : RG_SERVE_TRACE_MAX;
+        for (int64_t i = 0; i < n; i++) {
             const rg_serve_req *r = rg_serve_trace_row(sv, i);
             jw_arr_begin(w);
             put_f64(w, r->arrival_s);
