@@ -17,7 +17,8 @@ it never saw. Nothing is fitted here: the assumptions are the shipped ones
 usage: scripts/validate_serving.py [--ridge build/ridge] [--data FILE] [--json] [--jobs N]
                                    [--only KEY=VALUE] [--set PATH=JSON ...] [--fit NAME=LO:HI:STEPS]
   --only precision=fp4      keep the rows whose field has that value
-  --set serving.kv_admission='"greedy"'   change the data file's setup at a dotted path (what-ifs)
+  --set serving.kv_admission='"greedy"'   change the data file's setup at a dotted path (what-ifs);
+                            --set moe_parallelism='"tp"' runs the MoE rows tensor-parallel instead of DP attention + EP
   --fit fp4_matmul_rate_fraction=0.3:1:15  fit one assumption on the training half (grid of STEPS values,
                             least MAPE), then report every row at the fitted value: the held-out half judges it
 """
