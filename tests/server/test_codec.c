@@ -676,6 +676,27 @@ static void test_traces(void) {
     TRACE_BAD("{\"arrival_s\":0,\n", RG_EPARSE, "line 1: not JSON");
     TRACE_BAD("# only a comment\n", RG_EINVAL, "no rows");
 
+    /* random texts of trace characters: rows and 0, or an error naming the
+     * field and no rows; never a crash (ASan) */
+    static const char alphabet[] = "0123456789.,-e #\n\r{}[]\":arivl_s";
+    uint64_t x = 88172645463325252ull;
+    char buf[200];
+    for (int k = 0; k < 3000; k++) {
+        size_t n = 0;
+        for (; n < sizeof buf - 1 && (n < 4 || (x >> 60) != 0); n++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[n] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        buf[n] = '\0';
+        cJSON *r = NULL;
+        int rc = trace_text(buf, &r, &e);
+        CHECK(rc == 0 ? r != NULL && cJSON_GetArraySize(r) > 0
+                      : r == NULL && strcmp(e.field, "serving.trace_file") == 0);
+        cJSON_Delete(r);
+    }
+
     /* 200 rows inline: owned rows for evaluate; refused without them (sweeps) */
     char *text = malloc(200 * 32 + 256);
     CHECK(text != NULL);
