@@ -78,6 +78,8 @@
     X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
     X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
     X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")                                         \
+    X(RG_A_KV_CACHE_MEM_FRACTION, "kv_cache_mem_fraction", "fraction of the free memory")                    \
+    X(RG_A_FP4_RATE_FRACTION, "fp4_matmul_rate_fraction", "x the FP4 dense peak")                            \
     X(RG_A_RECIPE_SOURCE_BYTES, "recipe_source_bytes", "bytes per element")                                  \
     X(RG_A_RECIPE_AMAX_PASS, "recipe_amax_pass", "1 separate read, 0 fused")                                 \
     X(RG_A_RECIPE_ROTATION_FUSED, "recipe_rotation_fused", "1 fused, 0 separate pass")                       \

@@ -426,7 +426,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
  * evaluate_one and rg_evaluate_core_ctx). */
 static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     const double *av = spec->assumptions.v;
-    r->mm_peak = peak;
+    r->mm_peak = math == RG_MATH_FP4 ? peak * av[RG_A_FP4_RATE_FRACTION] : peak;
     r->mm_eff = av[RG_A_MATMUL_EFF];
     r->mm_half = av[RG_A_MATMUL_HALF_FLOPS];
     r->vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
@@ -441,27 +441,13 @@ static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     r->mem_half = av[RG_A_MEMORY_HALF_BYTES];
 }
 
-/* What the mixed serving step does not price: sliding-window and Mamba-2
- * layers (their keys and state per sequence differ from the full-attention
- * pairs and cached keys a mix carries), uneven pipeline stages (the core
- * would not be the same on every stage) and the unfused soft-capped
- * attention (its soft-cap op is not in the mix's core). */
-static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *err) {
-    if (dm->local_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.sliding_window",
-                         "sliding-window attention layers are not modelled in a serving step");
-    if (dm->ssm_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
-                         "Mamba-2 layers are not modelled in a serving step");
+/* What the mixed serving step does not price: recipes (their bytes and
+ * passes depend on the whole tensors of a uniform step) and shared attention
+ * blocks reused across depth (their per-use cores are not in the mix). */
+static int mix_supported(const rg_spec *spec, rg_err *err) {
     if (spec->model.shared.uses > 0)
         return FIELD_ERR(RG_EUNSUPPORTED, "model.shared.uses",
                          "shared attention blocks are not modelled in a serving step");
-    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
-                         "uneven pipeline stages are not modelled in a serving step");
-    if (spec->model.attn_softcap > 0.0 && !(spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5))
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.attn_softcap",
-                         "soft-capped attention without fused attention is not modelled in a serving step");
     for (int c = 0; c < RG_TC_COUNT; c++)
         if (spec->numerics.recipes[c].on)
             return FIELD_ERR(RG_EUNSUPPORTED, "numerics.recipes",
@@ -484,14 +470,18 @@ int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
         return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "no %s matrix unit", rg_math_name(mf->math));
     memset(ctx, 0, sizeof *ctx);
     rg_model_derive(&spec->model, &ctx->dims);
-    if ((rc = mix_supported(spec, &ctx->dims, err)))
+    if ((rc = mix_supported(spec, err)))
         return rc;
     roof_rates(spec, peak, mf->math, &ctx->roof);
     ctx->shape.tp = spec->par.tp;
     ctx->shape.flash = spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5;
     ctx->shape.fa = spec->numerics.activations;
     ctx->shape.fkv = spec->numerics.kv_cache;
-    ctx->layers = (double)((spec->model.layers + spec->par.pp - 1) / spec->par.pp);
+    rg_plan pl;
+    make_plan(spec, &ctx->dims,
+              &pl); /* the busiest stage's layers of each kind, as evaluate_one counts them */
+    ctx->layers = pl.global_stage;
+    ctx->local_layers = pl.local_stage;
     ctx->pp = (double)spec->par.pp;
     return 0;
 }
@@ -527,7 +517,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
 
     rg_model_dims dm;
     rg_model_derive(m, &dm);
-    if (mix && (rc = mix_supported(spec, &dm, err)))
+    if (mix && (rc = mix_supported(spec, err)))
         return rc;
     rg_plan pl;
     make_plan(spec, &dm, &pl);
@@ -539,6 +529,8 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
     roof_rates(spec, peak, math, &r);
+    if (math == RG_MATH_FP4)
+        used[RG_A_FP4_RATE_FRACTION] = 1;
     used[RG_A_MEMORY_HALF_BYTES] = 1;
     if (r.cores >= 1.0)
         used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;

@@ -298,17 +298,19 @@ static void vec(em *e, const char *name, double count, double elems, double flop
 /* A serving mix's attention core (one op set per kind, rg_roofline_mix_core),
  * the absorbed output projection of its decode tokens, out-projection and
  * residual. Inference only: forward ops. */
-static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm, double n, bool windowed) {
     const rg_shape *sh = e->sh;
     const rg_mix *mx = sh->mix;
     double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double hl = (double)dm->heads / t, o_loc = hl * (double)dm->v_head_dim, d = (double)dm->d;
-    rg_core_op ops[3];
+    rg_core_op ops[RG_CORE_OPS_MAX];
+    const rg_mix_part *pf = windowed ? &mx->wprefill : &mx->prefill,
+                      *dec = windowed ? &mx->wdecode : &mx->decode;
     for (int kind = 0; kind < 2 && !mx->skip_core; kind++) {
-        int k = rg_roofline_mix_core(m, dm, sh, kind ? &mx->decode : &mx->prefill, kind == 1, ops);
+        int k = rg_roofline_mix_core(m, dm, sh, kind ? dec : pf, kind == 1, ops);
         for (int i = 0; i < k; i++)
-            rg_roof_op(e->r, ops[i].name, RG_PASS_FWD, sh->fa, ops[i].matmul, n, ops[i].flops, ops[i].bytes,
-                       1);
+            rg_roof_op(e->r, opname(e, ops[i].name), RG_PASS_FWD, sh->fa, ops[i].matmul, n, ops[i].flops,
+                       ops[i].bytes, 1);
     }
     if (m->mla.enabled && mx->decode.q > 0.0)
         matmul(e, "attn.out_absorb", n, mx->decode.q, (double)m->mla.kv_lora_rank, (double)m->mla.v_head_dim,
@@ -318,7 +320,7 @@ static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm
 }
 
 int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
-                         const rg_mix_part *part, bool decode, rg_core_op ops[3]) {
+                         const rg_mix_part *part, bool decode, rg_core_op ops[RG_CORE_OPS_MAX]) {
     if (!(part->q > 0.0))
         return 0;
     double t = (double)sh->tp, a = rg_format_bytes(sh->fa), kv = rg_format_bytes(sh->fkv);
@@ -355,10 +357,13 @@ int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_sh
         return 1;
     }
     double S = hl * part->full, kb = kv_bytes * k_share, vb = kv_bytes - kb;
-    ops[0] = (rg_core_op){"attn.scores", true, 2.0 * hl * part->full * hd_s, q_bytes + kb + S * a + write};
-    ops[1] = (rg_core_op){"attn.softmax", false, S * SOFTMAX_FLOPS, 2.0 * S * a};
-    ops[2] = (rg_core_op){"attn.values", true, 2.0 * hl * part->full * hd_v, S * a + vb + o_bytes};
-    return 3;
+    int k = 0;
+    ops[k++] = (rg_core_op){"attn.scores", true, 2.0 * hl * part->full * hd_s, q_bytes + kb + S * a + write};
+    if (m->attn_softcap > 0.0) /* as the uniform step's: its own op when unfused */
+        ops[k++] = (rg_core_op){"attn.softcap", false, S * SOFTCAP_FLOPS, 2.0 * S * a};
+    ops[k++] = (rg_core_op){"attn.softmax", false, S * SOFTMAX_FLOPS, 2.0 * S * a};
+    ops[k++] = (rg_core_op){"attn.values", true, 2.0 * hl * part->full * hd_v, S * a + vb + o_bytes};
+    return k;
 }
 
 /* Keys a query attends on average in a causal sequence of `s` tokens with a
@@ -421,7 +426,7 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     }
 
     if (sh->mix) {
-        mix_attention_tail(e, m, dm, n);
+        mix_attention_tail(e, m, dm, n, window > 0.0);
         return;
     }
 
@@ -582,6 +587,15 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
     vec(e, "moe.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
 }
 
+/* Sequences of a step whose recurrent SSM state goes through memory: the
+ * decode sequences (a serving mix's decode part); prefill builds the state
+ * on chip. */
+static double ssm_state_seqs(const rg_shape *sh) {
+    if (sh->mix)
+        return sh->mix->decode.seqs;
+    return sh->decode ? sh->b : 0.0;
+}
+
 /* One Mamba-2 mixer run `n` times (Dao & Gu 2024, sec. 6-7), sharded over
  * tp by heads (groups rounded up as KV heads are). Training and prefill run
  * the chunked SSD algorithm: per chunk of Q tokens the causal Q x Q
@@ -603,22 +617,22 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 static void mamba1_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
     const rg_ssm *s = &m->ssm;
-    double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double b = ssm_state_seqs(sh); /* sequences whose recurrent state is read and written */
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double il = (double)s->inner / t, N = (double)s->state, K = (double)s->conv, R = (double)s->dt_rank;
     double state = il * N; /* per sequence */
 
     vec(e, "ssm.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "ssm.in_proj", n, T, d, 2.0 * il, 1);
-    double conv_state = sh->decode ? 2.0 * b * il * (K - 1.0) * e->kv : 0.0;
+    double conv_state = 2.0 * b * il * (K - 1.0) * e->kv;
     vec(e, "ssm.conv", n, T * il, CONV_FLOPS * K, 1, 1, il * K * e->w + conv_state, false);
     matmul(e, "ssm.x_proj", n, T, il, R + 2.0 * N, 1);
     if (s->dt_norms)
         vec(e, "ssm.dt_norms", n, T * (R + 2.0 * N), NORM_FLOPS, 1, 1, (R + 2.0 * N) * e->w, false);
     matmul(e, "ssm.dt_proj", n, T, R, il, 1);
     double fb = T * (3.0 * il + 2.0 * N) * e->a + state * e->w; /* x, dt, B, C in; y out; A */
-    if (sh->decode)
-        fb += 2.0 * b * state * e->kv;
+    fb += 2.0 * b * state * e->kv;
     emit(e, "ssm.scan", sh->fa, false, n, T * state * SELECTIVE_SCAN_FLOPS, fb, 2.0 * fb, 1, false);
     vec(e, "ssm.gate", n, T * il, ACT_FLOPS, 2, 1, 0, false);
     matmul(e, "ssm.out_proj", n, T, il, d, 1);
@@ -632,7 +646,7 @@ static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
         mamba1_block(e, m, dm, n);
         return;
     }
-    double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double hl = (double)s->heads / t, gl = ceil((double)s->groups / t);
     double P = (double)dm->ssm_head_dim, N = (double)s->state, K = (double)s->conv;
@@ -641,20 +655,29 @@ static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 
     vec(e, "ssm.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "ssm.in_proj", n, T, d, in, 1);
-    double conv_state = sh->decode ? 2.0 * b * conv * (K - 1.0) * e->kv : 0.0;
+    double conv_state = 2.0 * ssm_state_seqs(sh) * conv * (K - 1.0) * e->kv;
     vec(e, "ssm.conv", n, T * conv, CONV_FLOPS * K, 1, 1, conv * K * e->w + conv_state, false);
-    double io = T * (conv + hl + inner) * e->a; /* x, B, C, dt in; y out */
-    if (sh->decode) {
-        double fb = io + 2.0 * b * state * e->kv;
-        emit(e, "ssm.scan", sh->fa, false, n, T * state * SCAN_STEP_FLOPS, fb, 2.0 * fb, 1, false);
-    } else {
+    /* a serving mix runs both kinds: the recurrence for its decode tokens,
+     * the chunked algorithm for its prefill chunks (each as long as their
+     * mean); a uniform step is one of them */
+    const rg_mix *mx = sh->mix;
+    double dec_T = mx ? mx->decode.q : sh->decode ? T : 0.0, dec_b = mx ? mx->decode.seqs : sh->b;
+    double pf_T = mx ? mx->prefill.q : sh->decode ? 0.0 : T, pf_b = mx ? mx->prefill.seqs : sh->b;
+    if (dec_T > 0.0) {
+        double fb =
+            dec_T * (conv + hl + inner) * e->a + 2.0 * dec_b * state * e->kv; /* x, B, C, dt in; y out */
+        emit(e, "ssm.scan", sh->fa, false, n, dec_T * state * SCAN_STEP_FLOPS, fb, 2.0 * fb, 1, false);
+    }
+    if (pf_T > 0.0) {
+        double len = mx ? pf_T / pf_b : sh->s_q;
         double Q = (double)(s->chunk > 0 ? s->chunk : 256);
-        if (Q > sh->s_q)
-            Q = sh->s_q;
-        double flops = T * (Q * (N * gl + P * hl) + 4.0 * N * P * hl);
-        double chunks = ceil(sh->s_q / Q) * b;
-        double fb = io + 2.0 * chunks * state * 4.0;
-        emit(e, "ssm.scan", sh->fa, true, n, flops, fb, 2.0 * fb, hl, true);
+        if (Q > len)
+            Q = len;
+        double flops = pf_T * (Q * (N * gl + P * hl) + 4.0 * N * P * hl);
+        double chunks = ceil(len / Q) * pf_b;
+        double fb = pf_T * (conv + hl + inner) * e->a + 2.0 * chunks * state * 4.0;
+        emit(e, mx && dec_T > 0.0 ? "ssm.scan_chunked" : "ssm.scan", sh->fa, true, n, flops, fb, 2.0 * fb, hl,
+             true);
     }
     vec(e, "ssm.gate_norm", n, T * inner, NORM_FLOPS + 1.0, 2, 1, inner * e->w, false);
     matmul(e, "ssm.out_proj", n, T, inner, d, 1);

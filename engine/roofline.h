@@ -96,6 +96,11 @@ typedef struct rg_mix_part {
  * of its sequences (a varlen / paged kernel). */
 typedef struct rg_mix {
     rg_mix_part prefill, decode;
+    /* the same sequences in sliding-window layers (model.sliding_window):
+     * seqs and q as above, pairs and cached keys bounded by the window, full
+     * as the plain prefill's (an unfused kernel masks, it does not skip);
+     * needed when the model has such layers */
+    rg_mix_part wprefill, wdecode;
     double logits;
     bool skip_core; /* leave the attention core out (the serving step cache prices it apart) */
 } rg_mix;
@@ -159,6 +164,8 @@ typedef struct rg_shape {
     uint8_t *used;
 } rg_shape;
 
+#define RG_CORE_OPS_MAX 4
+
 /* One op of an attention core: matmul or vector work, FLOPs and bytes. */
 typedef struct rg_core_op {
     const char *name;
@@ -167,10 +174,12 @@ typedef struct rg_core_op {
 } rg_core_op;
 
 /* The attention-core ops of one layer for one kind of a mix (decode = the
- * decode part) into ops[0..3); returns how many. Both the roofline emitter
- * and the serving step cache (engine/serve.c) price the core through this. */
+ * decode part) into ops[0..RG_CORE_OPS_MAX); returns how many (unfused:
+ * scores, the soft-cap when the model caps its scores, softmax, values).
+ * Both the roofline emitter and the serving step cache (engine/serve.c)
+ * price the core through this. */
 int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
-                         const rg_mix_part *part, bool decode, rg_core_op ops[3]);
+                         const rg_mix_part *part, bool decode, rg_core_op ops[RG_CORE_OPS_MAX]);
 
 /* Emit every op of the step for `sh` into `r`. */
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh);

@@ -68,7 +68,17 @@ static cJSON *load_json_as(const char *path, int *status, bool hf) {
     return json;
 }
 
-static cJSON *load_json(const char *path, int *status) { return load_json_as(path, status, false); }
+/* A spec file: its JSON with serving.trace_file read into
+ * serving.arrival.trace (codec_trace.h; the path is relative to the spec
+ * file's directory, or to the working directory for stdin). */
+static cJSON *load_json(const char *path, int *status) {
+    cJSON *json = load_json_as(path, status, false);
+    if (json && (*status = cli_trace_resolve(json, path)) != 0) {
+        cJSON_Delete(json);
+        json = NULL;
+    }
+    return json;
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -110,6 +120,7 @@ static int emit_calibrated(jw *w, const char *name, const calib_profile *prof, c
 int cmd_evaluate(int argc, char **argv) {
     const char *path = NULL;
     cJSON *json = NULL;
+    rg_serve_req *trace_rows = NULL;
     codec_eval *ev = NULL;
     rg_spec spec;
     rg_err e = {0};
@@ -147,7 +158,7 @@ int cmd_evaluate(int argc, char **argv) {
         goto out;
     if (canonical) {
         char sha[65] = "";
-        if (codec_spec_parse(json, &spec, &e) != 0) {
+        if (codec_spec_parse_rows(json, &spec, true, &trace_rows, &e) != 0) {
             status = fail(&e);
             goto out;
         }
@@ -175,6 +186,7 @@ int cmd_evaluate(int argc, char **argv) {
     status = prof_name[0] ? emit_calibrated(&w, prof_name, &prof, &applied) : emit(&w);
 out:
     jw_free(&w);
+    free(trace_rows);
     codec_eval_free(ev);
     free(ev);
     cJSON_Delete(json);
@@ -521,6 +533,7 @@ out:
 int cmd_search(int argc, char **argv) {
     const char *path = NULL;
     cJSON *json = NULL;
+    rg_serve_req *trace_rows = NULL;
     rg_search_result *sr = NULL;
     rg_spec spec;
     rg_err e = {0};
@@ -615,7 +628,7 @@ int cmd_search(int argc, char **argv) {
         goto out;
     if ((status = cli_calibration_resolve(json, &prof, &applied, prof_name, sizeof prof_name)))
         goto out;
-    if (codec_spec_parse_base(json, &spec, &e) != 0) {
+    if (codec_spec_parse_rows(json, &spec, false, &trace_rows, &e) != 0) {
         status = fail(&e);
         goto out;
     }
@@ -703,6 +716,7 @@ int cmd_search(int argc, char **argv) {
 out:
     jw_free(&w);
     free(sr);
+    free(trace_rows);
     cJSON_Delete(json);
     calib_profile_free(&prof);
     return status;

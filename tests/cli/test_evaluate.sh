@@ -122,7 +122,7 @@ bad quality-opts "quality.n" "{$OK,\"batch\":1,\"quality\":{\"n\":-1}}"
 
 # 4. presets: every kind listed, with sources; one preset by name.
 "$RIDGE" presets > "$T/presets.out" || fail "presets exit"
-[ "$(json_get "$T/presets.out" "len(r['hardware']), len(r['models']), len(r['systems'])")" = "6 11 6" ] ||
+[ "$(json_get "$T/presets.out" "len(r['hardware']), len(r['models']), len(r['systems'])")" = "6 12 6" ] ||
     fail "presets: counts"
 [ "$(json_get "$T/presets.out" "r['hardware'][0]['mem_bw']['source'] != ''")" = True ] || fail "presets: sources"
 [ "$(json_get "$T/presets.out" "all(a['source'] for a in r['assumptions']) and len(r['assumptions']) > 5")" = True ] ||
