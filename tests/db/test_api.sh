@@ -290,6 +290,65 @@ req GET "$U/api/v1/sweeps/$DUPID/results?limit=100"
 [ "$(jget 'sorted(r["params"]["parallelism.dp"] for r in d["results"]) == [1,2,3,4,5,7,8]')" = True ] &&
   ok "each distinct dp evaluated once" || fail "dp values: ${BODY:0:300}"
 
+# layout searches: queued as chunks of configurations, run by the sweep
+# workers, ranked as `ridge search` ranks the same spec
+GPT3='{"model": "gpt3-175b", "hardware": "a100-sxm-80gb", "system": "dgx-a100", "phase": "train", "batch": 1536, "seq_len": 2048, "chips": 1024, "parallelism": {"tp": 8, "pp": 16, "dp": 8, "microbatch": 1}}'
+H=(-H 'Content-Type: application/json')
+search_bad() {  # search_bad CODE FIELD BODY DESCRIPTION
+  req POST "$U/api/v1/searches" "${H[@]}" -d "$3"
+  [ "$CODE" = "$1" ] && [ "$(jget 'd.get("field")')" = "$2" ] && ok "search: $4 ($1, $2)" ||
+    fail "search $4: $CODE ${BODY:0:300}"
+}
+NS0=$(sql 'SELECT count(*) FROM searches')
+search_bad 400 spec '{"name": "x"}' "no spec"
+search_bad 400 spec.chips "{\"spec\": $(echo "$GPT3" | sed 's/"chips": 1024, //')}" "no chips"
+search_bad 400 spec.model.preset "{\"spec\": $(echo "$GPT3" | sed 's/gpt3-175b/gpt9/')}" "unknown model"
+search_bad 400 options.top "{\"spec\": $GPT3, \"options\": {\"top\": 0}}" "top 0"
+search_bad 400 options.max_interleave "{\"spec\": $GPT3, \"options\": {\"max_interleave\": 1e300}}" "huge interleave"
+search_bad 400 options.uneven_stages "{\"spec\": $GPT3, \"options\": {\"uneven_stages\": 1}}" "uneven_stages not a boolean"
+search_bad 400 options.goal "{\"spec\": $GPT3, \"options\": {\"goal\": \"chips\"}}" "unknown option"
+search_bad 400 chunk_size "{\"spec\": $GPT3, \"chunk_size\": \"big\"}" "chunk_size not a number"
+search_bad 413 spec.chips "{\"spec\": $GPT3, \"options\": {\"max_configs\": 1000}}" "space above max_configs"
+search_bad 422 spec.phase '{"spec": {"model": "llama3-8b", "hardware": "h100-sxm", "phase": "serve", "chips": 1, "serving": {"arrival": {"rate_per_s": 1}, "requests": 10, "prompt_tokens": 100, "output_tokens": 10}}}' "serve spec"
+[ "$(sql 'SELECT count(*) FROM searches')|$(sql 'SELECT count(*) FROM search_chunks')" = "$NS0|0" ] &&
+  ok "refused searches store nothing" || fail "a refused search was stored"
+req POST "$U/api/v1/searches" "${H[@]}" -D "$TMP/hdr" -d "{\"name\": \"gpt3 layouts\", \"spec\": $GPT3, \"options\": {\"top\": 5}, \"chunk_size\": 20000}"
+expect 202 "create search"
+SR=$(jget 'd["id"]')
+grep -qi "^Location: /api/v1/searches/$SR" "$TMP/hdr" && ok "search Location header" || fail "search Location"
+[ "$(jget 'd["configs_total"]')|$(sql "SELECT count(*) FROM search_chunks WHERE search_id = $SR")" = "161064|9" ] &&
+  ok "161,064 layouts in 9 chunks" || fail "search counts: ${BODY:0:300}"
+for _ in $(seq 1 600); do
+  req GET "$U/api/v1/searches/$SR"
+  case "$(jget 'd["status"]')" in succeeded | failed) break ;; esac
+  sleep 0.1
+done
+[ "$(jget 'd["status"]')" = succeeded ] && ok "search succeeded" || fail "search: ${BODY:0:400}"
+echo "$GPT3" >"$TMP/gpt3.json"
+"$BUILD/ridge" search "$TMP/gpt3.json" --top 5 >"$TMP/cli_search.json"
+python3 - "$TMP/body" "$TMP/cli_search.json" <<'PY' && ok "same ranking and counts as ridge search" || fail "search differs from ridge search"
+import json, sys
+h, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert h["best"] == c["best"] and len(h["best"]) == 5, (h["best"][:1], c["best"][:1])
+for k in ("evaluated", "feasible", "no_fit", "rejected"):
+    assert h[k] == c[k], (k, h[k], c[k])
+assert h["configs_done"] == h["configs_total"] == c["evaluated"]
+assert h["provenance"]["spec_sha256"] == c["base_spec_sha256"]
+PY
+[ "$(sql "SELECT count(*) FROM search_chunks WHERE search_id = $SR AND state = 'done'")" = 9 ] &&
+  ok "every chunk done once" || fail "search chunks"
+req POST "$U/api/v1/searches" "${H[@]}" -d "{\"spec\": $GPT3, \"options\": {\"top\": 1, \"max_interleave\": 1}}"
+expect 202 "second search"
+SR2=$(jget 'd["id"]')
+req GET "$U/api/v1/searches?limit=1"; expect 200 "list searches"
+[ "$(jget 'd["searches"][0]["id"]')" = "$SR2" ] && [ "$(jget '"best" in d["searches"][0]')" = False ] &&
+  ok "newest first, without rankings" || fail "search list: ${BODY:0:300}"
+req GET "$U/api/v1/searches?limit=1&page_token=$(jget 'd["next_page_token"]')"; expect 200 "search page 2"
+[ "$(jget 'd["searches"][0]["id"]')" = "$SR" ] && ok "search pages" || fail "search page 2: ${BODY:0:300}"
+req GET "$U/api/v1/searches?status=done"; expect 400 "unknown search status"
+req GET "$U/api/v1/searches/999999"; expect 404 "no such search"
+req GET "$U/api/v1/searches/abc"; expect 404 "malformed search id"
+
 # metrics
 req GET "$U/api/v1/metrics"; expect 200 "metrics"
 echo "$BODY" | grep -q 'ridged_http_requests_total{route="sweep_create",code="202"}' && ok "requests by route and code" ||
