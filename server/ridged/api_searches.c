@@ -25,7 +25,7 @@
                                                      "key, "                                                 \
                                                      "'chunks', value -> 'chunks', 'configs', value -> "     \
                                                      "'configs') ORDER BY key), '[]'::jsonb) FROM "          \
-                                                     "jsonb_each(s.replicas))"
+                                                     "jsonb_each(s.replicas)), s.spec"
 
 /* The members every search document has, from a row of SEARCH_COLS; the
  * object is left open. */
@@ -42,6 +42,8 @@ static void write_head(jw *w, const PGresult *q, int i) {
         jw_key(w, nums[k]);
         jw_raw(w, PQgetvalue(q, i, 3 + k));
     }
+    jw_key(w, "spec");
+    jw_raw(w, PQgetvalue(q, i, 18));
     jw_key(w, "options");
     jw_raw(w, PQgetvalue(q, i, 10));
     jw_kstr(w, "author", PQgetvalue(q, i, 11));

@@ -6,7 +6,9 @@
 // quality of its formats, a bad field named), store it as a run, compare two
 // points, sweep values and a range (progress to 100 %, cancel), results
 // (sort, filter, scatter and Pareto front, a point's breakdowns, CSV),
-// record and supersede a decision with its evidence, search history,
+// record and supersede a decision with its evidence, search history, a
+// layout search (bad model named, progress, ranked layouts, one opened as a
+// design point),
 // numerics, silicon (queue a synthesized unit, see its area beside its
 // format's SQNR) — and fails on any console error, page error or failed check.
 // Known answers for the page's own helpers run in the page. Screenshots at
@@ -49,7 +51,7 @@ page.setDefaultTimeout(T);
 // chip and bad-config steps provoke on purpose.
 page.on('console', (m) => {
   if (m.type() !== 'error') return;
-  if ((step === 'invalid input' || step === 'bad chip' || step === 'hf config bad key') && /status of 400/.test(m.text())) return;
+  if ((step === 'invalid input' || step === 'bad chip' || step === 'hf config bad key' || step === 'search bad input') && /status of 400/.test(m.text())) return;
   problems.push(`console error during "${step}": ${m.text()}`);
 });
 page.on('pageerror', (e) => problems.push(`page error during "${step}": ${e.message}`));
@@ -624,6 +626,44 @@ try {
   await page.click('#theme-toggle');
   check(await page.evaluate(() => localStorage.getItem('ridge.theme')) === 'light', 'the theme choice is kept');
 
+  // A layout search as a job: an unknown model is named, then the example
+  // search runs in the service's workers to 100 %, its ranked layouts are
+  // the ones GET /searches/{id} answers, and one opens as a design point.
+  step = 'search bad input';
+  await page.click('a[data-view="point"]');
+  const specBeforeSearch = await page.inputValue('#spec-json');
+  await page.click('a[data-view="search"]');
+  const exampleSearch = await page.inputValue('#search-spec');
+  await page.fill('#search-spec', exampleSearch.replace('llama3-8b', 'llama9'));
+  await page.click('#search-submit');
+  await page.waitForSelector('#search-spec.invalid', { timeout: 10000 });
+  check(/llama9/.test(await text('#view-search .notice.error')), 'a search of an unknown model is refused and the spec marked');
+  step = 'search';
+  await page.fill('#search-spec', exampleSearch);
+  await page.fill('#search-top', '5');
+  await page.click('#search-submit');
+  await page.waitForFunction(() => document.querySelector('#search-status')?.textContent === 'succeeded', null, { timeout: 60000 });
+  check(await page.evaluate(() => document.querySelector('#search-progress').value) === 1 && await text('#search-pct') === '100 %',
+    'search progress reaches 100 %');
+  await page.waitForFunction(() => document.querySelectorAll('#search-best tbody tr').length === 5);
+  const searchId = decodeURIComponent((await page.evaluate(() => location.hash)).split('/')[1] || '');
+  const served = await page.evaluate(async (id) => (await (await fetch(`/api/v1/searches/${id}`)).json()), searchId);
+  const shownIdx = await page.evaluate(() => [...document.querySelectorAll('#search-best tbody tr')].map((r) => Number(r.dataset.index)));
+  check(served.best.length === 5 && shownIdx.join() === served.best.map((b) => b.index).join(),
+    `the ranked table shows search ${searchId}'s five best layouts in order (${served.configs_total} layouts)`);
+  check(await page.locator(`#search-list tr[data-search="${searchId}"]`).count() === 1, 'the search is listed under recent searches');
+  await shot('search-1280');
+  await page.locator('#search-best tbody tr').nth(1).locator('button.open-layout').click();
+  await page.waitForFunction(() => !document.querySelector('#view-point').hidden);
+  await page.waitForSelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+  const opened = JSON.parse(await page.inputValue('#spec-json'));
+  const want = served.best[1].parallelism;
+  check(opened.chips === 64 && ['tp', 'pp', 'dp', 'microbatch', 'zero', 'recompute'].every((k) => opened.parallelism?.[k] === want[k]),
+    `layout 2 opens as a design point (tp ${want.tp}, pp ${want.pp}, dp ${want.dp})`);
+  // the design point the walk had before
+  await page.fill('#spec-json', specBeforeSearch);
+  await page.waitForFunction((t) => JSON.stringify(JSON.parse(document.querySelector('#spec-json').value)) === JSON.stringify(JSON.parse(t)), specBeforeSearch);
+
   // A serving run: the phase select gives a small workload; the result shows
   // the latency quantiles, goodput under the SLOs and the run's time series.
   step = 'serving';
@@ -654,7 +694,7 @@ try {
   step = 'narrow';
   await page.setViewportSize({ width: 420, height: 800 });
   for (const [view, sel] of [['point', '#roofline svg'], ['sweeps', '#sweep-count'], ['results', '#res-table'],
-    ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
+    ['search', '#search-submit'], ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
     await page.click(`a[data-view="${view}"]`);
     await page.waitForSelector(sel, { state: 'attached' });
     await page.evaluate(() => window.scrollTo(0, 0));

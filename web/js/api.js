@@ -112,6 +112,10 @@ export const api = {
       token = page.next;
     }
   },
+  // Layout searches: queued with POST, run in chunks by the service's workers.
+  createSearch: (body) => request('POST', '/searches', { body }),
+  listSearches: (params) => request('GET', '/searches', { params }),
+  getSearch: (id) => request('GET', `/searches/${encodeURIComponent(id)}`),
   resultColumns: () => request('GET', '/result-columns'),
   specFields: () => request('GET', '/spec-fields'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),
