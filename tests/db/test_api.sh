@@ -19,6 +19,9 @@ doc = json.load(open(sys.argv[1]))
 routes = re.findall(r'\{"(GET|POST)", "/api/v1([^"]+)"', open(sys.argv[2]).read())
 missing = [(m, p) for m, p in routes if p != "/metrics" and m.lower() not in doc["paths"].get(p, {})]
 assert len(routes) > 10 and not missing, (len(routes), missing)
+# and the other way: every documented operation is a route
+extra = [(m, p) for p, ops in doc["paths"].items() for m in ops if (m.upper(), p) not in routes]
+assert not extra, extra
 PY
 python3 - "$TMP/body" "$SRC/server/ridged/http_routes.c" <<'PY' && ok "every operation's operationId is its route's name; operations with input document 4XX problems" || fail "OpenAPI operations"
 import json, re, sys
@@ -31,6 +34,28 @@ ids = [o.get("operationId") for ops in doc["paths"].values() for o in ops.values
 no4xx = [(m, p) for p, ops in doc["paths"].items() for m, o in ops.items()
          if (o.get("parameters") or o.get("requestBody")) and not any(k.startswith("4") for k in o.get("responses", {}))]
 assert not bad and len(ids) == len(set(ids)) and not no4xx, (bad, no4xx)
+PY
+cp "$TMP/body" "$TMP/openapi.json"
+req GET "$U/api/v1/spec-fields"; expect 200 "spec fields"
+python3 - "$TMP/openapi.json" "$TMP/body" <<'PY' && ok "the served Spec schema has every field of the codec's table, typed" || fail "Spec schema"
+import json, sys
+doc, fields = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))["fields"]
+spec = doc["components"]["schemas"]["Spec"]
+assert "x-properties-from" not in spec and len(fields) > 100
+types = {"integer": "integer", "number": "number", "boolean": "boolean"}
+for f in fields:
+    node, props = None, spec["properties"]
+    for k in f["path"].split("."):
+        assert props is not None and k in props, f["path"]
+        node = props[k]
+        props = node.get("properties")
+    num = node["anyOf"][0] if "anyOf" in node else node
+    if f["type"] in types:
+        assert num["type"] == types[f["type"]], f
+    if f["type"] in ("integer", "number") and f["min"] < f["max"]:
+        assert (num["minimum"], num["maximum"]) == (f["min"], f["max"]), f
+    if f["type"] == "enum":
+        assert node["enum"] == f["values"], f
 PY
 req GET "$U/api/v1/presets"; expect 200 "presets"
 jget '[p["name"] for p in d["hardware"]]' | grep -q h100-sxm && ok "presets list h100-sxm" || fail "presets: ${BODY:0:200}"
