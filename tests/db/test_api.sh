@@ -315,6 +315,66 @@ req GET "$U/api/v1/sweeps/$DUPID/results?limit=100"
 [ "$(jget 'sorted(r["params"]["parallelism.dp"] for r in d["results"]) == [1,2,3,4,5,7,8]')" = True ] &&
   ok "each distinct dp evaluated once" || fail "dp values: ${BODY:0:300}"
 
+# CSV of a 25,000-point sweep: streamed from COPY in one answer, or in pages
+# that follow X-Next-Page-Token; every point once, every value equal as a
+# double to the JSON results
+req POST "$U/api/v1/sweeps" -H 'Content-Type: application/json' -d '{"name": "csv 25k", "base": {"model": "llama3-8b", "hardware": "h100-sxm", "phase": "decode", "batch": 8, "seq_len": 2048}, "axes": [{"path": "batch", "range": {"start": 1, "stop": 2500, "steps": 2500}}, {"path": "hardware.mem_bw", "range": {"start": 2e12, "stop": 8e12, "steps": 10}}]}'
+expect 202 "25,000-point sweep"
+CSVSW=$(jget 'd["id"]')
+[ "$(wait_sweep "$U" "$CSVSW" 120)" = succeeded ] && ok "25,000-point sweep succeeded" || fail "csv sweep"
+python3 - "$PORT" "$CSVSW" <<'PY' && ok "CSV of 25,000 points complete, pages equal to one answer, values equal to JSON as doubles" || fail "CSV 25k"
+import csv, http.client, io, json, sys
+port, sw = int(sys.argv[1]), sys.argv[2]
+conn = http.client.HTTPConnection("127.0.0.1", port)
+def get(q, accept):
+    conn.request("GET", f"/api/v1/sweeps/{sw}/results?{q}", headers={"Accept": accept})
+    r = conn.getresponse(); body = r.read()
+    assert r.status == 200, (r.status, body[:300])
+    return r, body
+r, whole = get("limit=100000", "text/csv")
+assert r.getheader("X-Next-Page-Token") is None and r.getheader("Transfer-Encoding") == "chunked"
+rows = list(csv.reader(io.StringIO(whole.decode())))
+head, rows = rows[0], rows[1:]
+assert head[:3] == ["point_index", "batch", "hardware.mem_bw"] and head[3] == "status", head
+idx = [int(x[0]) for x in rows]
+assert len(rows) == 25000 and sorted(idx) == list(range(25000)), (len(rows), len(set(idx)))
+paged, tok, pages = [], "", 0
+while True:
+    r, body = get("limit=10000" + (f"&page_token={tok}" if tok else ""), "text/csv")
+    part = list(csv.reader(io.StringIO(body.decode())))
+    assert part[0] == head
+    paged += part[1:]; pages += 1
+    tok = r.getheader("X-Next-Page-Token")
+    if not tok:
+        break
+assert pages == 3 and paged == rows, (pages, len(paged))
+js, tok = [], ""
+while True:
+    _, body = get("limit=10000" + (f"&page_token={tok}" if tok else ""), "application/json")
+    d = json.loads(body); js += d["results"]; tok = d["next_page_token"]
+    if not tok:
+        break
+assert len(js) == 25000
+for row, j in zip(rows, js):
+    assert int(row[0]) == j["point_index"]
+    for name, v in zip(head[1:], row[1:]):
+        want = j["params"][name] if name in j["params"] else j.get(name)
+        if want is None:
+            assert v == "", (name, v)
+        elif isinstance(want, bool):
+            assert v == ("true" if want else "false"), (name, v, want)
+        else:
+            assert float(v) == float(want), (name, v, want)
+PY
+
+# a client that hangs up in the middle of a streamed CSV: the export stops,
+# its connection goes back to the pool, and ridged keeps answering
+for _ in 1 2 3; do
+  curl -sS -N -H 'Accept: text/csv' "$U/api/v1/sweeps/$CSVSW/results?limit=100000" 2>/dev/null | head -c 2000 >/dev/null || true
+done
+req GET "$U/api/v1/sweeps/$CSVSW/results?limit=1" -H 'Accept: text/csv'; expect 200 "CSV after clients hung up"
+req GET "$U/api/v1/health"; [ "$(jget 'd["database"]')" = ok ] && ok "healthy after cut streams" || fail "health: $BODY"
+
 # layout searches: queued as chunks of configurations, run by the sweep
 # workers, ranked as `ridge search` ranks the same spec
 GPT3='{"model": "gpt3-175b", "hardware": "a100-sxm-80gb", "system": "dgx-a100", "phase": "train", "batch": 1536, "seq_len": 2048, "chips": 1024, "parallelism": {"tp": 8, "pp": 16, "dp": 8, "microbatch": 1}}'
