@@ -2,7 +2,8 @@
 // through playwright-core, against a running ridged.
 //
 // usage: node run_dashboard.mjs BASE_URL ARTIFACT_DIR [TOKEN]
-// Walks the dashboard's main paths — evaluate a point (numbers, roofline,
+// Walks the dashboard's main paths — evaluate a point (numbers, roofline with
+// a ceiling per math format and the ridge point, hardware knobs as preset overrides,
 // quality of its formats, a bad field named), store it as a run, compare two
 // points, sweep values and a range (progress to 100 %, cancel), results
 // (sort, filter, scatter and Pareto front, a point's breakdowns, CSV),
@@ -168,6 +169,45 @@ try {
   await shot('point-sources-1280');
   await page.locator('#preset-sources summary').click();
   await page.evaluate(() => window.scrollTo(0, 0));
+
+  // The roofline: a ceiling per math format the chip has (equal peaks share
+  // one), the spec's math format marked, and the ridge point labelled.
+  step = 'roofline per format';
+  const ceilings = await page.evaluate(() => [...document.querySelectorAll('#roofline svg line.ceiling.compute.peak')]
+    .map((l) => ({ formats: (l.dataset.formats || '').split(' '), active: l.classList.contains('active') })));
+  check(ceilings.length >= 3 && ceilings.filter((c) => c.active).length === 1 && ceilings.find((c) => c.active).formats.includes('bf16') &&
+    ceilings.some((c) => c.formats.includes('fp8')), `a compute ceiling per format group (${ceilings.map((c) => c.formats.join('·')).join(', ')}), bf16 marked`);
+  const ridgeLabel = await page.evaluate(() => document.querySelector('#roofline svg .ridge-point text')?.textContent || '');
+  check(/ridge point [\d,.]+ FLOP\/B \(bf16\)/.test(ridgeLabel), `ridge point labelled (${ridgeLabel})`);
+  await page.locator('#roofline').scrollIntoViewIfNeeded();
+  await shot('roofline-1280');
+  await page.evaluate(() => window.scrollTo(0, 0));
+
+  // Hardware knobs: overrides in their units merged on the preset; emptied,
+  // the spec names the preset again.
+  step = 'hardware knobs';
+  const knob = async (label) => page.locator('label', { hasText: label }).getAttribute('for');
+  const bwId = await knob('HBM bandwidth (TB/s)');
+  const fp8Id = await knob('Matrix peak fp8 (TFLOP/s)');
+  const upId = await knob('Scale-up link bandwidth (GB/s)');
+  check(/^3\.35 \(preset\)$/.test(await page.getAttribute(`#${bwId}`, 'placeholder')), 'the HBM bandwidth knob shows the preset\'s 3.35 TB/s');
+  const timeBefore = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+  await page.fill(`#${bwId}`, '4.8');
+  await page.fill(`#${fp8Id}`, '2500');
+  await page.fill(`#${upId}`, '900');
+  await page.waitForFunction((b) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== b, timeBefore);
+  const knobSpec = JSON.parse(await page.inputValue('#spec-json'));
+  check(knobSpec.hardware?.preset === 'h100-sxm' && knobSpec.hardware.mem_bw === 4.8e12 && knobSpec.hardware.matrix_flops?.fp8 === 2.5e15 &&
+    Object.keys(knobSpec.hardware.matrix_flops).length === 1 && knobSpec.system?.scaleup_bw === 9e11 && typeof knobSpec.system.preset === 'string',
+    'knobs are overrides on the hardware and system presets, in B/s and FLOP/s');
+  check(await count('#point-msg .notice.error, #view-point .notice.error') === 0 && /\d/.test(await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')),
+    `the overridden chip evaluates (${await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')}, was ${timeBefore})`);
+  await page.waitForFunction(() => /fp8: 2\.5 P/.test([...document.querySelectorAll('#roofline svg text.ceiling-label')].map((t) => t.textContent).join('|')));
+  check(/fp8: 2\.5 PFLOP\/s/.test(await page.evaluate(() => [...document.querySelectorAll('#roofline svg text.ceiling-label')].map((t) => t.textContent).join('|'))),
+    'the roofline draws the overridden fp8 peak');
+  for (const id of [bwId, fp8Id, upId]) await page.fill(`#${id}`, '');
+  await page.waitForFunction(() => { const sp = JSON.parse(document.querySelector('#spec-json').value); return sp.hardware === 'h100-sxm' && typeof sp.system === 'string'; });
+  check(true, 'emptied knobs give the preset names back');
 
   // The codesign link: a smaller weights format moves both time and quality.
   step = 'numerics in the design point';
