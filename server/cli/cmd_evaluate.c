@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "codec.h"
 #include "codec_eval.h"
+#include "codec_search.h"
 #include "evaluate.h"
 #include "search.h"
 #include "serve_search.h"
@@ -429,22 +430,6 @@ out:
 
 /* ---- search ------------------------------------------------------------ */
 
-static void write_parallel(jw *w, const rg_parallel *p) {
-    static const char *const rc_names[] = {"none", "selective", "full"};
-    jw_obj_begin(w);
-    jw_kint(w, "tp", p->tp);
-    jw_kint(w, "pp", p->pp);
-    jw_kint(w, "dp", p->dp);
-    jw_kint(w, "ep", p->ep);
-    jw_kint(w, "cp", p->cp);
-    jw_kint(w, "microbatch", p->microbatch);
-    jw_kint(w, "interleave", p->interleave);
-    jw_kbool(w, "sequence_parallel", p->sequence_parallel);
-    jw_kstr(w, "recompute", p->recompute >= 0 && p->recompute <= 2 ? rc_names[p->recompute] : "?");
-    jw_kint(w, "zero", p->zero);
-    jw_obj_end(w);
-}
-
 static int parse_int_opt(const char *name, const char *s, long lo, long hi, long *out) {
     char *end = NULL;
     errno = 0;
@@ -494,7 +479,7 @@ static int search_serve(const rg_spec *spec, const rg_serve_search_opts *so) {
         jw_kint(&w, "rank", i + 1);
         jw_kint(&w, "index", b->index);
         jw_key(&w, "parallelism");
-        write_parallel(&w, &b->par);
+        codec_parallel_write(&w, &b->par);
         jw_kint(&w, "max_batch", b->max_batch);
         jw_kint(&w, "chunked_prefill_tokens", b->chunked_prefill_tokens);
         if (b->disaggregated) {
@@ -690,26 +675,8 @@ int cmd_search(int argc, char **argv) {
     jw_kstr(&w, "base_spec_sha256", sha);
     jw_key(&w, "best");
     jw_arr_begin(&w);
-    for (int i = 0; i < sr->n_best; i++) {
-        const rg_search_entry *b = &sr->best[i];
-        jw_obj_begin(&w);
-        jw_kint(&w, "rank", i + 1);
-        jw_kint(&w, "index", b->index);
-        rg_spec one = spec;
-        one.par = b->par;
-        if (codec_spec_sha256(&one, sha) == 0)
-            jw_kstr(&w, "spec_sha256", sha);
-        jw_key(&w, "parallelism");
-        write_parallel(&w, &b->par);
-        jw_knum(&w, "time_s", b->time_s);
-        jw_knum(&w, "mfu", b->mfu);
-        jw_knum(&w, "tokens_per_s", b->tokens_per_s);
-        jw_key(&w, "memory");
-        codec_memory_write(&w, &b->memory);
-        jw_key(&w, "breakdown");
-        codec_breakdown_write(&w, &b->breakdown);
-        jw_obj_end(&w);
-    }
+    for (int i = 0; i < sr->n_best; i++)
+        codec_search_entry_write(&w, &spec, &sr->best[i], i + 1);
     jw_arr_end(&w);
     jw_obj_end(&w);
     status = emit(&w);

@@ -1,5 +1,5 @@
 // app.js: start-up and routing. Loads the presets, mounts each view once,
-// and shows one view per URL hash (#point, #sweeps, #results/ID, #numerics,
+// and shows one view per URL hash (#point, #sweeps, #search/ID, #results/ID, #numerics,
 // #silicon, #calibrate, #compare, #history) so every screen can be linked to.
 
 import { api, getToken, setToken } from './api.js';
@@ -7,6 +7,7 @@ import { $, errorText } from './util.js';
 import { state, on, emit } from './state.js';
 import { mountPoint } from './views/point.js';
 import { mountSweeps } from './views/sweeps.js';
+import { mountSearch } from './views/search.js';
 import { mountResults } from './views/results.js';
 import { mountNumerics } from './views/numerics.js';
 import { mountSilicon } from './views/silicon.js';
@@ -15,7 +16,7 @@ import { mountCalibrate } from './views/calibrate.js';
 import { mountHistory } from './views/history.js';
 import { watchCharts } from './export.js';
 
-const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'calibrate', 'compare', 'history'];
+const VIEWS = ['point', 'sweeps', 'search', 'results', 'numerics', 'silicon', 'calibrate', 'compare', 'history'];
 
 // #view/ARG?key=value&...: ARG names the thing shown (a sweep, a job, a
 // spec), the query the view's settings (scatter axes, filter).
@@ -96,6 +97,7 @@ async function start() {
   if (numerics.status === 'fulfilled') state.numerics = numerics.value;
   const point = mountPoint($('#view-point'));
   mountSweeps($('#view-sweeps'));
+  mountSearch($('#view-search'));
   mountResults($('#view-results'));
   mountNumerics($('#view-numerics'));
   mountSilicon($('#view-silicon'));

@@ -152,11 +152,22 @@ export function calibrationApplied(c) {
         h('td', { class: 'num' }, `${fmtNum(a.low, 4)} – ${a.high === null || a.high === undefined ? '∞' : fmtNum(a.high, 4)}`))))));
 }
 
-// The chip's peaks for the roofline: the math class's peak and the memory
-// bandwidth implied by the ridge point (peak / bandwidth).
+// The chip's peaks for the roofline: a ceiling per math format the chip has
+// (hardware.matrix_flops of the evaluated spec, formats with equal peaks
+// sharing one), the spec's math format marked (at the peak the engine used),
+// and the memory bandwidth implied by the ridge point (peak / bandwidth).
 export function peaksOf(r) {
   if (!(r.peak_flops > 0 && r.ridge_point > 0)) return null;
-  return { compute: [{ label: `${r.math || 'matrix'} peak`, flops: r.peak_flops }], mem_bw: r.peak_flops / r.ridge_point };
+  const math = r.math || 'matrix';
+  const byPeak = new Map();
+  for (const [fmt, v] of Object.entries(r.provenance?.spec?.hardware?.matrix_flops || {})) {
+    const flops = fmt === math ? r.peak_flops : Number(v);
+    if (flops > 0) byPeak.set(flops, [...(byPeak.get(flops) || []), fmt]);
+  }
+  if (![...byPeak.values()].some((f) => f.includes(math))) byPeak.set(r.peak_flops, [...(byPeak.get(r.peak_flops) || []), math]);
+  const compute = [...byPeak.entries()].sort((a, b) => b[0] - a[0])
+    .map(([flops, fmts]) => ({ label: fmts.join(' · '), flops, formats: fmts, active: fmts.includes(math) }));
+  return { compute, mem_bw: r.peak_flops / r.ridge_point, ridge: r.ridge_point, ridgeFlops: r.peak_flops, math };
 }
 
 // The codesign link: what the spec's number formats cost in quality, from
