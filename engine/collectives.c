@@ -67,6 +67,19 @@ double rg_coll_busbw_factor(rg_comm_kind kind, int64_t n) {
 static double coll_links(const rg_link *up, const rg_link *out, rg_comm_kind kind, const rg_group *g,
                          double bytes);
 
+/* On a fully connected mesh a chip reaches each peer over its own link, so
+ * the members of a group inside one domain share n - 1 of the chip's links
+ * (a send/recv uses one): the fraction of scaleup_bw the group sees. */
+static double mesh_share(const rg_net *net, rg_comm_kind kind, const rg_group *g) {
+    double links = net->up_mesh_links;
+    if (!(links > 0.0))
+        return 1.0;
+    double peers = kind == RG_COMM_SEND_RECV ? 1.0 : (double)((g->outer > 1 ? g->inner : g->n) - 1);
+    if (peers < 1.0)
+        peers = 1.0;
+    return peers < links ? peers / links : 1.0;
+}
+
 double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, double bytes) {
     if (!g || bytes <= 0.0 || kind < 0 || kind >= RG_COMM_COUNT)
         return 0.0;
@@ -74,7 +87,8 @@ double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, dou
         return 0.0;
     double eff = net->kind_eff[kind] > 0.0 ? net->kind_eff[kind] : 1.0;
     double step = net->kind_step_latency[kind] > 0.0 ? net->kind_step_latency[kind] : net->up.latency;
-    rg_link up = {net->up.bw * eff, step}, out = {net->out.bw * eff, net->out.latency};
+    rg_link up = {net->up.bw * eff * mesh_share(net, kind, g), step},
+            out = {net->out.bw * eff, net->out.latency};
     return net->kind_latency[kind] + coll_links(&up, &out, kind, g, bytes);
 }
 

@@ -43,6 +43,9 @@ typedef struct rg_net {
      * scale-up link's latency for that kind when > 0: measured groups of
      * several sizes separate it from the fixed cost per call. */
     double kind_step_latency[RG_COMM_COUNT];
+    /* > 0: the scale-up domain is a fully connected mesh with this many
+     * links per chip (rg_system.scaleup_mesh_links). */
+    double up_mesh_links;
 } rg_net;
 
 /* Where a group's ranks sit: `inner` members share a scale-up domain, spread

@@ -351,6 +351,7 @@ void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) 
     net->out.bw = s->scaleout_bw * av[RG_A_SCALEOUT_EFF];
     net->out.latency = s->scaleout_latency;
     net->domain = s->domain_chips;
+    net->up_mesh_links = s->scaleup_mesh_links;
     for (int k = 0; k < RG_COMM_COUNT; k++) {
         net->kind_eff[k] = av[kind_eff_id[k]];
         net->kind_latency[k] = av[kind_lat_id[k]];

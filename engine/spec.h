@@ -143,6 +143,11 @@ typedef struct rg_system {
     double scaleup_latency;  /* s per hop/message */
     double scaleout_bw;      /* bytes/s per chip per direction */
     double scaleout_latency; /* s per message */
+    /* A fully connected scale-up mesh: links per chip, one to each peer
+     * (scaleup_bw is all of them); a collective among n chips of the domain
+     * uses the n - 1 links to its members. 0 = switched (every group gets
+     * scaleup_bw). */
+    double scaleup_mesh_links;
 } rg_system;
 
 /* serve: requests under load through a continuous-batching scheduler

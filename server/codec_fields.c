@@ -279,6 +279,7 @@ const codec_field codec_fields[] = {
     {"system.scaleup_latency", CF_F64, OFF(system.scaleup_latency), 0, 1, "s", NULL, CF_REQUIRED, NULL, 0},
     {"system.scaleout_bw", CF_F64, OFF(system.scaleout_bw), 1, 1e16, "B/s", NULL, CF_REQUIRED, NULL, 0},
     {"system.scaleout_latency", CF_F64, OFF(system.scaleout_latency), 0, 1, "s", NULL, CF_REQUIRED, NULL, 0},
+    {"system.scaleup_mesh_links", CF_F64, OFF(system.scaleup_mesh_links), 0, 1e6, NULL, NULL, 0, NULL, 0},
 
     {"phase", CF_ENUM, OFF(phase), 0, 0, NULL, phase_names, CF_REQUIRED, NULL, 0},
     {"batch", CF_I64, OFF(batch), 1, 1e9, NULL, NULL, CF_REQUIRED | CF_NOT_SERVE, NULL, 0},

@@ -138,6 +138,31 @@ static void test_kinds(void) {
     CHECK(!res.used[RG_A_REDUCE_SCATTER_STEP_LAT]); /* 0: the link's latency, not an assumption used */
 }
 
+/* A fully connected mesh of 8 chips with 7 links each (AMD MI300X platform):
+ * a group of 2 in the domain has one link between its members, of 4 three,
+ * of 8 all seven; a send/recv one; a switched fabric (0) gives every group
+ * the whole scale-up bandwidth. */
+static void test_mesh(void) {
+    rg_net net = {.up = {448e9, 0.0}, .out = {50e9, 0.0}, .domain = 8};
+    double S = 1e9;
+    rg_group g2 = rg_coll_place(2, 1, 8), g4 = rg_coll_place(4, 1, 8), g8 = rg_coll_place(8, 1, 8);
+    double sw2 = rg_coll_time(&net, RG_COMM_ALL_GATHER, &g2, S),
+           sw8 = rg_coll_time(&net, RG_COMM_ALL_GATHER, &g8, S);
+    double p2p = rg_coll_time(&net, RG_COMM_SEND_RECV, &g2, S);
+    CHECK_REL(sw2, 0.5 * S / 448e9, 1e-12);
+    net.up_mesh_links = 7;
+    CHECK_REL(rg_coll_time(&net, RG_COMM_ALL_GATHER, &g2, S), 7.0 * sw2, 1e-12);
+    CHECK_REL(rg_coll_time(&net, RG_COMM_ALL_GATHER, &g4, S), 0.75 * S / (448e9 * 3.0 / 7.0), 1e-12);
+    CHECK_REL(rg_coll_time(&net, RG_COMM_ALL_GATHER, &g8, S), sw8, 1e-12);
+    CHECK_REL(rg_coll_time(&net, RG_COMM_SEND_RECV, &g2, S), 7.0 * p2p, 1e-12);
+    /* across domains (stride 8: one member per domain) the mesh does not apply */
+    rg_group x = rg_coll_place(2, 8, 8);
+    net.up_mesh_links = 0;
+    double out0 = rg_coll_time(&net, RG_COMM_ALL_GATHER, &x, S);
+    net.up_mesh_links = 7;
+    CHECK_REL(rg_coll_time(&net, RG_COMM_ALL_GATHER, &x, S), out0, 1e-12);
+}
+
 /* A kind's step latency replaces the link's in its alpha-beta terms: a ring
  * all-gather of 8 ranks has 7 steps, a tree all-reduce of 8 ranks 2 x 3
  * levels (and the ring 2 x 7); the fixed cost per call stays once. */
@@ -274,6 +299,7 @@ int main(void) {
     test_bubble_short();
     test_kinds();
     test_step_latency();
+    test_mesh();
     test_gemm_quantisation();
     test_uneven_stages();
     test_grad_accum();
