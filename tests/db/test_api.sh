@@ -437,6 +437,18 @@ req GET "$U/api/v1/searches?limit=1"; expect 200 "list searches"
   ok "newest first, without rankings" || fail "search list: ${BODY:0:300}"
 req GET "$U/api/v1/searches?limit=1&page_token=$(jget 'd["next_page_token"]')"; expect 200 "search page 2"
 [ "$(jget 'd["searches"][0]["id"]')" = "$SRB" ] && ok "search pages" || fail "search page 2: ${BODY:0:300}"
+# cancel: its chunks are no longer claimed; a finished search cannot be cancelled
+req POST "$U/api/v1/searches" "${H[@]}" -d "{\"spec\": $GPT3, \"chunk_size\": 1000}"
+expect 202 "search to cancel"
+SRC_ID=$(jget 'd["id"]')
+req POST "$U/api/v1/searches/$SRC_ID/cancel" "${H[@]}" -d '{}'; expect 200 "cancel search"
+[ "$(jget 'd["status"]')" = cancelled ] && ok "search cancelled" || fail "cancel: ${BODY:0:200}"
+sleep 0.5
+[ "$(sql "SELECT count(*) FROM search_chunks WHERE search_id = $SRC_ID AND state = 'pending'")" -gt 100 ] &&
+  ok "a cancelled search's chunks stay unclaimed" || fail "chunks claimed after cancel"
+req POST "$U/api/v1/searches/$SRC_ID/cancel" "${H[@]}" -d '{}'; expect 409 "cancel twice"
+req POST "$U/api/v1/searches/$SR/cancel" "${H[@]}" -d '{}'; expect 409 "cancel a finished search"
+req POST "$U/api/v1/searches/999999/cancel" "${H[@]}" -d '{}'; expect 404 "cancel no such search"
 req GET "$U/api/v1/searches?status=done"; expect 400 "unknown search status"
 req GET "$U/api/v1/searches/999999"; expect 404 "no such search"
 req GET "$U/api/v1/searches/abc"; expect 404 "malformed search id"
