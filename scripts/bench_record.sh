@@ -9,8 +9,8 @@
 #   - the same for the small sweep beside 3M rows of other sweeps,
 #   - the Pareto front of the 1M-point sweep (time_s x energy_per_token_j),
 #   - CSV export of the whole 1M-point sweep (ridged streams COPY output in
-#     pages of up to 1,000,000 rows, read by one keep-alive client, so the
-#     figure is the service's, not process starts), rows/s.
+#     pages of up to 1,000,000 rows; curl reads them), rows/s, beside psql
+#     copying the same rows to /dev/null (what PostgreSQL alone takes).
 # Set RIDGE_INDEX_MIN_POINTS=0 to measure without the indexes, and
 # RIDGE_BENCH_STEPS=N for sweeps of N x 1,000 points (default 1000: 1M).
 set -euo pipefail
@@ -49,21 +49,24 @@ for o in time_s:asc mfu:desc tokens_per_s:desc energy_per_token_j:asc memory_per
 done
 echo "top 100 of the 2,000-point sweep by time_s (beside $((3 * STEPS * 1000)) other rows): $(med "/api/v1/sweeps/$SMALL/results?limit=100&order_by=time_s")"
 echo "Pareto front of the large sweep, time_s x energy_per_token_j: $(med "/api/v1/sweeps/$BIG/pareto?x=time_s:min&y=energy_per_token_j:min")"
-python3 - "$PORT" "$BIG" <<'PY'
-import http.client, sys, time
-port, sweep = sys.argv[1], sys.argv[2]
-conn = http.client.HTTPConnection("127.0.0.1", int(port))
-t0 = time.perf_counter(); rows = 0; size = 0; tok = ""
-while True:
-    conn.request("GET", f"/api/v1/sweeps/{sweep}/results?limit=1000000" + (f"&page_token={tok}" if tok else ""),
-                 headers={"Accept": "text/csv"})
-    r = conn.getresponse(); body = r.read()
-    assert r.status == 200, (r.status, body[:200])
-    rows += body.count(b"\n") - 1; size += len(body)
-    tok = r.getheader("X-Next-Page-Token") or ""
-    if not tok:
-        break
-dt = time.perf_counter() - t0
-print(f"CSV export of the large sweep: {rows:,} rows, {size / 1e6:.1f} MB in {dt:.2f} s = {rows / dt:,.0f} rows/s ({size / 1e6 / dt:.1f} MB/s)")
+# CSV: curl (a C client) reads the pages, following X-Next-Page-Token; then
+# the floor: psql copying the same rows and columns to /dev/null
+t0=$(date +%s.%N); rows=0; bytes=0; tok=""
+while :; do
+  read -r n b < <(curl -fsS -D "$PGDIR/csvhdr" -H 'Accept: text/csv' \
+    "$U/api/v1/sweeps/$BIG/results?limit=1000000${tok:+&page_token=$tok}" | wc -lc)
+  rows=$((rows + n - 1)); bytes=$((bytes + b))
+  tok=$(sed -n 's/^X-Next-Page-Token: *//Ip' "$PGDIR/csvhdr" | tr -d '\r')
+  [ -n "$tok" ] || break
+done
+python3 -c "dt = $(date +%s.%N) - $t0; print(f'CSV export of the large sweep: {$rows:,} rows, {$bytes / 1e6:.1f} MB in {dt:.2f} s = {$rows / dt:,.0f} rows/s ({$bytes / 1e6 / dt:.1f} MB/s)')"
+cols=$(python3 - <<'PY'
+import re
+names = re.findall(r'^\s*X\((\w+), RC_(\w+),', open('server/ridged/result_cols.h').read(), re.M)
+print(", ".join(["point_index", "status"] + [f"CASE WHEN {n} THEN 'true' WHEN NOT {n} THEN 'false' END" if t == "BOOL" else n for n, t in names]))
 PY
+)
+t0=$(date +%s.%N)
+psql "$CONN dbname=bench" -qAt -c "SET extra_float_digits = 3" -c "\copy (SELECT $cols FROM sweep_results WHERE sweep_id = $BIG ORDER BY point_index) TO '/dev/null' (FORMAT csv)"
+python3 -c "dt = $(date +%s.%N) - $t0; print(f'the same rows by psql \\\\copy to /dev/null (PostgreSQL alone): {dt:.2f} s = {$rows / dt:,.0f} rows/s')"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

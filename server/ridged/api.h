@@ -30,6 +30,7 @@ void api_sweep_pareto(http_req *r);
 void api_search_create(http_req *r);
 void api_search_list(http_req *r);
 void api_search_get(http_req *r);
+void api_search_cancel(http_req *r);
 void api_result_columns(http_req *r);
 void api_spec_fields(http_req *r);
 void api_decision_create(http_req *r);

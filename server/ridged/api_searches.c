@@ -1,6 +1,7 @@
 /* api_searches.c: POST /searches (validate, count the layouts, split them
- * into chunks, queue), GET /searches (cursor pages) and GET /searches/{id}
- * (status, progress and the ranked layouts). The search runs on the sweep
+ * into chunks, queue), GET /searches (cursor pages), GET /searches/{id}
+ * (status, progress and the ranked layouts) and POST /searches/{id}/cancel
+ * (its chunks are no longer claimed; one being run is still stored). The search runs on the sweep
  * workers (search_job.h), never here. */
 #include <math.h>
 #include <stdio.h>
@@ -331,6 +332,39 @@ void api_search_get(http_req *r) {
         return;
     }
     reply_search(r, c, r->id, 200);
+    db_release(r->rd->pool, c);
+}
+
+void api_search_cancel(http_req *r) {
+    static const char upd[] =
+        "UPDATE searches SET status = 'cancelled', finished_at = now() WHERE id = $1 AND "
+        "status IN ('queued', 'running') RETURNING id";
+    static const char st[] = "SELECT status FROM searches WHERE id = $1";
+    if (!api_path_id(r, "search"))
+        return;
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, "cancel search", NULL);
+        return;
+    }
+    const char *p[1] = {r->id};
+    PGresult *q = db_query(c, upd, 1, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, "cancel search", PQresultErrorMessage(q));
+    } else if (PQntuples(q) == 1) {
+        reply_search(r, c, r->id, 200);
+    } else {
+        PQclear(q);
+        q = db_query(c, st, 1, p);
+        if (!db_ok(q))
+            http_problem_db(r, "cancel search", PQresultErrorMessage(q));
+        else if (PQntuples(q) == 0)
+            http_fail(r, RG_ENOTFOUND, "id", NULL, "no search with id %s", r->id);
+        else
+            http_fail(r, RG_ECONFLICT, "status", "only queued or running searches can be cancelled",
+                      "search %s is already %s", r->id, PQgetvalue(q, 0, 0));
+    }
+    PQclear(q);
     db_release(r->rd->pool, c);
 }
 

@@ -27,6 +27,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/searches", api_search_create, "search_create", true, HTTP_LANE_JOB},
     {"GET", "/api/v1/searches", api_search_list, "search_list", false, HTTP_LANE_JOB},
     {"GET", "/api/v1/searches/{id}", api_search_get, "search_get", false, HTTP_LANE_JOB},
+    {"POST", "/api/v1/searches/{id}/cancel", api_search_cancel, "search_cancel", true, HTTP_LANE_JOB},
     {"GET", "/api/v1/result-columns", api_result_columns, "result_columns", false, HTTP_LANE_INLINE},
     {"GET", "/api/v1/spec-fields", api_spec_fields, "spec_fields", false, HTTP_LANE_INLINE},
     {"POST", "/api/v1/decisions", api_decision_create, "decision_create", true, HTTP_LANE_JOB},

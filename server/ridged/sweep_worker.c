@@ -609,12 +609,14 @@ static void *worker_main(void *arg) {
         }
         int rc = 0;
         bool failed = false;
-        for (int k = 0; k < 2 && rc != 1; k++) {
+        /* a failed claim (the connection lost, say) ends the round: the
+         * other kind would only fail on the same connection and count twice */
+        for (int k = 0; k < 2 && rc == 0; k++) {
             bool search = w->search_first != (k == 1);
             rc = search ? search_step(w) : sweep_step(w);
             if (rc == 1)
                 w->search_first = !search; /* the other kind first next time */
-            failed = failed || rc < 0;
+            failed = rc < 0;
         }
         if (rc == 1)
             continue;

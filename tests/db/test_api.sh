@@ -424,12 +424,31 @@ PY
   ok "every chunk done once" || fail "search chunks"
 req POST "$U/api/v1/searches" "${H[@]}" -d "{\"spec\": $GPT3, \"options\": {\"top\": 1, \"max_interleave\": 1}}"
 expect 202 "second search"
+SRB=$(jget 'd["id"]')
+# a space without a single layout (3 chips: 3 divides neither the heads, the
+# layers, the batch nor seq_len) is a finished search with an empty ranking
+req POST "$U/api/v1/searches" "${H[@]}" -d '{"spec": {"model": "llama3-8b", "hardware": "h100-sxm", "system": "dgx-h100", "phase": "train", "batch": 256, "seq_len": 4096, "chips": 3}}'
+expect 202 "search of an empty space"
+[ "$(jget '(d["status"], d["configs_total"], d["best"])')" = "('succeeded', 0, [])" ] &&
+  ok "an empty space is a finished search with no layouts" || fail "empty search: ${BODY:0:300}"
 SR2=$(jget 'd["id"]')
 req GET "$U/api/v1/searches?limit=1"; expect 200 "list searches"
 [ "$(jget 'd["searches"][0]["id"]')" = "$SR2" ] && [ "$(jget '"best" in d["searches"][0]')" = False ] &&
   ok "newest first, without rankings" || fail "search list: ${BODY:0:300}"
 req GET "$U/api/v1/searches?limit=1&page_token=$(jget 'd["next_page_token"]')"; expect 200 "search page 2"
-[ "$(jget 'd["searches"][0]["id"]')" = "$SR" ] && ok "search pages" || fail "search page 2: ${BODY:0:300}"
+[ "$(jget 'd["searches"][0]["id"]')" = "$SRB" ] && ok "search pages" || fail "search page 2: ${BODY:0:300}"
+# cancel: its chunks are no longer claimed; a finished search cannot be cancelled
+req POST "$U/api/v1/searches" "${H[@]}" -d "{\"spec\": $GPT3, \"chunk_size\": 1000}"
+expect 202 "search to cancel"
+SRC_ID=$(jget 'd["id"]')
+req POST "$U/api/v1/searches/$SRC_ID/cancel" "${H[@]}" -d '{}'; expect 200 "cancel search"
+[ "$(jget 'd["status"]')" = cancelled ] && ok "search cancelled" || fail "cancel: ${BODY:0:200}"
+sleep 0.5
+[ "$(sql "SELECT count(*) FROM search_chunks WHERE search_id = $SRC_ID AND state = 'pending'")" -gt 100 ] &&
+  ok "a cancelled search's chunks stay unclaimed" || fail "chunks claimed after cancel"
+req POST "$U/api/v1/searches/$SRC_ID/cancel" "${H[@]}" -d '{}'; expect 409 "cancel twice"
+req POST "$U/api/v1/searches/$SR/cancel" "${H[@]}" -d '{}'; expect 409 "cancel a finished search"
+req POST "$U/api/v1/searches/999999/cancel" "${H[@]}" -d '{}'; expect 404 "cancel no such search"
 req GET "$U/api/v1/searches?status=done"; expect 400 "unknown search status"
 req GET "$U/api/v1/searches/999999"; expect 404 "no such search"
 req GET "$U/api/v1/searches/abc"; expect 404 "malformed search id"

@@ -108,6 +108,8 @@ try {
   check(/TB\/s/.test(table), 'hardware.mem_bw shown in TB/s');
   const raw = table.match(/\d(\.\d+)?e[+-]?\d+/);
   check(!raw, `no raw exponents in the results table${raw ? ` (${raw[0]})` : ''}`);
+  // the scatter draws after its points arrive: wait for it (the CSV above can finish first)
+  await page.waitForSelector('#res-scatter svg .axis-label', { state: 'attached', timeout: 30000 });
   const xl = await page.$$eval('#res-scatter svg .axis-label', (els) => els.map((e) => e.textContent));
   check(xl.some((t) => /\((s|B|FLOP|B\/s|tok\/s)\)$/.test(t)), `scatter axes name their units (${xl.join(' / ')})`);
 

@@ -121,6 +121,7 @@ export const api = {
   createSearch: (body) => request('POST', '/searches', { body }),
   listSearches: (params) => request('GET', '/searches', { params }),
   getSearch: (id) => request('GET', `/searches/${encodeURIComponent(id)}`),
+  cancelSearch: (id) => request('POST', `/searches/${encodeURIComponent(id)}/cancel`, { body: {} }),
   resultColumns: () => request('GET', '/result-columns'),
   specFields: () => request('GET', '/spec-fields'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),

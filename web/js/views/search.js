@@ -1,7 +1,7 @@
 // search.js: the layout search as a job. Start one (POST /searches: a spec
 // with its chip count, the options of `ridge search`), follow its progress
-// while the service's workers run its chunks, read the ranked layouts, and
-// open any of them as a design point (the spec with that layout).
+// while the service's workers run its chunks (or cancel it), read the ranked
+// layouts, and open any of them as a design point (the spec with that layout).
 
 import { api } from '../api.js';
 import { h, clear, notice, errorText, fmtNum, fmtTime, fmtPct, fmtBytes, fmtSI, setHash } from '../util.js';
@@ -108,7 +108,11 @@ export function mountSearch(root) {
     const status = h('span', { class: 'status', id: 'search-status' }, 'queued');
     const counts = h('div', { class: 'small muted', id: 'search-counts' });
     const table = h('div', { class: 'table-wrap' });
-    clear(watchBox, h('h3', {}, 'Search ', h('span', { class: 'mono' }, id)), h('div', { class: 'progress-row' }, bar, pct, status), counts, table);
+    const cancel = h('button', { type: 'button', id: 'search-cancel', class: 'danger', onclick: async () => {
+      try { await api.cancelSearch(id); poll(); } catch (err) { counts.textContent = errorText(err); }
+    } }, 'Cancel');
+    clear(watchBox, h('h3', {}, 'Search ', h('span', { class: 'mono' }, id)), h('div', { class: 'progress-row' }, bar, pct, status), counts,
+      h('div', { class: 'buttons' }, cancel), table);
     const poll = async () => {
       try {
         const s = await api.getSearch(id);
@@ -122,7 +126,7 @@ export function mountSearch(root) {
         counts.textContent = `${done.toLocaleString('en')} of ${total.toLocaleString('en')} layouts: ${Number(s.feasible).toLocaleString('en')} fit, ` +
           `${Number(s.no_fit).toLocaleString('en')} do not fit in memory, ${Number(s.rejected).toLocaleString('en')} refused${s.error ? ` — ${s.error}` : ''}`;
         clear(table, bestTable(s));
-        if (FINISHED.has(s.status)) { loadRecent(); return; }
+        if (FINISHED.has(s.status)) { cancel.disabled = true; loadRecent(); return; }
       } catch (err) {
         counts.textContent = errorText(err);
       }
