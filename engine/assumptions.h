@@ -81,7 +81,7 @@
     X(RG_A_RECIPE_SOURCE_BYTES, "recipe_source_bytes", "bytes per element")                                  \
     X(RG_A_RECIPE_AMAX_PASS, "recipe_amax_pass", "1 separate read, 0 fused")                                 \
     X(RG_A_RECIPE_ROTATION_FUSED, "recipe_rotation_fused", "1 fused, 0 separate pass")                       \
-    X(RG_A_FOUR_OVER_SIX_FLOPS, "four_over_six_flops_per_element", "FLOP per element")                      \
+    X(RG_A_FOUR_OVER_SIX_FLOPS, "four_over_six_flops_per_element", "FLOP per element")                       \
     X(RG_A_RECIPE_OPERAND_REUSE, "recipe_operand_reuse", "MACs fed per quantized operand element")
 
 typedef enum rg_assumption_id {
