@@ -78,11 +78,18 @@
     X(RG_A_KV_BLOCK_TOKENS, "kv_block_tokens", "tokens per KV-cache block")                                  \
     X(RG_A_HOST_LINK_BW, "host_link_bw", "B/s")                                                              \
     X(RG_A_SERVE_STEP_OVERHEAD, "serve_step_overhead", "s per step")                                         \
+    X(RG_A_KV_CACHE_MEM_FRACTION, "kv_cache_mem_fraction", "fraction of the free memory")                    \
+    X(RG_A_FP4_RATE_FRACTION, "fp4_matmul_rate_fraction", "x the FP4 dense peak")                            \
     X(RG_A_RECIPE_SOURCE_BYTES, "recipe_source_bytes", "bytes per element")                                  \
     X(RG_A_RECIPE_AMAX_PASS, "recipe_amax_pass", "1 separate read, 0 fused")                                 \
     X(RG_A_RECIPE_ROTATION_FUSED, "recipe_rotation_fused", "1 fused, 0 separate pass")                       \
     X(RG_A_FOUR_OVER_SIX_FLOPS, "four_over_six_flops_per_element", "FLOP per element")                       \
-    X(RG_A_RECIPE_OPERAND_REUSE, "recipe_operand_reuse", "MACs fed per quantized operand element")
+    X(RG_A_RECIPE_OPERAND_REUSE, "recipe_operand_reuse", "MACs fed per quantized operand element")           \
+    X(RG_A_ALL_REDUCE_STEP_LAT, "all_reduce_step_latency", "s per step (0: the link's)")                     \
+    X(RG_A_ALL_GATHER_STEP_LAT, "all_gather_step_latency", "s per step (0: the link's)")                     \
+    X(RG_A_REDUCE_SCATTER_STEP_LAT, "reduce_scatter_step_latency", "s per step (0: the link's)")             \
+    X(RG_A_ALL_TO_ALL_STEP_LAT, "all_to_all_step_latency", "s per step (0: the link's)")                     \
+    X(RG_A_SEND_RECV_STEP_LAT, "send_recv_step_latency", "s per message (0: the link's)")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

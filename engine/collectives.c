@@ -73,7 +73,8 @@ double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, dou
     if (kind != RG_COMM_SEND_RECV && g->n <= 1)
         return 0.0;
     double eff = net->kind_eff[kind] > 0.0 ? net->kind_eff[kind] : 1.0;
-    rg_link up = {net->up.bw * eff, net->up.latency}, out = {net->out.bw * eff, net->out.latency};
+    double step = net->kind_step_latency[kind] > 0.0 ? net->kind_step_latency[kind] : net->up.latency;
+    rg_link up = {net->up.bw * eff, step}, out = {net->out.bw * eff, net->out.latency};
     return net->kind_latency[kind] + coll_links(&up, &out, kind, g, bytes);
 }
 

@@ -38,6 +38,11 @@ typedef struct rg_net {
      * nccl-tests), s. Zero-initialised nets behave as before. */
     double kind_eff[RG_COMM_COUNT];
     double kind_latency[RG_COMM_COUNT];
+    /* Per kind, the latency of one step of its algorithm inside a scale-up
+     * domain (a ring step, a tree level, one message), replacing the
+     * scale-up link's latency for that kind when > 0: measured groups of
+     * several sizes separate it from the fixed cost per call. */
+    double kind_step_latency[RG_COMM_COUNT];
 } rg_net;
 
 /* Where a group's ranks sit: `inner` members share a scale-up domain, spread

@@ -318,6 +318,7 @@ static void make_plan(const rg_spec *spec, const rg_model_dims *dm, rg_plan *p) 
     p->global_stage = (double)dm->global_layers * share;
     p->local_stage = (double)dm->local_layers * share;
     p->ssm_stage = (double)dm->ssm_layers * share;
+    p->shared_stage = (double)spec->model.shared.uses * share;
     double pad = spec->assumptions.v[RG_A_VOCAB_PAD] * (double)par->tp;
     p->vocab = pad >= 1.0 ? ceil((double)spec->model.vocab / pad) * pad : (double)spec->model.vocab;
 }
@@ -338,6 +339,9 @@ static const int kind_eff_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_EFF, RG_A_ALL_GAT
 static const int kind_lat_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_LAT, RG_A_ALL_GATHER_LAT,
                                                RG_A_REDUCE_SCATTER_LAT, RG_A_ALL_TO_ALL_LAT,
                                                RG_A_SEND_RECV_LAT};
+static const int kind_step_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_STEP_LAT, RG_A_ALL_GATHER_STEP_LAT,
+                                                RG_A_REDUCE_SCATTER_STEP_LAT, RG_A_ALL_TO_ALL_STEP_LAT,
+                                                RG_A_SEND_RECV_STEP_LAT};
 
 void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) {
     const double *av = as->v;
@@ -350,6 +354,7 @@ void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) 
     for (int k = 0; k < RG_COMM_COUNT; k++) {
         net->kind_eff[k] = av[kind_eff_id[k]];
         net->kind_latency[k] = av[kind_lat_id[k]];
+        net->kind_step_latency[k] = av[kind_step_id[k]];
     }
 }
 
@@ -362,8 +367,11 @@ static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t 
     double t = count * (one > acc->floor ? one : acc->floor);
     double x = t * (1.0 - overlap), up = 0.0, out = 0.0;
     rg_energy_coll_bytes(kind, &g, bytes, &up, &out);
-    if (acc->used)
+    if (acc->used) {
         acc->used[kind_eff_id[kind]] = acc->used[kind_lat_id[kind]] = 1;
+        if (net->kind_step_latency[kind] > 0.0) /* 0: the link's latency, which the system lists */
+            acc->used[kind_step_id[kind]] = 1;
+    }
     acc->up_bytes += count * up;
     acc->out_bytes += count * out;
     acc->total[kind] += t;
@@ -418,7 +426,7 @@ int rg_evaluate_ex(const rg_spec *spec, rg_result *out, unsigned flags, rg_err *
  * evaluate_one and rg_evaluate_core_ctx). */
 static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     const double *av = spec->assumptions.v;
-    r->mm_peak = peak;
+    r->mm_peak = math == RG_MATH_FP4 ? peak * av[RG_A_FP4_RATE_FRACTION] : peak;
     r->mm_eff = av[RG_A_MATMUL_EFF];
     r->mm_half = av[RG_A_MATMUL_HALF_FLOPS];
     r->vec_rate = spec->hw.vector_flops * av[RG_A_VECTOR_EFF];
@@ -433,24 +441,13 @@ static void roof_rates(const rg_spec *spec, double peak, int math, rg_roof *r) {
     r->mem_half = av[RG_A_MEMORY_HALF_BYTES];
 }
 
-/* What the mixed serving step does not price: sliding-window and Mamba-2
- * layers (their keys and state per sequence differ from the full-attention
- * pairs and cached keys a mix carries), uneven pipeline stages (the core
- * would not be the same on every stage) and the unfused soft-capped
- * attention (its soft-cap op is not in the mix's core). */
-static int mix_supported(const rg_spec *spec, const rg_model_dims *dm, rg_err *err) {
-    if (dm->local_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.sliding_window",
-                         "sliding-window attention layers are not modelled in a serving step");
-    if (dm->ssm_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.ssm.layers",
-                         "Mamba-2 layers are not modelled in a serving step");
-    if (spec->stages.first_layers > 0 || spec->stages.last_layers > 0)
-        return FIELD_ERR(RG_EUNSUPPORTED, "parallelism.first_stage_layers",
-                         "uneven pipeline stages are not modelled in a serving step");
-    if (spec->model.attn_softcap > 0.0 && !(spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5))
-        return FIELD_ERR(RG_EUNSUPPORTED, "model.attn_softcap",
-                         "soft-capped attention without fused attention is not modelled in a serving step");
+/* What the mixed serving step does not price: recipes (their bytes and
+ * passes depend on the whole tensors of a uniform step) and shared attention
+ * blocks reused across depth (their per-use cores are not in the mix). */
+static int mix_supported(const rg_spec *spec, rg_err *err) {
+    if (spec->model.shared.uses > 0)
+        return FIELD_ERR(RG_EUNSUPPORTED, "model.shared.uses",
+                         "shared attention blocks are not modelled in a serving step");
     for (int c = 0; c < RG_TC_COUNT; c++)
         if (spec->numerics.recipes[c].on)
             return FIELD_ERR(RG_EUNSUPPORTED, "numerics.recipes",
@@ -473,14 +470,18 @@ int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err) {
         return FIELD_ERR(RG_EUNSUPPORTED, "numerics.math", "no %s matrix unit", rg_math_name(mf->math));
     memset(ctx, 0, sizeof *ctx);
     rg_model_derive(&spec->model, &ctx->dims);
-    if ((rc = mix_supported(spec, &ctx->dims, err)))
+    if ((rc = mix_supported(spec, err)))
         return rc;
     roof_rates(spec, peak, mf->math, &ctx->roof);
     ctx->shape.tp = spec->par.tp;
     ctx->shape.flash = spec->assumptions.v[RG_A_FLASH_ATTENTION] >= 0.5;
     ctx->shape.fa = spec->numerics.activations;
     ctx->shape.fkv = spec->numerics.kv_cache;
-    ctx->layers = (double)((spec->model.layers + spec->par.pp - 1) / spec->par.pp);
+    rg_plan pl;
+    make_plan(spec, &ctx->dims,
+              &pl); /* the busiest stage's layers of each kind, as evaluate_one counts them */
+    ctx->layers = pl.global_stage;
+    ctx->local_layers = pl.local_stage;
     ctx->pp = (double)spec->par.pp;
     return 0;
 }
@@ -516,7 +517,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
 
     rg_model_dims dm;
     rg_model_derive(m, &dm);
-    if (mix && (rc = mix_supported(spec, &dm, err)))
+    if (mix && (rc = mix_supported(spec, err)))
         return rc;
     rg_plan pl;
     make_plan(spec, &dm, &pl);
@@ -528,6 +529,8 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     r.out = out;
     r.rows = !(flags & RG_EVAL_NO_OPS);
     roof_rates(spec, peak, math, &r);
+    if (math == RG_MATH_FP4)
+        used[RG_A_FP4_RATE_FRACTION] = 1;
     used[RG_A_MEMORY_HALF_BYTES] = 1;
     if (r.cores >= 1.0)
         used[RG_A_GEMM_TILE_M] = used[RG_A_GEMM_TILE_N] = used[RG_A_GEMM_SPLIT_K_MIN] = 1;
@@ -553,6 +556,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     sh.n_attn = pl.global_stage * pl.steps;
     sh.n_local = pl.local_stage * pl.steps;
     sh.n_ssm = pl.ssm_stage * pl.steps;
+    sh.n_shared = pl.shared_stage * pl.steps;
     sh.window = (double)dm.window;
     sh.n_mtp = pl.train ? (double)m->mtp_layers * pl.steps : pl.draft; /* decode: one module run per draft */
     sh.n_dense = (double)pl.dense_last * pl.steps;
@@ -610,8 +614,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
         double passes = pl.train ? (spec->par.recompute == RG_RECOMPUTE_FULL ? 3.0 : 2.0) : 1.0;
         double L = (double)pl.layers_stage, steps = pl.steps;
         if (pl.tp > 1) {
-            /* one all-reduce after each mixer and each FFN */
-            double blocks = L + (double)(pl.dense_last + pl.moe_last) +
+            /* one all-reduce after each mixer and each FFN (a shared
+             * block's use: after its attention and its MLP) */
+            double blocks = L + (double)(pl.dense_last + pl.moe_last) + 2.0 * pl.shared_stage +
                             (pl.train ? 2.0 * (double)m->mtp_layers : 2.0 * pl.draft);
             double ov = av[RG_A_TP_OVERLAP], bytes = pl.tokens_mb * d * a, n = blocks * passes * steps;
             used[RG_A_TP_OVERLAP] = 1;
@@ -627,6 +632,16 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             } else {
                 t_inner += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, bytes, n, ov);
             }
+            if (m->ssm.version == 1 && pl.ssm_stage > 0.0) {
+                /* A Mamba-1 mixer split by channels: x_proj contracts over
+                 * the local channels, so its (dt, B, C) output is a partial
+                 * sum each rank needs whole (dt_proj and the scan read it):
+                 * one all-reduce of tokens x (dt_rank + 2 state) per pass
+                 * (backward: the gradient of that replicated input). */
+                double xb = pl.tokens_mb * (double)(m->ssm.dt_rank + 2 * m->ssm.state) * a;
+                t_inner +=
+                    comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.tp, 1, xb, pl.ssm_stage * passes * steps, ov);
+            }
         }
         if (pl.cp > 1) {
             double kv = (double)(dm.k_dim + dm.v_dim); /* keys and values per token, all heads */
@@ -636,7 +651,9 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
             t_inner += comm(&acc, &net, RG_COMM_SEND_RECV, pl.cp, pl.tp, bytes, n, av[RG_A_CP_OVERLAP]);
         }
         if (pl.ep > 1 && pl.moe_last > 0) {
-            double bytes = pl.tokens_mb * (double)m->moe.top_k * d * a / (sh.sp ? (double)pl.tp : 1.0);
+            /* the tokens travel at the experts' width (a latent MoE: the latent) */
+            double bytes =
+                pl.tokens_mb * (double)m->moe.top_k * (double)dm.moe_in * a / (sh.sp ? (double)pl.tp : 1.0);
             double n = 2.0 * (double)pl.moe_last * passes * steps;
             used[RG_A_EP_OVERLAP] = 1;
             t_inner +=
@@ -682,6 +699,19 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
                     t_dp += comm(&acc, &net, RG_COMM_REDUCE_SCATTER, n, stride, p * g, steps, ov);
                 }
             }
+        }
+        if (pl.train && pl.pp > 1 && m->shared.uses > 0) {
+            /* a shared block's weights sit on every stage that runs it:
+             * their gradients are summed over the pipeline stages once per
+             * step (as Megatron-LM sums tied embeddings over the first and
+             * last stage) */
+            double nb = ceil(pl.shared_stage) < (double)m->shared.blocks ? ceil(pl.shared_stage)
+                                                                         : (double)m->shared.blocks;
+            double bytes =
+                nb * rg_model_shared_block_params(m, &dm) / (double)pl.tp * rg_format_bytes(nu->grads);
+            used[RG_A_DP_OVERLAP] = 1;
+            t_dp += comm(&acc, &net, RG_COMM_ALL_REDUCE, pl.pp, pl.tp * pl.cp * pl.ep * pl.dp, bytes, 1.0,
+                         av[RG_A_DP_OVERLAP]);
         }
     }
 
@@ -747,7 +777,7 @@ static int evaluate_one(const rg_spec *spec, const rg_mix *mix, rg_result *out, 
     double per_stage = (double)pl.chips / (double)pl.pp;
     double units[RG_CAT_COUNT] = {
         (double)dm.global_layers, (double)dm.dense_layers, (double)dm.moe_layers, 1.0,
-        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers};
+        (double)dm.local_layers,  (double)dm.ssm_layers,   (double)m->mtp_layers, (double)m->shared.uses};
     double fm = 0.0, fh = 0.0;
     for (int c = 0; c < RG_CAT_COUNT; c++) {
         fm += r.unit_model_flops[c] * units[c];

@@ -38,15 +38,19 @@ int rg_evaluate_mix(const rg_spec *spec, const rg_mix *mix, rg_result *out, unsi
 
 /* What the attention core of a mixed step is priced with: the roofline's
  * rates, the shape fields rg_roofline_mix_core reads, the model dimensions,
- * layers on the busiest stage and pipeline depth. A step's time is
- *   t(mix) = t(mix without core work) + pp x layers x sum of core op times,
+ * the full-attention and sliding-window layers on the busiest stage (as the
+ * evaluation counts them; uneven stages included) and pipeline depth. A
+ * step's time is
+ *   t(mix) = t(mix without core work)
+ *            + pp x (layers x core op times of prefill, decode
+ *                    + local_layers x those of wprefill, wdecode),
  * exactly (the core ops add to every stage's time; inference runs the stages
  * one after another). Returns 0 or a validation error. */
 typedef struct rg_core_ctx {
     rg_roof roof;
     rg_shape shape;
     rg_model_dims dims;
-    double layers, pp;
+    double layers, local_layers, pp;
 } rg_core_ctx;
 int rg_evaluate_core_ctx(const rg_spec *spec, rg_core_ctx *ctx, rg_err *err);
 

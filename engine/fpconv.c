@@ -204,7 +204,7 @@ uint16_t rg_fpconv_f32_to_bf16(float x) {
     if ((u & 0x7FFFFFFFu) > 0x7F800000u)
         return (uint16_t)(((u >> 16) & 0x8000u) | 0x7FC0u); /* canonical quiet NaN */
     /* RNE on the upper half; a carry out of the top mantissa bit correctly
-     * lands on the next exponent, up to Inf (FIELD-NOTES). */
+     * lands on the next exponent, up to Inf. */
     return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
 }
 

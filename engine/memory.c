@@ -44,7 +44,9 @@ double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, c
     } else {
         double k = (double)m->moe.top_k, fe = (double)dm->expert_ffn_dim;
         double shared = (double)m->moe.shared_experts;
-        whole += k * d * e;
+        whole += k * (double)dm->moe_in * e; /* expert inputs (the latent when there is one) */
+        if (m->moe.latent > 0)               /* the latent projections' inputs */
+            whole += (d + k * (double)dm->moe_in) * e;
         split += (k + shared) * (double)dm->ffn_mats * fe * e;
     }
     double per_token = whole * rep + split / t;
@@ -104,6 +106,19 @@ double rg_memory_ssm_activations(const rg_model *m, const rg_model_dims *dm, con
     return tokens * (whole * rep + split) + in->b * states;
 }
 
+double rg_memory_shared_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in) {
+    rg_model_dims sd;
+    rg_model_shared_dims(m, dm, &sd);
+    double layer = rg_memory_layer_activations(m, &sd, in, false);
+    if (in->recompute == RG_RECOMPUTE_FULL)
+        return layer;
+    /* the layer's terms plus the wider norm and QKV inputs ([h; emb]: 2 x
+     * (attn_in - d)) and the input of the d x d output linear, kept whole */
+    double rep = in->sp ? 1.0 / (double)in->tp : 1.0;
+    double extra = 2.0 * (double)(sd.attn_in - sd.d) + (m->shared.out_linear ? (double)sd.d : 0.0);
+    return layer + in->b * in->s * extra * in->a_bytes * rep;
+}
+
 double rg_memory_inflight(int64_t pp, double steps, int64_t v) {
     double held = (double)pp < steps ? (double)pp : steps;
     if (held < 1.0)
@@ -119,12 +134,22 @@ double rg_memory_stage_params(const rg_model *m, const rg_model_dims *dm, const 
     double ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) / t : 0.0;
     double dense = rg_model_ffn_params(m, dm) / t;
     double experts = rg_model_expert_params(m, dm) / t;
-    double moe = rg_model_router_params(m, dm) +
-                 experts * ((double)m->moe.experts / (double)p->ep + (double)m->moe.shared_experts);
+    /* the latent projections run whole on every rank (replicated over tp) */
+    double moe = rg_model_router_params(m, dm) + rg_model_latent_params(m, dm) +
+                 experts * (double)m->moe.experts / (double)p->ep +
+                 rg_model_shared_expert_params(m, dm) / t * (double)m->moe.shared_experts;
     double nd = (double)(first ? p->dense_first : p->dense_last);
     double nm = (double)(first ? p->moe_first : p->moe_last);
     double L = (double)p->layers_stage, na = p->global_stage + p->local_stage;
     double params = na * attn + p->ssm_stage * ssm + nd * dense + nm * moe;
+    if (m->shared.uses > 0 && p->shared_stage > 0.0) {
+        /* the blocks a stage's uses run (sharded over tp), each use's
+         * adapters (sharded) and its d x d linear (whole on every rank) */
+        double nb = (double)m->shared.blocks, used = ceil(p->shared_stage);
+        double lin = m->shared.out_linear ? (double)dm->d * (double)dm->d : 0.0;
+        params += (used < nb ? used : nb) * rg_model_shared_block_params(m, dm) / t +
+                  p->shared_stage * ((rg_model_shared_use_params(m, dm) - lin) / t + lin);
+    }
     params += (nd + nm) * rg_model_layer_norm_params(dm, true) +
               (L - nd - nm) * rg_model_layer_norm_params(dm, false);
     if (p->mtp && (!first || p->pp == 1)) /* the prediction modules sit with the head */
@@ -194,6 +219,8 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
             if (in.recompute == RG_RECOMPUTE_FULL) /* every layer keeps its input only */
                 per_mb = (double)p->layers_stage * rg_memory_layer_activations(m, dm, &in, false);
         }
+        if (p->shared_stage > 0.0)
+            per_mb += p->shared_stage * rg_memory_shared_activations(m, dm, &in);
         mem->activations_bytes = per_mb * rg_memory_inflight(p->pp, p->steps, p->v);
         if (p->pp == 1) /* logits of the loss in fp32 on the (only) stage */
             mem->activations_bytes += p->tokens_mb * p->vocab / (double)p->tp * 4.0;
@@ -206,7 +233,8 @@ void rg_memory_estimate(const rg_spec *spec, const rg_model_dims *dm, const rg_p
         /* a sliding-window layer keeps the last `window` tokens; a Mamba-2
          * layer its recurrent and conv state, whatever the context */
         double win = dm->window > 0 && (double)dm->window < ctx ? (double)dm->window : ctx;
-        double toks = p->global_stage * ctx + p->local_stage * win;
+        double toks =
+            (p->global_stage + p->shared_stage) * ctx + p->local_stage * win; /* a use: its own cache */
         if (p->mtp) /* a drafting module keeps the cache of its own layer */
             toks += (double)m->mtp_layers * (dm->global_layers > 0 ? ctx : win);
         mem->kv_cache_bytes = p->b_rep * toks * per_tok * kvb;

@@ -35,6 +35,11 @@ double rg_memory_layer_activations(const rg_model *m, const rg_model_dims *dm, c
  * gated-norm outputs (split over tp) and the fp32 state of every chunk. */
 double rg_memory_ssm_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in);
 
+/* Activation bytes one use of a shared block (rg_shared) keeps, one
+ * micro-batch: an attention + dense MLP layer over the block's dimensions,
+ * plus its wider concatenated norm and QKV inputs and its linear's input. */
+double rg_memory_shared_activations(const rg_model *m, const rg_model_dims *dm, const rg_act_in *in);
+
 /* Micro-batches whose activations the first pipeline stage holds at peak
  * (1F1B: min(pp, steps); interleaved: x (1 + (pp-1)/(pp v))). */
 /* Elements of the recurrent state one sequence keeps per Mamba-2 layer on a

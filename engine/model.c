@@ -39,6 +39,8 @@ void rg_model_derive(const rg_model *m, rg_model_dims *out) {
     dm.k_dim = dm.kv_heads * dm.qk_head_dim;
     dm.v_dim = dm.kv_heads * dm.v_head_dim;
     dm.attn_out_dim = dm.heads * dm.v_head_dim;
+    dm.attn_in = m->d_model;
+    dm.moe_in = m->moe.latent > 0 ? m->moe.latent : m->d_model;
     dm.ffn_dim = m->ffn_dim;
     dm.ffn_mats = m->ffn_gated ? 3 : 2;
     dm.expert_ffn_dim = m->moe.expert_ffn_dim > 0 ? m->moe.expert_ffn_dim : m->ffn_dim;
@@ -103,7 +105,7 @@ double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm) {
             p += norm_w * 2.0 * (double)dm->qk_head_dim;
         return p;
     }
-    p = d * (double)(dm->q_dim + dm->k_dim + dm->v_dim) + (double)dm->attn_out_dim * d;
+    p = (double)dm->attn_in * (double)(dm->q_dim + dm->k_dim + dm->v_dim) + (double)dm->attn_out_dim * d;
     if (dm->qkv_bias)
         p += (double)(dm->q_dim + dm->k_dim + dm->v_dim);
     if (dm->out_bias)
@@ -113,20 +115,34 @@ double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm) {
     return p;
 }
 
-static double ffn_params_width(const rg_model *m, const rg_model_dims *dm, int64_t f) {
-    double p = (double)dm->ffn_mats * (double)dm->d * (double)f;
-    (void)m;
+/* An FFN of width f reading and writing `in` wide tokens. */
+static double ffn_params_width(const rg_model_dims *dm, int64_t in, int64_t f) {
+    double p = (double)dm->ffn_mats * (double)in * (double)f;
     if (dm->mlp_bias)
-        p += (double)(dm->ffn_mats - 1) * (double)f + (double)dm->d;
+        p += (double)(dm->ffn_mats - 1) * (double)f + (double)in;
     return p;
 }
 
 double rg_model_ffn_params(const rg_model *m, const rg_model_dims *dm) {
-    return ffn_params_width(m, dm, dm->ffn_dim);
+    (void)m;
+    return ffn_params_width(dm, dm->d, dm->ffn_dim);
 }
 
 double rg_model_expert_params(const rg_model *m, const rg_model_dims *dm) {
-    return ffn_params_width(m, dm, dm->expert_ffn_dim);
+    (void)m;
+    return ffn_params_width(dm, dm->moe_in, dm->expert_ffn_dim);
+}
+
+double rg_model_shared_expert_params(const rg_model *m, const rg_model_dims *dm) {
+    (void)m;
+    return ffn_params_width(dm, dm->d, dm->expert_ffn_dim);
+}
+
+double rg_model_latent_params(const rg_model *m, const rg_model_dims *dm) {
+    if (m->moe.latent <= 0)
+        return 0.0;
+    double d = (double)dm->d, l = (double)m->moe.latent;
+    return 2.0 * d * l + (dm->mlp_bias ? l + d : 0.0); /* fc1_latent_proj, fc2_latent_proj */
 }
 
 double rg_model_router_params(const rg_model *m, const rg_model_dims *dm) {
@@ -169,8 +185,42 @@ double rg_model_layer_norm_params(const rg_model_dims *dm, bool ffn) {
     return (double)dm->norms_per_block * (double)dm->norm_params * (ffn ? 2.0 : 1.0);
 }
 
+void rg_model_shared_dims(const rg_model *m, const rg_model_dims *dm, rg_model_dims *out) {
+    *out = *dm;
+    out->attn_in = m->shared.concat ? 2 * dm->d : dm->d;
+}
+
+double rg_model_shared_block_params(const rg_model *m, const rg_model_dims *dm) {
+    rg_model_dims sd;
+    rg_model_shared_dims(m, dm, &sd);
+    double norm_w = m->norm == RG_NORM_LAYER ? 2.0 : 1.0;
+    return rg_model_attn_params(m, &sd) + rg_model_ffn_params(m, &sd) + norm_w * (double)sd.attn_in +
+           (double)dm->norm_params;
+}
+
+double rg_model_shared_use_params(const rg_model *m, const rg_model_dims *dm) {
+    const rg_shared *s = &m->shared;
+    double d = (double)dm->d, r = (double)s->adapter_rank, p = 0.0;
+    double in = s->concat ? 2.0 * d : d;
+    if (s->mlp_adapter) /* d -> rank -> the up/gate projection's width */
+        p += d * r + r * (double)(dm->ffn_mats - 1) * (double)dm->ffn_dim;
+    if (s->attn_adapter) /* in -> rank -> q, k and v, one adapter each */
+        p += 3.0 * in * r + r * (double)(dm->q_dim + dm->k_dim + dm->v_dim);
+    if (s->out_linear)
+        p += d * d;
+    return p;
+}
+
+double rg_model_shared_params(const rg_model *m, const rg_model_dims *dm) {
+    if (m->shared.uses <= 0)
+        return 0.0;
+    return (double)m->shared.blocks * rg_model_shared_block_params(m, dm) +
+           (double)m->shared.uses * rg_model_shared_use_params(m, dm);
+}
+
 /* Parameters of the layers: `total` counts every expert, `active` the
- * routed top-k and shared ones. */
+ * routed top-k and shared ones; shared blocks count once, their adapters
+ * once per use. */
 static void layer_params(const rg_model *m, const rg_model_dims *dm, double *total, double *active) {
     double attn = rg_model_attn_params(m, dm), ssm = dm->ssm_layers > 0 ? rg_model_ssm_params(m, dm) : 0.0;
     double expert = rg_model_expert_params(m, dm), router = rg_model_router_params(m, dm);
@@ -178,10 +228,13 @@ static void layer_params(const rg_model *m, const rg_model_dims *dm, double *tot
     double norms = (double)dm->ffn_layers * rg_model_layer_norm_params(dm, true) +
                    (double)(m->layers - dm->ffn_layers) * rg_model_layer_norm_params(dm, false);
     double dense = (double)dm->dense_layers * rg_model_ffn_params(m, dm);
-    double moe_t = router + expert * (double)(m->moe.experts + m->moe.shared_experts);
-    double moe_a = router + expert * (double)(m->moe.top_k + m->moe.shared_experts);
-    *total = mixers + norms + dense + (double)dm->moe_layers * moe_t;
-    *active = mixers + norms + dense + (double)dm->moe_layers * moe_a;
+    double fixed = router + rg_model_latent_params(m, dm) +
+                   rg_model_shared_expert_params(m, dm) * (double)m->moe.shared_experts;
+    double moe_t = fixed + expert * (double)m->moe.experts;
+    double moe_a = fixed + expert * (double)m->moe.top_k;
+    double shared = rg_model_shared_params(m, dm);
+    *total = mixers + norms + dense + shared + (double)dm->moe_layers * moe_t;
+    *active = mixers + norms + dense + shared + (double)dm->moe_layers * moe_a;
 }
 
 void rg_model_params_dims(const rg_model *m, const rg_model_dims *dm, double *total, double *active) {
@@ -208,8 +261,9 @@ double rg_model_mtp_params(const rg_model *m) {
     double d = (double)dm.d, layer = rg_model_layer_norm_params(&dm, true);
     layer += dm.ssm_layers == m->layers ? rg_model_ssm_params(m, &dm) : rg_model_attn_params(m, &dm);
     if (dm.moe_layers > 0)
-        layer += rg_model_router_params(m, &dm) +
-                 rg_model_expert_params(m, &dm) * (double)(m->moe.experts + m->moe.shared_experts);
+        layer += rg_model_router_params(m, &dm) + rg_model_latent_params(m, &dm) +
+                 rg_model_expert_params(m, &dm) * (double)m->moe.experts +
+                 rg_model_shared_expert_params(m, &dm) * (double)m->moe.shared_experts;
     else
         layer += rg_model_ffn_params(m, &dm);
     double module = layer + 2.0 * d * d + 3.0 * (double)dm.norm_params;

@@ -45,6 +45,8 @@ typedef struct rg_model_dims {
     int64_t ssm_in_dim;      /* in_proj output: 2 inner + 2 groups state + heads */
     int64_t ssm_conv_dim;    /* conv channels: inner + 2 groups state */
     int64_t ssm_state_elems; /* recurrent state per sequence per layer: inner x state + conv (width-1) */
+    int64_t attn_in; /* input width of the attention projections: d (shared blocks: 2 d with concat) */
+    int64_t moe_in;  /* input and output width of a routed expert: d, or the MoE latent */
 } rg_model_dims;
 
 /* Derive the dimensions of `m` into `out` (defaults applied: head_dim =
@@ -59,6 +61,11 @@ double rg_model_attn_params(const rg_model *m, const rg_model_dims *dm);
 double rg_model_ffn_params(const rg_model *m, const rg_model_dims *dm);
 /* Parameters of one expert (matrices and biases). */
 double rg_model_expert_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one shared expert: an FFN of expert_ffn_dim over d. */
+double rg_model_shared_expert_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters of one MoE layer's latent projections (d -> latent -> d;
+ * 0 without a latent). */
+double rg_model_latent_params(const rg_model *m, const rg_model_dims *dm);
 /* Parameters of one MoE router. */
 double rg_model_router_params(const rg_model *m, const rg_model_dims *dm);
 /* Token embedding + learned positions (+ untied LM head + final norm). */
@@ -71,6 +78,18 @@ double rg_model_ssm_params(const rg_model *m, const rg_model_dims *dm);
 /* Parameters of the norms of one layer with its mixer and, when `ffn`, its
  * FFN. */
 double rg_model_layer_norm_params(const rg_model_dims *dm, bool ffn);
+
+/* The dimensions of the model's shared blocks (rg_shared): `dm` with the
+ * attention projections reading 2 d when the block's input is concatenated. */
+void rg_model_shared_dims(const rg_model *m, const rg_model_dims *dm, rg_model_dims *out);
+/* Parameters of one shared block: attention (from the block's input width),
+ * the MLP, the input norm (over the input width) and the pre-MLP norm. */
+double rg_model_shared_block_params(const rg_model *m, const rg_model_dims *dm);
+/* Parameters each use of a shared block adds: its LoRA adapters and its
+ * d x d output linear layer. */
+double rg_model_shared_use_params(const rg_model *m, const rg_model_dims *dm);
+/* All shared-block parameters: blocks x block + uses x use (0 without). */
+double rg_model_shared_params(const rg_model *m, const rg_model_dims *dm);
 
 /* Total and active (per token) parameters of the whole model. Either
  * pointer may be NULL. Counts use the true vocabulary (no padding).

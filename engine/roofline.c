@@ -193,6 +193,7 @@ typedef struct em {
     const rg_shape *sh;
     double a, w, g, kv; /* bytes per element: activations, weights, grads, kv cache */
     const char *pfx;    /* layer kind replacing the op name's first part (NULL: keep) */
+    bool no_residual;   /* a shared block: no residual add after its attention and MLP */
     char name[RG_OP_NAME_MAX];
     rg_recipe_passes rp; /* recipe passes of the step's forward GEMM operands */
     double rp_runs;      /* forward GEMM runs those passes belong to */
@@ -297,17 +298,19 @@ static void vec(em *e, const char *name, double count, double elems, double flop
 /* A serving mix's attention core (one op set per kind, rg_roofline_mix_core),
  * the absorbed output projection of its decode tokens, out-projection and
  * residual. Inference only: forward ops. */
-static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm, double n, bool windowed) {
     const rg_shape *sh = e->sh;
     const rg_mix *mx = sh->mix;
     double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T;
     double hl = (double)dm->heads / t, o_loc = hl * (double)dm->v_head_dim, d = (double)dm->d;
-    rg_core_op ops[3];
+    rg_core_op ops[RG_CORE_OPS_MAX];
+    const rg_mix_part *pf = windowed ? &mx->wprefill : &mx->prefill,
+                      *dec = windowed ? &mx->wdecode : &mx->decode;
     for (int kind = 0; kind < 2 && !mx->skip_core; kind++) {
-        int k = rg_roofline_mix_core(m, dm, sh, kind ? &mx->decode : &mx->prefill, kind == 1, ops);
+        int k = rg_roofline_mix_core(m, dm, sh, kind ? dec : pf, kind == 1, ops);
         for (int i = 0; i < k; i++)
-            rg_roof_op(e->r, ops[i].name, RG_PASS_FWD, sh->fa, ops[i].matmul, n, ops[i].flops, ops[i].bytes,
-                       1);
+            rg_roof_op(e->r, opname(e, ops[i].name), RG_PASS_FWD, sh->fa, ops[i].matmul, n, ops[i].flops,
+                       ops[i].bytes, 1);
     }
     if (m->mla.enabled && mx->decode.q > 0.0)
         matmul(e, "attn.out_absorb", n, mx->decode.q, (double)m->mla.kv_lora_rank, (double)m->mla.v_head_dim,
@@ -317,7 +320,7 @@ static void mix_attention_tail(em *e, const rg_model *m, const rg_model_dims *dm
 }
 
 int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
-                         const rg_mix_part *part, bool decode, rg_core_op ops[3]) {
+                         const rg_mix_part *part, bool decode, rg_core_op ops[RG_CORE_OPS_MAX]) {
     if (!(part->q > 0.0))
         return 0;
     double t = (double)sh->tp, a = rg_format_bytes(sh->fa), kv = rg_format_bytes(sh->fkv);
@@ -354,10 +357,13 @@ int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_sh
         return 1;
     }
     double S = hl * part->full, kb = kv_bytes * k_share, vb = kv_bytes - kb;
-    ops[0] = (rg_core_op){"attn.scores", true, 2.0 * hl * part->full * hd_s, q_bytes + kb + S * a + write};
-    ops[1] = (rg_core_op){"attn.softmax", false, S * SOFTMAX_FLOPS, 2.0 * S * a};
-    ops[2] = (rg_core_op){"attn.values", true, 2.0 * hl * part->full * hd_v, S * a + vb + o_bytes};
-    return 3;
+    int k = 0;
+    ops[k++] = (rg_core_op){"attn.scores", true, 2.0 * hl * part->full * hd_s, q_bytes + kb + S * a + write};
+    if (m->attn_softcap > 0.0) /* as the uniform step's: its own op when unfused */
+        ops[k++] = (rg_core_op){"attn.softcap", false, S * SOFTCAP_FLOPS, 2.0 * S * a};
+    ops[k++] = (rg_core_op){"attn.softmax", false, S * SOFTMAX_FLOPS, 2.0 * S * a};
+    ops[k++] = (rg_core_op){"attn.values", true, 2.0 * hl * part->full * hd_v, S * a + vb + o_bytes};
+    return k;
 }
 
 /* Keys a query attends on average in a causal sequence of `s` tokens with a
@@ -382,9 +388,10 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     bool absorbed = m->mla.enabled && sh->decode;
 
-    vec(e, "attn.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
+    double din = (double)dm->attn_in; /* d, or 2 d for a shared block's concatenated input */
+    vec(e, "attn.norm", n, Tn * din, NORM_FLOPS, 1, 1, (double)dm->norm_params * din / d * e->w, false);
     if (!m->mla.enabled) {
-        matmul(e, "attn.qkv_proj", n, T, d, q_loc + k_loc + v_loc, 1);
+        matmul(e, "attn.qkv_proj", n, T, din, q_loc + k_loc + v_loc, 1);
     } else {
         const rg_mla *a = &m->mla;
         double qr = (double)a->q_lora_rank, kvr = (double)a->kv_lora_rank, rope = (double)a->qk_rope_head_dim;
@@ -419,7 +426,7 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     }
 
     if (sh->mix) {
-        mix_attention_tail(e, m, dm, n);
+        mix_attention_tail(e, m, dm, n, window > 0.0);
         return;
     }
 
@@ -473,7 +480,8 @@ static void attention(em *e, const rg_model *m, const rg_model_dims *dm, double 
     if (absorbed)
         matmul(e, "attn.out_absorb", n, T, (double)m->mla.kv_lora_rank, (double)m->mla.v_head_dim, hl);
     matmul(e, "attn.out_proj", n, T, o_loc, d, 1);
-    vec(e, "attn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+    if (!e->no_residual)
+        vec(e, "attn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
 }
 
 /* Dense FFN of width `f` (sharded over tp), `prefix` names its ops. */
@@ -492,7 +500,51 @@ static void dense_block(em *e, const rg_model_dims *dm, double n) {
     double d = (double)dm->d, drop = sh->train && sh->dropout ? 1.0 : 0.0;
     vec(e, "ffn.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     ffn(e, dm, n, T, (double)dm->ffn_dim, "ffn.up_gate", "ffn.act", "ffn.down");
-    vec(e, "ffn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+    if (!e->no_residual)
+        vec(e, "ffn.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+}
+
+/* One use of a shared block run `n` times (rg_shared; transformers'
+ * Zamba2HybridLayer): the concatenation [h; embedding], the attention of
+ * the block over its input width (q/k/v adapters: in -> rank for the
+ * three, then rank -> each projection's width, added to it), the MLP (its
+ * up/gate adapter d -> rank -> 2 f/tp), the per-use d x d linear layer and
+ * the add of the block's output into the next layer's input. The block has
+ * no residual adds of its own. Sharded over tp as attention and MLP are
+ * (one all-reduce after each); the adapters' down projections and the d x d
+ * linear run whole on every rank. */
+static void shared_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
+    const rg_shape *sh = e->sh;
+    const rg_shared *s = &m->shared;
+    rg_model_dims sd;
+    rg_model_shared_dims(m, dm, &sd);
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double r = (double)s->adapter_rank, din = (double)sd.attn_in;
+    double hl = (double)dm->heads / t, kvl = ceil((double)dm->kv_heads / t);
+    double qkv = hl * (double)dm->qk_head_dim + kvl * (double)(dm->qk_head_dim + dm->v_head_dim);
+    e->no_residual = true;
+    e->pfx = "shared_attn";
+    if (s->concat) /* read h and the embedding output, write [h; emb] */
+        vec(e, "attn.concat", n, Tn * d, 0.0, 2, 2, 0, false);
+    if (s->attn_adapter) {
+        matmul(e, "attn.qkv_adapter_down", n, T, din, 3.0 * r, 1);
+        matmul(e, "attn.qkv_adapter_up", n, T, r, qkv / 3.0, 3);
+        vec(e, "attn.qkv_adapter_add", n, T * qkv, RESIDUAL_FLOPS, 2, 1, 0, false);
+    }
+    attention(e, m, &sd, n, 0.0);
+    e->pfx = "shared_ffn";
+    dense_block(e, &sd, n);
+    if (s->mlp_adapter) {
+        double up = (double)(dm->ffn_mats - 1) * (double)dm->ffn_dim / t;
+        matmul(e, "ffn.up_gate_adapter_down", n, T, d, r, 1);
+        matmul(e, "ffn.up_gate_adapter_up", n, T, r, up, 1);
+        vec(e, "ffn.up_gate_adapter_add", n, T * up, RESIDUAL_FLOPS, 2, 1, 0, false);
+    }
+    e->pfx = NULL;
+    e->no_residual = false;
+    if (s->out_linear)
+        matmul(e, "shared.out_linear", n, T, d, d, 1);
+    vec(e, "shared.add", n, Tn * d, RESIDUAL_FLOPS, 2, 1, 0, false);
 }
 
 /* Routed experts on this device: `Tk` token-expert pairs arrive (balanced
@@ -506,28 +558,42 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
     double e_loc = E / (double)sh->ep;
     double touched = 1.0 - pow(1.0 - k / E, sh->moe_group_tokens);
     double Tk = T * k, fl = (double)dm->expert_ffn_dim / t, gated = dm->ffn_mats == 3 ? 1.0 : 0.0;
+    double din = (double)dm->moe_in; /* the experts' width: d, or the latent */
 
     vec(e, "moe.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "moe.router", n, T, d, E, 1);
     if (m->moe.shared_gate) /* sigmoid(x W_g) scales the shared experts' output */
         matmul(e, "moe.shared_gate", n, T, d, 1, 1);
     vec(e, "moe.topk", n, T * E, SOFTMAX_FLOPS, 1, 1, 0, false);
+    if (m->moe.latent > 0) /* fc1_latent_proj, whole on every rank */
+        matmul(e, "moe.latent_down", n, T, d, din, 1);
 
-    double wts = e_loc * touched * d * fl;
+    double wts = e_loc * touched * din * fl;
     double up_n = (1.0 + gated) * fl;
-    quant_passes(e, n, Tk * d, e_loc * touched * d * up_n);
+    quant_passes(e, n, Tk * din, e_loc * touched * din * up_n);
     quant_passes(e, n, Tk * fl, wts);
-    double act = (Tk * d + Tk * up_n) * e->a;
-    emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * d * up_n, act + (1.0 + gated) * wts * e->w,
+    double act = (Tk * din + Tk * up_n) * e->a;
+    emit(e, "moe.experts_up_gate", sh->fw, true, n, 2.0 * Tk * din * up_n, act + (1.0 + gated) * wts * e->w,
          2.0 * act + (1.0 + gated) * wts * (e->w + e->g), e_loc, false);
     vec(e, "moe.experts_act", n, Tk * fl, ACT_FLOPS, 1 + gated, 1, 0, false);
-    act = (Tk * fl + Tk * d) * e->a;
-    emit(e, "moe.experts_down", sh->fw, true, n, 2.0 * Tk * fl * d, act + wts * e->w,
+    act = (Tk * fl + Tk * din) * e->a;
+    emit(e, "moe.experts_down", sh->fw, true, n, 2.0 * Tk * fl * din, act + wts * e->w,
          2.0 * act + wts * (e->w + e->g), e_loc, false);
+    if (m->moe.latent > 0) /* fc2_latent_proj of the combined expert outputs */
+        matmul(e, "moe.latent_up", n, T, din, d, 1);
     if (m->moe.shared_experts > 0)
         ffn(e, dm, n, T, (double)(m->moe.shared_experts * dm->expert_ffn_dim), "moe.shared_up_gate",
             "moe.shared_act", "moe.shared_down");
     vec(e, "moe.residual", n, Tn * d, RESIDUAL_FLOPS, 2, 1, Tn * d * drop, false);
+}
+
+/* Sequences of a step whose recurrent SSM state goes through memory: the
+ * decode sequences (a serving mix's decode part); prefill builds the state
+ * on chip. */
+static double ssm_state_seqs(const rg_shape *sh) {
+    if (sh->mix)
+        return sh->mix->decode.seqs;
+    return sh->decode ? sh->b : 0.0;
 }
 
 /* One Mamba-2 mixer run `n` times (Dao & Gu 2024, sec. 6-7), sharded over
@@ -551,22 +617,22 @@ static void moe_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 static void mamba1_block(em *e, const rg_model *m, const rg_model_dims *dm, double n) {
     const rg_shape *sh = e->sh;
     const rg_ssm *s = &m->ssm;
-    double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double b = ssm_state_seqs(sh); /* sequences whose recurrent state is read and written */
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double il = (double)s->inner / t, N = (double)s->state, K = (double)s->conv, R = (double)s->dt_rank;
     double state = il * N; /* per sequence */
 
     vec(e, "ssm.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "ssm.in_proj", n, T, d, 2.0 * il, 1);
-    double conv_state = sh->decode ? 2.0 * b * il * (K - 1.0) * e->kv : 0.0;
+    double conv_state = 2.0 * b * il * (K - 1.0) * e->kv;
     vec(e, "ssm.conv", n, T * il, CONV_FLOPS * K, 1, 1, il * K * e->w + conv_state, false);
     matmul(e, "ssm.x_proj", n, T, il, R + 2.0 * N, 1);
     if (s->dt_norms)
         vec(e, "ssm.dt_norms", n, T * (R + 2.0 * N), NORM_FLOPS, 1, 1, (R + 2.0 * N) * e->w, false);
     matmul(e, "ssm.dt_proj", n, T, R, il, 1);
     double fb = T * (3.0 * il + 2.0 * N) * e->a + state * e->w; /* x, dt, B, C in; y out; A */
-    if (sh->decode)
-        fb += 2.0 * b * state * e->kv;
+    fb += 2.0 * b * state * e->kv;
     emit(e, "ssm.scan", sh->fa, false, n, T * state * SELECTIVE_SCAN_FLOPS, fb, 2.0 * fb, 1, false);
     vec(e, "ssm.gate", n, T * il, ACT_FLOPS, 2, 1, 0, false);
     matmul(e, "ssm.out_proj", n, T, il, d, 1);
@@ -580,7 +646,7 @@ static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
         mamba1_block(e, m, dm, n);
         return;
     }
-    double t = (double)sh->tp, b = sh->b, T = b * sh->s_q, Tn = sh->sp ? T / t : T, d = (double)dm->d;
+    double t = (double)sh->tp, T = step_tokens(sh), Tn = sh->sp ? T / t : T, d = (double)dm->d;
     double drop = sh->train && sh->dropout ? 1.0 : 0.0;
     double hl = (double)s->heads / t, gl = ceil((double)s->groups / t);
     double P = (double)dm->ssm_head_dim, N = (double)s->state, K = (double)s->conv;
@@ -589,20 +655,29 @@ static void ssm_block(em *e, const rg_model *m, const rg_model_dims *dm, double 
 
     vec(e, "ssm.norm", n, Tn * d, NORM_FLOPS, 1, 1, (double)dm->norm_params * e->w, false);
     matmul(e, "ssm.in_proj", n, T, d, in, 1);
-    double conv_state = sh->decode ? 2.0 * b * conv * (K - 1.0) * e->kv : 0.0;
+    double conv_state = 2.0 * ssm_state_seqs(sh) * conv * (K - 1.0) * e->kv;
     vec(e, "ssm.conv", n, T * conv, CONV_FLOPS * K, 1, 1, conv * K * e->w + conv_state, false);
-    double io = T * (conv + hl + inner) * e->a; /* x, B, C, dt in; y out */
-    if (sh->decode) {
-        double fb = io + 2.0 * b * state * e->kv;
-        emit(e, "ssm.scan", sh->fa, false, n, T * state * SCAN_STEP_FLOPS, fb, 2.0 * fb, 1, false);
-    } else {
+    /* a serving mix runs both kinds: the recurrence for its decode tokens,
+     * the chunked algorithm for its prefill chunks (each as long as their
+     * mean); a uniform step is one of them */
+    const rg_mix *mx = sh->mix;
+    double dec_T = mx ? mx->decode.q : sh->decode ? T : 0.0, dec_b = mx ? mx->decode.seqs : sh->b;
+    double pf_T = mx ? mx->prefill.q : sh->decode ? 0.0 : T, pf_b = mx ? mx->prefill.seqs : sh->b;
+    if (dec_T > 0.0) {
+        double fb =
+            dec_T * (conv + hl + inner) * e->a + 2.0 * dec_b * state * e->kv; /* x, B, C, dt in; y out */
+        emit(e, "ssm.scan", sh->fa, false, n, dec_T * state * SCAN_STEP_FLOPS, fb, 2.0 * fb, 1, false);
+    }
+    if (pf_T > 0.0) {
+        double len = mx ? pf_T / pf_b : sh->s_q;
         double Q = (double)(s->chunk > 0 ? s->chunk : 256);
-        if (Q > sh->s_q)
-            Q = sh->s_q;
-        double flops = T * (Q * (N * gl + P * hl) + 4.0 * N * P * hl);
-        double chunks = ceil(sh->s_q / Q) * b;
-        double fb = io + 2.0 * chunks * state * 4.0;
-        emit(e, "ssm.scan", sh->fa, true, n, flops, fb, 2.0 * fb, hl, true);
+        if (Q > len)
+            Q = len;
+        double flops = pf_T * (Q * (N * gl + P * hl) + 4.0 * N * P * hl);
+        double chunks = ceil(len / Q) * pf_b;
+        double fb = pf_T * (conv + hl + inner) * e->a + 2.0 * chunks * state * 4.0;
+        emit(e, mx && dec_T > 0.0 ? "ssm.scan_chunked" : "ssm.scan", sh->fa, true, n, flops, fb, 2.0 * fb, hl,
+             true);
     }
     vec(e, "ssm.gate_norm", n, T * inner, NORM_FLOPS + 1.0, 2, 1, inner * e->w, false);
     matmul(e, "ssm.out_proj", n, T, inner, d, 1);
@@ -675,6 +750,10 @@ void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims 
     if (dm->ssm_layers > 0) {
         r->cat = RG_CAT_SSM;
         ssm_block(&e, m, dm, sh->n_ssm);
+    }
+    if (m->shared.uses > 0 && sh->n_shared > 0.0) {
+        r->cat = RG_CAT_SHARE;
+        shared_block(&e, m, dm, sh->n_shared);
     }
     r->cat = RG_CAT_DENSE;
     if (dm->dense_layers > 0)

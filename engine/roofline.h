@@ -13,7 +13,8 @@
  * plus embedding, LM head and loss once, with `count` = runs per step, so
  * the cost does not grow with depth. Op names say the layer kind:
  * attn.* (full attention), attn_local.* (sliding window), ssm.* (Mamba-2),
- * ffn.*, moe.*, mtp_*.* (the prediction module's own layer). No allocation, no formatting: op names
+ * ffn.*, moe.*, mtp_*.* (the prediction module's own layer), shared_attn.*,
+ * shared_ffn.* and shared.* (a use of a shared block, Zamba2). No allocation, no formatting: op names
  * are string constants. */
 #ifndef RG_ROOFLINE_H
 #define RG_ROOFLINE_H
@@ -35,7 +36,8 @@ enum {
     RG_CAT_LOCAL = 4, /* sliding-window attention mixer */
     RG_CAT_SSM = 5,   /* Mamba-2 mixer */
     RG_CAT_MTP = 6,   /* one multi-token-prediction module (training) */
-    RG_CAT_COUNT = 7
+    RG_CAT_SHARE = 7, /* one use of a shared attention + MLP block (Zamba2) */
+    RG_CAT_COUNT = 8
 };
 
 typedef struct rg_roof {
@@ -94,6 +96,11 @@ typedef struct rg_mix_part {
  * of its sequences (a varlen / paged kernel). */
 typedef struct rg_mix {
     rg_mix_part prefill, decode;
+    /* the same sequences in sliding-window layers (model.sliding_window):
+     * seqs and q as above, pairs and cached keys bounded by the window, full
+     * as the plain prefill's (an unfused kernel masks, it does not skip);
+     * needed when the model has such layers */
+    rg_mix_part wprefill, wdecode;
     double logits;
     bool skip_core; /* leave the attention core out (the serving step cache prices it apart) */
 } rg_mix;
@@ -137,6 +144,7 @@ typedef struct rg_shape {
     double n_local;          /* sliding-window attention blocks per step */
     double n_ssm;            /* Mamba-2 blocks per step */
     double n_mtp;            /* multi-token-prediction modules per step (training, last stage) */
+    double n_shared;         /* uses of shared blocks per step (rg_shared) */
     double window;           /* keys of a sliding-window layer (0 = none) */
     double n_dense;          /* dense FFN blocks per step */
     double n_moe;            /* MoE FFN blocks per step */
@@ -156,6 +164,8 @@ typedef struct rg_shape {
     uint8_t *used;
 } rg_shape;
 
+#define RG_CORE_OPS_MAX 4
+
 /* One op of an attention core: matmul or vector work, FLOPs and bytes. */
 typedef struct rg_core_op {
     const char *name;
@@ -164,10 +174,12 @@ typedef struct rg_core_op {
 } rg_core_op;
 
 /* The attention-core ops of one layer for one kind of a mix (decode = the
- * decode part) into ops[0..3); returns how many. Both the roofline emitter
- * and the serving step cache (engine/serve.c) price the core through this. */
+ * decode part) into ops[0..RG_CORE_OPS_MAX); returns how many (unfused:
+ * scores, the soft-cap when the model caps its scores, softmax, values).
+ * Both the roofline emitter and the serving step cache (engine/serve.c)
+ * price the core through this. */
 int rg_roofline_mix_core(const rg_model *m, const rg_model_dims *dm, const rg_shape *sh,
-                         const rg_mix_part *part, bool decode, rg_core_op ops[3]);
+                         const rg_mix_part *part, bool decode, rg_core_op ops[RG_CORE_OPS_MAX]);
 
 /* Emit every op of the step for `sh` into `r`. */
 void rg_roofline_transformer(rg_roof *r, const rg_model *m, const rg_model_dims *dm, const rg_shape *sh);

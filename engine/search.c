@@ -204,6 +204,8 @@ static int check_inputs(const rg_spec *base, const rg_search_opts *o, rg_err *er
         return rg_err_set(err, RG_ERANGE, "max_configs", "must be >= 1");
     if (o->threads < 0 || o->threads > 4096)
         return rg_err_set(err, RG_ERANGE, "threads", "must be 0..4096");
+    if (o->first < 0 || o->count < 0 || o->first > INT64_MAX - o->count)
+        return rg_err_set(err, RG_ERANGE, "first", "the range must be first >= 0, count >= 0");
     return 0;
 }
 
@@ -293,6 +295,7 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
         goto out;
     }
     rg_search_eval_fn eval = opts->eval ? opts->eval : default_eval;
+    int64_t lo = opts->count ? opts->first : 0, hi = opts->count ? opts->first + opts->count : total;
     int64_t n_feasible = 0, n_nofit = 0, n_rejected = 0, n_eval = 0;
     int ran = 1;
 #pragma omp parallel num_threads(nthreads) reduction(+ : n_feasible, n_nofit, n_rejected, n_eval)
@@ -309,8 +312,12 @@ int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result 
 #pragma omp for schedule(dynamic, 1)
             for (int64_t ti = 0; ti < ntuples; ti++) {
                 const outer_tuple *t = &tuples[ti];
+                if (t->base >= hi || t->base + t->count <= lo)
+                    continue;
+                int64_t k0 = lo > t->base ? lo - t->base : 0;
+                int64_t k1 = hi < t->base + t->count ? hi - t->base : t->count;
                 inner_make(base, opts, bd, t, in);
-                for (int64_t k = 0; k < t->count; k++) {
+                for (int64_t k = k0; k < k1; k++) {
                     rg_err e = {0};
                     inner_decode(base, t, in, k, &spec.par);
                     /* stage sizes given for the spec's pipeline depth do not carry to another */
@@ -375,4 +382,19 @@ out:
     free(tops);
     free(ntops);
     return rc;
+}
+
+void rg_search_merge(rg_search_result *into, const rg_search_result *part, int top_n) {
+    if (top_n < 1)
+        top_n = 1;
+    if (top_n > RG_SEARCH_TOP_MAX)
+        top_n = RG_SEARCH_TOP_MAX;
+    into->evaluated += part->evaluated;
+    into->feasible += part->feasible;
+    into->no_fit += part->no_fit;
+    into->rejected += part->rejected;
+    if (part->threads > into->threads)
+        into->threads = part->threads;
+    for (int j = 0; j < part->n_best; j++)
+        top_insert(into->best, &into->n_best, top_n, &part->best[j]);
 }

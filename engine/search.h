@@ -46,10 +46,15 @@ typedef struct rg_search_opts {
                              * busiest stage sets the pace, as in engine/plan.h) */
     rg_search_eval_fn eval; /* NULL = rg_evaluate_ex without op rows */
     void *eval_ctx;
+    /* Only configurations first .. first + count - 1 of the enumeration are
+     * evaluated (count 0: all of them). The top lists of disjoint ranges that
+     * cover the space, merged with rg_search_merge, equal the whole search's:
+     * a job split into ranges gives the same answer wherever each runs. */
+    int64_t first, count;
 } rg_search_opts;
 
 /* Defaults: top 10, runtime threads, interleave up to 4, even stages,
- * rg_evaluate. */
+ * rg_evaluate, the whole space. */
 void rg_search_opts_init(rg_search_opts *o);
 
 typedef struct rg_search_entry {
@@ -83,5 +88,10 @@ int64_t rg_search_count(const rg_spec *base, const rg_search_opts *opts, rg_err 
  * configurations or RG_SEARCH_MAX_TUPLES degree tuples). Zero feasible configurations is not an error:
  * out->n_best is 0. */
 int rg_search(const rg_spec *base, const rg_search_opts *opts, rg_search_result *out, rg_err *err);
+
+/* Adds the counts of `part` (the search of one range) to `into` and merges
+ * its best entries into `into`'s under the total order (time_s, index),
+ * keeping at most `top_n` (1..RG_SEARCH_TOP_MAX). `into` starts zeroed. */
+void rg_search_merge(rg_search_result *into, const rg_search_result *part, int top_n);
 
 #endif

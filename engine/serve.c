@@ -107,8 +107,14 @@ int rg_serve_check(const rg_serving *cfg, rg_err *err) {
 
 static int check_cfg(const rg_serving *c, rg_err *err) {
     int rc = 0;
-    if (c->n_trace < 0 || c->n_trace > RG_SERVE_TRACE_MAX)
-        return FIELD_ERR(RG_ERANGE, "serving.arrival.trace", "at most %d rows", RG_SERVE_TRACE_MAX);
+    if (c->n_trace < 0 || c->n_trace > MAX_REQUESTS)
+        return FIELD_ERR(RG_ERANGE, "serving.arrival.trace", "at most %d rows", MAX_REQUESTS);
+    if (c->n_trace > RG_SERVE_TRACE_MAX && !c->trace_rows)
+        return FIELD_ERR(
+            RG_ERANGE, "serving.arrival.trace",
+            "at most %d rows where the spec is copied per point (sweeps, compare); ridge evaluate, "
+            "ridge search and POST /api/v1/evaluate take traces of any length",
+            RG_SERVE_TRACE_MAX);
     if (c->n_trace == 0) {
         if (!(c->rate_per_s > 0.0))
             return FIELD_ERR(RG_ERANGE, "serving.arrival.rate_per_s", "must be > 0 requests/s, got %g",
@@ -128,7 +134,7 @@ static int check_cfg(const rg_serving *c, rg_err *err) {
     } else {
         double prev = 0.0;
         for (int64_t i = 0; i < c->n_trace; i++) {
-            const rg_serve_req *r = &c->trace[i];
+            const rg_serve_req *r = rg_serve_trace_row(c, i);
             if (!(r->arrival_s >= 0.0) || r->arrival_s < prev)
                 return FIELD_ERR(RG_ERANGE, "serving.arrival.trace",
                                  "row %lld: arrival_s %g must be >= 0 and not before the previous row (%g)",
@@ -239,9 +245,29 @@ static int64_t q_pop(sim *s, inst *I) {
     return id;
 }
 
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static bool layer_kinds(const rg_serve_env *env) {
+    return env->window > 0 || env->window_share > 0.0 || env->state_blocks > 0.0;
+}
+
 static int64_t blocks_for(const sim *s, int64_t tokens) {
-    int64_t b = s->env->block_tokens;
-    return (tokens + b - 1) / b;
+    const rg_serve_env *env = s->env;
+    int64_t b = env->block_tokens, whole = (tokens + b - 1) / b;
+    if (!layer_kinds(env))
+        return whole;
+    int64_t w = env->window > 0 && env->window < tokens ? env->window : tokens;
+    double n =
+        env->full_share * (double)whole + env->window_share * (double)((w + b - 1) / b) + env->state_blocks;
+    return (int64_t)ceil(n - 1e-9);
+}
+
+/* Bytes of the KV cache (and state) of a request holding `tokens`, whole
+ * model: swap and disaggregated transfer. */
+static double kv_bytes(const sim *s, int64_t tokens) {
+    if (!layer_kinds(s->env))
+        return (double)tokens * s->env->kv_bytes_per_token;
+    return (double)blocks_for(s, tokens) * s->env->block_bytes;
 }
 
 /* Grow request `id`'s blocks to hold `tokens`; false when the instance has
@@ -293,7 +319,7 @@ static int64_t preempt(sim *s, inst *I, double *extra_s) {
     int64_t id = I->run[--I->n_run];
     req *q = &s->r[id];
     if (s->c->preemption == RG_PREEMPT_SWAP) {
-        *extra_s += (double)q->cached * s->env->kv_bytes_per_token / s->env->swap_bw;
+        *extra_s += kv_bytes(s, q->cached) / s->env->swap_bw;
         q->swapped = true;
     } else {
         q->target = q->cached; /* recompute everything it had, prompt and generated */
@@ -313,13 +339,33 @@ static int64_t preempt(sim *s, inst *I, double *extra_s) {
     return id;
 }
 
-static void add_prefill(rg_serve_step *st, const req *q, int64_t c) {
+/* Causal products of a chunk of c tokens after p cached ones when each
+ * query sees at most w keys (query i of the chunk: min(p + i, w)). */
+static double window_pairs(double p, double c, double w) {
+    if (p + c <= w)
+        return c * p + 0.5 * c * (c + 1.0);
+    if (p >= w)
+        return c * w;
+    double m = w - p; /* queries still inside the window */
+    return m * p + 0.5 * m * (m + 1.0) + (c - m) * w;
+}
+
+/* Keys a sliding-window layer keeps of `tokens` (no window: all). */
+static int64_t window_tokens(const sim *s, int64_t tokens) {
+    int64_t w = s->env->window;
+    return w > 0 && w < tokens ? w : tokens;
+}
+
+static void add_prefill(const sim *s, rg_serve_step *st, const req *q, int64_t c) {
     double p = (double)q->cached, cc = (double)c;
+    int64_t w = s->env->window;
     st->prefill_seqs++;
     st->prefill_tokens += c;
     st->prefill_pairs += cc * p + 0.5 * cc * (cc + 1.0);
     st->prefill_full += cc * (p + cc);
     st->prefill_cached += q->cached;
+    st->prefill_pairs_w += w > 0 ? window_pairs(p, cc, (double)w) : cc * p + 0.5 * cc * (cc + 1.0);
+    st->prefill_cached_w += w > 0 ? min64(q->cached, w) : q->cached;
     if (q->cached + c == q->target && q->gen == 0)
         st->prefill_logits++;
 }
@@ -337,7 +383,7 @@ static bool admit(sim *s, inst *I, int64_t id, int64_t c, rg_serve_step *st, dou
     if (!grow(s, I, id, tokens))
         return false;
     if (q->swapped) {
-        *extra_s += (double)q->cached * s->env->kv_bytes_per_token / s->env->swap_bw;
+        *extra_s += kv_bytes(s, q->cached) / s->env->swap_bw;
         q->swapped = false;
     }
     q_pop(s, I);
@@ -345,12 +391,10 @@ static bool admit(sim *s, inst *I, int64_t id, int64_t c, rg_serve_step *st, dou
     I->run[I->n_run++] = id;
     if (c > 0) {
         q->sched_c = c;
-        add_prefill(st, q, c);
+        add_prefill(s, st, q, c);
     }
     return true;
 }
-
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* Form the next step of instance I at time `now`; false when it has no work. */
 static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *extra_s) {
@@ -395,6 +439,7 @@ static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *ex
             q->sched_q = q_tokens;
             st->decode_seqs++;
             st->decode_ctx += q->cached + q_tokens;
+            st->decode_ctx_w += window_tokens(s, q->cached + q_tokens);
             budget -= q_tokens;
         }
     }
@@ -410,7 +455,7 @@ static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *ex
             if (!grow(s, I, id, q->cached + n))
                 break;
             q->sched_c = n;
-            add_prefill(st, q, n);
+            add_prefill(s, st, q, n);
             budget -= n;
         }
         while (budget > 0 && I->n_wait > 0 && I->n_run < c->max_batch) {
@@ -431,7 +476,7 @@ static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *ex
             if (!grow(s, I, id, need))
                 break;
             if (q->swapped) { /* preempted here by swap: its blocks come back first */
-                *extra_s += (double)q->cached * s->env->kv_bytes_per_token / s->env->swap_bw;
+                *extra_s += kv_bytes(s, q->cached) / s->env->swap_bw;
                 q->swapped = false;
             }
             q_pop(s, I);
@@ -440,6 +485,7 @@ static bool form_step(sim *s, inst *I, double now, rg_serve_step *st, double *ex
             q->sched_q = q_tokens;
             st->decode_seqs++;
             st->decode_ctx += q->cached + q_tokens;
+            st->decode_ctx_w += window_tokens(s, q->cached + q_tokens);
         }
     }
     if (c->speculative && st->decode_seqs > 0)
@@ -529,7 +575,7 @@ static void step_end(sim *s, int i, double t) {
             if (!leave && q->cached >= q->target && s->c->disaggregated) {
                 /* move the KV to the least-loaded decode instance */
                 int d = pick(s, 1);
-                double bytes = (double)q->cached * s->env->kv_bytes_per_token;
+                double bytes = kv_bytes(s, q->cached);
                 q->ready = t + s->env->transfer_latency + bytes / s->env->transfer_bw;
                 q->inst = d;
                 q->state = ST_WAIT;
@@ -610,9 +656,10 @@ static int make_requests(sim *s, rg_err *err) {
     for (int64_t i = 0; i < n; i++) {
         req *q = &s->r[i];
         if (c->n_trace > 0) {
-            q->arrival = c->trace[i].arrival_s;
-            q->prompt = c->trace[i].prompt_tokens;
-            q->output = c->trace[i].output_tokens;
+            const rg_serve_req *row = rg_serve_trace_row(c, i);
+            q->arrival = row->arrival_s;
+            q->prompt = row->prompt_tokens;
+            q->output = row->output_tokens;
         } else {
             t += draw_gamma(shape, sg, (uint64_t)i) / (shape * c->rate_per_s);
             q->arrival = t;

@@ -90,11 +90,21 @@ typedef struct rg_serving {
     /* disaggregated: prefill and decode pools, KV moved between them */
     bool disaggregated; /* = a pool has instances (the engine derives it) */
     rg_serve_pool prefill_pool, decode_pool;
-    int kv_link;                   /* KV transfer network: 0 scale-out, 1 scale-up */
-    double slo_ttft_s, slo_tpot_s; /* 0 = no SLO on it */
-    int64_t n_trace;               /* inline trace rows (0 = synthetic arrivals) */
-    rg_serve_req trace[RG_SERVE_TRACE_MAX];
+    int kv_link;                            /* KV transfer network: 0 scale-out, 1 scale-up */
+    double slo_ttft_s, slo_tpot_s;          /* 0 = no SLO on it */
+    int64_t n_trace;                        /* trace rows (0 = synthetic arrivals) */
+    rg_serve_req trace[RG_SERVE_TRACE_MAX]; /* the rows, when n_trace <= RG_SERVE_TRACE_MAX */
+    /* A longer trace's rows, borrowed: whoever parsed the spec owns them and
+     * keeps them alive while any copy of the spec is used (NULL = the inline
+     * rows). A copied spec shares them; rg_serve_check refuses n_trace >
+     * RG_SERVE_TRACE_MAX without them. */
+    const rg_serve_req *trace_rows;
 } rg_serving;
+
+/* Row i of the trace of `c` (0 <= i < n_trace). */
+static inline const rg_serve_req *rg_serve_trace_row(const rg_serving *c, int64_t i) {
+    return c->trace_rows ? &c->trace_rows[i] : &c->trace[i];
+}
 
 /* p50 / p90 / p99 (linear interpolation between order statistics) and mean. */
 typedef struct rg_quantiles {
@@ -152,6 +162,11 @@ typedef struct rg_serve_step {
     int64_t decode_q;          /* query tokens per decode sequence (1, or k + 1 verifying drafts) */
     int64_t decode_ctx;        /* sum of their contexts (tokens in the cache) */
     int64_t spec_draft_tokens; /* draft tokens per sequence this step (0 = no draft) */
+    /* sliding-window layers: the same, each query's keys bounded by the
+     * env's window (0: unbounded, the same as above) */
+    double prefill_pairs_w;   /* causal query-key products of the chunks within the window */
+    int64_t prefill_cached_w; /* earlier tokens within the window the chunks read back */
+    int64_t decode_ctx_w;     /* sum of min(context, window) of the decode sequences */
 } rg_serve_step;
 
 /* Step time of `step` in seconds into *t_s; 0 or a negative status. */
@@ -163,6 +178,19 @@ typedef struct rg_serve_env {
     void *ctx;
     int64_t kv_blocks[2]; /* per instance of pool 0 and 1 */
     int64_t block_tokens;
+    /* Layer kinds in the paged cache (all zero = every layer keeps every
+     * token: a request of t tokens holds ceil(t / block_tokens) blocks). A
+     * block is block_tokens tokens of every layer that keeps tokens; a
+     * request holds ceil(full x ceil(t / B) + windowed x ceil(min(t, window)
+     * / B) + state) blocks: `full` and `windowed` the shares of a token's
+     * bytes in full-attention and sliding-window layers (sum 1, or 0 for a
+     * model of recurrent layers only), `state` the recurrent (SSM) state of
+     * one sequence in blocks (vLLM's hybrid cache: sliding-window layers free
+     * the blocks that leave the window; Mamba layers hold one state per
+     * sequence). */
+    int64_t window;
+    double full_share, window_share, state_blocks;
+    double block_bytes; /* whole model, all layers: bytes of one block (swap and transfer with layer kinds) */
     double kv_bytes_per_token; /* whole model, all layers: swap and disaggregated transfer */
     double swap_bw;            /* bytes/s of one instance's host link (swap) */
     double transfer_bw;        /* bytes/s, prefill instance to decode instance */

@@ -26,7 +26,7 @@
  * without MLA the split of tokens between prefill and decode does not change
  * the linear ops, so the key folds them into one count. */
 typedef struct cache_ent {
-    int64_t k[3];
+    int64_t k[4];
     double t, e; /* time, dynamic energy of the instance's chips (J) */
     int pool;
     bool used;
@@ -37,6 +37,7 @@ typedef struct step_model {
     rg_core_ctx core[2];
     double ep;
     bool mla;
+    bool ssm; /* Mamba layers: the token part depends on the sequences too (their states) */
     double overhead, draft_cost;
     cache_ent *tab;
     size_t cap, n;
@@ -49,10 +50,11 @@ typedef struct step_model {
     uint8_t used[RG_A_COUNT];
 } step_model;
 
-static uint64_t key_hash(const int64_t k[3], int pool) {
+static uint64_t key_hash(const int64_t k[4], int pool) {
     uint64_t h = rg_rng_mix64((uint64_t)k[0] * 0x9E3779B97F4A7C15ull ^ (uint64_t)pool);
     h = rg_rng_mix64(h ^ (uint64_t)k[1]);
-    return rg_rng_mix64(h ^ (uint64_t)k[2]);
+    h = rg_rng_mix64(h ^ (uint64_t)k[2]);
+    return rg_rng_mix64(h ^ (uint64_t)k[3]);
 }
 
 static int cache_grow(step_model *m, rg_err *err) {
@@ -73,9 +75,14 @@ static int cache_grow(step_model *m, rg_err *err) {
     return 0;
 }
 
-static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t logits, double *t,
-                     double *ej, rg_err *err) {
-    int64_t k[3] = {m->mla ? tpf : tpf + tdec, m->mla ? tdec : 0, logits};
+/* The token part of a step of tpf prefill tokens in pf_seqs chunks and tdec
+ * decode tokens of dec_seqs sequences with `logits` LM-head rows. Models
+ * with Mamba layers key on the split and the sequences too (a chunk's scan
+ * and a decode's state traffic differ); dec_seqs follows from tdec. */
+static int base_time(step_model *m, int pool, int64_t tpf, int64_t pf_seqs, int64_t tdec, int64_t dec_seqs,
+                     int64_t logits, double *t, double *ej, rg_err *err) {
+    bool split = m->mla || m->ssm;
+    int64_t k[4] = {split ? tpf : tpf + tdec, split ? tdec : 0, logits, m->ssm ? pf_seqs : 0};
     if (2 * (m->n + 1) > m->cap) {
         int rc = cache_grow(m, err);
         if (rc)
@@ -84,7 +91,7 @@ static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t
     size_t j = key_hash(k, pool) & (m->cap - 1);
     while (m->tab[j].used) {
         cache_ent *e = &m->tab[j];
-        if (e->pool == pool && e->k[0] == k[0] && e->k[1] == k[1] && e->k[2] == k[2]) {
+        if (e->pool == pool && e->k[0] == k[0] && e->k[1] == k[1] && e->k[2] == k[2] && e->k[3] == k[3]) {
             *t = e->t;
             *ej = e->e;
             return 0;
@@ -96,6 +103,10 @@ static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t
     mx.prefill.q = (double)k[0] / m->ep;
     mx.decode.q = (double)k[1] / m->ep;
     mx.logits = (double)k[2] / m->ep;
+    if (m->ssm) {
+        mx.prefill.seqs = (double)pf_seqs / m->ep;
+        mx.decode.seqs = (double)dec_seqs / m->ep;
+    }
     mx.skip_core = true;
     int rc = rg_evaluate_mix(&m->spec[pool], &mx, m->scratch, RG_EVAL_NO_OPS, err);
     if (rc)
@@ -122,26 +133,30 @@ static int base_time(step_model *m, int pool, int64_t tpf, int64_t tdec, int64_t
 /* Time of a mix's attention core on its instance, and its dynamic energy on
  * the instance's chips in *ej (the energy model's own parts for its matrix
  * FLOPs and memory bytes: each chip runs the core of its layers). */
-static double core_time(const step_model *m, int pool, const rg_mix_part *pf, const rg_mix_part *dec,
-                        double *ej) {
+static double core_time(const step_model *m, int pool, const rg_mix *mx, double *ej) {
     const rg_core_ctx *c = &m->core[pool];
     const rg_spec *sp = &m->spec[pool];
-    rg_core_op ops[3];
+    rg_core_op ops[RG_CORE_OPS_MAX];
     double sum = 0.0, mflops = 0.0, bytes = 0.0;
-    for (int kind = 0; kind < 2; kind++) {
-        int n =
-            rg_roofline_mix_core(&m->spec[pool].model, &c->dims, &c->shape, kind ? dec : pf, kind == 1, ops);
+    /* full-attention layers see every key, sliding-window layers the window */
+    const rg_mix_part *parts[4] = {&mx->prefill, &mx->decode, &mx->wprefill, &mx->wdecode};
+    double layers[2] = {c->layers, c->local_layers};
+    for (int j = 0; j < 4; j++) {
+        double L = layers[j / 2];
+        if (!(L > 0.0))
+            continue;
+        int n = rg_roofline_mix_core(&m->spec[pool].model, &c->dims, &c->shape, parts[j], j % 2 == 1, ops);
         for (int i = 0; i < n; i++) {
             double cs, ms, ts;
             rg_bound b;
             rg_roofline_time(&c->roof, ops[i].matmul, ops[i].flops, ops[i].bytes, 1.0, &cs, &ms, &ts, &b);
-            sum += ts;
-            mflops += ops[i].matmul ? ops[i].flops : 0.0;
-            bytes += ops[i].bytes;
+            sum += L * ts;
+            mflops += ops[i].matmul ? L * ops[i].flops : 0.0;
+            bytes += L * ops[i].bytes;
         }
     }
-    rg_energy_in in = {.matrix_flops = c->layers * mflops,
-                       .bytes = c->layers * bytes,
+    rg_energy_in in = {.matrix_flops = mflops,
+                       .bytes = bytes,
                        .chips = m->inst_chips[pool],
                        .peak = c->roof.mm_peak,
                        .tdp_w = sp->hw.tdp_w,
@@ -151,7 +166,7 @@ static double core_time(const step_model *m, int pool, const rg_mix_part *pf, co
     uint8_t used[RG_A_COUNT];
     rg_energy_compute(&in, &sp->assumptions, &en, used); /* time 0: no static part */
     *ej = en.energy_j;
-    return c->pp * c->layers * sum;
+    return c->pp * sum;
 }
 
 /* The mix of one device of an instance: the step's sequences spread over
@@ -170,6 +185,12 @@ static void step_mix(const step_model *m, const rg_serve_step *st, rg_mix *mx) {
     mx->decode.pairs = q * (double)st->decode_ctx / ep;
     mx->decode.full = mx->decode.pairs;
     mx->logits = (double)(st->prefill_logits + st->decode_seqs * st->decode_q) / ep;
+    mx->wprefill = mx->prefill;
+    mx->wprefill.pairs = st->prefill_pairs_w / ep;
+    mx->wprefill.cached = (double)st->prefill_cached_w / ep;
+    mx->wdecode = mx->decode;
+    mx->wdecode.cached = (double)st->decode_ctx_w / ep;
+    mx->wdecode.pairs = mx->wdecode.full = q * (double)st->decode_ctx_w / ep;
 }
 
 static int roofline_step(void *ctx, const rg_serve_step *st, double *t_s, rg_err *err) {
@@ -178,45 +199,83 @@ static int roofline_step(void *ctx, const rg_serve_step *st, double *t_s, rg_err
     double base = 0.0, eb = 0.0, ec = 0.0;
     step_mix(m, st, &mx);
     int64_t tdec = st->decode_seqs * st->decode_q;
-    int rc = base_time(m, st->pool, st->prefill_tokens, tdec, st->prefill_logits + tdec, &base, &eb, err);
+    int rc = base_time(m, st->pool, st->prefill_tokens, st->prefill_seqs, tdec, st->decode_seqs,
+                       st->prefill_logits + tdec, &base, &eb, err);
     if (rc)
         return rc;
-    double t = base + core_time(m, st->pool, &mx.prefill, &mx.decode, &ec) + m->overhead;
+    double t = base + core_time(m, st->pool, &mx, &ec) + m->overhead;
     m->dyn_j += eb + ec;
     if (st->spec_draft_tokens > 0) { /* k draft passes over the decode sequences, one token each */
-        rg_mix_part none, d1;
-        memset(&none, 0, sizeof none);
-        d1 = mx.decode;
-        d1.q = d1.seqs;
-        d1.pairs = d1.full = d1.cached;
+        rg_mix d1;
+        memset(&d1, 0, sizeof d1);
+        d1.decode = mx.decode;
+        d1.decode.q = d1.decode.seqs;
+        d1.decode.pairs = d1.decode.full = d1.decode.cached;
+        d1.wdecode = mx.wdecode;
+        d1.wdecode.q = d1.wdecode.seqs;
+        d1.wdecode.pairs = d1.wdecode.full = d1.wdecode.cached;
         double b1 = 0.0, e1 = 0.0, c1 = 0.0;
-        rc = base_time(m, st->pool, 0, st->decode_seqs, st->decode_seqs, &b1, &e1, err);
+        rc = base_time(m, st->pool, 0, 0, st->decode_seqs, st->decode_seqs, st->decode_seqs, &b1, &e1, err);
         if (rc)
             return rc;
         double k = (double)st->spec_draft_tokens * m->draft_cost;
-        t += k * (b1 + core_time(m, st->pool, &none, &d1, &c1));
+        t += k * (b1 + core_time(m, st->pool, &d1, &c1));
         m->dyn_j += k * (e1 + c1);
     }
     *t_s = t;
     return 0;
 }
 
-/* Memory of one instance of pool spec `ps`: KV bytes per token on one device,
- * and the blocks the memory model leaves after weights, the largest step's
- * activations and the reserve. */
-static int kv_capacity(const rg_spec *ps, int64_t max_tokens, int64_t block, rg_result *tmp, double *per_tok,
+/* The paged cache of one instance of pool spec `ps`, from the memory
+ * model's decode cache at two contexts: per device, the bytes a token adds
+ * in full-attention layers (`full`) and in sliding-window layers while
+ * inside the window (`win`), and the recurrent state of one sequence
+ * (`state`, Mamba layers). */
+typedef struct kv_kinds {
+    double full, win, state;
+    int64_t window;
+} kv_kinds;
+
+static int kv_probe(const rg_spec *ps, int64_t ctx, rg_result *tmp, uint8_t *used, rg_err *err) {
+    rg_spec s = *ps;
+    s.phase = RG_PHASE_DECODE;
+    s.seq_len = ctx;
+    int rc = rg_evaluate_ex(&s, tmp, RG_EVAL_NO_OPS, err);
+    for (int i = 0; rc == 0 && i < RG_A_COUNT; i++)
+        used[i] |= tmp->used[i];
+    return rc;
+}
+
+/* Memory of one instance of pool spec `ps`: the cache's layer kinds on one
+ * device (kv_kinds) and the blocks the memory model leaves after weights,
+ * the largest step's activations and the reserve. A block is B tokens of
+ * every layer that keeps tokens (or one sequence's state when no layer
+ * does); env's shares say how a request's tokens fill blocks. */
+static int kv_capacity(const rg_spec *ps, int64_t max_tokens, int64_t block, rg_result *tmp, kv_kinds *kk,
                        int64_t *blocks, rg_memory *mem, uint8_t *used, rg_err *err) {
     rg_spec s = *ps;
-    const int64_t probe = 1024;
-    s.phase = RG_PHASE_DECODE;
-    s.seq_len = probe;
-    int rc = rg_evaluate_ex(&s, tmp, RG_EVAL_NO_OPS, err);
+    rg_model_dims dm;
+    rg_model_derive(&ps->model, &dm);
+    /* a window longer than any serving context is no window */
+    int64_t W = dm.local_layers > 0 && dm.window <= (1 << 22) ? dm.window : 0;
+    int64_t probe = W > 0 ? W : 1024;
+    int rc = kv_probe(ps, probe, tmp, used, err);
     if (rc)
         return rc;
-    *per_tok = tmp->memory.kv_cache_bytes / (double)probe;
     *mem = tmp->memory;
-    for (int i = 0; i < RG_A_COUNT; i++)
-        used[i] |= tmp->used[i];
+    memset(kk, 0, sizeof *kk);
+    kk->window = W;
+    kk->state = tmp->memory.ssm_state_bytes;
+    double at_probe = (tmp->memory.kv_cache_bytes - kk->state) / (double)probe; /* full + win */
+    kk->full = at_probe;
+    if (W > 0) { /* past the window only the full-attention layers grow */
+        if ((rc = kv_probe(ps, 2 * W, tmp, used, err)))
+            return rc;
+        kk->full = (tmp->memory.kv_cache_bytes - mem->kv_cache_bytes) / (double)W;
+        kk->win = at_probe - kk->full;
+        if (kk->win < 0.0)
+            kk->win = 0.0;
+    }
     s.phase = RG_PHASE_PREFILL;
     s.seq_len = max_tokens;
     rc = rg_evaluate_ex(&s, tmp, RG_EVAL_NO_OPS, err);
@@ -224,7 +283,10 @@ static int kv_capacity(const rg_spec *ps, int64_t max_tokens, int64_t block, rg_
         return rc;
     double act = tmp->memory.activations_bytes;
     double free_b = mem->capacity_bytes - mem->weights_bytes - mem->other_bytes - act;
-    double per_block = (double)block * *per_tok;
+    if (free_b > 0.0) /* the runtime keeps the rest of the free memory */
+        free_b *= ps->assumptions.v[RG_A_KV_CACHE_MEM_FRACTION];
+    used[RG_A_KV_CACHE_MEM_FRACTION] = 1;
+    double per_block = kk->full + kk->win > 0.0 ? (double)block * (kk->full + kk->win) : kk->state;
     double dev = per_block > 0.0 && free_b > 0.0 ? floor(free_b / per_block) : 0.0;
     if (dev > 1e12)
         dev = 1e12;
@@ -308,10 +370,11 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
             par->pp;
         if ((rc = rg_evaluate_core_ctx(ps, &m->core[p], err)))
             goto out;
+        m->ssm = m->core[p].dims.ssm_layers > 0;
         m->inst_chips[p] = (double)(ps->par.tp * ps->par.pp * ps->par.ep);
         rg_memory mem;
-        double pt = 0.0;
-        if ((rc = kv_capacity(ps, c->max_tokens_per_step, env.block_tokens, tmp, &pt, &env.kv_blocks[p], &mem,
+        kv_kinds kk;
+        if ((rc = kv_capacity(ps, c->max_tokens_per_step, env.block_tokens, tmp, &kk, &env.kv_blocks[p], &mem,
                               m->used, err)))
             goto out;
         env.kv_blocks[p] /= par->pp;
@@ -325,8 +388,18 @@ int rg_serve_evaluate(const rg_spec *spec, rg_result *out, unsigned flags, rg_er
         }
         if (p == pools - 1)
             mem0 = mem;
-        if (p == 0) /* whole-model KV bytes per token: one device's share x the ranks that split it */
-            kv_tok = pt * (double)ps->par.tp * (double)par->pp;
+        if (p == 0) { /* whole model: one device's share x the ranks that split it */
+            double ranks = (double)ps->par.tp * (double)par->pp, grow = kk.full + kk.win;
+            kv_tok = grow * (double)ps->par.tp * (double)par->pp;
+            env.window = kk.window;
+            if (kk.window > 0 || kk.state > 0.0) { /* layer kinds: blocks per request by kind */
+                double unit = grow > 0.0 ? (double)env.block_tokens * grow : kk.state;
+                env.full_share = grow > 0.0 ? kk.full / grow : 0.0;
+                env.window_share = grow > 0.0 ? kk.win / grow : 0.0;
+                env.state_blocks = kk.state / unit;
+                env.block_bytes = unit * ranks;
+            }
+        }
     }
     env.kv_bytes_per_token = kv_tok;
     env.swap_bw = av[RG_A_HOST_LINK_BW] * (double)m->spec[0].par.tp;

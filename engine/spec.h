@@ -42,6 +42,9 @@ typedef struct rg_moe {
     int64_t expert_ffn_dim; /* FFN width of one expert (default: ffn_dim) */
     int64_t dense_layers;   /* leading layers with a dense FFN (DeepSeek: 3) */
     bool shared_gate;       /* sigmoid gate d x 1 over the shared experts' output (Qwen2-MoE) */
+    int64_t latent;         /* routed experts read and write this width (0 = d_model): a d -> latent
+                             * projection before them and latent -> d after, per token (Nemotron 3
+                             * latent MoE); router and shared experts stay at d */
 } rg_moe;
 
 typedef struct rg_mla {
@@ -75,6 +78,29 @@ typedef struct rg_ssm {
     bool dt_norms;   /* Mamba-1: RMSNorms over dt, B and C (Jamba) */
 } rg_ssm;
 
+/* Shared transformer blocks reused across depth (Zamba2, Glorioso et al.
+ * 2024, arXiv 2411.15242, and transformers' Zamba2Model): `blocks` distinct
+ * attention + MLP blocks run at `uses` points of the depth, cycling through
+ * the blocks. A block's input is [h; embedding] (2 d wide) when `concat`:
+ * its attention projections read 2 d (head_dim = 2 d / heads), its MLP reads
+ * d and gives d; its output goes through a per-use d x d linear layer into
+ * the next layer's input. Each use has its own LoRA adapters: on the MLP's
+ * up/gate projection (d -> rank -> 2 ffn) when `mlp_adapter`, on q/k/v
+ * (in -> rank -> each projection's width) when `attn_adapter`. The
+ * attention uses the model's heads / kv_heads / head_dim and the MLP the
+ * model's ffn_dim and activation. Weights count once per block, adapters
+ * and the linear once per use; compute, activations and the KV cache count
+ * per use. */
+typedef struct rg_shared {
+    int64_t uses;         /* points of the depth that run a shared block (0 = none) */
+    int64_t blocks;       /* distinct shared blocks (num_mem_blocks) */
+    int64_t adapter_rank; /* LoRA rank of the per-use adapters */
+    bool attn_adapter;    /* q/k/v adapters per use */
+    bool mlp_adapter;     /* up/gate adapter per use */
+    bool concat;          /* input [h; embedding]: attention projections read 2 d */
+    bool out_linear;      /* a per-use d x d linear layer after the block */
+} rg_shared;
+
 typedef struct rg_model {
     char name[RG_NAME_MAX];
     int64_t layers;
@@ -104,6 +130,7 @@ typedef struct rg_model {
     int64_t ffn_free_layers; /* layers with a mixer and no FFN (Nemotron-H, Mamba) */
     int64_t mtp_layers;      /* multi-token-prediction modules (DeepSeek-V3), counted apart */
     rg_ssm ssm;
+    rg_shared shared;
 } rg_model;
 
 /* Two-level interconnect: a scale-up domain (NVLink/NVSwitch, ICI) of

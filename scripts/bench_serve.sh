@@ -4,9 +4,13 @@
 #  1. 100,000 requests (lognormal 1k-token prompts, 256-token answers) of
 #     Llama-3-8B on one H100 at 20 requests/s: `ridge evaluate`, one thread;
 #  2. `ridge search` over every deployment of the same model on 8 H100s for a
-#     1,000-request workload under SLOs, with --disaggregated.
+#     1,000-request workload under SLOs, with --disaggregated;
+#  3. 100,000 requests read from a CSV trace file (serving.trace_file) through
+#     Nemotron-H-8B (Mamba-2 layers and attention) and Gemma-3-27B
+#     (sliding-window layers) on one H200, one thread.
 # Prints wall and CPU seconds and the simulation's steps and roofline
-# evaluations. Figures depend on the machine and its load.
+# evaluations. Figures depend on the machine and its load. BENCH_SERVE_SEARCH=0
+# leaves out the search (2).
 set -euo pipefail
 B=${1:-build}
 T=$(mktemp -d)
@@ -32,6 +36,31 @@ s = json.load(open(sys.argv[1]))["serving"]
 print(f"simulation: {s['requests']:,} requests, {s['steps']:,} steps, {s['step_model_evals']:,} roofline evaluations: "
       f"{float(sys.argv[3]) - float(sys.argv[2]):.2f} s wall, {float(sys.argv[4]):.2f} s CPU (one thread)")
 PY
+python3 - "$T/trace.csv" <<'PY'
+import random, sys
+rnd = random.Random(1)
+t = 0.0
+with open(sys.argv[1], "w") as f:
+    f.write("arrival_s,prompt_tokens,output_tokens\n")
+    for i in range(100000):
+        t += rnd.expovariate(10.0)
+        f.write(f"{t:.6f},{max(1, int(rnd.lognormvariate(6.8, 0.5)))},{rnd.randint(64, 448)}\n")
+PY
+for m in nemotron-h-8b gemma-3-27b; do
+    echo '{"model": "'$m'", "hardware": "h200", "phase": "serve",
+           "serving": {"trace_file": "trace.csv", "chunked_prefill_tokens": 2048}}' > "$T/trace-$m.json"
+    t0=$(date +%s.%N)
+    OMP_NUM_THREADS=1 /usr/bin/time -f "%U" -o "$T/cpu3" "$B/ridge" evaluate "$T/trace-$m.json" > "$T/trace.out"
+    t1=$(date +%s.%N)
+    python3 - "$T/trace.out" "$t0" "$t1" "$(cat "$T/cpu3")" "$m" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["serving"]
+print(f"trace file, {sys.argv[5]}: {s['requests']:,} requests, {s['steps']:,} steps, {s['step_model_evals']:,} roofline "
+      f"evaluations: {float(sys.argv[3]) - float(sys.argv[2]):.2f} s wall, {float(sys.argv[4]):.2f} s CPU (one thread, "
+      f"reading and checking the file included)")
+PY
+done
+[ "${BENCH_SERVE_SEARCH:-1}" = 0 ] && exit 0
 /usr/bin/time -f "%U" -o "$T/cpu2" "$B/ridge" search "$T/search.json" --top 1 --disaggregated > "$T/search.out"
 python3 - "$T/search.out" "$(cat "$T/cpu2")" <<'PY'
 import json, sys

@@ -37,10 +37,15 @@ int calib_params(int kind, int *ids) {
                                            RG_A_ALL_TO_ALL_EFF, RG_A_SEND_RECV_EFF};
     static const int lat[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_LAT, RG_A_ALL_GATHER_LAT, RG_A_REDUCE_SCATTER_LAT,
                                            RG_A_ALL_TO_ALL_LAT, RG_A_SEND_RECV_LAT};
+    static const int step[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_STEP_LAT, RG_A_ALL_GATHER_STEP_LAT,
+                                            RG_A_REDUCE_SCATTER_STEP_LAT, RG_A_ALL_TO_ALL_STEP_LAT,
+                                            RG_A_SEND_RECV_STEP_LAT};
     if (kind >= 0 && kind < RG_COMM_COUNT) {
         ids[0] = eff[kind];
         ids[1] = lat[kind];
-        return 2;
+        ids[2] = step[kind]; /* fitted only over several group sizes (group_params) */
+        /* one step whatever the group: the step latency would be the fixed cost again */
+        return kind == RG_COMM_SEND_RECV || kind == RG_COMM_ALL_TO_ALL ? 2 : 3;
     }
     switch (kind) {
     case CALIB_GEMM:
@@ -171,6 +176,15 @@ static int parse_row(const cJSON *j, const char *path, int line, calib_row *r, c
         if (get_pos(j, "m", &r->m, msg, len, path, line) || get_pos(j, "n", &r->n, msg, len, path, line) ||
             get_pos(j, "k", &r->k, msg, len, path, line))
             return -1;
+        /* the chip's SMs / CUs, as a spec's hardware.matrix_cores: turns the
+         * tile and wave model on for this row */
+        const cJSON *mc = cJSON_GetObjectItemCaseSensitive(j, "matrix_cores");
+        if (mc) {
+            double v = cJSON_IsNumber(mc) ? mc->valuedouble : -1.0;
+            if (!(v >= 1.0) || v > 1e7 || v != floor(v))
+                return row_err(msg, len, path, line, "matrix_cores", "must be a whole number of cores >= 1");
+            r->spec.hw.matrix_cores = v;
+        }
     }
     return 0;
 }
@@ -477,6 +491,19 @@ static double start_value(int id, double v) {
     return 1e-6; /* latencies, s */
 }
 
+/* A collective's per-step latency and its fixed cost per call differ only
+ * in how they grow with the group: rows of one group size cannot tell them
+ * apart, so the step latency is fitted only over two sizes or more.
+ * Returns the number of parameters to fit. */
+static int group_params(const calib_set *set, const int *idx, int n, int kind, int np) {
+    if (kind < 0 || kind >= RG_COMM_COUNT || np < 3)
+        return np;
+    for (int i = 1; i < n; i++)
+        if (set->rows[idx[i]].ranks != set->rows[idx[0]].ranks)
+            return np;
+    return 2;
+}
+
 static bool same_group(const calib_group *g, const calib_row *r) {
     return g->kind == r->kind && strcmp(g->name, r->name) == 0 && strcmp(g->dtype, r->dtype) == 0;
 }
@@ -534,7 +561,7 @@ static void fit_group(const calib_set *set, const int *idx, int n, int folds, ca
 
 void calib_fit_subset(const calib_set *set, const int *idx, int n, calib_group *g, rg_result *scratch) {
     if (g->np == 0)
-        g->np = calib_params(g->kind, g->ids);
+        g->np = group_params(set, idx, n, g->kind, calib_params(g->kind, g->ids));
     g->rows = n;
     fit_group(set, idx, n, 0, g, scratch);
 }
@@ -574,6 +601,7 @@ int calib_fit(const calib_set *set, int folds, calib_profile *out) {
         for (int j = i; j < set->n; j++)
             if (same_group(g, &set->rows[j]))
                 idx[n++] = j;
+        g->np = group_params(set, idx, n, g->kind, g->np);
         g->rows = n;
         fit_group(set, idx, n, folds, g, scratch);
     }
@@ -728,11 +756,19 @@ int calib_profile_parse(const cJSON *j, calib_profile *out, char *msg, size_t le
             cg->ids[cg->np] = id;
             cg->value[cg->np] = v->valuedouble;
             cg->low[cg->np] = cJSON_IsNumber(lo) ? lo->valuedouble : v->valuedouble;
+            const cJSON *df = cJSON_GetObjectItemCaseSensitive(p, "default");
             cg->high[cg->np] = cJSON_IsNumber(hi) ? hi->valuedouble : INFINITY;
+            cg->before[cg->np] = cJSON_IsNumber(df) ? df->valuedouble : v->valuedouble;
             cg->np++;
         }
         const cJSON *rows = cJSON_GetObjectItemCaseSensitive(g, "rows");
+        const cJSON *mb = cJSON_GetObjectItemCaseSensitive(g, "mape_before");
+        const cJSON *ma = cJSON_GetObjectItemCaseSensitive(g, "mape_after");
+        const cJSON *cv = cJSON_GetObjectItemCaseSensitive(g, "cv_mape");
         cg->rows = cJSON_IsNumber(rows) ? rows->valueint : 0;
+        cg->mape_before = cJSON_IsNumber(mb) ? mb->valuedouble : 0.0;
+        cg->mape_after = cJSON_IsNumber(ma) ? ma->valuedouble : 0.0;
+        cg->cv_mape = cJSON_IsNumber(cv) ? cv->valuedouble : -1.0;
         i++;
     }
     out->n = i;

@@ -6,7 +6,9 @@
  *    "system":S,"ranks":R,"bytes":B,"dtype":D,"time_s":T}                  B as nccl-tests' size
  *   {"kind":"memory","hardware":H,"bytes":B,"op":NAME,"time_s":T}          B: minimum read+write
  *   {"kind":"step","spec":{...},"time_s":T}
- * Extra keys are ignored; "source" is kept. Each row is predicted by the
+ * Extra keys are ignored; "source" is kept. A GEMM row may give
+ * "matrix_cores" (the chip's SMs / CUs) to price it with the tile and wave
+ * model, as hardware.matrix_cores does in a spec. Each row is predicted by the
  * engine's own op model (rg_roof_gemm, rg_roof_op, rg_coll_time,
  * rg_evaluate) under a set of assumptions, so a calibration changes exactly
  * the numbers an evaluation uses.

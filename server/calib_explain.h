@@ -11,7 +11,13 @@
  * subject to sum e_i d_i = ln(measured / predicted), with e_i the
  * elasticity and w_i = ln(1 + range_i), gives d_i = g e_i w_i^2 / S with
  * S = sum e_j^2 w_j^2, so assumption i carries the share e_i^2 w_i^2 / S of
- * the gap: the assumptions that both move the step and are uncertain take it. */
+ * the gap: the assumptions that both move the step and are uncertain take it.
+ *
+ * The per-op view (op_attribution) evaluates the spec once more with every
+ * assumption at its joint value and sets each part of the step (every op and
+ * pass, each collective kind's exposed time, the bubble, the latency time)
+ * before against after: which ops carry the gap. Its steps add up to
+ * measured - predicted, the linearisation's miss listed as its own step. */
 #ifndef RG_CALIB_EXPLAIN_H
 #define RG_CALIB_EXPLAIN_H
 
@@ -20,7 +26,7 @@
 #include "status.h"
 
 /* Writes the explanation object into `w` (one JSON object: measured_s,
- * predicted_s, gap, ops, assumptions, attribution, summary). `spec` is
+ * predicted_s, gap, ops, assumptions, attribution, op_attribution, summary). `spec` is
  * modified during the search and restored. Returns 0, or a negative status
  * with `err` set (the spec does not evaluate, measured_s not > 0, out of
  * memory). */

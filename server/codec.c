@@ -19,7 +19,9 @@ int codec_spec_check(rg_spec *spec, rg_err *err) {
     return rg_spec_validate(spec, err);
 }
 
-int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
+/* Walk, stack, the rows of a long trace (into *rows when rows is given),
+ * then finish (and validate when `validate`). */
+static int parse_spec(const cJSON *json, rg_spec *out, int validate, rg_serve_req **rows, rg_err *err) {
     int rc = codec_data_init(err);
     if (rc)
         return rc;
@@ -29,20 +31,28 @@ int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
         rc = codec_stack_apply(json, out, err);
     if (rc)
         return rc;
-    return codec_spec_check(out, err);
+    if (rows && out->serving.n_trace > RG_SERVE_TRACE_MAX) {
+        const cJSON *sv = cJSON_GetObjectItemCaseSensitive(json, "serving");
+        const cJSON *ar = cJSON_GetObjectItemCaseSensitive(sv, "arrival");
+        rc = codec_trace_rows(cJSON_GetObjectItemCaseSensitive(ar, "trace"), rows, err);
+        if (rc)
+            return rc;
+        out->serving.trace_rows = *rows;
+    }
+    return validate ? codec_spec_check(out, err) : codec_spec_finish(out, err);
+}
+
+int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err) {
+    return parse_spec(json, out, 1, NULL, err);
 }
 
 int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err) {
-    int rc = codec_data_init(err);
-    if (rc)
-        return rc;
-    *out = *codec_default_spec();
-    rc = codec_walk(codec_data_get(), json, -1, out, 1, err);
-    if (rc == 0)
-        rc = codec_stack_apply(json, out, err);
-    if (rc)
-        return rc;
-    return codec_spec_finish(out, err);
+    return parse_spec(json, out, 0, NULL, err);
+}
+
+int codec_spec_parse_rows(const cJSON *json, rg_spec *out, bool validate, rg_serve_req **rows, rg_err *err) {
+    *rows = NULL;
+    return parse_spec(json, out, validate, rows, err);
 }
 
 cJSON *codec_json_parse(const char *text, size_t len, rg_err *err) {
@@ -213,11 +223,15 @@ static void write_row_value(jw *w, const codec_field *f, const rg_spec *s) {
     case CF_TRACE: {
         const rg_serving *sv = slot;
         jw_arr_begin(w);
-        for (int64_t i = 0; i < sv->n_trace; i++) {
+        /* a long trace parsed without its rows (codec_spec_parse_base) is
+         * refused by validation; its text holds the inline rows only */
+        int64_t n = sv->trace_rows || sv->n_trace <= RG_SERVE_TRACE_MAX ? sv->n_trace : RG_SERVE_TRACE_MAX;
+        for (int64_t i = 0; i < n; i++) {
+            const rg_serve_req *r = rg_serve_trace_row(sv, i);
             jw_arr_begin(w);
-            put_f64(w, sv->trace[i].arrival_s);
-            put_i64(w, sv->trace[i].prompt_tokens);
-            put_i64(w, sv->trace[i].output_tokens);
+            put_f64(w, r->arrival_s);
+            put_i64(w, r->prompt_tokens);
+            put_i64(w, r->output_tokens);
             jw_arr_end(w);
         }
         jw_arr_end(w);
@@ -242,6 +256,10 @@ static bool serving_row_off(const codec_field *f, const rg_spec *s) {
         return !sv->disaggregated;
     if (strcmp(f->path, "serving.arrival.trace") == 0)
         return sv->n_trace == 0;
+    /* a trace gives every length: the unused distributions are left out (a
+     * zero count would not parse back) */
+    if (strcmp(f->path, "serving.prompt_tokens") == 0 || strcmp(f->path, "serving.output_tokens") == 0)
+        return sv->n_trace > 0;
     return false;
 }
 
@@ -276,7 +294,8 @@ static void write_canonical_obj(jw *w, int parent, const rg_spec *s) {
         case CF_NAME: /* names and notes do not change an evaluation */
         case CF_META:
         case CF_ANY:
-        case CF_HF: /* the imported fields are written instead */
+        case CF_HF:   /* the imported fields are written instead */
+        case CF_FILE: /* never set: the CLI reads the file into the spec */
             continue;
         case CF_OBJ:
             /* No system: the key is left out, so canonical text parses back. */

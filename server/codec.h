@@ -37,6 +37,13 @@ int codec_spec_parse(const cJSON *json, rg_spec *out, rg_err *err);
  * it is evaluated). Field types, ranges and model consistency are checked. */
 int codec_spec_parse_base(const cJSON *json, rg_spec *out, rg_err *err);
 
+/* As codec_spec_parse (validate true) or codec_spec_parse_base (false), for
+ * specs whose serving.arrival.trace may hold more than RG_SERVE_TRACE_MAX
+ * rows: those rows go into a new array *rows that out->serving.trace_rows
+ * borrows; the caller frees *rows (NULL when the trace fits inline) after
+ * the last use of `out` and of its copies, on success and failure. */
+int codec_spec_parse_rows(const cJSON *json, rg_spec *out, bool validate, rg_serve_req **rows, rg_err *err);
+
 /* Parse JSON text of `len` bytes (text[len] must be NUL): trailing garbage
  * and embedded NULs are refused; a syntax error names line and column. The
  * caller deletes the result; NULL with `err` set (RG_EPARSE) on failure. */

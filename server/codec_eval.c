@@ -15,7 +15,7 @@ int codec_eval_run(const cJSON *json, codec_eval *ev, rg_err *err) {
     int rc = 0;
     jw_init(&cw);
     jw_init(&qw);
-    rc = codec_spec_parse(json, &ev->spec, err);
+    rc = codec_spec_parse_rows(json, &ev->spec, true, &ev->trace_rows, err);
     if (rc)
         goto out;
     rc = rg_evaluate_ex(&ev->spec, &ev->res, RG_EVAL_SATURATION, err);
@@ -66,6 +66,8 @@ void codec_eval_free(codec_eval *ev) {
     free(ev->canonical);
     free(ev->quality);
     free(ev->uncertainty);
+    free(ev->trace_rows);
+    ev->trace_rows = NULL;
     ev->canonical = NULL;
     ev->quality = NULL;
     ev->uncertainty = NULL;

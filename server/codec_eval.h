@@ -23,9 +23,10 @@ typedef struct codec_eval {
     rg_result res;
     char *canonical; /* canonical spec text (malloc), NUL-terminated */
     size_t canonical_len;
-    char sha[65];      /* SHA-256 of `canonical` */
-    char *quality;     /* quality JSON (malloc), NULL when not asked for */
-    char *uncertainty; /* uncertainty JSON (malloc), NULL when not asked for ("uncertainty": true) */
+    char sha[65];             /* SHA-256 of `canonical` */
+    char *quality;            /* quality JSON (malloc), NULL when not asked for */
+    char *uncertainty;        /* uncertainty JSON (malloc), NULL when not asked for ("uncertainty": true) */
+    rg_serve_req *trace_rows; /* a long serving trace's rows (malloc) that spec borrows, or NULL */
 } codec_eval;
 
 /* Evaluates the spec object `json` (not taken) into `ev`, which the caller

@@ -100,39 +100,77 @@ static int set_len(const codec_field *f, const cJSON *v, rg_len *out, rg_err *er
     return 0;
 }
 
-/* Trace rows: [arrival_s, prompt_tokens, output_tokens] or objects with those keys. */
+/* One trace row (`path` names it): [arrival_s, prompt_tokens, output_tokens]
+ * or an object with those keys, into *out. Returns 0 or an error naming the
+ * row; the order of arrivals and the ranges are rg_serve_check's. */
+static int trace_row(const cJSON *row, const char *path, rg_serve_req *out, rg_err *err) {
+    static const char *const keys[3] = {"arrival_s", "prompt_tokens", "output_tokens"};
+    double val[3];
+    for (int j = 0; j < 3; j++) {
+        const cJSON *x = cJSON_IsArray(row)    ? cJSON_GetArrayItem(row, j)
+                         : cJSON_IsObject(row) ? cJSON_GetObjectItemCaseSensitive(row, keys[j])
+                                               : NULL;
+        if (!x || !cJSON_IsNumber(x) || !isfinite(x->valuedouble))
+            return rg_err_set(err, RG_ETYPE, path, "%s must be a number", keys[j]);
+        val[j] = x->valuedouble;
+    }
+    if (cJSON_IsArray(row) && cJSON_GetArraySize(row) != 3)
+        return rg_err_set(err, RG_EINVAL, path,
+                          "a row has 3 numbers: arrival_s, prompt_tokens, output_tokens");
+    if (val[1] != floor(val[1]) || val[2] != floor(val[2]) || fabs(val[1]) > 1e8 || fabs(val[2]) > 1e8)
+        return rg_err_set(err, RG_ETYPE, path, "token counts must be integers <= 1e8");
+    out->arrival_s = val[0];
+    out->prompt_tokens = (int64_t)val[1];
+    out->output_tokens = (int64_t)val[2];
+    return 0;
+}
+
+/* Trace rows: every row is checked; the first RG_SERVE_TRACE_MAX are kept
+ * inline and n_trace counts them all (a longer trace's rows are read into
+ * storage its parser owns: codec_trace_rows). */
 static int set_trace(const codec_field *f, const cJSON *v, rg_serving *sv, rg_err *err) {
     char path[160];
     const cJSON *row;
     int64_t n = 0;
-    static const char *const keys[3] = {"arrival_s", "prompt_tokens", "output_tokens"};
     if (!cJSON_IsArray(v))
         return rg_err_set(err, RG_ETYPE, f->path,
                           "expected an array of [arrival_s, prompt_tokens, output_tokens]");
     cJSON_ArrayForEach(row, v) {
-        double val[3];
+        rg_serve_req r;
         snprintf(path, sizeof path, "%s[%lld]", f->path, (long long)n);
-        if (n >= RG_SERVE_TRACE_MAX)
-            return rg_err_set(err, RG_ERANGE, f->path, "at most %d rows", RG_SERVE_TRACE_MAX);
-        for (int j = 0; j < 3; j++) {
-            const cJSON *x = cJSON_IsArray(row)    ? cJSON_GetArrayItem(row, j)
-                             : cJSON_IsObject(row) ? cJSON_GetObjectItemCaseSensitive(row, keys[j])
-                                                   : NULL;
-            if (!x || !cJSON_IsNumber(x) || !isfinite(x->valuedouble))
-                return rg_err_set(err, RG_ETYPE, path, "%s must be a number", keys[j]);
-            val[j] = x->valuedouble;
-        }
-        if (cJSON_IsArray(row) && cJSON_GetArraySize(row) != 3)
-            return rg_err_set(err, RG_EINVAL, path,
-                              "a row has 3 numbers: arrival_s, prompt_tokens, output_tokens");
-        if (val[1] != floor(val[1]) || val[2] != floor(val[2]) || val[1] > 1e8 || val[2] > 1e8)
-            return rg_err_set(err, RG_ETYPE, path, "token counts must be integers <= 1e8");
-        sv->trace[n].arrival_s = val[0];
-        sv->trace[n].prompt_tokens = (int64_t)val[1];
-        sv->trace[n].output_tokens = (int64_t)val[2];
+        int rc = trace_row(row, path, &r, err);
+        if (rc)
+            return rc;
+        if (n < RG_SERVE_TRACE_MAX)
+            sv->trace[n] = r;
         n++;
     }
     sv->n_trace = n;
+    sv->trace_rows = NULL;
+    return 0;
+}
+
+int codec_trace_rows(const cJSON *trace, rg_serve_req **rows, rg_err *err) {
+    char path[160];
+    const cJSON *row;
+    int64_t n = 0, cap = cJSON_GetArraySize(trace);
+    *rows = NULL;
+    if (cap <= 0)
+        return 0;
+    rg_serve_req *r = malloc((size_t)cap * sizeof *r);
+    if (!r)
+        return rg_err_set(err, RG_ENOMEM, "serving.arrival.trace", "out of memory for %lld rows",
+                          (long long)cap);
+    cJSON_ArrayForEach(row, trace) {
+        snprintf(path, sizeof path, "serving.arrival.trace[%lld]", (long long)n);
+        int rc = n < cap ? trace_row(row, path, &r[n], err) : RG_EINTERNAL;
+        if (rc) {
+            free(r);
+            return rc;
+        }
+        n++;
+    }
+    *rows = r;
     return 0;
 }
 
@@ -164,6 +202,7 @@ const codec_field codec_fields[] = {
     {"model.moe.expert_ffn_dim", CF_I64, OFF(model.moe.expert_ffn_dim), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.moe.dense_layers", CF_I64, OFF(model.moe.dense_layers), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.moe.shared_gate", CF_BOOL, OFF(model.moe.shared_gate), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.moe.latent", CF_I64, OFF(model.moe.latent), 0, 1e8, NULL, NULL, 0, NULL, 0},
     {"model.mla", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.mla.q_lora_rank", CF_I64, OFF(model.mla.q_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"model.mla.kv_lora_rank", CF_I64, OFF(model.mla.kv_lora_rank), 0, 1e7, NULL, NULL, 0, NULL, 0},
@@ -194,6 +233,14 @@ const codec_field codec_fields[] = {
     {"model.ssm.version", CF_I64, OFF(model.ssm.version), 0, 2, NULL, NULL, 0, NULL, 0},
     {"model.ssm.dt_rank", CF_I64, OFF(model.ssm.dt_rank), 0, 1e6, NULL, NULL, 0, NULL, 0},
     {"model.ssm.dt_norms", CF_BOOL, OFF(model.ssm.dt_norms), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared", CF_OBJ, 0, 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.uses", CF_I64, OFF(model.shared.uses), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.shared.blocks", CF_I64, OFF(model.shared.blocks), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.shared.adapter_rank", CF_I64, OFF(model.shared.adapter_rank), 0, 1e6, NULL, NULL, 0, NULL, 0},
+    {"model.shared.attn_adapter", CF_BOOL, OFF(model.shared.attn_adapter), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.mlp_adapter", CF_BOOL, OFF(model.shared.mlp_adapter), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.concat", CF_BOOL, OFF(model.shared.concat), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"model.shared.out_linear", CF_BOOL, OFF(model.shared.out_linear), 0, 0, NULL, NULL, 0, NULL, 0},
     {"model.hf_config", CF_HF, 0, 0, 0, NULL, NULL, 0, NULL, 0},
 
     {"hardware", CF_OBJ, OFF(hw), 0, 0, NULL, NULL, CF_REQUIRED, "hardware", sizeof(rg_hardware)},
@@ -279,6 +326,7 @@ const codec_field codec_fields[] = {
     {"serving.arrival.rate_per_s", CF_F64, OFF(serving.rate_per_s), 0, 1e9, "1/s", NULL, 0, NULL, 0},
     {"serving.arrival.cv", CF_F64, OFF(serving.arrival_cv), 0, 100, NULL, NULL, 0, NULL, 0},
     {"serving.arrival.trace", CF_TRACE, OFF(serving), 0, 0, NULL, NULL, 0, NULL, 0},
+    {"serving.trace_file", CF_FILE, 0, 0, 0, NULL, NULL, 0, NULL, 0},
     {"serving.requests", CF_I64, OFF(serving.requests), 0, 1e7, NULL, NULL, 0, NULL, 0},
     {"serving.duration_s", CF_F64, OFF(serving.duration_s), 0, 1e9, "s", NULL, 0, NULL, 0},
     {"serving.seed", CF_I64, OFF(serving.seed), 0, BIG, NULL, NULL, 0, NULL, 0},
@@ -439,6 +487,11 @@ static int set_leaf(const codec_field *f, const cJSON *raw, rg_spec *s, rg_err *
         return set_len(f, raw, (rg_len *)slot, err);
     if (f->type == CF_TRACE)
         return set_trace(f, raw, (rg_serving *)slot, err);
+    if (f->type == CF_FILE)
+        return rg_err_set(
+            err, RG_EINVAL, f->path,
+            "a trace file is read by the ridge CLI (relative to the spec file); the service reads "
+            "no files: send the rows inline as serving.arrival.trace");
     if (f->type != CF_META && f->type != CF_ANY) {
         v = unwrap(raw, f, &rc, err);
         if (!v)
@@ -773,7 +826,8 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
                               (long long)m->layers, (long long)m->moe.dense_layers);
         if (m->moe.shared_gate && m->moe.shared_experts < 1)
             return rg_err_set(err, RG_ERANGE, "model.moe.shared_gate", "needs shared_experts >= 1");
-    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate) {
+    } else if (m->moe.top_k || m->moe.shared_experts || m->moe.dense_layers || m->moe.shared_gate ||
+               m->moe.latent) {
         return rg_err_set(err, RG_ERANGE, "model.moe.experts", "must be >= 1 when other moe fields are set");
     }
     if (m->ssm.layers > 0) {
@@ -789,6 +843,21 @@ int codec_spec_finish(rg_spec *s, rg_err *err) {
                 err, RG_ERANGE, "model.ssm.heads",
                 "a Mamba-2 mixer needs heads >= 1 dividing inner (%lld) and divisible by groups (%lld)",
                 (long long)q->inner, (long long)q->groups);
+    }
+    if (m->shared.uses > 0) {
+        const rg_shared *q = &m->shared;
+        if (q->blocks < 1 || q->blocks > q->uses)
+            return rg_err_set(err, RG_ERANGE, "model.shared.blocks", "must be in 1..uses (%lld) (got %lld)",
+                              (long long)q->uses, (long long)q->blocks);
+        if ((q->attn_adapter || q->mlp_adapter) && q->adapter_rank < 1)
+            return rg_err_set(err, RG_ERANGE, "model.shared.adapter_rank", "adapters need a rank >= 1");
+        if (m->mla.kv_lora_rank > 0)
+            return rg_err_set(err, RG_EUNSUPPORTED, "model.shared.uses",
+                              "shared blocks with MLA attention are not modelled");
+    } else if (m->shared.blocks || m->shared.adapter_rank || m->shared.attn_adapter ||
+               m->shared.mlp_adapter || m->shared.concat || m->shared.out_linear) {
+        return rg_err_set(err, RG_ERANGE, "model.shared.uses",
+                          "must be >= 1 when other shared fields are set");
     }
     s->model.mla.enabled = m->mla.kv_lora_rank > 0;
     if (s->model.mla.enabled && (m->mla.qk_nope_head_dim < 1 || m->mla.v_head_dim < 1))

@@ -30,7 +30,8 @@ typedef enum codec_ftype {
     CF_LEN,     /* rg_len: a token count or {"dist": "lognormal"|"uniform", ...} */
     CF_TRACE,   /* rg_serving trace rows: [[arrival_s, prompt_tokens, output_tokens], ...] */
     CF_HF,      /* a Hugging Face config.json read into the model (hf_import.h) */
-    CF_RECIPE   /* rg_tensor_recipe from a recipe string (rg_recipe_parse); "none" = off */
+    CF_RECIPE,  /* rg_tensor_recipe from a recipe string (rg_recipe_parse); "none" = off */
+    CF_FILE /* a file the CLI reads into the spec before the codec sees it (serving.trace_file): refused */
 } codec_ftype;
 
 #define CF_REQUIRED  1 /* must be given when its object is given without a preset */
@@ -52,6 +53,11 @@ typedef struct codec_field {
  * set; a field out of range names the config key it came from under `path`. */
 struct hf_trace;
 int codec_hf_apply(const cJSON *cfg, const char *path, rg_model *m, struct hf_trace *tr, rg_err *err);
+
+/* The rows of a serving.arrival.trace array (checked as the walk checks
+ * them) into a new array *rows the caller frees (NULL for an empty array).
+ * Returns 0, RG_ENOMEM, or the error naming the bad row. */
+int codec_trace_rows(const cJSON *trace, rg_serve_req **rows, rg_err *err);
 
 extern const codec_field codec_fields[];
 extern const int codec_nfields;

@@ -103,6 +103,7 @@ int codec_hf_import_write(jw *w, const cJSON *cfg, rg_err *err) {
     jw_kint(w, "sliding_attention", dm.local_layers);
     jw_kint(w, "mamba2", m->ssm.version == 1 ? 0 : dm.ssm_layers);
     jw_kint(w, "mamba1", m->ssm.version == 1 ? dm.ssm_layers : 0);
+    jw_kint(w, "shared_attention", m->shared.uses);
     jw_kint(w, "dense_ffn", dm.dense_layers);
     jw_kint(w, "moe_ffn", dm.moe_layers);
     jw_kint(w, "no_ffn", m->layers - dm.ffn_layers);

@@ -1066,8 +1066,8 @@ static int layers_write(jw *w, const cJSON *opts, const rg_spec *spec, uint64_t 
               {"attn_out", dm.attn_out_dim, dm.d, false, false},
               {"ffn_up", dm.d, dm.ffn_dim, false, false},
               {"ffn_down", dm.ffn_dim, dm.d, false, false},
-              {"expert_up", dm.d, dm.expert_ffn_dim, false, false},
-              {"expert_down", dm.expert_ffn_dim, dm.d, false, false},
+              {"expert_up", dm.moe_in, dm.expert_ffn_dim, false, false},
+              {"expert_down", dm.expert_ffn_dim, dm.moe_in, false, false},
               {"attn_scores", dm.qk_head_dim, spec->seq_len, true, false},
               {"attn_values", spec->seq_len, dm.v_head_dim, true, true}};
     jw_key(w, "layers");

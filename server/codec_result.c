@@ -375,15 +375,15 @@ void codec_fields_write(jw *w) {
         [CF_OBJ] = "object",   [CF_I64] = "integer", [CF_INT] = "integer",    [CF_F64] = "number",
         [CF_BOOL] = "boolean", [CF_FMT] = "format",  [CF_ENUM] = "enum",      [CF_NAME] = "string",
         [CF_META] = "string",  [CF_ANY] = "any",     [CF_ASSUMPT] = "object", [CF_LEN] = "length",
-        [CF_TRACE] = "trace",  [CF_HF] = "object",   [CF_RECIPE] = "recipe",
+        [CF_TRACE] = "trace",  [CF_HF] = "object",   [CF_RECIPE] = "recipe",  [CF_FILE] = "file",
     };
-    static_assert(sizeof types / sizeof types[0] == CF_RECIPE + 1, "a name for every field type");
+    static_assert(sizeof types / sizeof types[0] == CF_FILE + 1, "a name for every field type");
     jw_obj_begin(w);
     jw_key(w, "fields");
     jw_arr_begin(w);
     for (int i = 0; i < codec_nfields; i++) {
         const codec_field *f = &codec_fields[i];
-        if (f->type == CF_OBJ || f->type == CF_META || f->type == CF_ANY)
+        if (f->type == CF_OBJ || f->type == CF_META || f->type == CF_ANY || f->type == CF_FILE)
             continue;
         jw_obj_begin(w);
         jw_kstr(w, "path", f->path);

@@ -29,7 +29,7 @@
 
 enum { WIN_NONE, WIN_ALL, WIN_QWEN, WIN_GEMMA2, WIN_GEMMA3 };
 enum { MOE_NONE, MOE_MIXTRAL, MOE_QWEN3, MOE_DEEPSEEK, MOE_QWEN2 };
-enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H, ARCH_JAMBA };
+enum { ARCH_DECODER, ARCH_GPT2, ARCH_NEOX, ARCH_MLA, ARCH_NEMOTRON_H, ARCH_JAMBA, ARCH_ZAMBA2 };
 
 typedef struct hf_family {
     const char *type; /* model_type */
@@ -108,6 +108,9 @@ static const hf_family families[] = {
     {"jamba", "JambaConfig", ARCH_JAMBA,
      65536, 4096, 14336, 32, 32, 8, 0, 262144, 0,
      "hidden_act", "silu", true, false, false, false, false, false, WIN_ALL, MOE_NONE, 0, 0},
+    {"zamba2", "Zamba2Config", ARCH_ZAMBA2,
+     32000, 2560, 0, 54, 32, 0, 0, 4096, 0,
+     "hidden_act", "gelu", true, true, false, false, false, false, WIN_NONE, MOE_NONE, 0, 0},
 };
 // clang-format on
 #define NFAMILIES ((int)(sizeof families / sizeof families[0]))
@@ -121,7 +124,7 @@ static const char *const activations[] = {
 const char *hf_known_types(void) {
     return "llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3 (text_config), gemma3_text, "
            "phi3, "
-           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h, jamba";
+           "deepseek_v2, deepseek_v3, gpt2, gpt_neox, nemotron_h, jamba, zamba2";
 }
 
 /* Read state: the first error sticks, later reads do nothing. */
@@ -456,51 +459,83 @@ static void mla(rd *r, rg_model *m) {
     m->mtp_layers = int_field(r, "mtp_layers", "num_nextn_predict_layers", 0, 0);
 }
 
-/* Nemotron-H: the block pattern and the Mamba-2 widths. */
-static void nemotron_h(rd *r, rg_model *m) {
+/* Nemotron-H's blocks: NemotronHConfig's layers_block_type list ("mamba",
+ * "attention", "mlp", "moe"; num_hidden_layers is then derived from it) or,
+ * without it, the older hybrid_override_pattern string (one character per
+ * block: M, *, -, E), whose length must equal num_hidden_layers. Counts
+ * into n[4] (M, *, -, E); returns false after an error. */
+static bool nemotron_blocks(rd *r, int64_t n[4]) {
+    static const char chars[] = "M*-E";
+    static const char *const names[] = {"mamba", "attention", "mlp", "moe"};
+    const cJSON *l = item(r, "layers_block_type"), *it;
+    if (l) {
+        if (!cJSON_IsArray(l)) {
+            fail(r, RG_ETYPE, "layers_block_type", "expected an array of block types (got %s)",
+                 codec_json_type_name(l), 0, 0);
+            return false;
+        }
+        cJSON_ArrayForEach(it, l) {
+            int k = 0;
+            while (k < 4 && !(cJSON_IsString(it) && strcmp(it->valuestring, names[k]) == 0))
+                k++;
+            if (k == 4) {
+                fail(r, RG_EUNKNOWN, "layers_block_type",
+                     "unknown block %s (known: mamba, attention, mlp, moe)",
+                     cJSON_IsString(it) ? it->valuestring : codec_json_type_name(it), 0, 0);
+                return false;
+            }
+            n[k]++;
+        }
+        trace(r, "layers", "%slayers_block_type: mixer blocks (mamba and attention)", "", 0);
+        return true;
+    }
     const cJSON *p = item(r, "hybrid_override_pattern");
-    int64_t nm = 0, na = 0, nf = 0, ne = 0;
     if (!p) {
-        fail(r, RG_EMISSING, "hybrid_override_pattern", "%srequired (one character per block: M, *, -, E)",
-             "", 0, 0);
-        return;
+        fail(r, RG_EMISSING, "hybrid_override_pattern",
+             "%srequired without layers_block_type (one character per block: M, *, -, E)", "", 0, 0);
+        return false;
     }
     if (!cJSON_IsString(p)) {
         fail(r, RG_ETYPE, "hybrid_override_pattern", "expected a string (got %s)", codec_json_type_name(p), 0,
              0);
-        return;
+        return false;
     }
     for (const char *c = p->valuestring; *c; c++) {
-        if (*c == 'M')
-            nm++;
-        else if (*c == '*')
-            na++;
-        else if (*c == '-')
-            nf++;
-        else if (*c == 'E')
-            ne++;
-        else {
+        const char *k = strchr(chars, *c);
+        if (!k || !*c) {
             char bad[2] = {*c, 0};
             fail(r, RG_EINVAL, "hybrid_override_pattern",
                  "unknown block \"%s\" (known: M Mamba-2, * attention, - MLP, E MoE)", bad, 0, 0);
-            return;
+            return false;
         }
+        n[k - chars]++;
     }
     int64_t blocks = (int64_t)strlen(p->valuestring);
     int64_t declared = get_int(r, "num_hidden_layers", blocks, 1, NULL);
     if (declared != blocks)
         fail(r, RG_ERANGE, "hybrid_override_pattern", "%shas %lld blocks for num_hidden_layers %lld", "",
              (long long)blocks, (long long)declared);
+    trace(r, "layers", "%shybrid_override_pattern: mixer blocks (M and *)", "", 0);
+    return !r->rc;
+}
+
+/* Nemotron-H: the blocks and the Mamba-2 widths. */
+static void nemotron_h(rd *r, rg_model *m) {
+    int64_t n[4] = {0, 0, 0, 0};
+    if (!nemotron_blocks(r, n))
+        return;
+    int64_t nm = n[0], na = n[1], nf = n[2], ne = n[3];
     if (nm + na == 0 || nf + ne > nm + na)
-        fail(r, RG_ERANGE, "hybrid_override_pattern",
-             "%sneeds at least as many mixers (M, *: %lld) as FFN blocks (-, E: %lld)", "",
+        fail(r, RG_ERANGE, item(r, "layers_block_type") ? "layers_block_type" : "hybrid_override_pattern",
+             "%sneeds at least as many mixers (mamba, attention: %lld) as FFN blocks (mlp, moe: %lld)", "",
              (long long)(nm + na), (long long)(nf + ne));
+    if (r->rc)
+        return;
     m->layers = nm + na;
     m->ssm.layers = nm;
     m->ffn_free_layers = nm + na - nf - ne;
-    trace(r, "layers", "%shybrid_override_pattern: mixer blocks (M and *)", "", 0);
-    trace(r, "ssm.layers", "%shybrid_override_pattern: M blocks", "", 0);
-    trace(r, "ffn_free_layers", "%shybrid_override_pattern: mixers minus FFN blocks (- and E)", "", 0);
+    trace(r, "ssm.layers", "%smamba blocks (M)", "", 0);
+    trace(r, "ffn_free_layers", "%smixers minus FFN blocks (mlp and moe: - and E)", "", 0);
     rg_ssm *s = &m->ssm;
     s->heads = int_field(r, "ssm.heads", "mamba_num_heads", 128, 1);
     int64_t hd = int_field(r, "ssm.inner", "mamba_head_dim", 64, 1);
@@ -537,9 +572,14 @@ static void nemotron_h(rd *r, rg_model *m) {
             trace(r, "moe.shared_experts",
                   "%sn_shared_experts x moe_shared_expert_intermediate_size / moe_intermediate_size", "", 0);
         }
-        if (item(r, "moe_latent_size"))
-            fail(r, RG_EUNSUPPORTED, "moe_latent_size", "%slatent MoE projections are not supported", "", 0,
-                 0);
+        /* NemotronHMoE (transformers' modular_nemotron_h.py): fc1_latent_proj
+         * d -> latent before the routed experts, which read and write the
+         * latent, fc2_latent_proj latent -> d after; router and shared
+         * experts stay at hidden_size */
+        e->latent = int_field(r, "moe.latent", "moe_latent_size", 0, 0);
+        if (e->latent > 0)
+            trace(r, "moe.latent", "%smoe_latent_size: routed experts in the latent (fc1/fc2_latent_proj)",
+                  "", 0);
         if (e->top_k > e->experts)
             fail(r, RG_ERANGE, "num_experts_per_tok", "%smust be <= n_routed_experts (%lld, got %lld)", "",
                  (long long)e->experts, (long long)e->top_k);
@@ -547,16 +587,29 @@ static void nemotron_h(rd *r, rg_model *m) {
     /* multi-token prediction: num_nextn_predict_layers modules, each made of
      * the blocks of mtp_hybrid_override_pattern; Ridge's MTP module is one
      * attention mixer and the model's FFN kind (MoE when it has E blocks) */
-    const cJSON *mp = item(r, "mtp_hybrid_override_pattern");
-    int64_t nn = get_int(r, "num_nextn_predict_layers", mp ? 1 : 0, 0, NULL);
+    const cJSON *ml = item(r, "mtp_layers_block_type"), *mp = item(r, "mtp_hybrid_override_pattern");
+    int64_t nn = get_int(r, "num_nextn_predict_layers", mp || ml ? 1 : 0, 0, NULL);
     if (r->rc || nn == 0)
         return;
+    const char *want = ne > 0 ? "*E" : "*-";
+    if (ml) { /* the list form: ["attention", "moe"] is the pattern "*E" */
+        const cJSON *a = cJSON_IsArray(ml) ? cJSON_GetArrayItem(ml, 0) : NULL;
+        const cJSON *b = cJSON_IsArray(ml) ? cJSON_GetArrayItem(ml, 1) : NULL;
+        if (!cJSON_IsArray(ml) || cJSON_GetArraySize(ml) != 2 || !cJSON_IsString(a) || !cJSON_IsString(b) ||
+            strcmp(a->valuestring, "attention") != 0 || strcmp(b->valuestring, ne > 0 ? "moe" : "mlp") != 0) {
+            fail(r, RG_EUNSUPPORTED, "mtp_layers_block_type",
+                 "an MTP module is one attention block and one FFN block of the model's kind (here "
+                 "[\"attention\", \"%s\"])",
+                 ne > 0 ? "moe" : "mlp", 0, 0);
+            return;
+        }
+        mp = NULL;
+    }
     if (mp && !cJSON_IsString(mp)) {
         fail(r, RG_ETYPE, "mtp_hybrid_override_pattern", "expected a string (got %s)",
              codec_json_type_name(mp), 0, 0);
         return;
     }
-    const char *want = ne > 0 ? "*E" : "*-";
     if (mp && strcmp(mp->valuestring, want) != 0) {
         fail(r, RG_EUNSUPPORTED, "mtp_hybrid_override_pattern",
              "\"%.40s\": an MTP module is one attention block and one FFN block of the model's kind (here "
@@ -632,6 +685,128 @@ static void jamba(rd *r, rg_model *m) {
     }
 }
 
+/* Zamba2's layer list: layers_block_type ("mamba" / "hybrid"), or the
+ * Zamba2Config default (54 entries) when absent. Returns the hybrid count,
+ * -1 after an error. */
+static int64_t zamba2_hybrids(rd *r, int64_t layers) {
+    const char *key = pick(r, "layers_block_type", "layer_types");
+    const cJSON *v = item(r, key), *it;
+    int64_t n = 0, hy = 0;
+    if (!v) { /* ["mamba"] + (["mamba"] * 5 + ["hybrid"]) * 7 + ["mamba"] * 4 + ["hybrid"] + ... */
+        if (layers != 54) {
+            fail(r, RG_EMISSING, key,
+                 "%sabsent: the default pattern of Zamba2Config has 54 entries for "
+                 "num_hidden_layers %lld",
+                 "", (long long)layers, 0);
+            return -1;
+        }
+        trace(r, "shared.uses", "%slayers_block_type absent: default of the config class (9 hybrid of 54)",
+              "", 0);
+        return 9;
+    }
+    if (!cJSON_IsArray(v)) {
+        fail(r, RG_ETYPE, key, "expected an array of \"mamba\" / \"hybrid\" (got %s)",
+             codec_json_type_name(v), 0, 0);
+        return -1;
+    }
+    cJSON_ArrayForEach(it, v) {
+        if (!cJSON_IsString(it) ||
+            (strcmp(it->valuestring, "mamba") != 0 && strcmp(it->valuestring, "hybrid") != 0)) {
+            fail(r, RG_EUNKNOWN, key, "unknown layer type %s (known: mamba, hybrid)",
+                 cJSON_IsString(it) ? it->valuestring : codec_json_type_name(it), 0, 0);
+            return -1;
+        }
+        hy += it->valuestring[0] == 'h';
+        n++;
+    }
+    if (n != layers) {
+        fail(r, RG_ERANGE, key, "%shas %lld entries for num_hidden_layers %lld", "", (long long)n,
+             (long long)layers);
+        return -1;
+    }
+    trace(r, "shared.uses", "%s: \"hybrid\" entries (a shared block before the layer's Mamba-2 mixer)", key,
+          0);
+    return hy;
+}
+
+/* Zamba2 (Zamba2ForCausalLM, transformers' modeling_zamba2): every layer is
+ * a Mamba-2 mixer with one input norm and no FFN; a "hybrid" layer first
+ * runs a shared attention + MLP block (num_mem_blocks of them, cycled) on
+ * [h; embedding] and adds its output, through the layer's own d x d linear,
+ * to the mixer's input. Attention reads 2 x hidden_size with head_dim =
+ * 2 x hidden_size // heads; each use has an up/gate LoRA on the MLP (always
+ * built by Zamba2MLP) and, with use_shared_attention_adapter, LoRAs on
+ * q/k/v. */
+static void zamba2(rd *r, rg_model *m) {
+    const hf_family *f = r->fam;
+    if (!item(r, "intermediate_size")) {
+        m->ffn_dim = 4 * m->d_model;
+        trace(r, "ffn_dim", "%sintermediate_size absent or null: 4 x hidden_size (Zamba2Config)", "", 0);
+    }
+    m->qkv_bias = m->out_bias = false;
+    trace(r, "qkv_bias", "%s: q/k/v/o projections without biases (Zamba2Attention)", f->cls, 0);
+    trace(r, "out_bias", "%s: q/k/v/o projections without biases (Zamba2Attention)", f->cls, 0);
+    m->head_dim = 2 * m->d_model / m->heads;
+    trace(r, "head_dim", "%s: attention_head_dim = 2 x hidden_size // num_attention_heads", f->cls, 0);
+    int64_t hy = zamba2_hybrids(r, m->layers);
+    if (hy < 0)
+        return;
+    m->ssm.layers = m->layers;
+    m->ffn_free_layers = m->layers;
+    trace(r, "ssm.layers", "%s: every layer has a Mamba-2 mixer (Zamba2MambaDecoderLayer)", f->cls, 0);
+    trace(r, "ffn_free_layers", "%s: no layer has an FFN of its own (the MLP is in the shared block)", f->cls,
+          0);
+    rg_ssm *s = &m->ssm;
+    s->state = int_field(r, "ssm.state", "mamba_d_state", 64, 1);
+    s->conv = int_field(r, "ssm.conv", "mamba_d_conv", 4, 1);
+    bool have = false;
+    double ex = get_num(r, "mamba_expand", 2.0, &have);
+    s->inner = (int64_t)(ex * (double)m->d_model);
+    trace(r, "ssm.inner", "%sint(mamba_expand x hidden_size)", "", 0);
+    if (!r->rc && s->inner < 1)
+        fail(r, RG_ERANGE, "mamba_expand", "%sgives an inner width of %lld", "", (long long)s->inner, 0);
+    s->heads = int_field(r, "ssm.heads", "n_mamba_heads", 8, 1);
+    s->groups = int_field(r, "ssm.groups", "mamba_ngroups", 1, 1);
+    s->chunk = int_field(r, "ssm.chunk", "chunk_size", 256, 1);
+    s->bias = bool_field(r, "ssm.bias", "add_bias_linear", false);
+    m->mlp_bias = s->bias;
+    trace(r, "mlp_bias", "%sadd_bias_linear (gate_up_proj, down_proj)", "", 0);
+    s->conv_bias = true;
+    trace(r, "ssm.conv_bias", "%s: conv1d always has a bias (Zamba2MambaMixer)", f->cls, 0);
+    if (!r->rc && s->inner % s->heads != 0)
+        fail(r, RG_ERANGE, "n_mamba_heads", "%smust divide mamba_expand x hidden_size (%lld, got %lld)", "",
+             (long long)s->inner, (long long)s->heads);
+    if (!r->rc && s->heads % s->groups != 0)
+        fail(r, RG_ERANGE, "mamba_ngroups", "%smust divide n_mamba_heads (%lld, got %lld)", "",
+             (long long)s->heads, (long long)s->groups);
+    if (r->rc || hy == 0)
+        return;
+    rg_shared *sh = &m->shared;
+    sh->uses = hy;
+    int64_t nb = get_int(r, "num_mem_blocks", 1, 1, &have);
+    sh->blocks = nb < hy ? nb : hy; /* a block no hybrid layer runs is never built */
+    trace(r, "shared.blocks",
+          have ? "%snum_mem_blocks (at most the hybrid layers)"
+               : "%snum_mem_blocks absent: default of the config class (1)",
+          "", 0);
+    sh->adapter_rank = int_field(r, "shared.adapter_rank", "adapter_rank", 128, 1);
+    sh->mlp_adapter = true;
+    trace(r, "shared.mlp_adapter", "%s: Zamba2MLP builds a gate_up_proj adapter for every use", f->cls, 0);
+    sh->attn_adapter = bool_field(r, "shared.attn_adapter", "use_shared_attention_adapter", false);
+    sh->concat = true;
+    trace(r, "shared.concat", "%s: the block reads [hidden_states; embedding] (attention_hidden_size)",
+          f->cls, 0);
+    sh->out_linear = true;
+    trace(r, "shared.out_linear", "%s: Zamba2HybridLayer.linear, hidden_size x hidden_size per use", f->cls,
+          0);
+    if (!r->rc && sh->attn_adapter && m->kv_heads != m->heads)
+        fail(
+            r, RG_ERANGE, "num_key_value_heads",
+            "%s%lld: the q/k/v adapters give 2 x hidden_size outputs, as wide as k_proj and v_proj only with "
+            "num_key_value_heads = num_attention_heads (%lld)",
+            "", (long long)m->kv_heads, (long long)m->heads);
+}
+
 static const hf_family *find_family(const char *type) {
     for (int i = 0; i < NFAMILIES; i++)
         if (strcmp(families[i].type, type) == 0)
@@ -682,7 +857,7 @@ static void common(rd *r, rg_model *m) {
         return;
     }
     m->kv_heads = kv;
-    if (f->arch != ARCH_MLA) {
+    if (f->arch != ARCH_MLA && f->arch != ARCH_ZAMBA2) { /* Zamba2: 2 x hidden_size / heads (zamba2()) */
         const char *hk = f->arch == ARCH_NEMOTRON_H ? pick(r, "head_dim", "attention_head_dim") : "head_dim";
         int64_t hd = get_int(r, hk, 0, 1, &have);
         if (have) {
@@ -787,6 +962,7 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
     memset(&m.moe, 0, sizeof m.moe);
     memset(&m.mla, 0, sizeof m.mla);
     memset(&m.ssm, 0, sizeof m.ssm);
+    memset(&m.shared, 0, sizeof m.shared);
     m.max_positions = 0;
     if (tr)
         snprintf(tr->model_type, sizeof tr->model_type, "%s", type);
@@ -800,6 +976,8 @@ int hf_import(const cJSON *cfg, const char *path, rg_model *out, hf_trace *tr, r
         nemotron_h(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_JAMBA)
         jamba(&r, &m);
+    if (!r.rc && r.fam->arch == ARCH_ZAMBA2)
+        zamba2(&r, &m);
     if (!r.rc && r.fam->arch == ARCH_MLA)
         mla(&r, &m);
     if (!r.rc && r.fam->moe != MOE_NONE)

@@ -19,6 +19,15 @@ typedef struct cli_command {
  * frees. Returns NULL (errno set) on failure. */
 char *cli_read_file(const char *path, size_t *len);
 
+/* A spec's "serving.trace_file": the CSV or JSON-lines file (codec_trace.h)
+ * at that path, relative to the directory of `spec_path` (the working
+ * directory when the spec came from stdin), becomes serving.arrival.trace
+ * and the key is removed. Returns 0 (no key, or read), or exit status 2
+ * with a message naming serving.trace_file (and the line) printed; the spec
+ * is unchanged then. */
+struct cJSON;
+int cli_trace_resolve(struct cJSON *json, const char *spec_path);
+
 int cmd_evaluate(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_presets(int argc, char **argv);

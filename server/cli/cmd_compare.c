@@ -95,6 +95,8 @@ static int side_load(side *s, const char *path) {
     json = codec_json_parse(text, len, &e);
     if (json && (status = cli_calibration_resolve(json, &prof, &applied, prof_name, sizeof prof_name)))
         goto out;
+    if (json && (status = cli_trace_resolve(json, path)))
+        goto out;
     if (!json || codec_spec_parse(json, &s->spec, &e) != 0) {
         status = side_fail(path, &e);
         goto out;

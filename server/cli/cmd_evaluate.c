@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "codec.h"
 #include "codec_eval.h"
+#include "codec_search.h"
 #include "evaluate.h"
 #include "search.h"
 #include "serve_search.h"
@@ -68,7 +69,17 @@ static cJSON *load_json_as(const char *path, int *status, bool hf) {
     return json;
 }
 
-static cJSON *load_json(const char *path, int *status) { return load_json_as(path, status, false); }
+/* A spec file: its JSON with serving.trace_file read into
+ * serving.arrival.trace (codec_trace.h; the path is relative to the spec
+ * file's directory, or to the working directory for stdin). */
+static cJSON *load_json(const char *path, int *status) {
+    cJSON *json = load_json_as(path, status, false);
+    if (json && (*status = cli_trace_resolve(json, path)) != 0) {
+        cJSON_Delete(json);
+        json = NULL;
+    }
+    return json;
+}
 
 static double now_s(void) {
     struct timespec ts;
@@ -110,6 +121,7 @@ static int emit_calibrated(jw *w, const char *name, const calib_profile *prof, c
 int cmd_evaluate(int argc, char **argv) {
     const char *path = NULL;
     cJSON *json = NULL;
+    rg_serve_req *trace_rows = NULL;
     codec_eval *ev = NULL;
     rg_spec spec;
     rg_err e = {0};
@@ -147,7 +159,7 @@ int cmd_evaluate(int argc, char **argv) {
         goto out;
     if (canonical) {
         char sha[65] = "";
-        if (codec_spec_parse(json, &spec, &e) != 0) {
+        if (codec_spec_parse_rows(json, &spec, true, &trace_rows, &e) != 0) {
             status = fail(&e);
             goto out;
         }
@@ -175,6 +187,7 @@ int cmd_evaluate(int argc, char **argv) {
     status = prof_name[0] ? emit_calibrated(&w, prof_name, &prof, &applied) : emit(&w);
 out:
     jw_free(&w);
+    free(trace_rows);
     codec_eval_free(ev);
     free(ev);
     cJSON_Delete(json);
@@ -417,22 +430,6 @@ out:
 
 /* ---- search ------------------------------------------------------------ */
 
-static void write_parallel(jw *w, const rg_parallel *p) {
-    static const char *const rc_names[] = {"none", "selective", "full"};
-    jw_obj_begin(w);
-    jw_kint(w, "tp", p->tp);
-    jw_kint(w, "pp", p->pp);
-    jw_kint(w, "dp", p->dp);
-    jw_kint(w, "ep", p->ep);
-    jw_kint(w, "cp", p->cp);
-    jw_kint(w, "microbatch", p->microbatch);
-    jw_kint(w, "interleave", p->interleave);
-    jw_kbool(w, "sequence_parallel", p->sequence_parallel);
-    jw_kstr(w, "recompute", p->recompute >= 0 && p->recompute <= 2 ? rc_names[p->recompute] : "?");
-    jw_kint(w, "zero", p->zero);
-    jw_obj_end(w);
-}
-
 static int parse_int_opt(const char *name, const char *s, long lo, long hi, long *out) {
     char *end = NULL;
     errno = 0;
@@ -482,7 +479,7 @@ static int search_serve(const rg_spec *spec, const rg_serve_search_opts *so) {
         jw_kint(&w, "rank", i + 1);
         jw_kint(&w, "index", b->index);
         jw_key(&w, "parallelism");
-        write_parallel(&w, &b->par);
+        codec_parallel_write(&w, &b->par);
         jw_kint(&w, "max_batch", b->max_batch);
         jw_kint(&w, "chunked_prefill_tokens", b->chunked_prefill_tokens);
         if (b->disaggregated) {
@@ -521,6 +518,7 @@ out:
 int cmd_search(int argc, char **argv) {
     const char *path = NULL;
     cJSON *json = NULL;
+    rg_serve_req *trace_rows = NULL;
     rg_search_result *sr = NULL;
     rg_spec spec;
     rg_err e = {0};
@@ -615,7 +613,7 @@ int cmd_search(int argc, char **argv) {
         goto out;
     if ((status = cli_calibration_resolve(json, &prof, &applied, prof_name, sizeof prof_name)))
         goto out;
-    if (codec_spec_parse_base(json, &spec, &e) != 0) {
+    if (codec_spec_parse_rows(json, &spec, false, &trace_rows, &e) != 0) {
         status = fail(&e);
         goto out;
     }
@@ -677,32 +675,15 @@ int cmd_search(int argc, char **argv) {
     jw_kstr(&w, "base_spec_sha256", sha);
     jw_key(&w, "best");
     jw_arr_begin(&w);
-    for (int i = 0; i < sr->n_best; i++) {
-        const rg_search_entry *b = &sr->best[i];
-        jw_obj_begin(&w);
-        jw_kint(&w, "rank", i + 1);
-        jw_kint(&w, "index", b->index);
-        rg_spec one = spec;
-        one.par = b->par;
-        if (codec_spec_sha256(&one, sha) == 0)
-            jw_kstr(&w, "spec_sha256", sha);
-        jw_key(&w, "parallelism");
-        write_parallel(&w, &b->par);
-        jw_knum(&w, "time_s", b->time_s);
-        jw_knum(&w, "mfu", b->mfu);
-        jw_knum(&w, "tokens_per_s", b->tokens_per_s);
-        jw_key(&w, "memory");
-        codec_memory_write(&w, &b->memory);
-        jw_key(&w, "breakdown");
-        codec_breakdown_write(&w, &b->breakdown);
-        jw_obj_end(&w);
-    }
+    for (int i = 0; i < sr->n_best; i++)
+        codec_search_entry_write(&w, &spec, &sr->best[i], i + 1);
     jw_arr_end(&w);
     jw_obj_end(&w);
     status = emit(&w);
 out:
     jw_free(&w);
     free(sr);
+    free(trace_rows);
     cJSON_Delete(json);
     calib_profile_free(&prof);
     return status;

@@ -26,6 +26,10 @@ void api_sweep_cancel(http_req *r);
 void api_sweep_chunks(http_req *r);
 void api_sweep_results(http_req *r);
 void api_sweep_pareto(http_req *r);
+/* Layout searches as lease jobs (api_searches.c, search_job.h). */
+void api_search_create(http_req *r);
+void api_search_list(http_req *r);
+void api_search_get(http_req *r);
 void api_result_columns(http_req *r);
 void api_spec_fields(http_req *r);
 void api_decision_create(http_req *r);

@@ -2,7 +2,9 @@
  *
  * POST /api/v1/calibrations {"name", "measurements": "JSON lines", "folds"?,
  * "description"?} fits the rows as `ridge calibrate` does and stores the
- * profile with the rows it came from; GET lists profiles, GET .../{id}
+ * profile with the rows it came from; {"name", "profile": {...}} stores a
+ * profile `ridge calibrate --out` wrote (no rows: measurements is empty,
+ * rows 0, its groups keep their own row counts); GET lists profiles, GET .../{id}
  * returns one with its profile. A bad row answers 400 naming
  * "measurements" with the line and key. The fit runs on the request thread,
  * so the rows are capped (CALIB_MAX_ROWS, and few step rows: each is a whole
@@ -66,8 +68,33 @@ static void reply_one(http_req *r, db_conn *c, const char *key, bool byname, int
     PQclear(q);
 }
 
+/* A fitted profile sent as it is: parsed as a spec's "calibration" file is
+ * (calib_profile_parse), its source prefixed with the name it is stored
+ * under. False after answering 400 naming "profile". */
+static bool upload_profile(http_req *r, const cJSON *pj, const char *name, calib_profile *prof) {
+    char msg[256] = "", src[sizeof prof->source];
+    if (!cJSON_IsObject(pj)) {
+        http_fail(r, RG_ETYPE, "profile", "the object ridge calibrate --out writes",
+                  "profile must be an object");
+        return false;
+    }
+    if (calib_profile_parse(pj, prof, msg, sizeof msg) != 0) {
+        http_fail(r, RG_EINVAL, "profile", "ridge calibrate --out writes a profile", "profile: %s", msg);
+        return false;
+    }
+    if (prof->n == 0) {
+        http_fail(r, RG_EMISSING, "profile.groups", NULL, "the profile has no groups");
+        return false;
+    }
+    int n = snprintf(src, sizeof src, "calibration %s (uploaded profile, fitted on: %s)", name, prof->source);
+    if (n < 0 || (size_t)n >= sizeof src)
+        src[sizeof src - 1] = '\0';
+    memcpy(prof->source, src, sizeof src);
+    return true;
+}
+
 void api_calibration_create(http_req *r) {
-    static const char *const keys[] = {"name", "measurements", "folds", "description", NULL};
+    static const char *const keys[] = {"name", "measurements", "profile", "folds", "description", NULL};
     static const char ins[] =
         "INSERT INTO calibrations (name, description, measurements, rows, profile, author) "
         "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id";
@@ -92,9 +119,22 @@ void api_calibration_create(http_req *r) {
                   "a calibration needs a name");
         goto out;
     }
+    const cJSON *pj = cJSON_GetObjectItemCaseSensitive(body, "profile");
+    if (pj && meas) {
+        http_fail(r, RG_EINVAL, "profile", "send measurement rows to fit, or a fitted profile, not both",
+                  "measurements and profile exclude each other");
+        goto out;
+    }
+    if (pj) {
+        if (!upload_profile(r, pj, name, &prof))
+            goto out;
+        snprintf(nrows, sizeof nrows, "0");
+        meas = "";
+        goto store;
+    }
     if (!meas) {
         http_fail(r, RG_EMISSING, "measurements", "JSON lines, one measurement row each (ridge calibrate)",
-                  "measurements are required");
+                  "measurements (or a fitted profile) are required");
         goto out;
     }
     const cJSON *fj = cJSON_GetObjectItemCaseSensitive(body, "folds");
@@ -126,6 +166,8 @@ void api_calibration_create(http_req *r) {
         goto out;
     }
     snprintf(prof.source, sizeof prof.source, "calibration %s (%d rows stored with it)", name, set.n);
+    snprintf(nrows, sizeof nrows, "%d", set.n);
+store:
     calib_profile_write(&pw, &prof);
     size_t plen = 0;
     prof_text = jw_take(&pw, &plen);
@@ -133,7 +175,6 @@ void api_calibration_create(http_req *r) {
         http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
         goto out;
     }
-    snprintf(nrows, sizeof nrows, "%d", set.n);
     c = db_acquire(r->rd->pool);
     if (!c) {
         http_problem_db(r, "store calibration", NULL);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "codec_schema.h"
 #include "codec.h"
 #include "embedded.h"
 #include "sweep.h"
@@ -52,16 +53,44 @@ void api_metrics(http_req *r) {
     http_reply_sbuf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 
+/* The Spec schema's properties are generated from the codec's field table
+ * (codec_schema.h): the document's extension member OPENAPI_SPEC_MARK is
+ * replaced by them, so the schema cannot drift from what the codec reads. */
+#define OPENAPI_SPEC_MARK "\"x-properties-from\": \"server/codec_fields.c\""
+
 void api_openapi(http_req *r) {
-    for (int i = 0; i < rg_embedded_count; i++)
+    const char *doc = NULL;
+    size_t n = 0;
+    for (int i = 0; i < rg_embedded_count && !doc; i++)
         if (strcmp(rg_embedded_files[i].path, "openapi.json") == 0) {
-            char *copy = malloc(rg_embedded_files[i].size + 1);
-            if (copy)
-                memcpy(copy, rg_embedded_files[i].data, rg_embedded_files[i].size + 1);
-            http_reply_buf(r, 200, "application/json", copy, rg_embedded_files[i].size);
-            return;
+            doc = (const char *)rg_embedded_files[i].data;
+            n = rg_embedded_files[i].size;
         }
-    http_fail(r, RG_ENOTFOUND, NULL, NULL, "this build has no OpenAPI document");
+    if (!doc) {
+        http_fail(r, RG_ENOTFOUND, NULL, NULL, "this build has no OpenAPI document");
+        return;
+    }
+    const char *mark = strstr(doc, OPENAPI_SPEC_MARK);
+    sbuf b;
+    sbuf_init(&b);
+    if (!mark) {
+        sbuf_put(&b, doc, n);
+    } else {
+        jw w;
+        jw_init(&w);
+        codec_spec_schema_write(&w);
+        size_t len = 0;
+        char *props = jw_take(&w, &len);
+        sbuf_put(&b, doc, (size_t)(mark - doc));
+        sbuf_puts(&b, "\"properties\": ");
+        if (props)
+            sbuf_put(&b, props, len);
+        else
+            b.oom = true;
+        sbuf_puts(&b, mark + strlen(OPENAPI_SPEC_MARK));
+        free(props);
+    }
+    http_reply_sbuf(r, 200, "application/json", &b);
 }
 
 void api_presets(http_req *r) {

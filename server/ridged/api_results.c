@@ -16,6 +16,7 @@
 #include "sweep_plan.h"
 
 #include "result_cols.h"
+#include "results_csv.h"
 
 typedef enum { COL_F64 = RC_F64, COL_I64 = RC_I64, COL_BOOL = RC_BOOL } col_type;
 
@@ -315,21 +316,94 @@ static void write_row_json(jw *w, const sweep_plan *plan, const PGresult *q, int
     jw_obj_end(w);
 }
 
-static void write_row_csv(sbuf *b, const sweep_plan *plan, const PGresult *q, int i) {
-    int64_t idx = strtoll(PQgetvalue(q, i, 0), NULL, 10);
-    sbuf_puts(b, PQgetvalue(q, i, 0));
-    plan_write_params_csv(plan, idx, b);
-    for (int k = 1; k < NRCOLS; k++) {
-        sbuf_put(b, ",", 1);
-        if (PQgetisnull(q, i, k))
-            continue;
-        const char *v = PQgetvalue(q, i, k);
-        if (rcols[k].type == COL_BOOL)
-            sbuf_puts(b, v[0] == 't' ? "true" : "false");
-        else /* as write_row_json: PostgreSQL's exact text */
-            sbuf_puts(b, v);
+/* A CSV page holds at most this many rows (the whole of the largest sweep). */
+#define CSV_LIMIT_MAX ((int)SWEEP_MAX_POINTS)
+
+/* The part of a results query after its select list: the sweep, the
+ * filter, the key cursor, the order, then LIMIT `lim` and OFFSET `off` (a
+ * bigint's text, or NULL) as the next parameters. False after answering. */
+typedef struct page_query {
+    const char *params[24];
+    int np;
+    char after_s[24], lim_s[16], off_s[24];
+} page_query;
+
+static bool page_tail(http_req *r, const sweep_plan *plan, const char *filter, int ocol, bool desc,
+                      long long after, long long lim, long long off, sbuf *sql, page_query *pq) {
+    pq->np = 0;
+    pq->params[pq->np++] = r->id;
+    sbuf_puts(sql, " FROM sweep_results WHERE sweep_id = $1::bigint");
+    if (filter && !parse_filter(r, filter, plan, sql, pq->params, &pq->np, 20))
+        return false;
+    if (after >= 0) {
+        snprintf(pq->after_s, sizeof pq->after_s, "%lld", after);
+        pq->params[pq->np++] = pq->after_s;
+        sbuf_printf(sql, " AND point_index %s $%d::bigint", desc ? "<" : ">", pq->np);
     }
-    sbuf_put(b, "\n", 1);
+    if (ocol == 0)
+        sbuf_printf(sql, " ORDER BY point_index %s", desc ? "DESC" : "ASC");
+    else
+        sbuf_printf(sql, " ORDER BY %s %s NULLS LAST, point_index %s", rcols[ocol].name,
+                    desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
+    snprintf(pq->lim_s, sizeof pq->lim_s, "%lld", lim);
+    pq->params[pq->np++] = pq->lim_s;
+    sbuf_printf(sql, " LIMIT $%d::bigint", pq->np);
+    if (off > 0) {
+        snprintf(pq->off_s, sizeof pq->off_s, "%lld", off);
+        pq->params[pq->np++] = pq->off_s;
+        sbuf_printf(sql, " OFFSET $%d::bigint", pq->np);
+    }
+    if (sql->oom) {
+        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/* X-Next-Page-Token of a CSV page, decided before its rows stream out:
+ * "k<last point_index>" in point order, "o<offset>" otherwise, "" on the
+ * last page. A finished sweep without a filter holds every point once, so
+ * the token follows from its size; otherwise one query reads the row after
+ * the page. False after answering. */
+static bool csv_next(http_req *r, db_conn *c, const sweep_plan *plan, const char *status, const char *filter,
+                     int ocol, bool desc, long long after, long long offset, int limit, char *next,
+                     size_t cap) {
+    next[0] = '\0';
+    long long total = plan->total;
+    if (!filter && strcmp(status, "succeeded") == 0) {
+        if (ocol != 0) {
+            if (offset + limit < total)
+                snprintf(next, cap, "o%lld", offset + limit);
+        } else if (!desc) {
+            if (after + limit < total - 1)
+                snprintf(next, cap, "k%lld", after + limit);
+        } else {
+            long long left = after >= 0 ? after : total;
+            if (left > limit)
+                snprintf(next, cap, "k%lld", left - limit);
+        }
+        return true;
+    }
+    sbuf sql;
+    page_query pq;
+    sbuf_init(&sql);
+    sbuf_puts(&sql, "SELECT point_index");
+    bool ok = page_tail(r, plan, filter, ocol, desc, after, 2, offset + limit - 1, &sql, &pq);
+    if (ok) {
+        PGresult *q = db_query_dyn(c, sql.buf, pq.np, pq.params);
+        if (!db_ok(q)) {
+            read_failed(r, q, "results");
+            ok = false;
+        } else if (PQntuples(q) == 2) {
+            if (ocol == 0)
+                snprintf(next, cap, "k%s", PQgetvalue(q, 0, 0));
+            else
+                snprintf(next, cap, "o%lld", offset + limit);
+        }
+        PQclear(q);
+    }
+    sbuf_free(&sql);
+    return ok;
 }
 
 void api_sweep_results(http_req *r) {
@@ -338,14 +412,15 @@ void api_sweep_results(http_req *r) {
     PGresult *q = NULL;
     sbuf sql;
     jw w;
-    const char *params[24];
-    int np = 0;
-    char status[24], lim[16];
+    page_query pq;
+    char status[24];
     sbuf_init(&sql);
     jw_init(&w);
     if (!api_path_id(r, "sweep"))
         goto out;
-    int limit = api_limit(r, 100, 10000);
+    const char *accept = http_header(r, MHD_HTTP_HEADER_ACCEPT);
+    bool csv = accept && strstr(accept, "text/csv");
+    int limit = api_limit(r, 100, csv ? CSV_LIMIT_MAX : 10000);
     if (limit < 0)
         goto out;
     const char *order = http_query(r, "order_by"), *filter = http_query(r, "filter");
@@ -377,34 +452,19 @@ void api_sweep_results(http_req *r) {
     plan = api_sweep_plan(r, c, r->id, status, sizeof status);
     if (!plan)
         goto out;
-    params[np++] = r->id;
-    sbuf_puts(&sql, "SELECT " RESULT_COLS " FROM sweep_results WHERE sweep_id = $1::bigint");
-    if (filter && !parse_filter(r, filter, plan, &sql, params, &np, 20))
-        goto out;
-    char after_s[24], off_s[24];
-    if (after >= 0) {
-        snprintf(after_s, sizeof after_s, "%lld", after);
-        params[np++] = after_s;
-        sbuf_printf(&sql, " AND point_index %s $%d::bigint", desc ? "<" : ">", np);
-    }
-    if (ocol == 0)
-        sbuf_printf(&sql, " ORDER BY point_index %s", desc ? "DESC" : "ASC");
-    else
-        sbuf_printf(&sql, " ORDER BY %s %s NULLS LAST, point_index %s", rcols[ocol].name,
-                    desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
-    snprintf(lim, sizeof lim, "%d", limit + 1);
-    params[np++] = lim;
-    sbuf_printf(&sql, " LIMIT $%d::integer", np);
-    if (offset > 0) {
-        snprintf(off_s, sizeof off_s, "%lld", offset);
-        params[np++] = off_s;
-        sbuf_printf(&sql, " OFFSET $%d::bigint", np);
-    }
-    if (sql.oom) {
-        http_fail(r, RG_ENOMEM, NULL, NULL, "out of memory");
+    if (csv) {
+        char next[40];
+        sbuf_puts(&sql, "SELECT ");
+        sbuf_puts(&sql, results_csv_columns());
+        if (csv_next(r, c, plan, status, filter, ocol, desc, after, offset, limit, next, sizeof next) &&
+            page_tail(r, plan, filter, ocol, desc, after, limit, offset, &sql, &pq))
+            results_csv_stream(r, c, plan, sql.buf, pq.np, pq.params, next);
         goto out;
     }
-    q = db_query_dyn(c, sql.buf, np, params);
+    sbuf_puts(&sql, "SELECT " RESULT_COLS);
+    if (!page_tail(r, plan, filter, ocol, desc, after, (long long)limit + 1, offset, &sql, &pq))
+        goto out;
+    q = db_query_dyn(c, sql.buf, pq.np, pq.params);
     if (!db_ok(q)) {
         read_failed(r, q, "results");
         goto out;
@@ -417,27 +477,6 @@ void api_sweep_results(http_req *r) {
             snprintf(next, sizeof next, "k%s", PQgetvalue(q, limit - 1, 0));
         else
             snprintf(next, sizeof next, "o%lld", offset + limit);
-    }
-    const char *accept = http_header(r, MHD_HTTP_HEADER_ACCEPT);
-    if (accept && strstr(accept, "text/csv")) {
-        sbuf b;
-        sbuf_init(&b);
-        sbuf_puts(&b, "point_index");
-        for (int k = 0; k < plan->naxes; k++) {
-            sbuf_puts(&b, ",");
-            sbuf_puts(&b, plan->axes[k].path);
-        }
-        for (int k = 1; k < NRCOLS; k++) {
-            sbuf_puts(&b, ",");
-            sbuf_puts(&b, rcols[k].name);
-        }
-        sbuf_puts(&b, "\n");
-        for (int i = 0; i < shown; i++)
-            write_row_csv(&b, plan, q, i);
-        if (next[0])
-            r->next_token = arena_strdup(&r->a, next);
-        http_reply_sbuf(r, 200, "text/csv; charset=utf-8", &b);
-        goto out;
     }
     jw_obj_begin(&w);
     jw_kstr(&w, "sweep_id", r->id);

@@ -1,6 +1,7 @@
 /* http.c: libmicrohttpd daemon, request lifecycle, routing and responses
  * (see http.h). */
 #include "http.h"
+#include "http_stream.h"
 
 #include "codec_json.h"
 
@@ -324,6 +325,16 @@ static void run_route(http_req *r) {
         http_fail(r, RG_EINTERNAL, NULL, NULL, "the handler produced no response");
 }
 
+/* Counts the request in the metrics and frees it with its arena. */
+static void req_free(ridged *rd, http_req *r) {
+    metrics_request(&rd->m, r->route, r->status ? r->status : 500, http_now() - r->t0);
+    http_stream_release(r);
+    arena_free(&r->a);
+    free(r->body);
+    free(r->resp);
+    free(r);
+}
+
 /* On a job thread: the handler, then the connection resumes and its next
  * callback queues the response. */
 static void run_job(http_req *r) {
@@ -332,6 +343,13 @@ static void run_job(http_req *r) {
         http_fail(r, RG_EUNAVAIL, NULL, "retry on another replica or later", "ridged is shutting down");
     } else {
         run_route(r);
+    }
+    if (r->stream) {
+        /* the stream resumed the connection when it began; the request may
+         * have completed since, and then the job frees it */
+        if (http_stream_job_done(r))
+            req_free(r->rd, r);
+        return;
     }
     r->job_done = true;
     MHD_resume_connection(r->conn);
@@ -399,7 +417,9 @@ static enum MHD_Result queue(http_req *r) {
     static const char oom[] =
         "{\"type\":\"/problems/out-of-memory\",\"title\":\"out of "
         "memory\",\"status\":503,\"detail\":\"the server ran out of memory\",\"code\":\"RG_ENOMEM\"}";
-    if (r->resp) {
+    if (r->stream) {
+        resp = http_stream_response(r);
+    } else if (r->resp) {
         resp = MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
         if (resp)
             r->resp = NULL;
@@ -541,14 +561,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     ridged *rd = cls;
     http_req *r = *con_cls;
+    (void)toe;
     if (!r)
         return;
-    metrics_request(&rd->m, r->route, r->status ? r->status : 500, http_now() - r->t0);
-    arena_free(&r->a);
-    free(r->body);
-    free(r->resp);
-    free(r);
     *con_cls = NULL;
+    if (r->stream && !http_stream_req_completed(r))
+        return; /* the handler still writes its stream: the job frees it */
+    req_free(rd, r);
 }
 
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */

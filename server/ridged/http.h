@@ -51,7 +51,8 @@ typedef struct http_req {
     /* job lanes (http_jobs.h) */
     bool offload; /* the handler is to run on a job thread, in `lane` */
     int lane;
-    bool job_done; /* the job ran: the next callback queues the response */
+    bool job_done;              /* the job ran: the next callback queues the response */
+    struct http_stream *stream; /* a body sent while the handler writes it (http_stream.h) */
 } http_req;
 
 typedef void (*http_handler)(http_req *r);

@@ -9,7 +9,10 @@
  *           locked and its progress/status advanced. A worker that lost its
  *           lease (stalled, or another replica took over) matches no row and
  *           rolls back, so its results are never stored twice.
- * LISTEN/NOTIFY only shortens the wait; the poll timeout is the fallback. */
+ * LISTEN/NOTIFY only shortens the wait; the poll timeout is the fallback.
+ * The same workers run layout searches' chunks (search_job.h): a worker
+ * that stored a chunk of one kind looks for the other kind first next time,
+ * so neither queue starves the other. */
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -25,6 +28,7 @@
 #include "evaluate.h"
 #include "codec_numerics.h"
 #include "result_cols.h"
+#include "search_job.h"
 #include "sha256.h"
 #include "sweep.h"
 #include "sweep_index.h"
@@ -45,6 +49,8 @@ typedef struct worker {
     char owner[192];
     int64_t plan_sweep;
     sweep_plan *plan;
+    search_job_cache scache; /* the search whose chunk ran last */
+    bool search_first;       /* look for a search chunk before a sweep chunk */
     pthread_t thread;
     bool started;
     /* consecutive failed claims or completions, and the last message
@@ -150,13 +156,16 @@ static void wait_for_work(worker *w, int ms) { wakeup_wait(w->evfd, w->pg, ms); 
  * lease, that session is terminated: its transaction rolls back (nothing of
  * it was stored) and the chunk can be claimed again. */
 static void reap_stalled(worker *w) {
-    static const char sql[] = "SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a WHERE "
-                              "a.datname = current_database() "
-                              "AND a.pid <> pg_backend_pid() AND a.xact_start < now() - make_interval(secs "
-                              "=> $1::double precision) AND "
-                              "a.application_name IN (SELECT 'rgw:' || left(encode(sha256(convert_to(owner, "
-                              "'UTF8')), 'hex'), 16) FROM "
-                              "sweep_chunks WHERE state = 'running' AND lease_until < now())";
+    static const char sql[] =
+        "SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a WHERE "
+        "a.datname = current_database() "
+        "AND a.pid <> pg_backend_pid() AND a.xact_start < now() - make_interval(secs "
+        "=> $1::double precision) AND "
+        "a.application_name IN (SELECT 'rgw:' || left(encode(sha256(convert_to(owner, "
+        "'UTF8')), 'hex'), 16) FROM "
+        "(SELECT owner FROM sweep_chunks WHERE state = 'running' AND lease_until < now() "
+        "UNION ALL SELECT owner FROM search_chunks WHERE state = 'running' AND lease_until "
+        "< now()) x)";
     char lease[16];
     snprintf(lease, sizeof lease, "%d", w->sw->rd->cfg.lease_s);
     const char *p[1] = {lease};
@@ -562,6 +571,35 @@ static void fail_stuck_sweep(worker *w) {
     PQclear(r);
 }
 
+/* Claims and runs one search chunk. Returns what search_job_claim does. */
+static int search_step(worker *w) {
+    search_chunk c;
+    char msg[256] = "";
+    int rc = search_job_claim(w->pg, w->owner, w->sw->rd->cfg.lease_s, &c, msg, sizeof msg);
+    if (rc < 0) {
+        fprintf(stderr, "ridged: %s: search claim failed: %s", w->owner, msg);
+        worker_failed(w, msg);
+    } else if (rc == 1) {
+        int done = search_job_run(w->sw->rd, w->pg, w->owner, &w->scache, &c);
+        if (done == 1) {
+            worker_ok(w);
+            atomic_fetch_add_explicit(&w->sw->rd->m.chunks_done, 1, memory_order_relaxed);
+        } else {
+            atomic_fetch_add_explicit(&w->sw->rd->m.chunks_lost, 1, memory_order_relaxed);
+        }
+    }
+    return rc;
+}
+
+/* Claims and runs one sweep chunk. Returns what claim does. */
+static int sweep_step(worker *w) {
+    chunk c;
+    int rc = claim(w, &c);
+    if (rc == 1)
+        process(w, &c);
+    return rc;
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     while (!stopping(w)) {
@@ -569,19 +607,24 @@ static void *worker_main(void *arg) {
             wait_for_work(w, WORKER_POLL_MS);
             continue;
         }
-        chunk c;
-        int rc = claim(w, &c);
-        if (rc == 1) {
-            process(w, &c);
-        } else {
-            if (rc == 0) {
-                worker_ok(w);
-                reap_stalled(w);
-            } else {
-                fail_stuck_sweep(w);
-            }
-            wait_for_work(w, WORKER_POLL_MS);
+        int rc = 0;
+        bool failed = false;
+        for (int k = 0; k < 2 && rc != 1; k++) {
+            bool search = w->search_first != (k == 1);
+            rc = search ? search_step(w) : sweep_step(w);
+            if (rc == 1)
+                w->search_first = !search; /* the other kind first next time */
+            failed = failed || rc < 0;
         }
+        if (rc == 1)
+            continue;
+        if (!failed) {
+            worker_ok(w);
+            reap_stalled(w);
+        } else {
+            fail_stuck_sweep(w);
+        }
+        wait_for_work(w, WORKER_POLL_MS);
     }
     return NULL;
 }
@@ -637,6 +680,7 @@ void sweep_workers_stop(sweep_workers *sw) {
         if (w->evfd >= 0)
             close(w->evfd);
         plan_free(w->plan);
+        search_job_cache_free(&w->scache);
     }
     free(sw->w);
     pthread_mutex_destroy(&sw->mu);

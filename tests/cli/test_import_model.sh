@@ -38,7 +38,7 @@ imp() { "$RIDGE" import-model "$H/configs/$1" > "$T/$1.out" || fail "$1: import-
 for f in "$H"/configs/*.json; do imp "$(basename "$f")"; done
 mix() { json_get "$T/$1.out" "r['layers']"; }
 # Gemma 2: (i + 1) % 2 != 0 layers are local: 21 of 42; soft-caps 50 / 30
-[ "$(mix gemma-2-9b.json)" = "{'full_attention': 21, 'sliding_attention': 21, 'mamba2': 0, 'mamba1': 0, 'dense_ffn': 42, 'moe_ffn': 0, 'no_ffn': 0}" ] ||
+[ "$(mix gemma-2-9b.json)" = "{'full_attention': 21, 'sliding_attention': 21, 'mamba2': 0, 'mamba1': 0, 'shared_attention': 0, 'dense_ffn': 42, 'moe_ffn': 0, 'no_ffn': 0}" ] ||
     fail "gemma 2 layer mix"
 [ "$(json_get "$T/gemma-2-9b.json.out" "(r['model']['sliding_window']['value'], r['model']['attn_softcap']['value'], r['model']['final_softcap']['value'], r['model']['post_norms']['value'])")" = "(4096, 50, 30, True)" ] ||
     fail "gemma 2 window and caps"
@@ -66,7 +66,7 @@ grep -q '"moe.shared_gate"' "$T/gate_true.out" && ! grep -q '"moe.shared_gate"' 
 [ "$(json_get "$T/deepseek-v3.json.out" "(r['layers']['dense_ffn'], r['layers']['moe_ffn'], r['model']['mla']['kv_lora_rank']['value'], r['model']['mtp_layers']['value'], r['mtp_params'] > 1.1e10)")" = "(3, 58, 512, 1, True)" ] || fail "deepseek v3"
 [ "$(json_get "$T/deepseek-v2-lite.json.out" "(r['layers']['dense_ffn'], r['model']['mla']['q_lora_rank']['value'], r['model']['moe']['shared_experts']['value'])")" = "(1, 0, 2)" ] || fail "deepseek v2 lite"
 # Nemotron-H 8B: 24 M + 4 * mixers, 24 MLP blocks
-[ "$(mix nemotron-h-8b-base-8k.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 24, 'mamba1': 0, 'dense_ffn': 24, 'moe_ffn': 0, 'no_ffn': 4}" ] || fail "nemotron-h mix"
+[ "$(mix nemotron-h-8b-base-8k.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 24, 'mamba1': 0, 'shared_attention': 0, 'dense_ffn': 24, 'moe_ffn': 0, 'no_ffn': 4}" ] || fail "nemotron-h mix"
 [ "$(json_get "$T/nemotron-h-8b-base-8k.json.out" "(r['model']['ssm']['inner']['value'], r['model']['ssm']['state']['value'], r['model']['ffn_gated']['value'])")" = "(8192, 128, False)" ] || fail "nemotron-h ssm"
 # Jamba (JambaForCausalLM): the JambaConfig class defaults, which transformers documents as the
 # configuration of ai21labs/Jamba-v0.1 (no published copy of that config.json is shipped).
@@ -75,7 +75,7 @@ grep -q '"moe.shared_gate"' "$T/gate_true.out" && ! grep -q '"moe.shared_gate"' 
 # Model", sec. 3.2 / Table 1); tolerance = half the last digit.
 echo '{"model_type": "jamba", "architectures": ["JambaForCausalLM"]}' > "$T/jamba.json"
 "$RIDGE" import-model "$T/jamba.json" > "$T/jamba.json.out" || fail "jamba import"
-[ "$(mix jamba.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 0, 'mamba1': 28, 'dense_ffn': 16, 'moe_ffn': 16, 'no_ffn': 0}" ] || fail "jamba mix"
+[ "$(mix jamba.json)" = "{'full_attention': 4, 'sliding_attention': 0, 'mamba2': 0, 'mamba1': 28, 'shared_attention': 0, 'dense_ffn': 16, 'moe_ffn': 16, 'no_ffn': 0}" ] || fail "jamba mix"
 [ "$(json_get "$T/jamba.json.out" "(abs(r['params'] / 52e9 - 1) <= 0.5 / 52, abs(r['active_params'] / 12e9 - 1) <= 0.5 / 12, r['model']['ssm']['dt_rank']['value'], r['model']['ssm']['inner']['value'])")" = "(True, True, 256, 8192)" ] ||
     fail "jamba published counts: $(json_get "$T/jamba.json.out" "(r['params'], r['active_params'])")"
 # one Mamba-1 mixer by hand (Gu & Dao 2023, Algorithm 2; JambaMambaMixer): d = 4096, I = 8192, N = 16,
@@ -107,6 +107,21 @@ for n in ("ssm.x_proj", "ssm.dt_proj", "ssm.dt_norms", "ssm.gate"):
     assert n in ops, n
 assert "ssm.gate_norm" not in ops
 PY
+# Mamba-1 under tensor parallelism (channels split over tp = 2 on dgx-h100, decode batch 2): x_proj's
+# (dt, B, C) output is a partial sum, all-reduced once per Mamba-1 layer (28 x 2 x (256 + 2 x 16) x 2 B),
+# beside the one after each mixer and FFN (32 + 32 x 2 x 4096 x 2 B). Ring all-reduce on 2 ranks:
+# 2 x 3 us + S / (450 GB/s x scaleup_bw_efficiency 0.75), at least kernel_overhead 5 us (engine/collectives.c)
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'system': 'dgx-h100', 'phase': 'decode', 'batch': 2, 'seq_len': 4096, 'parallelism': {'tp': 2}}))" \
+    "$T/jamba.json.out" > "$T/jamba_tp.json"
+"$RIDGE" evaluate "$T/jamba_tp.json" > "$T/jamba_tp.out" || fail "jamba tp evaluate"
+python3 - "$T/jamba_tp.out" <<'PY' || fail "jamba x_proj all-reduce"
+import json, sys
+r = json.load(open(sys.argv[1]))
+one = lambda S: max(5e-6, 2 * 3e-6 + S / (450e9 * 0.75))
+want = 64 * one(2 * 4096 * 2) + 28 * one(2 * (256 + 2 * 16) * 2)
+got = r["breakdown"]["comm"]["all_reduce"]["total_s"]
+assert abs(got / want - 1) < 1e-12, (got, want)
+PY
 bad_cfg() { # PYTHON-EDIT EXPECTED-SUBSTRING
     python3 -c "import json; c={'model_type': 'jamba'}; $1; print(json.dumps(c))" > "$T/jbad.json"
     "$RIDGE" import-model "$T/jbad.json" > /dev/null 2> "$T/jbad.err"; rc=$?
@@ -116,6 +131,169 @@ bad_cfg "c['attn_layer_offset'] = 8" "hf_config.attn_layer_offset"
 bad_cfg "c['mamba_dt_rank'] = 'big'" "hf_config.mamba_dt_rank"
 bad_cfg "c['mamba_d_state'] = '16'" "hf_config.mamba_d_state"
 
+# Zamba2 (Zamba2ForCausalLM; transformers' configuration_zamba2.py / modular_zamba2.py): every layer a
+# Mamba-2 mixer, "hybrid" layers first run a shared attention + MLP block on [h; embedding] (attention
+# reads 2d, head_dim 2d / heads), with per-use LoRA adapters and a per-use d x d linear. No published
+# config.json copy is shipped; the shapes are written here from:
+#   1.2B: Zyphra/Zamba2-1.2B config.json @ 6b05bf29d1bb4ca71a36d12f7da4d3120dcde7fe (38 layers, hybrid
+#         5, 11, ..., 35, d 2048, 32 heads, ffn 8192, d_state 128, 64 Mamba heads, 1 block, attention adapters);
+#   2.7B: github.com/Zyphra/Zamba2 config.json @ 89a404b0 (54 layers = Zamba2Config's default pattern,
+#         d 2560, state 64, 2 blocks, lora_rank 128; Mamba head width 64 from its mamba_config.py: 80 heads);
+#   7B:   the Zamba2-7B config (81 layers, 13 hybrid, d 3584, ffn 14336, 2 groups, 2 blocks).
+# Published: 1.2B / 2.7B (model cards), 7.4B (Glorioso et al. 2024, arXiv 2411.15242, abstract).
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+def cfg(L, hy, **k):
+    lb = ["hybrid" if i in hy else "mamba" for i in range(L)]
+    c = {"model_type": "zamba2", "architectures": ["Zamba2ForCausalLM"], "num_hidden_layers": L, "layers_block_type": lb}
+    c.update(k); return c
+json.dump(cfg(38, range(5, 36, 6), hidden_size=2048, intermediate_size=8192, num_attention_heads=32,
+              num_key_value_heads=32, mamba_d_state=128, n_mamba_heads=64, num_mem_blocks=1,
+              use_shared_attention_adapter=True, adapter_rank=128), open(t + "/z12.json", "w"))
+json.dump({"model_type": "zamba2", "hidden_size": 2560, "mamba_d_state": 64, "n_mamba_heads": 80,
+           "num_mem_blocks": 2, "adapter_rank": 128}, open(t + "/z27.json", "w"))
+json.dump(cfg(81, [6, 11] + list(range(17, 78, 6)), hidden_size=3584, intermediate_size=14336,
+              num_attention_heads=32, num_key_value_heads=32, mamba_d_state=64, mamba_ngroups=2,
+              n_mamba_heads=112, num_mem_blocks=2), open(t + "/z7.json", "w"))
+PY
+for z in z12 z27 z7; do "$RIDGE" import-model "$T/$z.json" > "$T/$z.json.out" || fail "zamba2 $z import"; done
+[ "$(mix z12.json)" = "{'full_attention': 0, 'sliding_attention': 0, 'mamba2': 38, 'mamba1': 0, 'shared_attention': 6, 'dense_ffn': 0, 'moe_ffn': 0, 'no_ffn': 38}" ] || fail "zamba2 mix"
+python3 - "$T" <<'PY' || fail "zamba2 parameter counts"
+import json, sys
+t = sys.argv[1]
+r = {z: json.load(open(f"{t}/{z}.json.out")) for z in ("z12", "z27", "z7")}
+# 1.2B by hand: embedding (tied) + final norm + 38 Mamba-2 layers (norm, in_proj d x (2I + 2GN + H),
+# conv (I + 2GN) x 4 + bias, dt_bias, A_log, D, gated norm I, out_proj I x d) + one shared block
+# (2d norm, q/k/v 2d x 2d, o 2d x d, d norm, gate_up d x 2f, down f x d) + 6 uses x (MLP adapter
+# d x r + r x 2f, q/k/v adapters 3 x (2d x r + r x 2d), linear d x d)
+d, L, I, N, H, G, f, rk, V, u = 2048, 38, 4096, 128, 64, 1, 8192, 128, 32000, 6
+mamba = d + d * (2 * I + 2 * G * N + H) + (I + 2 * G * N) * 5 + 3 * H + I + I * d
+block = 2 * d + 3 * 2 * d * 2 * d + 2 * d * d + d + 3 * d * f
+use = d * rk + rk * 2 * f + 3 * (2 * d * rk + rk * 2 * d) + d * d
+assert r["z12"]["params"] == V * d + d + L * mamba + block + u * use == 1215064704, r["z12"]["params"]
+for z, pub in (("z12", 1.2e9), ("z27", 2.7e9), ("z7", 7.4e9)):
+    digit = 0.05e9 / pub  # half the last published digit
+    assert abs(r[z]["params"] / pub - 1) <= digit, (z, r[z]["params"])
+sh = r["z27"]["model"]["shared"]
+assert (sh["blocks"]["value"], sh["uses"]["value"], sh["attn_adapter"]["value"], sh["mlp_adapter"]["value"]) == (2, 9, False, True), sh
+assert r["z27"]["model"]["head_dim"]["value"] == 160 and r["z27"]["model"]["ffn_dim"]["value"] == 10240
+PY
+# weights once, compute per use: a second shared block adds one block's parameters and no FLOPs;
+# decode at batch 2, 8k context: each use has its own KV cache, every layer its Mamba-2 state (bf16)
+zspec() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); m=r['model']; exec(sys.argv[2]); print(json.dumps({'model': m, 'hardware': 'h100-sxm', 'phase': 'decode', 'batch': 2, 'seq_len': 8192}))" "$T/$1.json.out" "$2"; }
+zspec z12 "" > "$T/zs1.json"; zspec z12 "m['shared']['blocks']['value'] = 2" > "$T/zs2.json"
+"$RIDGE" evaluate "$T/zs1.json" > "$T/zs1.out" && "$RIDGE" evaluate "$T/zs2.json" > "$T/zs2.out" || fail "zamba2 evaluate"
+python3 - "$T/zs1.out" "$T/zs2.out" <<'PY' || fail "zamba2 shared blocks"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+d, f, L, I, N, G, K, u, b_, ctx, kvd = 2048, 8192, 38, 4096, 128, 1, 4, 6, 2, 8192, 32 * 128
+block = 2 * d + 3 * 2 * d * 2 * d + 2 * d * d + d + 3 * d * f
+assert b["params"] - a["params"] == block, (b["params"] - a["params"], block)
+assert a["flops"] == b["flops"] and a["time_s"] == b["time_s"], (a["flops"], b["flops"])
+state = I * N + (I + 2 * G * N) * (K - 1)
+m = a["memory"]
+assert m["ssm_state_bytes"] == b_ * L * state * 2, m
+assert m["kv_cache_bytes"] == m["ssm_state_bytes"] + b_ * u * ctx * 2 * kvd * 2, m
+ops = {o["name"]: o for o in a["ops"]}
+q = ops["shared_attn.qkv_proj"]
+assert q["count"] == u and q["flops"] == 2 * b_ * 2 * d * 3 * 2 * d, q
+assert ops["shared_attn.flash"]["count"] == u and ops["shared.out_linear"]["count"] == u
+assert ops["shared_ffn.up_gate"]["count"] == u and ops["ssm.scan"]["count"] == L
+for n in ("shared_attn.qkv_adapter_down", "shared_attn.qkv_adapter_up", "shared_ffn.up_gate_adapter_up", "shared_attn.concat"):
+    assert n in ops, n
+assert "shared_attn.residual" not in ops and "attn.qkv_proj" not in ops
+PY
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'system': 'dgx-h100', 'phase': 'train', 'batch': 16, 'seq_len': 4096, 'parallelism': {'tp': 2, 'pp': 2, 'dp': 2, 'microbatch': 1}}))" \
+    "$T/z7.json.out" > "$T/zt.json"
+"$RIDGE" evaluate "$T/zt.json" > "$T/zt.out" || fail "zamba2 train evaluate"
+zbad() { # PYTHON-EDIT EXPECTED-SUBSTRING
+    python3 -c "import json,sys; c=json.load(open(sys.argv[1])); $1; print(json.dumps(c))" "$T/z12.json" > "$T/zbad.json"
+    "$RIDGE" import-model "$T/zbad.json" > /dev/null 2> "$T/zbad.err"; rc=$?
+    [ $rc = 2 ] && grep -qF "$2" "$T/zbad.err" || fail "zamba2 bad input ($2): rc $rc $(cat "$T/zbad.err")"
+}
+zbad "c['num_hidden_layers'] = 40" "hf_config.layers_block_type: has 38 entries for num_hidden_layers 40"
+zbad "c['layers_block_type'][3] = 'attention'" "hf_config.layers_block_type: unknown layer type attention"
+zbad "c['num_key_value_heads'] = 8" "hf_config.num_key_value_heads: 8: the q/k/v adapters"
+zbad "c['n_mamba_heads'] = 60" "hf_config.n_mamba_heads: must divide"
+zbad "del c['layers_block_type']" "hf_config.layers_block_type: absent: the default pattern of Zamba2Config has 54 entries"
+
+# Nemotron 3 Super (latent MoE, NemotronHMoE in transformers' models/nemotron_h/modular_nemotron_h.py
+# @ 008d9e9577b0eb0149aa6bb0c44da582b10e0b6e): fc1_latent_proj d -> moe_latent_size before the routed experts,
+# which read and write the latent (up: latent x f, down: f x latent, relu2), fc2_latent_proj latent -> d
+# after; router and shared expert at d. Shape of NVIDIA-Nemotron-3-Super-120B-A12B's config.json: d 4096,
+# 88 blocks (40 M, 40 E, 8 *; the order below is not the published one, only the counts enter a pp = 1
+# figure), 32 heads / 2 KV of 128, Mamba 128 x 64, state 128, 8 groups, 512 experts top-22 of 2688, latent
+# 1024, shared 5376, vocabulary 131072, one "*E" MTP module. Published "120B total, 12B active"
+# (research.nvidia.com/labs/nemotron/Nemotron-3-Super, the A12B of the name): counts truncate to them.
+python3 - "$T" <<'PY'
+import json, sys
+lb = (["mamba", "moe"] * 5 + ["attention"]) * 8
+c = {"model_type": "nemotron_h", "hidden_size": 4096, "num_hidden_layers": None, "layers_block_type": lb,
+     "num_attention_heads": 32, "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 131072,
+     "n_routed_experts": 512, "num_experts_per_tok": 22, "moe_intermediate_size": 2688, "moe_latent_size": 1024,
+     "moe_shared_expert_intermediate_size": 5376, "n_shared_experts": 1, "mamba_num_heads": 128,
+     "mamba_head_dim": 64, "ssm_state_size": 128, "n_groups": 8, "conv_kernel": 4, "chunk_size": 128,
+     "tie_word_embeddings": False, "num_nextn_predict_layers": 1, "mtp_layers_block_type": ["attention", "moe"]}
+json.dump(c, open(sys.argv[1] + "/super.json", "w"))
+c["hybrid_override_pattern"] = "".join({"mamba": "M", "moe": "E", "attention": "*"}[x] for x in lb)
+c["num_hidden_layers"] = 88
+c["mtp_hybrid_override_pattern"] = "*E"
+del c["layers_block_type"], c["mtp_layers_block_type"]
+json.dump(c, open(sys.argv[1] + "/super_pattern.json", "w"))
+PY
+for z in super super_pattern; do "$RIDGE" import-model "$T/$z.json" > "$T/$z.json.out" || fail "nemotron super $z import"; done
+python3 - "$T/super.json.out" "$T/super_pattern.json.out" <<'PY' || fail "nemotron super latent moe counts"
+import json, sys
+r, q = (json.load(open(f)) for f in sys.argv[1:])
+assert (r["params"], r["active_params"], r["mtp_params"]) == (q["params"], q["active_params"], q["mtp_params"])
+d, V, E, k, f, lat, sf = 4096, 131072, 512, 22, 2688, 1024, 5376
+I, H, G, N = 128 * 64, 128, 8, 128
+mamba = d + d * (2 * I + 2 * G * N + H) + (I + 2 * G * N) * 5 + 3 * H + I + I * d
+attn = d + d * 32 * 128 * 2 + d * 2 * 128 * 2
+fixed = d + d * E + 2 * d * lat + 2 * d * sf  # norm, router, latent projections, shared expert
+expert = 2 * lat * f
+emb = 2 * V * d + d
+assert r["params"] == emb + 40 * mamba + 8 * attn + 40 * (fixed + E * expert), r["params"]
+assert r["active_params"] == emb + 40 * mamba + 8 * attn + 40 * (fixed + k * expert), r["active_params"]
+assert int(r["params"] / 1e9) == 120 and int(r["active_params"] / 1e9) == 12, (r["params"], r["active_params"])
+assert r["model"]["moe"]["latent"]["value"] == 1024 and r["model"]["mtp_layers"]["value"] == 1
+PY
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(json.dumps({'model': r['model'], 'hardware': 'h100-sxm', 'system': 'dgx-h100', 'phase': 'decode', 'batch': 8, 'seq_len': 4096, 'parallelism': {'ep': 8}}))" \
+    "$T/super.json.out" > "$T/super_spec.json"
+"$RIDGE" evaluate "$T/super_spec.json" > "$T/super_ev.json" || fail "nemotron super evaluate"
+python3 - "$T/super_ev.json" <<'PY' || fail "latent moe op rows"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ops = {o["name"]: o for o in r["ops"]}
+T, d, lat, f, k = 1, 4096, 1024, 2688, 22  # one sequence per expert-parallel replica
+assert ops["moe.latent_down"]["flops"] == 2 * T * d * lat and ops["moe.latent_up"]["flops"] == 2 * T * lat * d
+assert ops["moe.experts_up_gate"]["flops"] == 2 * T * k * lat * f, ops["moe.experts_up_gate"]
+assert ops["moe.shared_up_gate"]["flops"] == 2 * T * d * 5376, ops["moe.shared_up_gate"]
+PY
+# every key of the Zamba2 1.2B and Nemotron 3 Super shapes set to a string, null, -1 and 1e18: each import
+# succeeds or exits 2 naming a field, and a printed model evaluates
+python3 - "$RIDGE" "$T" <<'PY' || fail "mutated zamba2 / latent-moe configs"
+import json, subprocess, sys
+ridge, t = sys.argv[1:3]
+bad = 0
+for name in ("z12.json", "super.json"):
+    base = json.load(open(f"{t}/{name}"))
+    for key in list(base):
+        for v in ["x", None, -1, 1e18]:
+            c = dict(base); c[key] = v
+            open(t + "/zm.json", "w").write(json.dumps(c))
+            p = subprocess.run([ridge, "import-model", t + "/zm.json"], capture_output=True, text=True)
+            if p.returncode not in (0, 2) or (p.returncode == 2 and not p.stderr.startswith("ridge: hf_config")):
+                print(f"FAIL {name} {key}={v!r}: rc {p.returncode} {p.stderr.strip()[:200]}"); bad += 1
+            elif p.returncode == 0:
+                spec = {"model": json.loads(p.stdout)["model"], "hardware": "h100-sxm", "phase": "decode", "batch": 1, "seq_len": 128}
+                open(t + "/zms.json", "w").write(json.dumps(spec))
+                q = subprocess.run([ridge, "evaluate", t + "/zms.json"], capture_output=True, text=True)
+                if q.returncode != 0:
+                    print(f"FAIL {name} {key}={v!r}: printed model: rc {q.returncode} {q.stderr.strip()[:200]}"); bad += 1
+sys.exit(1 if bad else 0)
+PY
 # Nemotron-H MTP (as Nemotron 3 Super's config gives it): num_nextn_predict_layers modules of
 # mtp_hybrid_override_pattern "*E" = one attention block + one MoE block, reported apart as mtp_params.
 # By hand from the Nemotron 3 Nano shape: 2 RMSNorms + attention (q, o: d x 32 x 128; k, v: d x 2 x 128)

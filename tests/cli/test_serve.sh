@@ -79,6 +79,76 @@ fi
 "$RIDGE" search "$T/search.json" --goal fastest > /dev/null 2>&1
 [ $? = 2 ] || fail "serve search: a bad --goal must exit 2"
 
+# serving.trace_file: a CSV or JSON-lines trace beside the spec (the path is relative to the spec file)
+# gives the result of the same rows inline; longer than the 64 rows a sweep holds inline.
+mkdir -p "$T/tr"
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+rows = [[round(0.05 * i, 3), 64 + (37 * i) % 900, 8 + (11 * i) % 60] for i in range(300)]
+with open(t + "/tr/trace.csv", "w") as f:
+    f.write("prompt_tokens,arrival_s,output_tokens\n# a comment, then a blank line\n\n")
+    f.writelines(f"{p},{a},{o}\n" for a, p, o in rows)
+with open(t + "/tr/trace.jsonl", "w") as f:
+    f.writelines(json.dumps({"arrival_s": a, "prompt_tokens": p, "output_tokens": o}) + "\n" for a, p, o in rows)
+base = {"model": "llama3-8b", "hardware": "h100-sxm", "phase": "serve",
+        "serving": {"max_batch": 64, "chunked_prefill_tokens": 512}}
+for name, extra in (("file-csv", {"trace_file": "trace.csv"}), ("file-jsonl", {"trace_file": "trace.jsonl"}),
+                    ("inline", {"arrival": {"trace": rows}})):
+    spec = json.loads(json.dumps(base))
+    spec["serving"].update(extra)
+    json.dump(spec, open(f"{t}/tr/{name}.json", "w"))
+PY
+for f in file-csv file-jsonl inline; do
+    (cd / && "$RIDGE" evaluate "$T/tr/$f.json" > "$T/tr/$f.out") || fail "trace: $f exited $?"
+done
+[ "$(json_get "$T/tr/inline.out" "r['serving']['requests']")" = 300 ] || fail "trace: inline requests"
+for f in file-csv file-jsonl; do
+    cmp -s "$T/tr/$f.out" "$T/tr/inline.out" || fail "trace: $f differs from the inline trace"
+done
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); r['chips'] = 1; print(json.dumps(r))" \
+    "$T/tr/file-csv.json" > "$T/tr/search.json"
+"$RIDGE" search "$T/tr/search.json" --top 1 > "$T/tr/search.out" || fail "trace: search exited $?"
+[ "$(json_get "$T/tr/search.out" "r['evaluated'] > 10")" = True ] || fail "trace: search evaluated too few"
+badtrace() { # WHAT FILE-TEXT STDERR-PATTERN
+    printf "$2" > "$T/tr/bad.csv"
+    echo '{"model": "llama3-8b", "hardware": "h100-sxm", "phase": "serve", "serving": {"trace_file": "bad.csv"}}' \
+        > "$T/tr/bad.json"
+    "$RIDGE" evaluate "$T/tr/bad.json" > "$T/tr/bad.out" 2> "$T/tr/bad.err"
+    rc=$?
+    [ $rc = 2 ] || fail "trace $1: exit $rc"
+    [ -s "$T/tr/bad.out" ] && fail "trace $1: wrote output"
+    grep -q "serving.trace_file: $3" "$T/tr/bad.err" || fail "trace $1: stderr: $(cat "$T/tr/bad.err")"
+}
+badtrace decreasing '0,10,10\n2,10,10\n1.5,10,10\n' 'line 3: arrival_s 1.5 is before'
+badtrace negative '# t\n-1,10,10\n' 'line 2: arrival_s must be'
+badtrace zero-tokens '0,10,10\n1,0,10\n' 'line 2: prompt_tokens must be an integer'
+badtrace fraction '0,10,2.5\n' 'line 1: output_tokens must be an integer'
+badtrace columns '0,10\n' 'line 1: 2 columns'
+badtrace header 'arrival_s,prompt,output_tokens\n' 'line 1: header column "prompt"'
+badtrace text '0,ten,10\n' 'line 1: prompt_tokens: not a number'
+badtrace json-key '{"arrival_s": 0, "prompt_tokens": 1, "output_tokens": 1, "user": 3}\n' 'line 1: unknown key "user"'
+badtrace json-missing '{"arrival_s": 0, "prompt_tokens": 1}\n' 'line 1: output_tokens: missing'
+badtrace empty '# nothing\n' 'no rows'
+rm -f "$T/tr/bad.csv"
+"$RIDGE" evaluate "$T/tr/bad.json" > /dev/null 2> "$T/tr/bad.err"
+[ $? = 2 ] && grep -q "serving.trace_file: cannot read" "$T/tr/bad.err" || fail "trace: a missing file must exit 2"
+
+# layer kinds serve: sliding-window layers (Gemma 3), Mamba-2 layers (Nemotron-H), uneven stages
+for ml in gemma-3-27b:30:32 nemotron-h-8b:12:16; do
+    m=${ml%%:*}
+    python3 -c "import json,sys; f, l = map(int, sys.argv[1].split(':')[1:]); print(json.dumps({'model': sys.argv[1].split(':')[0], 'hardware': 'h100-sxm', 'system': 'dgx-h100',
+        'phase': 'serve', 'parallelism': {'pp': 2, 'first_stage_layers': f, 'last_stage_layers': l},
+        'serving': {'arrival': {'rate_per_s': 4}, 'requests': 60, 'prompt_tokens': 3000, 'output_tokens': 64,
+                    'chunked_prefill_tokens': 1024}}))" $ml > "$T/kind.json"
+    if "$RIDGE" evaluate "$T/kind.json" > "$T/kind.out" 2> "$T/kind.err"; then
+        [ "$(json_get "$T/kind.out" "r['serving']['requests'] == 60 and r['serving']['tpot_s']['p50'] > 0")" = True ] ||
+            fail "serve $m: result"
+    else
+        fail "serve $m (uneven stages) exited: $(cat "$T/kind.err")"
+    fi
+done
+
 if [ $fails -ne 0 ]; then
     echo "test_serve: $fails failures" >&2
     exit 1

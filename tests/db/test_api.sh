@@ -19,6 +19,9 @@ doc = json.load(open(sys.argv[1]))
 routes = re.findall(r'\{"(GET|POST)", "/api/v1([^"]+)"', open(sys.argv[2]).read())
 missing = [(m, p) for m, p in routes if p != "/metrics" and m.lower() not in doc["paths"].get(p, {})]
 assert len(routes) > 10 and not missing, (len(routes), missing)
+# and the other way: every documented operation is a route
+extra = [(m, p) for p, ops in doc["paths"].items() for m in ops if (m.upper(), p) not in routes]
+assert not extra, extra
 PY
 python3 - "$TMP/body" "$SRC/server/ridged/http_routes.c" <<'PY' && ok "every operation's operationId is its route's name; operations with input document 4XX problems" || fail "OpenAPI operations"
 import json, re, sys
@@ -31,6 +34,28 @@ ids = [o.get("operationId") for ops in doc["paths"].values() for o in ops.values
 no4xx = [(m, p) for p, ops in doc["paths"].items() for m, o in ops.items()
          if (o.get("parameters") or o.get("requestBody")) and not any(k.startswith("4") for k in o.get("responses", {}))]
 assert not bad and len(ids) == len(set(ids)) and not no4xx, (bad, no4xx)
+PY
+cp "$TMP/body" "$TMP/openapi.json"
+req GET "$U/api/v1/spec-fields"; expect 200 "spec fields"
+python3 - "$TMP/openapi.json" "$TMP/body" <<'PY' && ok "the served Spec schema has every field of the codec's table, typed" || fail "Spec schema"
+import json, sys
+doc, fields = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))["fields"]
+spec = doc["components"]["schemas"]["Spec"]
+assert "x-properties-from" not in spec and len(fields) > 100
+types = {"integer": "integer", "number": "number", "boolean": "boolean"}
+for f in fields:
+    node, props = None, spec["properties"]
+    for k in f["path"].split("."):
+        assert props is not None and k in props, f["path"]
+        node = props[k]
+        props = node.get("properties")
+    num = node["anyOf"][0] if "anyOf" in node else node
+    if f["type"] in types:
+        assert num["type"] == types[f["type"]], f
+    if f["type"] in ("integer", "number") and f["min"] < f["max"]:
+        assert (num["minimum"], num["maximum"]) == (f["min"], f["max"]), f
+    if f["type"] == "enum":
+        assert node["enum"] == f["values"], f
 PY
 req GET "$U/api/v1/presets"; expect 200 "presets"
 jget '[p["name"] for p in d["hardware"]]' | grep -q h100-sxm && ok "presets list h100-sxm" || fail "presets: ${BODY:0:200}"
@@ -250,7 +275,7 @@ req GET "$U/api/v1/decisions/999999/report"; expect 404 "report of a missing dec
 
 # numerics
 req POST "$U/api/v1/numerics/quantize" -d '{"format":"mxfp4","n":65536,"seed":7}'; expect 200 "quantize"
-# FIELD-NOTES: MXFP4 on N(0,1) is about 18.8 dB SQNR, 4.25 bits per element
+# docs/numerics.md: MXFP4 on N(0,1) is about 18.8 dB SQNR, 4.25 bits per element (OCP MX v1.0 §5)
 [ "$(jget 'abs(d["sqnr_db"] - 18.8) < 0.5 and d["bits_per_element"] == 4.25')" = True ] && ok "MXFP4 SQNR ~18.8 dB" ||
   fail "quantize: ${BODY:0:300}"
 req POST "$U/api/v1/numerics/quantize" -d '{"format":"fp5_nope"}'; expect 400 "unknown format"
@@ -289,6 +314,125 @@ DUPID=$(jget 'd["id"]')
 req GET "$U/api/v1/sweeps/$DUPID/results?limit=100"
 [ "$(jget 'sorted(r["params"]["parallelism.dp"] for r in d["results"]) == [1,2,3,4,5,7,8]')" = True ] &&
   ok "each distinct dp evaluated once" || fail "dp values: ${BODY:0:300}"
+
+# CSV of a 25,000-point sweep: streamed from COPY in one answer, or in pages
+# that follow X-Next-Page-Token; every point once, every value equal as a
+# double to the JSON results
+req POST "$U/api/v1/sweeps" -H 'Content-Type: application/json' -d '{"name": "csv 25k", "base": {"model": "llama3-8b", "hardware": "h100-sxm", "phase": "decode", "batch": 8, "seq_len": 2048}, "axes": [{"path": "batch", "range": {"start": 1, "stop": 2500, "steps": 2500}}, {"path": "hardware.mem_bw", "range": {"start": 2e12, "stop": 8e12, "steps": 10}}]}'
+expect 202 "25,000-point sweep"
+CSVSW=$(jget 'd["id"]')
+[ "$(wait_sweep "$U" "$CSVSW" 120)" = succeeded ] && ok "25,000-point sweep succeeded" || fail "csv sweep"
+python3 - "$PORT" "$CSVSW" <<'PY' && ok "CSV of 25,000 points complete, pages equal to one answer, values equal to JSON as doubles" || fail "CSV 25k"
+import csv, http.client, io, json, sys
+port, sw = int(sys.argv[1]), sys.argv[2]
+conn = http.client.HTTPConnection("127.0.0.1", port)
+def get(q, accept):
+    conn.request("GET", f"/api/v1/sweeps/{sw}/results?{q}", headers={"Accept": accept})
+    r = conn.getresponse(); body = r.read()
+    assert r.status == 200, (r.status, body[:300])
+    return r, body
+r, whole = get("limit=100000", "text/csv")
+assert r.getheader("X-Next-Page-Token") is None and r.getheader("Transfer-Encoding") == "chunked"
+rows = list(csv.reader(io.StringIO(whole.decode())))
+head, rows = rows[0], rows[1:]
+assert head[:3] == ["point_index", "batch", "hardware.mem_bw"] and head[3] == "status", head
+idx = [int(x[0]) for x in rows]
+assert len(rows) == 25000 and sorted(idx) == list(range(25000)), (len(rows), len(set(idx)))
+paged, tok, pages = [], "", 0
+while True:
+    r, body = get("limit=10000" + (f"&page_token={tok}" if tok else ""), "text/csv")
+    part = list(csv.reader(io.StringIO(body.decode())))
+    assert part[0] == head
+    paged += part[1:]; pages += 1
+    tok = r.getheader("X-Next-Page-Token")
+    if not tok:
+        break
+assert pages == 3 and paged == rows, (pages, len(paged))
+js, tok = [], ""
+while True:
+    _, body = get("limit=10000" + (f"&page_token={tok}" if tok else ""), "application/json")
+    d = json.loads(body); js += d["results"]; tok = d["next_page_token"]
+    if not tok:
+        break
+assert len(js) == 25000
+for row, j in zip(rows, js):
+    assert int(row[0]) == j["point_index"]
+    for name, v in zip(head[1:], row[1:]):
+        want = j["params"][name] if name in j["params"] else j.get(name)
+        if want is None:
+            assert v == "", (name, v)
+        elif isinstance(want, bool):
+            assert v == ("true" if want else "false"), (name, v, want)
+        else:
+            assert float(v) == float(want), (name, v, want)
+PY
+
+# a client that hangs up in the middle of a streamed CSV: the export stops,
+# its connection goes back to the pool, and ridged keeps answering
+for _ in 1 2 3; do
+  curl -sS -N -H 'Accept: text/csv' "$U/api/v1/sweeps/$CSVSW/results?limit=100000" 2>/dev/null | head -c 2000 >/dev/null || true
+done
+req GET "$U/api/v1/sweeps/$CSVSW/results?limit=1" -H 'Accept: text/csv'; expect 200 "CSV after clients hung up"
+req GET "$U/api/v1/health"; [ "$(jget 'd["database"]')" = ok ] && ok "healthy after cut streams" || fail "health: $BODY"
+
+# layout searches: queued as chunks of configurations, run by the sweep
+# workers, ranked as `ridge search` ranks the same spec
+GPT3='{"model": "gpt3-175b", "hardware": "a100-sxm-80gb", "system": "dgx-a100", "phase": "train", "batch": 1536, "seq_len": 2048, "chips": 1024, "parallelism": {"tp": 8, "pp": 16, "dp": 8, "microbatch": 1}}'
+H=(-H 'Content-Type: application/json')
+search_bad() {  # search_bad CODE FIELD BODY DESCRIPTION
+  req POST "$U/api/v1/searches" "${H[@]}" -d "$3"
+  [ "$CODE" = "$1" ] && [ "$(jget 'd.get("field")')" = "$2" ] && ok "search: $4 ($1, $2)" ||
+    fail "search $4: $CODE ${BODY:0:300}"
+}
+NS0=$(sql 'SELECT count(*) FROM searches')
+search_bad 400 spec '{"name": "x"}' "no spec"
+search_bad 400 spec.chips "{\"spec\": $(echo "$GPT3" | sed 's/"chips": 1024, //')}" "no chips"
+search_bad 400 spec.model.preset "{\"spec\": $(echo "$GPT3" | sed 's/gpt3-175b/gpt9/')}" "unknown model"
+search_bad 400 options.top "{\"spec\": $GPT3, \"options\": {\"top\": 0}}" "top 0"
+search_bad 400 options.max_interleave "{\"spec\": $GPT3, \"options\": {\"max_interleave\": 1e300}}" "huge interleave"
+search_bad 400 options.uneven_stages "{\"spec\": $GPT3, \"options\": {\"uneven_stages\": 1}}" "uneven_stages not a boolean"
+search_bad 400 options.goal "{\"spec\": $GPT3, \"options\": {\"goal\": \"chips\"}}" "unknown option"
+search_bad 400 chunk_size "{\"spec\": $GPT3, \"chunk_size\": \"big\"}" "chunk_size not a number"
+search_bad 413 spec.chips "{\"spec\": $GPT3, \"options\": {\"max_configs\": 1000}}" "space above max_configs"
+search_bad 422 spec.phase '{"spec": {"model": "llama3-8b", "hardware": "h100-sxm", "phase": "serve", "chips": 1, "serving": {"arrival": {"rate_per_s": 1}, "requests": 10, "prompt_tokens": 100, "output_tokens": 10}}}' "serve spec"
+[ "$(sql 'SELECT count(*) FROM searches')|$(sql 'SELECT count(*) FROM search_chunks')" = "$NS0|0" ] &&
+  ok "refused searches store nothing" || fail "a refused search was stored"
+req POST "$U/api/v1/searches" "${H[@]}" -D "$TMP/hdr" -d "{\"name\": \"gpt3 layouts\", \"spec\": $GPT3, \"options\": {\"top\": 5}, \"chunk_size\": 20000}"
+expect 202 "create search"
+SR=$(jget 'd["id"]')
+grep -qi "^Location: /api/v1/searches/$SR" "$TMP/hdr" && ok "search Location header" || fail "search Location"
+[ "$(jget 'd["configs_total"]')|$(sql "SELECT count(*) FROM search_chunks WHERE search_id = $SR")" = "161064|9" ] &&
+  ok "161,064 layouts in 9 chunks" || fail "search counts: ${BODY:0:300}"
+for _ in $(seq 1 600); do
+  req GET "$U/api/v1/searches/$SR"
+  case "$(jget 'd["status"]')" in succeeded | failed) break ;; esac
+  sleep 0.1
+done
+[ "$(jget 'd["status"]')" = succeeded ] && ok "search succeeded" || fail "search: ${BODY:0:400}"
+echo "$GPT3" >"$TMP/gpt3.json"
+"$BUILD/ridge" search "$TMP/gpt3.json" --top 5 >"$TMP/cli_search.json"
+python3 - "$TMP/body" "$TMP/cli_search.json" <<'PY' && ok "same ranking and counts as ridge search" || fail "search differs from ridge search"
+import json, sys
+h, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert h["best"] == c["best"] and len(h["best"]) == 5, (h["best"][:1], c["best"][:1])
+for k in ("evaluated", "feasible", "no_fit", "rejected"):
+    assert h[k] == c[k], (k, h[k], c[k])
+assert h["configs_done"] == h["configs_total"] == c["evaluated"]
+assert h["provenance"]["spec_sha256"] == c["base_spec_sha256"]
+PY
+[ "$(sql "SELECT count(*) FROM search_chunks WHERE search_id = $SR AND state = 'done'")" = 9 ] &&
+  ok "every chunk done once" || fail "search chunks"
+req POST "$U/api/v1/searches" "${H[@]}" -d "{\"spec\": $GPT3, \"options\": {\"top\": 1, \"max_interleave\": 1}}"
+expect 202 "second search"
+SR2=$(jget 'd["id"]')
+req GET "$U/api/v1/searches?limit=1"; expect 200 "list searches"
+[ "$(jget 'd["searches"][0]["id"]')" = "$SR2" ] && [ "$(jget '"best" in d["searches"][0]')" = False ] &&
+  ok "newest first, without rankings" || fail "search list: ${BODY:0:300}"
+req GET "$U/api/v1/searches?limit=1&page_token=$(jget 'd["next_page_token"]')"; expect 200 "search page 2"
+[ "$(jget 'd["searches"][0]["id"]')" = "$SR" ] && ok "search pages" || fail "search page 2: ${BODY:0:300}"
+req GET "$U/api/v1/searches?status=done"; expect 400 "unknown search status"
+req GET "$U/api/v1/searches/999999"; expect 404 "no such search"
+req GET "$U/api/v1/searches/abc"; expect 404 "malformed search id"
 
 # metrics
 req GET "$U/api/v1/metrics"; expect 200 "metrics"

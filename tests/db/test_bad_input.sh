@@ -49,6 +49,8 @@ bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{$LL,\"num_key_value_heads\
 bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{$LL,\"hidden_act\":\"swiglu9\"}},$HF}" 400 model.hf_config.hidden_act "hf_config: unknown activation"
 bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{\"model_type\":\"mistral\",\"sliding_window\":65536,\"max_position_embeddings\":32768}},$HF}" 400 model.hf_config.sliding_window "hf_config: window longer than the context"
 bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{\"model_type\":\"llama9\"}},$HF}" 400 model.hf_config.model_type "hf_config: unknown model_type"
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{\"model_type\":\"zamba2\",\"num_hidden_layers\":2,\"layers_block_type\":[\"mamba\",\"attention\"]}},$HF}" 400 model.hf_config.layers_block_type "hf_config: unknown Zamba2 layer type"
+bad POST /api/v1/evaluate "{\"model\":{\"hf_config\":{\"model_type\":\"zamba2\",\"use_shared_attention_adapter\":true,\"num_key_value_heads\":8}},$HF}" 400 model.hf_config.num_key_value_heads "hf_config: Zamba2 q/k/v adapters with grouped KV heads"
 req POST "$U/api/v1/evaluate" -d "{\"model\":{\"hf_config\":{$LL,\"num_key_value_heads\":8,\"max_position_embeddings\":8192}},$HF}"
 [ "$CODE" = 200 ] && [ "$(jget 'd["result"]["params"]')" = 8030261248 ] && ok "hf_config evaluates (Llama-3-8B: 8,030,261,248 parameters)" ||
   fail "hf_config evaluate: $CODE ${BODY:0:300}"

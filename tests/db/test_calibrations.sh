@@ -33,10 +33,20 @@ CID=$(jget 'd["id"]')
 req POST "$U/api/v1/calibrations" -H 'Content-Type: application/json' --data-binary @"$TMP/post.json"
 expect 409 "same name again"
 req GET "$U/api/v1/calibrations"; expect 200 "list"
-[ "$(jget '[c["name"] for c in d["calibrations"]]')" = "['h100-gemm']" ] && ok "listed" || fail "list: $BODY"
 req GET "$U/api/v1/calibrations/$CID"; expect 200 "get"
 [ "$(jget 'd["profile"]["format"]')" = ridge-calibration-1 ] && ok "profile returned" || fail "get: ${BODY:0:200}"
+cp "$TMP/body" "$TMP/fitted.json"
 req GET "$U/api/v1/calibrations/99999"; expect 404 "missing calibration"
+# a fitted profile (as ridge calibrate --out writes it) stored as it is
+python3 -c "import json,sys; print(json.dumps({'name':'h100-gemm-copy','profile':json.load(open('$TMP/fitted.json'))['profile']}))" >"$TMP/prof.json"
+req POST "$U/api/v1/calibrations" -H 'Content-Type: application/json' --data-binary @"$TMP/prof.json"
+expect 201 "store a fitted profile"
+[ "$(jget 'd["rows"] == 0 and d["profile"]["groups"][0]["rows"] == 18 and d["profile"]["groups"][0]["mape_after"] < 1 and "uploaded profile" in d["profile"]["measurements"]')" = True ] &&
+  ok "uploaded profile: no rows stored, its groups' fit kept" || fail "upload: ${BODY:0:400}"
+req POST "$U/api/v1/calibrations" -d '{"name":"badp","profile":{"format":"x","groups":[]}}'; expect 400 "not a profile"
+[ "$(jget 'd["field"]')" = profile ] && ok "names profile" || fail "problem: $BODY"
+req POST "$U/api/v1/calibrations" -d '{"name":"badp","profile":{"format":"ridge-calibration-1","groups":[]},"measurements":"x"}'
+expect 400 "profile and measurements both"
 
 # an evaluation names the profile
 SPEC='{"model":"llama3-8b","hardware":"h100-sxm","phase":"prefill","batch":8,"seq_len":4096'
@@ -49,6 +59,11 @@ req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"h100-gemm\"}"; expect 
   fail "provenance: ${BODY:0:600}"
 [ "$(jget '[a["value"] for a in d["result"]["assumptions"] if a["name"] == "matmul_efficiency"][0] < 0.71')" = True ] &&
   ok "result assumptions carry the fitted value" || fail "assumptions"
+T1=$(jget 'd["result"]["time_s"]')
+req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"h100-gemm-copy\"}"; expect 200 "evaluate with the uploaded profile"
+[ "$(jget "d['result']['time_s'] == $T1")" = True ] && ok "uploaded profile prices as the fitted one" || fail "time: ${BODY:0:200}"
+req GET "$U/api/v1/calibrations"; expect 200 "list"
+[ "$(jget '[c["name"] for c in d["calibrations"]]')" = "['h100-gemm-copy', 'h100-gemm']" ] && ok "listed" || fail "list: $BODY"
 req POST "$U/api/v1/evaluate" -d "$SPEC,\"calibration\":\"nope\"}"; expect 400 "unknown calibration"
 [ "$(jget 'd["field"]')" = calibration ] && ok "names the field" || fail "problem: $BODY"
 
@@ -75,6 +90,19 @@ for s in steps:
         el = [x["elasticity"] for x in a["assumptions"] if x["name"] == s["name"]][0]
         assert (s["joint_value"] > s["value"]) == (el > 0), s
 assert a["summary"].startswith(a["assumptions"][0]["name"])
+# the per-op view: each part of the step before and after the joint change;
+# its steps add up to the gap too, the parts to the joint prediction
+o = a["op_attribution"]
+assert abs(sum(s["delta_s"] for s in o["steps"]) - gap) < 1e-9 * a["measured_s"], o["steps"]
+assert abs(sum(r["after_s"] - r["before_s"] for r in o["rows"]) + o["unattributed_s"]
+           - (o["joint_predicted_s"] - a["predicted_s"])) < 1e-9 * a["measured_s"]
+assert abs(o["unattributed_s"]) < 1e-6 * a["measured_s"], o["unattributed_s"]
+assert abs(o["residual_s"]) < 0.1 * a["measured_s"], o["residual_s"]
+assert {r["kind"] for r in o["rows"]} <= {"op", "comm", "bubble", "other"}
+big = [r for r in o["rows"] if r["kind"] == "op"][0]
+assert big["delta_s"] > 0 and big["after_s"] > big["before_s"], big
+ops = sorted(o["rows"], key=lambda r: -abs(r["delta_s"]))
+assert [r["name"] for r in ops] == [r["name"] for r in o["rows"]], "largest change first"
 PY
   fail "explain: ${BODY:0:600}"
 req POST "$U/api/v1/explain" -d "$SPEC,\"measured_s\":0.5,\"calibration\":\"h100-gemm\"}"; expect 200 "calibrated explain"
@@ -92,7 +120,7 @@ expect 400 "row without k"
   ok "line and key named" || fail "bad row problem: $BODY"
 req POST "$U/api/v1/calibrations" -d '{"name":"bad name!","measurements":""}'; expect 400 "bad name"
 req POST "$U/api/v1/calibrations" -d '{"name":"x","measurements":"", "folds": 1}'; expect 400 "bad folds"
-[ "$(sql 'SELECT count(*) FROM calibrations')" = 1 ] && ok "nothing stored for bad input" || fail "stored bad input"
+[ "$(sql 'SELECT count(*) FROM calibrations')" = 2 ] && ok "nothing stored for bad input" || fail "stored bad input"
 
 stop_ridged
 finish

@@ -63,12 +63,18 @@ read -r OPEN VCODE VTIME STILL < <(python3 "$TMP/slow.py" "$PORT" 200 3.5)
 [ "$STILL" = 0 ] && ok "silent connections dropped after the read timeout" || fail "$STILL slow connections still open after the timeout"
 
 # ---- fairness: a sweep queued after a large one is not starved by it
-req POST "$U/api/v1/sweeps" -d "{\"name\":\"big\",\"chunk_size\":200,\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":2000,\"steps\":2000}},{\"path\":\"seq_len\",\"values\":[512,1024,2048,4096,8192,16384,32768,65536,131072,262144]}]}"
+# both POSTs from one curl process (--next), so the small sweep is queued
+# within milliseconds of the large one even when the test client is slow
+BIGSPEC="{\"name\":\"big\",\"chunk_size\":200,\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"range\":{\"start\":1,\"stop\":2000,\"steps\":2000}},{\"path\":\"seq_len\",\"values\":[512,1024,2048,4096,8192,16384,32768,65536,131072,262144]}]}"
+SMALLSPEC="{\"name\":\"small\",\"chunk_size\":500,\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"values\":[8,16]}]}"
+CODES=$(curl -sS -H 'Content-Type: application/json' -o "$TMP/big.json" -w '%{http_code} ' -X POST "$U/api/v1/sweeps" -d "$BIGSPEC" \
+  --next -H 'Content-Type: application/json' -o "$TMP/small.json" -w '%{http_code}' -X POST "$U/api/v1/sweeps" -d "$SMALLSPEC")
+CODE=${CODES%% *} BODY=$(cat "$TMP/big.json")
 expect 202 "a large sweep (20000 points, 100 chunks)"
-BIG=$(jget 'd["id"]')
-req POST "$U/api/v1/sweeps" -d "{\"name\":\"small\",\"chunk_size\":500,\"base\":$SPEC,\"axes\":[{\"path\":\"batch\",\"values\":[8,16]}]}"
+CODE=${CODES##* } BODY=$(cat "$TMP/small.json")
 expect 202 "a small sweep queued after it"
-SMALL=$(jget 'd["id"]')
+BIG=$(python3 -c "import json; print(json.load(open('$TMP/big.json'))['id'])")
+SMALL=$(python3 -c "import json; print(json.load(open('$TMP/small.json'))['id'])")
 [ "$(wait_sweep "$U" "$SMALL" 120)" = succeeded ] && ok "the small sweep finished" || fail "small sweep did not finish"
 wait_sweep "$U" "$BIG" 180 >/dev/null
 # its 100 chunks come in pages

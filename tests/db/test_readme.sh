@@ -107,6 +107,7 @@ for label, name in (("MAPE overall", "MAPE"), ("MAPE single-node", "single-node"
     has(f"{name} {v} %", label)
 rows = jrun("build/ridge validate --json")
 assert rows, "validate --json prints JSON"
+has(f"compares predictions with {rows['rows']:,} measured", "validation rows")
 cv = re.search(r"MAPE held out\s+([0-9.]+) %", run("build/ridge validate --folds 5")).group(1)
 has(f"{cv} % held out", "cross-validated validation")
 # calibration, uncertainty, a software stack and gap attribution
@@ -123,6 +124,10 @@ has(f"spread from `{ev['dominant']}`", "dominant assumption")
 assert ev["calibrated"] == ["all_reduce_bw_efficiency", "all_reduce_latency"], ev["calibrated"]
 assert g21["stack"] == "megatron-2021"
 has(f"GPT-3 layout above takes {g21['time_s']:.1f} s", "megatron-2021 stack")
+# the measured step from Narayanan et al. 2021 eq. 3: 96 B s l h^2 (1 + s/6h + V/16lh) FLOPs at 140 TFLOP/s per GPU
+B_, s_, l_, h_, V_ = 1536, 2048, 96, 12288, 51200
+meas = 96 * B_ * s_ * l_ * h_**2 * (1 + s_ / (6 * h_) + V_ / (16 * l_ * h_)) / (1024 * 140e12)
+has(f"{meas:.1f} s by their FLOP count", "GPT-3 measured step")
 has(summary.split(" to match")[0], "explain summary")
 # silicon: the multiplier's co-simulation and synthesis, and the ppa table
 rt = json.loads(open(work + "/mul-e4m3/result.json").read())
@@ -144,13 +149,26 @@ for lane in ("fp8_e4m3", "mxfp8_e4m3", "mxfp4"):
     has(f"M | {dec['stages']} | {dec['peak_flops'] / 1e15:.1f} PFLOP/s | {dec['matrix_power_w']:,.0f} W |", f"{lane} stages, peak, power")
     has(f"| {dec['time_s'] * 1e3:.1f} ms / {dec['energy_per_token_j']:.2f} J | {tr['time_s']:.2f} s / {tr['energy_per_token_j']:.2f} J |", f"{lane} decode and training")
     has(f"| {dec['weights_sqnr_db']:.1f} / {dec['activations_sqnr_db']:.1f} / {dec['matmul_sqnr_db']:.1f} dB |", f"{lane} SQNR")
+# the prose under the table: its ratios from the same rows
+dec = {r["lane"]: r for r in chip if r["phase"] == "decode"}
+trn = {r["lane"]: r for r in chip if r["phase"] == "train"}
+f8, d8, f4 = "fp8_e4m3", "mxfp8_e4m3", "mxfp4"
+has(f"holds {dec[f4]['macs'] / dec[f8]['macs']:.0f}× the MACs of FP8 MAC lanes ({dec[f4]['macs'] / dec[d8]['macs']:.0f}× those", "lane MAC ratios")
+has(f"decode is {dec[f8]['time_s'] / dec[f4]['time_s']:.2f}× faster", "decode speed-up")
+tr = sorted(trn[l]["time_s"] / trn[f4]["time_s"] for l in (f8, d8))
+has(f"training {tr[0]:.1f}–{tr[1]:.1f}× faster", "training speed-up")
+en = sorted(ph[l]["energy_per_token_j"] / ph[f4]["energy_per_token_j"] for ph in (dec, trn) for l in (f8, d8))
+has(f"at {en[0]:.1f}–{en[-1]:.0f}× less energy per token", "energy ratios")
+has(f"for {dec[f8]['matmul_sqnr_db'] - dec[f4]['matmul_sqnr_db']:.1f} dB less SQNR", "SQNR cost")
 # the quality sweep's front: non-dominated in time and quality loss
 qf = outs[next(i for i, b in enumerate(blocks) if "lanes x weights" in b)]
 front = [json.loads(l) for l in qf.splitlines() if l.startswith("{") and "quality_sqnr_db" in l]
 assert len(front) >= 2 and all(r["quality_sqnr_db"] > 0 for r in front), qf[-400:]
 print(f"ok: the time x quality front has {len(front)} points")
 # serving under SLOs
-sv = jrun("build/ridge evaluate serve.json")["serving"]
+sj = jrun("build/ridge evaluate serve.json")
+sv = sj["serving"]
+has(f"The three replicas ({sj['chips']} chips)", "serving chips")
 has(f"TTFT p99 {sv['ttft_s']['p99']:.2f} s, TPOT p99 {sv['tpot_s']['p99'] * 1e3:.1f} ms, {sv['slo_attainment'] * 100:.2f} %", "serving SLOs")
 assert abs(sv["mean_in_system"] - sv["throughput_requests_per_s"] * sv["e2e_s"]["mean"]) <= 0.02 * sv["mean_in_system"], sv
 sh = jrun("build/ridge evaluate serve-hbm.json")["serving"]

@@ -99,6 +99,30 @@ T2=$(sql "SELECT points_total FROM sweeps WHERE id = $SW2")
 [ "$(sql "SELECT count(*), count(DISTINCT point_index) FROM sweep_results WHERE sweep_id = $SW2")" = "$T2|$T2" ] &&
   ok "every point of the second sweep stored exactly once ($T2)" || fail "second sweep results"
 [ "$(sql "SELECT points_done FROM sweeps WHERE id = $SW2")" = "$T2" ] && ok "progress counted once" || fail "points_done"
+# a layout search shared by replicas b and c through the same lease queue:
+# every chunk done once, the configurations counted once, the ranking that
+# of `ridge search`
+GPT3='{"model": "gpt3-175b", "hardware": "a100-sxm-80gb", "system": "dgx-a100", "phase": "train", "batch": 1536, "seq_len": 2048, "chips": 1024}'
+req POST "$UB/api/v1/searches" -d "{\"name\": \"shared search\", \"spec\": $GPT3, \"options\": {\"top\": 3}, \"chunk_size\": 4000}"
+expect 202 "create shared search"
+SR=$(jget 'd["id"]')
+for _ in $(seq 1 600); do
+  req GET "http://127.0.0.1:$PC/api/v1/searches/$SR"
+  case "$(jget 'd["status"]')" in succeeded | failed) break ;; esac
+  sleep 0.1
+done
+[ "$(jget 'd["status"]')" = succeeded ] && ok "shared search succeeded" || fail "shared search: ${BODY:0:300}"
+echo "$GPT3" >"$TMP/gpt3.json"
+"$BUILD/ridge" search "$TMP/gpt3.json" --top 3 >"$TMP/cli_search.json"
+python3 - "$TMP/body" "$TMP/cli_search.json" <<'PY' && ok "shared search: $(jget '", ".join("%s %s chunks" % (r["replica"], r["chunks"]) for r in d["replicas"])'); same ranking as ridge search" || fail "shared search differs"
+import json, sys
+h, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert h["best"] == c["best"] and h["evaluated"] == c["evaluated"] == h["configs_total"]
+assert sum(r["configs"] for r in h["replicas"]) == h["configs_total"]
+assert sum(r["chunks"] for r in h["replicas"]) == 41
+PY
+[ "$(sql "SELECT count(*), count(*) FILTER (WHERE state = 'done') FROM search_chunks WHERE search_id = $SR")" = "41|41" ] &&
+  ok "41 search chunks, each done once" || fail "search chunks: $(sql "SELECT state, count(*) FROM search_chunks WHERE search_id = $SR GROUP BY 1")"
 stop_ridged
 RPID=$B
 RLOG="$TMP/ridged.$PB.log"

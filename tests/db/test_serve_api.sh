@@ -29,6 +29,17 @@ BAD=$(echo "$SERVE" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["se
 req POST "$U/api/v1/evaluate" -d "$BAD"; expect 400 "SLO without its unit suffix"
 [ "$(jget 'd["field"]')" = serving.slo.ttft ] && ok "problem names serving.slo.ttft" || fail "problem field: $BODY"
 
+# traces: any length inline; a file path is refused (the service reads no files); a sweep holds 64 rows
+LONG=$(python3 -c 'import json; print(json.dumps({"model":"llama3-8b","hardware":"h100-sxm","phase":"serve","serving":{"arrival":{"trace":[[0.02*i,100+i,4+i%5] for i in range(500)]}}}))')
+req POST "$U/api/v1/evaluate" -d "$LONG"; expect 200 "evaluate a 500-row inline trace"
+[ "$(jget 'd["result"]["serving"]["requests"]')" = 500 ] && ok "500 traced requests" || fail "long trace: ${BODY:0:300}"
+req POST "$U/api/v1/evaluate" -d '{"model":"llama3-8b","hardware":"h100-sxm","phase":"serve","serving":{"trace_file":"/etc/passwd"}}'
+expect 400 "a trace file path"
+[ "$(jget 'd["field"]')" = serving.trace_file ] && ok "problem names serving.trace_file" || fail "trace_file: $BODY"
+req POST "$U/api/v1/sweeps" -d '{"name":"long trace","base":'"$LONG"',"axes":[{"path":"serving.max_batch","values":[8,16]}]}'
+expect 400 "a sweep over a 500-row trace"
+[ "$(jget 'd["field"]')" = base.serving.arrival.trace ] && ok "sweep problem names base.serving.arrival.trace" || fail "sweep trace: $BODY"
+
 cat >"$TMP/sweep.json" <<JSON
 {"name":"serving load","base":$SERVE,
  "axes":[{"path":"serving.arrival.rate_per_s","values":[5,10,20,40]},

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_silicon_sweep.sh: a sweep over hardware.silicon.* fields (issue 11)
+# test_silicon_sweep.sh: a sweep over hardware.silicon.* fields
 # through ridged and PostgreSQL: lane format x clock x area on a built chip,
 # every point stores energy_j, energy_per_token_j and matrix_power_w, the
 # matrix power follows the clock, a point whose math format is wider than its

@@ -135,6 +135,39 @@ static void test_kinds(void) {
     CHECK_REL(res.breakdown.comm_s[RG_COMM_REDUCE_SCATTER], rs + 4.0 * 32 * 4 * 10e-6, 1e-9);
     CHECK(res.used[RG_A_REDUCE_SCATTER_LAT] && res.used[RG_A_REDUCE_SCATTER_EFF]);
     CHECK(!res.used[RG_A_ALL_TO_ALL_EFF]);
+    CHECK(!res.used[RG_A_REDUCE_SCATTER_STEP_LAT]); /* 0: the link's latency, not an assumption used */
+}
+
+/* A kind's step latency replaces the link's in its alpha-beta terms: a ring
+ * all-gather of 8 ranks has 7 steps, a tree all-reduce of 8 ranks 2 x 3
+ * levels (and the ring 2 x 7); the fixed cost per call stays once. */
+static void test_step_latency(void) {
+    rg_net net = {.up = {300e9, 3e-6}, .out = {25e9, 5e-6}, .domain = 8};
+    rg_group g = rg_coll_place(8, 1, 8);
+    double S = 1e3; /* latency-bound */
+    double ag = rg_coll_time(&net, RG_COMM_ALL_GATHER, &g, S);
+    CHECK_REL(ag, 7 * 3e-6 + 7.0 / 8.0 * S / 300e9, 1e-12);
+    net.kind_step_latency[RG_COMM_ALL_GATHER] = 1e-6;
+    net.kind_latency[RG_COMM_ALL_GATHER] = 10e-6;
+    CHECK_REL(rg_coll_time(&net, RG_COMM_ALL_GATHER, &g, S), 10e-6 + 7 * 1e-6 + 7.0 / 8.0 * S / 300e9, 1e-12);
+    /* all-reduce: min(ring 2 x 7 steps, tree 2 x 3 levels) at the kind's step latency */
+    net.kind_step_latency[RG_COMM_ALL_REDUCE] = 2e-6;
+    CHECK_REL(rg_coll_time(&net, RG_COMM_ALL_REDUCE, &g, S), 2 * 3 * 2e-6 + 2.0 * S / 300e9, 1e-12);
+    /* other kinds keep the link's */
+    CHECK_REL(rg_coll_time(&net, RG_COMM_REDUCE_SCATTER, &g, S), ag, 1e-12);
+    /* the evaluation reads it and lists it once set */
+    rg_spec s = tp_spec();
+    s.par.sequence_parallel = true;
+    rg_err e = {0};
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    double t0 = res.breakdown.comm_s[RG_COMM_ALL_GATHER];
+    s.assumptions.v[RG_A_ALL_GATHER_STEP_LAT] = s.system.scaleup_latency;
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    CHECK_REL(res.breakdown.comm_s[RG_COMM_ALL_GATHER], t0, 1e-12);
+    CHECK(res.used[RG_A_ALL_GATHER_STEP_LAT]);
+    s.assumptions.v[RG_A_ALL_GATHER_STEP_LAT] = 2.0 * s.system.scaleup_latency;
+    CHECK_EQ_INT(rg_evaluate(&s, &res, &e), 0);
+    CHECK(res.breakdown.comm_s[RG_COMM_ALL_GATHER] > t0);
 }
 
 /* Tile and wave quantisation on 108 SMs with 128 x 128 tiles. */
@@ -240,6 +273,7 @@ int main(void) {
     test_pp_scatter_gather();
     test_bubble_short();
     test_kinds();
+    test_step_latency();
     test_gemm_quantisation();
     test_uneven_stages();
     test_grad_accum();

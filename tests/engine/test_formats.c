@@ -1,7 +1,8 @@
 /* test_formats.c: the format table and element parameters.
  * Known answers: OCP OFP8 rev 1.0 and OCP MX v1.0 (max normal, min normal,
  * min subnormal per format; tests/reference/numerics/format_summary.json),
- * FIELD-NOTES (bits per element: MXFP8 8.25, MXFP6 6.25, MXFP4 4.25, NVFP4 4.5). */
+ * bits per element (OCP MX v1.0 §5: 32 elements + an 8-bit E8M0 scale: MXFP8 8.25,
+ * MXFP6 6.25, MXFP4 4.25; NVFP4, arXiv 2509.25149: 16 E2M1 elements + an E4M3 scale: 4.5). */
 #include <math.h>
 
 #include "formats.h"

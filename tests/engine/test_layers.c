@@ -2,13 +2,16 @@
  * memory.c against hand calculations: sliding-window and local/global KV
  * caches past the window, attention FLOPs bounded by the window, Mamba-2
  * recurrent state and scan FLOPs, q/k norms, soft-capping rows, and the
- * multi-token-prediction module counted apart. Shapes are those of the
+ * multi-token-prediction module counted apart, shared blocks reused across
+ * depth (Zamba2). Shapes are those of the
  * published configs in tests/hf/configs (Mistral-7B-v0.1, Gemma-2-9B,
  * Gemma-3-27B, Nemotron-H-8B, DeepSeek-V3); every expected number is worked
  * out in the comment beside it. */
 #include <math.h>
 
 #include "../testutil.h"
+#include "collectives.h"
+#include "evaluate.h"
 #include "fixtures.h"
 #include "model.h"
 
@@ -325,7 +328,97 @@ static void mtp_decode(void) {
     CHECK(rg_evaluate(&s, &res, &err) != 0 && strcmp(err.field, "mtp_draft_tokens") == 0);
 }
 
+/* Zamba2-1.2B (config.json of Zyphra/Zamba2-1.2B): 38 Mamba-2 layers (d
+ * 2048, inner 4096, state 128, 64 heads, 1 group, conv 4), no FFN of their
+ * own; one shared attention + MLP block (32 heads of 2d / 32 = 128, ffn
+ * 8192) run at 6 points, each with q/k/v and up/gate LoRAs of rank 128 and
+ * a d x d linear. */
+static rg_model zamba2(void) {
+    rg_model m = fx_dense("zamba2-1.2b", 38, 2048, 32, 32, 8192, 32000, true, true);
+    m.head_dim = 128;
+    m.ffn_free_layers = 38;
+    m.ssm = (rg_ssm){.layers = 38,
+                     .state = 128,
+                     .conv = 4,
+                     .inner = 4096,
+                     .heads = 64,
+                     .groups = 1,
+                     .chunk = 256,
+                     .conv_bias = true};
+    m.shared = (rg_shared){.uses = 6,
+                           .blocks = 1,
+                           .adapter_rank = 128,
+                           .attn_adapter = true,
+                           .mlp_adapter = true,
+                           .concat = true,
+                           .out_linear = true};
+    return m;
+}
+
+static void shared_blocks(void) {
+    /* params: one block = norms 2d + d, q/k/v 3 x 2d x 2d, o 2d x d, MLP
+     * 3 x d x 8192 = 109,058,048; each use adds the MLP adapter d x 128 +
+     * 128 x 2 x 8192, the q/k/v adapters 3 x (2d x 128 + 128 x 2d) and the
+     * d x d linear = 9,699,328; a second block adds one block, a 7th use one
+     * use's parameters */
+    rg_model m = zamba2();
+    double p1 = 0.0, p2 = 0.0;
+    rg_model_params(&m, &p1, NULL);
+    CHECK_REL(p1, 1215064704.0, 1e-15);
+    m.shared.blocks = 2;
+    rg_model_params(&m, &p2, NULL);
+    CHECK_REL(p2 - p1, 109058048.0, 1e-15);
+    m.shared.blocks = 1;
+    m.shared.uses = 7;
+    rg_model_params(&m, &p2, NULL);
+    CHECK_REL(p2 - p1, 9699328.0, 1e-15);
+    /* decode batch 4 at 8,192 tokens: each of the 6 uses keeps its own KV
+     * cache, 8,192 x 2 x 32 x 128 x 2 B = 134,217,728 B per sequence; each
+     * Mamba-2 layer its state 4,096 x 128 + 3 x (4,096 + 256) = 537,344
+     * elements x 2 B; the uses' ops run 6 times, the blocks' weights are read
+     * by every use */
+    rg_spec s = spec(zamba2(), RG_PHASE_DECODE, 4, 8192);
+    if (eval(&s) == 0) {
+        CHECK_REL(res.memory.ssm_state_bytes, 4.0 * 38.0 * 537344.0 * 2.0, 1e-12);
+        CHECK_REL(res.memory.kv_cache_bytes, res.memory.ssm_state_bytes + 4.0 * 6.0 * 134217728.0, 1e-12);
+        const rg_op *q = find_op("shared_attn.qkv_proj", RG_PASS_FWD);
+        CHECK(q != NULL);
+        if (q) { /* 4 tokens x 2d in x 3 x 2d out, weights 2d x 6d */
+            CHECK_REL(q->count, 6.0, 1e-12);
+            CHECK_REL(q->flops, 2.0 * 4.0 * 4096.0 * 12288.0, 1e-12);
+        }
+        const rg_op *f = find_op("shared_attn.flash", RG_PASS_FWD);
+        CHECK(f != NULL && fabs(f->count - 6.0) < 1e-12);
+        CHECK(find_op("shared.out_linear", RG_PASS_FWD) != NULL);
+        CHECK(find_op("attn.flash", RG_PASS_FWD) == NULL);
+        CHECK(find_op("shared_attn.residual", RG_PASS_FWD) == NULL);
+    }
+    /* training with tp 2 and two pipeline stages evaluates (each stage holds the block) */
+    s = spec(zamba2(), RG_PHASE_TRAIN, 8, 2048);
+    s.par.tp = 2;
+    s.par.pp = 2;
+    s.chips = 4;
+    CHECK(eval(&s) == 0 && res.memory.activations_bytes > 0.0);
+    /* two pipeline stages, no tp or dp: the only all-reduce is the one of
+     * the block's fp32 gradients (109,058,048 x 4 B) over the 2 stages, once
+     * per step; on one stage there is none */
+    s.par.tp = 1;
+    s.chips = 2;
+    rg_net net;
+    rg_evaluate_net(&s.system, &s.assumptions, &net);
+    rg_group g = rg_coll_place(2, 1, net.domain);
+    double one = rg_coll_time(&net, RG_COMM_ALL_REDUCE, &g, 109058048.0 * 4.0);
+    double floor = s.assumptions.v[RG_A_KERNEL_OVERHEAD];
+    if (eval(&s) == 0)
+        CHECK_REL(res.breakdown.comm_s[RG_COMM_ALL_REDUCE], one > floor ? one : floor, 1e-12);
+    s.par.pp = 1;
+    s.chips = 1;
+    if (eval(&s) == 0)
+        CHECK(res.breakdown.comm_s[RG_COMM_ALL_REDUCE] == 0.0);
+}
+
 int main(void) {
+    shared_blocks();
     mtp_decode();
     kv_cache();
     ssm_state();

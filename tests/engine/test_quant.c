@@ -2,7 +2,8 @@
  * bit for bit, on random inputs (every fp32 exponent, NaN, Inf, subnormals,
  * huge values), for every format, rounding mode and overflow policy, and for
  * 1, 2 and 3 threads; plus MX scale-selection edge cases and the MX / NVFP4 /
- * group rules. Rules: OCP MX v1.0 (2023) section 6.3; NVFP4 per FIELD-NOTES. */
+ * group rules. Rules: OCP MX v1.0 (2023) section 6.3; NVFP4 per arXiv 2509.25149
+ * (16-element blocks, E4M3 block scale, fp32 tensor scale). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -96,6 +96,27 @@ static void test_tiny(void) {
         if (threads > 1)
             CHECK(same(r1, r2));
     }
+    /* Ranges of 7 configurations (the last one short), searched on their own
+     * and merged, give the whole search: the split a ridged search job uses. */
+    {
+        rg_search_result *part = malloc(sizeof *part);
+        CHECK(part != NULL);
+        memset(r2, 0, sizeof *r2);
+        for (int64_t first = 0; part && first < 240; first += 7) {
+            o.first = first;
+            o.count = 7;
+            o.threads = 2;
+            CHECK_EQ_INT(rg_search(&s, &o, part, &e), 0);
+            CHECK_EQ_INT(part->evaluated, first + 7 <= 240 ? 7 : 240 - first);
+            rg_search_merge(r2, part, o.top_n);
+        }
+        CHECK(same(r1, r2));
+        o.first = -1;
+        CHECK_EQ_INT(rg_search(&s, &o, r2, &e), RG_ERANGE);
+        o.first = 0;
+        o.count = 0;
+        free(part);
+    }
     /* Bad inputs. */
     s.chips = 0;
     CHECK_EQ_INT(rg_search(&s, &o, r1, &e), RG_EMISSING);

@@ -114,7 +114,7 @@ static void test_decomposition(void) {
         rg_err e = {0};
         CHECK_EQ_INT(rg_evaluate_core_ctx(&s, &c, &e), 0);
         double core = 0.0;
-        rg_core_op ops[3];
+        rg_core_op ops[RG_CORE_OPS_MAX];
         for (int kind = 0; kind < 2; kind++) {
             int n =
                 rg_roofline_mix_core(&s.model, &c.dims, &c.shape, kind ? &mx.decode : &mx.prefill, kind, ops);
@@ -129,6 +129,162 @@ static void test_decomposition(void) {
         CHECK(core > 0.0);
         CHECK_REL(base + c.pp * c.layers * core, whole, 1e-12);
     }
+}
+
+/* Gemma-2-9B (google/gemma-2-9b config.json): 42 layers, every other one
+ * local with a 4,096-token window, 8 KV heads of 256, soft-capped scores
+ * (50) and logits (30). */
+static rg_model gemma2(void) {
+    rg_model m = fx_dense("gemma-2-9b", 42, 3584, 16, 8, 14336, 256000, true, true);
+    m.head_dim = 256;
+    m.sliding_window = 4096;
+    m.local_layers = 21;
+    m.post_norms = true;
+    m.attn_softcap = 50.0;
+    m.final_softcap = 30.0;
+    return m;
+}
+
+/* Nemotron-H-8B (nvidia/Nemotron-H-8B-Base-8K config.json): 28 mixers, 24
+ * of them Mamba-2 (128 heads of 64, state 128, 8 groups, conv 4, chunk
+ * 128), 4 attention; 24 MLP blocks. */
+static rg_model nemotron_h(void) {
+    rg_model m = fx_dense("nemotron-h-8b", 28, 4096, 32, 8, 21504, 131072, false, false);
+    m.head_dim = 128;
+    m.ffn_free_layers = 4;
+    m.ssm = (rg_ssm){.layers = 24,
+                     .state = 128,
+                     .conv = 4,
+                     .inner = 8192,
+                     .heads = 128,
+                     .groups = 8,
+                     .chunk = 128,
+                     .conv_bias = true};
+    return m;
+}
+
+/* Query-key products of a causal sequence of s tokens whose queries see at
+ * most w keys: w (w + 1) / 2 + (s - w) w when s > w. */
+static double window_pairs(double s, double w) {
+    return s <= w ? 0.5 * s * (s + 1.0) : 0.5 * w * (w + 1.0) + (s - w) * w;
+}
+
+/* The layer kinds in a mix: sliding-window layers (keys bounded by the
+ * window, pairs by hand), unfused soft-capped scores, Mamba-2 layers (the
+ * chunked scan of prefill, the recurrence and state traffic of decode) and
+ * uneven pipeline stages: a mix of one kind is the uniform step. */
+static void test_mix_layer_kinds(void) {
+    for (int flash = 0; flash < 2; flash++) {
+        rg_spec s = spec_for(gemma2(), RG_PHASE_PREFILL, 2, 5000);
+        s.assumptions.v[RG_A_FLASH_ATTENTION] = flash;
+        rg_mix mx;
+        memset(&mx, 0, sizeof mx);
+        mx.prefill = (rg_mix_part){2, 10000, 2 * 5000.0 * 5001 / 2, 2 * 5000.0 * 5000, 0};
+        mx.wprefill = mx.prefill;
+        mx.wprefill.pairs = 2 * window_pairs(5000, 4096); /* 2 x 16,821,232 */
+        mx.logits = 2;
+        CHECK_REL(mix_time(&s, &mx), eval_time(s), 1e-12);
+        /* decode at 6,000 tokens: a local layer attends the last 4,096 */
+        s.phase = RG_PHASE_DECODE;
+        s.batch = 8;
+        s.seq_len = 6000;
+        memset(&mx, 0, sizeof mx);
+        mx.decode = (rg_mix_part){8, 8, 8 * 6000.0, 8 * 6000.0, 8 * 6000.0};
+        mx.wdecode = (rg_mix_part){8, 8, 8 * 4096.0, 8 * 4096.0, 8 * 4096.0};
+        mx.logits = 8;
+        CHECK_REL(mix_time(&s, &mx), eval_time(s), 1e-12);
+        /* the windowed parts matter: unbounded keys in the local layers cost more */
+        mx.wdecode = mx.decode;
+        CHECK(mix_time(&s, &mx) > eval_time(s) * 1.001);
+    }
+    rg_spec s = spec_for(nemotron_h(), RG_PHASE_PREFILL, 2, 1000);
+    rg_mix mx;
+    memset(&mx, 0, sizeof mx);
+    mx.prefill = (rg_mix_part){2, 2000, 2 * 1000.0 * 1001 / 2, 2 * 1000.0 * 1000, 0};
+    mx.wprefill = mx.prefill;
+    mx.logits = 2;
+    CHECK_REL(mix_time(&s, &mx), eval_time(s), 1e-12);
+    s.phase = RG_PHASE_DECODE;
+    s.batch = 16;
+    s.seq_len = 3000;
+    memset(&mx, 0, sizeof mx);
+    mx.decode = (rg_mix_part){16, 16, 16 * 3000.0, 16 * 3000.0, 16 * 3000.0};
+    mx.wdecode = mx.decode;
+    mx.logits = 16;
+    CHECK_REL(mix_time(&s, &mx), eval_time(s), 1e-12);
+    /* the state traffic is per sequence: more sequences, same tokens, more time */
+    double t16 = mix_time(&s, &mx);
+    mx.prefill = (rg_mix_part){0};
+    mx.decode.seqs = 32;
+    CHECK(mix_time(&s, &mx) > t16);
+
+    /* uneven stages: 17 + 23 + 23 + 17 layers of Llama-3-70B on pp 4 */
+    s = spec_for(fx_llama3_70b(), RG_PHASE_DECODE, 8, 2000);
+    s.system = fx_dgx();
+    s.has_system = true;
+    s.par.pp = 4;
+    s.stages.first_layers = 17;
+    s.stages.last_layers = 17;
+    memset(&mx, 0, sizeof mx);
+    mx.decode = (rg_mix_part){8, 8, 8 * 2000.0, 8 * 2000.0, 8 * 2000.0};
+    mx.wdecode = mx.decode;
+    mx.logits = 8;
+    CHECK_REL(mix_time(&s, &mx), eval_time(s), 1e-12);
+}
+
+/* The serving cache's decomposition with layer kinds: windowed layers take
+ * the windowed parts, Mamba-2 layers stay in the token part, uneven stages
+ * count the busiest stage's layers. */
+static void test_decomposition_kinds(void) {
+    rg_model models[3] = {gemma2(), nemotron_h(), fx_llama3_70b()};
+    for (int k = 0; k < 3; k++)
+        for (int flash = 0; flash < 2; flash++) {
+            rg_spec s = spec_for(models[k], RG_PHASE_DECODE, 1, 1);
+            s.system = fx_dgx();
+            s.has_system = true;
+            s.par.tp = 2;
+            s.par.pp = k == 2 ? 4 : 2;
+            s.assumptions.v[RG_A_FLASH_ATTENTION] = flash;
+            if (k == 2) {
+                s.stages.first_layers = 19;
+                s.stages.last_layers = 17;
+            }
+            rg_mix mx;
+            memset(&mx, 0, sizeof mx);
+            mx.prefill = (rg_mix_part){2, 700, 300.0 * 5000 + 300.0 * 301 / 2 + 400.0 * 401 / 2,
+                                       300.0 * 5300 + 400.0 * 400, 5000};
+            mx.decode = (rg_mix_part){30, 30, 30 * 6500.0, 30 * 6500.0, 30 * 6500.0};
+            mx.wprefill = mx.prefill;
+            mx.wprefill.pairs = 300.0 * 4096 + 400.0 * 401 / 2;
+            mx.wprefill.cached = 4096;
+            mx.wdecode = mx.decode;
+            mx.wdecode.pairs = mx.wdecode.full = mx.wdecode.cached = 30 * 4096.0;
+            mx.logits = 31;
+            double whole = mix_time(&s, &mx);
+            mx.skip_core = true;
+            double base = mix_time(&s, &mx);
+            rg_core_ctx c;
+            rg_err e = {0};
+            CHECK_EQ_INT(rg_evaluate_core_ctx(&s, &c, &e), 0);
+            double core = 0.0;
+            const rg_mix_part *parts[4] = {&mx.prefill, &mx.decode, &mx.wprefill, &mx.wdecode};
+            rg_core_op ops[RG_CORE_OPS_MAX];
+            for (int j = 0; j < 4; j++) {
+                int n = rg_roofline_mix_core(&s.model, &c.dims, &c.shape, parts[j], j % 2, ops);
+                CHECK(n == (flash ? 1 : k == 0 ? 4 : 3));
+                for (int i = 0; i < n; i++) {
+                    double cs, ms, ts;
+                    rg_bound b;
+                    rg_roofline_time(&c.roof, ops[i].matmul, ops[i].flops, ops[i].bytes, 1, &cs, &ms, &ts,
+                                     &b);
+                    core += (j < 2 ? c.layers : c.local_layers) * ts;
+                }
+            }
+            CHECK(core > 0.0);
+            CHECK(k != 0 || c.local_layers > 0.0);
+            CHECK(k != 2 || c.layers == 22.0); /* 19 + 22 + 22 + 17: the busiest stage */
+            CHECK_REL(base + c.pp * core, whole, 1e-12);
+        }
 }
 
 /* ---- synthetic step models ---------------------------------------------- */
@@ -377,6 +533,72 @@ static void test_vanishing_load(void) {
     CHECK_REL(got_e.energy_per_token_j, want / 4.0, 1e-9);
 }
 
+/* Vanishing load with layer kinds, end to end: a sliding-window model whose
+ * prompt outgrows its window (Gemma-2-9B with a 256-token window, unfused
+ * soft-capped scores) and a Mamba-2 hybrid (Nemotron-H-8B) on pipeline
+ * stages of uneven depth: TTFT is the prefill step and TPOT the decode
+ * steps of rg_evaluate. */
+static void test_vanishing_load_kinds(void) {
+    rg_model models[2] = {gemma2(), nemotron_h()};
+    models[0].sliding_window = 256;
+    for (int k = 0; k < 2; k++) {
+        rg_spec s = serve_spec();
+        s.model = models[k];
+        s.assumptions.v[RG_A_FLASH_ATTENTION] = k;
+        if (k == 1) {
+            s.system = fx_dgx();
+            s.has_system = true;
+            s.par.pp = 2;
+            s.stages.first_layers = 16;
+            s.stages.last_layers = 12;
+        }
+        s.serving.n_trace = 1;
+        s.serving.trace[0] = (rg_serve_req){0.0, 512, 4};
+        rg_err e = {0};
+        int rc = rg_evaluate(&s, &res, &e);
+        CHECK_MSG(rc == 0, "%s: %s", e.field, e.msg);
+        rg_serving_result got = res.serving;
+        rg_spec one = s;
+        one.phase = RG_PHASE_PREFILL;
+        one.batch = 1;
+        one.seq_len = 512;
+        double prefill = eval_time(one), dec = 0.0;
+        one.phase = RG_PHASE_DECODE;
+        for (int j = 1; j <= 3; j++) {
+            one.seq_len = 512 + j;
+            dec += eval_time(one);
+        }
+        CHECK_REL(got.ttft_s.mean, prefill, 1e-9);
+        CHECK_REL(got.tpot_s.mean, dec / 3.0, 1e-9);
+        CHECK(got.kv_blocks > 1000);
+    }
+}
+
+/* Blocks of a request with layer kinds (serve.h): half the bytes of a token
+ * in full-attention layers, half in layers with a 256-token window, and a
+ * recurrent state of 2.5 blocks: 1,000 tokens hold
+ * ceil(0.5 x 63 + 0.5 x 16 + 2.5) = 42 blocks, so a 42-block cache takes the
+ * request and a 41-block one can never hold it. */
+static void test_kv_kinds(void) {
+    double dt = 0.01;
+    for (int64_t blocks = 41; blocks <= 42; blocks++) {
+        rg_serving c = base_cfg();
+        c.n_trace = 1;
+        c.trace[0] = (rg_serve_req){0.0, 999, 1};
+        rg_serve_env env = base_env(fixed_step, &dt);
+        env.kv_blocks[0] = blocks;
+        env.window = 256;
+        env.full_share = env.window_share = 0.5;
+        env.state_blocks = 2.5;
+        env.block_bytes = 1.0;
+        rg_err e = {0};
+        int rc = rg_serve_simulate(&c, &env, &sr, &e);
+        CHECK_EQ_INT(rc, blocks == 42 ? 0 : RG_ERANGE);
+        if (rc == 0)
+            CHECK_REL(sr.kv_utilization_peak, 1.0, 1e-12);
+    }
+}
+
 /* Roofline-driven load: Little's law within 2 %, the same seed gives the
  * same bits, another seed other bits, and the output rate under overload
  * tends to the decode rate of full batches. */
@@ -534,10 +756,14 @@ static void test_search(void) {
 int main(void) {
     test_mix_is_uniform();
     test_decomposition();
+    test_mix_layer_kinds();
+    test_decomposition_kinds();
     test_md1();
     test_three_requests();
     test_preemption();
     test_vanishing_load();
+    test_vanishing_load_kinds();
+    test_kv_kinds();
     test_roofline_runs();
     test_pipeline();
     test_bad_input();

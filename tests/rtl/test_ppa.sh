@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_ppa.sh: `ridge ppa` on three multipliers (fp4_e2m1, fp8_e4m3, bf16)
 # through the generator, yosys and OpenSTA: area grows with the significand
-# (fp4 < fp8 < bf16, issue #10's "Correct" section), bf16 is its own baseline,
+# (fp4 < fp8 < bf16), bf16 is its own baseline,
 # energy per operation is power x period, every row carries the liberty
 # checksum and tool versions, --out writes the same JSON, the temporary
 # directories are gone afterwards, and bad options exit 2 naming the option.

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "codec.h"
+#include "codec_trace.h"
 #include "evaluate.h"
 #include "testutil.h"
 
@@ -625,8 +626,136 @@ static void test_oom(void) {
     cJSON_InitHooks(NULL);
 }
 
+/* A trace as text: the rows, or the error's field and message. */
+static int trace_text(const char *text, cJSON **rows, rg_err *e) {
+    memset(e, 0, sizeof *e);
+    return codec_trace_parse(text, strlen(text), "serving.trace_file", rows, e);
+}
+
+#define TRACE_BAD(text, code_, msg_)                                                                         \
+    do {                                                                                                     \
+        cJSON *r_ = NULL;                                                                                    \
+        rg_err e_;                                                                                           \
+        int rc_ = trace_text(text, &r_, &e_);                                                                \
+        CHECK_MSG(rc_ == (code_) && !r_, "%s: rc %d (%s)", text, rc_, e_.msg);                               \
+        CHECK_STR(e_.field, "serving.trace_file");                                                           \
+        CHECK_MSG(strstr(e_.msg, msg_) != NULL, "%s: message \"%s\" lacks \"%s\"", text, e_.msg, msg_);      \
+    } while (0)
+
+/* serving.trace_file's text (CSV with or without a header, JSON lines) and
+ * traces longer than the inline rows: parsed with owned rows, refused where
+ * the spec is copied without them; the service refuses the file key. */
+static void test_traces(void) {
+    cJSON *rows = NULL;
+    rg_err e;
+    CHECK(trace_text("0,10,2\n0.5,20,3\n", &rows, &e) == 0);
+    CHECK(cJSON_GetArraySize(rows) == 2);
+    CHECK(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 1), 1)->valuedouble == 20);
+    cJSON_Delete(rows);
+    /* a header in any order, CRLF, comments and blank lines */
+    CHECK(trace_text("output_tokens, arrival_s ,prompt_tokens\r\n# x\n\n3,0.25,7\r\n", &rows, &e) == 0);
+    CHECK(cJSON_GetArraySize(rows) == 1);
+    CHECK(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 0)->valuedouble == 0.25);
+    CHECK(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 1)->valuedouble == 7);
+    CHECK(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 0), 2)->valuedouble == 3);
+    cJSON_Delete(rows);
+    CHECK(trace_text("{\"prompt_tokens\":5,\"arrival_s\":0,\"output_tokens\":1}\n[1,2,3]\n", &rows, &e) == 0);
+    CHECK(cJSON_GetArraySize(rows) == 2);
+    cJSON_Delete(rows);
+    TRACE_BAD("0,1,1\n2,1,1\n1,1,1\n", RG_ERANGE, "line 3: arrival_s 1 is before the previous row's 2");
+    TRACE_BAD("\n-0.5,1,1\n", RG_ERANGE, "line 2: arrival_s must be a time >= 0");
+    TRACE_BAD("0,0,1\n", RG_ERANGE, "line 1: prompt_tokens must be an integer in 1..1e8");
+    TRACE_BAD("0,1,-4\n", RG_ERANGE, "line 1: output_tokens must be an integer");
+    TRACE_BAD("0,1,1.5\n", RG_ERANGE, "line 1: output_tokens must be an integer");
+    TRACE_BAD("0,1,1,1\n", RG_EPARSE, "line 1: 4 columns");
+    TRACE_BAD("0,nan,1\n", RG_ERANGE, "line 1: prompt_tokens");
+    TRACE_BAD("0,1,1\n0,1,x\n", RG_EPARSE, "line 2: output_tokens: not a number");
+    TRACE_BAD("{\"arrival_s\":0,\"prompt_tokens\":1}\n", RG_EMISSING, "line 1: output_tokens: missing");
+    TRACE_BAD("{\"arrival_s\":0,\"prompt_tokens\":1,\"output_tokens\":1,\"id\":1}\n", RG_EPARSE,
+              "unknown key \"id\"");
+    TRACE_BAD("{\"arrival_s\":0,\n", RG_EPARSE, "line 1: not JSON");
+    TRACE_BAD("# only a comment\n", RG_EINVAL, "no rows");
+
+    /* random texts of trace characters: rows and 0, or an error naming the
+     * field and no rows; never a crash (ASan) */
+    static const char alphabet[] = "0123456789.,-e #\n\r{}[]\":arivl_s";
+    uint64_t x = 88172645463325252ull;
+    char buf[200];
+    for (int k = 0; k < 3000; k++) {
+        size_t n = 0;
+        for (; n < sizeof buf - 1 && (n < 4 || (x >> 60) != 0); n++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[n] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        buf[n] = '\0';
+        cJSON *r = NULL;
+        int rc = trace_text(buf, &r, &e);
+        CHECK(rc == 0 ? r != NULL && cJSON_GetArraySize(r) > 0
+                      : r == NULL && strcmp(e.field, "serving.trace_file") == 0);
+        cJSON_Delete(r);
+    }
+
+    /* 200 rows inline: owned rows for evaluate; refused without them (sweeps) */
+    char *text = malloc(200 * 32 + 256);
+    CHECK(text != NULL);
+    if (!text)
+        return;
+    int n = sprintf(text, "{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\","
+                          "\"serving\":{\"arrival\":{\"trace\":[");
+    for (int i = 0; i < 200; i++)
+        n += sprintf(text + n, "%s[%g,%d,%d]", i ? "," : "", 0.125 * i, 10 + i, 1 + i % 7);
+    sprintf(text + n, "]}}}");
+    rg_spec s;
+    rg_serve_req *owned = NULL;
+    cJSON *j = codec_json_parse(text, strlen(text), &e);
+    CHECK(j != NULL);
+    memset(&e, 0, sizeof e);
+    CHECK(codec_spec_parse(j, &s, &e) == RG_ERANGE);
+    CHECK_STR(e.field, "serving.arrival.trace");
+    memset(&e, 0, sizeof e);
+    CHECK_MSG(codec_spec_parse_rows(j, &s, true, &owned, &e) == 0, "%s: %s", e.field, e.msg);
+    CHECK(owned != NULL && s.serving.n_trace == 200 && s.serving.trace_rows == owned);
+    CHECK(rg_serve_trace_row(&s.serving, 199)->prompt_tokens == 209);
+    CHECK(rg_serve_trace_row(&s.serving, 199)->arrival_s == 0.125 * 199);
+    /* the canonical text holds every row and parses back to itself */
+    char *c1 = canonical(&s), *c2 = NULL;
+    cJSON *j2 = c1 ? codec_json_parse(c1, strlen(c1), &e) : NULL;
+    rg_spec s2;
+    rg_serve_req *owned2 = NULL;
+    CHECK(j2 && codec_spec_parse_rows(j2, &s2, true, &owned2, &e) == 0);
+    c2 = j2 ? canonical(&s2) : NULL;
+    CHECK(c1 && c2 && strcmp(c1, c2) == 0);
+    free(c1);
+    free(c2);
+    free(owned2);
+    cJSON_Delete(j2);
+    free(owned);
+    /* a decreasing row past the inline ones is found too */
+    char *at = strstr(text, "[24.875,209,");
+    CHECK(at != NULL);
+    if (at)
+        memcpy(at, "[0.0001", 7);
+    cJSON_Delete(j);
+    j = codec_json_parse(text, strlen(text), &e);
+    owned = NULL;
+    memset(&e, 0, sizeof e);
+    CHECK(j && codec_spec_parse_rows(j, &s, true, &owned, &e) == RG_ERANGE);
+    CHECK_STR(e.field, "serving.arrival.trace");
+    CHECK(strstr(e.msg, "row 199") != NULL);
+    free(owned);
+    cJSON_Delete(j);
+    free(text);
+    /* the codec (the service) reads no files */
+    BAD("{\"model\":\"llama3-8b\",\"hardware\":\"h100-sxm\",\"phase\":\"serve\",\"serving\":"
+        "{\"trace_file\":\"/etc/passwd\"}}",
+        RG_EINVAL, "serving.trace_file");
+}
+
 int main(void) {
     test_good();
+    test_traces();
     test_bad();
     test_canonical();
     test_paths();

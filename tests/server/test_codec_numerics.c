@@ -2,7 +2,7 @@
  * ridged: quantize requests (inline data, synthetic tensors, errors naming
  * the key) and the quality block written for a spec's formats.
  * Known answers: E2M1 grid (OCP MX v1.0); MXFP4 on N(0,1) ~18.8 dB SQNR
- * (FIELD-NOTES). */
+ * (docs/numerics.md's table). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -80,13 +80,13 @@ static void check_layers(void) {
     const cJSON *sc = l ? cJSON_GetObjectItemCaseSensitive(l, "attn_scores") : NULL;
     CHECK(down && num(down, "k") == 14336 && num(down, "n") == 4096); /* Llama-3-8B d_ff, d_model */
     CHECK(sc && num(sc, "k") == 128);
-    /* bf16 activations x MXFP4 weights: about MXFP4's tensor SQNR (18.8 dB on N(0,1) per FIELD-NOTES;
+    /* bf16 activations x MXFP4 weights: about MXFP4's tensor SQNR (18.8 dB on N(0,1) per docs/numerics.md;
      * Student-t weights lose a little more) */
     CHECK(down && num(down, "sqnr_db") > 12.0 && num(down, "sqnr_db") < 22.0);
     CHECK(!l || !cJSON_GetObjectItemCaseSensitive(l, "expert_up")); /* dense model */
     /* attention P V: k = the context, n = v_head_dim (Llama-3-8B: 128); P's rows are convex weights, so
      * the output error is a weighted mean of the FP8 value errors: near E4M3's ~31 dB tensor SQNR (3
-     * mantissa bits: FIELD-NOTES / docs/numerics.md) */
+     * mantissa bits: 6.02 p + 7.44 dB at p = 4) */
     const cJSON *pv = l ? cJSON_GetObjectItemCaseSensitive(l, "attn_values") : NULL;
     CHECK(pv && num(pv, "k") == 1024 && num(pv, "n") == 128 && num(pv, "n_sampled") == 128);
     CHECK(pv && !cJSON_GetObjectItemCaseSensitive(pv, "k_sampled"));

@@ -71,11 +71,13 @@ static const published models[] = {
     {"mixtral-8x7b", 46.7e9, 12.9e9, 0.002},
     {"deepseek-v3", 671e9, 37e9, 0.016},
     /* presets read from config.json (hf_config): Qwen2.5-72B model card 72.7B;
-     * Qwen3-235B-A22B model card 235B total, 22B activated; Gemma 3 report
+     * Qwen3-235B-A22B model card 235B total, 22B activated; Qwen3-30B-A3B model
+     * card 30.5B total, 3.3B activated; Gemma 3 report
      * Table 1, 27B: 1,416M embedding + 25,600M non-embedding; Nemotron-H-8B
      * 8.1B (see tests/hf/sources.json) */
     {"qwen2.5-72b", 72.7e9, 0, 0.001},
     {"qwen3-235b-a22b", 235e9, 22e9, 0.01},
+    {"qwen3-30b-a3b", 30.5e9, 3.3e9, 0.02}, /* Ridge: 3.353B active (router, norms, both embeddings) */
     {"gemma-3-27b", 27.016e9, 0, 0.001},
     {"nemotron-h-8b", 8.1e9, 0, 0.006},
 };

@@ -2,12 +2,15 @@
 // through playwright-core, against a running ridged.
 //
 // usage: node run_dashboard.mjs BASE_URL ARTIFACT_DIR [TOKEN]
-// Walks the dashboard's main paths — evaluate a point (numbers, roofline,
+// Walks the dashboard's main paths — evaluate a point (numbers, roofline with
+// a ceiling per math format and the ridge point, hardware knobs as preset overrides,
 // quality of its formats, a bad field named), store it as a run, compare two
 // points, sweep values and a range (progress to 100 %, cancel), results
 // (sort, filter, scatter and Pareto front, a point's breakdowns, CSV),
-// record and supersede a decision with its evidence, search history,
-// numerics, silicon (queue a synthesized unit, see its area beside its
+// record and supersede a decision with its evidence, search history, a
+// layout search (bad model named, progress, ranked layouts, one opened as a
+// design point), numerics, calibration (fit and store measured rows or a
+// profile, use it in the design point), silicon (queue a synthesized unit, see its area beside its
 // format's SQNR) — and fails on any console error, page error or failed check.
 // Known answers for the page's own helpers run in the page. Screenshots at
 // 1280x800 and 420x800 go to ARTIFACT_DIR.
@@ -49,7 +52,7 @@ page.setDefaultTimeout(T);
 // chip and bad-config steps provoke on purpose.
 page.on('console', (m) => {
   if (m.type() !== 'error') return;
-  if ((step === 'invalid input' || step === 'bad chip' || step === 'hf config bad key') && /status of 400/.test(m.text())) return;
+  if ((step === 'invalid input' || step === 'bad chip' || step === 'hf config bad key' || step === 'search bad input') && /status of 400/.test(m.text())) return;
   problems.push(`console error during "${step}": ${m.text()}`);
 });
 page.on('pageerror', (e) => problems.push(`page error during "${step}": ${e.message}`));
@@ -158,6 +161,15 @@ try {
   const gapSummary = await text('#gap-summary');
   check(/Predicted .+ measured .+\+25\.0 %.+would have to (drop|rise)/.test(gapSummary), `gap explained in words (${gapSummary})`);
   check(await count('#gap-explain table tbody tr') >= 2, 'assumptions that alone close the gap listed');
+  // the same joint change per op: each part of the step before and after
+  const wo = await page.evaluate(() => {
+    const bars = [...document.querySelectorAll('#gap-by-op svg.waterfall rect.seg')];
+    return { n: bars.length, first: Number(bars[0]?.getAttribute('width')), last: Number(bars[bars.length - 1]?.getAttribute('width')),
+      ops: document.querySelectorAll('#gap-ops tbody tr').length };
+  });
+  check(wo.n >= 4 && wo.last > wo.first * 1.2 && wo.last < wo.first * 1.3 && wo.ops >= 2,
+    `gap by op: ${wo.n - 2} parts of the step from predicted to measured, ${wo.ops} listed before and after (${JSON.stringify(wo)})`);
+  check(/changes most under the joint change: .+ s to .+ s/.test(await text('#gap-op-summary')), `the largest part in words (${await text('#gap-op-summary')})`);
   await shot('point-gap-1280');
   await page.fill('#point-measured', '');
   await shot('point-1280');
@@ -166,6 +178,96 @@ try {
   await shot('point-sources-1280');
   await page.locator('#preset-sources summary').click();
   await page.evaluate(() => window.scrollTo(0, 0));
+
+  // Calibration: measured GEMMs (a file) fitted and stored, the profile's
+  // values with intervals and MAPE before/after, used in the design point;
+  // the fitted profile stored again as it is.
+  step = 'calibration';
+  const hwName = JSON.parse(await page.inputValue('#spec-json')).hardware;
+  const peak = await page.evaluate(async (hw) => {
+    const p = await (await fetch('/api/v1/presets')).json();
+    const x = p.hardware.find((q) => q.name === hw);
+    return x.matrix_flops.bf16.value;
+  }, hwName);
+  const calRows = [];
+  for (const m of [1024, 4096, 16384]) for (const n of [1024, 8192]) for (const k of [1024, 8192]) {
+    // 0.6 of the bf16 peak with a half-efficiency size of 2e9 FLOP, +-3 % noise
+    const F = 2 * m * n * k, noise = 1 + 0.03 * Math.sin(calRows.length * 2.1);
+    calRows.push(JSON.stringify({ kind: 'gemm', hardware: hwName, dtype: 'bf16', m, n, k, time_s: noise * F / (peak * 0.6 * F / (F + 2e9)) }));
+  }
+  await page.click('a[data-view="calibrate"]');
+  await page.waitForSelector('#cal-upload');
+  await page.setInputFiles('#cal-file', { name: 'gemm-web.jsonl', mimeType: 'application/json', buffer: Buffer.from(`${calRows.join('\n')}\n`) });
+  await page.waitForFunction(() => document.querySelector('#cal-text').value.length > 100 && document.querySelector('#cal-name').value === 'gemm-web');
+  await page.click('#cal-upload');
+  await page.waitForSelector('#cal-detail-name', { timeout: 15000 });
+  check(await text('#cal-detail-name') === 'gemm-web' && /12 rows: MAPE .+ % with the defaults → .+ % fitted, .+ % cross-validated/.test(await text('#cal-detail .calib-mape')),
+    `stored profile shows its error before and after (${await text('#cal-detail .calib-mape')})`);
+  const fitted = await page.evaluate(() => [...document.querySelectorAll('#cal-detail tbody tr')].map((tr) => [...tr.cells].map((c) => c.innerText)));
+  const me = fitted.find((r) => r[0] === 'matmul_efficiency');
+  check(me && Math.abs(Number(me[1]) - 0.6) < 0.02 && / – /.test(me[2]) && Number(me[2].split(' – ')[0]) < Number(me[1]), `fitted matmul_efficiency with its interval (${JSON.stringify(me)})`);
+  check(/gemm-web/.test(await text('#cal-list')), 'stored profiles listed');
+  await page.click('#cal-use');
+  await page.waitForSelector('#point-result .calibration-applied tbody tr', { timeout: 15000 });
+  check(JSON.parse(await page.inputValue('#spec-json')).calibration === 'gemm-web' && await page.inputValue('#point-calibration') === 'gemm-web',
+    'the design point names the profile');
+  check(/matmul_efficiency/.test(await text('#point-result .calibration-applied')), 'the result lists the calibrated values');
+  await page.selectOption('#point-calibration', '');
+  await page.waitForFunction(() => !document.querySelector('#point-result .calibration-applied'));
+  check(JSON.parse(await page.inputValue('#spec-json')).calibration === undefined, 'calibration taken off the design point');
+  // a fitted profile (ridge calibrate --out) is stored as it is
+  const prof = await page.evaluate(async () => {
+    const list = await (await fetch('/api/v1/calibrations')).json();
+    return (await (await fetch(`/api/v1/calibrations/${list.calibrations[0].id}`)).json()).profile;
+  });
+  await page.click('a[data-view="calibrate"]');
+  await page.fill('#cal-name', 'gemm-web-profile');
+  await page.fill('#cal-text', JSON.stringify(prof));
+  await page.click('#cal-upload');
+  await page.waitForFunction(() => document.querySelector('#cal-detail-name')?.innerText === 'gemm-web-profile', null, { timeout: 15000 });
+  check(/fitted profile/.test(await text('#view-calibrate .msg')) && /gemm-web-profile/.test(await text('#cal-list')), 'a fitted profile stored as it is');
+  await shot('calibrate-1280');
+  await page.click('a[data-view="point"]');
+  await page.waitForSelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+
+  // The roofline: a ceiling per math format the chip has (equal peaks share
+  // one), the spec's math format marked, and the ridge point labelled.
+  step = 'roofline per format';
+  const ceilings = await page.evaluate(() => [...document.querySelectorAll('#roofline svg line.ceiling.compute.peak')]
+    .map((l) => ({ formats: (l.dataset.formats || '').split(' '), active: l.classList.contains('active') })));
+  check(ceilings.length >= 3 && ceilings.filter((c) => c.active).length === 1 && ceilings.find((c) => c.active).formats.includes('bf16') &&
+    ceilings.some((c) => c.formats.includes('fp8')), `a compute ceiling per format group (${ceilings.map((c) => c.formats.join('·')).join(', ')}), bf16 marked`);
+  const ridgeLabel = await page.evaluate(() => document.querySelector('#roofline svg .ridge-point text')?.textContent || '');
+  check(/ridge point [\d,.]+ FLOP\/B \(bf16\)/.test(ridgeLabel), `ridge point labelled (${ridgeLabel})`);
+  await page.locator('#roofline').scrollIntoViewIfNeeded();
+  await shot('roofline-1280');
+  await page.evaluate(() => window.scrollTo(0, 0));
+
+  // Hardware knobs: overrides in their units merged on the preset; emptied,
+  // the spec names the preset again.
+  step = 'hardware knobs';
+  const knob = async (label) => page.locator('label', { hasText: label }).getAttribute('for');
+  const bwId = await knob('HBM bandwidth (TB/s)');
+  const fp8Id = await knob('Matrix peak fp8 (TFLOP/s)');
+  const upId = await knob('Scale-up link bandwidth (GB/s)');
+  check(/^3\.35 \(preset\)$/.test(await page.getAttribute(`#${bwId}`, 'placeholder')), 'the HBM bandwidth knob shows the preset\'s 3.35 TB/s');
+  const timeBefore = await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+  await page.fill(`#${bwId}`, '4.8');
+  await page.fill(`#${fp8Id}`, '2500');
+  await page.fill(`#${upId}`, '900');
+  await page.waitForFunction((b) => document.querySelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')?.innerText !== b, timeBefore);
+  const knobSpec = JSON.parse(await page.inputValue('#spec-json'));
+  check(knobSpec.hardware?.preset === 'h100-sxm' && knobSpec.hardware.mem_bw === 4.8e12 && knobSpec.hardware.matrix_flops?.fp8 === 2.5e15 &&
+    Object.keys(knobSpec.hardware.matrix_flops).length === 1 && knobSpec.system?.scaleup_bw === 9e11 && typeof knobSpec.system.preset === 'string',
+    'knobs are overrides on the hardware and system presets, in B/s and FLOP/s');
+  check(await count('#point-msg .notice.error, #view-point .notice.error') === 0 && /\d/.test(await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')),
+    `the overridden chip evaluates (${await text('#point-result .kpi[data-kpi="kpi-time"] .kpi-value')}, was ${timeBefore})`);
+  await page.waitForFunction(() => /fp8: 2\.5 P/.test([...document.querySelectorAll('#roofline svg text.ceiling-label')].map((t) => t.textContent).join('|')));
+  check(/fp8: 2\.5 PFLOP\/s/.test(await page.evaluate(() => [...document.querySelectorAll('#roofline svg text.ceiling-label')].map((t) => t.textContent).join('|'))),
+    'the roofline draws the overridden fp8 peak');
+  for (const id of [bwId, fp8Id, upId]) await page.fill(`#${id}`, '');
+  await page.waitForFunction(() => { const sp = JSON.parse(document.querySelector('#spec-json').value); return sp.hardware === 'h100-sxm' && typeof sp.system === 'string'; });
+  check(true, 'emptied knobs give the preset names back');
 
   // The codesign link: a smaller weights format moves both time and quality.
   step = 'numerics in the design point';
@@ -639,6 +741,44 @@ try {
   await page.click('#theme-toggle');
   check(await page.evaluate(() => localStorage.getItem('ridge.theme')) === 'light', 'the theme choice is kept');
 
+  // A layout search as a job: an unknown model is named, then the example
+  // search runs in the service's workers to 100 %, its ranked layouts are
+  // the ones GET /searches/{id} answers, and one opens as a design point.
+  step = 'search bad input';
+  await page.click('a[data-view="point"]');
+  const specBeforeSearch = await page.inputValue('#spec-json');
+  await page.click('a[data-view="search"]');
+  const exampleSearch = await page.inputValue('#search-spec');
+  await page.fill('#search-spec', exampleSearch.replace('llama3-8b', 'llama9'));
+  await page.click('#search-submit');
+  await page.waitForSelector('#search-spec.invalid', { timeout: 10000 });
+  check(/llama9/.test(await text('#view-search .notice.error')), 'a search of an unknown model is refused and the spec marked');
+  step = 'search';
+  await page.fill('#search-spec', exampleSearch);
+  await page.fill('#search-top', '5');
+  await page.click('#search-submit');
+  await page.waitForFunction(() => document.querySelector('#search-status')?.textContent === 'succeeded', null, { timeout: 60000 });
+  check(await page.evaluate(() => document.querySelector('#search-progress').value) === 1 && await text('#search-pct') === '100 %',
+    'search progress reaches 100 %');
+  await page.waitForFunction(() => document.querySelectorAll('#search-best tbody tr').length === 5);
+  const searchId = decodeURIComponent((await page.evaluate(() => location.hash)).split('/')[1] || '');
+  const served = await page.evaluate(async (id) => (await (await fetch(`/api/v1/searches/${id}`)).json()), searchId);
+  const shownIdx = await page.evaluate(() => [...document.querySelectorAll('#search-best tbody tr')].map((r) => Number(r.dataset.index)));
+  check(served.best.length === 5 && shownIdx.join() === served.best.map((b) => b.index).join(),
+    `the ranked table shows search ${searchId}'s five best layouts in order (${served.configs_total} layouts)`);
+  check(await page.locator(`#search-list tr[data-search="${searchId}"]`).count() === 1, 'the search is listed under recent searches');
+  await shot('search-1280');
+  await page.locator('#search-best tbody tr').nth(1).locator('button.open-layout').click();
+  await page.waitForFunction(() => !document.querySelector('#view-point').hidden);
+  await page.waitForSelector('#point-result .kpi[data-kpi="kpi-time"] .kpi-value');
+  const opened = JSON.parse(await page.inputValue('#spec-json'));
+  const want = served.best[1].parallelism;
+  check(opened.chips === 64 && ['tp', 'pp', 'dp', 'microbatch', 'zero', 'recompute'].every((k) => opened.parallelism?.[k] === want[k]),
+    `layout 2 opens as a design point (tp ${want.tp}, pp ${want.pp}, dp ${want.dp})`);
+  // the design point the walk had before
+  await page.fill('#spec-json', specBeforeSearch);
+  await page.waitForFunction((t) => JSON.stringify(JSON.parse(document.querySelector('#spec-json').value)) === JSON.stringify(JSON.parse(t)), specBeforeSearch);
+
   // A serving run: the phase select gives a small workload; the result shows
   // the latency quantiles, goodput under the SLOs and the run's time series.
   step = 'serving';
@@ -669,7 +809,7 @@ try {
   step = 'narrow';
   await page.setViewportSize({ width: 420, height: 800 });
   for (const [view, sel] of [['point', '#roofline svg'], ['sweeps', '#sweep-count'], ['results', '#res-table'],
-    ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
+    ['search', '#search-submit'], ['numerics', '#num-run'], ['silicon', '#sil-submit'], ['calibrate', '#cal-upload'], ['compare', '#compare-body'], ['history', '#decision-form']]) {
     await page.click(`a[data-view="${view}"]`);
     await page.waitForSelector(sel, { state: 'attached' });
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -3,7 +3,7 @@
 //
 // usage: node run_sweeps.mjs BASE_URL ARTIFACT_DIR [TOKEN]
 // - a 25,000-point sweep over batch x hardware.mem_bw: its CSV download holds
-//   every point once (the page follows X-Next-Page-Token past 10,000 rows);
+//   every point once (ridged streams it from COPY; pages follow X-Next-Page-Token);
 // - a point of that hardware.* sweep opens with the override merged into the
 //   preset ({preset: "h100-sxm", mem_bw: ...}), not in place of it;
 // - a log range over an integer field shows ridged's count of distinct

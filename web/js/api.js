@@ -88,6 +88,11 @@ export const api = {
   // Gap attribution of a measured step: POST /explain takes the spec with
   // measured_s and answers ridge calibrate explain's object.
   explain: (spec, measuredS) => request('POST', '/explain', { body: { ...spec, measured_s: measuredS } }),
+  // Stored calibration profiles: POST fits measurement rows ({name,
+  // measurements, folds}) or keeps a fitted profile ({name, profile}).
+  createCalibration: (body) => request('POST', '/calibrations', { body }),
+  listCalibrations: (params) => request('GET', '/calibrations', { params }),
+  getCalibration: (id) => request('GET', `/calibrations/${encodeURIComponent(id)}`),
   run: async (id) => unwrapRun(await request('GET', `/runs/${encodeURIComponent(id)}`)),
   listRuns: (params) => request('GET', '/runs', { params }),
 
@@ -98,20 +103,24 @@ export const api = {
   getSweep: (id) => request('GET', `/sweeps/${encodeURIComponent(id)}`),
   cancelSweep: (id) => request('POST', `/sweeps/${encodeURIComponent(id)}/cancel`, { body: {} }),
   sweepResults: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/results`, { params }),
-  // All pages of the CSV: ridged answers one page per request and names the
-  // next one in the X-Next-Page-Token header; every page repeats the header
-  // line, which is kept once.
+  // All pages of the CSV: ridged streams up to a million rows per request
+  // and names the next page in the X-Next-Page-Token header; every page
+  // repeats the header line, which is kept once.
   sweepResultsCsv: async (id, params) => {
     const parts = [];
     let token;
     for (;;) {
       const page = await request('GET', `/sweeps/${encodeURIComponent(id)}/results`,
-        { params: { ...params, limit: 10000, page_token: token }, accept: 'text/csv' });
+        { params: { ...params, limit: 1000000, page_token: token }, accept: 'text/csv' });
       parts.push(parts.length ? page.text.slice(page.text.indexOf('\n') + 1) : page.text);
       if (!page.next) return parts.join('');
       token = page.next;
     }
   },
+  // Layout searches: queued with POST, run in chunks by the service's workers.
+  createSearch: (body) => request('POST', '/searches', { body }),
+  listSearches: (params) => request('GET', '/searches', { params }),
+  getSearch: (id) => request('GET', `/searches/${encodeURIComponent(id)}`),
   resultColumns: () => request('GET', '/result-columns'),
   specFields: () => request('GET', '/spec-fields'),
   pareto: (id, params) => request('GET', `/sweeps/${encodeURIComponent(id)}/pareto`, { params }),

@@ -1,20 +1,22 @@
 // app.js: start-up and routing. Loads the presets, mounts each view once,
-// and shows one view per URL hash (#point, #sweeps, #results/ID, #numerics,
-// #silicon, #compare, #history) so every screen can be linked to.
+// and shows one view per URL hash (#point, #sweeps, #search/ID, #results/ID, #numerics,
+// #silicon, #calibrate, #compare, #history) so every screen can be linked to.
 
 import { api, getToken, setToken } from './api.js';
 import { $, errorText } from './util.js';
 import { state, on, emit } from './state.js';
 import { mountPoint } from './views/point.js';
 import { mountSweeps } from './views/sweeps.js';
+import { mountSearch } from './views/search.js';
 import { mountResults } from './views/results.js';
 import { mountNumerics } from './views/numerics.js';
 import { mountSilicon } from './views/silicon.js';
 import { mountCompare } from './views/compare.js';
+import { mountCalibrate } from './views/calibrate.js';
 import { mountHistory } from './views/history.js';
 import { watchCharts } from './export.js';
 
-const VIEWS = ['point', 'sweeps', 'results', 'numerics', 'silicon', 'compare', 'history'];
+const VIEWS = ['point', 'sweeps', 'search', 'results', 'numerics', 'silicon', 'calibrate', 'compare', 'history'];
 
 // #view/ARG?key=value&...: ARG names the thing shown (a sweep, a job, a
 // spec), the query the view's settings (scatter axes, filter).
@@ -95,9 +97,11 @@ async function start() {
   if (numerics.status === 'fulfilled') state.numerics = numerics.value;
   const point = mountPoint($('#view-point'));
   mountSweeps($('#view-sweeps'));
+  mountSearch($('#view-search'));
   mountResults($('#view-results'));
   mountNumerics($('#view-numerics'));
   mountSilicon($('#view-silicon'));
+  mountCalibrate($('#view-calibrate'));
   mountCompare($('#view-compare'));
   mountHistory($('#view-history'));
   on('load-spec', (spec) => point.setSpec(spec));

@@ -101,8 +101,9 @@ function frame({ width = 560, height = 360, xDomain, yDomain, xLog, yLog, xLabel
 
 // Roofline: ops [{name, pass, intensity, flops, bytes, time_s, compute_s,
 // memory_s, bound}]. Achieved FLOP/s = flops / time_s per run. Solid
-// ceilings are the chip's peaks (`peaks` {compute: [{label, flops}],
-// mem_bw}, from the result's peak_flops and ridge_point); dashed ones are
+// ceilings are the chip's peaks (`peaks` {compute: [{label, flops, formats,
+// active}], mem_bw, ridge, ridgeFlops, math}: one per math format, the ridge
+// point labelled, from the result's peak_flops and ridge_point); dashed ones are
 // what the ops can attain at the assumed efficiencies, read back from the
 // result itself (bandwidth = bytes / memory_s, rate = flops / compute_s).
 export function roofline(ops, { peaks, onSelect } = {}) {
@@ -140,9 +141,12 @@ export function roofline(ops, { peaks, onSelect } = {}) {
     for (const c of roof.compute) {
       const knee = roof.mem_bw > 0 ? c.flops / roof.mem_bw : xDomain[0];
       const x0 = Math.max(knee, xDomain[0]);
-      g.append(s('line', { x1: f.x(x0), x2: f.x(xDomain[1]), y1: f.y(c.flops), y2: f.y(c.flops), class: `ceiling compute ${cls}` }));
-      if (labelled) {
-        g.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) - 6, 'text-anchor': 'end', class: 'ceiling-label' },
+      g.append(s('line', { x1: f.x(x0), x2: f.x(xDomain[1]), y1: f.y(c.flops), y2: f.y(c.flops),
+        class: `ceiling compute ${cls}${c.active ? ' active' : ''}`, 'data-formats': c.formats ? c.formats.join(' ') : undefined }));
+      // one ceiling: labelled at its end; several: the active one there, and
+      // all of them listed in the empty corner above the memory roof
+      if (labelled && (roof.compute.length === 1 || c.active)) {
+        g.append(s('text', { x: f.x(xDomain[1]) - 4, y: f.y(c.flops) - 6, 'text-anchor': 'end', class: `ceiling-label${c.active ? ' active' : ''}` },
           `${c.label} ${fmtSI(c.flops, 'FLOP/s')}`));
       }
     }
@@ -154,10 +158,27 @@ export function roofline(ops, { peaks, onSelect } = {}) {
         g.append(s('text', { x: f.x(lx) + 4, y: f.y(roof.mem_bw * lx) - 8, class: 'ceiling-label' }, `memory ${fmtSI(roof.mem_bw, 'B/s')}`));
       }
     }
+    if (labelled && roof.compute.length > 1) {
+      const list = s('g', { class: 'ceiling-list' });
+      roof.compute.forEach((c, i) => list.append(s('text', { x: f.m.l + 8, y: f.m.t + 16 + 14 * i, class: `ceiling-label${c.active ? ' active' : ''}` },
+        `${c.label}: ${fmtSI(c.flops, 'FLOP/s')}${c.active ? ' (math format)' : ''}`)));
+      g.append(list);
+    }
     f.plot.append(g);
   };
   if (dashed) drawRoof(dashed, 'attainable', false);
   drawRoof(solid, 'peak', true);
+  // The ridge point: the intensity where the math format's peak meets the
+  // memory roof; ops left of it are memory-bound at best.
+  if (solid.ridge > 0 && solid.ridgeFlops > 0 && solid.ridge >= xDomain[0] && solid.ridge <= xDomain[1]) {
+    const rx = f.x(solid.ridge), ry = f.y(solid.ridgeFlops);
+    f.plot.append(s('g', { class: 'ridge-point' },
+      s('line', { x1: rx, x2: rx, y1: ry, y2: f.y(yDomain[0]), class: 'ridge-drop' }),
+      s('circle', { cx: rx, cy: ry, r: 4 }),
+      s('text', { x: rx > f.x(Math.sqrt(xDomain[0] * xDomain[1])) ? rx - 4 : rx + 4, y: f.y(yDomain[0]) - 6,
+        'text-anchor': rx > f.x(Math.sqrt(xDomain[0] * xDomain[1])) ? 'end' : 'start', class: 'ceiling-label ridge-label' },
+        `ridge point ${fmtNum(solid.ridge)} FLOP/B (${solid.math})`)));
+  }
   const dots = s('g', { class: 'points' });
   for (const p of pts) {
     const c = s('circle', {

@@ -3,7 +3,7 @@
 // (POST /evaluate) and shows the result at once.
 
 import { api } from '../api.js';
-import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash, fmtTime, fmtNum, fmtPct } from '../util.js';
+import { h, clear, getPath, setPath, debounce, notice, errorText, nextId, encodeState, decodeState, setHash, fmtTime, fmtNum, fmtPct, num } from '../util.js';
 import { state, emit, on, formats, recipes, presetNames, presetObject } from '../state.js';
 import { renderResult } from './resultview.js';
 import { waterfall } from '../charts.js';
@@ -36,6 +36,13 @@ export const FIELDS = [
   ['parallelism.recompute', 'Recompute', 'select', ['none', 'selective', 'full']],
   ['parallelism.zero', 'ZeRO stage', 'select', [0, 1, 2, 3]],
   ['parallelism.sequence_parallel', 'Sequence parallel', 'bool'],
+  // Hardware knobs: overrides merged on the hardware/system preset, in the
+  // units shown (empty: the preset's value, shown as the placeholder).
+  ['hardware.mem_bw', 'HBM bandwidth (TB/s)', 'unit', { scale: 1e12 }],
+  ['hardware.mem_bytes', 'HBM capacity (GB)', 'unit', { scale: 1e9 }],
+  ...['tf32', 'bf16', 'fp16', 'fp8', 'fp6', 'fp4', 'int8'].map((f) => [`hardware.matrix_flops.${f}`, `Matrix peak ${f} (TFLOP/s)`, 'unit', { scale: 1e12 }]),
+  ['system.scaleup_bw', 'Scale-up link bandwidth (GB/s)', 'unit', { scale: 1e9 }],
+  ['system.scaleout_bw', 'Scale-out link bandwidth (GB/s)', 'unit', { scale: 1e9 }],
   // Build a chip (hardware.silicon): the matrix unit priced from synthesized lanes.
   ['hardware.silicon.matrix_area_mm2', 'Build a chip: matrix area (mm²)', 'num'],
   ['hardware.silicon.node_nm', 'Build a chip: node (nm)', 'select', [180, 130, 90, 65, 45, 32, 20, 16, 14, 10, 7, 5, 3]],
@@ -97,6 +104,22 @@ export function mountPoint(root) {
   // assumptions (POST /explain), drawn as a waterfall.
   const measured = h('input', { id: 'point-measured', type: 'number', min: 0, step: 'any', inputmode: 'decimal', placeholder: 'seconds' });
   const gapOut = h('div', { id: 'gap-explain', 'aria-live': 'polite' });
+  // A stored calibration profile (Calibration view) named by the spec's
+  // "calibration": ridged applies its fitted values on every evaluate.
+  const calibration = h('select', { id: 'point-calibration', onchange: () => {
+    if (calibration.value) state.spec.calibration = calibration.value;
+    else delete state.spec.calibration;
+    toJson();
+    schedule();
+  } }, h('option', { value: '' }, '(none: shipped defaults)'));
+  function calibrationOptions(rows) {
+    const cur = state.spec?.calibration;
+    const names = rows.map((c) => c.name);
+    if (typeof cur === 'string' && !names.includes(cur)) names.push(cur);
+    clear(calibration, h('option', { value: '' }, '(none: shipped defaults)'), names.map((n) => h('option', { value: n }, n)));
+    calibration.value = typeof cur === 'string' ? cur : '';
+  }
+  on('calibrations', calibrationOptions);
   let seq = 0;
   // A Hugging Face config.json pasted as it is becomes the spec's model
   // ({"hf_config": …}); the service imports it on every evaluate and names
@@ -141,7 +164,7 @@ export function mountPoint(root) {
     } else if (kind === 'bool') {
       input = h('input', { id, name: path, type: 'checkbox' });
     } else {
-      const real = kind === 'num';
+      const real = kind === 'num' || kind === 'unit';
       input = h('input', { id, name: path, type: 'number', min: 0, step: real ? 'any' : 1, inputmode: real ? 'decimal' : 'numeric', placeholder: real ? 'none' : 'default' });
     }
     input.addEventListener('change', () => fromForm(path, kind, input));
@@ -153,6 +176,7 @@ export function mountPoint(root) {
     let v;
     if (kind === 'bool') v = input.checked;
     else if (input.value === '') v = undefined;
+    else if (kind === 'unit') v = Number(input.value) * FIELDS.find((f) => f[0] === path)[3].scale;
     else if (kind === NUM || kind === 'num' || (kind === 'select' && typeof FIELDS.find((f) => f[0] === path)[3][0] === 'number')) v = Number(input.value);
     else v = input.value;
     const cur = getPath(state.spec, path);
@@ -160,9 +184,10 @@ export function mountPoint(root) {
     if (kind.startsWith('preset:') && v !== undefined && cur && typeof cur === 'object' && 'preset' in cur) cur.preset = v; // keep a built chip
     else if (v === undefined) deletePath(state.spec, path);
     else setPath(state.spec, path, v);
-    if (path.startsWith('hardware.silicon.')) pruneSilicon();
+    if (path.startsWith('hardware.') || path.startsWith('system.')) pruneOverrides(path.split('.')[0]);
     if (path.startsWith('numerics.recipes.') && state.spec.numerics && state.spec.numerics.recipes &&
         !Object.keys(state.spec.numerics.recipes).length) delete state.spec.numerics.recipes;
+    if (kind.startsWith('preset:')) toForm(); // the knobs' placeholders show the new preset
     // A serving run needs a workload: start from a small one the JSON editor can change.
     if (path === 'phase' && v === 'serve' && !state.spec.serving)
       state.spec.serving = { arrival: { rate_per_s: 10 }, requests: 1000, prompt_tokens: { dist: 'lognormal', mean: 1024, sigma: 0.5 },
@@ -171,12 +196,22 @@ export function mountPoint(root) {
     schedule();
   }
 
-  // An emptied chip form leaves no silicon object, and a bare {preset} is a name again.
-  function pruneSilicon() {
-    const hw = state.spec.hardware;
-    if (!hw || typeof hw !== 'object') return;
-    if (hw.silicon && !Object.keys(hw.silicon).length) delete hw.silicon;
-    if (Object.keys(hw).length === 1 && typeof hw.preset === 'string') state.spec.hardware = hw.preset;
+  // An emptied chip form or override leaves no empty object behind, and a
+  // bare {preset} is a name again.
+  function pruneOverrides(section) {
+    const obj = state.spec[section];
+    if (!obj || typeof obj !== 'object') return;
+    for (const k of ['silicon', 'matrix_flops']) if (obj[k] && typeof obj[k] === 'object' && !Object.keys(obj[k]).length) delete obj[k];
+    if (Object.keys(obj).length === 1 && typeof obj.preset === 'string') state.spec[section] = obj.preset;
+  }
+
+  // The preset value under an override knob, in the knob's unit.
+  function presetValue(path, scale) {
+    const [section, ...rest] = path.split('.');
+    const cur = state.spec[section];
+    const name = typeof cur === 'string' ? cur : cur && typeof cur.preset === 'string' ? cur.preset : null;
+    const v = name ? num(getPath(presetObject(section === 'system' ? 'systems' : 'hardware', name), rest.join('.'))) : NaN;
+    return Number.isFinite(v) ? Number((v / scale).toPrecision(6)) : null;
   }
 
   function deletePath(obj, path) {
@@ -186,9 +221,18 @@ export function mountPoint(root) {
   }
 
   function toForm() {
-    for (const [path, , kind] of FIELDS) {
+    const cal = state.spec.calibration;
+    if (typeof cal === 'string' && ![...calibration.options].some((o) => o.value === cal)) calibration.append(h('option', { value: cal }, cal));
+    calibration.value = typeof cal === 'string' ? cal : '';
+    for (const [path, , kind, options] of FIELDS) {
       const el = form.querySelector(`#${ids[path]}`);
       const v = getPath(state.spec, path);
+      if (kind === 'unit') {
+        const pv = presetValue(path, options.scale);
+        el.placeholder = pv === null ? 'none' : `${pv} (preset)`;
+        el.value = typeof v === 'number' ? String(Number((v / options.scale).toPrecision(12))) : '';
+        continue;
+      }
       if (kind === 'bool') el.checked = !!v;
       else if (v !== null && typeof v === 'object') el.value = typeof v.preset === 'string' && [...el.options].some((o) => o.value === v.preset) ? v.preset : '__custom';
       else if (v === undefined) el.value = '';
@@ -286,10 +330,22 @@ export function mountPoint(root) {
       title: st.value === undefined ? `${fmtPct(st.share)} of the gap` : `${fmtNum(st.value)} → ${fmtNum(st.joint_value)}, ${fmtPct(st.share)} of the gap`,
     }));
     const top = x.assumptions.slice(0, 5);
+    // The same joint change seen per op: each part of the step before and after.
+    const oa = x.op_attribution;
+    const opRows = oa ? oa.steps.map((st) => ({
+      label: st.name, delta: st.delta_s,
+      title: st.before_s === undefined ? (st.name === 'linearisation' ? 'measured minus the joint change\'s prediction' : 'the remaining parts') : `${fmtTime(st.before_s)} → ${fmtTime(st.after_s)}`,
+    })) : [];
+    const opTable = oa ? h('div', { class: 'table-wrap' }, h('table', { class: 'data compact', id: 'gap-ops', 'aria-label': 'Parts of the step before and after the joint change' },
+      h('thead', {}, h('tr', {}, ['part of the step', 'predicted', 'after the joint change', 'change'].map((c, i) => h('th', { scope: 'col', class: i ? 'num' : '' }, c)))),
+      h('tbody', {}, oa.rows.slice(0, 8).map((r) => h('tr', {}, h('td', {}, r.name), h('td', { class: 'num' }, fmtTime(r.before_s)),
+        h('td', { class: 'num' }, fmtTime(r.after_s)), h('td', { class: 'num' }, `${r.delta_s >= 0 ? '+' : '−'}${fmtTime(Math.abs(r.delta_s))}`)))))) : null;
     clear(gapOut,
       h('h4', {}, 'Predicted against measured'),
       h('p', { class: 'small', id: 'gap-summary' }, `Predicted ${fmtTime(x.predicted_s)}, measured ${fmtTime(x.measured_s)} (${x.gap >= 0 ? '+' : ''}${fmtPct(x.gap)}). ${x.summary}.`),
       waterfall(x.predicted_s, rows, x.measured_s, { title: 'Gap by assumption (smallest joint change in confidence ranges)', fmt: fmtTime }),
+      oa ? h('div', { id: 'gap-by-op' }, waterfall(x.predicted_s, opRows, x.measured_s, { title: 'Gap by op under the joint change', fmt: fmtTime }),
+        oa.summary ? h('p', { class: 'small', id: 'gap-op-summary' }, `${oa.summary}.`) : null, opTable) : null,
       h('div', { class: 'table-wrap' }, h('table', { class: 'data compact', 'aria-label': 'Assumption that alone closes the gap' },
         h('thead', {}, h('tr', {}, h('th', {}, 'assumption'), h('th', {}, 'value'), h('th', {}, 'alone, to match'), h('th', {}, 'ranges away'))),
         h('tbody', {}, top.map((a) => h('tr', {}, h('td', {}, a.name), h('td', { class: 'num' }, fmtNum(a.value)),
@@ -322,6 +378,7 @@ export function mountPoint(root) {
       h('button', { type: 'button', class: 'secondary', onclick: () => pin('b') }, 'Pin B'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { emit('sweep-base', structuredClone(state.spec)); location.hash = '#sweeps'; } }, 'Sweep from here'),
       h('button', { type: 'button', class: 'secondary', onclick: () => { state.spec = defaultSpec(); toJson(); toForm(); schedule(); } }, 'Reset')),
+    h('div', { class: 'field' }, h('label', { for: 'point-calibration' }, 'Calibration profile'), calibration),
     h('div', { class: 'field check' }, h('label', { for: 'point-quality' }, 'Model quality of the formats (numerics emulator)'), withQuality),
     h('div', { class: 'field check' }, h('label', { for: 'point-uncertainty' }, 'Uncertainty interval (from each assumption\'s confidence)'), withUncertainty),
     h('div', { class: 'field' }, h('label', { for: 'point-measured' }, 'Measured step time (s): explain the gap'), measured),
@@ -340,6 +397,7 @@ export function mountPoint(root) {
   toJson();
   toForm();
   evaluate(false);
+  api.listCalibrations().then((r) => calibrationOptions(r.calibrations || []), () => { /* listed again from the Calibration view */ });
   // #point/<spec>: a shared design point opens as it was.
   on('view:point', (arg) => {
     if (!arg) {

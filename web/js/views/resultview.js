@@ -141,11 +141,33 @@ export function provenance(r, extra = {}) {
   return h('dl', { class: 'provenance' }, items.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, String(v))]));
 }
 
-// The chip's peaks for the roofline: the math class's peak and the memory
-// bandwidth implied by the ridge point (peak / bandwidth).
+// The values a calibration set in a result (provenance.calibration of
+// ridged's answer), for the result view.
+export function calibrationApplied(c) {
+  if (!c || !Array.isArray(c.applied)) return null;
+  return h('div', { class: 'calibration-applied table-wrap' }, h('h4', {}, `Calibrated by ${c.profile || ''}`),
+    h('table', { class: 'data compact', 'aria-label': 'Calibrated assumptions' },
+      h('thead', {}, h('tr', {}, ['assumption', 'value', '95 % interval'].map((t, i) => h('th', { scope: 'col', class: i ? 'num' : '' }, t)))),
+      h('tbody', {}, c.applied.map((a) => h('tr', { title: a.source || '' }, h('td', {}, a.name), h('td', { class: 'num' }, fmtNum(a.value, 4)),
+        h('td', { class: 'num' }, `${fmtNum(a.low, 4)} – ${a.high === null || a.high === undefined ? '∞' : fmtNum(a.high, 4)}`))))));
+}
+
+// The chip's peaks for the roofline: a ceiling per math format the chip has
+// (hardware.matrix_flops of the evaluated spec, formats with equal peaks
+// sharing one), the spec's math format marked (at the peak the engine used),
+// and the memory bandwidth implied by the ridge point (peak / bandwidth).
 export function peaksOf(r) {
   if (!(r.peak_flops > 0 && r.ridge_point > 0)) return null;
-  return { compute: [{ label: `${r.math || 'matrix'} peak`, flops: r.peak_flops }], mem_bw: r.peak_flops / r.ridge_point };
+  const math = r.math || 'matrix';
+  const byPeak = new Map();
+  for (const [fmt, v] of Object.entries(r.provenance?.spec?.hardware?.matrix_flops || {})) {
+    const flops = fmt === math ? r.peak_flops : Number(v);
+    if (flops > 0) byPeak.set(flops, [...(byPeak.get(flops) || []), fmt]);
+  }
+  if (![...byPeak.values()].some((f) => f.includes(math))) byPeak.set(r.peak_flops, [...(byPeak.get(r.peak_flops) || []), math]);
+  const compute = [...byPeak.entries()].sort((a, b) => b[0] - a[0])
+    .map(([flops, fmts]) => ({ label: fmts.join(' · '), flops, formats: fmts, active: fmts.includes(math) }));
+  return { compute, mem_bw: r.peak_flops / r.ridge_point, ridge: r.ridge_point, ridgeFlops: r.peak_flops, math };
 }
 
 // The codesign link: what the spec's number formats cost in quality, from
@@ -268,7 +290,7 @@ export function renderResult(el, r, presets = []) {
     h('div', { class: 'grid2 wide-left' },
       h('figure', { class: 'card', id: 'roofline' }, roofline(ops, { peaks: peaksOf(r), onSelect: (op) => showOp(el, op) }),
         h('figcaption', { class: 'muted' }, 'Each op (one run on one device) at its intensity and achieved FLOP/s, coloured by its bound. Solid: the chip\'s peaks; dashed: attainable at the assumed efficiencies.')),
-      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality), uncertaintyTable(r.uncertainty))),
+      h('div', { class: 'card' }, timeBreakdown(r), commTable(r.breakdown), memoryBreakdown(r), qualityTable(r.quality), uncertaintyTable(r.uncertainty), calibrationApplied(r.provenance?.calibration))),
     h('details', { class: 'card', open: true }, h('summary', {}, `Per-op table (${ops.length} ops)`), opsTable(ops)),
     h('div', { class: 'card' }, h('h3', {}, 'Provenance'), provenance(r)),
     lazyDetails({ class: 'card', id: 'assumption-list', open: openA }, `Assumptions (${(r.assumptions || []).length}, each with its source and confidence)`,

@@ -10,7 +10,7 @@ import { h, clear, notice, errorText, fmtNum } from '../util.js';
 import { scatter, paretoFront } from '../charts.js';
 import { on, emit } from '../state.js';
 
-// Operand formats of the generator (rtl/rtl.h, issue 10): element formats for
+// Operand formats of the generator (rtl/rtl.h): element formats for
 // mul/mac, block-scaled formats for dot.
 const ELEMENT_FORMATS = ['fp4_e2m1', 'fp6_e3m2', 'fp6_e2m3', 'fp8_e4m3', 'fp8_e5m2', 'fp16', 'bf16', 'int8', 'int4'];
 const BLOCK_FORMATS = ['mxfp8_e4m3', 'mxfp8_e5m2', 'mxfp6_e3m2', 'mxfp6_e2m3', 'mxfp4', 'mxint8', 'nvfp4'];

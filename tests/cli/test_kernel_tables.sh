@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test_kernel_tables.sh: calibration on one half of the public kernel tables,
+# error on the other half. data/measured/xla-gemm.jsonl and
+# xla-collectives.jsonl (XLA's measured GPU performance tables, see
+# data/measured/README.md) carry a fixed "split" (train/test, from a hash of
+# each row's key); `ridge calibrate` fits on the train half only and
+# `ridge calibrate check` predicts the test half with the shipped defaults
+# and with the fitted profile. Prints the held-out MAPE per kind and per
+# group against the issue's targets (GEMM 8 %, collectives 10 %) and checks
+# that the fit helps every kind on rows it never saw and that the GEMM
+# target holds.
+# Args: BUILD_DIR SRC_DIR
+set -euo pipefail
+ridge="$1/ridge"
+data="$2/data/measured"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "test_kernel_tables: $*" >&2; exit 1; }
+for half in train test; do
+  cat "$data/xla-gemm.jsonl" "$data/xla-collectives.jsonl" | grep "\"split\": \"$half\"" >"$tmp/$half.jsonl"
+done
+"$ridge" calibrate --measurements "$tmp/train.jsonl" --out "$tmp/profile.json" --folds 0 >"$tmp/fit.json" ||
+  fail "calibrate on the train half"
+"$ridge" calibrate check "$tmp/test.jsonl" >"$tmp/before.json" || fail "check with the defaults"
+"$ridge" calibrate check "$tmp/test.jsonl" --profile "$tmp/profile.json" >"$tmp/after.json" || fail "check with the profile"
+python3 - "$tmp" <<'PY' || fail "held-out kernel error"
+import collections, json, sys
+tmp = sys.argv[1]
+rows = [json.loads(l) for l in open(f"{tmp}/test.jsonl")]
+before, after = json.load(open(f"{tmp}/before.json")), json.load(open(f"{tmp}/after.json"))
+assert before["rows"] == after["rows"] == len(rows)
+targets = {"gemm": 8.0, "all_reduce": 10.0, "all_gather": 10.0, "reduce_scatter": 10.0, "all_to_all": 10.0}
+print(f"held-out half: {len(rows)} rows (fitted on the other half)")
+print(f"{'kind':16s} {'rows':>5s} {'defaults':>9s} {'fitted':>8s} {'target':>7s}")
+for kind, t in targets.items():
+    b, a = before["by_kind"][kind], after["by_kind"][kind]
+    print(f"{kind:16s} {a['rows']:5d} {b['mape']:8.2f}% {a['mape']:7.2f}% {t:6.0f}% {'met' if a['mape'] <= t else 'NOT met'}")
+    assert a["mape"] < b["mape"], f"{kind}: the fit does not help held-out rows"
+groups = collections.defaultdict(lambda: [0.0, 0.0, 0])
+for r, pb, pa in zip(rows, before["per_row"], after["per_row"]):
+    g = groups[(r["kind"], r.get("hardware") or r.get("system"), r["dtype"])]
+    g[0] += abs(pb["error"]); g[1] += abs(pa["error"]); g[2] += 1
+print("per group (kind, hardware or system, dtype): held-out MAPE defaults -> fitted")
+for (k, n, d), (b, a, c) in sorted(groups.items()):
+    print(f"  {k:15s} {n:16s} {d:9s} {c:4d} rows {100 * b / c:7.2f}% -> {100 * a / c:6.2f}%")
+assert after["by_kind"]["gemm"]["mape"] <= targets["gemm"], "GEMM held-out MAPE above the 8 % target"
+PY
+
+# The GEMM tile and wave model (off in the presets: no matrix_cores) on the
+# H100 rows: 132 SMs (NVIDIA H100 Tensor Core GPU Architecture whitepaper,
+# 2022, H100 SXM5), the shipped gemm_tile_m/n and gemm_split_k_min; fitted
+# and held out the same way. Reported, and kept off while it does worse.
+for half in train test; do
+  grep '"hardware": "h100-sxm"' "$tmp/$half.jsonl" >"$tmp/h100-$half.jsonl"
+  sed 's/"hardware": "h100-sxm"/"hardware": "h100-sxm", "matrix_cores": 132/' "$tmp/h100-$half.jsonl" >"$tmp/h100w-$half.jsonl"
+done
+for v in h100 h100w; do
+  "$ridge" calibrate --measurements "$tmp/$v-train.jsonl" --out "$tmp/$v.json" --folds 0 >/dev/null || fail "calibrate $v"
+  "$ridge" calibrate check "$tmp/$v-test.jsonl" --profile "$tmp/$v.json" >"$tmp/$v-check.json" || fail "check $v"
+done
+python3 - "$tmp" <<'PY' || fail "tile and wave model report"
+import json, sys
+tmp = sys.argv[1]
+size, wave = (json.load(open(f"{tmp}/{v}-check.json"))["mape"] for v in ("h100", "h100w"))
+print(f"H100 bf16 GEMMs held out: size curve {size:.2f}%, with the tile and wave model (132 SMs) {wave:.2f}%")
+assert size < wave, "the tile and wave model now predicts held-out GEMMs better: consider turning it on"
+PY
