@@ -50,8 +50,6 @@ void rtl_design_free(rtl_design *d);
  * name the option. */
 int rtl_runit_of(const rtl_request *r, rg_runit *u, rg_err *err);
 int rtl_gen_recipe(const rtl_request *r, rtl_design *d, rg_err *err);
-/* Whether a request's --unit names a recipe unit. */
-bool rtl_is_recipe_unit(const rtl_request *r);
 
 /* The shared rounder module (W-bit magnitude times 2^exp, RNE, into `out`,
  * saturating) as Verilog text named `name`; malloc'd, caller frees; NULL

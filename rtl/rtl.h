@@ -37,6 +37,8 @@ typedef struct rtl_request {
 } rtl_request;
 
 void rtl_request_defaults(rtl_request *r);
+/* Whether a request's unit is a recipe unit (amax, four_six, hadamard). */
+bool rtl_is_recipe_unit(const rtl_request *r);
 /* Check a request without running anything; errors name the option
  * ("--unit", "--format", "--align-bits" ...). */
 int rtl_check(const rtl_request *r, rg_err *err);

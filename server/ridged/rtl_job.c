@@ -161,6 +161,10 @@ int rtl_job_from_json(const cJSON *obj, rtl_request *req, rg_err *err) {
         return rg_err_set(err, RG_EMISSING, "unit", "unit is required (mul, mac or dot)");
     if (!req->format[0])
         return rg_err_set(err, RG_EMISSING, "format", "format is required (e.g. fp8_e4m3)");
+    if (rtl_is_recipe_unit(req)) /* their parameters (block, scale, elem, max) are not in RtlRequest yet */
+        return rg_err_set(err, RG_EUNSUPPORTED, "unit",
+                          "the recipe units (%s) run through `ridge rtl`, not as RTL jobs (mul, mac or dot)",
+                          req->unit);
     int rc = rtl_check(req, err);
     if (rc)
         rename_field(err);

@@ -18,9 +18,7 @@ s = {"model": "llama3-8b",
      "hardware": {"preset": "b200", "silicon": {"node_nm": 5, "clock_ghz": 1.8, "matrix_area_mm2": 400,
                                                 "mac_format": "nvfp4"}},
      "phase": sys.argv[1], "batch": 8, "seq_len": 4096,
-     "numerics": {"recipes": {"weights": "nvfp4_16x16_4over6", "activations": "nvfp4_4over6"}}}
-if sys.argv[1] == "train":
-    s["parallelism"] = {"tp": 8, "dp": 1}
+     "numerics": {"math": "nvfp4", "recipes": {"weights": "nvfp4_16x16_4over6", "activations": "nvfp4_4over6"}}}
 if sys.argv[2]:
     s["assumptions"] = json.loads(sys.argv[2])
 print(json.dumps(s))

@@ -81,6 +81,8 @@ static void test_refused(void) {
     refused("{\"unit\":\"mul\",\"format\":\"fp8_e4m3\",\"seed\":null}", RG_ETYPE, "seed");
     refused("{\"unit\":\"mul\",\"format\":\"e4m3_and_a_very_long_name_past_the_field\"}", RG_ERANGE,
             "format");
+    /* recipe units are `ridge rtl` only: RtlRequest has no block/scale/elem/max */
+    refused("{\"unit\":\"amax\",\"format\":\"bf16\"}", RG_EUNSUPPORTED, "unit");
 }
 
 /* rtl_check names options; the API names keys. */
