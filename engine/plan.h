@@ -29,9 +29,9 @@ typedef struct rg_plan {
      * attention and Mamba-2 layers scaled to layers_stage (exact at pp = 1) */
     double global_stage, local_stage, ssm_stage;
     double shared_stage; /* uses of shared blocks on a stage (rg_shared), scaled alike */
-    double draft; /* decode: MTP draft tokens per sequence and step */
-    bool mtp;     /* the MTP modules run (training, or decode with drafts) */
-    double vocab; /* padded vocabulary */
+    double draft;        /* decode: MTP draft tokens per sequence and step */
+    bool mtp;            /* the MTP modules run (training, or decode with drafts) */
+    double vocab;        /* padded vocabulary */
     bool train, decode;
 } rg_plan;
 
