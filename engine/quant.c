@@ -26,7 +26,11 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 /* The hot loops are also compiled for AVX-512 and AVX2 and the widest the
  * CPU has is picked at load time (GCC function multiversioning); results are
@@ -256,8 +260,33 @@ typedef struct ctx {
     cvt e4m3; /* NVFP4 block scales: RNE, saturating */
     cvt f16;  /* integer group scales: fp16, RNE, saturating */
     float tensor_scale;
-    bool elems; /* write the scaled elements, not multiplied back by their scale */
+    bool elems;  /* write the scaled elements, not multiplied back by their scale */
+    bool stream; /* large output: write it with non-temporal stores (see store_tile) */
 } ctx;
+
+/* Outputs of at least this many elements (32 MiB) are written around the
+ * caches: a plain store first reads the line it writes (write-allocate), so a
+ * streamed output moves 8 bytes per element instead of 12, and an output
+ * larger than the last-level cache would not stay there for its reader
+ * anyway. Smaller outputs stay cached. */
+#define STREAM_MIN_ELEMENTS ((int64_t)8 << 20)
+
+/* dst[0, len) = t[0, len): with SSE non-temporal stores when `stream` and dst
+ * is 16-byte aligned (x86-64; everywhere else plain stores). The values are
+ * the same either way; process() fences the streamed stores. */
+static inline __attribute__((always_inline)) void store_tile(float *dst, const float *t, int64_t len,
+                                                             bool stream) {
+    int64_t i = 0;
+#if defined(__x86_64__)
+    if (stream && ((uintptr_t)dst & 15u) == 0)
+        for (; i + 4 <= len; i += 4)
+            _mm_stream_ps(dst + i, _mm_loadu_ps(t + i));
+#else
+    (void)stream;
+#endif
+    for (; i < len; i++)
+        dst[i] = t[i];
+}
 
 /* |x| bits of the largest finite element, and whether any is NaN/Inf. */
 static inline __attribute__((always_inline)) uint32_t amax_bits(const float *in, int64_t n, int *nonfinite) {
@@ -422,7 +451,8 @@ RG_SIMD_CLONES static void group_run(const ctx *x, const float *in, float *out, 
         x->be->conv(&x->main, t, m, idx0 + (uint64_t)b);
 #pragma omp simd
         for (int64_t i = 0; i < m; i++)
-            out[b + i] = t[i] * post;
+            t[i] *= post;
+        store_tile(out + b, t, m, x->stream);
     }
 }
 
@@ -471,18 +501,21 @@ RG_SIMD_CLONES static void do_groups(const ctx *x, const float *in, float *out, 
         return;
     }
     float inv[TILE], d[TILE];
+    float t[TILE] __attribute__((aligned(64)));
     int bad[TILE];
     const int64_t per = (TILE / B) * B;
     for (int64_t b = 0; b < n; b += per) {
         int64_t len = n - b < per ? n - b : per, nb = (len + B - 1) / B;
-        /* scaled into out, converted and multiplied back there: no scratch
-         * tile (reads the input before out is written, so in == out works) */
+        /* scaled, converted and multiplied back in a cached tile, then
+         * stored (the input is read before out is written, so in == out
+         * works) */
         tile_scales(x, in + b, len, B, nb, inv, d, bad);
-        mul_groups(out + b, in + b, inv, len, B);
-        x->be->conv(&x->main, out + b, len, idx0 + (uint64_t)b);
+        mul_groups(t, in + b, inv, len, B);
+        x->be->conv(&x->main, t, len, idx0 + (uint64_t)b);
         for (int64_t j = 0; j < nb; j++)
             d[j] = bad[j] ? qnan : (x->elems ? 1.0f : d[j]);
-        mul_groups(out + b, out + b, d, len, B);
+        mul_groups(t, t, d, len, B);
+        store_tile(out + b, t, len, x->stream);
     }
 }
 
@@ -554,6 +587,10 @@ static void process(const ctx *x, const float *in, float *out, int64_t n, uint64
         do_plain(x, in, out, n, idx0);
         break;
     }
+#if defined(__x86_64__)
+    if (x->stream)
+        _mm_sfence(); /* this thread's streamed stores before the caller (or the barrier) reads them */
+#endif
 }
 
 int64_t rg_quant_chunk_align(const rg_quant *q) {
@@ -662,6 +699,7 @@ int rg_quant_qdq(const rg_quant *q, const float *in, float *out, int64_t n, int6
     int nth = nthreads > 0 ? nthreads : omp_get_max_threads();
     if (n < 32768)
         nth = 1;
+    x.stream = n >= STREAM_MIN_ELEMENTS;
     if (tensor_scaled(q))
         x.tensor_scale =
             tensor_scale_of(q, q->tensor_amax > 0.0f ? rg_f32_bits(q->tensor_amax) : tensor_amax(in, n, nth));

@@ -487,6 +487,48 @@ out:
     free(z);
 }
 
+/* Outputs of 2^23 elements or more are written with non-temporal stores
+ * (quant.c): one streamed call equals the same tensor in chunks below that
+ * size, bit for bit, for the grouped (MX with stochastic rounding, NVFP4) and
+ * the plain path (bf16), into an aligned and a misaligned output and in
+ * place. */
+static void check_streamed_output(void) {
+    const int64_t n = ((int64_t)8 << 20) + 1000, chunk = (int64_t)1 << 20;
+    float *x = malloc((size_t)n * 4), *a = malloc((size_t)(n + 4) * 4), *b = malloc((size_t)n * 4);
+    CHECK(x && a && b);
+    if (!x || !a || !b)
+        goto out;
+    fill_inputs(x, n, 777);
+    static const char *const names[] = {"mxfp8_e4m3", "nvfp4", "bf16"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        rg_format f;
+        rg_quant q;
+        CHECK(rg_format_parse(names[k], &f, "format", NULL) >= 0);
+        CHECK_EQ_INT(rg_quant_init(&q, &f, NULL), 0);
+        if (k == 0) {
+            q.round = RG_ROUND_SR;
+            q.seed = 5;
+        }
+        if (rg_quant_needs_whole(&q))
+            q.tensor_amax = rg_quant_tensor_amax(x, n, 2);
+        for (int64_t o = 0; o < n; o += chunk)
+            CHECK_EQ_INT(rg_quant_qdq(&q, x + o, b + o, n - o < chunk ? n - o : chunk, o, 1), 0);
+        int64_t w = -1;
+        CHECK_EQ_INT(rg_quant_qdq(&q, x, a, n, 0, 2), 0);
+        CHECK_MSG(same_bits(a, b, n, &w), "%s streamed (aligned) differs at %lld", names[k], (long long)w);
+        CHECK_EQ_INT(rg_quant_qdq(&q, x, a + 1, n, 0, 2), 0);
+        CHECK_MSG(same_bits(a + 1, b, n, &w), "%s streamed (misaligned) differs at %lld", names[k],
+                  (long long)w);
+        memcpy(a, x, (size_t)n * 4);
+        CHECK_EQ_INT(rg_quant_qdq(&q, a, a, n, 0, 2), 0);
+        CHECK_MSG(same_bits(a, b, n, &w), "%s streamed (in place) differs at %lld", names[k], (long long)w);
+    }
+out:
+    free(x);
+    free(a);
+    free(b);
+}
+
 int main(void) {
     check_int_no_negative_zero();
     check_elem_api();
@@ -496,5 +538,6 @@ int main(void) {
     check_sr_unbiased();
     check_kernels_vs_ref();
     check_kernels_finite();
+    check_streamed_output();
     return tu_status("test_quant");
 }
