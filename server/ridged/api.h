@@ -78,6 +78,24 @@ bool api_page_token(http_req *r, const char **token);
  * object and answers 200. */
 void api_page_reply(http_req *r, jw *w, const PGresult *q, int n, int limit);
 
+/* A queued job kind (sweeps, searches): its noun and plural, the statement
+ * that cancels a queued or running job (RETURNING id), the one that reads a
+ * job's status, and the function that answers one job as JSON. The
+ * statements are static strings: db_query prepares a statement once per
+ * connection and knows it by its address. */
+typedef struct api_job_kind {
+    const char *noun, *plural;
+    const char *cancel_sql;
+    const char *status_sql;
+    void (*reply)(http_req *r, db_conn *c, const char *id, int status);
+} api_job_kind;
+/* GET /api/v1/<jobs>/{id}: the job, or 404 / 503. */
+void api_job_get(http_req *r, const api_job_kind *k);
+/* POST /api/v1/<jobs>/{id}/cancel: a queued or running job becomes
+ * cancelled (200 with the job); 404 for no such job, 409 naming `status`
+ * for one that has ended. */
+void api_job_cancel(http_req *r, const api_job_kind *k);
+
 struct sweep_plan;
 /* Sweep `id`'s plan, to decode point params (built once per sweep and
  * cached, plan_cache.h), and its status into `status`. Returns a reference

@@ -323,50 +323,15 @@ out:
     jw_free(&w);
 }
 
-void api_search_get(http_req *r) {
-    if (!api_path_id(r, "search"))
-        return;
-    db_conn *c = db_acquire(r->rd->pool);
-    if (!c) {
-        http_problem_db(r, "get search", NULL);
-        return;
-    }
-    reply_search(r, c, r->id, 200);
-    db_release(r->rd->pool, c);
-}
+static const api_job_kind search_kind = {
+    "search", "searches",
+    "UPDATE searches SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status IN ('queued', "
+    "'running') RETURNING id",
+    "SELECT status FROM searches WHERE id = $1", reply_search};
 
-void api_search_cancel(http_req *r) {
-    static const char upd[] =
-        "UPDATE searches SET status = 'cancelled', finished_at = now() WHERE id = $1 AND "
-        "status IN ('queued', 'running') RETURNING id";
-    static const char st[] = "SELECT status FROM searches WHERE id = $1";
-    if (!api_path_id(r, "search"))
-        return;
-    db_conn *c = db_acquire(r->rd->pool);
-    if (!c) {
-        http_problem_db(r, "cancel search", NULL);
-        return;
-    }
-    const char *p[1] = {r->id};
-    PGresult *q = db_query(c, upd, 1, p);
-    if (!db_ok(q)) {
-        http_problem_db(r, "cancel search", PQresultErrorMessage(q));
-    } else if (PQntuples(q) == 1) {
-        reply_search(r, c, r->id, 200);
-    } else {
-        PQclear(q);
-        q = db_query(c, st, 1, p);
-        if (!db_ok(q))
-            http_problem_db(r, "cancel search", PQresultErrorMessage(q));
-        else if (PQntuples(q) == 0)
-            http_fail(r, RG_ENOTFOUND, "id", NULL, "no search with id %s", r->id);
-        else
-            http_fail(r, RG_ECONFLICT, "status", "only queued or running searches can be cancelled",
-                      "search %s is already %s", r->id, PQgetvalue(q, 0, 0));
-    }
-    PQclear(q);
-    db_release(r->rd->pool, c);
-}
+void api_search_get(http_req *r) { api_job_get(r, &search_kind); }
+
+void api_search_cancel(http_req *r) { api_job_cancel(r, &search_kind); }
 
 void api_search_list(http_req *r) {
     static const char sql[] =

@@ -400,50 +400,15 @@ out:
     jw_free(&w);
 }
 
-void api_sweep_get(http_req *r) {
-    if (!api_path_id(r, "sweep"))
-        return;
-    db_conn *c = db_acquire(r->rd->pool);
-    if (!c) {
-        http_problem_db(r, "get sweep", NULL);
-        return;
-    }
-    reply_sweep(r, c, r->id, 200);
-    db_release(r->rd->pool, c);
-}
+static const api_job_kind sweep_kind = {
+    "sweep", "sweeps",
+    "UPDATE sweeps SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status IN ('queued', "
+    "'running') RETURNING id",
+    "SELECT status FROM sweeps WHERE id = $1", reply_sweep};
 
-void api_sweep_cancel(http_req *r) {
-    static const char upd[] =
-        "UPDATE sweeps SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status "
-        "IN ('queued', 'running') RETURNING id";
-    static const char st[] = "SELECT status FROM sweeps WHERE id = $1";
-    if (!api_path_id(r, "sweep"))
-        return;
-    db_conn *c = db_acquire(r->rd->pool);
-    if (!c) {
-        http_problem_db(r, "cancel sweep", NULL);
-        return;
-    }
-    const char *p[1] = {r->id};
-    PGresult *q = db_query(c, upd, 1, p);
-    if (!db_ok(q)) {
-        http_problem_db(r, "cancel sweep", PQresultErrorMessage(q));
-    } else if (PQntuples(q) == 1) {
-        reply_sweep(r, c, r->id, 200);
-    } else {
-        PQclear(q);
-        q = db_query(c, st, 1, p);
-        if (!db_ok(q))
-            http_problem_db(r, "cancel sweep", PQresultErrorMessage(q));
-        else if (PQntuples(q) == 0)
-            http_fail(r, RG_ENOTFOUND, "id", NULL, "no sweep with id %s", r->id);
-        else
-            http_fail(r, RG_ECONFLICT, "status", "only queued or running sweeps can be cancelled",
-                      "sweep %s is already %s", r->id, PQgetvalue(q, 0, 0));
-    }
-    PQclear(q);
-    db_release(r->rd->pool, c);
-}
+void api_sweep_get(http_req *r) { api_job_get(r, &sweep_kind); }
+
+void api_sweep_cancel(http_req *r) { api_job_cancel(r, &sweep_kind); }
 
 static bool valid_ts(const char *s) {
     size_t n = strlen(s);

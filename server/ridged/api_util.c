@@ -266,3 +266,49 @@ int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const 
     free(canon);
     return 0;
 }
+
+void api_job_get(http_req *r, const api_job_kind *k) {
+    char what[64];
+    if (!api_path_id(r, k->noun))
+        return;
+    snprintf(what, sizeof what, "get %s", k->noun);
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, what, NULL);
+        return;
+    }
+    k->reply(r, c, r->id, 200);
+    db_release(r->rd->pool, c);
+}
+
+void api_job_cancel(http_req *r, const api_job_kind *k) {
+    char what[64], hint[96];
+    if (!api_path_id(r, k->noun))
+        return;
+    snprintf(what, sizeof what, "cancel %s", k->noun);
+    snprintf(hint, sizeof hint, "only queued or running %s can be cancelled", k->plural);
+    db_conn *c = db_acquire(r->rd->pool);
+    if (!c) {
+        http_problem_db(r, what, NULL);
+        return;
+    }
+    const char *p[1] = {r->id};
+    PGresult *q = db_query(c, k->cancel_sql, 1, p);
+    if (!db_ok(q)) {
+        http_problem_db(r, what, PQresultErrorMessage(q));
+    } else if (PQntuples(q) == 1) {
+        k->reply(r, c, r->id, 200);
+    } else {
+        PQclear(q);
+        q = db_query(c, k->status_sql, 1, p);
+        if (!db_ok(q))
+            http_problem_db(r, what, PQresultErrorMessage(q));
+        else if (PQntuples(q) == 0)
+            http_fail(r, RG_ENOTFOUND, "id", NULL, "no %s with id %s", k->noun, r->id);
+        else
+            http_fail(r, RG_ECONFLICT, "status", hint, "%s %s is already %s", k->noun, r->id,
+                      PQgetvalue(q, 0, 0));
+    }
+    PQclear(q);
+    db_release(r->rd->pool, c);
+}
