@@ -3,7 +3,8 @@
 # docs/spec.md "Measured speed" quotes it. Runs `ridge bench --seconds 1`
 # RUNS times (default 3) and prints, per step and built-in spec, the lowest
 # and highest CPU microseconds per call; then times the layout search of the
-# README's gpt3.json on one thread. Prints the load average before and after,
+# README's gpt3.json on one thread, and benches that spec with a calibration
+# profile. Prints the load average before and after,
 # since on a shared machine the wall-clock figures depend on it.
 set -euo pipefail
 B=${1:-build}
@@ -24,6 +25,12 @@ m = re.search(r"cat > gpt3.json <<'JSON'\n(.*?)\nJSON\n", open(sys.argv[1]).read
 open(sys.argv[2], "w").write(m.group(1) + "\n")
 PY
 /usr/bin/env time -f '%e %U' -o "$T/search.time" "$RIDGE" search "$T/gpt3.json" --threads 1 --top 1 > "$T/search.json"
+# the same training step with a calibration profile (fitted from the shipped
+# all-reduce rows), as `ridge bench SPEC` times it
+"$RIDGE" calibrate --measurements "$SRC/data/measured/allreduce-8xh200.jsonl" --out "$T/prof.json" --folds 0 > /dev/null
+python3 -c "import json,sys; s=json.load(open(sys.argv[1])); s['calibration']=sys.argv[2]; json.dump(s, open(sys.argv[3],'w'))" \
+  "$T/gpt3.json" "$T/prof.json" "$T/gpt3-cal.json"
+"$RIDGE" bench --seconds 1 "$T/gpt3-cal.json" > "$T/bench.cal.json"
 python3 - "$T" "$RUNS" <<'PY'
 import json, sys
 t, runs = sys.argv[1], int(sys.argv[2])
@@ -42,6 +49,10 @@ for s in steps:
     print(f"| `{s}` | " + " | ".join(cells) + " |")
 wall, user = open(f"{t}/search.time").read().split()
 s = json.load(open(f"{t}/search.json"))
+cal = json.load(open(f"{t}/bench.cal.json"))["benchmarks"][0]
+print(f"gpt3.json with a calibration profile: evaluate_no_ops {cal['evaluate_no_ops']['cpu_us_per_call']:.2f} CPU us "
+      f"({1 / cal['evaluate_no_ops']['cpu_us_per_call']:.2f} M/s per core), evaluate {cal['evaluate']['cpu_us_per_call']:.2f} CPU us "
+      f"({1 / cal['evaluate']['cpu_us_per_call']:.2f} M/s per core)")
 print(f"ridge search gpt3.json --threads 1: {s['evaluated']:,} layouts, {float(wall):.2f} s wall, {float(user):.2f} s CPU, "
       f"{s['evaluated'] / float(user) / 1e6:.2f} M layouts per CPU-second")
 PY
