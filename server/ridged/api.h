@@ -89,6 +89,13 @@ typedef struct api_job_kind {
     const char *status_sql;
     void (*reply)(http_req *r, db_conn *c, const char *id, int status);
 } api_job_kind;
+/* The second half of creating a job inside the caller's open transaction:
+ * its chunks (`chunks_sql` with $1 the job id, $2 the chunk size, $3 the
+ * total, $4 the chunk count), a notification on ridge_sweeps that wakes the
+ * replicas' workers, and COMMIT. Returns true, or false after answering 503
+ * naming `what` (the transaction is left for db_release to roll back). */
+bool api_job_queue(http_req *r, db_conn *c, const char *what, const char *chunks_sql, const char *id,
+                   const char *chunk_s, const char *total_s, const char *nchunks_s);
 /* GET /api/v1/<jobs>/{id}: the job, or 404 / 503. */
 void api_job_get(http_req *r, const api_job_kind *k);
 /* POST /api/v1/<jobs>/{id}/cancel: a queued or running job becomes

@@ -194,7 +194,6 @@ void api_search_create(http_req *r) {
         "INSERT INTO search_chunks (search_id, chunk_index, first_config, n_configs) SELECT $1::bigint, g, "
         "g::bigint * $2::bigint, LEAST($2::bigint, $3::bigint - g::bigint * $2::bigint) FROM "
         "generate_series(0, $4::integer - 1) AS g";
-    static const char notify[] = "SELECT pg_notify('ridge_sweeps', $1)";
     cJSON *body = NULL;
     rg_spec *spec = NULL;
     db_conn *c = NULL;
@@ -290,21 +289,9 @@ void api_search_create(http_req *r) {
     }
     snprintf(id, sizeof id, "%s", PQgetvalue(q, 0, 0));
     PQclear(q);
-    const char *p4[4] = {id, chunk_s, total_s, nchunks_s};
-    q = db_query(c, chunks, 4, p4);
-    if (!db_ok(q)) {
-        http_problem_db(r, "create search chunks", PQresultErrorMessage(q));
-        goto out;
-    }
-    PQclear(q);
-    const char *p1[1] = {id};
-    q = db_query(c, notify, 1, p1);
-    if (!db_ok(q) || !db_cmd(c, "COMMIT")) {
-        http_problem_db(r, "create search", PQerrorMessage(db_pg(c)));
-        goto out;
-    }
-    PQclear(q);
     q = NULL;
+    if (!api_job_queue(r, c, "create search", chunks, id, chunk_s, total_s, nchunks_s))
+        goto out;
     sweep_workers_wake(r->rd->sw);
     r->location = arena_printf(&r->a, "/api/v1/searches/%s", id);
     reply_search(r, c, id, 202);

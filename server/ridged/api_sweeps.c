@@ -269,7 +269,6 @@ void api_sweep_create(http_req *r) {
         "g::bigint * $2::bigint, LEAST($2::bigint, $3::bigint - g::bigint * $2::bigint) FROM "
         "generate_series(0, "
         "$4::integer - 1) AS g";
-    static const char notify[] = "SELECT pg_notify('ridge_sweeps', $1)";
     cJSON *body = NULL;
     sweep_plan *plan = NULL;
     db_conn *c = NULL;
@@ -367,21 +366,9 @@ void api_sweep_create(http_req *r) {
     char id[24];
     snprintf(id, sizeof id, "%s", PQgetvalue(q, 0, 0));
     PQclear(q);
-    const char *p4[4] = {id, chunk_s, total_s, nchunks_s};
-    q = db_query(c, chunks, 4, p4);
-    if (!db_ok(q)) {
-        http_problem_db(r, "create sweep chunks", PQresultErrorMessage(q));
-        goto out;
-    }
-    PQclear(q);
-    const char *p1[1] = {id};
-    q = db_query(c, notify, 1, p1);
-    if (!db_ok(q) || !db_cmd(c, "COMMIT")) {
-        http_problem_db(r, "create sweep", PQerrorMessage(db_pg(c)));
-        goto out;
-    }
-    PQclear(q);
     q = NULL;
+    if (!api_job_queue(r, c, "create sweep", chunks, id, chunk_s, total_s, nchunks_s))
+        goto out;
     atomic_fetch_add_explicit(&r->rd->m.sweeps_created, 1, memory_order_relaxed);
     sweep_workers_wake(r->rd->sw);
     r->location = arena_printf(&r->a, "/api/v1/sweeps/%s", id);

@@ -267,6 +267,28 @@ int api_provenance_begin(jw *w, const rg_spec *spec, const uint8_t *used, const 
     return 0;
 }
 
+bool api_job_queue(http_req *r, db_conn *c, const char *what, const char *chunks_sql, const char *id,
+                   const char *chunk_s, const char *total_s, const char *nchunks_s) {
+    static const char notify[] = "SELECT pg_notify('ridge_sweeps', $1)";
+    char chunks_what[64];
+    snprintf(chunks_what, sizeof chunks_what, "%s chunks", what);
+    const char *p4[4] = {id, chunk_s, total_s, nchunks_s};
+    PGresult *q = db_query(c, chunks_sql, 4, p4);
+    if (!db_ok(q)) {
+        http_problem_db(r, chunks_what, PQresultErrorMessage(q));
+        PQclear(q);
+        return false;
+    }
+    PQclear(q);
+    const char *p1[1] = {id};
+    q = db_query(c, notify, 1, p1);
+    bool ok = db_ok(q) && db_cmd(c, "COMMIT");
+    if (!ok)
+        http_problem_db(r, what, PQerrorMessage(db_pg(c)));
+    PQclear(q);
+    return ok;
+}
+
 void api_job_get(http_req *r, const api_job_kind *k) {
     char what[64];
     if (!api_path_id(r, k->noun))
