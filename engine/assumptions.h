@@ -89,7 +89,33 @@
     X(RG_A_ALL_GATHER_STEP_LAT, "all_gather_step_latency", "s per step (0: the link's)")                     \
     X(RG_A_REDUCE_SCATTER_STEP_LAT, "reduce_scatter_step_latency", "s per step (0: the link's)")             \
     X(RG_A_ALL_TO_ALL_STEP_LAT, "all_to_all_step_latency", "s per step (0: the link's)")                     \
-    X(RG_A_SEND_RECV_STEP_LAT, "send_recv_step_latency", "s per message (0: the link's)")
+    X(RG_A_SEND_RECV_STEP_LAT, "send_recv_step_latency", "s per message (0: the link's)")                    \
+    X(RG_A_ALL_REDUCE_LL_BW, "all_reduce_ll_bw_fraction", "x the Simple protocol's bandwidth (0: off)")      \
+    X(RG_A_ALL_REDUCE_LL_LAT, "all_reduce_ll_latency_scale", "x the Simple protocol's latencies")            \
+    X(RG_A_ALL_REDUCE_LL128_BW, "all_reduce_ll128_bw_fraction",                                              \
+      "x the Simple protocol's bandwidth (0: off)")                                                          \
+    X(RG_A_ALL_REDUCE_LL128_LAT, "all_reduce_ll128_latency_scale", "x the Simple protocol's latencies")      \
+    X(RG_A_ALL_GATHER_LL_BW, "all_gather_ll_bw_fraction", "x the Simple protocol's bandwidth (0: off)")      \
+    X(RG_A_ALL_GATHER_LL_LAT, "all_gather_ll_latency_scale", "x the Simple protocol's latencies")            \
+    X(RG_A_ALL_GATHER_LL128_BW, "all_gather_ll128_bw_fraction",                                              \
+      "x the Simple protocol's bandwidth (0: off)")                                                          \
+    X(RG_A_ALL_GATHER_LL128_LAT, "all_gather_ll128_latency_scale", "x the Simple protocol's latencies")      \
+    X(RG_A_REDUCE_SCATTER_LL_BW, "reduce_scatter_ll_bw_fraction",                                            \
+      "x the Simple protocol's bandwidth (0: off)")                                                          \
+    X(RG_A_REDUCE_SCATTER_LL_LAT, "reduce_scatter_ll_latency_scale", "x the Simple protocol's latencies")    \
+    X(RG_A_REDUCE_SCATTER_LL128_BW, "reduce_scatter_ll128_bw_fraction",                                      \
+      "x the Simple protocol's bandwidth (0: off)")                                                          \
+    X(RG_A_REDUCE_SCATTER_LL128_LAT, "reduce_scatter_ll128_latency_scale",                                   \
+      "x the Simple protocol's latencies")                                                                   \
+    X(RG_A_ALL_TO_ALL_LL_BW, "all_to_all_ll_bw_fraction", "x the Simple protocol's bandwidth (0: off)")      \
+    X(RG_A_ALL_TO_ALL_LL_LAT, "all_to_all_ll_latency_scale", "x the Simple protocol's latencies")            \
+    X(RG_A_ALL_TO_ALL_LL128_BW, "all_to_all_ll128_bw_fraction",                                              \
+      "x the Simple protocol's bandwidth (0: off)")                                                          \
+    X(RG_A_ALL_TO_ALL_LL128_LAT, "all_to_all_ll128_latency_scale", "x the Simple protocol's latencies")      \
+    X(RG_A_SEND_RECV_LL_BW, "send_recv_ll_bw_fraction", "x the Simple protocol's bandwidth (0: off)")        \
+    X(RG_A_SEND_RECV_LL_LAT, "send_recv_ll_latency_scale", "x the Simple protocol's latencies")              \
+    X(RG_A_SEND_RECV_LL128_BW, "send_recv_ll128_bw_fraction", "x the Simple protocol's bandwidth (0: off)")  \
+    X(RG_A_SEND_RECV_LL128_LAT, "send_recv_ll128_latency_scale", "x the Simple protocol's latencies")
 
 typedef enum rg_assumption_id {
 #define RG_X_(id, name, unit) id,

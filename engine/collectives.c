@@ -89,7 +89,17 @@ double rg_coll_time(const rg_net *net, rg_comm_kind kind, const rg_group *g, dou
     double step = net->kind_step_latency[kind] > 0.0 ? net->kind_step_latency[kind] : net->up.latency;
     rg_link up = {net->up.bw * eff * mesh_share(net, kind, g), step},
             out = {net->out.bw * eff, net->out.latency};
-    return net->kind_latency[kind] + coll_links(&up, &out, kind, g, bytes);
+    double t = net->kind_latency[kind] + coll_links(&up, &out, kind, g, bytes);
+    for (int p = 0; p < 2; p++) { /* LL, LL128: same algorithm, other protocol */
+        double f = net->proto_bw[kind][p], s = net->proto_lat[kind][p];
+        if (!(f > 0.0))
+            continue;
+        rg_link u = {up.bw * f, up.latency * s}, o = {out.bw * f, out.latency * s};
+        double tp = net->kind_latency[kind] * s + coll_links(&u, &o, kind, g, bytes);
+        if (tp < t)
+            t = tp;
+    }
+    return t;
 }
 
 static double coll_links(const rg_link *up, const rg_link *out, rg_comm_kind kind, const rg_group *g,

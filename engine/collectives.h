@@ -46,6 +46,12 @@ typedef struct rg_net {
     /* > 0: the scale-up domain is a fully connected mesh with this many
      * links per chip (rg_system.scaleup_mesh_links). */
     double up_mesh_links;
+    /* Per kind, NCCL's LL (index 0) and LL128 (1) protocols as candidates
+     * beside Simple: bandwidth as a fraction of Simple's (0: candidate off)
+     * and latencies (fixed and per step) as a multiple of Simple's. The
+     * time is the fastest candidate, as NCCL's tuner picks it. */
+    double proto_bw[RG_COMM_COUNT][2];
+    double proto_lat[RG_COMM_COUNT][2];
 } rg_net;
 
 /* Where a group's ranks sit: `inner` members share a scale-up domain, spread

@@ -343,6 +343,14 @@ static const int kind_step_id[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_STEP_LAT, RG_A_A
                                                 RG_A_REDUCE_SCATTER_STEP_LAT, RG_A_ALL_TO_ALL_STEP_LAT,
                                                 RG_A_SEND_RECV_STEP_LAT};
 
+static const int kind_proto_id[RG_COMM_COUNT][4] = {
+    {RG_A_ALL_REDUCE_LL_BW, RG_A_ALL_REDUCE_LL_LAT, RG_A_ALL_REDUCE_LL128_BW, RG_A_ALL_REDUCE_LL128_LAT},
+    {RG_A_ALL_GATHER_LL_BW, RG_A_ALL_GATHER_LL_LAT, RG_A_ALL_GATHER_LL128_BW, RG_A_ALL_GATHER_LL128_LAT},
+    {RG_A_REDUCE_SCATTER_LL_BW, RG_A_REDUCE_SCATTER_LL_LAT, RG_A_REDUCE_SCATTER_LL128_BW,
+     RG_A_REDUCE_SCATTER_LL128_LAT},
+    {RG_A_ALL_TO_ALL_LL_BW, RG_A_ALL_TO_ALL_LL_LAT, RG_A_ALL_TO_ALL_LL128_BW, RG_A_ALL_TO_ALL_LL128_LAT},
+    {RG_A_SEND_RECV_LL_BW, RG_A_SEND_RECV_LL_LAT, RG_A_SEND_RECV_LL128_BW, RG_A_SEND_RECV_LL128_LAT}};
+
 void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) {
     const double *av = as->v;
     memset(net, 0, sizeof *net);
@@ -356,6 +364,10 @@ void rg_evaluate_net(const rg_system *s, const rg_assumptions *as, rg_net *net) 
         net->kind_eff[k] = av[kind_eff_id[k]];
         net->kind_latency[k] = av[kind_lat_id[k]];
         net->kind_step_latency[k] = av[kind_step_id[k]];
+        for (int p = 0; p < 2; p++) {
+            net->proto_bw[k][p] = av[kind_proto_id[k][2 * p]];
+            net->proto_lat[k][p] = av[kind_proto_id[k][2 * p + 1]];
+        }
     }
 }
 
@@ -372,6 +384,9 @@ static double comm(comm_acc *acc, const rg_net *net, rg_comm_kind kind, int64_t 
         acc->used[kind_eff_id[kind]] = acc->used[kind_lat_id[kind]] = 1;
         if (net->kind_step_latency[kind] > 0.0) /* 0: the link's latency, which the system lists */
             acc->used[kind_step_id[kind]] = 1;
+        for (int p = 0; p < 2; p++)
+            if (net->proto_bw[kind][p] > 0.0)
+                acc->used[kind_proto_id[kind][2 * p]] = acc->used[kind_proto_id[kind][2 * p + 1]] = 1;
     }
     acc->up_bytes += count * up;
     acc->out_bytes += count * out;

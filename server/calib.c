@@ -40,12 +40,22 @@ int calib_params(int kind, int *ids) {
     static const int step[RG_COMM_COUNT] = {RG_A_ALL_REDUCE_STEP_LAT, RG_A_ALL_GATHER_STEP_LAT,
                                             RG_A_REDUCE_SCATTER_STEP_LAT, RG_A_ALL_TO_ALL_STEP_LAT,
                                             RG_A_SEND_RECV_STEP_LAT};
+    /* NCCL's LL and LL128 protocols: bandwidth fraction and latency scale */
+    static const int proto[RG_COMM_COUNT][4] = {
+        {RG_A_ALL_REDUCE_LL_BW, RG_A_ALL_REDUCE_LL_LAT, RG_A_ALL_REDUCE_LL128_BW, RG_A_ALL_REDUCE_LL128_LAT},
+        {RG_A_ALL_GATHER_LL_BW, RG_A_ALL_GATHER_LL_LAT, RG_A_ALL_GATHER_LL128_BW, RG_A_ALL_GATHER_LL128_LAT},
+        {RG_A_REDUCE_SCATTER_LL_BW, RG_A_REDUCE_SCATTER_LL_LAT, RG_A_REDUCE_SCATTER_LL128_BW,
+         RG_A_REDUCE_SCATTER_LL128_LAT},
+        {RG_A_ALL_TO_ALL_LL_BW, RG_A_ALL_TO_ALL_LL_LAT, RG_A_ALL_TO_ALL_LL128_BW, RG_A_ALL_TO_ALL_LL128_LAT},
+        {RG_A_SEND_RECV_LL_BW, RG_A_SEND_RECV_LL_LAT, RG_A_SEND_RECV_LL128_BW, RG_A_SEND_RECV_LL128_LAT}};
     if (kind >= 0 && kind < RG_COMM_COUNT) {
         ids[0] = eff[kind];
         ids[1] = lat[kind];
-        ids[2] = step[kind]; /* fitted only over several group sizes (group_params) */
+        for (int p = 0; p < 4; p++)
+            ids[2 + p] = proto[kind][p];
+        ids[6] = step[kind]; /* last: fitted only over several group sizes (group_params) */
         /* one step whatever the group: the step latency would be the fixed cost again */
-        return kind == RG_COMM_SEND_RECV || kind == RG_COMM_ALL_TO_ALL ? 2 : 3;
+        return kind == RG_COMM_SEND_RECV || kind == RG_COMM_ALL_TO_ALL ? 6 : 7;
     }
     switch (kind) {
     case CALIB_GEMM:
@@ -67,7 +77,18 @@ int calib_params(int kind, int *ids) {
 
 /* Assumptions that are fractions in (0, 1] (a collective kind's efficiency
  * is relative to the link-level one and may exceed 1). */
-static bool is_fraction(int id) { return id == RG_A_MATMUL_EFF || id == RG_A_MEMORY_EFF; }
+static bool is_fraction(int id) {
+    static const int ids[] = {RG_A_MATMUL_EFF,           RG_A_MEMORY_EFF,
+                              RG_A_ALL_REDUCE_LL_BW,     RG_A_ALL_REDUCE_LL128_BW,
+                              RG_A_ALL_GATHER_LL_BW,     RG_A_ALL_GATHER_LL128_BW,
+                              RG_A_REDUCE_SCATTER_LL_BW, RG_A_REDUCE_SCATTER_LL128_BW,
+                              RG_A_ALL_TO_ALL_LL_BW,     RG_A_ALL_TO_ALL_LL128_BW,
+                              RG_A_SEND_RECV_LL_BW,      RG_A_SEND_RECV_LL128_BW};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
 
 /* ---- reading rows ---- */
 
@@ -357,7 +378,7 @@ static void nelder_mead(const fit_ctx *c, double *theta) {
             x[i][i - 1] += 0.5;
         f[i] = objective(c, x[i]);
     }
-    for (int it = 0; it < 400; it++) {
+    for (int it = 0; it < 200 * np; it++) {
         /* order */
         for (int i = 0; i <= np; i++)
             for (int j = i + 1; j <= np; j++)
@@ -410,6 +431,31 @@ static void nelder_mead(const fit_ctx *c, double *theta) {
         if (f[i] < f[best])
             best = i;
     memcpy(theta, x[best], sizeof(double) * (size_t)np);
+}
+
+/* The protocol candidates make the objective a minimum of smooth pieces
+ * with local optima: fit from the defaults and from the defaults with the
+ * LL and LL128 candidates nearly off (the single-protocol model), restart
+ * Nelder-Mead once from each result, keep the lower objective. */
+static void fit_theta(const fit_ctx *c, double *theta) {
+    double best[CALIB_PARAMS_MAX], alt[CALIB_PARAMS_MAX];
+    memcpy(best, theta, sizeof best);
+    memcpy(alt, theta, sizeof alt);
+    int has_proto = 0;
+    for (int k = 0; k < c->np; k++)
+        if (is_fraction(c->ids[k]) && c->ids[k] != RG_A_MATMUL_EFF && c->ids[k] != RG_A_MEMORY_EFF) {
+            alt[k] = log(1e-3);
+            has_proto = 1;
+        }
+    nelder_mead(c, best);
+    nelder_mead(c, best);
+    if (has_proto) {
+        nelder_mead(c, alt);
+        nelder_mead(c, alt);
+        if (objective(c, alt) < objective(c, best))
+            memcpy(best, alt, sizeof best);
+    }
+    memcpy(theta, best, sizeof(double) * (size_t)c->np);
 }
 
 static double mape_of(const fit_ctx *c, const double *theta, const int *idx, int n) {
@@ -496,12 +542,12 @@ static double start_value(int id, double v) {
  * apart, so the step latency is fitted only over two sizes or more.
  * Returns the number of parameters to fit. */
 static int group_params(const calib_set *set, const int *idx, int n, int kind, int np) {
-    if (kind < 0 || kind >= RG_COMM_COUNT || np < 3)
+    if (kind < 0 || kind >= RG_COMM_COUNT || np < 7)
         return np;
     for (int i = 1; i < n; i++)
         if (set->rows[idx[i]].ranks != set->rows[idx[0]].ranks)
             return np;
-    return 2;
+    return np - 1; /* the step latency is last */
 }
 
 static bool same_group(const calib_group *g, const calib_row *r) {
@@ -518,7 +564,7 @@ static void fit_group(const calib_set *set, const int *idx, int n, int folds, ca
         theta[k] = log(start_value(g->ids[k], g->before[k]));
     }
     g->mape_before = mape_of(&c, NULL, idx, n);
-    nelder_mead(&c, theta);
+    fit_theta(&c, theta);
     g->mape_after = mape_of(&c, theta, idx, n);
     intervals(&c, theta, g->low, g->high);
     for (int k = 0; k < g->np; k++) {
@@ -548,7 +594,7 @@ static void fit_group(const calib_set *set, const int *idx, int n, int folds, ca
                 double th[CALIB_PARAMS_MAX];
                 for (int k = 0; k < g->np; k++)
                     th[k] = log(start_value(g->ids[k], g->before[k]));
-                nelder_mead(&cf, th);
+                fit_theta(&cf, th);
                 sum += mape_of(&cf, th, te, nte) * nte;
                 cnt += nte;
             }

@@ -31,7 +31,7 @@
 enum { CALIB_GEMM = RG_COMM_COUNT, CALIB_MEMORY, CALIB_STEP, CALIB_KINDS };
 
 #define CALIB_NAME_MAX   64
-#define CALIB_PARAMS_MAX 3
+#define CALIB_PARAMS_MAX 7
 
 typedef struct calib_row {
     int line;
