@@ -44,6 +44,13 @@ print("per group (kind, hardware or system, dtype): held-out MAPE defaults -> fi
 for (k, n, d), (b, a, c) in sorted(groups.items()):
     print(f"  {k:15s} {n:16s} {d:9s} {c:4d} rows {100 * b / c:7.2f}% -> {100 * a / c:6.2f}%")
 assert after["by_kind"]["gemm"]["mape"] <= targets["gemm"], "GEMM held-out MAPE above the 8 % target"
+# Collectives with NCCL's LL, LL128 and Simple protocols as candidates
+# (fastest wins): held-out bounds just above what the model reaches now
+# (12.41, 10.75, 14.55, 25.76 %), so a regression of the mechanism or of the
+# fit fails here. The targets (10 %) are not met yet (docs/calibration.md).
+bounds = {"all_reduce": 13.0, "all_gather": 11.5, "reduce_scatter": 15.5, "all_to_all": 27.0}
+for kind, bound in bounds.items():
+    assert after["by_kind"][kind]["mape"] <= bound, f"{kind}: held-out MAPE above {bound} %"
 PY
 
 # The GEMM tile and wave model (off in the presets: no matrix_cores) on the
