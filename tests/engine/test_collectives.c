@@ -62,5 +62,23 @@ int main(void) {
     rg_group in = rg_coll_place(8, 1, 8), across = rg_coll_place(8, 8, 8);
     CHECK(rg_coll_time(&net, RG_COMM_ALL_TO_ALL, &across, S) >
           rg_coll_time(&net, RG_COMM_ALL_TO_ALL, &in, S));
+    /* NCCL's protocols (NVIDIA/nccl tuning.cc): LL at a quarter of Simple's
+     * bandwidth and a fifth of its latencies wins small all-gathers, Simple
+     * wins large ones, LL128 in between; the time is the fastest candidate.
+     * All-gather over 8 ranks in one domain: 7 steps of 5 us, 0.875 S / 300e9. */
+    rg_net pn = {.up = {300e9, 5e-6}, .out = {25e9, 10e-6}, .domain = 8};
+    pn.kind_latency[RG_COMM_ALL_GATHER] = 10e-6;
+    g = rg_coll_place(8, 1, 8);
+    double simple_small = 10e-6 + 35e-6 + 0.875 * 1024 / 300e9;
+    double simple_big = 10e-6 + 35e-6 + 0.875 * S / 300e9;
+    CHECK_REL(rg_coll_time(&pn, RG_COMM_ALL_GATHER, &g, 1024), simple_small, 1e-12);
+    pn.proto_bw[RG_COMM_ALL_GATHER][0] = 0.25, pn.proto_lat[RG_COMM_ALL_GATHER][0] = 0.2;
+    pn.proto_bw[RG_COMM_ALL_GATHER][1] = 0.9, pn.proto_lat[RG_COMM_ALL_GATHER][1] = 0.7;
+    double ll_small = 0.2 * (10e-6 + 35e-6) + 0.875 * 1024 / (0.25 * 300e9);
+    CHECK_REL(rg_coll_time(&pn, RG_COMM_ALL_GATHER, &g, 1024), ll_small, 1e-12);
+    CHECK_REL(rg_coll_time(&pn, RG_COMM_ALL_GATHER, &g, S), simple_big, 1e-12);
+    double mid = 4e6; /* LL128: 31.5 us + 12.96 us beats Simple 45 us + 11.67 us and LL 9 us + 46.7 us */
+    double ll128_mid = 0.7 * (10e-6 + 35e-6) + 0.875 * mid / (0.9 * 300e9);
+    CHECK_REL(rg_coll_time(&pn, RG_COMM_ALL_GATHER, &g, mid), ll128_mid, 1e-12);
     return tu_status("test_collectives");
 }
