@@ -534,6 +534,11 @@ static double start_value(int id, double v) {
         return v;
     if (id == RG_A_MEMORY_HALF_BYTES)
         return 1e5;
+    /* a protocol candidate shipped off: start from NCCL's own pricing
+     * (NVIDIA/nccl@b6475625 src/graph/tuning.cc: ring LL busBw x 1/4 of
+     * all-reduce, LL128 x 0.92), as data/assumptions.json's sources say */
+    if (is_fraction(id) && id != RG_A_MATMUL_EFF && id != RG_A_MEMORY_EFF)
+        return rg_assumption_name(id)[strlen(rg_assumption_name(id)) - 13] == '8' ? 0.92 : 0.25;
     return 1e-6; /* latencies, s */
 }
 

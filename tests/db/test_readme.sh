@@ -121,7 +121,9 @@ has(f"takes {ev['time_s'] * 1e3:.1f} ms instead of {d['time_s'] * 1e3:.1f}", "ca
 has(f"exposed for {ev['allreduce'] * 1e3:.1f} ms", "calibrated all-reduce")
 has(f"between {ev['interval']['low'] * 1e3:.1f} and {ev['interval']['high'] * 1e3:.1f} ms", "uncertainty")
 has(f"spread from `{ev['dominant']}`", "dominant assumption")
-assert ev["calibrated"] == ["all_reduce_bw_efficiency", "all_reduce_latency"], ev["calibrated"]
+assert ev["calibrated"] == ["all_reduce_bw_efficiency", "all_reduce_latency", "all_reduce_ll_bw_fraction",
+                           "all_reduce_ll_latency_scale", "all_reduce_ll128_bw_fraction",
+                           "all_reduce_ll128_latency_scale"], ev["calibrated"]
 assert g21["stack"] == "megatron-2021"
 has(f"GPT-3 layout above takes {g21['time_s']:.1f} s", "megatron-2021 stack")
 # the measured step from Narayanan et al. 2021 eq. 3: 96 B s l h^2 (1 + s/6h + V/16lh) FLOPs at 140 TFLOP/s per GPU
